@@ -1,0 +1,200 @@
+//! Typed settings: defaults, then an optional `caseload.toml`, then `CASELOAD_*` and
+//! `DATABASE_URL` environment variables. Validated once at start-up so that a bad setting
+//! stops the server with one line that says what to fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub public_url: String,
+    pub open_signup: bool,
+    pub secure_cookies: bool,
+    pub max_document_bytes: u64,
+    pub db_pool_size: u32,
+}
+
+/// What a `caseload.toml` may hold; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub open_signup: Option<bool>,
+    pub secure_cookies: Option<bool>,
+    pub max_document_bytes: Option<u64>,
+    pub db_pool_size: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads settings the way the server does: `CASELOAD_CONFIG` or `./caseload.toml`
+    /// (when present), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var_os("CASELOAD_CONFIG").map(PathBuf::from);
+        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("caseload.toml"));
+        let file = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            toml::from_str::<FileSettings>(&text)
+                .map_err(|e| ConfigError(format!("{} is not valid: {}", path.display(), e.message())))?
+        } else if explicit.is_some() {
+            return Err(ConfigError(format!("CASELOAD_CONFIG names {}, which does not exist", path.display())));
+        } else {
+            FileSettings::default()
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self::from_layers(file, env)
+    }
+
+    /// Merges file settings with environment values (the environment wins) and validates.
+    pub fn from_layers(file: FileSettings, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let listen_text = env("CASELOAD_LISTEN").or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
+            ConfigError(format!(
+                "CASELOAD_LISTEN must be an address and port such as 127.0.0.1:8080; got \"{listen_text}\""
+            ))
+        })?;
+        let data_dir = env("CASELOAD_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "data".into());
+        let database_url = match env("DATABASE_URL").or(file.database_url) {
+            Some(url) => DatabaseUrl::parse(&url).map_err(ConfigError)?,
+            None => DatabaseUrl::Sqlite(data_dir.join("caseload.db").to_string_lossy().into_owned()),
+        };
+        let public_url = env("CASELOAD_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim().trim_end_matches('/').to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "CASELOAD_PUBLIC_URL must start with http:// or https://; got \"{public_url}\""
+            )));
+        }
+        let open_signup = match env("CASELOAD_OPEN_SIGNUP") {
+            Some(v) => parse_bool("CASELOAD_OPEN_SIGNUP", &v)?,
+            None => file.open_signup.unwrap_or(false),
+        };
+        let secure_cookies = match env("CASELOAD_SECURE_COOKIES") {
+            Some(v) => parse_bool("CASELOAD_SECURE_COOKIES", &v)?,
+            None => file.secure_cookies.unwrap_or(public_url.starts_with("https://")),
+        };
+        let max_document_bytes = match env("CASELOAD_MAX_DOCUMENT_BYTES") {
+            Some(v) => parse_size("CASELOAD_MAX_DOCUMENT_BYTES", &v)?,
+            None => file.max_document_bytes.unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES),
+        };
+        if max_document_bytes == 0 {
+            return Err(ConfigError("CASELOAD_MAX_DOCUMENT_BYTES must be more than 0".into()));
+        }
+        let db_pool_size = match env("CASELOAD_DB_POOL_SIZE") {
+            Some(v) => v.trim().parse::<u32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                ConfigError(format!("CASELOAD_DB_POOL_SIZE must be a number from 1 to 100; got \"{v}\""))
+            })?,
+            None => file.db_pool_size.unwrap_or(8),
+        };
+        Ok(Self { listen, data_dir, database_url, public_url, open_signup, secure_cookies, max_document_bytes, db_pool_size })
+    }
+
+    /// Creates the data directory and proves it is writable, so that a read-only mount
+    /// fails at start-up instead of at the first upload.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir.join("tmp")).map_err(|e| {
+            ConfigError(format!(
+                "the data directory {} cannot be created ({e}); set CASELOAD_DATA_DIR to a folder this user can write",
+                dir.display()
+            ))
+        })?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"ok").and_then(|_| std::fs::remove_file(&probe)).map_err(|e| {
+            ConfigError(format!(
+                "the data directory {} is not writable ({e}); set CASELOAD_DATA_DIR to a folder this user can write",
+                dir.display()
+            ))
+        })
+    }
+
+    pub fn upload_temp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+
+    pub fn session_key_path(&self) -> PathBuf {
+        self.data_dir.join("session.key")
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!("{name} must be true or false; got \"{v}\""))),
+    }
+}
+
+/// A byte count, optionally with a KB/MB/GB suffix (powers of 1024).
+fn parse_size(name: &str, v: &str) -> Result<u64, ConfigError> {
+    let t = v.trim().to_ascii_uppercase();
+    let (num, mult) = if let Some(n) = t.strip_suffix("GB") {
+        (n, 1u64 << 30)
+    } else if let Some(n) = t.strip_suffix("MB") {
+        (n, 1 << 20)
+    } else if let Some(n) = t.strip_suffix("KB") {
+        (n, 1 << 10)
+    } else {
+        (t.as_str(), 1)
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| ConfigError(format!("{name} must be a size such as 25MB or 26214400; got \"{v}\"")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_layers(FileSettings::default(), env_of(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite("data/caseload.db".into()));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(!c.open_signup && !c.secure_cookies);
+        assert_eq!(c.max_document_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let file = FileSettings { listen: Some("0.0.0.0:9000".into()), open_signup: Some(true), ..Default::default() };
+        let c = Config::from_layers(file, env_of(&[("CASELOAD_LISTEN", "127.0.0.1:7000"), ("CASELOAD_MAX_DOCUMENT_BYTES", "10MB")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
+        assert!(c.open_signup);
+        assert_eq!(c.max_document_bytes, 10 << 20);
+    }
+
+    #[test]
+    fn bad_settings_say_what_to_fix() {
+        let e = Config::from_layers(FileSettings::default(), env_of(&[("DATABASE_URL", "mysql://x@y/z")])).unwrap_err();
+        assert!(e.0.contains("unsupported scheme"), "{e}");
+        let e = Config::from_layers(FileSettings::default(), env_of(&[("CASELOAD_LISTEN", "localhost")])).unwrap_err();
+        assert!(e.0.contains("CASELOAD_LISTEN"), "{e}");
+        let e = Config::from_layers(FileSettings::default(), env_of(&[("CASELOAD_OPEN_SIGNUP", "maybe")])).unwrap_err();
+        assert!(e.0.contains("true or false"), "{e}");
+    }
+}

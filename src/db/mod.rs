@@ -1,0 +1,173 @@
+//! Database access: one connection enum over SQLite and PostgreSQL, an r2d2 pool that
+//! picks the backend from the URL scheme, SQLite pragmas, and embedded migrations.
+
+pub mod ids;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Which backend a `DATABASE_URL` names. Chosen by scheme, never by trial: a typo must not
+/// silently become an SQLite file, and a Postgres error must reach the user as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(Self::Sqlite(path.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            return Ok(Self::Sqlite(path.to_string()));
+        }
+        if url.is_empty() {
+            return Err("DATABASE_URL is empty: leave it unset to use SQLite in the data directory, or set postgres://USER@HOST/DB".into());
+        }
+        // A bare path means SQLite; anything that looks like another scheme is a mistake.
+        if url.contains("://") || url.starts_with("postgres") || url.starts_with("mysql") {
+            return Err(format!(
+                "DATABASE_URL has an unsupported scheme: use postgres://USER@HOST/DB for PostgreSQL, or sqlite://PATH (or a plain file path) for SQLite; got \"{}\"",
+                redact_url(url)
+            ));
+        }
+        Ok(Self::Sqlite(url.to_string()))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// The URL for display, with any password hidden.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(p) => format!("sqlite://{p}"),
+            Self::Postgres(u) => redact_url(u),
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..s + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, diesel::ConnectionError> {
+    match url {
+        DatabaseUrl::Postgres(u) => PgConnection::establish(u).map(DbConnection::Postgres),
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path)?;
+            // WAL for concurrent readers; FULL so a committed import survives power loss;
+            // foreign keys on; wait for a busy writer instead of failing at once.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Connects once (so a bad URL or an unreachable server fails fast with the real error),
+/// runs pending migrations, then builds the pool.
+pub fn connect_and_migrate(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+    let mut conn = establish(url)
+        .map_err(|e| format!("cannot open the database {}: {e}", url.redacted()))?;
+    run_migrations(&mut conn)?;
+    drop(conn);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::new(url.clone()))
+        .map_err(|e| format!("cannot open the database {}: {e}", url.redacted()))
+}
+
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| format!("database migration failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!(DatabaseUrl::parse("data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert!(DatabaseUrl::parse("mysql://u@h/db").is_err());
+        assert!(DatabaseUrl::parse("postgres:typo").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn password_is_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

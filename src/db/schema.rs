@@ -1,0 +1,113 @@
+// Written by hand to match migrations/sqlite and migrations/postgres, which must agree.
+
+diesel::table! {
+    providers (id) {
+        id -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        password_hash -> Text,
+        practice_name -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        provider_id -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        phone -> Nullable<Text>,
+        phone_e164 -> Nullable<Text>,
+        phone_digits -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        billing_type -> Text,
+        insurance_company -> Nullable<Text>,
+        insurance_member_id -> Nullable<Text>,
+        telehealth_state -> Nullable<Text>,
+        notify_requested -> Bool,
+        invited_at -> Nullable<Timestamp>,
+        account_verified_at -> Nullable<Timestamp>,
+        insurance_added_at -> Nullable<Timestamp>,
+        insurance_verified_at -> Nullable<Timestamp>,
+        payment_method_added_at -> Nullable<Timestamp>,
+        forms_acknowledged_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        search_name -> Text,
+        sort_name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessment_requests (id) {
+        id -> Text,
+        client_id -> Text,
+        instrument -> Text,
+        requested_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        document_date -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Nullable<Text>,
+        action -> Text,
+        subject -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    failed_logins (id) {
+        id -> Text,
+        email_normalized -> Text,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(clients -> providers (provider_id));
+diesel::joinable!(documents -> clients (client_id));
+diesel::joinable!(assessment_requests -> clients (client_id));
+diesel::joinable!(audit_events -> providers (provider_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    providers,
+    clients,
+    assessment_requests,
+    blobs,
+    documents,
+    audit_events,
+    failed_logins,
+);

@@ -1,0 +1,142 @@
+//! What a stored document is: its kind and its detected file type.
+
+/// The kind of a document in a client's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    ProgressNote,
+    ChartNote,
+    TreatmentPlan,
+    Questionnaire,
+    AdministrativeNote,
+    ConsentForm,
+    Invoice,
+    Other,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 8] = [
+        Self::ProgressNote,
+        Self::ChartNote,
+        Self::TreatmentPlan,
+        Self::Questionnaire,
+        Self::AdministrativeNote,
+        Self::ConsentForm,
+        Self::Invoice,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProgressNote => "progress_note",
+            Self::ChartNote => "chart_note",
+            Self::TreatmentPlan => "treatment_plan",
+            Self::Questionnaire => "questionnaire",
+            Self::AdministrativeNote => "administrative_note",
+            Self::ConsentForm => "consent_form",
+            Self::Invoice => "invoice",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ProgressNote => "Progress note",
+            Self::ChartNote => "Chart note",
+            Self::TreatmentPlan => "Treatment plan",
+            Self::Questionnaire => "Questionnaire",
+            Self::AdministrativeNote => "Administrative note",
+            Self::ConsentForm => "Consent or intake form",
+            Self::Invoice => "Invoice",
+            Self::Other => "Other document",
+        }
+    }
+}
+
+/// The type of an uploaded file, told from its first bytes, never from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Text,
+}
+
+impl FileType {
+    pub fn detect(head: &[u8]) -> Option<Self> {
+        if head.starts_with(b"%PDF-") {
+            Some(Self::Pdf)
+        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+            Some(Self::Gif)
+        } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+            Some(Self::Webp)
+        } else if !head.is_empty() && !head.contains(&0) && valid_utf8_prefix(head) {
+            Some(Self::Text)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+            Self::Gif => "image/gif",
+            Self::Webp => "image/webp",
+            Self::Text => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// UTF-8, allowing the sample to end in the middle of a character.
+fn valid_utf8_prefix(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// A human-readable size: "812 bytes", "14.2 KB", "3.1 MB".
+pub fn format_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(FileType::detect(b"%PDF-1.7\n..."), Some(FileType::Pdf));
+        assert_eq!(FileType::detect(b"\x89PNG\r\n\x1a\n\0\0"), Some(FileType::Png));
+        assert_eq!(FileType::detect("Session notes — Zoë".as_bytes()), Some(FileType::Text));
+        assert_eq!(FileType::detect(b"MZ\x90\0\x03"), None);
+        assert_eq!(FileType::detect(b""), None);
+        // A sample cut in the middle of "ë" is still text.
+        assert_eq!(FileType::detect(&"Zoë".as_bytes()[..3]), Some(FileType::Text));
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(format_size(812), "812 bytes");
+        assert_eq!(format_size(14540), "14.2 KB");
+        assert_eq!(format_size(3 * 1024 * 1024), "3.0 MB");
+    }
+}

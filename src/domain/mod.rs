@@ -1,0 +1,11 @@
+//! Pure rules of the practice: no actix, no Diesel. Parse, don't validate.
+
+pub mod billing;
+pub mod client;
+pub mod document;
+pub mod email;
+pub mod name;
+pub mod onboarding;
+pub mod phone;
+pub mod search_key;
+pub mod us_states;

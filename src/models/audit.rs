@@ -1,0 +1,117 @@
+//! The append-only audit trail of every view and change of a client's record. It holds
+//! who, what, which client, when and from where — never the record's contents.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::schema::{audit_events, providers};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    ClientCreated,
+    ClientViewed,
+    ClientUpdated,
+    ClientArchived,
+    ClientRestored,
+    DocumentUploaded,
+    DocumentViewed,
+}
+
+impl AuditAction {
+    const ALL: [AuditAction; 7] = [
+        Self::ClientCreated,
+        Self::ClientViewed,
+        Self::ClientUpdated,
+        Self::ClientArchived,
+        Self::ClientRestored,
+        Self::DocumentUploaded,
+        Self::DocumentViewed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientCreated => "client.created",
+            Self::ClientViewed => "client.viewed",
+            Self::ClientUpdated => "client.updated",
+            Self::ClientArchived => "client.archived",
+            Self::ClientRestored => "client.restored",
+            Self::DocumentUploaded => "document.uploaded",
+            Self::DocumentViewed => "document.viewed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ClientCreated => "Added the client",
+            Self::ClientViewed => "Viewed the record",
+            Self::ClientUpdated => "Changed the details",
+            Self::ClientArchived => "Archived the client",
+            Self::ClientRestored => "Restored the client",
+            Self::DocumentUploaded => "Uploaded a document",
+            Self::DocumentViewed => "Opened a document",
+        }
+    }
+}
+
+/// One event to record. `subject` says which part of the record: a tab or a document id.
+pub struct AuditEntry<'a> {
+    pub provider_id: &'a ProviderId,
+    pub client_id: Option<&'a ClientId>,
+    pub action: AuditAction,
+    pub subject: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
+    record_at(conn, entry, super::now())
+}
+
+pub fn record_at(conn: &mut DbConnection, entry: AuditEntry<'_>, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::id.eq(new_row_id()),
+            audit_events::provider_id.eq(entry.provider_id.as_str()),
+            audit_events::client_id.eq(entry.client_id.map(ClientId::as_str)),
+            audit_events::action.eq(entry.action.as_str()),
+            audit_events::subject.eq(entry.subject),
+            audit_events::ip.eq(entry.ip),
+            audit_events::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AuditEventRow {
+    pub action: String,
+    pub subject: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub provider_first_name: String,
+    pub provider_last_name: String,
+}
+
+/// The newest events of one client of this provider.
+pub fn for_client(conn: &mut DbConnection, provider_id: &ProviderId, client_id: &ClientId, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
+    audit_events::table
+        .inner_join(providers::table)
+        .filter(audit_events::provider_id.eq(provider_id.as_str()))
+        .filter(audit_events::client_id.eq(client_id.as_str()))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select((
+            audit_events::action,
+            audit_events::subject,
+            audit_events::ip,
+            audit_events::created_at,
+            providers::first_name,
+            providers::last_name,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,462 @@
+//! Clients of one provider. Every function takes the provider's id and filters by it.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::schema::{assessment_requests, clients};
+use crate::db::{DbConnection, MultiBackend};
+use crate::domain::billing::{Assessment, BillingType};
+use crate::domain::client::ClientDetails;
+use crate::domain::onboarding::{OnboardingFacts, OnboardingStatus};
+use crate::domain::search_key::{prefix_upper_bound, search_key};
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clients)]
+pub struct Client {
+    pub id: String,
+    pub provider_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub phone_e164: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub billing_type: String,
+    pub insurance_company: Option<String>,
+    pub insurance_member_id: Option<String>,
+    pub telehealth_state: Option<String>,
+    pub notify_requested: bool,
+    pub invited_at: Option<NaiveDateTime>,
+    pub account_verified_at: Option<NaiveDateTime>,
+    pub insurance_added_at: Option<NaiveDateTime>,
+    pub insurance_verified_at: Option<NaiveDateTime>,
+    pub payment_method_added_at: Option<NaiveDateTime>,
+    pub forms_acknowledged_at: Option<NaiveDateTime>,
+    pub archived_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns the Clients tab shows, and the facts its status badge is derived from.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clients)]
+pub struct ClientListRow {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub billing_type: String,
+    pub invited_at: Option<NaiveDateTime>,
+    pub account_verified_at: Option<NaiveDateTime>,
+    pub insurance_added_at: Option<NaiveDateTime>,
+    pub insurance_verified_at: Option<NaiveDateTime>,
+    pub payment_method_added_at: Option<NaiveDateTime>,
+    pub forms_acknowledged_at: Option<NaiveDateTime>,
+    pub archived_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+macro_rules! onboarding_facts {
+    ($row:expr) => {
+        OnboardingFacts {
+            billing_type: BillingType::parse(&$row.billing_type),
+            invited_at: $row.invited_at,
+            account_verified_at: $row.account_verified_at,
+            insurance_added_at: $row.insurance_added_at,
+            insurance_verified_at: $row.insurance_verified_at,
+            payment_method_added_at: $row.payment_method_added_at,
+            forms_acknowledged_at: $row.forms_acknowledged_at,
+        }
+    };
+}
+
+impl Client {
+    pub fn client_id(&self) -> ClientId {
+        ClientId(self.id.clone())
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    pub fn billing(&self) -> Option<BillingType> {
+        BillingType::parse(&self.billing_type)
+    }
+
+    pub fn onboarding_facts(&self) -> OnboardingFacts {
+        onboarding_facts!(self)
+    }
+
+    pub fn status(&self) -> OnboardingStatus {
+        OnboardingStatus::derive(&self.onboarding_facts())
+    }
+}
+
+impl ClientListRow {
+    pub fn status(&self) -> OnboardingStatus {
+        OnboardingStatus::derive(&onboarding_facts!(self))
+    }
+
+    pub fn billing(&self) -> Option<BillingType> {
+        BillingType::parse(&self.billing_type)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveClientError {
+    /// Another client of this provider already has the email.
+    #[error("email already on another client")]
+    EmailTaken { existing: ClientId },
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// What to do when the client is created, beyond storing their details.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub notify: bool,
+    pub assessments: Vec<Assessment>,
+}
+
+pub fn find(conn: &mut DbConnection, provider: &ProviderId, id: &ClientId) -> QueryResult<Option<Client>> {
+    clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(clients::id.eq(id.as_str()))
+        .select(Client::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_id_by_email(conn: &mut DbConnection, provider: &ProviderId, email_normalized: &str) -> QueryResult<Option<ClientId>> {
+    clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(clients::email_normalized.eq(email_normalized))
+        .select(clients::id)
+        .first::<String>(conn)
+        .optional()
+        .map(|o| o.map(ClientId))
+}
+
+pub fn create(conn: &mut DbConnection, provider: &ProviderId, details: &ClientDetails, options: &CreateOptions) -> Result<Client, SaveClientError> {
+    let now = super::now();
+    let row = NewClientRow::new(provider, details, options.notify, &OnboardingFacts::default(), now);
+    let id = ClientId(row.id.clone());
+    conn.transaction(|conn| {
+        if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
+            return Err(SaveClientError::EmailTaken { existing });
+        }
+        diesel::insert_into(clients::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(|e| email_conflict(conn, provider, details, e))?;
+        for a in &options.assessments {
+            diesel::insert_into(assessment_requests::table)
+                .values((
+                    assessment_requests::id.eq(new_row_id()),
+                    assessment_requests::client_id.eq(id.as_str()),
+                    assessment_requests::instrument.eq(a.code()),
+                    assessment_requests::requested_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        find(conn, provider, &id)?.ok_or(SaveClientError::Database(diesel::result::Error::NotFound))
+    })
+}
+
+/// The columns that come from a client's details; shared by create and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = clients, treat_none_as_null = true, treat_none_as_default_value = false)]
+struct DetailColumns<'a> {
+    first_name: &'a str,
+    last_name: &'a str,
+    email: &'a str,
+    email_normalized: &'a str,
+    phone: Option<&'a str>,
+    phone_e164: Option<&'a str>,
+    phone_digits: Option<&'a str>,
+    date_of_birth: Option<NaiveDate>,
+    billing_type: &'a str,
+    insurance_company: Option<&'a str>,
+    insurance_member_id: Option<&'a str>,
+    telehealth_state: Option<&'a str>,
+    search_name: String,
+    sort_name: String,
+}
+
+impl<'a> DetailColumns<'a> {
+    fn of(d: &'a ClientDetails) -> Self {
+        let phone = d.phone.as_ref();
+        Self {
+            first_name: d.first_name.as_str(),
+            last_name: d.last_name.as_str(),
+            email: d.email.as_typed(),
+            email_normalized: d.email.normalized(),
+            phone: phone.map(|p| p.typed.as_str()),
+            phone_e164: phone.and_then(|p| p.e164.as_deref()),
+            phone_digits: phone.map(|p| p.digits.as_str()),
+            date_of_birth: d.date_of_birth,
+            billing_type: d.billing_type.as_str(),
+            insurance_company: d.insurance_company.as_deref(),
+            insurance_member_id: d.insurance_member_id.as_deref(),
+            telehealth_state: d.telehealth_state.as_deref(),
+            search_name: search_key(&format!("{} {}", d.first_name.as_str(), d.last_name.as_str())),
+            sort_name: search_key(&format!("{} {}", d.last_name.as_str(), d.first_name.as_str())),
+        }
+    }
+}
+
+/// A whole new client row.
+#[derive(Insertable)]
+#[diesel(table_name = clients, treat_none_as_default_value = false)]
+struct NewClientRow<'a> {
+    id: String,
+    provider_id: &'a str,
+    #[diesel(embed)]
+    details: DetailColumns<'a>,
+    notify_requested: bool,
+    invited_at: Option<NaiveDateTime>,
+    account_verified_at: Option<NaiveDateTime>,
+    insurance_added_at: Option<NaiveDateTime>,
+    insurance_verified_at: Option<NaiveDateTime>,
+    payment_method_added_at: Option<NaiveDateTime>,
+    forms_acknowledged_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewClientRow<'a> {
+    fn new(provider: &'a ProviderId, d: &'a ClientDetails, notify: bool, facts: &OnboardingFacts, now: NaiveDateTime) -> Self {
+        Self {
+            id: ClientId::generate().0,
+            provider_id: provider.as_str(),
+            details: DetailColumns::of(d),
+            notify_requested: notify,
+            invited_at: facts.invited_at,
+            account_verified_at: facts.account_verified_at,
+            insurance_added_at: insurance_added_at(d, None, now),
+            insurance_verified_at: facts.insurance_verified_at,
+            payment_method_added_at: facts.payment_method_added_at,
+            forms_acknowledged_at: facts.forms_acknowledged_at,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Insurance counts as added once a company and member ID are on file; changing either
+/// makes it new (and so unverified) again.
+fn insurance_added_at(d: &ClientDetails, before: Option<&Client>, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    if d.insurance_company.is_none() || d.insurance_member_id.is_none() {
+        return None;
+    }
+    match before {
+        Some(c) if c.insurance_company == d.insurance_company && c.insurance_member_id == d.insurance_member_id => {
+            c.insurance_added_at.or(Some(now))
+        }
+        _ => Some(now),
+    }
+}
+
+/// A unique-index violation on insert or update means another request took the email
+/// between our check and our write; report it as the same friendly error.
+fn email_conflict(conn: &mut DbConnection, provider: &ProviderId, d: &ClientDetails, e: diesel::result::Error) -> SaveClientError {
+    if let diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) = e {
+        if let Ok(Some(existing)) = find_id_by_email(conn, provider, d.email.normalized()) {
+            return SaveClientError::EmailTaken { existing };
+        }
+    }
+    SaveClientError::Database(e)
+}
+
+pub fn update(conn: &mut DbConnection, provider: &ProviderId, before: &Client, details: &ClientDetails) -> Result<(), SaveClientError> {
+    let now = super::now();
+    conn.transaction(|conn| {
+        if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
+            if existing.as_str() != before.id {
+                return Err(SaveClientError::EmailTaken { existing });
+            }
+        }
+        let added = insurance_added_at(details, Some(before), now);
+        let verified = if added == before.insurance_added_at { before.insurance_verified_at } else { None };
+        diesel::update(
+            clients::table.filter(clients::provider_id.eq(provider.as_str())).filter(clients::id.eq(&before.id)),
+        )
+        .set((
+            DetailColumns::of(details),
+            clients::insurance_added_at.eq(added),
+            clients::insurance_verified_at.eq(verified),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(|e| email_conflict(conn, provider, details, e))?;
+        Ok(())
+    })
+}
+
+pub fn set_archived(conn: &mut DbConnection, provider: &ProviderId, id: &ClientId, archived: bool) -> QueryResult<usize> {
+    let now = super::now();
+    diesel::update(clients::table.filter(clients::provider_id.eq(provider.as_str())).filter(clients::id.eq(id.as_str())))
+        .set((clients::archived_at.eq(if archived { Some(now) } else { None }), clients::updated_at.eq(now)))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AssessmentRequest {
+    pub instrument: String,
+    pub requested_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+pub fn assessment_requests(conn: &mut DbConnection, client: &Client) -> QueryResult<Vec<AssessmentRequest>> {
+    assessment_requests::table
+        .filter(assessment_requests::client_id.eq(&client.id))
+        .order(assessment_requests::instrument)
+        .select((assessment_requests::instrument, assessment_requests::requested_at, assessment_requests::sent_at))
+        .load(conn)
+}
+
+/// Which clients the Clients tab lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientFilter {
+    /// Everyone not archived.
+    #[default]
+    Active,
+    /// Active clients at one onboarding step.
+    Status(OnboardingStatus),
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientSort {
+    #[default]
+    Name,
+    NewestFirst,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientQuery {
+    pub search: Option<String>,
+    pub filter: ClientFilter,
+    pub sort: ClientSort,
+    /// 1-based.
+    pub page: i64,
+}
+
+pub struct ClientPage {
+    pub rows: Vec<ClientListRow>,
+    pub total: i64,
+}
+
+type Predicate = Box<dyn BoxableExpression<clients::table, MultiBackend, SqlType = Bool>>;
+
+/// The SQL form of `OnboardingStatus::derive`: the same steps, as a predicate on the facts.
+fn status_predicate(status: OnboardingStatus) -> Predicate {
+    use clients::*;
+    let verified = account_verified_at.is_not_null();
+    let insured_or_private = billing_type.eq(BillingType::PrivatePay.as_str()).or(insurance_verified_at.is_not_null());
+    match status {
+        OnboardingStatus::NotInvited => Box::new(account_verified_at.is_null().and(invited_at.is_null())),
+        OnboardingStatus::Invited => Box::new(account_verified_at.is_null().and(invited_at.is_not_null())),
+        OnboardingStatus::NeedsInsurance => Box::new(
+            verified.and(billing_type.ne(BillingType::PrivatePay.as_str())).and(insurance_added_at.is_null()),
+        ),
+        OnboardingStatus::InsuranceUnverified => Box::new(
+            verified
+                .and(billing_type.ne(BillingType::PrivatePay.as_str()))
+                .and(insurance_added_at.is_not_null())
+                .and(insurance_verified_at.is_null()),
+        ),
+        OnboardingStatus::NeedsBillingMethod => {
+            Box::new(verified.and(insured_or_private).and(payment_method_added_at.is_null()))
+        }
+        OnboardingStatus::NeedsForms => Box::new(
+            verified.and(insured_or_private).and(payment_method_added_at.is_not_null()).and(forms_acknowledged_at.is_null()),
+        ),
+        OnboardingStatus::ReadyToSchedule => Box::new(
+            verified
+                .and(insured_or_private)
+                .and(payment_method_added_at.is_not_null())
+                .and(forms_acknowledged_at.is_not_null()),
+        ),
+    }
+}
+
+/// Search by the start of the name (either order), email, or phone digits: each a prefix
+/// range on an indexed column, so it stays fast on a long list.
+fn search_predicate(text: &str) -> Option<Predicate> {
+    let key = search_key(text);
+    if key.is_empty() {
+        return None;
+    }
+    let mut p: Predicate = Box::new(
+        clients::search_name
+            .ge(key.clone())
+            .and(clients::search_name.lt(prefix_upper_bound(&key)))
+            .or(clients::sort_name.ge(key.clone()).and(clients::sort_name.lt(prefix_upper_bound(&key)))),
+    );
+    // "Lovelace, Ada" reads as "lovelace ada".
+    let comma_free = search_key(&text.replace(',', " "));
+    if comma_free != key {
+        p = Box::new(p.or(clients::sort_name.ge(comma_free.clone()).and(clients::sort_name.lt(prefix_upper_bound(&comma_free)))));
+    }
+    let email = text.trim().to_lowercase();
+    p = Box::new(p.or(clients::email_normalized.ge(email.clone()).and(clients::email_normalized.lt(prefix_upper_bound(&email)))));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let looks_like_phone = digits.len() >= 3 && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if looks_like_phone {
+        let digits = crate::domain::phone::search_digits(&digits);
+        p = Box::new(p.or(clients::phone_digits.assume_not_null().ge(digits.clone()).and(clients::phone_digits.assume_not_null().lt(prefix_upper_bound(&digits)))));
+    }
+    Some(p)
+}
+
+fn filtered<'a>(provider: &'a ProviderId, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
+    let mut query = clients::table.filter(clients::provider_id.eq(provider.as_str())).into_boxed();
+    query = match q.filter {
+        ClientFilter::Archived => query.filter(clients::archived_at.is_not_null()),
+        ClientFilter::Active => query.filter(clients::archived_at.is_null()),
+        ClientFilter::Status(s) => query.filter(clients::archived_at.is_null()).filter(status_predicate(s)),
+    };
+    if let Some(p) = q.search.as_deref().and_then(search_predicate) {
+        query = query.filter(p);
+    }
+    query
+}
+
+pub fn list(conn: &mut DbConnection, provider: &ProviderId, q: &ClientQuery) -> QueryResult<ClientPage> {
+    let total: i64 = filtered(provider, q).select(count_star()).first(conn)?;
+    let mut query = filtered(provider, q).select(ClientListRow::as_select());
+    query = match q.sort {
+        ClientSort::Name => query.order((clients::sort_name.asc(), clients::id.asc())),
+        ClientSort::NewestFirst => query.order((clients::created_at.desc(), clients::id.desc())),
+    };
+    let offset = (q.page.max(1) - 1).saturating_mul(PAGE_SIZE);
+    let rows = query.limit(PAGE_SIZE).offset(offset).load(conn)?;
+    Ok(ClientPage { rows, total })
+}
+
+/// Inserts many validated clients in one transaction (demo data, later imports): all or
+/// none. An email already on the list fails the whole batch through the unique index.
+pub fn insert_many(conn: &mut DbConnection, provider: &ProviderId, clients_to_add: &[(ClientDetails, OnboardingFacts)]) -> QueryResult<usize> {
+    let now = super::now();
+    let rows: Vec<NewClientRow> = clients_to_add.iter().map(|(d, facts)| NewClientRow::new(provider, d, false, facts, now)).collect();
+    conn.transaction(|conn| {
+        let mut inserted = 0;
+        // Multi-row inserts need the concrete backend; chunks stay under SQLite's limit
+        // of bound parameters.
+        for chunk in rows.chunks(1000) {
+            inserted += match conn {
+                DbConnection::Sqlite(c) => diesel::insert_into(clients::table).values(chunk).execute(c)?,
+                DbConnection::Postgres(c) => diesel::insert_into(clients::table).values(chunk).execute(c)?,
+            };
+        }
+        Ok(inserted)
+    })
+}

@@ -1,0 +1,119 @@
+//! Documents in a client's record. Contents live in `blobs`, keyed by SHA-256, so the same
+//! file is stored once and a document commits or rolls back with the rest of its change.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::ids::{ClientId, DocumentId, ProviderId};
+use crate::db::schema::{blobs, documents};
+use crate::db::DbConnection;
+use crate::domain::document::DocumentKind;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: String,
+    pub client_id: String,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub document_date: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Document {
+    pub fn kind_label(&self) -> &'static str {
+        DocumentKind::parse(&self.kind).map(DocumentKind::label).unwrap_or("Document")
+    }
+}
+
+pub struct NewDocument<'a> {
+    pub kind: DocumentKind,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+    pub document_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddDocumentError {
+    #[error("this file is already attached to the client")]
+    AlreadyAttached(Box<Document>),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+pub fn list_for_client(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId) -> QueryResult<Vec<Document>> {
+    documents::table
+        .filter(documents::provider_id.eq(provider.as_str()))
+        .filter(documents::client_id.eq(client.as_str()))
+        .order((documents::created_at.desc(), documents::id.desc()))
+        .select(Document::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, id: &DocumentId) -> QueryResult<Option<Document>> {
+    documents::table
+        .filter(documents::provider_id.eq(provider.as_str()))
+        .filter(documents::client_id.eq(client.as_str()))
+        .filter(documents::id.eq(id.as_str()))
+        .select(Document::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn content(conn: &mut DbConnection, doc: &Document) -> QueryResult<Vec<u8>> {
+    blobs::table.find(&doc.sha256).select(blobs::content).first(conn)
+}
+
+/// Attaches a file to a client. Call inside the transaction of the change it belongs to.
+pub fn add(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, new: &NewDocument<'_>) -> Result<Document, AddDocumentError> {
+    let existing = documents::table
+        .filter(documents::client_id.eq(client.as_str()))
+        .filter(documents::sha256.eq(new.sha256))
+        .select(Document::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(doc) = existing {
+        return Err(AddDocumentError::AlreadyAttached(Box::new(doc)));
+    }
+    let have_blob = blobs::table.find(new.sha256).select(blobs::sha256).first::<String>(conn).optional()?.is_some();
+    if !have_blob {
+        diesel::insert_into(blobs::table)
+            .values((
+                blobs::sha256.eq(new.sha256),
+                blobs::size_bytes.eq(new.content.len() as i64),
+                blobs::content.eq(new.content),
+            ))
+            .execute(conn)?;
+    }
+    let doc = Document {
+        id: DocumentId::generate().0,
+        client_id: client.0.clone(),
+        kind: new.kind.as_str().to_string(),
+        file_name: new.file_name.to_string(),
+        content_type: new.content_type.to_string(),
+        size_bytes: new.content.len() as i64,
+        sha256: new.sha256.to_string(),
+        document_date: new.document_date,
+        created_at: super::now(),
+    };
+    diesel::insert_into(documents::table)
+        .values((
+            documents::id.eq(&doc.id),
+            documents::provider_id.eq(provider.as_str()),
+            documents::client_id.eq(&doc.client_id),
+            documents::kind.eq(&doc.kind),
+            documents::file_name.eq(&doc.file_name),
+            documents::content_type.eq(&doc.content_type),
+            documents::size_bytes.eq(doc.size_bytes),
+            documents::sha256.eq(&doc.sha256),
+            documents::document_date.eq(doc.document_date),
+            documents::created_at.eq(doc.created_at),
+        ))
+        .execute(conn)?;
+    Ok(doc)
+}

@@ -1,0 +1,15 @@
+//! One file per aggregate: the row structs and every query that touches them. Queries on
+//! client data take the signed-in provider's id; there is no unscoped lookup of a client.
+
+pub mod audit;
+pub mod client;
+pub mod document;
+pub mod failed_login;
+pub mod provider;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+/// Now, in UTC, to the microsecond (PostgreSQL's precision) so both backends store the same.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

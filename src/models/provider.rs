@@ -1,0 +1,129 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::ids::ProviderId;
+use crate::db::schema::providers;
+use crate::db::DbConnection;
+use crate::domain::email::Email;
+use crate::domain::name::PersonName;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = providers)]
+pub struct Provider {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub password_hash: String,
+    pub practice_name: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Provider {
+    pub fn id(&self) -> ProviderId {
+        ProviderId(self.id.clone())
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// The name clients see: the practice's name, or the provider's own.
+    pub fn practice_display_name(&self) -> String {
+        self.practice_name.clone().unwrap_or_else(|| self.full_name())
+    }
+}
+
+/// A validated new provider, ready to insert.
+pub struct NewProvider {
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub email: Email,
+    pub password_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateProviderError {
+    #[error("a provider with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    providers::table.count().get_result(conn)
+}
+
+pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, CreateProviderError> {
+    let row = Provider {
+        id: ProviderId::generate().0,
+        first_name: new.first_name.into_string(),
+        last_name: new.last_name.into_string(),
+        email: new.email.as_typed().to_string(),
+        email_normalized: new.email.normalized().to_string(),
+        password_hash: new.password_hash,
+        practice_name: None,
+        created_at: super::now(),
+    };
+    conn.transaction(|conn| {
+        if find_by_email(conn, new.email.normalized())?.is_some() {
+            return Err(CreateProviderError::EmailTaken);
+        }
+        diesel::insert_into(providers::table)
+            .values((
+                providers::id.eq(&row.id),
+                providers::first_name.eq(&row.first_name),
+                providers::last_name.eq(&row.last_name),
+                providers::email.eq(&row.email),
+                providers::email_normalized.eq(&row.email_normalized),
+                providers::password_hash.eq(&row.password_hash),
+                providers::practice_name.eq(&row.practice_name),
+                providers::created_at.eq(row.created_at),
+            ))
+            .execute(conn)
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    CreateProviderError::EmailTaken
+                }
+                other => other.into(),
+            })?;
+        Ok(row)
+    })
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email_normalized: &str) -> QueryResult<Option<Provider>> {
+    providers::table
+        .filter(providers::email_normalized.eq(email_normalized))
+        .select(Provider::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: &ProviderId) -> QueryResult<Option<Provider>> {
+    providers::table.find(id.as_str()).select(Provider::as_select()).first(conn).optional()
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: &ProviderId,
+    first_name: &PersonName,
+    last_name: &PersonName,
+    practice_name: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(providers::table.find(id.as_str()))
+        .set((
+            providers::first_name.eq(first_name.as_str()),
+            providers::last_name.eq(last_name.as_str()),
+            providers::practice_name.eq(practice_name),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_password_hash(conn: &mut DbConnection, id: &ProviderId, hash: &str) -> QueryResult<()> {
+    diesel::update(providers::table.find(id.as_str()))
+        .set(providers::password_hash.eq(hash))
+        .execute(conn)
+        .map(|_| ())
+}

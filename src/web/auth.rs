@@ -1,0 +1,208 @@
+//! Sign up, sign in, sign out.
+
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{self, ProtectedForm};
+use super::{render, see_other, AppState, PageContext};
+use crate::domain::client::FieldErrors;
+use crate::domain::email::{self, Email};
+use crate::domain::name::PersonName;
+use crate::error::AppError;
+use crate::models::{self, failed_login, provider};
+use crate::passwords;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/signup", web::get().to(signup_form))
+        .route("/signup", web::post().to(signup))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout));
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignupInput {
+    first_name: String,
+    last_name: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+struct SignupPage {
+    page: PageContext,
+    open: bool,
+    input: SignupInput,
+    errors: FieldErrors,
+}
+
+impl SignupPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+/// Sign-up is open while the server has no provider (the first sets it up), or by setting.
+async fn signup_open(state: &AppState) -> Result<bool, AppError> {
+    if state.config.open_signup {
+        return Ok(true);
+    }
+    Ok(state.db(|conn| Ok(provider::count(conn)?)).await? == 0)
+}
+
+async fn signup_form(state: web::Data<AppState>, page: PageContext) -> Result<HttpResponse, AppError> {
+    let open = signup_open(&state).await?;
+    render(&SignupPage { page, open, input: SignupInput::default(), errors: FieldErrors::new() })
+}
+
+async fn signup(
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<SignupInput>,
+) -> Result<HttpResponse, AppError> {
+    if !signup_open(&state).await? {
+        return render(&SignupPage { page, open: false, input: SignupInput::default(), errors: FieldErrors::new() });
+    }
+    let mut errors = FieldErrors::new();
+    let first = PersonName::parse(&input.first_name, "first name").map_err(|e| errors.insert("first_name", e)).ok();
+    let last = PersonName::parse(&input.last_name, "last name").map_err(|e| errors.insert("last_name", e)).ok();
+    let email = Email::parse(&input.email).map_err(|e| errors.insert("email", e.to_string())).ok();
+    if let Err(e) = passwords::check_strength(&input.password) {
+        errors.insert("password", e);
+    }
+    let (Some(first_name), Some(last_name), Some(email), true) = (first, last, email, errors.is_empty()) else {
+        let input = SignupInput { password: String::new(), ..input };
+        return render(&SignupPage { page, open: true, input, errors });
+    };
+    let password = input.password.clone();
+    let created = state
+        .db(move |conn| {
+            let password_hash = passwords::hash(&password).map_err(AppError::internal)?;
+            match provider::create(conn, provider::NewProvider { first_name, last_name, email, password_hash }) {
+                Ok(p) => Ok(Some(p)),
+                Err(provider::CreateProviderError::EmailTaken) => Ok(None),
+                Err(provider::CreateProviderError::Database(e)) => Err(e.into()),
+            }
+        })
+        .await?;
+    match created {
+        Some(p) => {
+            session::sign_in(&session, &p.id())?;
+            session::flash(&session, "Welcome to Caseload. Your account is ready: add your first client below.");
+            Ok(see_other("/clients"))
+        }
+        None => {
+            errors.insert("email", "There is already an account with this email. Sign in instead.".into());
+            let input = SignupInput { password: String::new(), ..input };
+            render(&SignupPage { page, open: true, input, errors })
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginInput {
+    email: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    page: PageContext,
+    email: String,
+    next: String,
+    error: Option<String>,
+    signup_open: bool,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(state: web::Data<AppState>, page: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let signup_open = signup_open(&state).await?;
+    render(&LoginPage { page, email: String::new(), next: safe_next(query.next.as_deref()), error: None, signup_open })
+}
+
+/// Only a local path may follow sign-in, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/clients".to_string(),
+    }
+}
+
+enum LoginOutcome {
+    SignedIn(crate::db::ids::ProviderId),
+    WrongCredentials,
+    Locked(chrono::NaiveDateTime),
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<LoginInput>,
+) -> Result<HttpResponse, AppError> {
+    let email_norm = email::normalize(&input.email);
+    let password = input.password.clone();
+    let outcome = state
+        .db(move |conn| {
+            let now = models::now();
+            if let Some(until) = failed_login::locked_until(conn, &email_norm, now)? {
+                return Ok(LoginOutcome::Locked(until));
+            }
+            let found = provider::find_by_email(conn, &email_norm)?;
+            let ok = match &found {
+                Some(p) => passwords::verify(&password, &p.password_hash),
+                None => {
+                    passwords::verify_dummy(&password);
+                    false
+                }
+            };
+            match (ok, found) {
+                (true, Some(p)) => {
+                    failed_login::clear(conn, &email_norm)?;
+                    Ok(LoginOutcome::SignedIn(p.id()))
+                }
+                _ => {
+                    failed_login::record(conn, &email_norm, now)?;
+                    Ok(LoginOutcome::WrongCredentials)
+                }
+            }
+        })
+        .await?;
+    let next = safe_next(Some(&input.next));
+    let error = match outcome {
+        LoginOutcome::SignedIn(id) => {
+            session::sign_in(&session, &id)?;
+            return Ok(see_other(&next));
+        }
+        LoginOutcome::WrongCredentials => {
+            "That email and password don't match an account. Check both and try again.".to_string()
+        }
+        LoginOutcome::Locked(until) => format!(
+            "Too many failed sign-ins for this email in the last {} minutes. To protect the account, signing in is paused until {}. Try again then.",
+            failed_login::WINDOW_MINUTES,
+            until.format("%H:%M UTC")
+        ),
+    };
+    let signup_open = signup_open(&state).await?;
+    render(&LoginPage { page, email: input.email, next, error: Some(error), signup_open })
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(session: Session, ProtectedForm(_): ProtectedForm<Empty>) -> HttpResponse {
+    session::sign_out(&session);
+    see_other("/login")
+}

@@ -1,0 +1,556 @@
+//! The Clients tab, adding and editing a client, and the client's profile.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{self, ProtectedForm};
+use super::{client_ip, fmt, render, see_other, AppState, CurrentProvider, PageContext};
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::DbConnection;
+use crate::domain::billing::Assessment;
+use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
+use crate::domain::onboarding::OnboardingStatus;
+use crate::domain::us_states::{state_name, US_STATES};
+use crate::error::AppError;
+use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::client::{self, Client, ClientFilter, ClientQuery, ClientSort, SaveClientError, PAGE_SIZE};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/clients", web::get().to(list))
+        .route("/clients/new", web::get().to(new_form))
+        .route("/clients/new", web::post().to(create))
+        .route("/clients/{id}", web::get().to(overview))
+        .route("/clients/{id}/edit", web::get().to(edit_form))
+        .route("/clients/{id}/edit", web::post().to(update))
+        .route("/clients/{id}/archive", web::post().to(archive))
+        .route("/clients/{id}/restore", web::post().to(restore))
+        .route("/clients/{id}/billing", web::get().to(billing))
+        .route("/clients/{id}/activity", web::get().to(activity));
+}
+
+// ---------- the list ----------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ListParams {
+    q: String,
+    status: String,
+    sort: String,
+    page: String,
+}
+
+struct ClientRow {
+    id: String,
+    name: String,
+    email: String,
+    phone: String,
+    billing: &'static str,
+    status: OnboardingStatus,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clients/list.html")]
+struct ListPage {
+    page: PageContext,
+    rows: Vec<ClientRow>,
+    total: i64,
+    q: String,
+    status: String,
+    sort: String,
+    page_no: i64,
+    pages: i64,
+    first_shown: i64,
+    last_shown: i64,
+    statuses: Vec<(&'static str, &'static str)>,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    filtered: bool,
+}
+
+impl ListParams {
+    fn query(&self) -> ClientQuery {
+        let filter = match self.status.as_str() {
+            "archived" => ClientFilter::Archived,
+            s => OnboardingStatus::from_slug(s).map(ClientFilter::Status).unwrap_or_default(),
+        };
+        let sort = if self.sort == "added" { ClientSort::NewestFirst } else { ClientSort::Name };
+        let search = Some(self.q.trim().to_string()).filter(|s| !s.is_empty());
+        let page = self.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
+        ClientQuery { search, filter, sort, page }
+    }
+
+    fn url_for_page(&self, page: i64) -> String {
+        let pairs = [("q", self.q.as_str()), ("status", self.status.as_str()), ("sort", self.sort.as_str())];
+        let mut url = String::from("/clients?");
+        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            url.push_str(&format!("{k}={}&", crate::error::urlencode(v)));
+        }
+        url.push_str(&format!("page={page}"));
+        url
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    let query = params.query();
+    let provider_id = provider.id();
+    let q = query.clone();
+    let result = state.db(move |conn| Ok(client::list(conn, &provider_id, &q)?)).await?;
+    let pages = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_no = query.page;
+    let first_shown = if result.rows.is_empty() { 0 } else { (page_no - 1) * PAGE_SIZE + 1 };
+    let last_shown = first_shown + result.rows.len() as i64 - if result.rows.is_empty() { 0 } else { 1 };
+    let rows = result
+        .rows
+        .iter()
+        .map(|r| ClientRow {
+            id: r.id.clone(),
+            name: format!("{} {}", r.first_name, r.last_name),
+            email: r.email.clone(),
+            phone: r.phone.clone().unwrap_or_default(),
+            billing: r.billing().map(|b| b.label()).unwrap_or(""),
+            status: r.status(),
+            archived: r.archived_at.is_some(),
+        })
+        .collect();
+    let mut statuses: Vec<(&str, &str)> = OnboardingStatus::ALL.iter().map(|s| (s.slug(), s.label())).collect();
+    statuses.push(("archived", "Archived"));
+    render(&ListPage {
+        page: page.signed_in(&provider),
+        rows,
+        total: result.total,
+        q: params.q.clone(),
+        status: params.status.clone(),
+        sort: if query.sort == ClientSort::NewestFirst { "added".into() } else { "name".into() },
+        page_no,
+        pages,
+        first_shown,
+        last_shown,
+        statuses,
+        prev_url: (page_no > 1).then(|| params.url_for_page(page_no - 1)),
+        next_url: (page_no < pages).then(|| params.url_for_page(page_no + 1)),
+        filtered: query.search.is_some() || query.filter != ClientFilter::Active,
+    })
+}
+
+// ---------- adding and editing ----------
+
+#[derive(Template)]
+#[template(path = "clients/form.html")]
+struct FormPage {
+    page: PageContext,
+    /// `None` when adding a client.
+    editing: Option<ClientHeader>,
+    input: ClientInput,
+    errors: FieldErrors,
+    existing_client: Option<String>,
+    states: &'static [(&'static str, &'static str)],
+    assessments: [Assessment; 2],
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+
+    fn assessment_checked(&self, code: &str) -> bool {
+        self.input.assessments.iter().any(|a| a == code)
+    }
+}
+
+fn form_page(page: PageContext, editing: Option<ClientHeader>, input: ClientInput, errors: FieldErrors, existing_client: Option<String>) -> FormPage {
+    FormPage { page, editing, input, errors, existing_client, states: US_STATES, assessments: Assessment::ALL }
+}
+
+async fn new_form(provider: CurrentProvider, page: PageContext) -> Result<HttpResponse, AppError> {
+    let input = ClientInput { billing_type: "insurance".into(), notify: Some("on".into()), ..Default::default() };
+    render(&form_page(page.signed_in(&provider), None, input, FieldErrors::new(), None))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<ClientInput>,
+) -> Result<HttpResponse, AppError> {
+    let page = page.signed_in(&provider);
+    let details = match ClientDetails::parse(&input, today()) {
+        Ok(d) => d,
+        Err(errors) => return render(&form_page(page, None, input, errors, None)),
+    };
+    let options = client::CreateOptions { notify: input.notify.is_some(), assessments: parse_assessments(&input.assessments) };
+    let provider_id = provider.id();
+    let ip = client_ip(&req);
+    let saved = state
+        .db(move |conn| {
+            conn_transaction(conn, |conn| {
+                let c = match client::create(conn, &provider_id, &details, &options) {
+                    Ok(c) => c,
+                    Err(e) => return Ok(Err(e)),
+                };
+                audit::record(
+                    conn,
+                    AuditEntry { provider_id: &provider_id, client_id: Some(&c.client_id()), action: AuditAction::ClientCreated, subject: None, ip: ip.as_deref() },
+                )?;
+                Ok(Ok(c))
+            })
+        })
+        .await?;
+    match saved {
+        Ok(c) => {
+            session::flash(&session, format!("{} was added to your clients.", c.full_name()));
+            Ok(see_other(&format!("/clients/{}", c.id)))
+        }
+        Err(SaveClientError::EmailTaken { existing }) => email_taken(page, None, input, existing),
+        Err(SaveClientError::Database(e)) => Err(e.into()),
+    }
+}
+
+fn email_taken(page: PageContext, editing: Option<ClientHeader>, input: ClientInput, existing: ClientId) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new();
+    errors.insert("email", "One of your clients already has this email address.".into());
+    render(&form_page(page, editing, input, errors, Some(existing.0)))
+}
+
+/// Runs `f` in a transaction; `f` returns `Ok(Err(_))` for outcomes the user can fix,
+/// which still commit nothing because nothing was written.
+pub(super) fn conn_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
+) -> Result<T, AppError> {
+    use diesel::Connection;
+    Ok(conn.transaction(f)?)
+}
+
+pub(super) fn parse_client_id(raw: &str) -> Result<ClientId, AppError> {
+    ClientId::parse(raw).ok_or(AppError::NotFound)
+}
+
+/// Loads this provider's client and records the view of `subject` (a tab) in one go.
+pub(super) async fn load_and_audit_view(
+    state: &AppState,
+    provider: &ProviderId,
+    id: ClientId,
+    subject: &'static str,
+    ip: Option<String>,
+) -> Result<Client, AppError> {
+    let provider = provider.clone();
+    state
+        .db(move |conn| {
+            let c = client::find(conn, &provider, &id)?.ok_or(AppError::NotFound)?;
+            audit::record(
+                conn,
+                AuditEntry { provider_id: &provider, client_id: Some(&id), action: AuditAction::ClientViewed, subject: Some(subject), ip: ip.as_deref() },
+            )?;
+            Ok(c)
+        })
+        .await
+}
+
+async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let c = load_and_audit_view(&state, &provider.id(), id, "edit", client_ip(&req)).await?;
+    let input = ClientInput {
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone().unwrap_or_default(),
+        billing_type: c.billing_type.clone(),
+        insurance_company: c.insurance_company.clone().unwrap_or_default(),
+        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
+        date_of_birth: c.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        telehealth_state: c.telehealth_state.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&form_page(page.signed_in(&provider), Some(ClientHeader::of(&c)), input, FieldErrors::new(), None))
+}
+
+enum UpdateOutcome {
+    Saved,
+    Invalid(Box<Client>, FieldErrors),
+    EmailTaken(Box<Client>, ClientId),
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(input): ProtectedForm<ClientInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let provider_id = provider.id();
+    let ip = client_ip(&req);
+    let parsed = ClientDetails::parse(&input, today());
+    let client_id = id.clone();
+    let outcome = state
+        .db(move |conn| {
+            let before = client::find(conn, &provider_id, &id)?.ok_or(AppError::NotFound)?;
+            let details = match parsed {
+                Ok(d) => d,
+                Err(errors) => return Ok(UpdateOutcome::Invalid(Box::new(before), errors)),
+            };
+            conn_transaction(conn, |conn| {
+                match client::update(conn, &provider_id, &before, &details) {
+                    Ok(()) => {}
+                    Err(SaveClientError::EmailTaken { existing }) => return Ok(UpdateOutcome::EmailTaken(Box::new(before), existing)),
+                    Err(SaveClientError::Database(e)) => return Err(e),
+                }
+                audit::record(
+                    conn,
+                    AuditEntry { provider_id: &provider_id, client_id: Some(&id), action: AuditAction::ClientUpdated, subject: None, ip: ip.as_deref() },
+                )?;
+                Ok(UpdateOutcome::Saved)
+            })
+        })
+        .await?;
+    let page = page.signed_in(&provider);
+    match outcome {
+        UpdateOutcome::Saved => {
+            session::flash(&session, "The changes were saved.");
+            Ok(see_other(&format!("/clients/{client_id}")))
+        }
+        UpdateOutcome::Invalid(before, errors) => render(&form_page(page, Some(ClientHeader::of(&before)), input, errors, None)),
+        UpdateOutcome::EmailTaken(before, existing) => email_taken(page, Some(ClientHeader::of(&before)), input, existing),
+    }
+}
+
+async fn set_archived(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    archived: bool,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let provider_id = provider.id();
+    let ip = client_ip(&req);
+    let client_id = id.clone();
+    let name = state
+        .db(move |conn| {
+            conn_transaction(conn, |conn| {
+                let Some(c) = client::find(conn, &provider_id, &id)? else { return Ok(None) };
+                client::set_archived(conn, &provider_id, &id, archived)?;
+                let action = if archived { AuditAction::ClientArchived } else { AuditAction::ClientRestored };
+                audit::record(conn, AuditEntry { provider_id: &provider_id, client_id: Some(&id), action, subject: None, ip: ip.as_deref() })?;
+                Ok(Some(c.full_name()))
+            })
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let message = if archived {
+        format!("{name} was archived. Their record is kept; find them under the Archived filter, and restore them any time.")
+    } else {
+        format!("{name} was restored to your active clients.")
+    };
+    session::flash(&session, message);
+    Ok(see_other(&format!("/clients/{client_id}")))
+}
+
+async fn archive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _csrf: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(req, state, provider, session, path, true).await
+}
+
+async fn restore(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _csrf: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    set_archived(req, state, provider, session, path, false).await
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+// ---------- the profile ----------
+
+/// What the profile header and tabs show about a client.
+pub struct ClientHeader {
+    pub id: String,
+    pub name: String,
+    pub status: OnboardingStatus,
+    pub archived_on: Option<String>,
+}
+
+impl ClientHeader {
+    pub fn of(c: &Client) -> Self {
+        Self { id: c.id.clone(), name: c.full_name(), status: c.status(), archived_on: c.archived_at.as_ref().map(fmt::datetime) }
+    }
+}
+
+struct AssessmentView {
+    code: String,
+    requested: String,
+    sent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clients/overview.html")]
+struct OverviewPage {
+    page: PageContext,
+    header: ClientHeader,
+    tab: &'static str,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: Option<String>,
+    phone_e164: Option<String>,
+    date_of_birth: Option<String>,
+    telehealth_state: Option<String>,
+    added: String,
+    notify_requested: bool,
+    invited: Option<String>,
+    assessments: Vec<AssessmentView>,
+}
+
+async fn overview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let c = load_and_audit_view(&state, &provider.id(), id, "overview", client_ip(&req)).await?;
+    let c2 = c.clone();
+    let requests = state.db(move |conn| Ok(client::assessment_requests(conn, &c2)?)).await?;
+    render(&OverviewPage {
+        page: page.signed_in(&provider),
+        header: ClientHeader::of(&c),
+        tab: "overview",
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        phone_e164: c.phone_e164.clone().filter(|e| Some(e) != c.phone.as_ref()),
+        date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
+        telehealth_state: c.telehealth_state.as_deref().map(|s| state_name(s).unwrap_or(s).to_string()),
+        added: fmt::datetime(&c.created_at),
+        notify_requested: c.notify_requested,
+        invited: c.invited_at.as_ref().map(fmt::datetime),
+        assessments: requests
+            .into_iter()
+            .map(|r| AssessmentView { code: r.instrument, requested: fmt::date(&r.requested_at.date()), sent: r.sent_at.as_ref().map(fmt::datetime) })
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "clients/billing.html")]
+struct BillingPage {
+    page: PageContext,
+    header: ClientHeader,
+    tab: &'static str,
+    billing: &'static str,
+    is_insurance: bool,
+    insurance_company: Option<String>,
+    insurance_member_id: Option<String>,
+    date_of_birth: Option<String>,
+    insurance_added: Option<String>,
+    insurance_verified: Option<String>,
+}
+
+async fn billing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let c = load_and_audit_view(&state, &provider.id(), id, "billing", client_ip(&req)).await?;
+    let billing = c.billing();
+    render(&BillingPage {
+        page: page.signed_in(&provider),
+        header: ClientHeader::of(&c),
+        tab: "billing",
+        billing: billing.map(|b| b.label()).unwrap_or("Not set"),
+        is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),
+        insurance_company: c.insurance_company.clone(),
+        insurance_member_id: c.insurance_member_id.clone(),
+        date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
+        insurance_added: c.insurance_added_at.as_ref().map(fmt::datetime),
+        insurance_verified: c.insurance_verified_at.as_ref().map(fmt::datetime),
+    })
+}
+
+struct ActivityRow {
+    when: String,
+    who: String,
+    what: String,
+    ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "clients/activity.html")]
+struct ActivityPage {
+    page: PageContext,
+    header: ClientHeader,
+    tab: &'static str,
+    rows: Vec<ActivityRow>,
+    limit: i64,
+}
+
+const ACTIVITY_LIMIT: i64 = 200;
+
+async fn activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_client_id(&path)?;
+    let provider_id = provider.id();
+    let c = load_and_audit_view(&state, &provider_id, id.clone(), "activity", client_ip(&req)).await?;
+    let events = state.db(move |conn| Ok(audit::for_client(conn, &provider_id, &id, ACTIVITY_LIMIT)?)).await?;
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            let label = AuditAction::parse(&e.action).map(AuditAction::label).unwrap_or("Other");
+            let what = match e.subject.as_deref() {
+                Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => format!("{label} ({tab})"),
+                _ => label.to_string(),
+            };
+            ActivityRow {
+                when: fmt::datetime(&e.created_at),
+                who: format!("{} {}", e.provider_first_name, e.provider_last_name),
+                what,
+                ip: e.ip.unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(&ActivityPage { page: page.signed_in(&provider), header: ClientHeader::of(&c), tab: "activity", rows, limit: ACTIVITY_LIMIT })
+}

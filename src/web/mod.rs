@@ -1,0 +1,147 @@
+//! The HTTP layer: thin handlers, one file per area, each with `configure`.
+
+mod assets;
+mod auth;
+mod clients;
+mod documents;
+mod session;
+mod settings;
+
+use std::net::TcpListener;
+
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use askama::Template;
+
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+use crate::error::AppError;
+
+pub use session::{CurrentProvider, PageContext};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Config,
+    pub pool: Pool,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on the executor.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+}
+
+pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
+    let key = session::load_or_create_key(&config.session_key_path())?;
+    let state = web::Data::new(AppState { config: config.clone(), pool });
+    let (multipart_limits, temp_files) = documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(multipart_limits.clone())
+            .app_data(temp_files.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap(session_middleware(&key, config.secure_cookies))
+            .wrap(security_headers())
+            // Paths only: query strings can hold a client's name typed into search.
+            .wrap(
+                Logger::new("%{method}xi %{path}xi %s %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .custom_request_replace("path", |req| req.path().to_string()),
+            )
+            .configure(assets::configure)
+            .configure(auth::configure)
+            .configure(clients::configure)
+            .configure(documents::configure)
+            .configure(settings::configure)
+            .route("/", web::get().to(home))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn session_middleware(key: &Key, secure: bool) -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+        .cookie_name("caseload_session".into())
+        .cookie_secure(secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        // Signed and encrypted: the cookie holds no client data, but no one should read it.
+        .cookie_content_security(CookieContentSecurity::Private)
+        .build()
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+        // Pages hold health information: never keep them in shared or disk caches.
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+async fn home(req: HttpRequest) -> HttpResponse {
+    let signed_in = session::signed_in_provider_id(&req).is_some();
+    see_other(if signed_in { "/clients" } else { "/login" })
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Renders a template as an HTML response.
+pub fn render<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+pub fn render_status<T: Template>(status: actix_web::http::StatusCode, template: &T) -> Result<HttpResponse, AppError> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// The address the request came from, for the audit trail.
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// Date and time formats the pages use (UTC, stated as such).
+pub mod fmt {
+    use chrono::{NaiveDate, NaiveDateTime};
+
+    pub fn date(d: &NaiveDate) -> String {
+        d.format("%b %-d, %Y").to_string()
+    }
+
+    pub fn datetime(t: &NaiveDateTime) -> String {
+        t.format("%b %-d, %Y %H:%M UTC").to_string()
+    }
+}
