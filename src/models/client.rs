@@ -411,7 +411,11 @@ fn search_predicate(text: &str) -> Option<Predicate> {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let looks_like_phone = digits.len() >= 3 && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if looks_like_phone {
-        let digits = crate::domain::phone::search_digits(&digits);
+        // "+1 (212) 555-01" searches the national number "21255501".
+        let digits = match text.trim().strip_prefix("+1") {
+            Some(_) => digits[1..].to_string(),
+            None => crate::domain::phone::search_digits(&digits),
+        };
         p = Box::new(p.or(clients::phone_digits.assume_not_null().ge(digits.clone()).and(clients::phone_digits.assume_not_null().lt(prefix_upper_bound(&digits)))));
     }
     Some(p)

@@ -1,1 +1,13 @@
-fn main(){}
+//! The one integration test binary: the real app, built by `build_app`, on a fresh database
+//! per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
+
+mod support;
+
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod clients;
+mod documents;
+mod isolation;
+mod migrations;

@@ -1,0 +1,115 @@
+//! The main flow in a real headless Chromium over WebDriver. Needs Debian's `chromium` and
+//! `chromium-driver`; `.ci/run` installs them and runs this with `--include-ignored`.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+use crate::support::*;
+
+struct Chromedriver(Child, u16);
+
+impl Chromedriver {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Chromedriver(child, port)
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn fill(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
+    let input = driver.find(By::Id(id)).await?;
+    input.clear().await?;
+    input.send_keys(text).await
+}
+
+async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    driver.goto(format!("{base}/signup")).await?;
+    fill(driver, "first_name", "Elena").await?;
+    fill(driver, "last_name", "Rivera").await?;
+    fill(driver, "email", "dr.rivera@example.com").await?;
+    fill(driver, "password", PASSWORD).await?;
+    driver.find(By::Css("button[type=submit].button")).await?.click().await?;
+    let heading = driver.find(By::Tag("h1")).await?;
+    assert_eq!(heading.text().await?, "Clients");
+
+    // Add client(s) → Add a client.
+    driver.find(By::Css("details.menu summary")).await?.click().await?;
+    driver.find(By::LinkText("Add a client")).await?.click().await?;
+    fill(driver, "first_name", "Ada").await?;
+    fill(driver, "last_name", "Lovelace").await?;
+    fill(driver, "email", "ada@example.com").await?;
+    fill(driver, "phone", "(415) 555-2671").await?;
+    // Private pay hides the insurance fields.
+    driver.find(By::Css("input[name=billing_type][value=private_pay]")).await?.click().await?;
+    assert!(!driver.find(By::Id("insurance_company")).await?.is_displayed().await?);
+    driver.find(By::Css("input[name=billing_type][value=insurance]")).await?.click().await?;
+    fill(driver, "insurance_company", "Aetna").await?;
+    driver.find(By::Css("select#telehealth_state option[value=CA]")).await?.click().await?;
+    driver.find(By::XPath("//button[normalize-space()='Add client']")).await?.click().await?;
+    let notice = driver.find(By::Css(".notice")).await?;
+    assert!(notice.text().await?.contains("Ada Lovelace was added"));
+
+    // Find her by search from the Clients tab.
+    driver.find(By::LinkText("Clients")).await?.click().await?;
+    fill(driver, "q", "lovel").await?;
+    driver.find(By::XPath("//button[normalize-space()='Show']")).await?.click().await?;
+    let rows = driver.find_all(By::Css("table.clients tbody tr")).await?;
+    assert_eq!(rows.len(), 1);
+    driver.find(By::LinkText("Ada Lovelace")).await?.click().await?;
+    assert_eq!(driver.find(By::Tag("h1")).await?.text().await?, "Ada Lovelace");
+    let details = driver.find(By::Css(".details")).await?.text().await?;
+    assert!(details.contains("+14155552671"), "{details}");
+    assert!(details.contains("California"));
+    driver.find(By::LinkText("Billing")).await?.click().await?;
+    assert!(driver.find(By::Css(".details")).await?.text().await?.contains("Aetna"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn sign_up_add_a_client_find_and_open_them() {
+    let app = tokio::task::spawn_blocking(TestApp::spawn).await.unwrap();
+    let chromedriver = Chromedriver::start();
+    let mut caps = DesiredCapabilities::chrome();
+    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"] {
+        caps.add_arg(arg).unwrap();
+    }
+    if let Ok(bin) = std::env::var("CHROMIUM") {
+        caps.set_binary(&bin).unwrap();
+    } else if std::path::Path::new("/usr/bin/chromium").exists() {
+        caps.set_binary("/usr/bin/chromium").unwrap();
+    }
+    let driver = WebDriver::new(format!("http://127.0.0.1:{}", chromedriver.1), caps).await.expect("start a browser session");
+    driver.set_implicit_wait_timeout(Duration::from_secs(5)).await.unwrap();
+    let result = main_flow(&driver, &app.base).await;
+    if result.is_err() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        let _ = std::fs::create_dir_all(&dir);
+        let shot = dir.join("browser-failure.png");
+        let _ = driver.screenshot(&shot).await;
+        eprintln!("screenshot saved to {}", shot.display());
+    }
+    let _ = driver.quit().await;
+    drop(chromedriver);
+    result.expect("the main flow in the browser");
+}

@@ -1,0 +1,95 @@
+//! The `caseload` binary itself: start-up errors, create-provider, seed-demo.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use caseload::db::schema::clients;
+use diesel::prelude::*;
+
+use crate::support::*;
+
+fn caseload(app: &TestApp) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_caseload"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CASELOAD_DATA_DIR", app.data_dir.path())
+        .env("DATABASE_URL", app.config.database_url.redacted())
+        .env("RUST_LOG", "warn")
+        .current_dir(app.data_dir.path());
+    cmd
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_clear_line() {
+    let app = TestApp::spawn();
+    let out = caseload(&app).env("DATABASE_URL", "mysql://root@localhost/caseload").arg("serve").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("DATABASE_URL has an unsupported scheme"), "{err}");
+
+    // A data dir that cannot be created (its parent is a file).
+    let blocker = app.data_dir.path().join("a-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = caseload(&app).env("CASELOAD_DATA_DIR", blocker.join("data")).env_remove("DATABASE_URL").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set CASELOAD_DATA_DIR to a folder this user can write"), "{err}");
+
+    let out = caseload(&app).env("CASELOAD_LISTEN", "localhost").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CASELOAD_LISTEN must be an address and port"));
+}
+
+#[test]
+fn an_unreachable_postgres_fails_fast_with_the_real_error() {
+    let app = TestApp::spawn();
+    let started = std::time::Instant::now();
+    let out = caseload(&app).env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none").arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open the database postgres://nobody@127.0.0.1:1/none"), "{err}");
+    assert!(started.elapsed().as_secs() < 20, "no 30-second pool wait");
+}
+
+#[test]
+fn create_provider_reads_the_password_from_stdin_and_they_can_sign_in() {
+    let app = TestApp::spawn();
+    let mut child = caseload(&app)
+        .args(["create-provider", "--email", "dr.okafor@example.com", "--first-name", "Sam", "--last-name", "Okafor"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created the provider Sam Okafor"));
+    app.session().sign_in("dr.okafor@example.com", PASSWORD);
+
+    // Too short a password is refused, and so is the same email again.
+    let mut child = caseload(&app)
+        .args(["create-provider", "--email", "new@example.com", "--first-name", "A", "--last-name", "B"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+}
+
+#[test]
+fn seed_demo_fills_a_providers_list() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let out = caseload(&app).args(["seed-demo", "--provider", "dr.rivera@example.com", "--clients", "75"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(clients::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 75);
+    let (_, html) = s.get_text("/clients");
+    assert!(html.contains("of 75 clients"));
+    let out = caseload(&app).args(["seed-demo", "--provider", "nobody@example.com", "--clients", "5"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no provider has the email nobody@example.com"));
+}

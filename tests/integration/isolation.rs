@@ -1,0 +1,94 @@
+use caseload::db::schema::{audit_events, clients, documents};
+use diesel::prelude::*;
+use reqwest::blocking::multipart::{Form, Part};
+
+use crate::documents::{document_ids, upload, PDF};
+use crate::support::*;
+
+/// Another provider's client and document ids answer 404 on every route, for reading and
+/// for changing, and nothing about them changes.
+#[test]
+fn another_providers_clients_and_documents_are_not_found() {
+    let app = TestApp::spawn();
+    let a = app.signed_in();
+    let client = a.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    upload(&a, &client, "plan.pdf", PDF, "treatment_plan");
+    let doc = document_ids(&a, &client).remove(0);
+
+    let b = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let b_client = b.add_client("Grace", "Hopper", "grace@example.com", &[]);
+    let audit_before: i64 = audit_events::table.count().get_result(&mut app.conn()).unwrap();
+
+    for path in [
+        format!("/clients/{client}"),
+        format!("/clients/{client}/edit"),
+        format!("/clients/{client}/billing"),
+        format!("/clients/{client}/clinical"),
+        format!("/clients/{client}/clinical/attachments"),
+        format!("/clients/{client}/activity"),
+        format!("/clients/{client}/documents/{doc}"),
+        format!("/clients/{client}/documents/{doc}?download=1"),
+        // B's own client with A's document id.
+        format!("/clients/{b_client}/documents/{doc}"),
+        format!("/clients/not-a-uuid"),
+    ] {
+        let (status, html) = b.get_text(&path);
+        // /clinical only redirects by shape; what it points to is checked above.
+        if path.ends_with("/clinical") {
+            assert_eq!(status, 303, "{path}");
+            continue;
+        }
+        assert_eq!(status, 404, "GET {path}");
+        assert!(!html.contains("Lovelace"), "GET {path} leaked the name");
+        assert!(html.contains("Page not found"));
+    }
+
+    let token = b.csrf("/clients");
+    for (path, fields) in [
+        (format!("/clients/{client}/edit"), vec![("first_name", "Eve"), ("last_name", "X"), ("email", "eve@example.com"), ("billing_type", "insurance")]),
+        (format!("/clients/{client}/archive"), vec![]),
+        (format!("/clients/{client}/restore"), vec![]),
+    ] {
+        let r = b.post_raw(&path, &token, &fields);
+        assert_eq!(r.status(), 404, "POST {path}");
+    }
+    let form = Form::new()
+        .text("csrf_token", token.clone())
+        .text("kind", "other")
+        .part("file", Part::bytes(b"%PDF-1.4 other".to_vec()).file_name("x.pdf"));
+    let r = b.http.post(format!("{}/clients/{client}/clinical/attachments", b.base)).multipart(form).send().unwrap();
+    assert_eq!(r.status(), 404, "upload to another provider's client");
+
+    // B's list and search never show A's client.
+    let (_, list) = b.get_text("/clients?q=ada");
+    assert!(listed_names(&list).is_empty());
+    let (_, list) = b.get_text("/clients?status=archived");
+    assert!(listed_names(&list).is_empty());
+
+    // Nothing changed, and no one audited a view that did not happen.
+    let mut conn = app.conn();
+    let (first, archived): (String, Option<chrono::NaiveDateTime>) = clients::table
+        .filter(clients::id.eq(&client))
+        .select((clients::first_name, clients::archived_at))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((first.as_str(), archived), ("Ada", None));
+    assert_eq!(documents::table.count().get_result::<i64>(&mut conn).unwrap(), 1);
+    assert_eq!(audit_events::table.count().get_result::<i64>(&mut conn).unwrap(), audit_before);
+
+    // A still sees everything.
+    assert_eq!(a.get(&format!("/clients/{client}/documents/{doc}")).status(), 200);
+}
+
+#[test]
+fn signed_out_visitors_are_sent_to_sign_in_from_every_client_route() {
+    let app = TestApp::spawn();
+    let a = app.signed_in();
+    let client = a.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let anon = app.session();
+    for path in ["/clients".to_string(), "/clients/new".into(), format!("/clients/{client}"), format!("/clients/{client}/billing"), "/settings".into()] {
+        let r = anon.get(&path);
+        assert_eq!(r.status(), 303, "{path}");
+        assert!(location(&r).starts_with("/login"), "{path}");
+    }
+}

@@ -1,0 +1,202 @@
+//! `TestApp`: a real server on a free port, with its own data dir and database, plus
+//! sessions (each with its own cookie jar) that act as a browser would.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use caseload::config::{Config, FileSettings};
+use caseload::db::{self, DatabaseUrl, DbConnection};
+use caseload::domain::email::Email;
+use caseload::domain::name::PersonName;
+use caseload::models::provider;
+use caseload::passwords;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::blocking::{Client, Response};
+use reqwest::redirect::Policy;
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestApp {
+    pub base: String,
+    pub config: Config,
+    pub data_dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestApp {
+    pub fn spawn() -> Self {
+        Self::spawn_with(|_| {})
+    }
+
+    pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin) => {
+                let name = format!("caseload_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+                let url = match admin.rfind('/') {
+                    Some(i) if admin[..i].contains("//") && i > admin.find("//").unwrap_or(0) + 1 => format!("{}/{name}", &admin[..i]),
+                    _ => format!("{admin}/{name}"),
+                };
+                (DatabaseUrl::Postgres(url), Some((admin, name)))
+            }
+            None => (DatabaseUrl::Sqlite(data_dir.path().join("caseload.db").to_string_lossy().into_owned()), None),
+        };
+        let mut config = Config::from_layers(FileSettings::default(), |_| None).expect("default config");
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        config.data_dir = data_dir.path().to_path_buf();
+        config.database_url = database_url;
+        config.db_pool_size = 4;
+        adjust(&mut config);
+        let base = start_server(config.clone());
+        TestApp { base, config, data_dir, postgres }
+    }
+
+    /// A second server on the same data dir and database, as after a restart.
+    pub fn restart(&self) -> String {
+        start_server(self.config.clone())
+    }
+
+    pub fn conn(&self) -> DbConnection {
+        db::establish(&self.config.database_url).expect("test database connection")
+    }
+
+    pub fn session(&self) -> Session {
+        Session::new(&self.base)
+    }
+
+    /// Creates a provider in the database and returns a session signed in as them.
+    pub fn provider(&self, email: &str, first: &str, last: &str) -> Session {
+        let mut conn = self.conn();
+        provider::create(
+            &mut conn,
+            provider::NewProvider {
+                first_name: PersonName::parse(first, "first name").unwrap(),
+                last_name: PersonName::parse(last, "last name").unwrap(),
+                email: Email::parse(email).unwrap(),
+                password_hash: passwords::hash(PASSWORD).unwrap(),
+            },
+        )
+        .expect("create provider");
+        let s = self.session();
+        s.sign_in(email, PASSWORD);
+        s
+    }
+
+    /// The usual first provider, signed in.
+    pub fn signed_in(&self) -> Session {
+        self.provider("dr.rivera@example.com", "Elena", "Rivera")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn start_server(config: Config) -> String {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match caseload::build_app(config) {
+                Ok(app) => {
+                    let _ = tx.send(Ok(app.port()));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                }
+            }
+        })
+    });
+    let port = rx.recv_timeout(Duration::from_secs(60)).expect("server start").expect("build_app");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// One browser: a cookie jar, no automatic redirects (tests look at them).
+pub struct Session {
+    pub base: String,
+    pub http: Client,
+}
+
+impl Session {
+    pub fn new(base: &str) -> Self {
+        let http = Client::builder().cookie_store(true).redirect(Policy::none()).timeout(Duration::from_secs(60)).build().unwrap();
+        Session { base: base.to_string(), http }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.http.get(format!("{}{path}", self.base)).send().expect("GET")
+    }
+
+    pub fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path);
+        (r.status().as_u16(), r.text().unwrap())
+    }
+
+    /// The CSRF token of the form on `path`.
+    pub fn csrf(&self, path: &str) -> String {
+        let (status, html) = self.get_text(path);
+        assert_eq!(status, 200, "GET {path} for its form");
+        csrf_in(&html)
+    }
+
+    /// Posts a form as it stands on `form_page`, with that page's CSRF token.
+    pub fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf(form_page);
+        self.post_raw(action, &token, fields)
+    }
+
+    pub fn post_raw(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token)];
+        all.extend_from_slice(fields);
+        self.http.post(format!("{}{action}", self.base)).form(&all).send().expect("POST")
+    }
+
+    pub fn sign_in(&self, email: &str, password: &str) {
+        let r = self.submit("/login", "/login", &[("email", email), ("password", password)]);
+        assert_eq!(r.status().as_u16(), 303, "sign-in as {email} should redirect");
+    }
+
+    /// Adds a client through the form and returns their id.
+    pub fn add_client(&self, first: &str, last: &str, email: &str, extra: &[(&str, &str)]) -> String {
+        let mut fields = vec![("first_name", first), ("last_name", last), ("email", email), ("billing_type", "insurance")];
+        fields.extend_from_slice(extra);
+        let r = self.submit("/clients/new", "/clients/new", &fields);
+        assert_eq!(r.status().as_u16(), 303, "adding {first} {last}: {}", r.text().unwrap_or_default());
+        location(&r).trim_start_matches("/clients/").to_string()
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+pub fn csrf_in(html: &str) -> String {
+    select_attr(html, "input[name=csrf_token]", "value").into_iter().next().expect("a csrf token on the page")
+}
+
+pub fn select_text(html: &str, selector: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+pub fn select_attr(html: &str, selector: &str, attr: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
+}
+
+/// The client names in the Clients table, in order.
+pub fn listed_names(html: &str) -> Vec<String> {
+    select_text(html, "table.clients tbody td:first-child a")
+}
