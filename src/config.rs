@@ -47,14 +47,20 @@ impl Config {
     /// (when present), then the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let explicit = std::env::var_os("CASELOAD_CONFIG").map(PathBuf::from);
-        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("caseload.toml"));
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("caseload.toml"));
         let file = if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-            toml::from_str::<FileSettings>(&text)
-                .map_err(|e| ConfigError(format!("{} is not valid: {}", path.display(), e.message())))?
+            toml::from_str::<FileSettings>(&text).map_err(|e| {
+                ConfigError(format!("{} is not valid: {}", path.display(), e.message()))
+            })?
         } else if explicit.is_some() {
-            return Err(ConfigError(format!("CASELOAD_CONFIG names {}, which does not exist", path.display())));
+            return Err(ConfigError(format!(
+                "CASELOAD_CONFIG names {}, which does not exist",
+                path.display()
+            )));
         } else {
             FileSettings::default()
         };
@@ -63,19 +69,31 @@ impl Config {
     }
 
     /// Merges file settings with environment values (the environment wins) and validates.
-    pub fn from_layers(file: FileSettings, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let listen_text = env("CASELOAD_LISTEN").or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+    pub fn from_layers(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let listen_text = env("CASELOAD_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
         let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
             ConfigError(format!(
                 "CASELOAD_LISTEN must be an address and port such as 127.0.0.1:8080; got \"{listen_text}\""
             ))
         })?;
-        let data_dir = env("CASELOAD_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "data".into());
+        let data_dir = env("CASELOAD_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| "data".into());
         let database_url = match env("DATABASE_URL").or(file.database_url) {
             Some(url) => DatabaseUrl::parse(&url).map_err(ConfigError)?,
-            None => DatabaseUrl::Sqlite(data_dir.join("caseload.db").to_string_lossy().into_owned()),
+            None => {
+                DatabaseUrl::Sqlite(data_dir.join("caseload.db").to_string_lossy().into_owned())
+            }
         };
-        let public_url = env("CASELOAD_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = env("CASELOAD_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
         let public_url = public_url.trim().trim_end_matches('/').to_string();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError(format!(
@@ -88,22 +106,44 @@ impl Config {
         };
         let secure_cookies = match env("CASELOAD_SECURE_COOKIES") {
             Some(v) => parse_bool("CASELOAD_SECURE_COOKIES", &v)?,
-            None => file.secure_cookies.unwrap_or(public_url.starts_with("https://")),
+            None => file
+                .secure_cookies
+                .unwrap_or(public_url.starts_with("https://")),
         };
         let max_document_bytes = match env("CASELOAD_MAX_DOCUMENT_BYTES") {
             Some(v) => parse_size("CASELOAD_MAX_DOCUMENT_BYTES", &v)?,
-            None => file.max_document_bytes.unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES),
+            None => file
+                .max_document_bytes
+                .unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES),
         };
         if max_document_bytes == 0 {
-            return Err(ConfigError("CASELOAD_MAX_DOCUMENT_BYTES must be more than 0".into()));
+            return Err(ConfigError(
+                "CASELOAD_MAX_DOCUMENT_BYTES must be more than 0".into(),
+            ));
         }
         let db_pool_size = match env("CASELOAD_DB_POOL_SIZE") {
-            Some(v) => v.trim().parse::<u32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
-                ConfigError(format!("CASELOAD_DB_POOL_SIZE must be a number from 1 to 100; got \"{v}\""))
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "CASELOAD_DB_POOL_SIZE must be a number from 1 to 100; got \"{v}\""
+                    ))
+                })?,
             None => file.db_pool_size.unwrap_or(8),
         };
-        Ok(Self { listen, data_dir, database_url, public_url, open_signup, secure_cookies, max_document_bytes, db_pool_size })
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            open_signup,
+            secure_cookies,
+            max_document_bytes,
+            db_pool_size,
+        })
     }
 
     /// Creates the data directory and proves it is writable, so that a read-only mount
@@ -138,7 +178,9 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError(format!("{name} must be true or false; got \"{v}\""))),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false; got \"{v}\""
+        ))),
     }
 }
 
@@ -158,7 +200,11 @@ fn parse_size(name: &str, v: &str) -> Result<u64, ConfigError> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| ConfigError(format!("{name} must be a size such as 25MB or 26214400; got \"{v}\"")))
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "{name} must be a size such as 25MB or 26214400; got \"{v}\""
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -166,14 +212,22 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn defaults() {
         let c = Config::from_layers(FileSettings::default(), env_of(&[])).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite("data/caseload.db".into()));
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite("data/caseload.db".into())
+        );
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(!c.open_signup && !c.secure_cookies);
         assert_eq!(c.max_document_bytes, 25 * 1024 * 1024);
@@ -181,8 +235,19 @@ mod tests {
 
     #[test]
     fn environment_overrides_file() {
-        let file = FileSettings { listen: Some("0.0.0.0:9000".into()), open_signup: Some(true), ..Default::default() };
-        let c = Config::from_layers(file, env_of(&[("CASELOAD_LISTEN", "127.0.0.1:7000"), ("CASELOAD_MAX_DOCUMENT_BYTES", "10MB")])).unwrap();
+        let file = FileSettings {
+            listen: Some("0.0.0.0:9000".into()),
+            open_signup: Some(true),
+            ..Default::default()
+        };
+        let c = Config::from_layers(
+            file,
+            env_of(&[
+                ("CASELOAD_LISTEN", "127.0.0.1:7000"),
+                ("CASELOAD_MAX_DOCUMENT_BYTES", "10MB"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
         assert!(c.open_signup);
         assert_eq!(c.max_document_bytes, 10 << 20);
@@ -190,11 +255,23 @@ mod tests {
 
     #[test]
     fn bad_settings_say_what_to_fix() {
-        let e = Config::from_layers(FileSettings::default(), env_of(&[("DATABASE_URL", "mysql://x@y/z")])).unwrap_err();
+        let e = Config::from_layers(
+            FileSettings::default(),
+            env_of(&[("DATABASE_URL", "mysql://x@y/z")]),
+        )
+        .unwrap_err();
         assert!(e.0.contains("unsupported scheme"), "{e}");
-        let e = Config::from_layers(FileSettings::default(), env_of(&[("CASELOAD_LISTEN", "localhost")])).unwrap_err();
+        let e = Config::from_layers(
+            FileSettings::default(),
+            env_of(&[("CASELOAD_LISTEN", "localhost")]),
+        )
+        .unwrap_err();
         assert!(e.0.contains("CASELOAD_LISTEN"), "{e}");
-        let e = Config::from_layers(FileSettings::default(), env_of(&[("CASELOAD_OPEN_SIGNUP", "maybe")])).unwrap_err();
+        let e = Config::from_layers(
+            FileSettings::default(),
+            env_of(&[("CASELOAD_OPEN_SIGNUP", "maybe")]),
+        )
+        .unwrap_err();
         assert!(e.0.contains("true or false"), "{e}");
     }
 }

@@ -83,7 +83,9 @@ impl ResponseError for AppError {
             } else {
                 format!("/login?next={}", urlencode(next))
             };
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish();
         }
         let status = self.status_code();
         if status.is_server_error() {
@@ -91,13 +93,21 @@ impl ResponseError for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let (title, message) = self.title_and_message();
-        let body = ErrorPage { title, message, status: status.as_u16() }
-            .render()
-            .unwrap_or_else(|_| format!("{title}\n\n{}", self.title_and_message().1));
-        HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+        let body = ErrorPage {
+            title,
+            message,
+            status: status.as_u16(),
+        }
+        .render()
+        .unwrap_or_else(|_| format!("{title}\n\n{}", self.title_and_message().1));
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
     }
 }
 
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|e| e.trim_start_matches('=').to_string()).unwrap_or_default()
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_string())
+        .unwrap_or_default()
 }

@@ -35,9 +35,14 @@ impl Application {
 /// Prepares the data dir, opens and migrates the database, binds the listen address.
 pub fn build_app(config: Config) -> anyhow::Result<Application> {
     config.prepare_data_dir()?;
-    let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size).map_err(anyhow::Error::msg)?;
-    let listener = TcpListener::bind(config.listen)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {} ({e}); set CASELOAD_LISTEN to a free address and port", config.listen))?;
+    let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
+        .map_err(anyhow::Error::msg)?;
+    let listener = TcpListener::bind(config.listen).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} ({e}); set CASELOAD_LISTEN to a free address and port",
+            config.listen
+        )
+    })?;
     let port = listener.local_addr()?.port();
     let server = web::server(config, pool, listener)?;
     Ok(Application { port, server })

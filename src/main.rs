@@ -11,7 +11,11 @@ use caseload::{build_app, db, passwords, seed};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "caseload", version, about = "Practice software for therapists: serves the provider portal.")]
+#[command(
+    name = "caseload",
+    version,
+    about = "Practice software for therapists: serves the provider portal."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -45,7 +49,8 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -66,10 +71,17 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate => {
             config.prepare_data_dir()?;
             db::connect_and_migrate(&config.database_url, 1).map_err(anyhow::Error::msg)?;
-            println!("The database at {} is up to date.", config.database_url.redacted());
+            println!(
+                "The database at {} is up to date.",
+                config.database_url.redacted()
+            );
             Ok(())
         }
-        Command::CreateProvider { email, first_name, last_name } => create_provider(config, &email, &first_name, &last_name),
+        Command::CreateProvider {
+            email,
+            first_name,
+            last_name,
+        } => create_provider(config, &email, &first_name, &last_name),
         Command::SeedDemo { provider, clients } => seed_demo(config, &provider, clients),
     }
 }
@@ -91,23 +103,47 @@ fn open_db(config: &Config) -> anyhow::Result<db::PooledConnection> {
     Ok(pool.get()?)
 }
 
-fn create_provider(config: Config, email: &str, first_name: &str, last_name: &str) -> anyhow::Result<()> {
+fn create_provider(
+    config: Config,
+    email: &str,
+    first_name: &str,
+    last_name: &str,
+) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let first_name = PersonName::parse(first_name, "first name").map_err(anyhow::Error::msg)?;
     let last_name = PersonName::parse(last_name, "last name").map_err(anyhow::Error::msg)?;
-    eprintln!("Password for {} (at least {} characters), then Enter:", email, passwords::MIN_PASSWORD_CHARS);
+    eprintln!(
+        "Password for {} (at least {} characters), then Enter:",
+        email,
+        passwords::MIN_PASSWORD_CHARS
+    );
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password)?;
     let password = password.trim_end_matches(['\n', '\r']);
     passwords::check_strength(password).map_err(anyhow::Error::msg)?;
     let password_hash = passwords::hash(password).map_err(anyhow::Error::msg)?;
     let mut conn = open_db(&config)?;
-    match provider::create(&mut conn, provider::NewProvider { first_name, last_name, email, password_hash }) {
+    match provider::create(
+        &mut conn,
+        provider::NewProvider {
+            first_name,
+            last_name,
+            email,
+            password_hash,
+        },
+    ) {
         Ok(p) => {
-            println!("Created the provider {} <{}>. They can sign in at {}/login.", p.full_name(), p.email, config.public_url);
+            println!(
+                "Created the provider {} <{}>. They can sign in at {}/login.",
+                p.full_name(),
+                p.email,
+                config.public_url
+            );
             Ok(())
         }
-        Err(provider::CreateProviderError::EmailTaken) => anyhow::bail!("a provider with this email already exists"),
+        Err(provider::CreateProviderError::EmailTaken) => {
+            anyhow::bail!("a provider with this email already exists")
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -119,11 +155,17 @@ fn seed_demo(config: Config, provider_email: &str, count: usize) -> anyhow::Resu
     let seed = chrono::Utc::now().timestamp_millis() as u64;
     let batch = seed::demo_clients(count, seed);
     let inserted = client::insert_many(&mut conn, &p.id(), &batch).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => {
             anyhow::anyhow!("some demo emails are already on this list; run seed-demo again")
         }
         other => other.into(),
     })?;
-    println!("Added {inserted} made-up clients to {}'s list.", p.full_name());
+    println!(
+        "Added {inserted} made-up clients to {}'s list.",
+        p.full_name()
+    );
     Ok(())
 }

@@ -60,6 +60,13 @@ impl DatabaseUrl {
         matches!(self, Self::Postgres(_))
     }
 
+    /// What the driver connects with: the SQLite path, or the PostgreSQL URL.
+    pub fn connection_string(&self) -> &str {
+        match self {
+            Self::Sqlite(p) | Self::Postgres(p) => p,
+        }
+    }
+
     /// The URL for display, with any password hidden.
     pub fn redacted(&self) -> String {
         match self {
@@ -70,6 +77,17 @@ impl DatabaseUrl {
 }
 
 fn redact_url(url: &str) -> String {
+    // A password can also sit in the query string: postgres://host/db?password=...
+    if let Some(q) = url.find('?') {
+        let params: Vec<String> = url[q + 1..]
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        return format!("{}?{}", redact_url(&url[..q]), params.join("&"));
+    }
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -100,8 +118,10 @@ pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, diesel::ConnectionEr
             let mut conn = SqliteConnection::establish(path)?;
             // WAL for concurrent readers; FULL so a committed import survives power loss;
             // foreign keys on; wait for a busy writer instead of failing at once.
+            // optimize=0x10002 refreshes the planner's statistics when tables have grown,
+            // so that search picks its indexes on a long list.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA optimize = 0x10002;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Sqlite(conn))
@@ -118,7 +138,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -129,8 +150,8 @@ impl ManageConnection for ConnectionManager {
 /// Connects once (so a bad URL or an unreachable server fails fast with the real error),
 /// runs pending migrations, then builds the pool.
 pub fn connect_and_migrate(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
-    let mut conn = establish(url)
-        .map_err(|e| format!("cannot open the database {}: {e}", url.redacted()))?;
+    let mut conn =
+        establish(url).map_err(|e| format!("cannot open the database {}: {e}", url.redacted()))?;
     run_migrations(&mut conn)?;
     drop(conn);
     r2d2::Pool::builder()
@@ -138,6 +159,32 @@ pub fn connect_and_migrate(url: &DatabaseUrl, max_size: u32) -> Result<Pool, Str
         .connection_timeout(Duration::from_secs(10))
         .build(ConnectionManager::new(url.clone()))
         .map_err(|e| format!("cannot open the database {}: {e}", url.redacted()))
+}
+
+/// A transaction that will write. On SQLite it takes the write lock first (a no-op write),
+/// so that a read followed by a write waits for another writer instead of failing with
+/// "database is locked" — the effect of `BEGIN IMMEDIATE`, through the one connection type.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute("DELETE FROM failed_logins WHERE 0")?;
+        }
+        f(conn)
+    })
+}
+
+/// Refreshes planner statistics after a bulk change.
+pub fn refresh_statistics(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA optimize"),
+        DbConnection::Postgres(c) => c.batch_execute("ANALYZE clients"),
+    }
 }
 
 pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
@@ -158,8 +205,14 @@ mod tests {
             DatabaseUrl::parse("postgres://u@h/db"),
             Ok(DatabaseUrl::Postgres("postgres://u@h/db".into()))
         );
-        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
-        assert_eq!(DatabaseUrl::parse("data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db"),
+            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db"),
+            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
         assert!(DatabaseUrl::parse("mysql://u@h/db").is_err());
         assert!(DatabaseUrl::parse("postgres:typo").is_err());
         assert!(DatabaseUrl::parse("").is_err());
@@ -167,7 +220,14 @@ mod tests {
 
     #[test]
     fn password_is_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=pw"),
+            "postgres://h/db?user=u&password=***"
+        );
     }
 }

@@ -41,6 +41,7 @@ diesel::table! {
         sort_name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        list_state -> Text,
     }
 }
 

@@ -48,10 +48,19 @@ pub type FieldErrors = BTreeMap<&'static str, String>;
 impl ClientDetails {
     pub fn parse(input: &ClientInput, today: NaiveDate) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let first_name = PersonName::parse(&input.first_name, "first name").map_err(|e| errors.insert("first_name", e)).ok();
-        let last_name = PersonName::parse(&input.last_name, "last name").map_err(|e| errors.insert("last_name", e)).ok();
-        let email = Email::parse(&input.email).map_err(|e| errors.insert("email", e.to_string())).ok();
-        let phone = Phone::parse(&input.phone).map_err(|e| errors.insert("phone", e.to_string())).ok().flatten();
+        let first_name = PersonName::parse(&input.first_name, "first name")
+            .map_err(|e| errors.insert("first_name", e))
+            .ok();
+        let last_name = PersonName::parse(&input.last_name, "last name")
+            .map_err(|e| errors.insert("last_name", e))
+            .ok();
+        let email = Email::parse(&input.email)
+            .map_err(|e| errors.insert("email", e.to_string()))
+            .ok();
+        let phone = Phone::parse(&input.phone)
+            .map_err(|e| errors.insert("phone", e.to_string()))
+            .ok()
+            .flatten();
         let billing_type = match BillingType::parse(input.billing_type.trim()) {
             Some(b) => Some(b),
             None => {
@@ -77,11 +86,16 @@ impl ClientDetails {
         } else if state_name(&state).is_some() {
             Some(state)
         } else {
-            errors.insert("telehealth_state", "Choose a US state from the list.".into());
+            errors.insert(
+                "telehealth_state",
+                "Choose a US state from the list.".into(),
+            );
             None
         };
         match (first_name, last_name, email, billing_type) {
-            (Some(first_name), Some(last_name), Some(email), Some(billing_type)) if errors.is_empty() => {
+            (Some(first_name), Some(last_name), Some(email), Some(billing_type))
+                if errors.is_empty() =>
+            {
                 let private = billing_type == BillingType::PrivatePay;
                 Ok(Self {
                     first_name,
@@ -102,7 +116,10 @@ impl ClientDetails {
 }
 
 /// A date of birth from a date input (YYYY-MM-DD) or typed as MM/DD/YYYY.
-pub fn parse_date_of_birth(input: &str, today: NaiveDate) -> Result<Option<NaiveDate>, &'static str> {
+pub fn parse_date_of_birth(
+    input: &str,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, &'static str> {
     let t = input.trim();
     if t.is_empty() {
         return Ok(None);
@@ -170,19 +187,38 @@ mod tests {
         };
         let errors = ClientDetails::parse(&bad, today()).unwrap_err();
         let fields: Vec<_> = errors.keys().copied().collect();
-        assert_eq!(fields, ["billing_type", "date_of_birth", "email", "first_name", "telehealth_state"]);
+        assert_eq!(
+            fields,
+            [
+                "billing_type",
+                "date_of_birth",
+                "email",
+                "first_name",
+                "telehealth_state"
+            ]
+        );
     }
 
     #[test]
     fn private_pay_drops_insurance() {
-        let d = ClientDetails::parse(&ClientInput { billing_type: "private_pay".into(), ..input() }, today()).unwrap();
+        let d = ClientDetails::parse(
+            &ClientInput {
+                billing_type: "private_pay".into(),
+                ..input()
+            },
+            today(),
+        )
+        .unwrap();
         assert_eq!(d.insurance_company, None);
         assert_eq!(d.insurance_member_id, None);
     }
 
     #[test]
     fn us_dates_are_accepted() {
-        assert_eq!(parse_date_of_birth("03/14/1985", today()), Ok(NaiveDate::from_ymd_opt(1985, 3, 14)));
+        assert_eq!(
+            parse_date_of_birth("03/14/1985", today()),
+            Ok(NaiveDate::from_ymd_opt(1985, 3, 14))
+        );
         assert!(parse_date_of_birth("1899-12-31", today()).is_err());
     }
 }

@@ -125,12 +125,21 @@ mod tests {
     #[test]
     fn detects_by_content() {
         assert_eq!(FileType::detect(b"%PDF-1.7\n..."), Some(FileType::Pdf));
-        assert_eq!(FileType::detect(b"\x89PNG\r\n\x1a\n\0\0"), Some(FileType::Png));
-        assert_eq!(FileType::detect("Session notes — Zoë".as_bytes()), Some(FileType::Text));
+        assert_eq!(
+            FileType::detect(b"\x89PNG\r\n\x1a\n\0\0"),
+            Some(FileType::Png)
+        );
+        assert_eq!(
+            FileType::detect("Session notes — Zoë".as_bytes()),
+            Some(FileType::Text)
+        );
         assert_eq!(FileType::detect(b"MZ\x90\0\x03"), None);
         assert_eq!(FileType::detect(b""), None);
         // A sample cut in the middle of "ë" is still text.
-        assert_eq!(FileType::detect(&"Zoë".as_bytes()[..3]), Some(FileType::Text));
+        assert_eq!(
+            FileType::detect(&"Zoë".as_bytes()[..3]),
+            Some(FileType::Text)
+        );
     }
 
     #[test]

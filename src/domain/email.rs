@@ -16,10 +16,15 @@ impl Email {
         if typed.len() > 254 {
             return Err("This email address is too long (254 characters at most).");
         }
-        if !email_address::EmailAddress::is_valid(typed) || !typed.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+        if !email_address::EmailAddress::is_valid(typed)
+            || !typed.rsplit('@').next().is_some_and(|d| d.contains('.'))
+        {
             return Err("This doesn't look like an email address. Check it for typos (for example name@example.com).");
         }
-        Ok(Self { typed: typed.to_string(), normalized: normalize(typed) })
+        Ok(Self {
+            typed: typed.to_string(),
+            normalized: normalize(typed),
+        })
     }
 
     pub fn as_typed(&self) -> &str {
@@ -55,7 +60,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses() {
-        for bad in ["", "   ", "ada", "ada@", "@example.com", "ada@example", "a b@example.com"] {
+        for bad in [
+            "",
+            "   ",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

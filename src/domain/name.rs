@@ -11,10 +11,14 @@ impl PersonName {
             return Err(format!("Enter the {what}."));
         }
         if trimmed.chars().count() > MAX_NAME_CHARS {
-            return Err(format!("The {what} is too long ({MAX_NAME_CHARS} characters at most)."));
+            return Err(format!(
+                "The {what} is too long ({MAX_NAME_CHARS} characters at most)."
+            ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(format!("The {what} contains a control character; retype it."));
+            return Err(format!(
+                "The {what} contains a control character; retype it."
+            ));
         }
         Ok(Self(trimmed.to_string()))
     }
@@ -34,8 +38,15 @@ pub fn optional_text(input: &str, what: &str, max_chars: usize) -> Result<Option
     if trimmed.is_empty() {
         return Ok(None);
     }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!(
+            "The {what} contains a control character; retype it."
+        ));
+    }
     if trimmed.chars().count() > max_chars {
-        return Err(format!("The {what} is too long ({max_chars} characters at most)."));
+        return Err(format!(
+            "The {what} is too long ({max_chars} characters at most)."
+        ));
     }
     Ok(Some(trimmed.to_string()))
 }
@@ -46,8 +57,16 @@ mod tests {
 
     #[test]
     fn keeps_names_as_typed() {
-        assert_eq!(PersonName::parse("  de la Cruz ", "last name").unwrap().as_str(), "de la Cruz");
-        assert_eq!(PersonName::parse("Zoë", "first name").unwrap().as_str(), "Zoë");
+        assert_eq!(
+            PersonName::parse("  de la Cruz ", "last name")
+                .unwrap()
+                .as_str(),
+            "de la Cruz"
+        );
+        assert_eq!(
+            PersonName::parse("Zoë", "first name").unwrap().as_str(),
+            "Zoë"
+        );
         assert!(PersonName::parse("   ", "first name").is_err());
         assert!(PersonName::parse(&"x".repeat(101), "first name").is_err());
     }

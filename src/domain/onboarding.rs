@@ -40,7 +40,11 @@ impl OnboardingStatus {
 
     pub fn derive(facts: &OnboardingFacts) -> Self {
         if facts.account_verified_at.is_none() {
-            return if facts.invited_at.is_none() { Self::NotInvited } else { Self::Invited };
+            return if facts.invited_at.is_none() {
+                Self::NotInvited
+            } else {
+                Self::Invited
+            };
         }
         if facts.billing_type != Some(BillingType::PrivatePay) {
             if facts.insurance_added_at.is_none() {
@@ -98,20 +102,35 @@ mod tests {
 
     #[test]
     fn status_follows_the_steps_in_order() {
-        let mut f = OnboardingFacts { billing_type: Some(BillingType::Insurance), ..Default::default() };
+        let mut f = OnboardingFacts {
+            billing_type: Some(BillingType::Insurance),
+            ..Default::default()
+        };
         assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::NotInvited);
         f.invited_at = t();
         assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::Invited);
         f.account_verified_at = t();
-        assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::NeedsInsurance);
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::NeedsInsurance
+        );
         f.insurance_added_at = t();
-        assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::InsuranceUnverified);
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::InsuranceUnverified
+        );
         f.insurance_verified_at = t();
-        assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::NeedsBillingMethod);
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::NeedsBillingMethod
+        );
         f.payment_method_added_at = t();
         assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::NeedsForms);
         f.forms_acknowledged_at = t();
-        assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::ReadyToSchedule);
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::ReadyToSchedule
+        );
     }
 
     #[test]
@@ -122,7 +141,10 @@ mod tests {
             account_verified_at: t(),
             ..Default::default()
         };
-        assert_eq!(OnboardingStatus::derive(&f), OnboardingStatus::NeedsBillingMethod);
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::NeedsBillingMethod
+        );
     }
 
     #[test]

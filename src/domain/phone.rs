@@ -18,6 +18,9 @@ impl Phone {
         if typed.chars().count() > 40 {
             return Err("This phone number is too long (40 characters at most).");
         }
+        if typed.chars().any(char::is_control) {
+            return Err("The phone number contains a control character; retype it.");
+        }
         let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < 3 {
             return Err("Enter a phone number with its area code, for example (555) 555-0102.");
@@ -26,7 +29,11 @@ impl Phone {
             .ok()
             .filter(phonenumber::is_valid)
             .map(|n| n.format().mode(phonenumber::Mode::E164).to_string());
-        Ok(Some(Self { typed: typed.to_string(), e164, digits: search_digits(&digits) }))
+        Ok(Some(Self {
+            typed: typed.to_string(),
+            e164,
+            digits: search_digits(&digits),
+        }))
     }
 }
 

@@ -72,7 +72,11 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()>
     record_at(conn, entry, super::now())
 }
 
-pub fn record_at(conn: &mut DbConnection, entry: AuditEntry<'_>, at: NaiveDateTime) -> QueryResult<()> {
+pub fn record_at(
+    conn: &mut DbConnection,
+    entry: AuditEntry<'_>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values((
             audit_events::id.eq(new_row_id()),
@@ -98,7 +102,12 @@ pub struct AuditEventRow {
 }
 
 /// The newest events of one client of this provider.
-pub fn for_client(conn: &mut DbConnection, provider_id: &ProviderId, client_id: &ClientId, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
+pub fn for_client(
+    conn: &mut DbConnection,
+    provider_id: &ProviderId,
+    client_id: &ClientId,
+    limit: i64,
+) -> QueryResult<Vec<AuditEventRow>> {
     audit_events::table
         .inner_join(providers::table)
         .filter(audit_events::provider_id.eq(provider_id.as_str()))

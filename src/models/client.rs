@@ -114,8 +114,41 @@ pub enum SaveClientError {
     /// Another client of this provider already has the email.
     #[error("email already on another client")]
     EmailTaken { existing: ClientId },
+    #[error("no such client")]
+    NotFound,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
+}
+
+fn is_unique_violation(e: &SaveClientError) -> bool {
+    matches!(
+        e,
+        SaveClientError::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
+}
+
+/// Runs a client write in its own savepoint. Another request can take the same email
+/// between our check and our write (PostgreSQL runs them side by side); the unique index
+/// then refuses the write, the savepoint is rolled back, and the caller hears "email taken"
+/// as if the check had caught it.
+fn save_client<T>(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    email_normalized: &str,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, SaveClientError>,
+) -> Result<T, SaveClientError> {
+    match crate::db::write_transaction(conn, f) {
+        Err(e) if is_unique_violation(&e) => {
+            match find_id_by_email(conn, provider, email_normalized)? {
+                Some(existing) => Err(SaveClientError::EmailTaken { existing }),
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
 }
 
 /// What to do when the client is created, beyond storing their details.
@@ -125,7 +158,11 @@ pub struct CreateOptions {
     pub assessments: Vec<Assessment>,
 }
 
-pub fn find(conn: &mut DbConnection, provider: &ProviderId, id: &ClientId) -> QueryResult<Option<Client>> {
+pub fn find(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+) -> QueryResult<Option<Client>> {
     clients::table
         .filter(clients::provider_id.eq(provider.as_str()))
         .filter(clients::id.eq(id.as_str()))
@@ -134,7 +171,11 @@ pub fn find(conn: &mut DbConnection, provider: &ProviderId, id: &ClientId) -> Qu
         .optional()
 }
 
-pub fn find_id_by_email(conn: &mut DbConnection, provider: &ProviderId, email_normalized: &str) -> QueryResult<Option<ClientId>> {
+pub fn find_id_by_email(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    email_normalized: &str,
+) -> QueryResult<Option<ClientId>> {
     clients::table
         .filter(clients::provider_id.eq(provider.as_str()))
         .filter(clients::email_normalized.eq(email_normalized))
@@ -144,18 +185,28 @@ pub fn find_id_by_email(conn: &mut DbConnection, provider: &ProviderId, email_no
         .map(|o| o.map(ClientId))
 }
 
-pub fn create(conn: &mut DbConnection, provider: &ProviderId, details: &ClientDetails, options: &CreateOptions) -> Result<Client, SaveClientError> {
+pub fn create(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    details: &ClientDetails,
+    options: &CreateOptions,
+) -> Result<Client, SaveClientError> {
     let now = super::now();
-    let row = NewClientRow::new(provider, details, options.notify, &OnboardingFacts::default(), now);
+    let row = NewClientRow::new(
+        provider,
+        details,
+        options.notify,
+        &OnboardingFacts::default(),
+        now,
+    );
     let id = ClientId(row.id.clone());
-    conn.transaction(|conn| {
+    save_client(conn, provider, details.email.normalized(), |conn| {
         if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
             return Err(SaveClientError::EmailTaken { existing });
         }
         diesel::insert_into(clients::table)
             .values(&row)
-            .execute(conn)
-            .map_err(|e| email_conflict(conn, provider, details, e))?;
+            .execute(conn)?;
         for a in &options.assessments {
             diesel::insert_into(assessment_requests::table)
                 .values((
@@ -166,7 +217,7 @@ pub fn create(conn: &mut DbConnection, provider: &ProviderId, details: &ClientDe
                 ))
                 .execute(conn)?;
         }
-        find(conn, provider, &id)?.ok_or(SaveClientError::Database(diesel::result::Error::NotFound))
+        find(conn, provider, &id)?.ok_or(SaveClientError::NotFound)
     })
 }
 
@@ -206,8 +257,16 @@ impl<'a> DetailColumns<'a> {
             insurance_company: d.insurance_company.as_deref(),
             insurance_member_id: d.insurance_member_id.as_deref(),
             telehealth_state: d.telehealth_state.as_deref(),
-            search_name: search_key(&format!("{} {}", d.first_name.as_str(), d.last_name.as_str())),
-            sort_name: search_key(&format!("{} {}", d.last_name.as_str(), d.first_name.as_str())),
+            search_name: search_key(&format!(
+                "{} {}",
+                d.first_name.as_str(),
+                d.last_name.as_str()
+            )),
+            sort_name: search_key(&format!(
+                "{} {}",
+                d.last_name.as_str(),
+                d.first_name.as_str()
+            )),
         }
     }
 }
@@ -232,7 +291,13 @@ struct NewClientRow<'a> {
 }
 
 impl<'a> NewClientRow<'a> {
-    fn new(provider: &'a ProviderId, d: &'a ClientDetails, notify: bool, facts: &OnboardingFacts, now: NaiveDateTime) -> Self {
+    fn new(
+        provider: &'a ProviderId,
+        d: &'a ClientDetails,
+        notify: bool,
+        facts: &OnboardingFacts,
+        now: NaiveDateTime,
+    ) -> Self {
         Self {
             id: ClientId::generate().0,
             provider_id: provider.as_str(),
@@ -240,7 +305,9 @@ impl<'a> NewClientRow<'a> {
             notify_requested: notify,
             invited_at: facts.invited_at,
             account_verified_at: facts.account_verified_at,
-            insurance_added_at: insurance_added_at(d, None, now),
+            insurance_added_at: facts
+                .insurance_added_at
+                .or_else(|| insurance_added_at(d, None, now)),
             insurance_verified_at: facts.insurance_verified_at,
             payment_method_added_at: facts.payment_method_added_at,
             forms_acknowledged_at: facts.forms_acknowledged_at,
@@ -252,41 +319,50 @@ impl<'a> NewClientRow<'a> {
 
 /// Insurance counts as added once a company and member ID are on file; changing either
 /// makes it new (and so unverified) again.
-fn insurance_added_at(d: &ClientDetails, before: Option<&Client>, now: NaiveDateTime) -> Option<NaiveDateTime> {
+fn insurance_added_at(
+    d: &ClientDetails,
+    before: Option<&Client>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
     if d.insurance_company.is_none() || d.insurance_member_id.is_none() {
         return None;
     }
     match before {
-        Some(c) if c.insurance_company == d.insurance_company && c.insurance_member_id == d.insurance_member_id => {
+        Some(c)
+            if c.insurance_company == d.insurance_company
+                && c.insurance_member_id == d.insurance_member_id =>
+        {
             c.insurance_added_at.or(Some(now))
         }
         _ => Some(now),
     }
 }
 
-/// A unique-index violation on insert or update means another request took the email
-/// between our check and our write; report it as the same friendly error.
-fn email_conflict(conn: &mut DbConnection, provider: &ProviderId, d: &ClientDetails, e: diesel::result::Error) -> SaveClientError {
-    if let diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) = e {
-        if let Ok(Some(existing)) = find_id_by_email(conn, provider, d.email.normalized()) {
-            return SaveClientError::EmailTaken { existing };
-        }
-    }
-    SaveClientError::Database(e)
-}
-
-pub fn update(conn: &mut DbConnection, provider: &ProviderId, before: &Client, details: &ClientDetails) -> Result<(), SaveClientError> {
+/// Saves new details over a client's; returns the client as they were before.
+pub fn update(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    details: &ClientDetails,
+) -> Result<Client, SaveClientError> {
     let now = super::now();
-    conn.transaction(|conn| {
+    save_client(conn, provider, details.email.normalized(), |conn| {
+        let before = find(conn, provider, id)?.ok_or(SaveClientError::NotFound)?;
         if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
             if existing.as_str() != before.id {
                 return Err(SaveClientError::EmailTaken { existing });
             }
         }
-        let added = insurance_added_at(details, Some(before), now);
-        let verified = if added == before.insurance_added_at { before.insurance_verified_at } else { None };
+        let added = insurance_added_at(details, Some(&before), now);
+        let verified = if added == before.insurance_added_at {
+            before.insurance_verified_at
+        } else {
+            None
+        };
         diesel::update(
-            clients::table.filter(clients::provider_id.eq(provider.as_str())).filter(clients::id.eq(&before.id)),
+            clients::table
+                .filter(clients::provider_id.eq(provider.as_str()))
+                .filter(clients::id.eq(id.as_str())),
         )
         .set((
             DetailColumns::of(details),
@@ -294,17 +370,28 @@ pub fn update(conn: &mut DbConnection, provider: &ProviderId, before: &Client, d
             clients::insurance_verified_at.eq(verified),
             clients::updated_at.eq(now),
         ))
-        .execute(conn)
-        .map_err(|e| email_conflict(conn, provider, details, e))?;
-        Ok(())
+        .execute(conn)?;
+        Ok(before)
     })
 }
 
-pub fn set_archived(conn: &mut DbConnection, provider: &ProviderId, id: &ClientId, archived: bool) -> QueryResult<usize> {
+pub fn set_archived(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    archived: bool,
+) -> QueryResult<usize> {
     let now = super::now();
-    diesel::update(clients::table.filter(clients::provider_id.eq(provider.as_str())).filter(clients::id.eq(id.as_str())))
-        .set((clients::archived_at.eq(if archived { Some(now) } else { None }), clients::updated_at.eq(now)))
-        .execute(conn)
+    diesel::update(
+        clients::table
+            .filter(clients::provider_id.eq(provider.as_str()))
+            .filter(clients::id.eq(id.as_str())),
+    )
+    .set((
+        clients::archived_at.eq(if archived { Some(now) } else { None }),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -314,11 +401,21 @@ pub struct AssessmentRequest {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-pub fn assessment_requests(conn: &mut DbConnection, client: &Client) -> QueryResult<Vec<AssessmentRequest>> {
+pub fn assessment_requests(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+) -> QueryResult<Vec<AssessmentRequest>> {
     assessment_requests::table
-        .filter(assessment_requests::client_id.eq(&client.id))
+        .inner_join(clients::table)
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(assessment_requests::client_id.eq(client.as_str()))
         .order(assessment_requests::instrument)
-        .select((assessment_requests::instrument, assessment_requests::requested_at, assessment_requests::sent_at))
+        .select((
+            assessment_requests::instrument,
+            assessment_requests::requested_at,
+            assessment_requests::sent_at,
+        ))
         .load(conn)
 }
 
@@ -352,41 +449,15 @@ pub struct ClientQuery {
 pub struct ClientPage {
     pub rows: Vec<ClientListRow>,
     pub total: i64,
+    /// The page shown: the one asked for, or the last one when that is past the end.
+    pub page: i64,
+    pub pages: i64,
 }
 
 type Predicate = Box<dyn BoxableExpression<clients::table, MultiBackend, SqlType = Bool>>;
 
-/// The SQL form of `OnboardingStatus::derive`: the same steps, as a predicate on the facts.
-fn status_predicate(status: OnboardingStatus) -> Predicate {
-    use clients::*;
-    let verified = account_verified_at.is_not_null();
-    let insured_or_private = billing_type.eq(BillingType::PrivatePay.as_str()).or(insurance_verified_at.is_not_null());
-    match status {
-        OnboardingStatus::NotInvited => Box::new(account_verified_at.is_null().and(invited_at.is_null())),
-        OnboardingStatus::Invited => Box::new(account_verified_at.is_null().and(invited_at.is_not_null())),
-        OnboardingStatus::NeedsInsurance => Box::new(
-            verified.and(billing_type.ne(BillingType::PrivatePay.as_str())).and(insurance_added_at.is_null()),
-        ),
-        OnboardingStatus::InsuranceUnverified => Box::new(
-            verified
-                .and(billing_type.ne(BillingType::PrivatePay.as_str()))
-                .and(insurance_added_at.is_not_null())
-                .and(insurance_verified_at.is_null()),
-        ),
-        OnboardingStatus::NeedsBillingMethod => {
-            Box::new(verified.and(insured_or_private).and(payment_method_added_at.is_null()))
-        }
-        OnboardingStatus::NeedsForms => Box::new(
-            verified.and(insured_or_private).and(payment_method_added_at.is_not_null()).and(forms_acknowledged_at.is_null()),
-        ),
-        OnboardingStatus::ReadyToSchedule => Box::new(
-            verified
-                .and(insured_or_private)
-                .and(payment_method_added_at.is_not_null())
-                .and(forms_acknowledged_at.is_not_null()),
-        ),
-    }
-}
+/// The `list_state` of archived clients; the others hold an onboarding status's slug.
+const ARCHIVED: &str = "archived";
 
 /// Search by the start of the name (either order), email, or phone digits: each a prefix
 /// range on an indexed column, so it stays fast on a long list.
@@ -399,34 +470,63 @@ fn search_predicate(text: &str) -> Option<Predicate> {
         clients::search_name
             .ge(key.clone())
             .and(clients::search_name.lt(prefix_upper_bound(&key)))
-            .or(clients::sort_name.ge(key.clone()).and(clients::sort_name.lt(prefix_upper_bound(&key)))),
+            .or(clients::sort_name
+                .ge(key.clone())
+                .and(clients::sort_name.lt(prefix_upper_bound(&key)))),
     );
     // "Lovelace, Ada" reads as "lovelace ada".
     let comma_free = search_key(&text.replace(',', " "));
     if comma_free != key {
-        p = Box::new(p.or(clients::sort_name.ge(comma_free.clone()).and(clients::sort_name.lt(prefix_upper_bound(&comma_free)))));
+        p = Box::new(
+            p.or(clients::sort_name
+                .ge(comma_free.clone())
+                .and(clients::sort_name.lt(prefix_upper_bound(&comma_free)))),
+        );
     }
     let email = text.trim().to_lowercase();
-    p = Box::new(p.or(clients::email_normalized.ge(email.clone()).and(clients::email_normalized.lt(prefix_upper_bound(&email)))));
+    p = Box::new(
+        p.or(clients::email_normalized
+            .ge(email.clone())
+            .and(clients::email_normalized.lt(prefix_upper_bound(&email)))),
+    );
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let looks_like_phone = digits.len() >= 3 && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let looks_like_phone = digits.len() >= 3
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if looks_like_phone {
         // "+1 (212) 555-01" searches the national number "21255501".
         let digits = match text.trim().strip_prefix("+1") {
             Some(_) => digits[1..].to_string(),
             None => crate::domain::phone::search_digits(&digits),
         };
-        p = Box::new(p.or(clients::phone_digits.assume_not_null().ge(digits.clone()).and(clients::phone_digits.assume_not_null().lt(prefix_upper_bound(&digits)))));
+        p = Box::new(
+            p.or(clients::phone_digits
+                .assume_not_null()
+                .ge(digits.clone())
+                .and(
+                    clients::phone_digits
+                        .assume_not_null()
+                        .lt(prefix_upper_bound(&digits)),
+                )),
+        );
     }
     Some(p)
 }
 
-fn filtered<'a>(provider: &'a ProviderId, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
-    let mut query = clients::table.filter(clients::provider_id.eq(provider.as_str())).into_boxed();
+fn filtered<'a>(
+    provider: &'a ProviderId,
+    q: &ClientQuery,
+) -> clients::BoxedQuery<'a, MultiBackend> {
+    let mut query = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .into_boxed();
+    // `list_state` is derived by the database from the onboarding facts (see the
+    // migration) and indexed with the name order, so a filter is one index range.
     query = match q.filter {
-        ClientFilter::Archived => query.filter(clients::archived_at.is_not_null()),
-        ClientFilter::Active => query.filter(clients::archived_at.is_null()),
-        ClientFilter::Status(s) => query.filter(clients::archived_at.is_null()).filter(status_predicate(s)),
+        ClientFilter::Archived => query.filter(clients::list_state.eq(ARCHIVED)),
+        ClientFilter::Active => query.filter(clients::list_state.ne(ARCHIVED)),
+        ClientFilter::Status(s) => query.filter(clients::list_state.eq(s.slug())),
     };
     if let Some(p) = q.search.as_deref().and_then(search_predicate) {
         query = query.filter(p);
@@ -434,33 +534,58 @@ fn filtered<'a>(provider: &'a ProviderId, q: &ClientQuery) -> clients::BoxedQuer
     query
 }
 
-pub fn list(conn: &mut DbConnection, provider: &ProviderId, q: &ClientQuery) -> QueryResult<ClientPage> {
+pub fn list(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    q: &ClientQuery,
+) -> QueryResult<ClientPage> {
     let total: i64 = filtered(provider, q).select(count_star()).first(conn)?;
     let mut query = filtered(provider, q).select(ClientListRow::as_select());
     query = match q.sort {
         ClientSort::Name => query.order((clients::sort_name.asc(), clients::id.asc())),
         ClientSort::NewestFirst => query.order((clients::created_at.desc(), clients::id.desc())),
     };
-    let offset = (q.page.max(1) - 1).saturating_mul(PAGE_SIZE);
-    let rows = query.limit(PAGE_SIZE).offset(offset).load(conn)?;
-    Ok(ClientPage { rows, total })
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = q.page.clamp(1, pages);
+    let rows = query
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .load(conn)?;
+    Ok(ClientPage {
+        rows,
+        total,
+        page,
+        pages,
+    })
 }
 
 /// Inserts many validated clients in one transaction (demo data, later imports): all or
 /// none. An email already on the list fails the whole batch through the unique index.
-pub fn insert_many(conn: &mut DbConnection, provider: &ProviderId, clients_to_add: &[(ClientDetails, OnboardingFacts)]) -> QueryResult<usize> {
+pub fn insert_many(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    clients_to_add: &[(ClientDetails, OnboardingFacts)],
+) -> QueryResult<usize> {
     let now = super::now();
-    let rows: Vec<NewClientRow> = clients_to_add.iter().map(|(d, facts)| NewClientRow::new(provider, d, false, facts, now)).collect();
+    let rows: Vec<NewClientRow> = clients_to_add
+        .iter()
+        .map(|(d, facts)| NewClientRow::new(provider, d, false, facts, now))
+        .collect();
     conn.transaction(|conn| {
         let mut inserted = 0;
         // Multi-row inserts need the concrete backend; chunks stay under SQLite's limit
         // of bound parameters.
         for chunk in rows.chunks(1000) {
             inserted += match conn {
-                DbConnection::Sqlite(c) => diesel::insert_into(clients::table).values(chunk).execute(c)?,
-                DbConnection::Postgres(c) => diesel::insert_into(clients::table).values(chunk).execute(c)?,
+                DbConnection::Sqlite(c) => diesel::insert_into(clients::table)
+                    .values(chunk)
+                    .execute(c)?,
+                DbConnection::Postgres(c) => diesel::insert_into(clients::table)
+                    .values(chunk)
+                    .execute(c)?,
             };
         }
         Ok(inserted)
     })
+    .and_then(|inserted| crate::db::refresh_statistics(conn).map(|_| inserted))
 }

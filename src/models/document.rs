@@ -25,7 +25,9 @@ pub struct Document {
 
 impl Document {
     pub fn kind_label(&self) -> &'static str {
-        DocumentKind::parse(&self.kind).map(DocumentKind::label).unwrap_or("Document")
+        DocumentKind::parse(&self.kind)
+            .map(DocumentKind::label)
+            .unwrap_or("Document")
     }
 }
 
@@ -46,7 +48,11 @@ pub enum AddDocumentError {
     Database(#[from] diesel::result::Error),
 }
 
-pub fn list_for_client(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId) -> QueryResult<Vec<Document>> {
+pub fn list_for_client(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+) -> QueryResult<Vec<Document>> {
     documents::table
         .filter(documents::provider_id.eq(provider.as_str()))
         .filter(documents::client_id.eq(client.as_str()))
@@ -55,7 +61,12 @@ pub fn list_for_client(conn: &mut DbConnection, provider: &ProviderId, client: &
         .load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, id: &DocumentId) -> QueryResult<Option<Document>> {
+pub fn find(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    id: &DocumentId,
+) -> QueryResult<Option<Document>> {
     documents::table
         .filter(documents::provider_id.eq(provider.as_str()))
         .filter(documents::client_id.eq(client.as_str()))
@@ -66,12 +77,21 @@ pub fn find(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, i
 }
 
 pub fn content(conn: &mut DbConnection, doc: &Document) -> QueryResult<Vec<u8>> {
-    blobs::table.find(&doc.sha256).select(blobs::content).first(conn)
+    blobs::table
+        .find(&doc.sha256)
+        .select(blobs::content)
+        .first(conn)
 }
 
 /// Attaches a file to a client. Call inside the transaction of the change it belongs to.
-pub fn add(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, new: &NewDocument<'_>) -> Result<Document, AddDocumentError> {
+pub fn add(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    new: &NewDocument<'_>,
+) -> Result<Document, AddDocumentError> {
     let existing = documents::table
+        .filter(documents::provider_id.eq(provider.as_str()))
         .filter(documents::client_id.eq(client.as_str()))
         .filter(documents::sha256.eq(new.sha256))
         .select(Document::as_select())
@@ -80,7 +100,12 @@ pub fn add(conn: &mut DbConnection, provider: &ProviderId, client: &ClientId, ne
     if let Some(doc) = existing {
         return Err(AddDocumentError::AlreadyAttached(Box::new(doc)));
     }
-    let have_blob = blobs::table.find(new.sha256).select(blobs::sha256).first::<String>(conn).optional()?.is_some();
+    let have_blob = blobs::table
+        .find(new.sha256)
+        .select(blobs::sha256)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
     if !have_blob {
         diesel::insert_into(blobs::table)
             .values((

@@ -11,7 +11,11 @@ pub const MAX_FAILURES: i64 = 10;
 pub const WINDOW_MINUTES: i64 = 15;
 
 /// When sign-in for this email opens again, if it is locked now.
-pub fn locked_until(conn: &mut DbConnection, email_normalized: &str, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+pub fn locked_until(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
     let since = now - Duration::minutes(WINDOW_MINUTES);
     let recent: Vec<NaiveDateTime> = failed_logins::table
         .filter(failed_logins::email_normalized.eq(email_normalized))
@@ -24,10 +28,16 @@ pub fn locked_until(conn: &mut DbConnection, email_normalized: &str, now: NaiveD
         return Ok(None);
     }
     // Open again once the oldest of the last MAX_FAILURES attempts leaves the window.
-    Ok(recent.last().map(|oldest| *oldest + Duration::minutes(WINDOW_MINUTES)))
+    Ok(recent
+        .last()
+        .map(|oldest| *oldest + Duration::minutes(WINDOW_MINUTES)))
 }
 
-pub fn record(conn: &mut DbConnection, email_normalized: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(failed_logins::table)
         .values((
             failed_logins::id.eq(new_row_id()),
@@ -46,7 +56,9 @@ pub fn record(conn: &mut DbConnection, email_normalized: &str, now: NaiveDateTim
 }
 
 pub fn clear(conn: &mut DbConnection, email_normalized: &str) -> QueryResult<()> {
-    diesel::delete(failed_logins::table.filter(failed_logins::email_normalized.eq(email_normalized)))
-        .execute(conn)
-        .map(|_| ())
+    diesel::delete(
+        failed_logins::table.filter(failed_logins::email_normalized.eq(email_normalized)),
+    )
+    .execute(conn)
+    .map(|_| ())
 }

@@ -31,7 +31,9 @@ impl Provider {
 
     /// The name clients see: the practice's name, or the provider's own.
     pub fn practice_display_name(&self) -> String {
-        self.practice_name.clone().unwrap_or_else(|| self.full_name())
+        self.practice_name
+            .clone()
+            .unwrap_or_else(|| self.full_name())
     }
 }
 
@@ -83,16 +85,20 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
             ))
             .execute(conn)
             .map_err(|e| match e {
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                    CreateProviderError::EmailTaken
-                }
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => CreateProviderError::EmailTaken,
                 other => other.into(),
             })?;
         Ok(row)
     })
 }
 
-pub fn find_by_email(conn: &mut DbConnection, email_normalized: &str) -> QueryResult<Option<Provider>> {
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Option<Provider>> {
     providers::table
         .filter(providers::email_normalized.eq(email_normalized))
         .select(Provider::as_select())
@@ -101,7 +107,11 @@ pub fn find_by_email(conn: &mut DbConnection, email_normalized: &str) -> QueryRe
 }
 
 pub fn find(conn: &mut DbConnection, id: &ProviderId) -> QueryResult<Option<Provider>> {
-    providers::table.find(id.as_str()).select(Provider::as_select()).first(conn).optional()
+    providers::table
+        .find(id.as_str())
+        .select(Provider::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn update_profile(
@@ -121,7 +131,11 @@ pub fn update_profile(
         .map(|_| ())
 }
 
-pub fn update_password_hash(conn: &mut DbConnection, id: &ProviderId, hash: &str) -> QueryResult<()> {
+pub fn update_password_hash(
+    conn: &mut DbConnection,
+    id: &ProviderId,
+    hash: &str,
+) -> QueryResult<()> {
     diesel::update(providers::table.find(id.as_str()))
         .set(providers::password_hash.eq(hash))
         .execute(conn)

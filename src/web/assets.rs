@@ -4,7 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/app.css", web::get().to(css)).route("/static/app.js", web::get().to(js));
+    cfg.route("/static/app.css", web::get().to(css))
+        .route("/static/app.js", web::get().to(js));
 }
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
@@ -15,9 +16,15 @@ fn asset(content_type: &str, body: &'static str) -> HttpResponse {
 }
 
 async fn css() -> HttpResponse {
-    asset("text/css; charset=utf-8", include_str!("../../static/app.css"))
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
 }
 
 async fn js() -> HttpResponse {
-    asset("text/javascript; charset=utf-8", include_str!("../../static/app.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    )
 }

@@ -54,9 +54,17 @@ async fn signup_open(state: &AppState) -> Result<bool, AppError> {
     Ok(state.db(|conn| Ok(provider::count(conn)?)).await? == 0)
 }
 
-async fn signup_form(state: web::Data<AppState>, page: PageContext) -> Result<HttpResponse, AppError> {
+async fn signup_form(
+    state: web::Data<AppState>,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
     let open = signup_open(&state).await?;
-    render(&SignupPage { page, open, input: SignupInput::default(), errors: FieldErrors::new() })
+    render(&SignupPage {
+        page,
+        open,
+        input: SignupInput::default(),
+        errors: FieldErrors::new(),
+    })
 }
 
 async fn signup(
@@ -66,24 +74,53 @@ async fn signup(
     ProtectedForm(input): ProtectedForm<SignupInput>,
 ) -> Result<HttpResponse, AppError> {
     if !signup_open(&state).await? {
-        return render(&SignupPage { page, open: false, input: SignupInput::default(), errors: FieldErrors::new() });
+        return render(&SignupPage {
+            page,
+            open: false,
+            input: SignupInput::default(),
+            errors: FieldErrors::new(),
+        });
     }
     let mut errors = FieldErrors::new();
-    let first = PersonName::parse(&input.first_name, "first name").map_err(|e| errors.insert("first_name", e)).ok();
-    let last = PersonName::parse(&input.last_name, "last name").map_err(|e| errors.insert("last_name", e)).ok();
-    let email = Email::parse(&input.email).map_err(|e| errors.insert("email", e.to_string())).ok();
+    let first = PersonName::parse(&input.first_name, "first name")
+        .map_err(|e| errors.insert("first_name", e))
+        .ok();
+    let last = PersonName::parse(&input.last_name, "last name")
+        .map_err(|e| errors.insert("last_name", e))
+        .ok();
+    let email = Email::parse(&input.email)
+        .map_err(|e| errors.insert("email", e.to_string()))
+        .ok();
     if let Err(e) = passwords::check_strength(&input.password) {
         errors.insert("password", e);
     }
-    let (Some(first_name), Some(last_name), Some(email), true) = (first, last, email, errors.is_empty()) else {
-        let input = SignupInput { password: String::new(), ..input };
-        return render(&SignupPage { page, open: true, input, errors });
+    let (Some(first_name), Some(last_name), Some(email), true) =
+        (first, last, email, errors.is_empty())
+    else {
+        let input = SignupInput {
+            password: String::new(),
+            ..input
+        };
+        return render(&SignupPage {
+            page,
+            open: true,
+            input,
+            errors,
+        });
     };
     let password = input.password.clone();
     let created = state
         .db(move |conn| {
             let password_hash = passwords::hash(&password).map_err(AppError::internal)?;
-            match provider::create(conn, provider::NewProvider { first_name, last_name, email, password_hash }) {
+            match provider::create(
+                conn,
+                provider::NewProvider {
+                    first_name,
+                    last_name,
+                    email,
+                    password_hash,
+                },
+            ) {
                 Ok(p) => Ok(Some(p)),
                 Err(provider::CreateProviderError::EmailTaken) => Ok(None),
                 Err(provider::CreateProviderError::Database(e)) => Err(e.into()),
@@ -92,14 +129,28 @@ async fn signup(
         .await?;
     match created {
         Some(p) => {
-            session::sign_in(&session, &p.id())?;
-            session::flash(&session, "Welcome to Caseload. Your account is ready: add your first client below.");
+            session::sign_in(&session, &p.id(), &p.password_hash)?;
+            session::flash(
+                &session,
+                "Welcome to Caseload. Your account is ready: add your first client below.",
+            );
             Ok(see_other("/clients"))
         }
         None => {
-            errors.insert("email", "There is already an account with this email. Sign in instead.".into());
-            let input = SignupInput { password: String::new(), ..input };
-            render(&SignupPage { page, open: true, input, errors })
+            errors.insert(
+                "email",
+                "There is already an account with this email. Sign in instead.".into(),
+            );
+            let input = SignupInput {
+                password: String::new(),
+                ..input
+            };
+            render(&SignupPage {
+                page,
+                open: true,
+                input,
+                errors,
+            })
         }
     }
 }
@@ -127,21 +178,39 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_form(state: web::Data<AppState>, page: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+async fn login_form(
+    state: web::Data<AppState>,
+    page: PageContext,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     let signup_open = signup_open(&state).await?;
-    render(&LoginPage { page, email: String::new(), next: safe_next(query.next.as_deref()), error: None, signup_open })
+    render(&LoginPage {
+        page,
+        email: String::new(),
+        next: safe_next(query.next.as_deref()),
+        error: None,
+        signup_open,
+    })
 }
 
 /// Only a local path may follow sign-in, never another site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Browsers drop tabs and line breaks from a Location, so "/\t/x" would become "//x":
+        // accept only visible ASCII.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/clients".to_string(),
     }
 }
 
 enum LoginOutcome {
-    SignedIn(crate::db::ids::ProviderId),
+    SignedIn(Box<provider::Provider>),
     WrongCredentials,
     Locked(chrono::NaiveDateTime),
 }
@@ -171,7 +240,7 @@ async fn login(
             match (ok, found) {
                 (true, Some(p)) => {
                     failed_login::clear(conn, &email_norm)?;
-                    Ok(LoginOutcome::SignedIn(p.id()))
+                    Ok(LoginOutcome::SignedIn(Box::new(p)))
                 }
                 _ => {
                     failed_login::record(conn, &email_norm, now)?;
@@ -182,8 +251,8 @@ async fn login(
         .await?;
     let next = safe_next(Some(&input.next));
     let error = match outcome {
-        LoginOutcome::SignedIn(id) => {
-            session::sign_in(&session, &id)?;
+        LoginOutcome::SignedIn(p) => {
+            session::sign_in(&session, &p.id(), &p.password_hash)?;
             return Ok(see_other(&next));
         }
         LoginOutcome::WrongCredentials => {
@@ -196,7 +265,13 @@ async fn login(
         ),
     };
     let signup_open = signup_open(&state).await?;
-    render(&LoginPage { page, email: input.email, next, error: Some(error), signup_open })
+    render(&LoginPage {
+        page,
+        email: input.email,
+        next,
+        error: Some(error),
+        signup_open,
+    })
 }
 
 #[derive(Deserialize)]

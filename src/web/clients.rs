@@ -8,14 +8,16 @@ use serde::Deserialize;
 use super::session::{self, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::db::ids::{ClientId, ProviderId};
-use crate::db::DbConnection;
+use crate::db::{write_transaction, DbConnection};
 use crate::domain::billing::Assessment;
 use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
 use crate::domain::onboarding::OnboardingStatus;
 use crate::domain::us_states::{state_name, US_STATES};
 use crate::error::AppError;
 use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client::{self, Client, ClientFilter, ClientQuery, ClientSort, SaveClientError, PAGE_SIZE};
+use crate::models::client::{
+    self, Client, ClientFilter, ClientQuery, ClientSort, SaveClientError, PAGE_SIZE,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients", web::get().to(list))
@@ -74,16 +76,37 @@ impl ListParams {
     fn query(&self) -> ClientQuery {
         let filter = match self.status.as_str() {
             "archived" => ClientFilter::Archived,
-            s => OnboardingStatus::from_slug(s).map(ClientFilter::Status).unwrap_or_default(),
+            s => OnboardingStatus::from_slug(s)
+                .map(ClientFilter::Status)
+                .unwrap_or_default(),
         };
-        let sort = if self.sort == "added" { ClientSort::NewestFirst } else { ClientSort::Name };
-        let search = Some(self.q.trim().to_string()).filter(|s| !s.is_empty());
-        let page = self.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
-        ClientQuery { search, filter, sort, page }
+        let sort = if self.sort == "added" {
+            ClientSort::NewestFirst
+        } else {
+            ClientSort::Name
+        };
+        let typed: String = self.q.chars().filter(|c| !c.is_control()).collect();
+        let search = Some(typed.trim().to_string()).filter(|s| !s.is_empty());
+        let page = self
+            .page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 1_000_000);
+        ClientQuery {
+            search,
+            filter,
+            sort,
+            page,
+        }
     }
 
     fn url_for_page(&self, page: i64) -> String {
-        let pairs = [("q", self.q.as_str()), ("status", self.status.as_str()), ("sort", self.sort.as_str())];
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("status", self.status.as_str()),
+            ("sort", self.sort.as_str()),
+        ];
         let mut url = String::from("/clients?");
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
             url.push_str(&format!("{k}={}&", crate::error::urlencode(v)));
@@ -102,11 +125,17 @@ async fn list(
     let query = params.query();
     let provider_id = provider.id();
     let q = query.clone();
-    let result = state.db(move |conn| Ok(client::list(conn, &provider_id, &q)?)).await?;
-    let pages = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page_no = query.page;
-    let first_shown = if result.rows.is_empty() { 0 } else { (page_no - 1) * PAGE_SIZE + 1 };
-    let last_shown = first_shown + result.rows.len() as i64 - if result.rows.is_empty() { 0 } else { 1 };
+    let result = state
+        .db(move |conn| Ok(client::list(conn, &provider_id, &q)?))
+        .await?;
+    let (pages, page_no) = (result.pages, result.page);
+    let first_shown = if result.rows.is_empty() {
+        0
+    } else {
+        (page_no - 1) * PAGE_SIZE + 1
+    };
+    let last_shown =
+        first_shown + result.rows.len() as i64 - if result.rows.is_empty() { 0 } else { 1 };
     let rows = result
         .rows
         .iter()
@@ -120,7 +149,10 @@ async fn list(
             archived: r.archived_at.is_some(),
         })
         .collect();
-    let mut statuses: Vec<(&str, &str)> = OnboardingStatus::ALL.iter().map(|s| (s.slug(), s.label())).collect();
+    let mut statuses: Vec<(&str, &str)> = OnboardingStatus::ALL
+        .iter()
+        .map(|s| (s.slug(), s.label()))
+        .collect();
     statuses.push(("archived", "Archived"));
     render(&ListPage {
         page: page.signed_in(&provider),
@@ -128,7 +160,11 @@ async fn list(
         total: result.total,
         q: params.q.clone(),
         status: params.status.clone(),
-        sort: if query.sort == ClientSort::NewestFirst { "added".into() } else { "name".into() },
+        sort: if query.sort == ClientSort::NewestFirst {
+            "added".into()
+        } else {
+            "name".into()
+        },
         page_no,
         pages,
         first_shown,
@@ -165,13 +201,37 @@ impl FormPage {
     }
 }
 
-fn form_page(page: PageContext, editing: Option<ClientHeader>, input: ClientInput, errors: FieldErrors, existing_client: Option<String>) -> FormPage {
-    FormPage { page, editing, input, errors, existing_client, states: US_STATES, assessments: Assessment::ALL }
+fn form_page(
+    page: PageContext,
+    editing: Option<ClientHeader>,
+    input: ClientInput,
+    errors: FieldErrors,
+    existing_client: Option<String>,
+) -> FormPage {
+    FormPage {
+        page,
+        editing,
+        input,
+        errors,
+        existing_client,
+        states: US_STATES,
+        assessments: Assessment::ALL,
+    }
 }
 
 async fn new_form(provider: CurrentProvider, page: PageContext) -> Result<HttpResponse, AppError> {
-    let input = ClientInput { billing_type: "insurance".into(), notify: Some("on".into()), ..Default::default() };
-    render(&form_page(page.signed_in(&provider), None, input, FieldErrors::new(), None))
+    let input = ClientInput {
+        billing_type: "insurance".into(),
+        notify: Some("on".into()),
+        ..Default::default()
+    };
+    render(&form_page(
+        page.signed_in(&provider),
+        None,
+        input,
+        FieldErrors::new(),
+        None,
+    ))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -191,19 +251,29 @@ async fn create(
         Ok(d) => d,
         Err(errors) => return render(&form_page(page, None, input, errors, None)),
     };
-    let options = client::CreateOptions { notify: input.notify.is_some(), assessments: parse_assessments(&input.assessments) };
+    let options = client::CreateOptions {
+        notify: input.notify.is_some(),
+        assessments: parse_assessments(&input.assessments),
+    };
     let provider_id = provider.id();
     let ip = client_ip(&req);
     let saved = state
         .db(move |conn| {
-            conn_transaction(conn, |conn| {
+            write_transaction(conn, |conn| {
                 let c = match client::create(conn, &provider_id, &details, &options) {
                     Ok(c) => c,
+                    Err(SaveClientError::Database(e)) => return Err(e.into()),
                     Err(e) => return Ok(Err(e)),
                 };
                 audit::record(
                     conn,
-                    AuditEntry { provider_id: &provider_id, client_id: Some(&c.client_id()), action: AuditAction::ClientCreated, subject: None, ip: ip.as_deref() },
+                    AuditEntry {
+                        provider_id: &provider_id,
+                        client_id: Some(&c.client_id()),
+                        action: AuditAction::ClientCreated,
+                        subject: None,
+                        ip: ip.as_deref(),
+                    },
                 )?;
                 Ok(Ok(c))
             })
@@ -211,28 +281,30 @@ async fn create(
         .await?;
     match saved {
         Ok(c) => {
-            session::flash(&session, format!("{} was added to your clients.", c.full_name()));
+            session::flash(
+                &session,
+                format!("{} was added to your clients.", c.full_name()),
+            );
             Ok(see_other(&format!("/clients/{}", c.id)))
         }
         Err(SaveClientError::EmailTaken { existing }) => email_taken(page, None, input, existing),
+        Err(SaveClientError::NotFound) => Err(AppError::NotFound),
         Err(SaveClientError::Database(e)) => Err(e.into()),
     }
 }
 
-fn email_taken(page: PageContext, editing: Option<ClientHeader>, input: ClientInput, existing: ClientId) -> Result<HttpResponse, AppError> {
+fn email_taken(
+    page: PageContext,
+    editing: Option<ClientHeader>,
+    input: ClientInput,
+    existing: ClientId,
+) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::new();
-    errors.insert("email", "One of your clients already has this email address.".into());
+    errors.insert(
+        "email",
+        "One of your clients already has this email address.".into(),
+    );
     render(&form_page(page, editing, input, errors, Some(existing.0)))
-}
-
-/// Runs `f` in a transaction; `f` returns `Ok(Err(_))` for outcomes the user can fix,
-/// which still commit nothing because nothing was written.
-pub(super) fn conn_transaction<T>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
-) -> Result<T, AppError> {
-    use diesel::Connection;
-    Ok(conn.transaction(f)?)
 }
 
 pub(super) fn parse_client_id(raw: &str) -> Result<ClientId, AppError> {
@@ -240,6 +312,27 @@ pub(super) fn parse_client_id(raw: &str) -> Result<ClientId, AppError> {
 }
 
 /// Loads this provider's client and records the view of `subject` (a tab) in one go.
+pub(super) fn find_and_audit_view(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    subject: &str,
+    ip: Option<&str>,
+) -> Result<Client, AppError> {
+    let c = client::find(conn, provider, id)?.ok_or(AppError::NotFound)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            provider_id: provider,
+            client_id: Some(id),
+            action: AuditAction::ClientViewed,
+            subject: Some(subject),
+            ip,
+        },
+    )?;
+    Ok(c)
+}
+
 pub(super) async fn load_and_audit_view(
     state: &AppState,
     provider: &ProviderId,
@@ -249,14 +342,7 @@ pub(super) async fn load_and_audit_view(
 ) -> Result<Client, AppError> {
     let provider = provider.clone();
     state
-        .db(move |conn| {
-            let c = client::find(conn, &provider, &id)?.ok_or(AppError::NotFound)?;
-            audit::record(
-                conn,
-                AuditEntry { provider_id: &provider, client_id: Some(&id), action: AuditAction::ClientViewed, subject: Some(subject), ip: ip.as_deref() },
-            )?;
-            Ok(c)
-        })
+        .db(move |conn| find_and_audit_view(conn, &provider, &id, subject, ip.as_deref()))
         .await
 }
 
@@ -277,11 +363,20 @@ async fn edit_form(
         billing_type: c.billing_type.clone(),
         insurance_company: c.insurance_company.clone().unwrap_or_default(),
         insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
-        date_of_birth: c.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        date_of_birth: c
+            .date_of_birth
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         telehealth_state: c.telehealth_state.clone().unwrap_or_default(),
         ..Default::default()
     };
-    render(&form_page(page.signed_in(&provider), Some(ClientHeader::of(&c)), input, FieldErrors::new(), None))
+    render(&form_page(
+        page.signed_in(&provider),
+        Some(ClientHeader::of(&c)),
+        input,
+        FieldErrors::new(),
+        None,
+    ))
 }
 
 enum UpdateOutcome {
@@ -306,23 +401,37 @@ async fn update(
     let client_id = id.clone();
     let outcome = state
         .db(move |conn| {
-            let before = client::find(conn, &provider_id, &id)?.ok_or(AppError::NotFound)?;
+            // Showing the form again shows the client: that is a view of the record.
+            let shown_again = |conn: &mut DbConnection| {
+                find_and_audit_view(conn, &provider_id, &id, "edit", ip.as_deref()).map(Box::new)
+            };
             let details = match parsed {
                 Ok(d) => d,
-                Err(errors) => return Ok(UpdateOutcome::Invalid(Box::new(before), errors)),
+                Err(errors) => return Ok(UpdateOutcome::Invalid(shown_again(conn)?, errors)),
             };
-            conn_transaction(conn, |conn| {
-                match client::update(conn, &provider_id, &before, &details) {
-                    Ok(()) => {}
-                    Err(SaveClientError::EmailTaken { existing }) => return Ok(UpdateOutcome::EmailTaken(Box::new(before), existing)),
-                    Err(SaveClientError::Database(e)) => return Err(e),
+            let saved = write_transaction(conn, |conn| {
+                match client::update(conn, &provider_id, &id, &details) {
+                    Ok(_) => {}
+                    Err(SaveClientError::NotFound) => return Err(AppError::NotFound),
+                    Err(SaveClientError::Database(e)) => return Err(e.into()),
+                    Err(SaveClientError::EmailTaken { existing }) => return Ok(Err(existing)),
                 }
                 audit::record(
                     conn,
-                    AuditEntry { provider_id: &provider_id, client_id: Some(&id), action: AuditAction::ClientUpdated, subject: None, ip: ip.as_deref() },
+                    AuditEntry {
+                        provider_id: &provider_id,
+                        client_id: Some(&id),
+                        action: AuditAction::ClientUpdated,
+                        subject: None,
+                        ip: ip.as_deref(),
+                    },
                 )?;
-                Ok(UpdateOutcome::Saved)
-            })
+                Ok(Ok(()))
+            })?;
+            match saved {
+                Ok(()) => Ok(UpdateOutcome::Saved),
+                Err(existing) => Ok(UpdateOutcome::EmailTaken(shown_again(conn)?, existing)),
+            }
         })
         .await?;
     let page = page.signed_in(&provider);
@@ -331,8 +440,16 @@ async fn update(
             session::flash(&session, "The changes were saved.");
             Ok(see_other(&format!("/clients/{client_id}")))
         }
-        UpdateOutcome::Invalid(before, errors) => render(&form_page(page, Some(ClientHeader::of(&before)), input, errors, None)),
-        UpdateOutcome::EmailTaken(before, existing) => email_taken(page, Some(ClientHeader::of(&before)), input, existing),
+        UpdateOutcome::Invalid(before, errors) => render(&form_page(
+            page,
+            Some(ClientHeader::of(&before)),
+            input,
+            errors,
+            None,
+        )),
+        UpdateOutcome::EmailTaken(before, existing) => {
+            email_taken(page, Some(ClientHeader::of(&before)), input, existing)
+        }
     }
 }
 
@@ -350,11 +467,26 @@ async fn set_archived(
     let client_id = id.clone();
     let name = state
         .db(move |conn| {
-            conn_transaction(conn, |conn| {
-                let Some(c) = client::find(conn, &provider_id, &id)? else { return Ok(None) };
+            write_transaction(conn, |conn| {
+                let Some(c) = client::find(conn, &provider_id, &id)? else {
+                    return Ok(None);
+                };
                 client::set_archived(conn, &provider_id, &id, archived)?;
-                let action = if archived { AuditAction::ClientArchived } else { AuditAction::ClientRestored };
-                audit::record(conn, AuditEntry { provider_id: &provider_id, client_id: Some(&id), action, subject: None, ip: ip.as_deref() })?;
+                let action = if archived {
+                    AuditAction::ClientArchived
+                } else {
+                    AuditAction::ClientRestored
+                };
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        provider_id: &provider_id,
+                        client_id: Some(&id),
+                        action,
+                        subject: None,
+                        ip: ip.as_deref(),
+                    },
+                )?;
                 Ok(Some(c.full_name()))
             })
         })
@@ -406,7 +538,12 @@ pub struct ClientHeader {
 
 impl ClientHeader {
     pub fn of(c: &Client) -> Self {
-        Self { id: c.id.clone(), name: c.full_name(), status: c.status(), archived_on: c.archived_at.as_ref().map(fmt::datetime) }
+        Self {
+            id: c.id.clone(),
+            name: c.full_name(),
+            status: c.status(),
+            archived_on: c.archived_at.as_ref().map(fmt::datetime),
+        }
     }
 }
 
@@ -443,9 +580,15 @@ async fn overview(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
-    let c = load_and_audit_view(&state, &provider.id(), id, "overview", client_ip(&req)).await?;
-    let c2 = c.clone();
-    let requests = state.db(move |conn| Ok(client::assessment_requests(conn, &c2)?)).await?;
+    let provider_id = provider.id();
+    let ip = client_ip(&req);
+    let (c, requests) = state
+        .db(move |conn| {
+            let c = find_and_audit_view(conn, &provider_id, &id, "overview", ip.as_deref())?;
+            let requests = client::assessment_requests(conn, &provider_id, &id)?;
+            Ok((c, requests))
+        })
+        .await?;
     render(&OverviewPage {
         page: page.signed_in(&provider),
         header: ClientHeader::of(&c),
@@ -456,13 +599,20 @@ async fn overview(
         phone: c.phone.clone(),
         phone_e164: c.phone_e164.clone().filter(|e| Some(e) != c.phone.as_ref()),
         date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
-        telehealth_state: c.telehealth_state.as_deref().map(|s| state_name(s).unwrap_or(s).to_string()),
+        telehealth_state: c
+            .telehealth_state
+            .as_deref()
+            .map(|s| state_name(s).unwrap_or(s).to_string()),
         added: fmt::datetime(&c.created_at),
         notify_requested: c.notify_requested,
         invited: c.invited_at.as_ref().map(fmt::datetime),
         assessments: requests
             .into_iter()
-            .map(|r| AssessmentView { code: r.instrument, requested: fmt::date(&r.requested_at.date()), sent: r.sent_at.as_ref().map(fmt::datetime) })
+            .map(|r| AssessmentView {
+                code: r.instrument,
+                requested: fmt::date(&r.requested_at.date()),
+                sent: r.sent_at.as_ref().map(fmt::datetime),
+            })
             .collect(),
     })
 }
@@ -534,14 +684,27 @@ async fn activity(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
-    let c = load_and_audit_view(&state, &provider_id, id.clone(), "activity", client_ip(&req)).await?;
-    let events = state.db(move |conn| Ok(audit::for_client(conn, &provider_id, &id, ACTIVITY_LIMIT)?)).await?;
+    let c = load_and_audit_view(
+        &state,
+        &provider_id,
+        id.clone(),
+        "activity",
+        client_ip(&req),
+    )
+    .await?;
+    let events = state
+        .db(move |conn| Ok(audit::for_client(conn, &provider_id, &id, ACTIVITY_LIMIT)?))
+        .await?;
     let rows = events
         .into_iter()
         .map(|e| {
-            let label = AuditAction::parse(&e.action).map(AuditAction::label).unwrap_or("Other");
+            let label = AuditAction::parse(&e.action)
+                .map(AuditAction::label)
+                .unwrap_or("Other");
             let what = match e.subject.as_deref() {
-                Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => format!("{label} ({tab})"),
+                Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => {
+                    format!("{label} ({tab})")
+                }
                 _ => label.to_string(),
             };
             ActivityRow {
@@ -552,5 +715,11 @@ async fn activity(
             }
         })
         .collect();
-    render(&ActivityPage { page: page.signed_in(&provider), header: ClientHeader::of(&c), tab: "activity", rows, limit: ACTIVITY_LIMIT })
+    render(&ActivityPage {
+        page: page.signed_in(&provider),
+        header: ClientHeader::of(&c),
+        tab: "activity",
+        rows,
+        limit: ACTIVITY_LIMIT,
+    })
 }

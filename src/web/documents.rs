@@ -6,13 +6,15 @@ use actix_multipart::form::tempfile::{TempFile, TempFileConfig};
 use actix_multipart::form::text::Text;
 use actix_multipart::form::{MultipartForm, MultipartFormConfig};
 use actix_session::{Session, SessionExt};
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::http::header::{
+    self, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::clients::{conn_transaction, load_and_audit_view, parse_client_id, ClientHeader};
+use super::clients::{load_and_audit_view, parse_client_id, ClientHeader};
 use super::session::{self, verify_csrf};
 use super::{client_ip, fmt, see_other, AppState, CurrentProvider, PageContext};
 use crate::db::ids::{ClientId, DocumentId};
@@ -24,12 +26,18 @@ use crate::models::document::{self, AddDocumentError, NewDocument};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients/{id}/clinical", web::get().to(clinical))
-        .route("/clients/{id}/clinical/attachments", web::get().to(attachments))
+        .route(
+            "/clients/{id}/clinical/attachments",
+            web::get().to(attachments),
+        )
         .route("/clients/{id}/clinical/attachments", web::post().to(upload))
         .route("/clients/{id}/documents/{doc}", web::get().to(open));
 }
 
-async fn clinical(path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn clinical(
+    _provider: CurrentProvider,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
     Ok(see_other(&format!("/clients/{id}/clinical/attachments")))
 }
@@ -64,19 +72,36 @@ async fn attachments_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let provider_id = provider.id();
-    let c = load_and_audit_view(state, &provider_id, id.clone(), "attachments", client_ip(req)).await?;
-    let docs = state.db(move |conn| Ok(document::list_for_client(conn, &provider_id, &id)?)).await?;
+    let c = load_and_audit_view(
+        state,
+        &provider_id,
+        id.clone(),
+        "attachments",
+        client_ip(req),
+    )
+    .await?;
+    let docs = state
+        .db(move |conn| Ok(document::list_for_client(conn, &provider_id, &id)?))
+        .await?;
     let documents = docs
         .iter()
         .map(|d| DocumentRow {
             id: d.id.clone(),
             kind: d.kind_label(),
             file_name: d.file_name.clone(),
-            date: d.document_date.as_ref().map(fmt::date).unwrap_or_else(|| fmt::date(&d.created_at.date())),
+            date: d
+                .document_date
+                .as_ref()
+                .map(fmt::date)
+                .unwrap_or_else(|| fmt::date(&d.created_at.date())),
             size: format_size(d.size_bytes),
         })
         .collect();
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     let template = AttachmentsPage {
         page: page.signed_in(provider),
         header: ClientHeader::of(&c),
@@ -112,19 +137,32 @@ pub struct UploadForm {
 /// Limits for document uploads: the whole body a little over the file limit, text fields
 /// small, files streamed to the data dir's temp folder. The temp file is read into the
 /// database and deleted, never moved, so no cross-device rename can fail.
-pub fn upload_config(max_document_bytes: u64, temp_dir: std::path::PathBuf) -> (MultipartFormConfig, TempFileConfig) {
-    let total = usize::try_from(max_document_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
-    let limit_text = format_size(max_document_bytes as i64);
+pub fn upload_config(
+    max_document_bytes: u64,
+    temp_dir: std::path::PathBuf,
+) -> (MultipartFormConfig, TempFileConfig) {
+    let total = usize::try_from(max_document_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
     let form = MultipartFormConfig::default().total_limit(total).memory_limit(64 * 1024).error_handler(move |err, _req| {
-        let message = match err {
-            actix_multipart::MultipartError::Payload(_) | actix_multipart::MultipartError::Field { .. } => format!(
-                "Files can be at most {limit_text}. Nothing was uploaded. Make the file smaller (for example, scan at a lower resolution), or split it into parts."
-            ),
-            _ => "The upload could not be read, and nothing was saved. Go back and choose the file again.".to_string(),
-        };
-        AppError::PayloadTooLarge(message).into()
+        match err {
+            actix_multipart::MultipartError::Payload(_) | actix_multipart::MultipartError::Field { .. } => {
+                too_large(max_document_bytes).into()
+            }
+            _ => AppError::BadRequest(
+                "The upload could not be read, and nothing was saved. Go back and choose the file again.".into(),
+            )
+            .into(),
+        }
     });
     (form, TempFileConfig::default().directory(temp_dir))
+}
+
+fn too_large(max_document_bytes: u64) -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "Files can be at most {}. Nothing was uploaded. Make the file smaller (for example, scan at a lower resolution), or split it into parts.",
+        format_size(max_document_bytes as i64)
+    ))
 }
 
 async fn upload(
@@ -137,11 +175,28 @@ async fn upload(
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req.get_session(), &form.csrf_token)?;
+    // The body limit leaves room for the form's other fields; the file itself must fit too.
+    if form.file.size as u64 > state.config.max_document_bytes {
+        return Err(too_large(state.config.max_document_bytes));
+    }
     let id = parse_client_id(&path)?;
     let Some(kind) = DocumentKind::parse(&form.kind) else {
-        return attachments_page(&req, &state, &provider, page, id, Some("Choose what kind of document this is.".into())).await;
+        return attachments_page(
+            &req,
+            &state,
+            &provider,
+            page,
+            id,
+            Some("Choose what kind of document this is.".into()),
+        )
+        .await;
     };
-    let document_date = match form.document_date.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()) {
+    let document_date = match form
+        .document_date
+        .as_ref()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+    {
         None => None,
         Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
             Ok(date) => Some(date),
@@ -171,7 +226,7 @@ async fn upload(
             };
             let sha256 = hex::encode(Sha256::digest(&content));
             let new = NewDocument { kind, file_name: &file_name, content_type: file_type.content_type(), sha256: &sha256, content: &content, document_date };
-            conn_transaction(conn, |conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let doc = match document::add(conn, &provider_id, &client_id, &new) {
                     Ok(d) => d,
                     Err(AddDocumentError::AlreadyAttached(existing)) => {
@@ -181,7 +236,7 @@ async fn upload(
                             fmt::date(&existing.created_at.date())
                         )))
                     }
-                    Err(AddDocumentError::Database(e)) => return Err(e),
+                    Err(AddDocumentError::Database(e)) => return Err(e.into()),
                 };
                 audit::record(
                     conn,
@@ -193,7 +248,10 @@ async fn upload(
         .await?;
     match outcome {
         Ok(name) => {
-            session::flash(&session, format!("\"{name}\" was added to the client's attachments."));
+            session::flash(
+                &session,
+                format!("\"{name}\" was added to the client's attachments."),
+            );
             Ok(see_other(&format!("/clients/{id}/clinical/attachments")))
         }
         Err(message) => attachments_page(&req, &state, &provider, page, id, Some(message)).await,
@@ -232,19 +290,41 @@ async fn open(
     let ip = client_ip(&req);
     let (doc, content) = state
         .db(move |conn| {
-            let doc = document::find(conn, &provider_id, &client_id, &doc_id)?.ok_or(AppError::NotFound)?;
+            let doc = document::find(conn, &provider_id, &client_id, &doc_id)?
+                .ok_or(AppError::NotFound)?;
             let content = document::content(conn, &doc)?;
             audit::record(
                 conn,
-                AuditEntry { provider_id: &provider_id, client_id: Some(&client_id), action: AuditAction::DocumentViewed, subject: Some(&doc.id), ip: ip.as_deref() },
+                AuditEntry {
+                    provider_id: &provider_id,
+                    client_id: Some(&client_id),
+                    action: AuditAction::DocumentViewed,
+                    subject: Some(&doc.id),
+                    ip: ip.as_deref(),
+                },
             )?;
             Ok((doc, content))
         })
         .await?;
     let disposition = ContentDisposition {
-        disposition: if params.download.is_some() { DispositionType::Attachment } else { DispositionType::Inline },
+        disposition: if params.download.is_some() {
+            DispositionType::Attachment
+        } else {
+            DispositionType::Inline
+        },
         parameters: vec![
-            DispositionParam::Filename(doc.file_name.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() && c != '"' { c } else { '_' }).collect()),
+            DispositionParam::Filename(
+                doc.file_name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii() && !c.is_ascii_control() && c != '"' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect(),
+            ),
             DispositionParam::FilenameExt(ExtendedValue {
                 charset: header::Charset::Ext("UTF-8".into()),
                 language_tag: None,
@@ -256,6 +336,9 @@ async fn open(
         .content_type(doc.content_type.as_str())
         .insert_header(disposition)
         // Uploaded content runs no script, even if a file claims to be something else.
-        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ))
         .body(content))
 }

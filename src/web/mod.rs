@@ -51,8 +51,12 @@ impl AppState {
 
 pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
     let key = session::load_or_create_key(&config.session_key_path())?;
-    let state = web::Data::new(AppState { config: config.clone(), pool });
-    let (multipart_limits, temp_files) = documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
+    let state = web::Data::new(AppState {
+        config: config.clone(),
+        pool,
+    });
+    let (multipart_limits, temp_files) =
+        documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -86,7 +90,8 @@ fn session_middleware(key: &Key, secure: bool) -> SessionMiddleware<CookieSessio
         .cookie_secure(secure)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
-        // Signed and encrypted: the cookie holds no client data, but no one should read it.
+        // Signed and encrypted: it holds the provider's id, the form token and one-time
+        // notices (which may name a client), readable only by this server.
         .cookie_content_security(CookieContentSecurity::Private)
         .build()
 }
@@ -116,16 +121,25 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }
 
-pub fn render_status<T: Template>(status: actix_web::http::StatusCode, template: &T) -> Result<HttpResponse, AppError> {
+pub fn render_status<T: Template>(
+    status: actix_web::http::StatusCode,
+    template: &T,
+) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// The address the request came from, for the audit trail.

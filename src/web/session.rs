@@ -21,16 +21,24 @@ use crate::models::provider::{self, Provider};
 const PROVIDER_ID: &str = "provider_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+const SIGNED_IN_AT: &str = "signed_in_at";
+const PASSWORD_STAMP: &str = "password_stamp";
 
 /// Reads the session key from the data dir, creating it on first start, so that restarts
 /// keep everyone signed in.
 pub fn load_or_create_key(path: &Path) -> anyhow::Result<Key> {
     if let Ok(text) = std::fs::read_to_string(path) {
         let bytes = hex::decode(text.trim()).map_err(|_| {
-            anyhow::anyhow!("{} is damaged; delete it and restart (everyone will need to sign in again)", path.display())
+            anyhow::anyhow!(
+                "{} is damaged; delete it and restart (everyone will need to sign in again)",
+                path.display()
+            )
         })?;
         return Key::try_from(bytes.as_slice()).map_err(|_| {
-            anyhow::anyhow!("{} is too short; delete it and restart (everyone will need to sign in again)", path.display())
+            anyhow::anyhow!(
+                "{} is too short; delete it and restart (everyone will need to sign in again)",
+                path.display()
+            )
         });
     }
     let mut bytes = [0u8; 64];
@@ -50,14 +58,49 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 pub fn signed_in_provider_id(req: &HttpRequest) -> Option<ProviderId> {
-    req.get_session().get::<String>(PROVIDER_ID).ok().flatten().map(ProviderId)
+    req.get_session()
+        .get::<String>(PROVIDER_ID)
+        .ok()
+        .flatten()
+        .map(ProviderId)
 }
 
-pub fn sign_in(session: &Session, provider: &ProviderId) -> Result<(), AppError> {
+/// How long a sign-in lasts; a cookie copied elsewhere stops working after it too.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A short fingerprint of the password hash: changing the password ends every other session.
+fn password_stamp(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
+}
+
+pub fn sign_in(
+    session: &Session,
+    provider: &ProviderId,
+    password_hash: &str,
+) -> Result<(), AppError> {
     // A new session on sign-in: nothing from before (a planted token) carries over.
     session.renew();
-    session.insert(PROVIDER_ID, provider.as_str()).map_err(AppError::internal)?;
-    session.insert(CSRF, new_token()).map_err(AppError::internal)
+    session
+        .insert(PROVIDER_ID, provider.as_str())
+        .map_err(AppError::internal)?;
+    session
+        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .map_err(AppError::internal)?;
+    session
+        .insert(PASSWORD_STAMP, password_stamp(password_hash))
+        .map_err(AppError::internal)?;
+    session
+        .insert(CSRF, new_token())
+        .map_err(AppError::internal)
+}
+
+/// Whether the session was signed in recently enough, with the provider's current password.
+fn still_valid(session: &Session, provider: &Provider) -> bool {
+    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).ok().flatten().unwrap_or(0);
+    let fresh = chrono::Utc::now().timestamp() - signed_in_at < SESSION_HOURS * 3600;
+    let stamp = session.get::<String>(PASSWORD_STAMP).ok().flatten();
+    fresh && stamp.as_deref() == Some(password_stamp(&provider.password_hash).as_str())
 }
 
 pub fn sign_out(session: &Session) {
@@ -86,7 +129,11 @@ fn csrf_token(session: &Session) -> String {
 
 /// Checks a submitted token against the session's, in constant time.
 pub fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
-    let expected = session.get::<String>(CSRF).ok().flatten().ok_or(AppError::CsrfMismatch)?;
+    let expected = session
+        .get::<String>(CSRF)
+        .ok()
+        .flatten()
+        .ok_or(AppError::CsrfMismatch)?;
     let (a, b) = (expected.as_bytes(), submitted.as_bytes());
     if a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 {
         Ok(())
@@ -110,7 +157,11 @@ impl FromRequest for PageContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let flash = session.remove_as::<String>(FLASH).and_then(Result::ok);
-        ready(Ok(PageContext { csrf: csrf_token(&session), provider_name: None, flash }))
+        ready(Ok(PageContext {
+            csrf: csrf_token(&session),
+            provider_name: None,
+            flash,
+        }))
     }
 }
 
@@ -134,12 +185,20 @@ impl FromRequest for CurrentProvider {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
             };
-            let not_signed_in = || AppError::NotSignedIn { next: if req.method() == "GET" { next.clone() } else { String::new() } };
+            let not_signed_in = || AppError::NotSignedIn {
+                next: if req.method() == "GET" {
+                    next.clone()
+                } else {
+                    String::new()
+                },
+            };
             let id = signed_in_provider_id(&req).ok_or_else(not_signed_in)?;
-            let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::internal("app state missing"))?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("app state missing"))?;
             match state.db(move |conn| Ok(provider::find(conn, &id)?)).await? {
-                Some(p) => Ok(CurrentProvider(p)),
-                None => {
+                Some(p) if still_valid(&req.get_session(), &p) => Ok(CurrentProvider(p)),
+                _ => {
                     sign_out(&req.get_session());
                     Err(not_signed_in())
                 }
@@ -165,11 +224,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ProtectedForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let body = body.await.map_err(|_| AppError::BadRequest("The form was too large or was cut off. Go back and send it again.".into()))?;
-            let token: CsrfField = serde_html_form::from_bytes(&body).map_err(|_| AppError::CsrfMismatch)?;
+            let body = body.await.map_err(|_| {
+                AppError::BadRequest(
+                    "The form was too large or was cut off. Go back and send it again.".into(),
+                )
+            })?;
+            let token: CsrfField =
+                serde_html_form::from_bytes(&body).map_err(|_| AppError::CsrfMismatch)?;
             verify_csrf(&req.get_session(), &token.csrf_token)?;
-            let form = serde_html_form::from_bytes(&body)
-                .map_err(|_| AppError::BadRequest("The form could not be read. Go back, reload the page and send it again.".into()))?;
+            let form = serde_html_form::from_bytes(&body).map_err(|_| {
+                AppError::BadRequest(
+                    "The form could not be read. Go back, reload the page and send it again."
+                        .into(),
+                )
+            })?;
             Ok(ProtectedForm(form))
         })
     }

@@ -50,7 +50,12 @@ impl SettingsPage {
     }
 }
 
-fn settings_page(page: PageContext, provider: &CurrentProvider, profile: Option<ProfileInput>, errors: FieldErrors) -> SettingsPage {
+fn settings_page(
+    page: PageContext,
+    provider: &CurrentProvider,
+    profile: Option<ProfileInput>,
+    errors: FieldErrors,
+) -> SettingsPage {
     let p = &provider.0;
     SettingsPage {
         page: page.signed_in(provider),
@@ -77,14 +82,30 @@ async fn update_profile(
     ProtectedForm(input): ProtectedForm<ProfileInput>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::new();
-    let first = PersonName::parse(&input.first_name, "first name").map_err(|e| errors.insert("first_name", e)).ok();
-    let last = PersonName::parse(&input.last_name, "last name").map_err(|e| errors.insert("last_name", e)).ok();
-    let practice = optional_text(&input.practice_name, "practice name", 200).map_err(|e| errors.insert("practice_name", e)).ok();
+    let first = PersonName::parse(&input.first_name, "first name")
+        .map_err(|e| errors.insert("first_name", e))
+        .ok();
+    let last = PersonName::parse(&input.last_name, "last name")
+        .map_err(|e| errors.insert("last_name", e))
+        .ok();
+    let practice = optional_text(&input.practice_name, "practice name", 200)
+        .map_err(|e| errors.insert("practice_name", e))
+        .ok();
     let (Some(first), Some(last), Some(practice)) = (first, last, practice) else {
         return render(&settings_page(page, &provider, Some(input), errors));
     };
     let id = provider.id();
-    state.db(move |conn| Ok(provider::update_profile(conn, &id, &first, &last, practice.as_deref())?)).await?;
+    state
+        .db(move |conn| {
+            Ok(provider::update_profile(
+                conn,
+                &id,
+                &first,
+                &last,
+                practice.as_deref(),
+            )?)
+        })
+        .await?;
     session::flash(&session, "Your details were saved.");
     Ok(see_other("/settings"))
 }
@@ -96,19 +117,38 @@ async fn change_password(
     session: Session,
     ProtectedForm(input): ProtectedForm<PasswordInput>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = FieldErrors::new();
-    if !passwords::verify(&input.current_password, &provider.0.password_hash) {
-        errors.insert("current_password", "That is not your current password.".into());
-    }
-    if let Err(e) = passwords::check_strength(&input.new_password) {
-        errors.insert("new_password", e);
-    }
-    if !errors.is_empty() {
-        return render(&settings_page(page, &provider, None, errors));
-    }
     let id = provider.id();
-    let hash = passwords::hash(&input.new_password).map_err(AppError::internal)?;
-    state.db(move |conn| Ok(provider::update_password_hash(conn, &id, &hash)?)).await?;
-    session::flash(&session, "Your password was changed.");
+    let current_hash = provider.0.password_hash.clone();
+    // Hashing takes tens of milliseconds: keep it off the async executor.
+    let outcome = state
+        .db(move |conn| {
+            let mut errors = FieldErrors::new();
+            if !passwords::verify(&input.current_password, &current_hash) {
+                errors.insert(
+                    "current_password",
+                    "That is not your current password.".into(),
+                );
+            }
+            if let Err(e) = passwords::check_strength(&input.new_password) {
+                errors.insert("new_password", e);
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            let hash = passwords::hash(&input.new_password).map_err(AppError::internal)?;
+            provider::update_password_hash(conn, &id, &hash)?;
+            Ok(Ok(hash))
+        })
+        .await?;
+    let new_hash = match outcome {
+        Ok(hash) => hash,
+        Err(errors) => return render(&settings_page(page, &provider, None, errors)),
+    };
+    // Other browsers signed in with the old password are signed out; this one stays.
+    session::sign_in(&session, &provider.id(), &new_hash)?;
+    session::flash(
+        &session,
+        "Your password was changed. Any other signed-in browsers were signed out.",
+    );
     Ok(see_other("/settings"))
 }

@@ -4,7 +4,16 @@ use diesel::prelude::*;
 use crate::support::*;
 
 fn sign_up(s: &Session, email: &str, password: &str) -> reqwest::blocking::Response {
-    s.submit("/signup", "/signup", &[("first_name", "Elena"), ("last_name", "Rivera"), ("email", email), ("password", password)])
+    s.submit(
+        "/signup",
+        "/signup",
+        &[
+            ("first_name", "Elena"),
+            ("last_name", "Rivera"),
+            ("email", email),
+            ("password", password),
+        ],
+    )
 }
 
 #[test]
@@ -16,7 +25,10 @@ fn the_first_provider_signs_up_then_signup_closes() {
     assert_eq!(location(&r), "/clients");
     let (status, html) = s.get_text("/clients");
     assert_eq!(status, 200);
-    assert!(html.contains("Elena Rivera"), "the signed-in provider is named in the header");
+    assert!(
+        html.contains("Elena Rivera"),
+        "the signed-in provider is named in the header"
+    );
     assert!(html.contains("No clients yet"));
 
     // A stranger now finds sign-up closed, and posting anyway creates nobody.
@@ -24,7 +36,16 @@ fn the_first_provider_signs_up_then_signup_closes() {
     let (_, html) = stranger.get_text("/signup");
     assert!(html.contains("Sign-up is closed"), "{html}");
     let token = stranger.csrf("/login");
-    let r = stranger.post_raw("/signup", &token, &[("first_name", "Eve"), ("last_name", "X"), ("email", "eve@example.com"), ("password", PASSWORD)]);
+    let r = stranger.post_raw(
+        "/signup",
+        &token,
+        &[
+            ("first_name", "Eve"),
+            ("last_name", "X"),
+            ("email", "eve@example.com"),
+            ("password", PASSWORD),
+        ],
+    );
     assert_eq!(r.status(), 200);
     let mut conn = app.conn();
     assert_eq!(provider::count(&mut conn).unwrap(), 1);
@@ -33,27 +54,56 @@ fn the_first_provider_signs_up_then_signup_closes() {
 #[test]
 fn open_signup_setting_lets_more_providers_in() {
     let app = TestApp::spawn_with(|c| c.open_signup = true);
-    assert_eq!(sign_up(&app.session(), "one@example.com", PASSWORD).status(), 303);
-    assert_eq!(sign_up(&app.session(), "two@example.com", PASSWORD).status(), 303);
+    assert_eq!(
+        sign_up(&app.session(), "one@example.com", PASSWORD).status(),
+        303
+    );
+    assert_eq!(
+        sign_up(&app.session(), "two@example.com", PASSWORD).status(),
+        303
+    );
     // The same email twice is refused with a pointer to sign in.
     let r = sign_up(&app.session(), "ONE@example.com", PASSWORD);
     assert_eq!(r.status(), 200);
-    assert!(r.text().unwrap().contains("already an account with this email"));
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("already an account with this email"));
 }
 
 #[test]
 fn signup_form_keeps_values_and_names_each_problem() {
     let app = TestApp::spawn();
     let s = app.session();
-    let r = s.submit("/signup", "/signup", &[("first_name", "Elena"), ("last_name", ""), ("email", "not-an-email"), ("password", "short")]);
+    let r = s.submit(
+        "/signup",
+        "/signup",
+        &[
+            ("first_name", "Elena"),
+            ("last_name", ""),
+            ("email", "not-an-email"),
+            ("password", "short"),
+        ],
+    );
     assert_eq!(r.status(), 200);
     let html = r.text().unwrap();
     assert_eq!(select_attr(&html, "#first_name", "value"), ["Elena"]);
     assert_eq!(select_attr(&html, "#email", "value"), ["not-an-email"]);
     let errors = select_text(&html, ".error");
-    assert!(errors.iter().any(|e| e.contains("Enter the last name")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("doesn't look like an email")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("at least 12 characters")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("Enter the last name")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("doesn't look like an email")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("at least 12 characters")),
+        "{errors:?}"
+    );
     assert_eq!(provider::count(&mut app.conn()).unwrap(), 0);
 }
 
@@ -61,8 +111,14 @@ fn signup_form_keeps_values_and_names_each_problem() {
 fn passwords_are_stored_as_argon2id_hashes() {
     let app = TestApp::spawn();
     sign_up(&app.session(), "dr.rivera@example.com", PASSWORD);
-    let p = provider::find_by_email(&mut app.conn(), "dr.rivera@example.com").unwrap().unwrap();
-    assert!(p.password_hash.starts_with("$argon2id$"), "{}", p.password_hash);
+    let p = provider::find_by_email(&mut app.conn(), "dr.rivera@example.com")
+        .unwrap()
+        .unwrap();
+    assert!(
+        p.password_hash.starts_with("$argon2id$"),
+        "{}",
+        p.password_hash
+    );
     assert!(!p.password_hash.contains(PASSWORD));
 }
 
@@ -75,17 +131,61 @@ fn sign_in_goes_back_to_the_page_asked_for_and_wrong_passwords_are_told_plainly(
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login?next=%2Fclients%3Fq%3Dada");
     let (_, html) = s.get_text(&location(&r));
-    assert_eq!(select_attr(&html, "input[name=next]", "value"), ["/clients?q=ada"]);
+    assert_eq!(
+        select_attr(&html, "input[name=next]", "value"),
+        ["/clients?q=ada"]
+    );
 
-    let r = s.submit("/login", "/login", &[("email", "dr.rivera@example.com"), ("password", "wrong password!"), ("next", "/clients?q=ada")]);
+    let r = s.submit(
+        "/login",
+        "/login",
+        &[
+            ("email", "dr.rivera@example.com"),
+            ("password", "wrong password!"),
+            ("next", "/clients?q=ada"),
+        ],
+    );
     assert_eq!(r.status(), 200);
     assert!(select_text(&r.text().unwrap(), ".alert")[0].contains("don't match an account"));
 
-    let r = s.submit("/login", "/login", &[("email", "dr.rivera@example.com"), ("password", PASSWORD), ("next", "/clients?q=ada")]);
+    let r = s.submit(
+        "/login",
+        "/login",
+        &[
+            ("email", "dr.rivera@example.com"),
+            ("password", PASSWORD),
+            ("next", "/clients?q=ada"),
+        ],
+    );
     assert_eq!(location(&r), "/clients?q=ada");
     // Never to another site.
-    let r = s.submit("/login", "/login", &[("email", "dr.rivera@example.com"), ("password", PASSWORD), ("next", "//evil.example.com/")]);
+    let r = s.submit(
+        "/login",
+        "/login",
+        &[
+            ("email", "dr.rivera@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example.com/"),
+        ],
+    );
     assert_eq!(location(&r), "/clients");
+    for bad in [
+        "/\t/evil.example.com",
+        "/\\evil.example.com",
+        "https://evil.example.com",
+        "/\n/evil.example.com",
+    ] {
+        let r = s.submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "dr.rivera@example.com"),
+                ("password", PASSWORD),
+                ("next", bad),
+            ],
+        );
+        assert_eq!(location(&r), "/clients", "next={bad:?}");
+    }
 }
 
 #[test]
@@ -94,11 +194,22 @@ fn ten_failed_sign_ins_pause_that_email() {
     app.signed_in();
     let s = app.session();
     for _ in 0..10 {
-        let r = s.submit("/login", "/login", &[("email", "dr.rivera@example.com"), ("password", "guess guess guess")]);
+        let r = s.submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "dr.rivera@example.com"),
+                ("password", "guess guess guess"),
+            ],
+        );
         assert_eq!(r.status(), 200);
     }
     // Now even the right password is refused, with a message that says why and until when.
-    let r = s.submit("/login", "/login", &[("email", "dr.rivera@example.com"), ("password", PASSWORD)]);
+    let r = s.submit(
+        "/login",
+        "/login",
+        &[("email", "dr.rivera@example.com"), ("password", PASSWORD)],
+    );
     assert_eq!(r.status(), 200);
     let html = r.text().unwrap();
     assert!(html.contains("Too many failed sign-ins"), "{html}");
@@ -112,12 +223,29 @@ fn posts_without_the_right_csrf_token_are_refused() {
     let app = TestApp::spawn();
     let s = app.signed_in();
     let before = s.get_text("/clients").1;
-    let r = s.post_raw("/clients/new", "forged", &[("first_name", "Ada"), ("last_name", "Lovelace"), ("email", "ada@example.com"), ("billing_type", "insurance")]);
+    let r = s.post_raw(
+        "/clients/new",
+        "forged",
+        &[
+            ("first_name", "Ada"),
+            ("last_name", "Lovelace"),
+            ("email", "ada@example.com"),
+            ("billing_type", "insurance"),
+        ],
+    );
     assert_eq!(r.status(), 403);
     assert!(r.text().unwrap().contains("This form has expired"));
-    let r = s.http.post(format!("{}/clients/new", s.base)).form(&[("first_name", "Ada")]).send().unwrap();
+    let r = s
+        .http
+        .post(format!("{}/clients/new", s.base))
+        .form(&[("first_name", "Ada")])
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(listed_names(&s.get_text("/clients").1), listed_names(&before));
+    assert_eq!(
+        listed_names(&s.get_text("/clients").1),
+        listed_names(&before)
+    );
     // Signing out is a POST with a token too.
     assert_eq!(s.post_raw("/logout", "forged", &[]).status(), 403);
     assert_eq!(s.get("/clients").status(), 200);
@@ -136,7 +264,10 @@ fn signing_out_ends_the_session() {
 fn sessions_survive_a_restart() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let again = Session { base: app.restart(), http: s.http.clone() };
+    let again = Session {
+        base: app.restart(),
+        http: s.http.clone(),
+    };
     let (status, html) = again.get_text("/clients");
     assert_eq!(status, 200, "the session key is kept in the data dir");
     assert!(html.contains("Elena Rivera"));
@@ -147,15 +278,28 @@ fn session_cookie_is_http_only_and_same_site() {
     let app = TestApp::spawn();
     let s = app.session();
     let r = s.get("/login");
-    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     assert!(cookie.starts_with("caseload_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
-    assert!(!cookie.contains("Secure"), "plain-http localhost by default");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http localhost by default"
+    );
 
     let secure = TestApp::spawn_with(|c| c.secure_cookies = true);
     let r = secure.session().get("/login");
-    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
@@ -163,22 +307,76 @@ fn session_cookie_is_http_only_and_same_site() {
 fn settings_change_name_and_password() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let r = s.submit("/settings", "/settings/profile", &[("first_name", "Elena"), ("last_name", "Rivera-Stone"), ("practice_name", "Harbor Counseling")]);
+    let r = s.submit(
+        "/settings",
+        "/settings/profile",
+        &[
+            ("first_name", "Elena"),
+            ("last_name", "Rivera-Stone"),
+            ("practice_name", "Harbor Counseling"),
+        ],
+    );
     assert_eq!(location(&r), "/settings");
     let (_, html) = s.get_text("/settings");
     assert!(html.contains("Your details were saved"));
-    assert_eq!(select_attr(&html, "#practice_name", "value"), ["Harbor Counseling"]);
+    assert_eq!(
+        select_attr(&html, "#practice_name", "value"),
+        ["Harbor Counseling"]
+    );
 
-    let r = s.submit("/settings", "/settings/password", &[("current_password", "not it at all"), ("new_password", "another long password")]);
+    let r = s.submit(
+        "/settings",
+        "/settings/password",
+        &[
+            ("current_password", "not it at all"),
+            ("new_password", "another long password"),
+        ],
+    );
     assert_eq!(r.status(), 200);
     assert!(r.text().unwrap().contains("not your current password"));
-    let r = s.submit("/settings", "/settings/password", &[("current_password", PASSWORD), ("new_password", "another long password")]);
+    let r = s.submit(
+        "/settings",
+        "/settings/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another long password"),
+        ],
+    );
     assert_eq!(r.status(), 303);
-    app.session().sign_in("dr.rivera@example.com", "another long password");
+    app.session()
+        .sign_in("dr.rivera@example.com", "another long password");
     let mut conn = app.conn();
     let p = caseload::db::schema::providers::table
         .select(caseload::db::schema::providers::last_name)
         .first::<String>(&mut conn)
         .unwrap();
     assert_eq!(p, "Rivera-Stone");
+}
+
+#[test]
+fn changing_the_password_signs_out_other_browsers() {
+    let app = TestApp::spawn();
+    let here = app.signed_in();
+    let elsewhere = app.session();
+    elsewhere.sign_in("dr.rivera@example.com", PASSWORD);
+    assert_eq!(elsewhere.get("/clients").status(), 200);
+    let r = here.submit(
+        "/settings",
+        "/settings/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another long password"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        here.get("/clients").status(),
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        elsewhere.get("/clients").status(),
+        303,
+        "the other is sent to sign in"
+    );
 }

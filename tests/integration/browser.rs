@@ -13,13 +13,18 @@ struct Chromedriver(Child, u16);
 
 impl Chromedriver {
     fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
@@ -48,40 +53,90 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     fill(driver, "last_name", "Rivera").await?;
     fill(driver, "email", "dr.rivera@example.com").await?;
     fill(driver, "password", PASSWORD).await?;
-    driver.find(By::Css("button[type=submit].button")).await?.click().await?;
+    driver
+        .find(By::Css("button[type=submit].button"))
+        .await?
+        .click()
+        .await?;
     let heading = driver.find(By::Tag("h1")).await?;
     assert_eq!(heading.text().await?, "Clients");
 
     // Add client(s) → Add a client.
-    driver.find(By::Css("details.menu summary")).await?.click().await?;
-    driver.find(By::LinkText("Add a client")).await?.click().await?;
+    driver
+        .find(By::Css("details.menu summary"))
+        .await?
+        .click()
+        .await?;
+    driver
+        .find(By::LinkText("Add a client"))
+        .await?
+        .click()
+        .await?;
     fill(driver, "first_name", "Ada").await?;
     fill(driver, "last_name", "Lovelace").await?;
     fill(driver, "email", "ada@example.com").await?;
     fill(driver, "phone", "(415) 555-2671").await?;
     // Private pay hides the insurance fields.
-    driver.find(By::Css("input[name=billing_type][value=private_pay]")).await?.click().await?;
-    assert!(!driver.find(By::Id("insurance_company")).await?.is_displayed().await?);
-    driver.find(By::Css("input[name=billing_type][value=insurance]")).await?.click().await?;
+    driver
+        .find(By::Css("input[name=billing_type][value=private_pay]"))
+        .await?
+        .click()
+        .await?;
+    assert!(
+        !driver
+            .find(By::Id("insurance_company"))
+            .await?
+            .is_displayed()
+            .await?
+    );
+    driver
+        .find(By::Css("input[name=billing_type][value=insurance]"))
+        .await?
+        .click()
+        .await?;
     fill(driver, "insurance_company", "Aetna").await?;
-    driver.find(By::Css("select#telehealth_state option[value=CA]")).await?.click().await?;
-    driver.find(By::XPath("//button[normalize-space()='Add client']")).await?.click().await?;
+    driver
+        .find(By::Css("select#telehealth_state option[value=CA]"))
+        .await?
+        .click()
+        .await?;
+    driver
+        .find(By::XPath("//button[normalize-space()='Add client']"))
+        .await?
+        .click()
+        .await?;
     let notice = driver.find(By::Css(".notice")).await?;
     assert!(notice.text().await?.contains("Ada Lovelace was added"));
 
     // Find her by search from the Clients tab.
     driver.find(By::LinkText("Clients")).await?.click().await?;
     fill(driver, "q", "lovel").await?;
-    driver.find(By::XPath("//button[normalize-space()='Show']")).await?.click().await?;
+    driver
+        .find(By::XPath("//button[normalize-space()='Show']"))
+        .await?
+        .click()
+        .await?;
     let rows = driver.find_all(By::Css("table.clients tbody tr")).await?;
     assert_eq!(rows.len(), 1);
-    driver.find(By::LinkText("Ada Lovelace")).await?.click().await?;
-    assert_eq!(driver.find(By::Tag("h1")).await?.text().await?, "Ada Lovelace");
+    driver
+        .find(By::LinkText("Ada Lovelace"))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(
+        driver.find(By::Tag("h1")).await?.text().await?,
+        "Ada Lovelace"
+    );
     let details = driver.find(By::Css(".details")).await?.text().await?;
     assert!(details.contains("+14155552671"), "{details}");
     assert!(details.contains("California"));
     driver.find(By::LinkText("Billing")).await?.click().await?;
-    assert!(driver.find(By::Css(".details")).await?.text().await?.contains("Aetna"));
+    assert!(driver
+        .find(By::Css(".details"))
+        .await?
+        .text()
+        .await?
+        .contains("Aetna"));
     Ok(())
 }
 
@@ -91,7 +146,13 @@ async fn sign_up_add_a_client_find_and_open_them() {
     let app = tokio::task::spawn_blocking(TestApp::spawn).await.unwrap();
     let chromedriver = Chromedriver::start();
     let mut caps = DesiredCapabilities::chrome();
-    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"] {
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+    ] {
         caps.add_arg(arg).unwrap();
     }
     if let Ok(bin) = std::env::var("CHROMIUM") {
@@ -99,8 +160,13 @@ async fn sign_up_add_a_client_find_and_open_them() {
     } else if std::path::Path::new("/usr/bin/chromium").exists() {
         caps.set_binary("/usr/bin/chromium").unwrap();
     }
-    let driver = WebDriver::new(format!("http://127.0.0.1:{}", chromedriver.1), caps).await.expect("start a browser session");
-    driver.set_implicit_wait_timeout(Duration::from_secs(5)).await.unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{}", chromedriver.1), caps)
+        .await
+        .expect("start a browser session");
+    driver
+        .set_implicit_wait_timeout(Duration::from_secs(5))
+        .await
+        .unwrap();
     let result = main_flow(&driver, &app.base).await;
     if result.is_err() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");

@@ -13,7 +13,7 @@ fn caseload(app: &TestApp) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CASELOAD_DATA_DIR", app.data_dir.path())
-        .env("DATABASE_URL", app.config.database_url.redacted())
+        .env("DATABASE_URL", app.config.database_url.connection_string())
         .env("RUST_LOG", "warn")
         .current_dir(app.data_dir.path());
     cmd
@@ -22,32 +22,57 @@ fn caseload(app: &TestApp) -> Command {
 #[test]
 fn a_bad_setting_stops_start_up_with_one_clear_line() {
     let app = TestApp::spawn();
-    let out = caseload(&app).env("DATABASE_URL", "mysql://root@localhost/caseload").arg("serve").output().unwrap();
+    let out = caseload(&app)
+        .env("DATABASE_URL", "mysql://root@localhost/caseload")
+        .arg("serve")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("DATABASE_URL has an unsupported scheme"), "{err}");
+    assert!(
+        err.contains("DATABASE_URL has an unsupported scheme"),
+        "{err}"
+    );
 
     // A data dir that cannot be created (its parent is a file).
     let blocker = app.data_dir.path().join("a-file");
     std::fs::write(&blocker, b"x").unwrap();
-    let out = caseload(&app).env("CASELOAD_DATA_DIR", blocker.join("data")).env_remove("DATABASE_URL").output().unwrap();
+    let out = caseload(&app)
+        .env("CASELOAD_DATA_DIR", blocker.join("data"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("set CASELOAD_DATA_DIR to a folder this user can write"), "{err}");
+    assert!(
+        err.contains("set CASELOAD_DATA_DIR to a folder this user can write"),
+        "{err}"
+    );
 
-    let out = caseload(&app).env("CASELOAD_LISTEN", "localhost").output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("CASELOAD_LISTEN must be an address and port"));
+    let out = caseload(&app)
+        .env("CASELOAD_LISTEN", "localhost")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("CASELOAD_LISTEN must be an address and port"));
 }
 
 #[test]
 fn an_unreachable_postgres_fails_fast_with_the_real_error() {
     let app = TestApp::spawn();
     let started = std::time::Instant::now();
-    let out = caseload(&app).env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none").arg("migrate").output().unwrap();
+    let out = caseload(&app)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot open the database postgres://nobody@127.0.0.1:1/none"), "{err}");
+    assert!(
+        err.contains("cannot open the database postgres://nobody@127.0.0.1:1/none"),
+        "{err}"
+    );
     assert!(started.elapsed().as_secs() < 20, "no 30-second pool wait");
 }
 
@@ -55,21 +80,46 @@ fn an_unreachable_postgres_fails_fast_with_the_real_error() {
 fn create_provider_reads_the_password_from_stdin_and_they_can_sign_in() {
     let app = TestApp::spawn();
     let mut child = caseload(&app)
-        .args(["create-provider", "--email", "dr.okafor@example.com", "--first-name", "Sam", "--last-name", "Okafor"])
+        .args([
+            "create-provider",
+            "--email",
+            "dr.okafor@example.com",
+            "--first-name",
+            "Sam",
+            "--last-name",
+            "Okafor",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created the provider Sam Okafor"));
     app.session().sign_in("dr.okafor@example.com", PASSWORD);
 
     // Too short a password is refused, and so is the same email again.
     let mut child = caseload(&app)
-        .args(["create-provider", "--email", "new@example.com", "--first-name", "A", "--last-name", "B"])
+        .args([
+            "create-provider",
+            "--email",
+            "new@example.com",
+            "--first-name",
+            "A",
+            "--last-name",
+            "B",
+        ])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -78,18 +128,177 @@ fn create_provider_reads_the_password_from_stdin_and_they_can_sign_in() {
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+    let mut child = caseload(&app)
+        .args([
+            "create-provider",
+            "--email",
+            "DR.OKAFOR@example.com",
+            "--first-name",
+            "Sam",
+            "--last-name",
+            "Okafor",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a provider with this email already exists")
+    );
 }
 
 #[test]
 fn seed_demo_fills_a_providers_list() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let out = caseload(&app).args(["seed-demo", "--provider", "dr.rivera@example.com", "--clients", "75"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(clients::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 75);
+    let out = caseload(&app)
+        .args([
+            "seed-demo",
+            "--provider",
+            "dr.rivera@example.com",
+            "--clients",
+            "75",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        75
+    );
     let (_, html) = s.get_text("/clients");
     assert!(html.contains("of 75 clients"));
-    let out = caseload(&app).args(["seed-demo", "--provider", "nobody@example.com", "--clients", "5"]).output().unwrap();
+    let out = caseload(&app)
+        .args([
+            "seed-demo",
+            "--provider",
+            "nobody@example.com",
+            "--clients",
+            "5",
+        ])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no provider has the email nobody@example.com"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no provider has the email nobody@example.com"));
+}
+
+#[test]
+fn settings_come_from_caseload_toml_and_mistakes_in_it_are_named() {
+    let app = TestApp::spawn();
+    std::fs::write(
+        app.data_dir.path().join("caseload.toml"),
+        "listen = \"127.0.0.1:0\"\nopen_signupp = true\n",
+    )
+    .unwrap();
+    let out = caseload(&app).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("caseload.toml is not valid") && err.contains("open_signupp"),
+        "{err}"
+    );
+
+    std::fs::write(
+        app.data_dir.path().join("caseload.toml"),
+        "max_document_bytes = 0\n",
+    )
+    .unwrap();
+    let out = caseload(&app).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("CASELOAD_MAX_DOCUMENT_BYTES must be more than 0"));
+
+    std::fs::write(
+        app.data_dir.path().join("caseload.toml"),
+        "db_pool_size = 2\n",
+    )
+    .unwrap();
+    let out = caseload(&app).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is up to date"));
+}
+
+/// Runs the real server binary, does the things that carry client data (add a client,
+/// search for them, open them), and checks that none of it reached the log.
+#[test]
+fn the_server_log_holds_no_client_data() {
+    let app = TestApp::spawn();
+    app.provider("dr.rivera@example.com", "Elena", "Rivera");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = caseload(&app)
+        .env("CASELOAD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "debug")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let s = Session::new(&base);
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let id = s.add_client(
+        "Zebulon",
+        "Quartermaine",
+        "zq@example.com",
+        &[
+            ("phone", "415-555-2671"),
+            ("insurance_member_id", "MEMBER778899"),
+        ],
+    );
+    s.get(&format!("/clients/{id}"));
+    s.get("/clients?q=Quartermaine");
+    s.submit(
+        "/clients/new",
+        "/clients/new",
+        &[
+            ("first_name", "Bad"),
+            ("last_name", "Input"),
+            ("email", "not-an-email"),
+        ],
+    );
+    server.kill().unwrap();
+    let out = server.wait_with_output().unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(log.contains("GET /clients"), "requests are logged: {log}");
+    for secret in [
+        "Zebulon",
+        "Quartermaine",
+        "zq@example.com",
+        "415-555-2671",
+        "MEMBER778899",
+        "not-an-email",
+    ] {
+        assert!(!log.contains(secret), "{secret} reached the log:\n{log}");
+    }
 }

@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use crate::support::*;
 
 fn provider_id(app: &TestApp, email: &str) -> ProviderId {
-    provider::find_by_email(&mut app.conn(), email).unwrap().unwrap().id()
+    provider::find_by_email(&mut app.conn(), email)
+        .unwrap()
+        .unwrap()
+        .id()
 }
 
 #[test]
@@ -32,14 +35,32 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
     );
     let (status, html) = s.get_text(&format!("/clients/{id}"));
     assert_eq!(status, 200);
-    assert!(html.contains("Ada Lovelace was added"), "a notice confirms it");
+    assert!(
+        html.contains("Ada Lovelace was added"),
+        "a notice confirms it"
+    );
     let details = select_text(&html, ".details dd");
-    assert!(details.contains(&"Ada.Lovelace@Example.com".to_string()), "{details:?}");
-    assert!(details.iter().any(|d| d.contains("(415) 555-2671") && d.contains("+14155552671")), "{details:?}");
+    assert!(
+        details.contains(&"Ada.Lovelace@Example.com".to_string()),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("(415) 555-2671") && d.contains("+14155552671")),
+        "{details:?}"
+    );
     assert!(details.contains(&"Mar 14, 1985".to_string()));
     assert!(details.contains(&"California".to_string()));
-    assert!(details.iter().any(|d| d.contains("Requested when the client was added; not sent yet")));
-    assert!(details.iter().any(|d| d.contains("PHQ-9 — to be sent") && d.contains("GAD-7 — to be sent")), "{details:?}");
+    assert!(details
+        .iter()
+        .any(|d| d.contains("Requested when the client was added; not sent yet")));
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("PHQ-9 — to be sent") && d.contains("GAD-7 — to be sent")),
+        "{details:?}"
+    );
     assert_eq!(select_text(&html, ".page-head .badge"), ["Not invited"]);
 
     let (_, billing) = s.get_text(&format!("/clients/{id}/billing"));
@@ -52,14 +73,34 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
     let (_, list) = s.get_text("/clients");
     assert_eq!(listed_names(&list), ["Ada Lovelace"]);
     let cells = select_text(&list, "table.clients tbody td");
-    assert_eq!(cells, ["Ada Lovelace", "Ada.Lovelace@Example.com", "(415) 555-2671", "Insurance", "Not invited"]);
+    assert_eq!(
+        cells,
+        [
+            "Ada Lovelace",
+            "Ada.Lovelace@Example.com",
+            "(415) 555-2671",
+            "Insurance",
+            "Not invited"
+        ]
+    );
 
     // Stored as typed, plus the normalised and E.164 forms.
     let (email, norm, e164): (String, String, Option<String>) = clients::table
-        .select((clients::email, clients::email_normalized, clients::phone_e164))
+        .select((
+            clients::email,
+            clients::email_normalized,
+            clients::phone_e164,
+        ))
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!((email.as_str(), norm.as_str(), e164.as_deref()), ("Ada.Lovelace@Example.com", "ada.lovelace@example.com", Some("+14155552671")));
+    assert_eq!(
+        (email.as_str(), norm.as_str(), e164.as_deref()),
+        (
+            "Ada.Lovelace@Example.com",
+            "ada.lovelace@example.com",
+            Some("+14155552671")
+        )
+    );
 }
 
 #[test]
@@ -69,7 +110,15 @@ fn bad_input_re_renders_the_form_with_values_and_a_message_per_field() {
     let r = s.submit(
         "/clients/new",
         "/clients/new",
-        &[("first_name", "  "), ("last_name", "Lovelace"), ("email", "ada at example"), ("phone", "call me"), ("billing_type", "insurance"), ("date_of_birth", "2090-01-01"), ("notify", "on")],
+        &[
+            ("first_name", "  "),
+            ("last_name", "Lovelace"),
+            ("email", "ada at example"),
+            ("phone", "call me"),
+            ("billing_type", "insurance"),
+            ("date_of_birth", "2090-01-01"),
+            ("notify", "on"),
+        ],
     );
     assert_eq!(r.status(), 200);
     let html = r.text().unwrap();
@@ -80,7 +129,13 @@ fn bad_input_re_renders_the_form_with_values_and_a_message_per_field() {
     assert_eq!(invalid, ["first_name", "email", "phone", "date_of_birth"]);
     assert!(html.contains("Nothing was saved yet"));
     assert!(html.contains("in the future"));
-    assert_eq!(clients::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
 }
 
 #[test]
@@ -88,39 +143,91 @@ fn an_email_already_on_the_list_is_refused_with_a_link_to_that_client() {
     let app = TestApp::spawn();
     let s = app.signed_in();
     let id = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
-    let r = s.submit("/clients/new", "/clients/new", &[("first_name", "Augusta"), ("last_name", "King"), ("email", " ADA@example.com "), ("billing_type", "private_pay")]);
+    let r = s.submit(
+        "/clients/new",
+        "/clients/new",
+        &[
+            ("first_name", "Augusta"),
+            ("last_name", "King"),
+            ("email", " ADA@example.com "),
+            ("billing_type", "private_pay"),
+        ],
+    );
     assert_eq!(r.status(), 200);
     let html = r.text().unwrap();
     assert!(html.contains("already has this email"));
-    assert_eq!(select_attr(&html, ".error a", "href"), [format!("/clients/{id}")]);
+    assert_eq!(
+        select_attr(&html, ".error a", "href"),
+        [format!("/clients/{id}")]
+    );
     assert_eq!(select_attr(&html, "#first_name", "value"), ["Augusta"]);
     // A family member with a +tag address is a different client.
     s.add_client("Byron", "Lovelace", "ada+1@example.com", &[]);
-    assert_eq!(clients::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 2);
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        2
+    );
 }
 
 #[test]
 fn editing_archiving_and_restoring_a_client() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let id = s.add_client("Ada", "Lovelace", "ada@example.com", &[("insurance_company", "Aetna"), ("insurance_member_id", "W1")]);
+    let id = s.add_client(
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        &[
+            ("insurance_company", "Aetna"),
+            ("insurance_member_id", "W1"),
+        ],
+    );
     let other = s.add_client("Grace", "Hopper", "grace@example.com", &[]);
     let edit = format!("/clients/{id}/edit");
     let (_, form) = s.get_text(&edit);
     assert_eq!(select_attr(&form, "#insurance_company", "value"), ["Aetna"]);
 
     // Taking another client's email is refused.
-    let r = s.submit(&edit, &edit, &[("first_name", "Ada"), ("last_name", "Lovelace"), ("email", "grace@example.com"), ("billing_type", "insurance")]);
+    let r = s.submit(
+        &edit,
+        &edit,
+        &[
+            ("first_name", "Ada"),
+            ("last_name", "Lovelace"),
+            ("email", "grace@example.com"),
+            ("billing_type", "insurance"),
+        ],
+    );
     assert_eq!(r.status(), 200);
-    assert_eq!(select_attr(&r.text().unwrap(), ".error a", "href"), [format!("/clients/{other}")]);
+    assert_eq!(
+        select_attr(&r.text().unwrap(), ".error a", "href"),
+        [format!("/clients/{other}")]
+    );
 
-    let r = s.submit(&edit, &edit, &[("first_name", "Ada"), ("last_name", "King"), ("email", "ada@example.com"), ("billing_type", "private_pay"), ("insurance_company", "Aetna")]);
+    let r = s.submit(
+        &edit,
+        &edit,
+        &[
+            ("first_name", "Ada"),
+            ("last_name", "King"),
+            ("email", "ada@example.com"),
+            ("billing_type", "private_pay"),
+            ("insurance_company", "Aetna"),
+        ],
+    );
     assert_eq!(location(&r), format!("/clients/{id}"));
     let (_, billing) = s.get_text(&format!("/clients/{id}/billing"));
     assert!(select_text(&billing, ".details dd").contains(&"Private pay".to_string()));
     assert!(!billing.contains("Aetna"), "private pay keeps no insurance");
 
-    let r = s.submit(&format!("/clients/{id}"), &format!("/clients/{id}/archive"), &[]);
+    let r = s.submit(
+        &format!("/clients/{id}"),
+        &format!("/clients/{id}/archive"),
+        &[],
+    );
     assert_eq!(r.status(), 303);
     let (_, profile) = s.get_text(&format!("/clients/{id}"));
     assert!(select_text(&profile, ".notice")[0].starts_with("Ada King was archived."));
@@ -130,19 +237,42 @@ fn editing_archiving_and_restoring_a_client() {
     let (_, archived) = s.get_text("/clients?status=archived");
     assert_eq!(listed_names(&archived), ["Ada King"]);
 
-    s.submit(&format!("/clients/{id}"), &format!("/clients/{id}/restore"), &[]);
+    s.submit(
+        &format!("/clients/{id}"),
+        &format!("/clients/{id}/restore"),
+        &[],
+    );
     let (_, list) = s.get_text("/clients");
-    assert_eq!(listed_names(&list), ["Grace Hopper", "Ada King"], "sorted by last name");
+    assert_eq!(
+        listed_names(&list),
+        ["Grace Hopper", "Ada King"],
+        "sorted by last name"
+    );
 }
 
 #[test]
 fn search_finds_by_name_email_and_phone() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    s.add_client("José", "Núñez", "jose.nunez@example.com", &[("phone", "(415) 555-2671")]);
-    s.add_client("Ada", "Lovelace", "countess@example.com", &[("phone", "212-555-0199")]);
+    s.add_client(
+        "José",
+        "Núñez",
+        "jose.nunez@example.com",
+        &[("phone", "(415) 555-2671")],
+    );
+    s.add_client(
+        "Ada",
+        "Lovelace",
+        "countess@example.com",
+        &[("phone", "212-555-0199")],
+    );
     s.add_client("Grace", "Hopper", "grace@example.com", &[]);
-    let search = |q: &str| listed_names(&s.get_text(&format!("/clients?q={}", caseload::error::urlencode(q))).1);
+    let search = |q: &str| {
+        listed_names(
+            &s.get_text(&format!("/clients?q={}", caseload::error::urlencode(q)))
+                .1,
+        )
+    };
     assert_eq!(search("ada"), ["Ada Lovelace"]);
     assert_eq!(search("LOVE"), ["Ada Lovelace"]);
     assert_eq!(search("Ada Lov"), ["Ada Lovelace"]);
@@ -174,11 +304,23 @@ fn the_list_pages_by_fifty_and_sorts_by_name_or_date_added() {
     let (_, page3) = s.get_text("/clients?page=3");
     assert_eq!(listed_names(&page3).len(), 20);
     assert!(page3.contains("Showing 101–120 of 120"));
+    // A page past the end shows the last one.
+    let (_, past) = s.get_text("/clients?page=9");
+    assert_eq!(listed_names(&past), listed_names(&page3));
 
     // Sorted by last name, then first name.
     let mut expected: Vec<(String, String)> = batch
         .iter()
-        .map(|(d, _)| (caseload::domain::search_key::search_key(&format!("{} {}", d.last_name.as_str(), d.first_name.as_str())), format!("{} {}", d.first_name.as_str(), d.last_name.as_str())))
+        .map(|(d, _)| {
+            (
+                caseload::domain::search_key::search_key(&format!(
+                    "{} {}",
+                    d.last_name.as_str(),
+                    d.first_name.as_str()
+                )),
+                format!("{} {}", d.first_name.as_str(), d.last_name.as_str()),
+            )
+        })
         .collect();
     expected.sort();
     let expected_names: Vec<String> = expected.iter().take(50).map(|(_, n)| n.clone()).collect();
@@ -188,7 +330,10 @@ fn the_list_pages_by_fifty_and_sorts_by_name_or_date_added() {
     s.add_client("Zed", "Aardvark", "zed@example.com", &[]);
     let (_, newest) = s.get_text("/clients?sort=added");
     assert_eq!(listed_names(&newest)[0], "Zed Aardvark");
-    assert_eq!(select_attr(&newest, "a[rel=next]", "href"), ["/clients?sort=added&page=2"]);
+    assert_eq!(
+        select_attr(&newest, "a[rel=next]", "href"),
+        ["/clients?sort=added&page=2"]
+    );
 }
 
 #[test]
@@ -203,7 +348,11 @@ fn status_filter_matches_the_badge_for_every_status() {
         loop {
             let (_, html) = s.get_text(&format!("/clients?status={}&page={page}", status.slug()));
             let badges = select_text(&html, "table.clients .badge");
-            assert!(badges.iter().all(|b| b == status.label()), "filter {} showed {badges:?}", status.label());
+            assert!(
+                badges.iter().all(|b| b == status.label()),
+                "filter {} showed {badges:?}",
+                status.label()
+            );
             seen += badges.len();
             if select_attr(&html, "a[rel=next]", "href").is_empty() {
                 break;
@@ -212,4 +361,58 @@ fn status_filter_matches_the_badge_for_every_status() {
         }
     }
     assert_eq!(seen, 150, "every client is in exactly one status");
+}
+
+/// The database derives each client's list state from the onboarding facts; it must agree
+/// with `OnboardingStatus::derive` for every combination of facts and billing type.
+#[test]
+fn the_database_derives_the_same_status_as_the_domain_for_every_combination() {
+    use caseload::domain::billing::BillingType;
+    use caseload::domain::client::{ClientDetails, ClientInput};
+    use caseload::domain::onboarding::OnboardingFacts;
+
+    let app = TestApp::spawn();
+    app.signed_in();
+    let pid = provider_id(&app, "dr.rivera@example.com");
+    let today = chrono::Utc::now().date_naive();
+    let t = Some(chrono::Utc::now().naive_utc());
+    let mut batch = Vec::new();
+    for bits in 0..128u32 {
+        let on = |b: u32| if bits & (1 << b) != 0 { t } else { None };
+        let billing = if bits & 64 != 0 {
+            "private_pay"
+        } else {
+            "insurance"
+        };
+        let input = ClientInput {
+            first_name: format!("C{bits}"),
+            last_name: "Combo".into(),
+            email: format!("c{bits}@example.com"),
+            billing_type: billing.into(),
+            ..Default::default()
+        };
+        let details = ClientDetails::parse(&input, today).unwrap();
+        let facts = OnboardingFacts {
+            billing_type: BillingType::parse(billing),
+            invited_at: on(0),
+            account_verified_at: on(1),
+            insurance_added_at: on(2),
+            insurance_verified_at: on(3),
+            payment_method_added_at: on(4),
+            forms_acknowledged_at: on(5),
+        };
+        batch.push((details, facts));
+    }
+    let mut conn = app.conn();
+    client::insert_many(&mut conn, &pid, &batch).unwrap();
+    let rows: Vec<(String, String)> = clients::table
+        .select((clients::first_name, clients::list_state))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows.len(), 128);
+    for (name, state) in rows {
+        let bits: usize = name[1..].parse().unwrap();
+        let expected = OnboardingStatus::derive(&batch[bits].1);
+        assert_eq!(state, expected.slug(), "facts {:?}", batch[bits].1);
+    }
 }

@@ -15,9 +15,20 @@ fn another_providers_clients_and_documents_are_not_found() {
     upload(&a, &client, "plan.pdf", PDF, "treatment_plan");
     let doc = document_ids(&a, &client).remove(0);
 
+    // A second client of A's, archived, so that B's archived list has something to leak.
+    let archived = a.add_client("Augusta", "King", "augusta@example.com", &[]);
+    a.submit(
+        &format!("/clients/{archived}"),
+        &format!("/clients/{archived}/archive"),
+        &[],
+    );
+
     let b = app.provider("dr.okafor@example.com", "Sam", "Okafor");
     let b_client = b.add_client("Grace", "Hopper", "grace@example.com", &[]);
-    let audit_before: i64 = audit_events::table.count().get_result(&mut app.conn()).unwrap();
+    let audit_before: i64 = audit_events::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
 
     for path in [
         format!("/clients/{client}"),
@@ -30,7 +41,7 @@ fn another_providers_clients_and_documents_are_not_found() {
         format!("/clients/{client}/documents/{doc}?download=1"),
         // B's own client with A's document id.
         format!("/clients/{b_client}/documents/{doc}"),
-        format!("/clients/not-a-uuid"),
+        "/clients/not-a-uuid".to_string(),
     ] {
         let (status, html) = b.get_text(&path);
         // /clinical only redirects by shape; what it points to is checked above.
@@ -45,7 +56,15 @@ fn another_providers_clients_and_documents_are_not_found() {
 
     let token = b.csrf("/clients");
     for (path, fields) in [
-        (format!("/clients/{client}/edit"), vec![("first_name", "Eve"), ("last_name", "X"), ("email", "eve@example.com"), ("billing_type", "insurance")]),
+        (
+            format!("/clients/{client}/edit"),
+            vec![
+                ("first_name", "Eve"),
+                ("last_name", "X"),
+                ("email", "eve@example.com"),
+                ("billing_type", "insurance"),
+            ],
+        ),
         (format!("/clients/{client}/archive"), vec![]),
         (format!("/clients/{client}/restore"), vec![]),
     ] {
@@ -55,8 +74,16 @@ fn another_providers_clients_and_documents_are_not_found() {
     let form = Form::new()
         .text("csrf_token", token.clone())
         .text("kind", "other")
-        .part("file", Part::bytes(b"%PDF-1.4 other".to_vec()).file_name("x.pdf"));
-    let r = b.http.post(format!("{}/clients/{client}/clinical/attachments", b.base)).multipart(form).send().unwrap();
+        .part(
+            "file",
+            Part::bytes(b"%PDF-1.4 other".to_vec()).file_name("x.pdf"),
+        );
+    let r = b
+        .http
+        .post(format!("{}/clients/{client}/clinical/attachments", b.base))
+        .multipart(form)
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 404, "upload to another provider's client");
 
     // B's list and search never show A's client.
@@ -64,6 +91,12 @@ fn another_providers_clients_and_documents_are_not_found() {
     assert!(listed_names(&list).is_empty());
     let (_, list) = b.get_text("/clients?status=archived");
     assert!(listed_names(&list).is_empty());
+    let (_, list) = b.get_text("/clients?q=king");
+    assert!(listed_names(&list).is_empty());
+    assert_eq!(
+        listed_names(&a.get_text("/clients?status=archived").1),
+        ["Augusta King"]
+    );
 
     // Nothing changed, and no one audited a view that did not happen.
     let mut conn = app.conn();
@@ -73,11 +106,27 @@ fn another_providers_clients_and_documents_are_not_found() {
         .first(&mut conn)
         .unwrap();
     assert_eq!((first.as_str(), archived), ("Ada", None));
-    assert_eq!(documents::table.count().get_result::<i64>(&mut conn).unwrap(), 1);
-    assert_eq!(audit_events::table.count().get_result::<i64>(&mut conn).unwrap(), audit_before);
+    assert_eq!(
+        documents::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        audit_events::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap(),
+        audit_before
+    );
 
     // A still sees everything.
-    assert_eq!(a.get(&format!("/clients/{client}/documents/{doc}")).status(), 200);
+    assert_eq!(
+        a.get(&format!("/clients/{client}/documents/{doc}"))
+            .status(),
+        200
+    );
 }
 
 #[test]
@@ -86,7 +135,13 @@ fn signed_out_visitors_are_sent_to_sign_in_from_every_client_route() {
     let a = app.signed_in();
     let client = a.add_client("Ada", "Lovelace", "ada@example.com", &[]);
     let anon = app.session();
-    for path in ["/clients".to_string(), "/clients/new".into(), format!("/clients/{client}"), format!("/clients/{client}/billing"), "/settings".into()] {
+    for path in [
+        "/clients".to_string(),
+        "/clients/new".into(),
+        format!("/clients/{client}"),
+        format!("/clients/{client}/billing"),
+        "/settings".into(),
+    ] {
         let r = anon.get(&path);
         assert_eq!(r.status(), 303, "{path}");
         assert!(location(&r).starts_with("/login"), "{path}");

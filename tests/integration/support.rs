@@ -32,27 +32,52 @@ impl TestApp {
 
     pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin) => {
                 let name = format!("caseload_test_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+                let mut conn =
+                    PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
                 let url = match admin.rfind('/') {
-                    Some(i) if admin[..i].contains("//") && i > admin.find("//").unwrap_or(0) + 1 => format!("{}/{name}", &admin[..i]),
+                    Some(i)
+                        if admin[..i].contains("//") && i > admin.find("//").unwrap_or(0) + 1 =>
+                    {
+                        format!("{}/{name}", &admin[..i])
+                    }
                     _ => format!("{admin}/{name}"),
                 };
                 (DatabaseUrl::Postgres(url), Some((admin, name)))
             }
-            None => (DatabaseUrl::Sqlite(data_dir.path().join("caseload.db").to_string_lossy().into_owned()), None),
+            None => (
+                DatabaseUrl::Sqlite(
+                    data_dir
+                        .path()
+                        .join("caseload.db")
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                None,
+            ),
         };
-        let mut config = Config::from_layers(FileSettings::default(), |_| None).expect("default config");
+        let mut config =
+            Config::from_layers(FileSettings::default(), |_| None).expect("default config");
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.data_dir = data_dir.path().to_path_buf();
         config.database_url = database_url;
         config.db_pool_size = 4;
         adjust(&mut config);
         let base = start_server(config.clone());
-        TestApp { base, config, data_dir, postgres }
+        TestApp {
+            base,
+            config,
+            data_dir,
+            postgres,
+        }
     }
 
     /// A second server on the same data dir and database, as after a restart.
@@ -96,7 +121,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.postgres {
             if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
             }
         }
     }
@@ -117,7 +143,10 @@ fn start_server(config: Config) -> String {
             }
         })
     });
-    let port = rx.recv_timeout(Duration::from_secs(60)).expect("server start").expect("build_app");
+    let port = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server start")
+        .expect("build_app");
     format!("http://127.0.0.1:{port}")
 }
 
@@ -129,12 +158,23 @@ pub struct Session {
 
 impl Session {
     pub fn new(base: &str) -> Self {
-        let http = Client::builder().cookie_store(true).redirect(Policy::none()).timeout(Duration::from_secs(60)).build().unwrap();
-        Session { base: base.to_string(), http }
+        let http = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Session {
+            base: base.to_string(),
+            http,
+        }
     }
 
     pub fn get(&self, path: &str) -> Response {
-        self.http.get(format!("{}{path}", self.base)).send().expect("GET")
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("GET")
     }
 
     pub fn get_text(&self, path: &str) -> (u16, String) {
@@ -158,42 +198,87 @@ impl Session {
     pub fn post_raw(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Response {
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token)];
         all.extend_from_slice(fields);
-        self.http.post(format!("{}{action}", self.base)).form(&all).send().expect("POST")
+        self.http
+            .post(format!("{}{action}", self.base))
+            .form(&all)
+            .send()
+            .expect("POST")
     }
 
     pub fn sign_in(&self, email: &str, password: &str) {
-        let r = self.submit("/login", "/login", &[("email", email), ("password", password)]);
-        assert_eq!(r.status().as_u16(), 303, "sign-in as {email} should redirect");
+        let r = self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        );
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "sign-in as {email} should redirect"
+        );
     }
 
     /// Adds a client through the form and returns their id.
-    pub fn add_client(&self, first: &str, last: &str, email: &str, extra: &[(&str, &str)]) -> String {
-        let mut fields = vec![("first_name", first), ("last_name", last), ("email", email), ("billing_type", "insurance")];
+    pub fn add_client(
+        &self,
+        first: &str,
+        last: &str,
+        email: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let mut fields = vec![
+            ("first_name", first),
+            ("last_name", last),
+            ("email", email),
+            ("billing_type", "insurance"),
+        ];
         fields.extend_from_slice(extra);
         let r = self.submit("/clients/new", "/clients/new", &fields);
-        assert_eq!(r.status().as_u16(), 303, "adding {first} {last}: {}", r.text().unwrap_or_default());
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "adding {first} {last}: {}",
+            r.text().unwrap_or_default()
+        );
         location(&r).trim_start_matches("/clients/").to_string()
     }
 }
 
 pub fn location(r: &Response) -> String {
-    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 pub fn csrf_in(html: &str) -> String {
-    select_attr(html, "input[name=csrf_token]", "value").into_iter().next().expect("a csrf token on the page")
+    select_attr(html, "input[name=csrf_token]", "value")
+        .into_iter()
+        .next()
+        .expect("a csrf token on the page")
 }
 
 pub fn select_text(html: &str, selector: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(selector).expect("selector");
-    doc.select(&sel).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    doc.select(&sel)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 pub fn select_attr(html: &str, selector: &str, attr: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(selector).expect("selector");
-    doc.select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr(attr).map(str::to_string))
+        .collect()
 }
 
 /// The client names in the Clients table, in order.

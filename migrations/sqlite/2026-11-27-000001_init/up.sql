@@ -35,13 +35,26 @@ CREATE TABLE clients (
     search_name TEXT NOT NULL,
     sort_name TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
+    updated_at TIMESTAMP NOT NULL,
+    -- Where the client stands, derived by the database from the facts above (the same
+    -- rule as domain::onboarding); never written by the app. Indexed for the list filter.
+    list_state TEXT GENERATED ALWAYS AS (CASE
+        WHEN archived_at IS NOT NULL THEN 'archived'
+        WHEN account_verified_at IS NULL AND invited_at IS NULL THEN 'not-invited'
+        WHEN account_verified_at IS NULL THEN 'invited'
+        WHEN billing_type <> 'private_pay' AND insurance_added_at IS NULL THEN 'needs-insurance'
+        WHEN billing_type <> 'private_pay' AND insurance_verified_at IS NULL THEN 'insurance-unverified'
+        WHEN payment_method_added_at IS NULL THEN 'needs-billing-method'
+        WHEN forms_acknowledged_at IS NULL THEN 'needs-forms'
+        ELSE 'ready'
+    END) STORED
 );
 CREATE UNIQUE INDEX clients_provider_email ON clients (provider_id, email_normalized);
 CREATE INDEX clients_provider_sort_name ON clients (provider_id, sort_name, id);
 CREATE INDEX clients_provider_search_name ON clients (provider_id, search_name);
 CREATE INDEX clients_provider_phone ON clients (provider_id, phone_digits);
 CREATE INDEX clients_provider_created ON clients (provider_id, created_at, id);
+CREATE INDEX clients_provider_state ON clients (provider_id, list_state, sort_name, id);
 
 CREATE TABLE assessment_requests (
     id TEXT PRIMARY KEY NOT NULL,
