@@ -22,6 +22,10 @@ pub struct Config {
     pub secure_cookies: bool,
     pub max_document_bytes: u64,
     pub db_pool_size: u32,
+    /// Where email goes; `None` keeps every email in Settings → Outbox.
+    pub smtp_url: Option<String>,
+    /// The sender address of every email (the practice's name is the sender name).
+    pub smtp_from: String,
 }
 
 /// What a `caseload.toml` may hold; every key is optional.
@@ -36,6 +40,8 @@ pub struct FileSettings {
     pub secure_cookies: Option<bool>,
     pub max_document_bytes: Option<u64>,
     pub db_pool_size: Option<u32>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +140,23 @@ impl Config {
                 })?,
             None => file.db_pool_size.unwrap_or(8),
         };
+        let smtp_url = env("CASELOAD_SMTP_URL")
+            .or(file.smtp_url)
+            .map(|u| u.trim().to_string());
+        if let Some(url) = &smtp_url {
+            crate::mail::smtp::SmtpSender::from_url(url).map_err(ConfigError)?;
+        }
+        let smtp_from = env("CASELOAD_SMTP_FROM")
+            .or(file.smtp_from)
+            .unwrap_or_else(|| "caseload@localhost".into());
+        let smtp_from = smtp_from.trim().to_string();
+        if crate::domain::email::Email::parse(&smtp_from).is_err()
+            && !smtp_from.ends_with("@localhost")
+        {
+            return Err(ConfigError(format!(
+                "CASELOAD_SMTP_FROM must be an email address such as office@example.com; got \"{smtp_from}\""
+            )));
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -143,6 +166,8 @@ impl Config {
             secure_cookies,
             max_document_bytes,
             db_pool_size,
+            smtp_url,
+            smtp_from,
         })
     }
 

@@ -11,6 +11,8 @@ pub enum AppError {
     NotFound,
     #[error("not signed in")]
     NotSignedIn { next: String },
+    #[error("not signed in to the client portal")]
+    PortalSignIn,
     #[error("form expired")]
     CsrfMismatch,
     #[error("bad request: {0}")]
@@ -36,7 +38,7 @@ impl AppError {
                 "Page not found",
                 "There is nothing here. The link may be mistyped, or the record may belong to another account. Go back to your client list and look it up there.".into(),
             ),
-            Self::NotSignedIn { .. } => ("Please sign in", "Sign in to continue.".into()),
+            Self::NotSignedIn { .. } | Self::PortalSignIn => ("Please sign in", "Sign in to continue.".into()),
             Self::CsrfMismatch => (
                 "This form has expired",
                 "For your security each form can only be sent from the page that showed it. Nothing was changed. Go back, reload the page, and send the form again.".into(),
@@ -67,7 +69,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::NotSignedIn { .. } => StatusCode::SEE_OTHER,
+            Self::NotSignedIn { .. } | Self::PortalSignIn => StatusCode::SEE_OTHER,
             Self::CsrfMismatch => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -85,6 +87,11 @@ impl ResponseError for AppError {
             };
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, location))
+                .finish();
+        }
+        if let Self::PortalSignIn = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/portal/login"))
                 .finish();
         }
         let status = self.status_code();

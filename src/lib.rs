@@ -5,7 +5,9 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod models;
+pub mod onboarding;
 pub mod passwords;
 pub mod seed;
 pub mod web;
@@ -33,7 +35,7 @@ impl Application {
 }
 
 /// Prepares the data dir, opens and migrates the database, binds the listen address.
-pub fn build_app(config: Config) -> anyhow::Result<Application> {
+pub fn build_app(mut config: Config) -> anyhow::Result<Application> {
     config.prepare_data_dir()?;
     let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
         .map_err(anyhow::Error::msg)?;
@@ -43,7 +45,13 @@ pub fn build_app(config: Config) -> anyhow::Result<Application> {
             config.listen
         )
     })?;
-    let port = listener.local_addr()?.port();
+    let bound = listener.local_addr()?;
+    // A public URL derived from the listen address names the port actually bound (which
+    // differs when the setting asked for port 0).
+    if config.public_url == format!("http://{}", config.listen) {
+        config.public_url = format!("http://{bound}");
+    }
+    let port = bound.port();
     let server = web::server(config, pool, listener)?;
     Ok(Application { port, server })
 }

@@ -9,6 +9,7 @@ diesel::table! {
         email_normalized -> Text,
         password_hash -> Text,
         practice_name -> Nullable<Text>,
+        booking_token -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
@@ -37,11 +38,23 @@ diesel::table! {
         payment_method_added_at -> Nullable<Timestamp>,
         forms_acknowledged_at -> Nullable<Timestamp>,
         archived_at -> Nullable<Timestamp>,
+        password_hash -> Nullable<Text>,
+        insurance_holder_name -> Nullable<Text>,
+        insurance_issue -> Nullable<Text>,
+        insurance_issue_at -> Nullable<Timestamp>,
         search_name -> Text,
         sort_name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         list_state -> Text,
+    }
+}
+
+diesel::table! {
+    client_list_counts (provider_id, list_state) {
+        provider_id -> Text,
+        list_state -> Text,
+        clients -> BigInt,
     }
 }
 
@@ -98,7 +111,99 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    client_invitations (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Nullable<Text>,
+        kind -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        action_url -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        send_after -> Timestamp,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_attempts (id) {
+        id -> Text,
+        email_id -> Text,
+        attempted_at -> Timestamp,
+        succeeded -> Bool,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    practice_forms (id) {
+        id -> Text,
+        provider_id -> Text,
+        kind -> Text,
+        version -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    form_acknowledgments (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        form_id -> Text,
+        typed_name -> Text,
+        ip -> Nullable<Text>,
+        acknowledged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_methods (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        kind -> Text,
+        brand -> Text,
+        last4 -> Text,
+        exp_month -> Integer,
+        exp_year -> Integer,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    booking_requests (id) {
+        id -> Text,
+        provider_id -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(clients -> providers (provider_id));
+diesel::joinable!(form_acknowledgments -> practice_forms (form_id));
 diesel::joinable!(documents -> clients (client_id));
 diesel::joinable!(assessment_requests -> clients (client_id));
 diesel::joinable!(audit_events -> providers (provider_id));
@@ -106,9 +211,17 @@ diesel::joinable!(audit_events -> providers (provider_id));
 diesel::allow_tables_to_appear_in_same_query!(
     providers,
     clients,
+    client_list_counts,
     assessment_requests,
     blobs,
     documents,
     audit_events,
     failed_logins,
+    client_invitations,
+    outbox_emails,
+    email_attempts,
+    practice_forms,
+    form_acknowledgments,
+    payment_methods,
+    booking_requests,
 );

@@ -6,6 +6,7 @@ pub mod document;
 pub mod email;
 pub mod name;
 pub mod onboarding;
+pub mod payment;
 pub mod phone;
 pub mod search_key;
 pub mod us_states;

@@ -92,6 +92,55 @@ impl OnboardingStatus {
     }
 }
 
+/// A step the client still has to finish before an appointment can be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    AccountVerification,
+    Insurance,
+    InsuranceVerification,
+    BillingMethod,
+    Forms,
+}
+
+impl Missing {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::AccountVerification => "The client has not verified their account yet.",
+            Self::Insurance => "The client's insurance details are missing.",
+            Self::InsuranceVerification => "The client's insurance has not been verified.",
+            Self::BillingMethod => "The client has no form of billing on file.",
+            Self::Forms => "The client has not acknowledged the billing policy and privacy notice.",
+        }
+    }
+}
+
+/// Can this client's appointment be confirmed? `Ok` when everything is in place, else
+/// every step still missing, in order. The calendar asks this before confirming.
+pub fn can_confirm_appointment(facts: &OnboardingFacts) -> Result<(), Vec<Missing>> {
+    let mut missing = Vec::new();
+    if facts.account_verified_at.is_none() {
+        missing.push(Missing::AccountVerification);
+    }
+    if facts.billing_type != Some(BillingType::PrivatePay) {
+        if facts.insurance_added_at.is_none() {
+            missing.push(Missing::Insurance);
+        } else if facts.insurance_verified_at.is_none() {
+            missing.push(Missing::InsuranceVerification);
+        }
+    }
+    if facts.payment_method_added_at.is_none() {
+        missing.push(Missing::BillingMethod);
+    }
+    if facts.forms_acknowledged_at.is_none() {
+        missing.push(Missing::Forms);
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +194,42 @@ mod tests {
             OnboardingStatus::derive(&f),
             OnboardingStatus::NeedsBillingMethod
         );
+    }
+
+    #[test]
+    fn appointments_are_confirmable_exactly_when_ready() {
+        let mut f = OnboardingFacts {
+            billing_type: Some(BillingType::Insurance),
+            invited_at: t(),
+            ..Default::default()
+        };
+        assert_eq!(
+            can_confirm_appointment(&f),
+            Err(vec![
+                Missing::AccountVerification,
+                Missing::Insurance,
+                Missing::BillingMethod,
+                Missing::Forms
+            ])
+        );
+        f.account_verified_at = t();
+        f.insurance_added_at = t();
+        f.payment_method_added_at = t();
+        assert_eq!(
+            can_confirm_appointment(&f),
+            Err(vec![Missing::InsuranceVerification, Missing::Forms])
+        );
+        f.insurance_verified_at = t();
+        f.forms_acknowledged_at = t();
+        assert_eq!(can_confirm_appointment(&f), Ok(()));
+        assert_eq!(
+            OnboardingStatus::derive(&f),
+            OnboardingStatus::ReadyToSchedule
+        );
+        f.billing_type = Some(BillingType::PrivatePay);
+        f.insurance_added_at = None;
+        f.insurance_verified_at = None;
+        assert_eq!(can_confirm_appointment(&f), Ok(()));
     }
 
     #[test]

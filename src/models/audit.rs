@@ -17,10 +17,24 @@ pub enum AuditAction {
     ClientRestored,
     DocumentUploaded,
     DocumentViewed,
+    InvitationSent,
+    InsuranceVerified,
+    InsuranceProblemReported,
+    PaymentMethodAdded,
+    /// The client signed themselves up through the booking link.
+    BookingSignup,
+    /// Someone used the booking link with this client's email.
+    BookingEmailMatched,
+    PortalAccountVerified,
+    PortalViewed,
+    PortalInsuranceAdded,
+    PortalPrivatePayChosen,
+    PortalPaymentMethodAdded,
+    PortalFormsAcknowledged,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 7] = [
+    const ALL: [AuditAction; 19] = [
         Self::ClientCreated,
         Self::ClientViewed,
         Self::ClientUpdated,
@@ -28,6 +42,18 @@ impl AuditAction {
         Self::ClientRestored,
         Self::DocumentUploaded,
         Self::DocumentViewed,
+        Self::InvitationSent,
+        Self::InsuranceVerified,
+        Self::InsuranceProblemReported,
+        Self::PaymentMethodAdded,
+        Self::BookingSignup,
+        Self::BookingEmailMatched,
+        Self::PortalAccountVerified,
+        Self::PortalViewed,
+        Self::PortalInsuranceAdded,
+        Self::PortalPrivatePayChosen,
+        Self::PortalPaymentMethodAdded,
+        Self::PortalFormsAcknowledged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,11 +65,38 @@ impl AuditAction {
             Self::ClientRestored => "client.restored",
             Self::DocumentUploaded => "document.uploaded",
             Self::DocumentViewed => "document.viewed",
+            Self::InvitationSent => "client.invited",
+            Self::InsuranceVerified => "insurance.verified",
+            Self::InsuranceProblemReported => "insurance.problem_reported",
+            Self::PaymentMethodAdded => "payment_method.added",
+            Self::BookingSignup => "booking.signup",
+            Self::BookingEmailMatched => "booking.email_matched",
+            Self::PortalAccountVerified => "portal.account_verified",
+            Self::PortalViewed => "portal.viewed",
+            Self::PortalInsuranceAdded => "portal.insurance_added",
+            Self::PortalPrivatePayChosen => "portal.private_pay_chosen",
+            Self::PortalPaymentMethodAdded => "portal.payment_method_added",
+            Self::PortalFormsAcknowledged => "portal.forms_acknowledged",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Who acted: the client themselves (portal, booking page) or the provider.
+    pub fn by_client(self) -> bool {
+        matches!(
+            self,
+            Self::BookingSignup
+                | Self::BookingEmailMatched
+                | Self::PortalAccountVerified
+                | Self::PortalViewed
+                | Self::PortalInsuranceAdded
+                | Self::PortalPrivatePayChosen
+                | Self::PortalPaymentMethodAdded
+                | Self::PortalFormsAcknowledged
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -55,6 +108,18 @@ impl AuditAction {
             Self::ClientRestored => "Restored the client",
             Self::DocumentUploaded => "Uploaded a document",
             Self::DocumentViewed => "Opened a document",
+            Self::InvitationSent => "Sent an invitation",
+            Self::InsuranceVerified => "Marked the insurance verified",
+            Self::InsuranceProblemReported => "Marked the insurance unverified and told the client",
+            Self::PaymentMethodAdded => "Added a card on file",
+            Self::BookingSignup => "Signed up through the booking link",
+            Self::BookingEmailMatched => "Booking link used with this email",
+            Self::PortalAccountVerified => "Verified their account",
+            Self::PortalViewed => "Opened their portal",
+            Self::PortalInsuranceAdded => "Added insurance details",
+            Self::PortalPrivatePayChosen => "Chose private pay",
+            Self::PortalPaymentMethodAdded => "Added a card on file",
+            Self::PortalFormsAcknowledged => "Acknowledged the practice's forms",
         }
     }
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::db::ids::{new_row_id, ClientId, ProviderId};
-use crate::db::schema::{assessment_requests, clients};
+use crate::db::schema::{assessment_requests, client_list_counts, clients};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::billing::{Assessment, BillingType};
 use crate::domain::client::ClientDetails;
@@ -39,6 +39,13 @@ pub struct Client {
     pub payment_method_added_at: Option<NaiveDateTime>,
     pub forms_acknowledged_at: Option<NaiveDateTime>,
     pub archived_at: Option<NaiveDateTime>,
+    /// The client portal password (argon2id), once the client has set one.
+    pub password_hash: Option<String>,
+    /// The insured person's legal name as printed on the insurance card.
+    pub insurance_holder_name: Option<String>,
+    /// Why the provider could not verify the insurance, and when they said so.
+    pub insurance_issue: Option<String>,
+    pub insurance_issue_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -539,7 +546,10 @@ pub fn list(
     provider: &ProviderId,
     q: &ClientQuery,
 ) -> QueryResult<ClientPage> {
-    let total: i64 = filtered(provider, q).select(count_star()).first(conn)?;
+    let total = match q.search {
+        Some(_) => filtered(provider, q).select(count_star()).first(conn)?,
+        None => count_without_search(conn, provider, q.filter)?,
+    };
     let mut query = filtered(provider, q).select(ClientListRow::as_select());
     query = match q.sort {
         ClientSort::Name => query.order((clients::sort_name.asc(), clients::id.asc())),
@@ -557,6 +567,34 @@ pub fn list(
         page,
         pages,
     })
+}
+
+/// Counts from `client_list_counts`, which triggers keep in step with `clients`.
+fn count_without_search(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    filter: ClientFilter,
+) -> QueryResult<i64> {
+    let counts =
+        client_list_counts::table.filter(client_list_counts::provider_id.eq(provider.as_str()));
+    let n: Option<i64> = match filter {
+        ClientFilter::Active => counts
+            .filter(client_list_counts::list_state.ne(ARCHIVED))
+            .select(client_list_counts::clients)
+            .load::<i64>(conn)
+            .map(|v| Some(v.iter().sum()))?,
+        ClientFilter::Archived => counts
+            .filter(client_list_counts::list_state.eq(ARCHIVED))
+            .select(client_list_counts::clients)
+            .first(conn)
+            .optional()?,
+        ClientFilter::Status(s) => counts
+            .filter(client_list_counts::list_state.eq(s.slug()))
+            .select(client_list_counts::clients)
+            .first(conn)
+            .optional()?,
+    };
+    Ok(n.unwrap_or(0))
 }
 
 /// Inserts many validated clients in one transaction (demo data, later imports): all or
@@ -588,4 +626,164 @@ pub fn insert_many(
         Ok(inserted)
     })
     .and_then(|inserted| crate::db::refresh_statistics(conn).map(|_| inserted))
+}
+
+// ---------- onboarding facts ----------
+
+/// A client's own record, for the client portal: scoped by the signed-in client's id.
+pub fn find_own(conn: &mut DbConnection, id: &ClientId) -> QueryResult<Option<Client>> {
+    clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .select(Client::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Clients with this email and a portal password (one person may see several providers).
+pub fn find_portal_accounts(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Vec<Client>> {
+    clients::table
+        .filter(clients::email_normalized.eq(email_normalized))
+        .filter(clients::password_hash.is_not_null())
+        .filter(clients::archived_at.is_null())
+        .select(Client::as_select())
+        .load(conn)
+}
+
+fn scoped(
+    provider: &ProviderId,
+    id: &ClientId,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<clients::table, diesel::dsl::Eq<clients::provider_id, String>>,
+    diesel::dsl::Eq<clients::id, String>,
+> {
+    clients::table
+        .filter(clients::provider_id.eq(provider.0.clone()))
+        .filter(clients::id.eq(id.0.clone()))
+}
+
+pub fn mark_invited(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::invited_at.eq(Some(now)),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The client set their password through an invitation: their email is now verified.
+pub fn verify_account(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let before = find(conn, provider, id)?.ok_or(diesel::result::Error::NotFound)?;
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::password_hash.eq(Some(password_hash)),
+            clients::account_verified_at.eq(before.account_verified_at.or(Some(now))),
+            clients::invited_at.eq(before.invited_at.or(Some(now))),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Insurance as entered by the client or the provider. It starts unverified.
+pub struct InsuranceDetails {
+    pub company: String,
+    pub member_id: String,
+    pub holder_name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+}
+
+pub fn set_insurance(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    ins: &InsuranceDetails,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let before = find(conn, provider, id)?.ok_or(diesel::result::Error::NotFound)?;
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::billing_type.eq(BillingType::Insurance.as_str()),
+            clients::insurance_company.eq(Some(&ins.company)),
+            clients::insurance_member_id.eq(Some(&ins.member_id)),
+            clients::insurance_holder_name.eq(ins.holder_name.as_deref()),
+            clients::date_of_birth.eq(ins.date_of_birth.or(before.date_of_birth)),
+            clients::insurance_added_at.eq(Some(now)),
+            clients::insurance_verified_at.eq(None::<NaiveDateTime>),
+            clients::insurance_issue.eq(None::<String>),
+            clients::insurance_issue_at.eq(None::<NaiveDateTime>),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_private_pay(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::billing_type.eq(BillingType::PrivatePay.as_str()),
+            clients::insurance_company.eq(None::<String>),
+            clients::insurance_member_id.eq(None::<String>),
+            clients::insurance_holder_name.eq(None::<String>),
+            clients::insurance_added_at.eq(None::<NaiveDateTime>),
+            clients::insurance_verified_at.eq(None::<NaiveDateTime>),
+            clients::insurance_issue.eq(None::<String>),
+            clients::insurance_issue_at.eq(None::<NaiveDateTime>),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The provider checked the insurance: verified, or not with a reason the client is told.
+pub fn review_insurance(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    problem: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(scoped(provider, id).filter(clients::insurance_added_at.is_not_null()))
+        .set((
+            clients::insurance_verified_at.eq(if problem.is_none() { Some(now) } else { None }),
+            clients::insurance_issue.eq(problem),
+            clients::insurance_issue_at.eq(problem.map(|_| now)),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn mark_forms_acknowledged(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::forms_acknowledged_at.eq(Some(now)),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }

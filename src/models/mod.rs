@@ -2,9 +2,14 @@
 //! client data take the signed-in provider's id; there is no unscoped lookup of a client.
 
 pub mod audit;
+pub mod booking;
 pub mod client;
 pub mod document;
 pub mod failed_login;
+pub mod invitation;
+pub mod outbox;
+pub mod payment_method;
+pub mod practice_form;
 pub mod provider;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};

@@ -17,6 +17,8 @@ pub struct Provider {
     pub email_normalized: String,
     pub password_hash: String,
     pub practice_name: Option<String>,
+    /// The token in the public booking link, once the provider has one.
+    pub booking_token: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
@@ -66,6 +68,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         email_normalized: new.email.normalized().to_string(),
         password_hash: new.password_hash,
         practice_name: None,
+        booking_token: None,
         created_at: super::now(),
     };
     conn.transaction(|conn| {

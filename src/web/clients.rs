@@ -257,6 +257,8 @@ async fn create(
     };
     let provider_id = provider.id();
     let ip = client_ip(&req);
+    let me = provider.0.clone();
+    let public_url = state.config.public_url.clone();
     let saved = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
@@ -275,15 +277,24 @@ async fn create(
                         ip: ip.as_deref(),
                     },
                 )?;
+                // The invitation is queued in the same transaction: both happen or neither.
+                if options.notify {
+                    crate::onboarding::invite(conn, &me, &c, &public_url, crate::models::now())?;
+                }
                 Ok(Ok(c))
             })
         })
         .await?;
     match saved {
         Ok(c) => {
+            let invited = if c.notify_requested {
+                " An invitation to set up their account is in the outbox."
+            } else {
+                ""
+            };
             session::flash(
                 &session,
-                format!("{} was added to your clients.", c.full_name()),
+                format!("{} was added to your clients.{invited}", c.full_name()),
             );
             Ok(see_other(&format!("/clients/{}", c.id)))
         }
@@ -567,9 +578,30 @@ struct OverviewPage {
     date_of_birth: Option<String>,
     telehealth_state: Option<String>,
     added: String,
-    notify_requested: bool,
-    invited: Option<String>,
     assessments: Vec<AssessmentView>,
+    steps: Vec<StepView>,
+    invitation: Option<String>,
+    can_invite: bool,
+    confirmable: Result<(), Vec<&'static str>>,
+}
+
+/// One onboarding step on the profile: what it is, and when it was done (or what is left).
+pub struct StepView {
+    pub title: &'static str,
+    pub done: Option<String>,
+    pub todo: &'static str,
+}
+
+/// Where the newest invitation email stands, in words.
+fn invitation_state(email: &crate::models::outbox::OutboxEmail, smtp: bool) -> String {
+    use crate::models::outbox::{CANCELLED, FAILED, SENT};
+    match email.status.as_str() {
+        SENT => format!("Invitation emailed {}", email.sent_at.as_ref().map(fmt::datetime).unwrap_or_default()),
+        FAILED => format!("The invitation could not be sent ({}). Copy its link from Settings → Outbox and send it yourself, or send a new one.", email.last_error.clone().unwrap_or_default()),
+        CANCELLED => "The invitation was replaced by a newer one.".to_string(),
+        _ if smtp => format!("Invitation queued {} and being sent.", fmt::datetime(&email.created_at)),
+        _ => "Invitation waiting in Settings → Outbox: no email server is set up, so copy its link from there and send it to the client yourself.".to_string(),
+    }
 }
 
 async fn overview(
@@ -582,13 +614,66 @@ async fn overview(
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
     let ip = client_ip(&req);
-    let (c, requests) = state
+    let (c, requests, emails, card) = state
         .db(move |conn| {
             let c = find_and_audit_view(conn, &provider_id, &id, "overview", ip.as_deref())?;
             let requests = client::assessment_requests(conn, &provider_id, &id)?;
-            Ok((c, requests))
+            let emails = crate::models::outbox::for_client(conn, &provider_id, &id)?;
+            let card = crate::models::payment_method::current(conn, &provider_id, &id)?;
+            Ok((c, requests, emails, card))
         })
         .await?;
+    let smtp = state.config.smtp_url.is_some();
+    let invitation = emails
+        .iter()
+        .find(|e| e.kind == crate::onboarding::INVITATION)
+        .map(|e| invitation_state(e, smtp));
+    let private = c.billing() == Some(crate::domain::billing::BillingType::PrivatePay);
+    let at = |t: &Option<chrono::NaiveDateTime>| t.as_ref().map(fmt::datetime);
+    let mut steps = vec![StepView {
+        title: "Account verified",
+        done: at(&c.account_verified_at),
+        todo: "Not yet: the client sets a password from the invitation link.",
+    }];
+    if !private {
+        steps.push(StepView {
+            title: "Insurance added",
+            done: at(&c.insurance_added_at),
+            todo: "Not yet.",
+        });
+        steps.push(StepView {
+            title: "Insurance verified",
+            done: at(&c.insurance_verified_at),
+            todo: if c.insurance_issue.is_some() {
+                "No: the client was asked to fix it (see Billing)."
+            } else {
+                "Not yet: verify it on the Billing tab."
+            },
+        });
+    }
+    steps.push(StepView {
+        title: "Form of billing",
+        done: card.map(|k| {
+            format!(
+                "{} (added {})",
+                k.describe(),
+                fmt::date(&k.created_at.date())
+            )
+        }),
+        todo: "Not yet.",
+    });
+    steps.push(StepView {
+        title: "Billing policy and privacy notice",
+        done: at(&c.forms_acknowledged_at).map(|t| format!("Acknowledged {t}")),
+        todo: "Not yet.",
+    });
+    let confirmable = crate::domain::onboarding::can_confirm_appointment(&c.onboarding_facts())
+        .map_err(|missing| {
+            missing
+                .into_iter()
+                .map(crate::domain::onboarding::Missing::describe)
+                .collect()
+        });
     render(&OverviewPage {
         page: page.signed_in(&provider),
         header: ClientHeader::of(&c),
@@ -604,8 +689,10 @@ async fn overview(
             .as_deref()
             .map(|s| state_name(s).unwrap_or(s).to_string()),
         added: fmt::datetime(&c.created_at),
-        notify_requested: c.notify_requested,
-        invited: c.invited_at.as_ref().map(fmt::datetime),
+        steps,
+        invitation,
+        can_invite: c.account_verified_at.is_none() && c.archived_at.is_none(),
+        confirmable,
         assessments: requests
             .into_iter()
             .map(|r| AssessmentView {
@@ -615,6 +702,14 @@ async fn overview(
             })
             .collect(),
     })
+}
+
+struct AcknowledgmentView {
+    title: &'static str,
+    version: i32,
+    typed_name: String,
+    when: String,
+    ip: String,
 }
 
 #[derive(Template)]
@@ -627,9 +722,15 @@ struct BillingPage {
     is_insurance: bool,
     insurance_company: Option<String>,
     insurance_member_id: Option<String>,
+    holder_name: Option<String>,
     date_of_birth: Option<String>,
+    date_of_birth_input: String,
     insurance_added: Option<String>,
     insurance_verified: Option<String>,
+    insurance_issue: Option<String>,
+    card: Option<String>,
+    acknowledgments: Vec<AcknowledgmentView>,
+    payers: &'static [&'static str],
 }
 
 async fn billing(
@@ -640,7 +741,16 @@ async fn billing(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
-    let c = load_and_audit_view(&state, &provider.id(), id, "billing", client_ip(&req)).await?;
+    let provider_id = provider.id();
+    let ip = client_ip(&req);
+    let (c, card, acks) = state
+        .db(move |conn| {
+            let c = find_and_audit_view(conn, &provider_id, &id, "billing", ip.as_deref())?;
+            let card = crate::models::payment_method::current(conn, &provider_id, &id)?;
+            let acks = crate::models::practice_form::acknowledgments(conn, &provider_id, &id)?;
+            Ok((c, card, acks))
+        })
+        .await?;
     let billing = c.billing();
     render(&BillingPage {
         page: page.signed_in(&provider),
@@ -650,9 +760,36 @@ async fn billing(
         is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),
         insurance_company: c.insurance_company.clone(),
         insurance_member_id: c.insurance_member_id.clone(),
+        holder_name: c.insurance_holder_name.clone(),
         date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
+        date_of_birth_input: c
+            .date_of_birth
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         insurance_added: c.insurance_added_at.as_ref().map(fmt::datetime),
         insurance_verified: c.insurance_verified_at.as_ref().map(fmt::datetime),
+        insurance_issue: c.insurance_issue.clone(),
+        card: card.map(|k| {
+            format!(
+                "{} (added by the {} on {})",
+                k.describe(),
+                k.added_by,
+                fmt::date(&k.created_at.date())
+            )
+        }),
+        acknowledgments: acks
+            .into_iter()
+            .map(|a| AcknowledgmentView {
+                title: crate::models::practice_form::FormKind::parse(&a.kind)
+                    .map(|k| k.title())
+                    .unwrap_or("Form"),
+                version: a.version,
+                typed_name: a.typed_name,
+                when: fmt::datetime(&a.acknowledged_at),
+                ip: a.ip.unwrap_or_default(),
+            })
+            .collect(),
+        payers: super::portal::COMMON_PAYERS,
     })
 }
 
@@ -698,9 +835,8 @@ async fn activity(
     let rows = events
         .into_iter()
         .map(|e| {
-            let label = AuditAction::parse(&e.action)
-                .map(AuditAction::label)
-                .unwrap_or("Other");
+            let action = AuditAction::parse(&e.action);
+            let label = action.map(AuditAction::label).unwrap_or("Other");
             let what = match e.subject.as_deref() {
                 Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => {
                     format!("{label} ({tab})")
@@ -709,7 +845,11 @@ async fn activity(
             };
             ActivityRow {
                 when: fmt::datetime(&e.created_at),
-                who: format!("{} {}", e.provider_first_name, e.provider_last_name),
+                who: if action.is_some_and(AuditAction::by_client) {
+                    "The client".to_string()
+                } else {
+                    format!("{} {}", e.provider_first_name, e.provider_last_name)
+                },
                 what,
                 ip: e.ip.unwrap_or_default(),
             }

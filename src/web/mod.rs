@@ -2,8 +2,11 @@
 
 mod assets;
 mod auth;
+mod booking;
 mod clients;
 mod documents;
+mod onboarding;
+mod portal;
 mod session;
 mod settings;
 
@@ -57,6 +60,10 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
     });
     let (multipart_limits, temp_files) =
         documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
+    if let Some(url) = &config.smtp_url {
+        let sender = crate::mail::smtp::SmtpSender::from_url(url).map_err(anyhow::Error::msg)?;
+        crate::mail::spawn_delivery_worker(state.pool.clone(), sender, config.smtp_from.clone());
+    }
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -76,6 +83,9 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)
+            .configure(onboarding::configure)
+            .configure(portal::configure)
+            .configure(booking::configure)
             .route("/", web::get().to(home))
             .default_service(web::to(not_found))
     })

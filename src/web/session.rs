@@ -250,3 +250,87 @@ impl PageContext {
         self
     }
 }
+
+// ---------- the client portal's own sign-in ----------
+
+const CLIENT_ID: &str = "client_id";
+const CLIENT_SIGNED_IN_AT: &str = "client_signed_in_at";
+const CLIENT_PASSWORD_STAMP: &str = "client_password_stamp";
+
+/// Signs a client in to the portal. Separate keys from a provider's: one never becomes
+/// the other.
+pub fn client_sign_in(
+    session: &Session,
+    client: &crate::db::ids::ClientId,
+    password_hash: &str,
+) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(CLIENT_ID, client.as_str())
+        .map_err(AppError::internal)?;
+    session
+        .insert(CLIENT_SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .map_err(AppError::internal)?;
+    session
+        .insert(CLIENT_PASSWORD_STAMP, password_stamp(password_hash))
+        .map_err(AppError::internal)?;
+    if session.get::<String>(CSRF).ok().flatten().is_none() {
+        session
+            .insert(CSRF, new_token())
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
+}
+
+pub fn client_sign_out(session: &Session) {
+    session.remove(CLIENT_ID);
+    session.remove(CLIENT_SIGNED_IN_AT);
+    session.remove(CLIENT_PASSWORD_STAMP);
+}
+
+/// The client signed in to the portal, with their own record; anyone else is sent to the
+/// portal's sign-in page.
+pub struct CurrentClient(pub crate::models::client::Client);
+
+impl FromRequest for CurrentClient {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = req.get_session();
+            let not_signed_in = || AppError::PortalSignIn;
+            let id = session
+                .get::<String>(CLIENT_ID)
+                .ok()
+                .flatten()
+                .map(crate::db::ids::ClientId)
+                .ok_or_else(not_signed_in)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("app state missing"))?;
+            let found = state
+                .db(move |conn| Ok(crate::models::client::find_own(conn, &id)?))
+                .await?;
+            let valid = |c: &crate::models::client::Client| {
+                let at = session
+                    .get::<i64>(CLIENT_SIGNED_IN_AT)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0);
+                let stamp = session.get::<String>(CLIENT_PASSWORD_STAMP).ok().flatten();
+                chrono::Utc::now().timestamp() - at < SESSION_HOURS * 3600
+                    && c.archived_at.is_none()
+                    && c.password_hash.as_deref().map(password_stamp) == stamp
+            };
+            match found {
+                Some(c) if valid(&c) => Ok(CurrentClient(c)),
+                _ => {
+                    client_sign_out(&session);
+                    Err(not_signed_in())
+                }
+            }
+        })
+    }
+}

@@ -10,13 +10,21 @@ use super::{fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
 use crate::error::AppError;
-use crate::models::provider;
+use crate::models::practice_form::{self, FormKind};
+use crate::models::{booking, outbox, provider};
 use crate::passwords;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings", web::get().to(show))
         .route("/settings/profile", web::post().to(update_profile))
-        .route("/settings/password", web::post().to(change_password));
+        .route("/settings/password", web::post().to(change_password))
+        .route(
+            "/settings/booking-link",
+            web::post().to(regenerate_booking_link),
+        )
+        .route("/settings/outbox", web::get().to(outbox_page))
+        .route("/settings/forms", web::get().to(forms_page))
+        .route("/settings/forms/{kind}", web::post().to(save_form));
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +50,7 @@ struct SettingsPage {
     member_since: String,
     profile: ProfileInput,
     errors: FieldErrors,
+    booking_link: Option<String>,
 }
 
 impl SettingsPage {
@@ -67,11 +76,204 @@ fn settings_page(
             practice_name: p.practice_name.clone().unwrap_or_default(),
         }),
         errors,
+        booking_link: None,
     }
 }
 
-async fn show(provider: CurrentProvider, page: PageContext) -> Result<HttpResponse, AppError> {
-    render(&settings_page(page, &provider, None, FieldErrors::new()))
+async fn show(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let mut template = settings_page(page, &provider, None, FieldErrors::new());
+    template.booking_link = provider
+        .0
+        .booking_token
+        .as_ref()
+        .map(|t| format!("{}/book/{t}", state.config.public_url));
+    render(&template)
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+/// Creates the booking link, or replaces it: the old link stops working at once.
+async fn regenerate_booking_link(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let had_one = provider.0.booking_token.is_some();
+    let id = provider.id();
+    state
+        .db(move |conn| Ok(booking::regenerate(conn, &id)?))
+        .await?;
+    session::flash(
+        &session,
+        if had_one {
+            "Your booking link was replaced. The old link no longer works; share the new one."
+        } else {
+            "Your booking link is ready. Share it on your website or in your email signature."
+        },
+    );
+    Ok(see_other("/settings#booking"))
+}
+
+struct OutboxRow {
+    to: String,
+    subject: String,
+    status: String,
+    created: String,
+    send_after: Option<String>,
+    attempts: i32,
+    last_error: Option<String>,
+    link: Option<String>,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings/outbox.html")]
+struct OutboxPage {
+    page: PageContext,
+    smtp: bool,
+    rows: Vec<OutboxRow>,
+}
+
+async fn outbox_page(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let id = provider.id();
+    let emails = state
+        .db(move |conn| Ok(outbox::for_provider(conn, &id, 200)?))
+        .await?;
+    let now = crate::models::now();
+    let rows = emails
+        .into_iter()
+        .map(|e| OutboxRow {
+            status: match e.status.as_str() {
+                outbox::SENT => format!(
+                    "Sent {}",
+                    e.sent_at.as_ref().map(fmt::datetime).unwrap_or_default()
+                ),
+                outbox::FAILED => "Could not be sent".into(),
+                outbox::CANCELLED => "Not needed any more".into(),
+                _ if e.attempts > 0 => "Trying again".into(),
+                _ if e.send_after > now => "Scheduled".into(),
+                _ if state.config.smtp_url.is_some() => "Sending".into(),
+                _ => "Not sent: no email server".into(),
+            },
+            to: e.to_address,
+            subject: e.subject,
+            created: fmt::datetime(&e.created_at),
+            send_after: (e.send_after > e.created_at).then(|| fmt::datetime(&e.send_after)),
+            attempts: e.attempts,
+            last_error: e.last_error,
+            link: e.action_url,
+            body: e.body_text,
+        })
+        .collect();
+    render(&OutboxPage {
+        page: page.signed_in(&provider),
+        smtp: state.config.smtp_url.is_some(),
+        rows,
+    })
+}
+
+struct FormView {
+    kind: &'static str,
+    title: &'static str,
+    version: i32,
+    updated: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings/forms.html")]
+struct FormsPage {
+    page: PageContext,
+    forms: Vec<FormView>,
+}
+
+async fn forms_page(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let id = provider.id();
+    let forms = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &id)?))
+        })
+        .await?;
+    let forms = forms
+        .into_iter()
+        .filter_map(|f| {
+            let kind = f.kind()?;
+            Some(FormView {
+                kind: kind.as_str(),
+                title: kind.title(),
+                version: f.version,
+                updated: fmt::datetime(&f.created_at),
+                body: f.body,
+            })
+        })
+        .collect();
+    render(&FormsPage {
+        page: page.signed_in(&provider),
+        forms,
+    })
+}
+
+#[derive(Deserialize)]
+struct FormEdit {
+    body: String,
+}
+
+async fn save_form(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(edit): ProtectedForm<FormEdit>,
+) -> Result<HttpResponse, AppError> {
+    let kind = FormKind::parse(&path).ok_or(AppError::NotFound)?;
+    let body = edit.body.replace("\r\n", "\n").trim().to_string();
+    if body.chars().count() < 20 {
+        session::flash(
+            &session,
+            format!(
+                "The {} was not saved: it is too short to be the practice's text.",
+                kind.title().to_lowercase()
+            ),
+        );
+        return Ok(see_other("/settings/forms"));
+    }
+    if body.chars().count() > 50_000 {
+        session::flash(
+            &session,
+            format!(
+                "The {} was not saved: it is longer than 50,000 characters.",
+                kind.title().to_lowercase()
+            ),
+        );
+        return Ok(see_other("/settings/forms"));
+    }
+    let id = provider.id();
+    let saved = state
+        .db(move |conn| Ok(practice_form::save(conn, &id, kind, &body)?))
+        .await?;
+    session::flash(
+        &session,
+        format!(
+            "{} saved as version {}. Clients acknowledge this version from now on.",
+            kind.title(),
+            saved.version
+        ),
+    );
+    Ok(see_other("/settings/forms"))
 }
 
 async fn update_profile(

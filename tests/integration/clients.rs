@@ -7,6 +7,33 @@ use diesel::prelude::*;
 
 use crate::support::*;
 
+/// The trigger-kept counts agree with counting the rows themselves.
+fn assert_counts_match_rows(app: &TestApp) {
+    use caseload::db::schema::client_list_counts;
+    let mut conn = app.conn();
+    let mut kept: Vec<(String, String, i64)> = client_list_counts::table
+        .filter(client_list_counts::clients.ne(0))
+        .select((
+            client_list_counts::provider_id,
+            client_list_counts::list_state,
+            client_list_counts::clients,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let mut counted: Vec<(String, String, i64)> = clients::table
+        .group_by((clients::provider_id, clients::list_state))
+        .select((
+            clients::provider_id,
+            clients::list_state,
+            diesel::dsl::count_star(),
+        ))
+        .load(&mut conn)
+        .unwrap();
+    kept.sort();
+    counted.sort();
+    assert_eq!(kept, counted);
+}
+
 fn provider_id(app: &TestApp, email: &str) -> ProviderId {
     provider::find_by_email(&mut app.conn(), email)
         .unwrap()
@@ -52,16 +79,19 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
     );
     assert!(details.contains(&"Mar 14, 1985".to_string()));
     assert!(details.contains(&"California".to_string()));
-    assert!(details
-        .iter()
-        .any(|d| d.contains("Requested when the client was added; not sent yet")));
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("Invitation waiting in Settings → Outbox")),
+        "{details:?}"
+    );
     assert!(
         details
             .iter()
             .any(|d| d.contains("PHQ-9 — to be sent") && d.contains("GAD-7 — to be sent")),
         "{details:?}"
     );
-    assert_eq!(select_text(&html, ".page-head .badge"), ["Not invited"]);
+    assert_eq!(select_text(&html, ".page-head .badge"), ["Invited"]);
 
     let (_, billing) = s.get_text(&format!("/clients/{id}/billing"));
     let details = select_text(&billing, ".details dd");
@@ -80,7 +110,7 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
             "Ada.Lovelace@Example.com",
             "(415) 555-2671",
             "Insurance",
-            "Not invited"
+            "Invited"
         ]
     );
 
@@ -221,7 +251,12 @@ fn editing_archiving_and_restoring_a_client() {
     assert_eq!(location(&r), format!("/clients/{id}"));
     let (_, billing) = s.get_text(&format!("/clients/{id}/billing"));
     assert!(select_text(&billing, ".details dd").contains(&"Private pay".to_string()));
-    assert!(!billing.contains("Aetna"), "private pay keeps no insurance");
+    assert!(
+        !select_text(&billing, ".details dd")
+            .iter()
+            .any(|d| d.contains("Aetna")),
+        "private pay keeps no insurance"
+    );
 
     let r = s.submit(
         &format!("/clients/{id}"),
@@ -361,6 +396,7 @@ fn status_filter_matches_the_badge_for_every_status() {
         }
     }
     assert_eq!(seen, 150, "every client is in exactly one status");
+    assert_counts_match_rows(&app);
 }
 
 /// The database derives each client's list state from the onboarding facts; it must agree
@@ -415,4 +451,11 @@ fn the_database_derives_the_same_status_as_the_domain_for_every_combination() {
         let expected = OnboardingStatus::derive(&batch[bits].1);
         assert_eq!(state, expected.slug(), "facts {:?}", batch[bits].1);
     }
+    assert_counts_match_rows(&app);
+    // Changing a fact moves the client between counts.
+    diesel::update(clients::table)
+        .set(clients::archived_at.eq(t))
+        .execute(&mut conn)
+        .unwrap();
+    assert_counts_match_rows(&app);
 }

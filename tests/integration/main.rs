@@ -1,6 +1,7 @@
 //! The one integration test binary: the real app, built by `build_app`, on a fresh database
 //! per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod smtp_sink;
 mod support;
 
 mod audit;
@@ -11,3 +12,4 @@ mod clients;
 mod documents;
 mod isolation;
 mod migrations;
+mod onboarding;

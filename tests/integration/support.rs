@@ -67,6 +67,7 @@ impl TestApp {
         let mut config =
             Config::from_layers(FileSettings::default(), |_| None).expect("default config");
         config.listen = "127.0.0.1:0".parse().expect("addr");
+        config.public_url = "http://127.0.0.1:0".into();
         config.data_dir = data_dir.path().to_path_buf();
         config.database_url = database_url;
         config.db_pool_size = 4;

@@ -1,7 +1,15 @@
+DROP TABLE booking_requests;
+DROP TABLE payment_methods;
+DROP TABLE form_acknowledgments;
+DROP TABLE practice_forms;
+DROP TABLE email_attempts;
+DROP TABLE outbox_emails;
+DROP TABLE client_invitations;
 DROP TABLE failed_logins;
 DROP TABLE audit_events;
 DROP TABLE documents;
 DROP TABLE blobs;
 DROP TABLE assessment_requests;
+DROP TABLE client_list_counts;
 DROP TABLE clients;
 DROP TABLE providers;

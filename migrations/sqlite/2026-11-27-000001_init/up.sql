@@ -6,6 +6,7 @@ CREATE TABLE providers (
     email_normalized TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     practice_name TEXT,
+    booking_token TEXT UNIQUE,
     created_at TIMESTAMP NOT NULL
 );
 
@@ -32,6 +33,10 @@ CREATE TABLE clients (
     payment_method_added_at TIMESTAMP,
     forms_acknowledged_at TIMESTAMP,
     archived_at TIMESTAMP,
+    password_hash TEXT,
+    insurance_holder_name TEXT,
+    insurance_issue TEXT,
+    insurance_issue_at TIMESTAMP,
     search_name TEXT NOT NULL,
     sort_name TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
@@ -55,6 +60,28 @@ CREATE INDEX clients_provider_search_name ON clients (provider_id, search_name);
 CREATE INDEX clients_provider_phone ON clients (provider_id, phone_digits);
 CREATE INDEX clients_provider_created ON clients (provider_id, created_at, id);
 CREATE INDEX clients_provider_state ON clients (provider_id, list_state, sort_name, id);
+
+-- How many clients each provider has in each list state, kept by the database itself so
+-- that the Clients tab can say "of 100,000" without counting 100,000 rows.
+CREATE TABLE client_list_counts (
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    list_state TEXT NOT NULL,
+    clients BIGINT NOT NULL,
+    PRIMARY KEY (provider_id, list_state)
+);
+CREATE TRIGGER clients_count_insert AFTER INSERT ON clients BEGIN
+    INSERT INTO client_list_counts (provider_id, list_state, clients) VALUES (NEW.provider_id, NEW.list_state, 1)
+        ON CONFLICT (provider_id, list_state) DO UPDATE SET clients = clients + 1;
+END;
+CREATE TRIGGER clients_count_delete AFTER DELETE ON clients BEGIN
+    UPDATE client_list_counts SET clients = clients - 1 WHERE provider_id = OLD.provider_id AND list_state = OLD.list_state;
+END;
+CREATE TRIGGER clients_count_update AFTER UPDATE ON clients
+    WHEN OLD.list_state IS NOT NEW.list_state OR OLD.provider_id IS NOT NEW.provider_id BEGIN
+    UPDATE client_list_counts SET clients = clients - 1 WHERE provider_id = OLD.provider_id AND list_state = OLD.list_state;
+    INSERT INTO client_list_counts (provider_id, list_state, clients) VALUES (NEW.provider_id, NEW.list_state, 1)
+        ON CONFLICT (provider_id, list_state) DO UPDATE SET clients = clients + 1;
+END;
 
 CREATE TABLE assessment_requests (
     id TEXT PRIMARY KEY NOT NULL,
@@ -103,3 +130,90 @@ CREATE TABLE failed_logins (
     attempted_at TIMESTAMP NOT NULL
 );
 CREATE INDEX failed_logins_email ON failed_logins (email_normalized, attempted_at);
+
+-- Client onboarding: invitations, the outbox, practice forms, payment methods, bookings.
+CREATE TABLE client_invitations (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    client_id TEXT NOT NULL REFERENCES clients(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    used_at TIMESTAMP,
+    revoked_at TIMESTAMP
+);
+CREATE INDEX client_invitations_client ON client_invitations (client_id, created_at);
+
+CREATE TABLE outbox_emails (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    client_id TEXT REFERENCES clients(id),
+    kind TEXT NOT NULL,
+    to_address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    action_url TEXT,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    send_after TIMESTAMP NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    sent_at TIMESTAMP,
+    last_error TEXT,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX outbox_emails_due ON outbox_emails (status, next_attempt_at);
+CREATE INDEX outbox_emails_provider ON outbox_emails (provider_id, created_at);
+CREATE INDEX outbox_emails_client ON outbox_emails (client_id, kind, status);
+
+CREATE TABLE email_attempts (
+    id TEXT PRIMARY KEY NOT NULL,
+    email_id TEXT NOT NULL REFERENCES outbox_emails(id),
+    attempted_at TIMESTAMP NOT NULL,
+    succeeded BOOLEAN NOT NULL,
+    error TEXT
+);
+CREATE INDEX email_attempts_email ON email_attempts (email_id, attempted_at);
+
+CREATE TABLE practice_forms (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX practice_forms_version ON practice_forms (provider_id, kind, version);
+
+CREATE TABLE form_acknowledgments (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    client_id TEXT NOT NULL REFERENCES clients(id),
+    form_id TEXT NOT NULL REFERENCES practice_forms(id),
+    typed_name TEXT NOT NULL,
+    ip TEXT,
+    acknowledged_at TIMESTAMP NOT NULL
+);
+CREATE INDEX form_acknowledgments_client ON form_acknowledgments (client_id, acknowledged_at);
+
+CREATE TABLE payment_methods (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    client_id TEXT NOT NULL REFERENCES clients(id),
+    kind TEXT NOT NULL,
+    brand TEXT NOT NULL,
+    last4 TEXT NOT NULL,
+    exp_month INTEGER NOT NULL,
+    exp_year INTEGER NOT NULL,
+    added_by TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX payment_methods_client ON payment_methods (client_id, created_at);
+
+CREATE TABLE booking_requests (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    ip TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX booking_requests_ip ON booking_requests (ip, created_at);

@@ -1,0 +1,199 @@
+//! Emails: the messages Caseload sends, and the worker that delivers the outbox.
+
+pub mod smtp;
+
+use std::time::Duration;
+
+use askama::Template;
+
+use crate::db::Pool;
+use crate::models::{self, outbox, provider};
+use smtp::{OutgoingEmail, SmtpSender};
+
+/// A rendered message: subject, plain text and HTML.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parts every email has; rendered once as text and once as (escaped) HTML.
+#[derive(Template)]
+#[template(path = "emails/email.txt")]
+struct TextEmail<'a> {
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    action_label: &'a str,
+    action_url: Option<&'a str>,
+    after: &'a [String],
+    signature: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/email.html")]
+struct HtmlEmail<'a> {
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    action_label: &'a str,
+    action_url: Option<&'a str>,
+    after: &'a [String],
+    signature: &'a str,
+}
+
+struct Parts {
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    action_label: &'static str,
+    action_url: Option<String>,
+    after: Vec<String>,
+    signature: String,
+}
+
+fn render(p: Parts) -> Result<Rendered, askama::Error> {
+    let text = TextEmail {
+        greeting: &p.greeting,
+        paragraphs: &p.paragraphs,
+        action_label: p.action_label,
+        action_url: p.action_url.as_deref(),
+        after: &p.after,
+        signature: &p.signature,
+    }
+    .render()?;
+    let html = HtmlEmail {
+        greeting: &p.greeting,
+        paragraphs: &p.paragraphs,
+        action_label: p.action_label,
+        action_url: p.action_url.as_deref(),
+        after: &p.after,
+        signature: &p.signature,
+    }
+    .render()?;
+    Ok(Rendered {
+        subject: p.subject,
+        text,
+        html,
+    })
+}
+
+const CHECKLIST: &str = "verify your account by choosing a password; add your insurance information (or choose to pay privately); add a form of billing (a credit, debit, HSA or FSA card); and read and acknowledge the practice's billing policy and privacy notice";
+
+/// The invitation (and its reminders) to set up the client portal.
+pub fn invitation(
+    practice: &str,
+    first_name: &str,
+    link: &str,
+    expires: &str,
+    reminder: bool,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: if reminder {
+            format!("Reminder: finish setting up your account with {practice}")
+        } else {
+            format!("{practice} invites you to set up your client account")
+        },
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            format!("{practice} uses Caseload to keep your appointments, billing and paperwork in one secure place."),
+            format!("Before your first appointment can be confirmed, please {CHECKLIST}. It takes about five minutes."),
+        ],
+        action_label: "Set up your account",
+        action_url: Some(link.to_string()),
+        after: vec![format!(
+            "This link can be used once and works until {expires}. If it has expired, open it anyway and ask for a new one. If you did not expect this email, you can ignore it."
+        )],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent when the provider could not verify the client's insurance.
+pub fn insurance_problem(
+    practice: &str,
+    first_name: &str,
+    reason: &str,
+    link: &str,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: format!("{practice} could not verify your insurance"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            format!("{practice} tried to verify the insurance details you gave, and could not. The reason given: {reason}"),
+            "Please sign in and correct your insurance details, or choose to pay privately. Your appointments can be confirmed once this is sorted out.".to_string(),
+        ],
+        action_label: "Update your insurance",
+        action_url: Some(link.to_string()),
+        after: vec![],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent to a client who already has an account when someone signs up with their email
+/// through the booking link.
+pub fn already_a_client(
+    practice: &str,
+    first_name: &str,
+    link: &str,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: format!("Your account with {practice}"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            format!("Someone, probably you, used {practice}'s booking page with this email address. You already have an account with {practice}, so no new one was made."),
+        ],
+        action_label: "Sign in to your account",
+        action_url: Some(link.to_string()),
+        after: vec!["If this was not you, you can ignore this email; nothing has changed.".to_string()],
+        signature: practice.to_string(),
+    })
+}
+
+/// How often the worker looks for due emails.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Delivers due outbox emails over SMTP, forever, on its own thread.
+pub fn spawn_delivery_worker(pool: Pool, sender: SmtpSender, from_address: String) {
+    std::thread::Builder::new()
+        .name("email-delivery".into())
+        .spawn(move || loop {
+            if let Err(e) = deliver_due(&pool, &sender, &from_address) {
+                tracing::warn!(error = %e, "email delivery pass failed; will retry");
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        })
+        .map(|_| ())
+        .unwrap_or_else(
+            |e| tracing::error!(error = %e, "could not start the email delivery worker"),
+        );
+}
+
+/// One pass: sends what is due and records each attempt. Returns how many were tried.
+pub fn deliver_due(pool: &Pool, sender: &SmtpSender, from_address: &str) -> Result<usize, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let now = models::now();
+    let due = outbox::due(&mut conn, now, 20).map_err(|e| e.to_string())?;
+    for email in &due {
+        let practice = provider::find(
+            &mut conn,
+            &crate::db::ids::ProviderId(email.provider_id.clone()),
+        )
+        .map_err(|e| e.to_string())?
+        .map(|p| p.practice_display_name())
+        .unwrap_or_else(|| "Caseload".into());
+        let outcome = sender.send(&OutgoingEmail {
+            from_name: practice,
+            from_address: from_address.to_string(),
+            to: email.to_address.clone(),
+            subject: email.subject.clone(),
+            text: email.body_text.clone(),
+            html: email.body_html.clone(),
+        });
+        if outcome.is_err() {
+            // A server's refusal can quote the address: the error stays in the outbox row,
+            // where the provider sees it, and out of the log.
+            tracing::warn!(email_id = %email.id, attempt = email.attempts + 1, "email not delivered; see Settings → Outbox");
+        }
+        outbox::record_attempt(&mut conn, email, models::now(), outcome, smtp::retry_delay)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(due.len())
+}

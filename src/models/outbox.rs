@@ -1,0 +1,189 @@
+//! Every email goes here first, in the same transaction as the change that caused it. The
+//! delivery worker sends what is due when SMTP is set up; otherwise the provider sees each
+//! message under Settings → Outbox and can copy its link.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::schema::{email_attempts, outbox_emails};
+use crate::db::DbConnection;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const CANCELLED: &str = "cancelled";
+
+/// An email to queue.
+pub struct NewEmail<'a> {
+    pub provider_id: &'a ProviderId,
+    pub client_id: Option<&'a ClientId>,
+    pub kind: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    /// The one link the message is about, shown for copying while it is unsent.
+    pub action_url: Option<&'a str>,
+    pub send_after: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_emails)]
+pub struct OutboxEmail {
+    pub id: String,
+    pub provider_id: String,
+    pub client_id: Option<String>,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub action_url: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub send_after: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<String> {
+    let id = new_row_id();
+    diesel::insert_into(outbox_emails::table)
+        .values((
+            outbox_emails::id.eq(&id),
+            outbox_emails::provider_id.eq(email.provider_id.as_str()),
+            outbox_emails::client_id.eq(email.client_id.map(ClientId::as_str)),
+            outbox_emails::kind.eq(email.kind),
+            outbox_emails::to_address.eq(email.to),
+            outbox_emails::subject.eq(email.subject),
+            outbox_emails::body_text.eq(email.text),
+            outbox_emails::body_html.eq(email.html),
+            outbox_emails::action_url.eq(email.action_url),
+            outbox_emails::status.eq(PENDING),
+            outbox_emails::attempts.eq(0),
+            outbox_emails::send_after.eq(email.send_after),
+            outbox_emails::next_attempt_at.eq(email.send_after),
+            outbox_emails::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Cancels a client's pending emails of the given kinds (reminders once they have acted).
+pub fn cancel_pending(
+    conn: &mut DbConnection,
+    client: &ClientId,
+    kinds: &[&str],
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox_emails::table
+            .filter(outbox_emails::client_id.eq(client.as_str()))
+            .filter(outbox_emails::kind.eq_any(kinds))
+            .filter(outbox_emails::status.eq(PENDING)),
+    )
+    .set(outbox_emails::status.eq(CANCELLED))
+    .execute(conn)
+}
+
+/// The provider's emails, newest first.
+pub fn for_provider(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    limit: i64,
+) -> QueryResult<Vec<OutboxEmail>> {
+    outbox_emails::table
+        .filter(outbox_emails::provider_id.eq(provider.as_str()))
+        .order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
+        .limit(limit)
+        .select(OutboxEmail::as_select())
+        .load(conn)
+}
+
+pub fn for_client(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+) -> QueryResult<Vec<OutboxEmail>> {
+    outbox_emails::table
+        .filter(outbox_emails::provider_id.eq(provider.as_str()))
+        .filter(outbox_emails::client_id.eq(client.as_str()))
+        .order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
+        .select(OutboxEmail::as_select())
+        .load(conn)
+}
+
+/// Emails due now, oldest first.
+pub fn due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxEmail>> {
+    outbox_emails::table
+        .filter(outbox_emails::status.eq(PENDING))
+        .filter(outbox_emails::next_attempt_at.le(now))
+        .order(outbox_emails::next_attempt_at.asc())
+        .limit(limit)
+        .select(OutboxEmail::as_select())
+        .load(conn)
+}
+
+/// Records one delivery attempt. A sent email drops its link: it has reached the client,
+/// and the database keeps no usable token longer than it must.
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    email: &OutboxEmail,
+    now: NaiveDateTime,
+    outcome: Result<(), String>,
+    retry_after: impl Fn(u32) -> Option<Duration>,
+) -> QueryResult<()> {
+    crate::db::write_transaction(conn, |conn| {
+        let attempts = email.attempts + 1;
+        diesel::insert_into(email_attempts::table)
+            .values((
+                email_attempts::id.eq(new_row_id()),
+                email_attempts::email_id.eq(&email.id),
+                email_attempts::attempted_at.eq(now),
+                email_attempts::succeeded.eq(outcome.is_ok()),
+                email_attempts::error.eq(outcome.as_ref().err()),
+            ))
+            .execute(conn)?;
+        let target = outbox_emails::table.find(&email.id);
+        match outcome {
+            Ok(()) => {
+                let redact = |body: &str| match &email.action_url {
+                    Some(url) => body.replace(url.as_str(), "[link removed after sending]"),
+                    None => body.to_string(),
+                };
+                diesel::update(target)
+                    .set((
+                        outbox_emails::status.eq(SENT),
+                        outbox_emails::attempts.eq(attempts),
+                        outbox_emails::sent_at.eq(Some(now)),
+                        outbox_emails::last_error.eq(None::<String>),
+                        outbox_emails::body_text.eq(redact(&email.body_text)),
+                        outbox_emails::body_html.eq(redact(&email.body_html)),
+                        outbox_emails::action_url.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+            }
+            Err(error) => {
+                let (status, next) = match retry_after(attempts as u32) {
+                    Some(delay) => (PENDING, now + delay),
+                    None => (FAILED, now),
+                };
+                diesel::update(target)
+                    .set((
+                        outbox_emails::status.eq(status),
+                        outbox_emails::attempts.eq(attempts),
+                        outbox_emails::next_attempt_at.eq(next),
+                        outbox_emails::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,199 @@
+//! The practice's billing policy and privacy notice: versioned texts that clients read in
+//! full and acknowledge. Each edit is a new version; acknowledgments name the version.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::schema::{form_acknowledgments, practice_forms};
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    BillingPolicy,
+    PrivacyNotice,
+}
+
+impl FormKind {
+    pub const ALL: [FormKind; 2] = [FormKind::BillingPolicy, FormKind::PrivacyNotice];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BillingPolicy => "billing_policy",
+            Self::PrivacyNotice => "privacy_notice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BillingPolicy => "Billing policy",
+            Self::PrivacyNotice => "Notice of privacy practices",
+        }
+    }
+
+    /// The text Caseload ships, used until the provider writes their own.
+    pub fn default_body(self) -> &'static str {
+        match self {
+            Self::BillingPolicy => include_str!("../../templates/forms/default_billing_policy.txt"),
+            Self::PrivacyNotice => include_str!("../../templates/forms/default_privacy_notice.txt"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = practice_forms)]
+pub struct PracticeForm {
+    pub id: String,
+    pub kind: String,
+    pub version: i32,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl PracticeForm {
+    pub fn kind(&self) -> Option<FormKind> {
+        FormKind::parse(&self.kind)
+    }
+}
+
+/// The newest version of each form, creating version 1 from the shipped text if the
+/// provider has none yet.
+pub fn current(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Vec<PracticeForm>> {
+    let mut out = Vec::new();
+    for kind in FormKind::ALL {
+        let newest = practice_forms::table
+            .filter(practice_forms::provider_id.eq(provider.as_str()))
+            .filter(practice_forms::kind.eq(kind.as_str()))
+            .order(practice_forms::version.desc())
+            .select(PracticeForm::as_select())
+            .first(conn)
+            .optional()?;
+        match newest {
+            Some(f) => out.push(f),
+            None => out.push(insert_version(
+                conn,
+                provider,
+                kind,
+                1,
+                kind.default_body(),
+            )?),
+        }
+    }
+    Ok(out)
+}
+
+fn insert_version(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    kind: FormKind,
+    version: i32,
+    body: &str,
+) -> QueryResult<PracticeForm> {
+    let form = PracticeForm {
+        id: new_row_id(),
+        kind: kind.as_str().to_string(),
+        version,
+        body: body.to_string(),
+        created_at: super::now(),
+    };
+    diesel::insert_into(practice_forms::table)
+        .values((
+            practice_forms::id.eq(&form.id),
+            practice_forms::provider_id.eq(provider.as_str()),
+            practice_forms::kind.eq(&form.kind),
+            practice_forms::version.eq(form.version),
+            practice_forms::body.eq(&form.body),
+            practice_forms::created_at.eq(form.created_at),
+        ))
+        .execute(conn)?;
+    Ok(form)
+}
+
+/// Saves an edit as the next version; an unchanged text makes no new version.
+pub fn save(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    kind: FormKind,
+    body: &str,
+) -> QueryResult<PracticeForm> {
+    crate::db::write_transaction(conn, |conn| {
+        let forms = current(conn, provider)?;
+        let Some(now) = forms.into_iter().find(|f| f.kind() == Some(kind)) else {
+            return Err(diesel::result::Error::NotFound);
+        };
+        if now.body == body {
+            return Ok(now);
+        }
+        insert_version(conn, provider, kind, now.version + 1, body)
+    })
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    form_id: &str,
+) -> QueryResult<Option<PracticeForm>> {
+    practice_forms::table
+        .filter(practice_forms::provider_id.eq(provider.as_str()))
+        .filter(practice_forms::id.eq(form_id))
+        .select(PracticeForm::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    form: &PracticeForm,
+    typed_name: &str,
+    ip: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(form_acknowledgments::table)
+        .values((
+            form_acknowledgments::id.eq(new_row_id()),
+            form_acknowledgments::provider_id.eq(provider.as_str()),
+            form_acknowledgments::client_id.eq(client.as_str()),
+            form_acknowledgments::form_id.eq(&form.id),
+            form_acknowledgments::typed_name.eq(typed_name),
+            form_acknowledgments::ip.eq(ip),
+            form_acknowledgments::acknowledged_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Acknowledgment {
+    pub kind: String,
+    pub version: i32,
+    pub typed_name: String,
+    pub ip: Option<String>,
+    pub acknowledged_at: NaiveDateTime,
+}
+
+/// What the client acknowledged, newest first.
+pub fn acknowledgments(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+) -> QueryResult<Vec<Acknowledgment>> {
+    form_acknowledgments::table
+        .inner_join(practice_forms::table)
+        .filter(form_acknowledgments::provider_id.eq(provider.as_str()))
+        .filter(form_acknowledgments::client_id.eq(client.as_str()))
+        .order(form_acknowledgments::acknowledged_at.desc())
+        .select((
+            practice_forms::kind,
+            practice_forms::version,
+            form_acknowledgments::typed_name,
+            form_acknowledgments::ip,
+            form_acknowledgments::acknowledged_at,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,133 @@
+//! Getting a client ready for their first appointment: the invitation and its reminders,
+//! built from the models and the mail messages, each inside the caller's transaction.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+use crate::mail;
+use crate::models::client::{self, Client};
+use crate::models::provider::Provider;
+use crate::models::{invitation, outbox};
+
+pub const INVITATION: &str = "invitation";
+pub const REMINDER: &str = "invitation_reminder";
+pub const INSURANCE_PROBLEM: &str = "insurance_problem";
+pub const ALREADY_A_CLIENT: &str = "already_a_client";
+
+/// Days after the invitation when reminders go out, unless the client has acted.
+pub const REMINDER_DAYS: [i64; 2] = [2, 5];
+
+fn render_error(e: askama::Error) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(e))
+}
+
+/// Queues the invitation (and its reminders) with a fresh single-use link, replacing any
+/// earlier one, and records that the client was invited.
+pub fn invite(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let provider_id = provider.id();
+    let client_id = client.client_id();
+    outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER])?;
+    let token = invitation::create(conn, &provider_id, &client_id, now)?;
+    let link = format!("{public_url}/portal/invite/{token}");
+    let expires = (now + Duration::days(invitation::VALID_DAYS))
+        .format("%B %-d, %Y")
+        .to_string();
+    let practice = provider.practice_display_name();
+    for (kind, after, reminder) in [
+        (INVITATION, 0, false),
+        (REMINDER, REMINDER_DAYS[0], true),
+        (REMINDER, REMINDER_DAYS[1], true),
+    ] {
+        let message = mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
+            .map_err(render_error)?;
+        outbox::queue(
+            conn,
+            &outbox::NewEmail {
+                provider_id: &provider_id,
+                client_id: Some(&client_id),
+                kind,
+                to: &client.email,
+                subject: &message.subject,
+                text: &message.text,
+                html: &message.html,
+                action_url: Some(&link),
+                send_after: now + Duration::days(after),
+            },
+        )?;
+    }
+    client::mark_invited(conn, &provider_id, &client_id, now)
+}
+
+/// Tells the client their insurance could not be verified, and why.
+pub fn report_insurance_problem(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    reason: &str,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let link = format!("{public_url}/portal/insurance");
+    let message = mail::insurance_problem(
+        &provider.practice_display_name(),
+        &client.first_name,
+        reason,
+        &link,
+    )
+    .map_err(render_error)?;
+    outbox::queue(
+        conn,
+        &outbox::NewEmail {
+            provider_id: &provider.id(),
+            client_id: Some(&client.client_id()),
+            kind: INSURANCE_PROBLEM,
+            to: &client.email,
+            subject: &message.subject,
+            text: &message.text,
+            html: &message.html,
+            action_url: Some(&link),
+            send_after: now,
+        },
+    )
+    .map(|_| ())
+}
+
+/// Someone used the booking link with the email of an existing client: tell that client
+/// (an invitation if they never set up their account, else a pointer to sign in).
+pub fn notify_existing_client(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if client.password_hash.is_none() {
+        return invite(conn, provider, client, public_url, now);
+    }
+    let link = format!("{public_url}/portal/login");
+    let message =
+        mail::already_a_client(&provider.practice_display_name(), &client.first_name, &link)
+            .map_err(render_error)?;
+    outbox::queue(
+        conn,
+        &outbox::NewEmail {
+            provider_id: &provider.id(),
+            client_id: Some(&client.client_id()),
+            kind: ALREADY_A_CLIENT,
+            to: &client.email,
+            subject: &message.subject,
+            text: &message.text,
+            html: &message.html,
+            action_url: None,
+            send_after: now,
+        },
+    )
+    .map(|_| ())
+}

@@ -1,0 +1,288 @@
+//! The provider's side of onboarding: send or resend the invitation, review insurance,
+//! and enter insurance or a card on the client's behalf.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::clients::parse_client_id;
+use super::portal::{parse_insurance, process_card, CardForm};
+use super::session::{self, ProtectedForm};
+use super::{client_ip, see_other, AppState, CurrentProvider};
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::{write_transaction, DbConnection};
+use crate::error::AppError;
+use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::client::{self, Client};
+use crate::models::{self as m, payment_method};
+use crate::onboarding;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/clients/{id}/invitation", web::post().to(invite))
+        .route("/clients/{id}/insurance", web::post().to(enter_insurance))
+        .route(
+            "/clients/{id}/insurance/review",
+            web::post().to(review_insurance),
+        )
+        .route("/clients/{id}/payment-method", web::post().to(add_card));
+}
+
+fn record(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    action: AuditAction,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        AuditEntry {
+            provider_id: provider,
+            client_id: Some(client),
+            action,
+            subject: None,
+            ip,
+        },
+    )?;
+    Ok(())
+}
+
+/// Runs `f` on this provider's client inside one write transaction; 404 for anyone else's.
+async fn with_client<T: Send + 'static>(
+    state: &AppState,
+    provider: &CurrentProvider,
+    raw_id: &str,
+    f: impl FnOnce(&mut DbConnection, &Client) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let id = parse_client_id(raw_id)?;
+    let pid = provider.id();
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let c = client::find(conn, &pid, &id)?.ok_or(AppError::NotFound)?;
+                f(conn, &c)
+            })
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let me = provider.0.clone();
+    let public_url = state.config.public_url.clone();
+    let ip = client_ip(&req);
+    let name = with_client(&state, &provider, &path, move |conn, c| {
+        if c.account_verified_at.is_some() {
+            return Ok(None);
+        }
+        onboarding::invite(conn, &me, c, &public_url, m::now())?;
+        record(
+            conn,
+            &me.id(),
+            &c.client_id(),
+            AuditAction::InvitationSent,
+            ip.as_deref(),
+        )?;
+        Ok(Some(c.full_name()))
+    })
+    .await?;
+    session::flash(
+        &session,
+        match name {
+            Some(n) => {
+                format!("A new invitation for {n} is in the outbox; earlier links no longer work.")
+            }
+            None => {
+                "This client has already verified their account; they sign in with their password."
+                    .to_string()
+            }
+        },
+    );
+    Ok(see_other(&format!("/clients/{}", path.into_inner())))
+}
+
+#[derive(Deserialize)]
+struct InsuranceForm {
+    #[serde(default)]
+    insurance_company: String,
+    #[serde(default)]
+    insurance_member_id: String,
+    #[serde(default)]
+    holder_name: String,
+    #[serde(default)]
+    date_of_birth: String,
+}
+
+async fn enter_insurance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(form): ProtectedForm<InsuranceForm>,
+) -> Result<HttpResponse, AppError> {
+    let back = format!("/clients/{}/billing", path.as_str());
+    let details = match parse_insurance(
+        &form.insurance_company,
+        &form.insurance_member_id,
+        &form.holder_name,
+        &form.date_of_birth,
+    ) {
+        Ok(d) => d,
+        Err(errors) => {
+            // A notice names what to fix; the tab shows the form again.
+            session::flash(
+                &session,
+                format!(
+                    "The insurance was not saved: {}",
+                    errors.values().cloned().collect::<Vec<_>>().join(" ")
+                ),
+            );
+            return Ok(see_other(&back));
+        }
+    };
+    let pid = provider.id();
+    let ip = client_ip(&req);
+    with_client(&state, &provider, &path, move |conn, c| {
+        client::set_insurance(conn, &pid, &c.client_id(), &details, m::now())?;
+        record(
+            conn,
+            &pid,
+            &c.client_id(),
+            AuditAction::ClientUpdated,
+            ip.as_deref(),
+        )
+    })
+    .await?;
+    session::flash(&session, "The insurance details were saved. Verify them with the payer, then mark them verified below.");
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn review_insurance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(form): ProtectedForm<ReviewForm>,
+) -> Result<HttpResponse, AppError> {
+    let back = format!("/clients/{}/billing", path.as_str());
+    let reason = form
+        .reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(500)
+        .collect::<String>();
+    let problem = match form.decision.as_str() {
+        "verified" => None,
+        "unverified" if !reason.is_empty() => Some(reason),
+        "unverified" => {
+            session::flash(&session, "Say what is wrong (for example: typo in member ID, plan terminated) so that the client can fix it.");
+            return Ok(see_other(&back));
+        }
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose verified or not verified.".into(),
+            ))
+        }
+    };
+    let me = provider.0.clone();
+    let public_url = state.config.public_url.clone();
+    let ip = client_ip(&req);
+    let told = problem.is_some();
+    with_client(&state, &provider, &path, move |conn, c| {
+        if c.insurance_added_at.is_none() {
+            return Err(AppError::BadRequest(
+                "There is no insurance on file to review yet.".into(),
+            ));
+        }
+        let now = m::now();
+        client::review_insurance(conn, &me.id(), &c.client_id(), problem.as_deref(), now)?;
+        match &problem {
+            Some(reason) => {
+                onboarding::report_insurance_problem(conn, &me, c, reason, &public_url, now)?;
+                record(
+                    conn,
+                    &me.id(),
+                    &c.client_id(),
+                    AuditAction::InsuranceProblemReported,
+                    ip.as_deref(),
+                )
+            }
+            None => record(
+                conn,
+                &me.id(),
+                &c.client_id(),
+                AuditAction::InsuranceVerified,
+                ip.as_deref(),
+            ),
+        }
+    })
+    .await?;
+    session::flash(
+        &session,
+        if told {
+            "Marked not verified. An email asking the client to fix it is in the outbox."
+        } else {
+            "The insurance is marked verified."
+        },
+    );
+    Ok(see_other(&back))
+}
+
+async fn add_card(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(form): ProtectedForm<CardForm>,
+) -> Result<HttpResponse, AppError> {
+    let back = format!("/clients/{}/billing", path.as_str());
+    let card = match process_card(&form) {
+        Ok(card) => card,
+        Err(errors) => {
+            session::flash(
+                &session,
+                format!(
+                    "The card was not saved: {}",
+                    errors.values().cloned().collect::<Vec<_>>().join(" ")
+                ),
+            );
+            return Ok(see_other(&back));
+        }
+    };
+    let described = card.describe();
+    let pid = provider.id();
+    let ip = client_ip(&req);
+    with_client(&state, &provider, &path, move |conn, c| {
+        payment_method::add(conn, &pid, &c.client_id(), &card, "provider", m::now())?;
+        record(
+            conn,
+            &pid,
+            &c.client_id(),
+            AuditAction::PaymentMethodAdded,
+            ip.as_deref(),
+        )
+    })
+    .await?;
+    session::flash(&session, format!("Saved: {described}."));
+    Ok(see_other(&back))
+}

@@ -1,0 +1,915 @@
+//! The client portal: a client's own sign-in, the invitation link, and the four steps
+//! (account, insurance, form of billing, practice forms) before a first appointment.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{self, CurrentClient, ProtectedForm};
+use super::{client_ip, fmt, render, see_other, AppState, PageContext};
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::client::{parse_date_of_birth, FieldErrors};
+use crate::domain::email;
+use crate::domain::name::{optional_text, PersonName};
+use crate::domain::onboarding::{can_confirm_appointment, Missing};
+use crate::domain::payment::{BuiltInProcessor, CardInput, PaymentKind, PaymentProcessor};
+use crate::error::AppError;
+use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::client::{self, Client, InsuranceDetails};
+use crate::models::invitation::{self, TokenCheck};
+use crate::models::practice_form::{self, FormKind, PracticeForm};
+use crate::models::{self as m, failed_login, outbox, payment_method, provider};
+use crate::{onboarding, passwords};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/portal", web::get().to(checklist))
+        .route("/portal/invite/{token}", web::get().to(invite_page))
+        .route("/portal/invite/{token}", web::post().to(accept_invite))
+        .route("/portal/invite/{token}/renew", web::post().to(renew_invite))
+        .route("/portal/login", web::get().to(login_form))
+        .route("/portal/login", web::post().to(login))
+        .route("/portal/logout", web::post().to(logout))
+        .route("/portal/insurance", web::get().to(insurance_form))
+        .route("/portal/insurance", web::post().to(save_insurance))
+        .route("/portal/billing", web::get().to(billing_form))
+        .route("/portal/billing", web::post().to(save_billing))
+        .route("/portal/forms", web::get().to(forms_page))
+        .route("/portal/forms", web::post().to(acknowledge_forms));
+}
+
+/// Common US payers, offered as suggestions; any name may be typed.
+pub const COMMON_PAYERS: &[&str] = &[
+    "Aetna",
+    "Anthem Blue Cross",
+    "Blue Cross Blue Shield",
+    "Cigna",
+    "Humana",
+    "Kaiser Permanente",
+    "Magellan Health",
+    "Medicaid",
+    "Medicare",
+    "Optum",
+    "Oscar Health",
+    "Tricare",
+    "UnitedHealthcare",
+    "Ambetter",
+    "Beacon Health Options",
+    "Carelon Behavioral Health",
+    "Highmark",
+    "Molina Healthcare",
+    "Oxford Health Plans",
+    "UMR",
+];
+
+fn audit_client(
+    conn: &mut DbConnection,
+    c: &Client,
+    action: AuditAction,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        AuditEntry {
+            provider_id: &ProviderId(c.provider_id.clone()),
+            client_id: Some(&c.client_id()),
+            action,
+            subject: None,
+            ip,
+        },
+    )?;
+    Ok(())
+}
+
+fn practice_name(conn: &mut DbConnection, c: &Client) -> Result<String, AppError> {
+    Ok(provider::find(conn, &ProviderId(c.provider_id.clone()))?
+        .map(|p| p.practice_display_name())
+        .unwrap_or_default())
+}
+
+// ---------- the invitation link ----------
+
+#[derive(Template)]
+#[template(path = "portal/invite.html")]
+struct InvitePage {
+    page: PageContext,
+    practice: String,
+    state: &'static str,
+    first_name: String,
+    token: String,
+    error: Option<String>,
+}
+
+async fn load_invite(
+    state: &AppState,
+    token: String,
+) -> Result<(TokenCheck, Option<(Client, String)>), AppError> {
+    state
+        .db(move |conn| {
+            let check = invitation::check(conn, &token, m::now())?;
+            let client = match &check {
+                TokenCheck::Valid(i) | TokenCheck::Used(i) | TokenCheck::Expired(i) => {
+                    let c = client::find(
+                        conn,
+                        &ProviderId(i.provider_id.clone()),
+                        &ClientId(i.client_id.clone()),
+                    )?;
+                    match c {
+                        Some(c) => {
+                            let practice = practice_name(conn, &c)?;
+                            Some((c, practice))
+                        }
+                        None => None,
+                    }
+                }
+                TokenCheck::Unknown => None,
+            };
+            Ok((check, client))
+        })
+        .await
+}
+
+fn invite_state(check: &TokenCheck) -> &'static str {
+    match check {
+        TokenCheck::Valid(_) => "valid",
+        TokenCheck::Used(_) => "used",
+        TokenCheck::Expired(_) => "expired",
+        TokenCheck::Unknown => "unknown",
+    }
+}
+
+async fn invite_page(
+    state: web::Data<AppState>,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (check, client) = load_invite(&state, token.clone()).await?;
+    let (first_name, practice) = client.map(|(c, p)| (c.first_name, p)).unwrap_or_default();
+    let status = if matches!(check, TokenCheck::Unknown) {
+        actix_web::http::StatusCode::NOT_FOUND
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    super::render_status(
+        status,
+        &InvitePage {
+            page,
+            practice,
+            state: invite_state(&check),
+            first_name,
+            token,
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+    #[serde(default)]
+    password_again: String,
+}
+
+async fn accept_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(form): ProtectedForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let problem = passwords::check_strength(&form.password).err().or_else(|| {
+        (form.password != form.password_again).then(|| {
+            "The two passwords are not the same. Type the same password twice.".to_string()
+        })
+    });
+    if let Some(error) = problem {
+        let (check, client) = load_invite(&state, token.clone()).await?;
+        let (first_name, practice) = client.map(|(c, p)| (c.first_name, p)).unwrap_or_default();
+        return render(&InvitePage {
+            page,
+            practice,
+            state: invite_state(&check),
+            first_name,
+            token,
+            error: Some(error),
+        });
+    }
+    let ip = client_ip(&req);
+    let outcome = state
+        .db(move |conn| {
+            let hash = passwords::hash(&form.password).map_err(AppError::internal)?;
+            write_transaction(conn, |conn| {
+                let now = m::now();
+                let TokenCheck::Valid(inv) = invitation::check(conn, &token, now)? else {
+                    return Ok(None);
+                };
+                if !invitation::mark_used(conn, &inv.id, now)? {
+                    return Ok(None);
+                }
+                let (provider_id, client_id) = (
+                    ProviderId(inv.provider_id.clone()),
+                    ClientId(inv.client_id.clone()),
+                );
+                client::verify_account(conn, &provider_id, &client_id, &hash, now)?;
+                outbox::cancel_pending(conn, &client_id, &[onboarding::REMINDER])?;
+                let c = client::find(conn, &provider_id, &client_id)?.ok_or(AppError::NotFound)?;
+                audit_client(conn, &c, AuditAction::PortalAccountVerified, ip.as_deref())?;
+                Ok(Some((client_id, hash)))
+            })
+        })
+        .await?;
+    match outcome {
+        Some((client_id, hash)) => {
+            session::client_sign_in(&session, &client_id, &hash)?;
+            session::flash(
+                &session,
+                "Your account is verified and your password is set.",
+            );
+            Ok(see_other("/portal"))
+        }
+        // Used or expired in the meantime: show the page that says so.
+        None => Ok(see_other(req.path())),
+    }
+}
+
+#[derive(Deserialize)]
+struct EmptyForm {}
+
+/// An expired or used link asks for a new one; it goes to the address the practice has.
+async fn renew_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    path: web::Path<String>,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let public_url = state.config.public_url.clone();
+    let ip = client_ip(&req);
+    let practice = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let now = m::now();
+                let inv = match invitation::check(conn, &token, now)? {
+                    TokenCheck::Expired(i) | TokenCheck::Used(i) => i,
+                    TokenCheck::Valid(_) | TokenCheck::Unknown => return Ok(None),
+                };
+                let provider_id = ProviderId(inv.provider_id.clone());
+                let Some(c) = client::find(conn, &provider_id, &ClientId(inv.client_id.clone()))?
+                else {
+                    return Ok(None);
+                };
+                // Someone who already set a password signs in instead of getting links.
+                if c.password_hash.is_some() {
+                    return Ok(None);
+                }
+                let Some(p) = provider::find(conn, &provider_id)? else {
+                    return Ok(None);
+                };
+                onboarding::invite(conn, &p, &c, &public_url, now)?;
+                audit_client(conn, &c, AuditAction::InvitationSent, ip.as_deref())?;
+                Ok(Some(p.practice_display_name()))
+            })
+        })
+        .await?;
+    match practice {
+        Some(practice) => render(&InvitePage {
+            page,
+            practice,
+            state: "renewed",
+            first_name: String::new(),
+            token: String::new(),
+            error: None,
+        }),
+        None => Ok(see_other("/portal/login")),
+    }
+}
+
+// ---------- sign in ----------
+
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    page: PageContext,
+    email: String,
+    error: Option<String>,
+}
+
+async fn login_form(page: PageContext) -> Result<HttpResponse, AppError> {
+    render(&LoginPage {
+        page,
+        email: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(form): ProtectedForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    // Rate limited like providers' sign-ins, keyed apart from them.
+    let key = format!("portal:{}", email::normalize(&form.email));
+    let email_norm = email::normalize(&form.email);
+    let password = form.password.clone();
+    let outcome = state
+        .db(move |conn| {
+            let now = m::now();
+            if let Some(until) = failed_login::locked_until(conn, &key, now)? {
+                return Ok(Err(format!(
+                    "Too many failed sign-ins for this email in the last {} minutes. Signing in is paused until {}. Try again then.",
+                    failed_login::WINDOW_MINUTES,
+                    until.format("%H:%M UTC")
+                )));
+            }
+            let accounts = client::find_portal_accounts(conn, &email_norm)?;
+            let matched = accounts.into_iter().find(|c| c.password_hash.as_deref().is_some_and(|h| passwords::verify(&password, h)));
+            match matched {
+                Some(c) => {
+                    failed_login::clear(conn, &key)?;
+                    Ok(Ok(c))
+                }
+                None => {
+                    passwords::verify_dummy(&password);
+                    failed_login::record(conn, &key, now)?;
+                    Ok(Err("That email and password don't match an account. Check both, or use the link in your invitation email to set a password.".into()))
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(c) => {
+            session::client_sign_in(
+                &session,
+                &c.client_id(),
+                c.password_hash.as_deref().unwrap_or_default(),
+            )?;
+            Ok(see_other("/portal"))
+        }
+        Err(error) => render(&LoginPage {
+            page,
+            email: form.email,
+            error: Some(error),
+        }),
+    }
+}
+
+async fn logout(session: Session, _form: ProtectedForm<EmptyForm>) -> HttpResponse {
+    session::client_sign_out(&session);
+    see_other("/portal/login")
+}
+
+// ---------- the checklist ----------
+
+struct Step {
+    title: &'static str,
+    done: Option<String>,
+    note: Option<String>,
+    href: &'static str,
+    action: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal/checklist.html")]
+struct ChecklistPage {
+    page: PageContext,
+    practice: String,
+    first_name: String,
+    steps: Vec<Step>,
+    ready: bool,
+}
+
+async fn checklist(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    CurrentClient(c): CurrentClient,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    let c2 = c.clone();
+    let (practice, card) = state
+        .db(move |conn| {
+            audit_client(conn, &c2, AuditAction::PortalViewed, ip.as_deref())?;
+            let card = payment_method::current(
+                conn,
+                &ProviderId(c2.provider_id.clone()),
+                &c2.client_id(),
+            )?;
+            Ok((practice_name(conn, &c2)?, card))
+        })
+        .await?;
+    let facts = c.onboarding_facts();
+    let missing = can_confirm_appointment(&facts).err().unwrap_or_default();
+    let private = c.billing() == Some(crate::domain::billing::BillingType::PrivatePay);
+    let insurance_done = if private {
+        Some("You chose to pay privately".to_string())
+    } else {
+        c.insurance_added_at
+            .as_ref()
+            .map(|at| match c.insurance_verified_at {
+                Some(v) => format!(
+                    "Added {}, verified by the practice {}",
+                    fmt::date(&at.date()),
+                    fmt::date(&v.date())
+                ),
+                None => format!(
+                    "Added {}; the practice will verify it",
+                    fmt::date(&at.date())
+                ),
+            })
+    };
+    let steps = vec![
+        Step {
+            title: "Verify your account",
+            done: c
+                .account_verified_at
+                .as_ref()
+                .map(|t| format!("Done {}", fmt::date(&t.date()))),
+            note: None,
+            href: "",
+            action: "",
+        },
+        Step {
+            title: "Insurance",
+            done: insurance_done,
+            note: c.insurance_issue.as_ref().map(|r| {
+                format!("The practice could not verify your insurance: {r} Please correct it.")
+            }),
+            href: "/portal/insurance",
+            action: if missing.contains(&Missing::Insurance) || c.insurance_issue.is_some() {
+                "Add insurance or choose private pay"
+            } else {
+                "Change"
+            },
+        },
+        Step {
+            title: "Form of billing",
+            done: card.map(|k| k.describe()),
+            note: None,
+            href: "/portal/billing",
+            action: if missing.contains(&Missing::BillingMethod) {
+                "Add a card"
+            } else {
+                "Replace card"
+            },
+        },
+        Step {
+            title: "Billing policy and privacy notice",
+            done: c
+                .forms_acknowledged_at
+                .as_ref()
+                .map(|t| format!("Acknowledged {}", fmt::date(&t.date()))),
+            note: None,
+            href: "/portal/forms",
+            action: if missing.contains(&Missing::Forms) {
+                "Read and acknowledge"
+            } else {
+                "Read again"
+            },
+        },
+    ];
+    render(&ChecklistPage {
+        page,
+        practice,
+        first_name: c.first_name.clone(),
+        steps,
+        ready: missing.is_empty(),
+    })
+}
+
+// ---------- insurance ----------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InsuranceInput {
+    billing_type: String,
+    insurance_company: String,
+    insurance_member_id: String,
+    holder_name: String,
+    date_of_birth: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/insurance.html")]
+struct InsurancePage {
+    page: PageContext,
+    input: InsuranceInput,
+    errors: FieldErrors,
+    payers: &'static [&'static str],
+    issue: Option<String>,
+}
+
+impl InsurancePage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+async fn insurance_form(
+    page: PageContext,
+    CurrentClient(c): CurrentClient,
+) -> Result<HttpResponse, AppError> {
+    let input = InsuranceInput {
+        billing_type: c.billing_type.clone(),
+        insurance_company: c.insurance_company.clone().unwrap_or_default(),
+        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
+        holder_name: c
+            .insurance_holder_name
+            .clone()
+            .unwrap_or_else(|| c.full_name()),
+        date_of_birth: c
+            .date_of_birth
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    };
+    render(&InsurancePage {
+        page,
+        input,
+        errors: FieldErrors::new(),
+        payers: COMMON_PAYERS,
+        issue: c.insurance_issue.clone(),
+    })
+}
+
+/// Parses the insurance form; shared with the provider's Billing tab.
+pub fn parse_insurance(
+    company: &str,
+    member_id: &str,
+    holder: &str,
+    dob: &str,
+) -> Result<InsuranceDetails, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let company = match optional_text(company, "insurance company", 200) {
+        Ok(Some(c)) => Some(c),
+        Ok(None) => {
+            errors.insert(
+                "insurance_company",
+                "Enter the insurance company, as printed on the card.".into(),
+            );
+            None
+        }
+        Err(e) => {
+            errors.insert("insurance_company", e);
+            None
+        }
+    };
+    let member_id = match optional_text(member_id, "member ID", 80) {
+        Ok(Some(m)) => Some(m),
+        Ok(None) => {
+            errors.insert(
+                "insurance_member_id",
+                "Enter the member ID from the card.".into(),
+            );
+            None
+        }
+        Err(e) => {
+            errors.insert("insurance_member_id", e);
+            None
+        }
+    };
+    let holder_name = optional_text(holder, "name on the card", 200)
+        .map_err(|e| errors.insert("holder_name", e))
+        .ok()
+        .flatten();
+    let date_of_birth = parse_date_of_birth(dob, chrono::Utc::now().date_naive())
+        .map_err(|e| errors.insert("date_of_birth", e.to_string()))
+        .ok()
+        .flatten();
+    match (company, member_id) {
+        (Some(company), Some(member_id)) if errors.is_empty() => Ok(InsuranceDetails {
+            company,
+            member_id,
+            holder_name,
+            date_of_birth,
+        }),
+        _ => Err(errors),
+    }
+}
+
+async fn save_insurance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    CurrentClient(c): CurrentClient,
+    ProtectedForm(input): ProtectedForm<InsuranceInput>,
+) -> Result<HttpResponse, AppError> {
+    let private = input.billing_type == "private_pay";
+    let details = if private {
+        None
+    } else {
+        match parse_insurance(
+            &input.insurance_company,
+            &input.insurance_member_id,
+            &input.holder_name,
+            &input.date_of_birth,
+        ) {
+            Ok(d) => Some(d),
+            Err(errors) => {
+                return render(&InsurancePage {
+                    page,
+                    input,
+                    errors,
+                    payers: COMMON_PAYERS,
+                    issue: c.insurance_issue.clone(),
+                })
+            }
+        }
+    };
+    let ip = client_ip(&req);
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let now = m::now();
+                let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
+                match &details {
+                    Some(d) => client::set_insurance(conn, &pid, &cid, d, now)?,
+                    None => client::set_private_pay(conn, &pid, &cid, now)?,
+                }
+                let action = if private {
+                    AuditAction::PortalPrivatePayChosen
+                } else {
+                    AuditAction::PortalInsuranceAdded
+                };
+                audit_client(conn, &c, action, ip.as_deref())
+            })
+        })
+        .await?;
+    session::flash(
+        &session,
+        if private {
+            "Saved: you will pay privately."
+        } else {
+            "Your insurance details were saved. The practice will verify them."
+        },
+    );
+    Ok(see_other("/portal"))
+}
+
+// ---------- form of billing ----------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CardForm {
+    pub kind: String,
+    pub number: String,
+    pub expiry: String,
+    pub cvc: String,
+    pub zip: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/billing.html")]
+struct BillingPage {
+    page: PageContext,
+    kind: String,
+    expiry: String,
+    zip: String,
+    errors: FieldErrors,
+    current: Option<String>,
+}
+
+impl BillingPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+async fn billing_form(
+    state: web::Data<AppState>,
+    page: PageContext,
+    CurrentClient(c): CurrentClient,
+) -> Result<HttpResponse, AppError> {
+    let current = state
+        .db(move |conn| {
+            Ok(payment_method::current(
+                conn,
+                &ProviderId(c.provider_id.clone()),
+                &c.client_id(),
+            )?)
+        })
+        .await?;
+    render(&BillingPage {
+        page,
+        kind: "card".into(),
+        expiry: String::new(),
+        zip: String::new(),
+        errors: FieldErrors::new(),
+        current: current.map(|k| k.describe()),
+    })
+}
+
+/// Checks a card through the payment processor; on failure, a message per field. The
+/// number and CVC are never kept, echoed back or logged.
+pub fn process_card(form: &CardForm) -> Result<crate::domain::payment::StoredCard, FieldErrors> {
+    let kind = PaymentKind::parse(&form.kind).unwrap_or(PaymentKind::Card);
+    let input = CardInput {
+        kind,
+        number: &form.number,
+        expiry: &form.expiry,
+        cvc: &form.cvc,
+        zip: &form.zip,
+    };
+    BuiltInProcessor
+        .store(&input, chrono::Utc::now().date_naive())
+        .map_err(|e| {
+            let mut errors = FieldErrors::new();
+            for p in crate::domain::payment::problems(&input, chrono::Utc::now().date_naive()) {
+                errors.entry(p.field()).or_insert_with(|| p.to_string());
+            }
+            errors.entry(e.field()).or_insert_with(|| e.to_string());
+            errors
+        })
+}
+
+async fn save_billing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    CurrentClient(c): CurrentClient,
+    ProtectedForm(form): ProtectedForm<CardForm>,
+) -> Result<HttpResponse, AppError> {
+    let card = match process_card(&form) {
+        Ok(card) => card,
+        Err(errors) => {
+            let c2 = c.clone();
+            let current = state
+                .db(move |conn| {
+                    Ok(payment_method::current(
+                        conn,
+                        &ProviderId(c2.provider_id.clone()),
+                        &c2.client_id(),
+                    )?)
+                })
+                .await?;
+            return render(&BillingPage {
+                page,
+                kind: form.kind,
+                expiry: form.expiry,
+                zip: form.zip,
+                errors,
+                current: current.map(|k| k.describe()),
+            });
+        }
+    };
+    let ip = client_ip(&req);
+    let described = card.describe();
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                payment_method::add(
+                    conn,
+                    &ProviderId(c.provider_id.clone()),
+                    &c.client_id(),
+                    &card,
+                    "client",
+                    m::now(),
+                )?;
+                audit_client(
+                    conn,
+                    &c,
+                    AuditAction::PortalPaymentMethodAdded,
+                    ip.as_deref(),
+                )
+            })
+        })
+        .await?;
+    session::flash(&session, format!("Saved: {described}."));
+    Ok(see_other("/portal"))
+}
+
+// ---------- practice forms ----------
+
+#[derive(Template)]
+#[template(path = "portal/forms.html")]
+struct FormsPage {
+    page: PageContext,
+    practice: String,
+    forms: Vec<(&'static str, PracticeForm)>,
+    typed_name: String,
+    expected_name: String,
+    error: Option<String>,
+    acknowledged: Option<String>,
+}
+
+async fn load_forms(
+    state: &AppState,
+    c: &Client,
+) -> Result<(String, Vec<(&'static str, PracticeForm)>), AppError> {
+    let c = c.clone();
+    state
+        .db(move |conn| {
+            let forms = write_transaction(conn, |conn| {
+                Ok::<_, AppError>(practice_form::current(
+                    conn,
+                    &ProviderId(c.provider_id.clone()),
+                )?)
+            })?;
+            let titled = forms
+                .into_iter()
+                .map(|f| (f.kind().map(FormKind::title).unwrap_or("Form"), f))
+                .collect();
+            Ok((practice_name(conn, &c)?, titled))
+        })
+        .await
+}
+
+async fn forms_page(
+    state: web::Data<AppState>,
+    page: PageContext,
+    CurrentClient(c): CurrentClient,
+) -> Result<HttpResponse, AppError> {
+    let (practice, forms) = load_forms(&state, &c).await?;
+    render(&FormsPage {
+        page,
+        practice,
+        forms,
+        typed_name: String::new(),
+        expected_name: c.full_name(),
+        error: None,
+        acknowledged: c.forms_acknowledged_at.as_ref().map(fmt::datetime),
+    })
+}
+
+#[derive(Deserialize)]
+struct AcknowledgeForm {
+    typed_name: String,
+    /// The ids of the versions shown, so a text edited meanwhile is not acknowledged unseen.
+    #[serde(default)]
+    form_ids: Vec<String>,
+}
+
+/// Names agree when they match ignoring case, accents and extra spaces.
+fn same_name(typed: &str, expected: &str) -> bool {
+    use crate::domain::search_key::search_key;
+    search_key(typed) == search_key(expected)
+}
+
+async fn acknowledge_forms(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    CurrentClient(c): CurrentClient,
+    ProtectedForm(form): ProtectedForm<AcknowledgeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (practice, forms) = load_forms(&state, &c).await?;
+    let shown: Vec<&str> = forms.iter().map(|(_, f)| f.id.as_str()).collect();
+    let typed = PersonName::parse(&form.typed_name, "full name").map(PersonName::into_string);
+    let error = match &typed {
+        Err(e) => Some(e.clone()),
+        Ok(t) if !same_name(t, &c.full_name()) => Some(format!("Type your full name as the practice has it: {}.", c.full_name())),
+        Ok(_) if shown.iter().any(|id| !form.form_ids.iter().any(|f| f == id)) => {
+            Some("The practice updated a form while you were reading. Please read the current text below and acknowledge again.".into())
+        }
+        Ok(_) => None,
+    };
+    if let Some(error) = error {
+        return render(&FormsPage {
+            page,
+            practice,
+            forms,
+            typed_name: form.typed_name,
+            expected_name: c.full_name(),
+            error: Some(error),
+            acknowledged: c.forms_acknowledged_at.as_ref().map(fmt::datetime),
+        });
+    }
+    let typed = typed.unwrap_or_default();
+    let ip = client_ip(&req);
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let now = m::now();
+                let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
+                for (_, f) in &forms {
+                    practice_form::acknowledge(conn, &pid, &cid, f, &typed, ip.as_deref(), now)?;
+                }
+                client::mark_forms_acknowledged(conn, &pid, &cid, now)?;
+                audit_client(
+                    conn,
+                    &c,
+                    AuditAction::PortalFormsAcknowledged,
+                    ip.as_deref(),
+                )
+            })
+        })
+        .await?;
+    session::flash(
+        &session,
+        "Thank you: the billing policy and privacy notice are acknowledged.",
+    );
+    Ok(see_other("/portal"))
+}
