@@ -12,5 +12,7 @@ DROP TABLE blobs;
 DROP TABLE assessment_requests;
 DROP TABLE client_list_counts;
 DROP TABLE clients;
-DROP FUNCTION clients_count_change;
+DROP FUNCTION clients_count_add;
+DROP FUNCTION clients_count_remove;
+DROP FUNCTION clients_count_move;
 DROP TABLE providers;

@@ -69,24 +69,41 @@ CREATE TABLE client_list_counts (
     clients BIGINT NOT NULL,
     PRIMARY KEY (provider_id, list_state)
 );
-CREATE FUNCTION clients_count_change() RETURNS trigger AS $$
+-- Statement-level triggers with transition tables: a bulk insert updates each counter once,
+-- not once per row (per-row updates of one counter row cost minutes for 100,000 rows).
+CREATE FUNCTION clients_count_add() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE client_list_counts SET clients = clients - 1
-            WHERE provider_id = OLD.provider_id AND list_state = OLD.list_state;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO client_list_counts (provider_id, list_state, clients) VALUES (NEW.provider_id, NEW.list_state, 1)
-            ON CONFLICT (provider_id, list_state) DO UPDATE SET clients = client_list_counts.clients + 1;
-    END IF;
+    INSERT INTO client_list_counts (provider_id, list_state, clients)
+        SELECT provider_id, list_state, count(*) FROM new_rows GROUP BY provider_id, list_state
+        ON CONFLICT (provider_id, list_state) DO UPDATE SET clients = client_list_counts.clients + EXCLUDED.clients;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER clients_count_insert_delete AFTER INSERT OR DELETE ON clients
-    FOR EACH ROW EXECUTE FUNCTION clients_count_change();
+CREATE FUNCTION clients_count_remove() RETURNS trigger AS $$
+BEGIN
+    UPDATE client_list_counts c SET clients = c.clients - o.n
+        FROM (SELECT provider_id, list_state, count(*) AS n FROM old_rows GROUP BY provider_id, list_state) o
+        WHERE c.provider_id = o.provider_id AND c.list_state = o.list_state;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION clients_count_move() RETURNS trigger AS $$
+BEGIN
+    UPDATE client_list_counts c SET clients = c.clients - o.n
+        FROM (SELECT provider_id, list_state, count(*) AS n FROM old_rows GROUP BY provider_id, list_state) o
+        WHERE c.provider_id = o.provider_id AND c.list_state = o.list_state;
+    INSERT INTO client_list_counts (provider_id, list_state, clients)
+        SELECT provider_id, list_state, count(*) FROM new_rows GROUP BY provider_id, list_state
+        ON CONFLICT (provider_id, list_state) DO UPDATE SET clients = client_list_counts.clients + EXCLUDED.clients;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER clients_count_insert AFTER INSERT ON clients
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clients_count_add();
+CREATE TRIGGER clients_count_delete AFTER DELETE ON clients
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION clients_count_remove();
 CREATE TRIGGER clients_count_update AFTER UPDATE ON clients
-    FOR EACH ROW WHEN (OLD.list_state IS DISTINCT FROM NEW.list_state OR OLD.provider_id IS DISTINCT FROM NEW.provider_id)
-    EXECUTE FUNCTION clients_count_change();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clients_count_move();
 
 CREATE TABLE assessment_requests (
     id TEXT PRIMARY KEY NOT NULL,
