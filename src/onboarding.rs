@@ -18,6 +18,33 @@ pub const ALREADY_A_CLIENT: &str = "already_a_client";
 /// Days after the invitation when reminders go out, unless the client has acted.
 pub const REMINDER_DAYS: [i64; 2] = [2, 5];
 
+/// Queues a rendered message to the client.
+fn queue_for(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    kind: &str,
+    message: &mail::Rendered,
+    action_url: Option<&str>,
+    send_after: NaiveDateTime,
+) -> QueryResult<()> {
+    outbox::queue(
+        conn,
+        &outbox::NewEmail {
+            provider_id: &provider.id(),
+            client_id: Some(&client.client_id()),
+            kind,
+            to: &client.email,
+            subject: &message.subject,
+            text: &message.text,
+            html: &message.html,
+            action_url,
+            send_after,
+        },
+    )
+    .map(|_| ())
+}
+
 fn render_error(e: askama::Error) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(e))
 }
@@ -47,19 +74,14 @@ pub fn invite(
     ] {
         let message = mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
             .map_err(render_error)?;
-        outbox::queue(
+        queue_for(
             conn,
-            &outbox::NewEmail {
-                provider_id: &provider_id,
-                client_id: Some(&client_id),
-                kind,
-                to: &client.email,
-                subject: &message.subject,
-                text: &message.text,
-                html: &message.html,
-                action_url: Some(&link),
-                send_after: now + Duration::days(after),
-            },
+            provider,
+            client,
+            kind,
+            &message,
+            Some(&link),
+            now + Duration::days(after),
         )?;
     }
     client::mark_invited(conn, &provider_id, &client_id, now)
@@ -82,21 +104,15 @@ pub fn report_insurance_problem(
         &link,
     )
     .map_err(render_error)?;
-    outbox::queue(
+    queue_for(
         conn,
-        &outbox::NewEmail {
-            provider_id: &provider.id(),
-            client_id: Some(&client.client_id()),
-            kind: INSURANCE_PROBLEM,
-            to: &client.email,
-            subject: &message.subject,
-            text: &message.text,
-            html: &message.html,
-            action_url: Some(&link),
-            send_after: now,
-        },
+        provider,
+        client,
+        INSURANCE_PROBLEM,
+        &message,
+        Some(&link),
+        now,
     )
-    .map(|_| ())
 }
 
 /// Someone used the booking link with the email of an existing client: tell that client
@@ -115,19 +131,13 @@ pub fn notify_existing_client(
     let message =
         mail::already_a_client(&provider.practice_display_name(), &client.first_name, &link)
             .map_err(render_error)?;
-    outbox::queue(
+    queue_for(
         conn,
-        &outbox::NewEmail {
-            provider_id: &provider.id(),
-            client_id: Some(&client.client_id()),
-            kind: ALREADY_A_CLIENT,
-            to: &client.email,
-            subject: &message.subject,
-            text: &message.text,
-            html: &message.html,
-            action_url: None,
-            send_after: now,
-        },
+        provider,
+        client,
+        ALREADY_A_CLIENT,
+        &message,
+        None,
+        now,
     )
-    .map(|_| ())
 }

@@ -146,7 +146,13 @@ async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebD
     let app = tokio::task::spawn_blocking(TestApp::spawn).await.unwrap();
     let chromedriver = Chromedriver::start();
     let mut caps = DesiredCapabilities::chrome();
-    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"] {
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+    ] {
         caps.add_arg(arg).unwrap();
     }
     if let Ok(bin) = std::env::var("CHROMIUM") {
@@ -154,8 +160,13 @@ async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebD
     } else if std::path::Path::new("/usr/bin/chromium").exists() {
         caps.set_binary("/usr/bin/chromium").unwrap();
     }
-    let driver = WebDriver::new(format!("http://127.0.0.1:{}", chromedriver.1), caps).await.expect("start a browser session");
-    driver.set_implicit_wait_timeout(Duration::from_secs(5)).await.unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{}", chromedriver.1), caps)
+        .await
+        .expect("start a browser session");
+    driver
+        .set_implicit_wait_timeout(Duration::from_secs(5))
+        .await
+        .unwrap();
     let result = flow(&driver, &app.base).await;
     if result.is_err() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
@@ -172,18 +183,30 @@ async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebD
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn sign_up_add_a_client_find_and_open_them() {
-    in_browser("main-flow", async |driver, base| main_flow(driver, base).await).await;
+    in_browser("main-flow", async |driver, base| {
+        main_flow(driver, base).await
+    })
+    .await;
 }
 
 async fn click_button(driver: &WebDriver, text: &str) -> WebDriverResult<()> {
-    driver.find(By::XPath(format!("//button[normalize-space()='{text}']"))).await?.click().await
+    driver
+        .find(By::XPath(format!("//button[normalize-space()='{text}']")))
+        .await?
+        .click()
+        .await
 }
 
 async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     main_flow(driver, base).await?;
     // No email server here: the provider copies the invitation link from the outbox.
     driver.goto(format!("{base}/settings/outbox")).await?;
-    let link = driver.find(By::Css("table.outbox input")).await?.value().await?.unwrap_or_default();
+    let link = driver
+        .find(By::Css("table.outbox input"))
+        .await?
+        .value()
+        .await?
+        .unwrap_or_default();
     assert!(link.contains("/portal/invite/"), "{link}");
 
     // The client follows it (in this browser, which also keeps the provider signed in).
@@ -191,20 +214,42 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
     fill(driver, "password", "client password 123").await?;
     fill(driver, "password_again", "client password 123").await?;
     click_button(driver, "Verify my account").await?;
-    assert!(driver.find(By::Css(".notice")).await?.text().await?.contains("Your account is verified"));
+    assert!(driver
+        .find(By::Css(".notice"))
+        .await?
+        .text()
+        .await?
+        .contains("Your account is verified"));
 
-    driver.find(By::Css("a[href='/portal/insurance']")).await?.click().await?;
+    driver
+        .find(By::Css("a[href='/portal/insurance']"))
+        .await?
+        .click()
+        .await?;
     fill(driver, "insurance_member_id", "W987654321").await?;
     fill(driver, "date_of_birth", "03141985").await?;
     click_button(driver, "Save").await?;
-    driver.find(By::Css("a[href='/portal/billing']")).await?.click().await?;
+    driver
+        .find(By::Css("a[href='/portal/billing']"))
+        .await?
+        .click()
+        .await?;
     fill(driver, "number", "4242 4242 4242 4242").await?;
     fill(driver, "expiry", "12/39").await?;
     fill(driver, "cvc", "123").await?;
     fill(driver, "zip", "94110").await?;
     click_button(driver, "Save card").await?;
-    assert!(driver.find(By::Css(".notice")).await?.text().await?.contains("Visa ending in 4242"));
-    driver.find(By::Css("a[href='/portal/forms']")).await?.click().await?;
+    assert!(driver
+        .find(By::Css(".notice"))
+        .await?
+        .text()
+        .await?
+        .contains("Visa ending in 4242"));
+    driver
+        .find(By::Css("a[href='/portal/forms']"))
+        .await?
+        .click()
+        .await?;
     fill(driver, "typed_name", "Ada Lovelace").await?;
     click_button(driver, "I have read and acknowledge both").await?;
     let done = driver.find_all(By::Css(".checklist li.done")).await?;
@@ -212,11 +257,19 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
 
     // The provider verifies the insurance; the client is ready to schedule.
     driver.goto(format!("{base}/clients?q=lovelace")).await?;
-    driver.find(By::LinkText("Ada Lovelace")).await?.click().await?;
+    driver
+        .find(By::LinkText("Ada Lovelace"))
+        .await?
+        .click()
+        .await?;
     driver.find(By::LinkText("Billing")).await?.click().await?;
     click_button(driver, "Save review").await?;
     driver.find(By::LinkText("Clients")).await?.click().await?;
-    let badge = driver.find(By::Css("table.clients .badge")).await?.text().await?;
+    let badge = driver
+        .find(By::Css("table.clients .badge"))
+        .await?
+        .text()
+        .await?;
     assert_eq!(badge, "Ready to schedule");
     Ok(())
 }
@@ -224,5 +277,8 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn a_client_is_invited_finishes_setting_up_and_becomes_ready_to_schedule() {
-    in_browser("onboarding", async |driver, base| onboarding_flow(driver, base).await).await;
+    in_browser("onboarding", async |driver, base| {
+        onboarding_flow(driver, base).await
+    })
+    .await;
 }

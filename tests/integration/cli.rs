@@ -275,9 +275,29 @@ fn the_server_log_holds_no_client_data() {
     s.get(&format!("/clients/{id}"));
     s.get("/clients?q=Quartermaine");
     let billing = format!("/clients/{id}/billing");
-    let r = s.submit(&billing, &format!("/clients/{id}/payment-method"), &[("kind", "card"), ("number", "4242424242424242"), ("expiry", "12/39"), ("cvc", "987"), ("zip", "94110")]);
+    let r = s.submit(
+        &billing,
+        &format!("/clients/{id}/payment-method"),
+        &[
+            ("kind", "card"),
+            ("number", "4242424242424242"),
+            ("expiry", "12/39"),
+            ("cvc", "987"),
+            ("zip", "94110"),
+        ],
+    );
     assert_eq!(r.status(), 303);
-    s.submit(&billing, &format!("/clients/{id}/payment-method"), &[("kind", "card"), ("number", "4000056655665557"), ("expiry", "01/20"), ("cvc", "123"), ("zip", "1")]);
+    s.submit(
+        &billing,
+        &format!("/clients/{id}/payment-method"),
+        &[
+            ("kind", "card"),
+            ("number", "4000056655665557"),
+            ("expiry", "01/20"),
+            ("cvc", "123"),
+            ("zip", "1"),
+        ],
+    );
     s.submit(
         "/clients/new",
         "/clients/new",

@@ -318,6 +318,27 @@ fn search_finds_by_name_email_and_phone() {
     assert_eq!(search("415 555"), ["José Núñez"]);
     assert_eq!(search("+1 (212) 555-01"), ["Ada Lovelace"]);
     assert!(search("zzz").is_empty());
+    // Counts exclude archived matches (matched by name and by email); the Archived
+    // filter finds them.
+    let gracie = s.add_client("Gracie", "Hopkins", "grace.h@example.com", &[]);
+    s.submit(
+        &format!("/clients/{gracie}"),
+        &format!("/clients/{gracie}/archive"),
+        &[],
+    );
+    let (_, html) = s.get_text("/clients?q=grac");
+    assert_eq!(listed_names(&html), ["Grace Hopper"]);
+    assert_eq!(select_text(&html, "#count"), ["Showing 1–1 of 1 client"]);
+    assert_eq!(
+        listed_names(&s.get_text("/clients?q=grac&status=archived").1),
+        ["Gracie Hopkins"]
+    );
+    let (_, html) = s.get_text("/clients?q=h");
+    assert_eq!(
+        select_text(&html, "#count"),
+        ["Showing 1–1 of 1 client"],
+        "Hopper; not the archived Hopkins"
+    );
     let (_, html) = s.get_text("/clients?q=zzz");
     assert!(html.contains("No clients match"));
 }

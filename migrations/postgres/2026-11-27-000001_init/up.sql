@@ -54,10 +54,11 @@ CREATE TABLE clients (
         ELSE 'ready'
     END) STORED
 );
-CREATE UNIQUE INDEX clients_provider_email ON clients (provider_id, email_normalized);
+-- INCLUDE (id): search counts read ids from the indexes alone (models::client::count_search).
+CREATE UNIQUE INDEX clients_provider_email ON clients (provider_id, email_normalized) INCLUDE (id);
 CREATE INDEX clients_provider_sort_name ON clients (provider_id, sort_name, id);
-CREATE INDEX clients_provider_search_name ON clients (provider_id, search_name);
-CREATE INDEX clients_provider_phone ON clients (provider_id, phone_digits);
+CREATE INDEX clients_provider_search_name ON clients (provider_id, search_name, id);
+CREATE INDEX clients_provider_phone ON clients (provider_id, phone_digits, id);
 CREATE INDEX clients_provider_created ON clients (provider_id, created_at, id);
 CREATE INDEX clients_provider_state ON clients (provider_id, list_state, sort_name, id);
 
