@@ -761,3 +761,45 @@ fn a_failing_email_server_is_retried_and_every_attempt_recorded() {
     assert!(outbox.contains("Trying again"));
     assert!(outbox.contains("1 attempt"));
 }
+
+#[test]
+fn the_provider_enters_insurance_on_the_billing_tab_and_it_starts_unverified() {
+    let app = TestApp::spawn();
+    let provider = app.signed_in();
+    let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let billing = format!("/clients/{id}/billing");
+    // Missing member ID: nothing saved, and the notice says what is missing.
+    provider.submit(
+        &billing,
+        &format!("/clients/{id}/insurance"),
+        &[("insurance_company", "Cigna"), ("insurance_member_id", "")],
+    );
+    let (_, tab) = provider.get_text(&billing);
+    assert!(select_text(&tab, ".notice")[0].contains("Enter the member ID from the card."));
+    let r = provider.submit(
+        &billing,
+        &format!("/clients/{id}/insurance"),
+        &[
+            ("insurance_company", "Cigna"),
+            ("insurance_member_id", "U1234"),
+            ("holder_name", "Ada A. Lovelace"),
+            ("date_of_birth", "1985-03-14"),
+        ],
+    );
+    assert_eq!(location(&r), billing);
+    let (_, tab) = provider.get_text(&billing);
+    let details = select_text(&tab, ".details dd");
+    assert!(
+        details.contains(&"Cigna".to_string())
+            && details.contains(&"U1234".to_string())
+            && details.contains(&"Ada A. Lovelace".to_string()),
+        "{details:?}"
+    );
+    assert!(details.iter().any(|d| d.contains("not verified yet")));
+    let (_, overview) = provider.get_text(&format!("/clients/{id}"));
+    assert!(
+        overview.contains("The client&#39;s insurance has not been verified.")
+            || overview.contains("The client's insurance has not been verified."),
+        "the readiness list names what is missing"
+    );
+}
