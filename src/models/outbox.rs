@@ -96,7 +96,11 @@ pub fn for_provider(
 ) -> QueryResult<Vec<OutboxEmail>> {
     outbox_emails::table
         .filter(outbox_emails::provider_id.eq(provider.as_str()))
-        .order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
+        .order((
+            outbox_emails::created_at.desc(),
+            outbox_emails::send_after.asc(),
+            outbox_emails::id.asc(),
+        ))
         .limit(limit)
         .select(OutboxEmail::as_select())
         .load(conn)

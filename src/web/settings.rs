@@ -161,7 +161,9 @@ async fn outbox_page(
                 outbox::FAILED => "Could not be sent".into(),
                 outbox::CANCELLED => "Not needed any more".into(),
                 _ if e.attempts > 0 => "Trying again".into(),
-                _ if e.send_after > now => "Scheduled".into(),
+                _ if e.send_after > now => {
+                    format!("Scheduled for {}", fmt::date(&e.send_after.date()))
+                }
                 _ if state.config.smtp_url.is_some() => "Sending".into(),
                 _ => "Not sent: no email server".into(),
             },

@@ -41,6 +41,17 @@ impl Drop for Chromedriver {
     }
 }
 
+/// Saves a picture of the page when SCREENSHOT_DIR is set, to look at what people see.
+async fn shot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let _ = std::fs::create_dir_all(&dir);
+        driver
+            .screenshot(&std::path::Path::new(&dir).join(format!("{name}.png")))
+            .await?;
+    }
+    Ok(())
+}
+
 async fn fill(driver: &WebDriver, id: &str, text: &str) -> WebDriverResult<()> {
     let input = driver.find(By::Id(id)).await?;
     input.clear().await?;
@@ -100,11 +111,13 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .click()
         .await?;
+    shot(driver, "add-client").await?;
     driver
         .find(By::XPath("//button[normalize-space()='Add client']"))
         .await?
         .click()
         .await?;
+    shot(driver, "profile").await?;
     let notice = driver.find(By::Css(".notice")).await?;
     assert!(notice.text().await?.contains("Ada Lovelace was added"));
 
@@ -210,6 +223,7 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
     assert!(link.contains("/portal/invite/"), "{link}");
 
     // The client follows it (in this browser, which also keeps the provider signed in).
+    shot(driver, "outbox").await?;
     driver.goto(&link).await?;
     fill(driver, "password", "client password 123").await?;
     fill(driver, "password_again", "client password 123").await?;
@@ -252,6 +266,7 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
         .await?;
     fill(driver, "typed_name", "Ada Lovelace").await?;
     click_button(driver, "I have read and acknowledge both").await?;
+    shot(driver, "portal-checklist").await?;
     let done = driver.find_all(By::Css(".checklist li.done")).await?;
     assert_eq!(done.len(), 4);
 
