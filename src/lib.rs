@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod mail;
 pub mod models;
 pub mod onboarding;

@@ -125,6 +125,10 @@ pub fn notify_existing_client(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     if client.password_hash.is_none() {
+        // A link sent within the hour still works: don't let a public page revoke it.
+        if invitation::issued_since(conn, &client.client_id(), now - Duration::hours(1))? {
+            return Ok(());
+        }
         return invite(conn, provider, client, public_url, now);
     }
     let link = format!("{public_url}/portal/login");
@@ -140,4 +144,15 @@ pub fn notify_existing_client(
         None,
         now,
     )
+}
+
+/// The client's email changed: links and reminders sent to the old address stop working.
+pub fn email_changed(
+    conn: &mut DbConnection,
+    client: &Client,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let client_id = client.client_id();
+    invitation::revoke_unused(conn, &client_id, now)?;
+    outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER]).map(|_| ())
 }

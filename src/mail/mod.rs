@@ -172,6 +172,10 @@ pub fn deliver_due(pool: &Pool, sender: &SmtpSender, from_address: &str) -> Resu
     let now = models::now();
     let due = outbox::due(&mut conn, now, 20).map_err(|e| e.to_string())?;
     for email in &due {
+        // A reminder cancelled since the batch was read (the client acted) is not sent.
+        if !outbox::is_pending(&mut conn, &email.id).map_err(|e| e.to_string())? {
+            continue;
+        }
         let practice = provider::find(
             &mut conn,
             &crate::db::ids::ProviderId(email.provider_id.clone()),

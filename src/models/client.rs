@@ -375,6 +375,17 @@ pub fn update(
             DetailColumns::of(details),
             clients::insurance_added_at.eq(added),
             clients::insurance_verified_at.eq(verified),
+            // A problem reported about insurance that has since changed no longer applies.
+            clients::insurance_issue.eq(if added == before.insurance_added_at {
+                before.insurance_issue.clone()
+            } else {
+                None
+            }),
+            clients::insurance_issue_at.eq(if added == before.insurance_added_at {
+                before.insurance_issue_at
+            } else {
+                None
+            }),
             clients::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -784,6 +795,16 @@ pub fn set_insurance(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let before = find(conn, provider, id)?.ok_or(diesel::result::Error::NotFound)?;
+    // Saving the same card again keeps its verification; anything new must be verified.
+    let unchanged = before.insurance_added_at.is_some()
+        && before.insurance_issue.is_none()
+        && before.insurance_company.as_deref() == Some(ins.company.as_str())
+        && before.insurance_member_id.as_deref() == Some(ins.member_id.as_str());
+    let (added, verified) = if unchanged {
+        (before.insurance_added_at, before.insurance_verified_at)
+    } else {
+        (Some(now), None)
+    };
     diesel::update(scoped(provider, id))
         .set((
             clients::billing_type.eq(BillingType::Insurance.as_str()),
@@ -791,8 +812,8 @@ pub fn set_insurance(
             clients::insurance_member_id.eq(Some(&ins.member_id)),
             clients::insurance_holder_name.eq(ins.holder_name.as_deref()),
             clients::date_of_birth.eq(ins.date_of_birth.or(before.date_of_birth)),
-            clients::insurance_added_at.eq(Some(now)),
-            clients::insurance_verified_at.eq(None::<NaiveDateTime>),
+            clients::insurance_added_at.eq(added),
+            clients::insurance_verified_at.eq(verified),
             clients::insurance_issue.eq(None::<String>),
             clients::insurance_issue_at.eq(None::<NaiveDateTime>),
             clients::updated_at.eq(now),
@@ -830,7 +851,7 @@ pub fn review_insurance(
     id: &ClientId,
     problem: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     diesel::update(scoped(provider, id).filter(clients::insurance_added_at.is_not_null()))
         .set((
             clients::insurance_verified_at.eq(if problem.is_none() { Some(now) } else { None }),
@@ -839,7 +860,7 @@ pub fn review_insurance(
             clients::updated_at.eq(now),
         ))
         .execute(conn)
-        .map(|_| ())
+        .map(|n| n == 1)
 }
 
 pub fn mark_forms_acknowledged(

@@ -107,3 +107,35 @@ pub fn mark_used(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Revokes every unused link of the client (their email changed, so old links point at
+/// the wrong inbox).
+pub fn revoke_unused(
+    conn: &mut DbConnection,
+    client: &ClientId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        client_invitations::table
+            .filter(client_invitations::client_id.eq(client.as_str()))
+            .filter(client_invitations::used_at.is_null())
+            .filter(client_invitations::revoked_at.is_null()),
+    )
+    .set(client_invitations::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// Whether a link was issued to the client since `since`: new links are not handed out
+/// faster than that, so nobody can keep revoking a client's link from a public page.
+pub fn issued_since(
+    conn: &mut DbConnection,
+    client: &ClientId,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    client_invitations::table
+        .filter(client_invitations::client_id.eq(client.as_str()))
+        .filter(client_invitations::created_at.gt(since))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}

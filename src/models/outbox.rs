@@ -134,6 +134,16 @@ pub fn due(
         .load(conn)
 }
 
+/// Whether the email still waits to be sent (it may have been cancelled since it was read).
+pub fn is_pending(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    outbox_emails::table
+        .filter(outbox_emails::id.eq(id))
+        .filter(outbox_emails::status.eq(PENDING))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n == 1)
+}
+
 /// Records one delivery attempt. A sent email drops its link: it has reached the client,
 /// and the database keeps no usable token longer than it must.
 pub fn record_attempt(
@@ -154,7 +164,10 @@ pub fn record_attempt(
                 email_attempts::error.eq(outcome.as_ref().err()),
             ))
             .execute(conn)?;
-        let target = outbox_emails::table.find(&email.id);
+        // Only a still-pending row changes: one cancelled meanwhile stays cancelled.
+        let target = outbox_emails::table
+            .filter(outbox_emails::id.eq(&email.id))
+            .filter(outbox_emails::status.eq(PENDING));
         match outcome {
             Ok(()) => {
                 let redact = |body: &str| match &email.action_url {

@@ -422,6 +422,12 @@ async fn update(
             };
             let saved = write_transaction(conn, |conn| {
                 match client::update(conn, &provider_id, &id, &details) {
+                    Ok(before)
+                        if crate::domain::email::normalize(&before.email)
+                            != details.email.normalized() =>
+                    {
+                        crate::onboarding::email_changed(conn, &before, crate::models::now())?;
+                    }
                     Ok(_) => {}
                     Err(SaveClientError::NotFound) => return Err(AppError::NotFound),
                     Err(SaveClientError::Database(e)) => return Err(e.into()),

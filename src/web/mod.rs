@@ -76,7 +76,7 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
                     .custom_request_replace("method", |req| req.method().to_string())
-                    .custom_request_replace("path", |req| req.path().to_string()),
+                    .custom_request_replace("path", |req| loggable_path(req.path())),
             )
             .configure(assets::configure)
             .configure(auth::configure)
@@ -117,6 +117,17 @@ fn security_headers() -> DefaultHeaders {
         ))
         // Pages hold health information: never keep them in shared or disk caches.
         .add((header::CACHE_CONTROL, "no-store"))
+}
+
+/// The request path as logged: secrets in paths (setup tokens, booking tokens) replaced.
+fn loggable_path(path: &str) -> String {
+    for prefix in ["/portal/invite/", "/book/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+            return format!("{prefix}[token]{tail}");
+        }
+    }
+    path.to_string()
 }
 
 async fn home(req: HttpRequest) -> HttpResponse {

@@ -214,7 +214,9 @@ async fn review_insurance(
             ));
         }
         let now = m::now();
-        client::review_insurance(conn, &me.id(), &c.client_id(), problem.as_deref(), now)?;
+        if !client::review_insurance(conn, &me.id(), &c.client_id(), problem.as_deref(), now)? {
+            return Err(AppError::BadRequest("There is no insurance on file to review any more; the client may have just changed it. Reload the page.".into()));
+        }
         match &problem {
             Some(reason) => {
                 onboarding::report_insurance_problem(conn, &me, c, reason, &public_url, now)?;

@@ -215,7 +215,11 @@ async fn accept_invite(
                     ClientId(inv.client_id.clone()),
                 );
                 client::verify_account(conn, &provider_id, &client_id, &hash, now)?;
-                outbox::cancel_pending(conn, &client_id, &[onboarding::REMINDER])?;
+                outbox::cancel_pending(
+                    conn,
+                    &client_id,
+                    &[onboarding::INVITATION, onboarding::REMINDER],
+                )?;
                 let c = client::find(conn, &provider_id, &client_id)?.ok_or(AppError::NotFound)?;
                 audit_client(conn, &c, AuditAction::PortalAccountVerified, ip.as_deref())?;
                 Ok(Some((client_id, hash)))
@@ -270,6 +274,15 @@ async fn renew_invite(
                 let Some(p) = provider::find(conn, &provider_id)? else {
                     return Ok(None);
                 };
+                // One new link per ten minutes: an old link in someone else's hands cannot
+                // keep revoking the client's current one.
+                if invitation::issued_since(
+                    conn,
+                    &c.client_id(),
+                    now - chrono::Duration::minutes(10),
+                )? {
+                    return Ok(Some(p.practice_display_name()));
+                }
                 onboarding::invite(conn, &p, &c, &public_url, now)?;
                 audit_client(conn, &c, AuditAction::InvitationSent, ip.as_deref())?;
                 Ok(Some(p.practice_display_name()))
@@ -334,6 +347,10 @@ async fn login(
                 )));
             }
             let accounts = client::find_portal_accounts(conn, &email_norm)?;
+            // An unknown email costs one hash check too, so timing reveals no account.
+            if accounts.is_empty() {
+                passwords::verify_dummy(&password);
+            }
             let matched = accounts.into_iter().find(|c| c.password_hash.as_deref().is_some_and(|h| passwords::verify(&password, h)));
             match matched {
                 Some(c) => {
@@ -341,7 +358,6 @@ async fn login(
                     Ok(Ok(c))
                 }
                 None => {
-                    passwords::verify_dummy(&password);
                     failed_login::record(conn, &key, now)?;
                     Ok(Err("That email and password don't match an account. Check both, or use the link in your invitation email to set a password.".into()))
                 }

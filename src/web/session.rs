@@ -274,12 +274,10 @@ pub fn client_sign_in(
     session
         .insert(CLIENT_PASSWORD_STAMP, password_stamp(password_hash))
         .map_err(AppError::internal)?;
-    if session.get::<String>(CSRF).ok().flatten().is_none() {
-        session
-            .insert(CSRF, new_token())
-            .map_err(AppError::internal)?;
-    }
-    Ok(())
+    // A fresh form token: none from before sign-in carries over.
+    session
+        .insert(CSRF, new_token())
+        .map_err(AppError::internal)
 }
 
 pub fn client_sign_out(session: &Session) {

@@ -181,6 +181,7 @@ fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
         statuses[0],
         ("invitation".to_string(), "sent".to_string(), None)
     );
+    assert_eq!(statuses.len(), 3, "the invitation and two reminders");
     assert!(
         statuses[1..]
             .iter()
@@ -259,7 +260,8 @@ fn without_smtp_the_invitation_waits_in_the_outbox_with_its_link() {
             .iter()
             .filter(|s| s.as_str() == "Not needed any more")
             .count(),
-        2
+        3,
+        "once she verified, the waiting invitation and its reminders are not needed"
     );
 }
 
@@ -305,11 +307,12 @@ fn expired_reused_and_forged_links() {
     );
 
     // Expired: the page says so and offers a new link, which goes to the outbox.
+    let now = chrono::Utc::now().naive_utc();
     diesel::update(client_invitations::table)
-        .set(
-            client_invitations::expires_at
-                .eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1)),
-        )
+        .set((
+            client_invitations::created_at.eq(now - chrono::Duration::days(8)),
+            client_invitations::expires_at.eq(now - chrono::Duration::days(1)),
+        ))
         .execute(&mut app.conn())
         .unwrap();
     let (status, html) = anon.get_text(&path);
@@ -552,6 +555,16 @@ fn insurance_that_cannot_be_verified_goes_back_to_the_client_with_the_reason() {
         &[("decision", "unverified"), ("reason", " ")],
     );
     assert!(provider.get_text(&billing).1.contains("Say what is wrong"));
+    // Verified first, then found wrong: the badge follows each review.
+    provider.submit(
+        &billing,
+        &format!("/clients/{id}/insurance/review"),
+        &[("decision", "verified"), ("reason", "")],
+    );
+    assert_eq!(
+        select_text(&provider.get_text("/clients").1, "table.clients .badge"),
+        ["Ready to schedule"]
+    );
     provider.submit(
         &billing,
         &format!("/clients/{id}/insurance/review"),
@@ -801,5 +814,43 @@ fn the_provider_enters_insurance_on_the_billing_tab_and_it_starts_unverified() {
         overview.contains("The client&#39;s insurance has not been verified.")
             || overview.contains("The client's insurance has not been verified."),
         "the readiness list names what is missing"
+    );
+}
+
+#[test]
+fn correcting_a_clients_email_stops_links_sent_to_the_old_address() {
+    let app = TestApp::spawn();
+    let provider = app.signed_in();
+    let id = provider.add_client("Ada", "Lovelace", "ada@exmaple.com", &[("notify", "on")]);
+    let link = select_attr(
+        &provider.get_text("/settings/outbox").1,
+        "table.outbox input",
+        "value",
+    )
+    .remove(0);
+    let edit = format!("/clients/{id}/edit");
+    let r = provider.submit(
+        &edit,
+        &edit,
+        &[
+            ("first_name", "Ada"),
+            ("last_name", "Lovelace"),
+            ("email", "ada@example.com"),
+            ("billing_type", "insurance"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.session().get_text(&path_of(&link));
+    assert!(
+        html.contains("This link was already used"),
+        "the old link no longer sets a password"
+    );
+    let (_, outbox) = provider.get_text("/settings/outbox");
+    assert_eq!(
+        select_text(&outbox, "table.outbox td:nth-child(3)")
+            .iter()
+            .filter(|s| s.as_str() == "Not needed any more")
+            .count(),
+        3
     );
 }
