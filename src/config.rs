@@ -26,6 +26,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender address of every email (the practice's name is the sender name).
     pub smtp_from: String,
+    /// Behind a reverse proxy: take the client's address from X-Forwarded-For / Forwarded
+    /// (for the audit trail and the booking page's limit). Off: the connection's address.
+    pub trust_proxy: bool,
 }
 
 /// What a `caseload.toml` may hold; every key is optional.
@@ -42,6 +45,7 @@ pub struct FileSettings {
     pub db_pool_size: Option<u32>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub trust_proxy: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +161,10 @@ impl Config {
                 "CASELOAD_SMTP_FROM must be an email address such as office@example.com; got \"{smtp_from}\""
             )));
         }
+        let trust_proxy = match env("CASELOAD_TRUST_PROXY") {
+            Some(v) => parse_bool("CASELOAD_TRUST_PROXY", &v)?,
+            None => file.trust_proxy.unwrap_or(false),
+        };
         Ok(Self {
             listen,
             data_dir,
@@ -168,6 +176,7 @@ impl Config {
             db_pool_size,
             smtp_url,
             smtp_from,
+            trust_proxy,
         })
     }
 

@@ -163,8 +163,17 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The address the request came from, for the audit trail.
+/// The address the request came from, for the audit trail and rate limits: the
+/// proxy's forwarded address only when the server is configured to trust its proxy.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    let trust_proxy = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.trust_proxy);
+    if trust_proxy {
+        if let Some(addr) = req.connection_info().realip_remote_addr() {
+            return Some(addr.to_string());
+        }
+    }
     req.peer_addr().map(|a| a.ip().to_string())
 }
 

@@ -380,3 +380,24 @@ fn changing_the_password_signs_out_other_browsers() {
         "the other is sent to sign in"
     );
 }
+
+#[test]
+fn the_audit_trail_takes_a_forwarded_address_only_behind_a_trusted_proxy() {
+    use caseload::db::schema::audit_events;
+    for (trust, expected) in [(false, "127.0.0.1"), (true, "203.0.113.9")] {
+        let app = TestApp::spawn_with(|c| c.trust_proxy = trust);
+        let s = app.signed_in();
+        let id = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+        s.http
+            .get(format!("{}/clients/{id}", s.base))
+            .header("X-Forwarded-For", "203.0.113.9")
+            .send()
+            .unwrap();
+        let ips: Vec<Option<String>> = audit_events::table
+            .filter(audit_events::action.eq("client.viewed"))
+            .select(audit_events::ip)
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(ips, [Some(expected.to_string())], "trust_proxy = {trust}");
+    }
+}
