@@ -1,9 +1,16 @@
-//! The import pipeline's readers: pure functions from a file's bytes to rows or cards,
-//! with no HTTP and no SQL, shared by the web flow, the CLI and the tests.
+//! The import pipeline's pure parts: from a file's bytes to rows or cards, and from rows
+//! to clients' fields, with no HTTP and no SQL, to be shared by the web flow, the CLI and
+//! the tests.
 //!
-//! `table` reads delimited text (CSV in its many encodings and separators); `vcard` reads
-//! vCard 2.1, 3.0 and 4.0 files. Column mapping, validation, matching and committing
-//! build on these (issue "Import existing clients from .csv, .xlsx and .vcf files").
+//! - `table` reads delimited text (CSV in its many encodings and separators);
+//!   `xlsx` reads spreadsheets into the same `Table`; `vcard` reads vCard 2.1, 3.0, 4.0.
+//! - `columns` says which column holds what; `dates` reads dates of birth.
+//!
+//! Validation, matching against the list, review and commit build on these (the issue
+//! "Import existing clients from .csv, .xlsx and .vcf files").
 
+pub mod columns;
+pub mod dates;
 pub mod table;
 pub mod vcard;
+pub mod xlsx;

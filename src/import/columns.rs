@@ -1,0 +1,497 @@
+//! Which column holds what: headers matched by the synonyms real exports use (case,
+//! spacing and punctuation ignored), known layouts recognised by name, and the per-row
+//! choice of email and phone when a file has several.
+
+/// A header reduced to lower-case letters and digits: "E-mail 1 - Value" → "email1value".
+pub fn normalize_header(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+const FIRST: &[&str] = &[
+    "firstname",
+    "first",
+    "givenname",
+    "legalfirstname",
+    "fname",
+    "clientfirstname",
+    "patientfirstname",
+];
+const LAST: &[&str] = &[
+    "lastname",
+    "last",
+    "familyname",
+    "surname",
+    "legallastname",
+    "lname",
+    "clientlastname",
+    "patientlastname",
+];
+const FULL: &[&str] = &[
+    "name",
+    "client",
+    "clientname",
+    "fullname",
+    "displayname",
+    "contactname",
+    "patientname",
+    "patient",
+];
+const DOB: &[&str] = &[
+    "dateofbirth",
+    "dob",
+    "birthday",
+    "birthdate",
+    "clientdob",
+    "clientdateofbirth",
+    "patientdob",
+];
+const PREFERRED: &[&str] = &["preferredname", "nickname", "goesby"];
+
+fn is_email(h: &str) -> bool {
+    matches!(
+        h,
+        "email" | "emailaddress" | "primaryemail" | "clientemail" | "emailaddress1" | "mail"
+    ) || (h.starts_with("email") && (h.ends_with("value") || h.ends_with("address")))
+}
+
+fn is_phone(h: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "mobilephone",
+        "mobile",
+        "cell",
+        "cellphone",
+        "phone",
+        "phonenumber",
+        "primaryphone",
+        "homephone",
+        "businessphone",
+        "mobilenumber",
+        "cellnumber",
+        "telephone",
+        "tel",
+        "clientphone",
+        "mobilephonenumber",
+    ];
+    EXACT.contains(&h) || (h.starts_with("phone") && h.ends_with("value"))
+}
+
+fn is_mobile(h: &str) -> bool {
+    h.contains("mobile") || h.contains("cell")
+}
+
+/// Columns of insurance or payment details, which are never imported (the page says so).
+fn is_insurance_or_payment(h: &str) -> bool {
+    [
+        "insurance",
+        "payer",
+        "memberid",
+        "policy",
+        "subscriber",
+        "copay",
+        "groupnumber",
+        "creditcard",
+        "cardnumber",
+        "payment",
+    ]
+    .iter()
+    .any(|w| h.contains(w))
+}
+
+/// A phone column, and the label column that says what kind of phone it is (Google's
+/// "Phone 1 - Label" beside "Phone 1 - Value").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneColumn {
+    pub value: usize,
+    pub label: Option<usize>,
+    /// The header itself says mobile or cell.
+    pub mobile: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    pub full_name: Option<usize>,
+    pub preferred_name: Option<usize>,
+    /// Email columns in the order to try: the first non-empty one wins.
+    pub emails: Vec<usize>,
+    pub phones: Vec<PhoneColumn>,
+    pub date_of_birth: Option<usize>,
+    /// Insurance and payment columns found and deliberately left out.
+    pub not_imported: Vec<usize>,
+}
+
+/// What a file lacks for an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingColumn {
+    Names,
+    Email,
+}
+
+impl MissingColumn {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Names => "first and last names (two columns such as \"First Name\" and \"Last Name\", or one such as \"Name\" or \"Client\")",
+            Self::Email => "email addresses (a column such as \"Email\")",
+        }
+    }
+}
+
+impl ColumnMap {
+    /// Matches headers to fields; the first matching column wins for single fields.
+    pub fn from_headers(headers: &[String]) -> Self {
+        let norm: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+        let mut map = ColumnMap::default();
+        let first = |list: &[&str]| norm.iter().position(|h| list.contains(&h.as_str()));
+        map.first_name = first(FIRST);
+        map.last_name = first(LAST);
+        map.full_name = first(FULL);
+        map.preferred_name = first(PREFERRED);
+        map.date_of_birth = first(DOB);
+        for (i, h) in norm.iter().enumerate() {
+            if is_email(h) {
+                map.emails.push(i);
+            } else if is_phone(h) {
+                // Google: "Phone 1 - Value" pairs with "Phone 1 - Label"/"- Type".
+                let label = h.strip_suffix("value").and_then(|stem| {
+                    norm.iter()
+                        .position(|o| *o == format!("{stem}label") || *o == format!("{stem}type"))
+                });
+                map.phones.push(PhoneColumn {
+                    value: i,
+                    label,
+                    mobile: is_mobile(h),
+                });
+            } else if is_insurance_or_payment(h) {
+                map.not_imported.push(i);
+            }
+        }
+        // Mobile columns first: a mobile number is the one to text and call.
+        map.phones.sort_by_key(|p| !p.mobile);
+        map
+    }
+
+    pub fn missing(&self) -> Vec<MissingColumn> {
+        let mut out = Vec::new();
+        let split = self.first_name.is_some() && self.last_name.is_some();
+        if !split && self.full_name.is_none() {
+            out.push(MissingColumn::Names);
+        }
+        if self.emails.is_empty() {
+            out.push(MissingColumn::Email);
+        }
+        out
+    }
+
+    /// The row's email: the first non-empty email column.
+    pub fn email<'a>(&self, cells: &'a [String]) -> Option<&'a str> {
+        self.emails.iter().filter_map(|&i| cell(cells, i)).next()
+    }
+
+    /// The row's phone: one labelled mobile/cell, then a mobile column, then the first.
+    pub fn phone<'a>(&self, cells: &'a [String]) -> Option<&'a str> {
+        let labelled_mobile = self.phones.iter().find(|p| {
+            p.label
+                .and_then(|l| cell(cells, l))
+                .is_some_and(|l| is_mobile(&normalize_header(l)))
+                && cell(cells, p.value).is_some()
+        });
+        labelled_mobile
+            .or_else(|| {
+                self.phones
+                    .iter()
+                    .find(|p| p.mobile && cell(cells, p.value).is_some())
+            })
+            .or_else(|| self.phones.iter().find(|p| cell(cells, p.value).is_some()))
+            .and_then(|p| cell(cells, p.value))
+    }
+
+    /// First and last name of a row, from two columns or split from one.
+    pub fn names(&self, cells: &[String]) -> (Option<String>, Option<String>) {
+        let first = self
+            .first_name
+            .and_then(|i| cell(cells, i))
+            .map(str::to_string);
+        let last = self
+            .last_name
+            .and_then(|i| cell(cells, i))
+            .map(str::to_string);
+        if first.is_some() || last.is_some() {
+            return (first, last);
+        }
+        match self.full_name.and_then(|i| cell(cells, i)) {
+            Some(full) => split_full_name(full),
+            None => (None, None),
+        }
+    }
+}
+
+/// A non-empty, trimmed cell.
+fn cell(cells: &[String], i: usize) -> Option<&str> {
+    cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
+}
+
+/// Whether a row reads like a header row (names and at least one other known field), to
+/// find the header below title rows.
+pub fn looks_like_header(cells: &[String]) -> bool {
+    let map = ColumnMap::from_headers(cells);
+    let names = map.full_name.is_some() || map.first_name.is_some() || map.last_name.is_some();
+    let others = usize::from(!map.emails.is_empty())
+        + usize::from(!map.phones.is_empty())
+        + usize::from(map.date_of_birth.is_some());
+    names && (others > 0 || (map.first_name.is_some() && map.last_name.is_some()))
+}
+
+/// "Lovelace, Ada" and "Ada Lovelace" (and "Ada King Lovelace": the last word is the last
+/// name). A single word is a last name that needs a first name: reported, not guessed.
+pub fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
+    let full = full.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((last, first)) = full.split_once(',') {
+        let (first, last) = (first.trim(), last.trim());
+        return (
+            Some(first.to_string()).filter(|s| !s.is_empty()),
+            Some(last.to_string()).filter(|s| !s.is_empty()),
+        );
+    }
+    match full.rsplit_once(' ') {
+        Some((first, last)) => (Some(first.to_string()), Some(last.to_string())),
+        None if full.is_empty() => (None, None),
+        None => (None, Some(full)),
+    }
+}
+
+/// Exports we know by their headers, named on the review page.
+pub fn recognise_layout(headers: &[String]) -> Option<&'static str> {
+    let norm: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+    let has = |h: &str| norm.iter().any(|n| n == h);
+    if has("givenname") && has("familyname") && has("email1value") {
+        Some("Google Contacts (older export)")
+    } else if has("firstname")
+        && has("middlename")
+        && has("lastname")
+        && has("email1value")
+        && has("labels")
+    {
+        Some("Google Contacts")
+    } else if has("firstname")
+        && has("lastname")
+        && has("emailaddress")
+        && has("mobilephone")
+        && has("suffix")
+    {
+        Some("Outlook contacts")
+    } else if has("firstname")
+        && has("lastname")
+        && has("email")
+        && norm.len() <= 4
+        && (norm.len() == 3 || has("mobilephone"))
+    {
+        Some("Headway client template")
+    } else if has("client") && (has("email") || has("clientemail")) {
+        Some("SimplePractice client report")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn synonyms_match_whatever_the_spelling() {
+        for (first, last, email, phone, dob) in [
+            (
+                "First Name",
+                "Last Name",
+                "Email",
+                "Mobile Phone",
+                "Date of Birth",
+            ),
+            (
+                "first_name",
+                "last_name",
+                "email_address",
+                "phone_number",
+                "date_of_birth",
+            ),
+            ("FirstName", "LastName", "Email", "MobilePhone", "DOB"),
+            (
+                "Given Name",
+                "Family Name",
+                "E-mail 1 - Value",
+                "Phone 1 - Value",
+                "Birthday",
+            ),
+            (
+                "Legal First Name",
+                "Surname",
+                "E-mail Address",
+                "Cell",
+                "Birth Date",
+            ),
+        ] {
+            let map =
+                ColumnMap::from_headers(&headers(&["Client ID", first, last, email, phone, dob]));
+            assert_eq!(map.first_name, Some(1), "{first}");
+            assert_eq!(map.last_name, Some(2), "{last}");
+            assert_eq!(map.emails, [3], "{email}");
+            assert_eq!(map.phones.first().map(|p| p.value), Some(4), "{phone}");
+            assert_eq!(map.date_of_birth, Some(5), "{dob}");
+            assert!(map.missing().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_single_name_column_is_enough_and_is_split() {
+        let map = ColumnMap::from_headers(&headers(&["Client", "Email"]));
+        assert!(map.missing().is_empty());
+        let row = headers(&["Lovelace, Ada", "ada@example.com"]);
+        assert_eq!(
+            map.names(&row),
+            (Some("Ada".into()), Some("Lovelace".into()))
+        );
+        assert_eq!(
+            split_full_name("Ada  King Lovelace"),
+            (Some("Ada King".into()), Some("Lovelace".into()))
+        );
+        assert_eq!(split_full_name("Cher"), (None, Some("Cher".into())));
+        assert_eq!(split_full_name("  "), (None, None));
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let map = ColumnMap::from_headers(&headers(&["Phone", "Notes"]));
+        assert_eq!(map.missing(), [MissingColumn::Names, MissingColumn::Email]);
+        assert!(MissingColumn::Names.describe().contains("First Name"));
+    }
+
+    #[test]
+    fn the_mobile_number_is_preferred() {
+        let map = ColumnMap::from_headers(&headers(&["Name", "Home Phone", "Mobile Phone"]));
+        assert_eq!(
+            map.phone(&headers(&["Ada Lovelace", "111", "222"])),
+            Some("222")
+        );
+        assert_eq!(
+            map.phone(&headers(&["Ada Lovelace", "111", ""])),
+            Some("111")
+        );
+        let google = ColumnMap::from_headers(&headers(&[
+            "Name",
+            "Phone 1 - Label",
+            "Phone 1 - Value",
+            "Phone 2 - Label",
+            "Phone 2 - Value",
+        ]));
+        assert_eq!(
+            google.phone(&headers(&["Ada", "Home", "111", "Mobile", "222"])),
+            Some("222")
+        );
+        assert_eq!(
+            google.phone(&headers(&["Ada", "Work", "111", "", ""])),
+            Some("111")
+        );
+    }
+
+    #[test]
+    fn several_email_columns_take_the_first_filled() {
+        let map =
+            ColumnMap::from_headers(&headers(&["Name", "E-mail Address", "E-mail 2 Address"]));
+        assert_eq!(
+            map.email(&headers(&["Ada", "", "ada@example.com"])),
+            Some("ada@example.com")
+        );
+    }
+
+    #[test]
+    fn insurance_and_payment_columns_are_set_aside() {
+        let map = ColumnMap::from_headers(&headers(&[
+            "Name",
+            "Email",
+            "Insurance Company",
+            "Member ID",
+            "Credit Card",
+        ]));
+        assert_eq!(map.not_imported, [2, 3, 4]);
+    }
+
+    #[test]
+    fn header_rows_are_told_from_title_rows() {
+        assert!(!looks_like_header(&headers(&[
+            "Client list — exported 11/27/2026"
+        ])));
+        assert!(looks_like_header(&headers(&[
+            "First Name",
+            "Last Name",
+            "Email"
+        ])));
+        assert!(looks_like_header(&headers(&["Client", "Email"])));
+        assert!(!looks_like_header(&headers(&[
+            "Ada",
+            "Lovelace",
+            "ada@example.com"
+        ])));
+    }
+
+    #[test]
+    fn known_layouts_are_recognised() {
+        assert_eq!(
+            recognise_layout(&headers(&[
+                "First Name",
+                "Last Name",
+                "Email",
+                "Mobile Phone"
+            ])),
+            Some("Headway client template")
+        );
+        assert_eq!(
+            recognise_layout(&headers(&[
+                "First Name",
+                "Middle Name",
+                "Last Name",
+                "Birthday",
+                "Labels",
+                "E-mail 1 - Label",
+                "E-mail 1 - Value"
+            ])),
+            Some("Google Contacts")
+        );
+        assert_eq!(
+            recognise_layout(&headers(&[
+                "Name",
+                "Given Name",
+                "Additional Name",
+                "Family Name",
+                "E-mail 1 - Type",
+                "E-mail 1 - Value"
+            ])),
+            Some("Google Contacts (older export)")
+        );
+        assert_eq!(
+            recognise_layout(&headers(&[
+                "First Name",
+                "Middle Name",
+                "Last Name",
+                "Title",
+                "Suffix",
+                "E-mail Address",
+                "Mobile Phone"
+            ])),
+            Some("Outlook contacts")
+        );
+        assert_eq!(
+            recognise_layout(&headers(&["Client", "Email", "Phone"])),
+            Some("SimplePractice client report")
+        );
+        assert_eq!(recognise_layout(&headers(&["Foo", "Bar"])), None);
+    }
+}
