@@ -11,6 +11,7 @@
 
 pub mod columns;
 pub mod dates;
+pub mod extract;
 pub mod table;
 pub mod vcard;
 pub mod xlsx;
