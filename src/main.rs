@@ -36,6 +36,26 @@ enum Command {
         #[arg(long)]
         last_name: String,
     },
+    /// Import a client list (.csv, .xlsx, .vcf): review it, and import the new clients.
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+        /// The provider whose list it joins.
+        #[arg(long)]
+        provider: String,
+        /// Review only: write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the review as one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Email the imported clients an invitation to finish setting up.
+        #[arg(long)]
+        invite: bool,
+        /// The spreadsheet sheet to read (default: the first with data).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
     /// Fill a provider's list with made-up clients, for trying Caseload out.
     SeedDemo {
         /// The provider's email.
@@ -83,6 +103,24 @@ fn run(command: Command) -> anyhow::Result<()> {
             last_name,
         } => create_provider(config, &email, &first_name, &last_name),
         Command::SeedDemo { provider, clients } => seed_demo(config, &provider, clients),
+        Command::Import {
+            file,
+            provider,
+            dry_run,
+            json,
+            invite,
+            sheet,
+        } => import_file(
+            config,
+            &file,
+            &provider,
+            ImportOptions {
+                dry_run,
+                json,
+                invite,
+                sheet,
+            },
+        ),
     }
 }
 
@@ -167,5 +205,98 @@ fn seed_demo(config: Config, provider_email: &str, count: usize) -> anyhow::Resu
         "Added {inserted} made-up clients to {}'s list.",
         p.full_name()
     );
+    Ok(())
+}
+
+struct ImportOptions {
+    dry_run: bool,
+    json: bool,
+    invite: bool,
+    sheet: Option<String>,
+}
+
+/// The same pipeline as the web import: read, review against the list, then (unless a dry
+/// run) write the rows the review selects, all in one transaction.
+fn import_file(
+    config: Config,
+    path: &std::path::Path,
+    provider_email: &str,
+    options: ImportOptions,
+) -> anyhow::Result<()> {
+    use caseload::import::{extract, matching, plan};
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
+    let mut conn = open_db(&config)?;
+    let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
+        .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
+    eprintln!("Reading {}…", path.display());
+    let extracted = extract::extract(
+        &bytes,
+        options.sheet.as_deref(),
+        chrono::Utc::now().date_naive(),
+    )?;
+    eprintln!(
+        "Checking {} rows against {}'s list…",
+        extracted.candidates.len(),
+        p.full_name()
+    );
+    let existing = client::for_matching(&mut conn, &p.id())?;
+    let reviewed = matching::review(extracted.candidates.clone(), &existing);
+    let report = plan::Report::new(&extracted, &reviewed);
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    let summary = &report.summary;
+    let counts = format!(
+        "{} rows: {} new, {} already clients, {} need review, {} missing information, {} repeated in the file",
+        summary.rows, summary.new, summary.existing, summary.needs_review, summary.invalid, summary.duplicate_in_file
+    );
+    if !extracted.not_imported.is_empty() {
+        eprintln!(
+            "Insurance and payment columns are not imported: {}",
+            extracted.not_imported.join(", ")
+        );
+    }
+    if options.dry_run {
+        if !options.json {
+            println!("{counts}. Dry run: nothing was written.");
+        }
+        return Ok(());
+    }
+    let to_add: Vec<_> = reviewed
+        .iter()
+        .filter_map(plan::details)
+        .map(|d| (d, caseload::domain::onboarding::OnboardingFacts::default()))
+        .collect();
+    eprintln!("Writing {} new clients…", to_add.len());
+    let now = caseload::models::now();
+    let public_url = config.public_url.clone();
+    let added = caseload::db::write_transaction(&mut conn, |conn| -> anyhow::Result<usize> {
+        let n = client::insert_many(conn, &p.id(), &to_add).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                anyhow::anyhow!("another import added some of these clients at the same moment; nothing was written. Run the import again.")
+            }
+            other => other.into(),
+        })?;
+        if options.invite {
+            for (d, _) in &to_add {
+                if let Some(id) = client::find_id_by_email(conn, &p.id(), d.email.normalized())? {
+                    if let Some(c) = client::find(conn, &p.id(), &id)? {
+                        caseload::onboarding::invite(conn, &p, &c, &public_url, now)?;
+                    }
+                }
+            }
+        }
+        Ok(n)
+    })?;
+    if !options.json {
+        let plural = if added == 1 { "" } else { "s" };
+        let invites = if options.invite && added > 0 {
+            " and queued their invitations"
+        } else {
+            ""
+        };
+        println!("{counts}. Imported {added} new client{plural}{invites}.");
+    }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod columns;
 pub mod dates;
 pub mod extract;
 pub mod matching;
+pub mod plan;
 pub mod table;
 pub mod vcard;
 pub mod xlsx;

@@ -877,3 +877,35 @@ pub fn mark_forms_acknowledged(
         .execute(conn)
         .map(|_| ())
 }
+
+/// Every client of the provider (archived too: their emails are taken), as import
+/// matching needs them.
+pub fn for_matching(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
+    let rows: Vec<(String, String, String, String, Option<NaiveDate>)> = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .select((
+            clients::id,
+            clients::first_name,
+            clients::last_name,
+            clients::email_normalized,
+            clients::date_of_birth,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, first_name, last_name, email_normalized, date_of_birth)| {
+                crate::import::matching::ExistingClient {
+                    id,
+                    first_name,
+                    last_name,
+                    email_normalized,
+                    date_of_birth,
+                }
+            },
+        )
+        .collect())
+}

@@ -326,3 +326,96 @@ fn the_server_log_holds_no_client_data() {
         assert!(!log.contains(secret), "{secret} reached the log:\n{log}");
     }
 }
+
+#[test]
+fn import_reviews_a_list_then_imports_the_new_clients_once() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let file = app.data_dir.path().join("clients.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}First Name,Last Name,Email,Mobile Phone,Date of Birth,Insurance Company\r\n\
+         Nia,Okafor,nia@example.com,(415) 555-0102,03/14/1985,Aetna\r\n\
+         Ada,Lovelace,ADA@example.com,,,\r\n\
+         Sam,,sam@example.com,,,\r\n\
+         Nia,Okafor,nia@example.com,,,\r\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = caseload(&app);
+        cmd.arg("import")
+            .arg(&file)
+            .args(["--provider", "dr.rivera@example.com"])
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let out = run(&["--dry-run", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(report["format"], "csv");
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"rows": 4, "new": 1, "existing": 1, "needs_review": 0, "invalid": 1, "duplicate_in_file": 1})
+    );
+    let nia = &report["clients"][0];
+    assert_eq!(nia["row"], 2);
+    assert_eq!(nia["status"], "new");
+    assert_eq!(nia["selected"], true);
+    assert_eq!(nia["date_of_birth"], "1985-03-14");
+    assert_eq!(nia["matched_client_id"], serde_json::Value::Null);
+    assert_eq!(report["clients"][1]["status"], "existing");
+    assert!(report["clients"][1]["matched_client_id"].is_string());
+    assert_eq!(report["clients"][2]["reasons"][0], "No last name.");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("Insurance and payment columns are not imported: Insurance Company"));
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        1,
+        "a dry run writes nothing"
+    );
+
+    let out = run(&["--invite"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Imported 1 new client and queued their invitations"));
+    let (_, list) = s.get_text("/clients");
+    assert_eq!(listed_names(&list), ["Ada Lovelace", "Nia Okafor"]);
+    assert!(s.get_text("/settings/outbox").1.contains("nia@example.com"));
+
+    // The same file again adds nobody.
+    let out = run(&[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 0 new clients"));
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        2
+    );
+
+    // A file that is not a list fails with one line that says what to do.
+    std::fs::write(&file, [0xD0, 0xCF, 0x11, 0xE0, 0, 0, 0, 0]).unwrap();
+    let out = run(&[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .contains("save it as .xlsx or as CSV"),
+        "{err}"
+    );
+}
