@@ -702,20 +702,23 @@ impl BillingPage {
     }
 }
 
+/// The client's card on file, described.
+async fn card_on_file(
+    state: &AppState,
+    c: &Client,
+) -> Result<Option<payment_method::PaymentMethod>, AppError> {
+    let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
+    state
+        .db(move |conn| Ok(payment_method::current(conn, &pid, &cid)?))
+        .await
+}
+
 async fn billing_form(
     state: web::Data<AppState>,
     page: PageContext,
     CurrentClient(c): CurrentClient,
 ) -> Result<HttpResponse, AppError> {
-    let current = state
-        .db(move |conn| {
-            Ok(payment_method::current(
-                conn,
-                &ProviderId(c.provider_id.clone()),
-                &c.client_id(),
-            )?)
-        })
-        .await?;
+    let current = card_on_file(&state, &c).await?;
     render(&BillingPage {
         page,
         kind: "card".into(),
@@ -760,16 +763,7 @@ async fn save_billing(
     let card = match process_card(&form) {
         Ok(card) => card,
         Err(errors) => {
-            let c2 = c.clone();
-            let current = state
-                .db(move |conn| {
-                    Ok(payment_method::current(
-                        conn,
-                        &ProviderId(c2.provider_id.clone()),
-                        &c2.client_id(),
-                    )?)
-                })
-                .await?;
+            let current = card_on_file(&state, &c).await?;
             return render(&BillingPage {
                 page,
                 kind: form.kind,
