@@ -41,6 +41,14 @@ impl Drop for Chromedriver {
     }
 }
 
+/// Clicks something that loads another page, and waits until the old page is gone, so
+/// that the next look-up cannot find an element of the page being left.
+async fn navigate(driver: &WebDriver, by: By) -> WebDriverResult<()> {
+    let element = driver.find(by).await?;
+    element.click().await?;
+    element.wait_until().stale().await
+}
+
 /// Saves a picture of the page when SCREENSHOT_DIR is set, to look at what people see.
 async fn shot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
     if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
@@ -64,11 +72,7 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     fill(driver, "last_name", "Rivera").await?;
     fill(driver, "email", "dr.rivera@example.com").await?;
     fill(driver, "password", PASSWORD).await?;
-    driver
-        .find(By::Css("button[type=submit].button"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::Css("button[type=submit].button")).await?;
     let heading = driver.find(By::Tag("h1")).await?;
     assert_eq!(heading.text().await?, "Clients");
 
@@ -78,11 +82,7 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .click()
         .await?;
-    driver
-        .find(By::LinkText("Add a client"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::LinkText("Add a client")).await?;
     fill(driver, "first_name", "Ada").await?;
     fill(driver, "last_name", "Lovelace").await?;
     fill(driver, "email", "ada@example.com").await?;
@@ -112,30 +112,22 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .click()
         .await?;
     shot(driver, "add-client").await?;
-    driver
-        .find(By::XPath("//button[normalize-space()='Add client']"))
-        .await?
-        .click()
-        .await?;
+    navigate(
+        driver,
+        By::XPath("//button[normalize-space()='Add client']"),
+    )
+    .await?;
     shot(driver, "profile").await?;
     let notice = driver.find(By::Css(".notice")).await?;
     assert!(notice.text().await?.contains("Ada Lovelace was added"));
 
     // Find her by search from the Clients tab.
-    driver.find(By::LinkText("Clients")).await?.click().await?;
+    navigate(driver, By::LinkText("Clients")).await?;
     fill(driver, "q", "lovel").await?;
-    driver
-        .find(By::XPath("//button[normalize-space()='Show']"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::XPath("//button[normalize-space()='Show']")).await?;
     let rows = driver.find_all(By::Css("table.clients tbody tr")).await?;
     assert_eq!(rows.len(), 1);
-    driver
-        .find(By::LinkText("Ada Lovelace"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::LinkText("Ada Lovelace")).await?;
     assert_eq!(
         driver.find(By::Tag("h1")).await?.text().await?,
         "Ada Lovelace"
@@ -143,7 +135,7 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     let details = driver.find(By::Css(".details")).await?.text().await?;
     assert!(details.contains("+14155552671"), "{details}");
     assert!(details.contains("California"));
-    driver.find(By::LinkText("Billing")).await?.click().await?;
+    navigate(driver, By::LinkText("Billing")).await?;
     assert!(driver
         .find(By::Css(".details"))
         .await?
@@ -203,11 +195,11 @@ async fn sign_up_add_a_client_find_and_open_them() {
 }
 
 async fn click_button(driver: &WebDriver, text: &str) -> WebDriverResult<()> {
-    driver
-        .find(By::XPath(format!("//button[normalize-space()='{text}']")))
-        .await?
-        .click()
-        .await
+    navigate(
+        driver,
+        By::XPath(format!("//button[normalize-space()='{text}']")),
+    )
+    .await
 }
 
 async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
@@ -235,19 +227,11 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
         .await?
         .contains("Your account is verified"));
 
-    driver
-        .find(By::Css("a[href='/portal/insurance']"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::Css("a[href='/portal/insurance']")).await?;
     fill(driver, "insurance_member_id", "W987654321").await?;
     fill(driver, "date_of_birth", "03141985").await?;
     click_button(driver, "Save").await?;
-    driver
-        .find(By::Css("a[href='/portal/billing']"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::Css("a[href='/portal/billing']")).await?;
     fill(driver, "number", "4242 4242 4242 4242").await?;
     fill(driver, "expiry", "12/39").await?;
     fill(driver, "cvc", "123").await?;
@@ -259,11 +243,7 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
         .text()
         .await?
         .contains("Visa ending in 4242"));
-    driver
-        .find(By::Css("a[href='/portal/forms']"))
-        .await?
-        .click()
-        .await?;
+    navigate(driver, By::Css("a[href='/portal/forms']")).await?;
     fill(driver, "typed_name", "Ada Lovelace").await?;
     click_button(driver, "I have read and acknowledge both").await?;
     shot(driver, "portal-checklist").await?;
@@ -272,14 +252,10 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
 
     // The provider verifies the insurance; the client is ready to schedule.
     driver.goto(format!("{base}/clients?q=lovelace")).await?;
-    driver
-        .find(By::LinkText("Ada Lovelace"))
-        .await?
-        .click()
-        .await?;
-    driver.find(By::LinkText("Billing")).await?.click().await?;
+    navigate(driver, By::LinkText("Ada Lovelace")).await?;
+    navigate(driver, By::LinkText("Billing")).await?;
     click_button(driver, "Save review").await?;
-    driver.find(By::LinkText("Clients")).await?.click().await?;
+    navigate(driver, By::LinkText("Clients")).await?;
     let badge = driver
         .find(By::Css("table.clients .badge"))
         .await?
