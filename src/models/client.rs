@@ -165,14 +165,25 @@ pub struct CreateOptions {
     pub assessments: Vec<Assessment>,
 }
 
+/// This provider's client `id`: the one way a single client's row is addressed.
+fn scoped(
+    provider: &ProviderId,
+    id: &ClientId,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<clients::table, diesel::dsl::Eq<clients::provider_id, String>>,
+    diesel::dsl::Eq<clients::id, String>,
+> {
+    clients::table
+        .filter(clients::provider_id.eq(provider.0.clone()))
+        .filter(clients::id.eq(id.0.clone()))
+}
+
 pub fn find(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &ClientId,
 ) -> QueryResult<Option<Client>> {
-    clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .filter(clients::id.eq(id.as_str()))
+    scoped(provider, id)
         .select(Client::as_select())
         .first(conn)
         .optional()
@@ -366,29 +377,25 @@ pub fn update(
         } else {
             None
         };
-        diesel::update(
-            clients::table
-                .filter(clients::provider_id.eq(provider.as_str()))
-                .filter(clients::id.eq(id.as_str())),
-        )
-        .set((
-            DetailColumns::of(details),
-            clients::insurance_added_at.eq(added),
-            clients::insurance_verified_at.eq(verified),
-            // A problem reported about insurance that has since changed no longer applies.
-            clients::insurance_issue.eq(if added == before.insurance_added_at {
-                before.insurance_issue.clone()
-            } else {
-                None
-            }),
-            clients::insurance_issue_at.eq(if added == before.insurance_added_at {
-                before.insurance_issue_at
-            } else {
-                None
-            }),
-            clients::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+        diesel::update(scoped(provider, id))
+            .set((
+                DetailColumns::of(details),
+                clients::insurance_added_at.eq(added),
+                clients::insurance_verified_at.eq(verified),
+                // A problem reported about insurance that has since changed no longer applies.
+                clients::insurance_issue.eq(if added == before.insurance_added_at {
+                    before.insurance_issue.clone()
+                } else {
+                    None
+                }),
+                clients::insurance_issue_at.eq(if added == before.insurance_added_at {
+                    before.insurance_issue_at
+                } else {
+                    None
+                }),
+                clients::updated_at.eq(now),
+            ))
+            .execute(conn)?;
         Ok(before)
     })
 }
@@ -400,16 +407,12 @@ pub fn set_archived(
     archived: bool,
 ) -> QueryResult<usize> {
     let now = super::now();
-    diesel::update(
-        clients::table
-            .filter(clients::provider_id.eq(provider.as_str()))
-            .filter(clients::id.eq(id.as_str())),
-    )
-    .set((
-        clients::archived_at.eq(if archived { Some(now) } else { None }),
-        clients::updated_at.eq(now),
-    ))
-    .execute(conn)
+    diesel::update(scoped(provider, id))
+        .set((
+            clients::archived_at.eq(if archived { Some(now) } else { None }),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -730,18 +733,6 @@ pub fn find_portal_accounts(
         .filter(clients::archived_at.is_null())
         .select(Client::as_select())
         .load(conn)
-}
-
-fn scoped(
-    provider: &ProviderId,
-    id: &ClientId,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<clients::table, diesel::dsl::Eq<clients::provider_id, String>>,
-    diesel::dsl::Eq<clients::id, String>,
-> {
-    clients::table
-        .filter(clients::provider_id.eq(provider.0.clone()))
-        .filter(clients::id.eq(id.0.clone()))
 }
 
 pub fn mark_invited(

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, ProtectedForm};
+use super::session::{self, EmptyForm, ProtectedForm};
 use super::{render, see_other, AppState, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::email::{self, Email};
@@ -274,10 +274,7 @@ async fn login(
     })
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
-async fn logout(session: Session, ProtectedForm(_): ProtectedForm<Empty>) -> HttpResponse {
+async fn logout(session: Session, ProtectedForm(_): ProtectedForm<EmptyForm>) -> HttpResponse {
     session::sign_out(&session);
     see_other("/login")
 }

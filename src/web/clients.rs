@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, ProtectedForm};
+use super::session::{self, EmptyForm, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
@@ -539,9 +539,6 @@ async fn restore(
 ) -> Result<HttpResponse, AppError> {
     set_archived(req, state, provider, session, path, false).await
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 // ---------- the profile ----------
 

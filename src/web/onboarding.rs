@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::clients::parse_client_id;
 use super::portal::{parse_insurance, process_card, CardForm};
-use super::session::{self, ProtectedForm};
+use super::session::{self, EmptyForm, ProtectedForm};
 use super::{client_ip, see_other, AppState, CurrentProvider};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
@@ -65,9 +65,6 @@ async fn with_client<T: Send + 'static>(
         })
         .await
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 async fn invite(
     req: HttpRequest,

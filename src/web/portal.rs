@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, CurrentClient, ProtectedForm};
+use super::session::{self, CurrentClient, EmptyForm, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, PageContext};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
@@ -239,9 +239,6 @@ async fn accept_invite(
         None => Ok(see_other(req.path())),
     }
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 /// An expired or used link asks for a new one; it goes to the address the practice has.
 async fn renew_invite(

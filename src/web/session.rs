@@ -21,8 +21,6 @@ use crate::models::provider::{self, Provider};
 const PROVIDER_ID: &str = "provider_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
-const SIGNED_IN_AT: &str = "signed_in_at";
-const PASSWORD_STAMP: &str = "password_stamp";
 
 /// Reads the session key from the data dir, creating it on first start, so that restarts
 /// keep everyone signed in.
@@ -58,11 +56,7 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 pub fn signed_in_provider_id(req: &HttpRequest) -> Option<ProviderId> {
-    req.get_session()
-        .get::<String>(PROVIDER_ID)
-        .ok()
-        .flatten()
-        .map(ProviderId)
+    PROVIDER.id(&req.get_session()).map(ProviderId)
 }
 
 /// How long a sign-in lasts; a cookie copied elsewhere stops working after it too.
@@ -74,33 +68,72 @@ fn password_stamp(password_hash: &str) -> String {
     hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
 }
 
+/// Where one kind of sign-in (provider, or client portal) keeps its facts in the session.
+/// The two use separate keys: one never becomes the other.
+struct SignInKeys {
+    id: &'static str,
+    signed_in_at: &'static str,
+    password_stamp: &'static str,
+}
+
+const PROVIDER: SignInKeys = SignInKeys {
+    id: PROVIDER_ID,
+    signed_in_at: "signed_in_at",
+    password_stamp: "password_stamp",
+};
+const CLIENT: SignInKeys = SignInKeys {
+    id: "client_id",
+    signed_in_at: "client_signed_in_at",
+    password_stamp: "client_password_stamp",
+};
+
+impl SignInKeys {
+    fn id(&self, session: &Session) -> Option<String> {
+        session.get::<String>(self.id).ok().flatten()
+    }
+
+    fn begin(&self, session: &Session, id: &str, password_hash: &str) -> Result<(), AppError> {
+        // A new session on sign-in, with a fresh form token: nothing planted before
+        // sign-in carries over.
+        session.renew();
+        session.insert(self.id, id).map_err(AppError::internal)?;
+        session
+            .insert(self.signed_in_at, chrono::Utc::now().timestamp())
+            .map_err(AppError::internal)?;
+        session
+            .insert(self.password_stamp, password_stamp(password_hash))
+            .map_err(AppError::internal)?;
+        session
+            .insert(CSRF, new_token())
+            .map_err(AppError::internal)
+    }
+
+    /// Signed in recently enough, and with the password the account has now.
+    fn still_valid(&self, session: &Session, password_hash: Option<&str>) -> bool {
+        let at = session
+            .get::<i64>(self.signed_in_at)
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        let stamp = session.get::<String>(self.password_stamp).ok().flatten();
+        chrono::Utc::now().timestamp() - at < SESSION_HOURS * 3600
+            && stamp.is_some()
+            && password_hash.map(password_stamp) == stamp
+    }
+
+    fn end(&self, session: &Session) {
+        session.remove(self.id);
+        session.remove(self.signed_in_at);
+        session.remove(self.password_stamp);
+    }
+}
+
 pub fn sign_in(
     session: &Session,
     provider: &ProviderId,
     password_hash: &str,
 ) -> Result<(), AppError> {
-    // A new session on sign-in: nothing from before (a planted token) carries over.
-    session.renew();
-    session
-        .insert(PROVIDER_ID, provider.as_str())
-        .map_err(AppError::internal)?;
-    session
-        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
-        .map_err(AppError::internal)?;
-    session
-        .insert(PASSWORD_STAMP, password_stamp(password_hash))
-        .map_err(AppError::internal)?;
-    session
-        .insert(CSRF, new_token())
-        .map_err(AppError::internal)
-}
-
-/// Whether the session was signed in recently enough, with the provider's current password.
-fn still_valid(session: &Session, provider: &Provider) -> bool {
-    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).ok().flatten().unwrap_or(0);
-    let fresh = chrono::Utc::now().timestamp() - signed_in_at < SESSION_HOURS * 3600;
-    let stamp = session.get::<String>(PASSWORD_STAMP).ok().flatten();
-    fresh && stamp.as_deref() == Some(password_stamp(&provider.password_hash).as_str())
+    PROVIDER.begin(session, provider.as_str(), password_hash)
 }
 
 pub fn sign_out(session: &Session) {
@@ -197,7 +230,9 @@ impl FromRequest for CurrentProvider {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("app state missing"))?;
             match state.db(move |conn| Ok(provider::find(conn, &id)?)).await? {
-                Some(p) if still_valid(&req.get_session(), &p) => Ok(CurrentProvider(p)),
+                Some(p) if PROVIDER.still_valid(&req.get_session(), Some(&p.password_hash)) => {
+                    Ok(CurrentProvider(p))
+                }
                 _ => {
                     sign_out(&req.get_session());
                     Err(not_signed_in())
@@ -212,6 +247,10 @@ struct CsrfField {
     #[serde(default)]
     csrf_token: String,
 }
+
+/// A form with nothing but its CSRF token (sign out, archive, send again …).
+#[derive(Deserialize)]
+pub struct EmptyForm {}
 
 /// A url-encoded form whose CSRF token has been checked before the handler sees it.
 pub struct ProtectedForm<T>(pub T);
@@ -253,37 +292,17 @@ impl PageContext {
 
 // ---------- the client portal's own sign-in ----------
 
-const CLIENT_ID: &str = "client_id";
-const CLIENT_SIGNED_IN_AT: &str = "client_signed_in_at";
-const CLIENT_PASSWORD_STAMP: &str = "client_password_stamp";
-
-/// Signs a client in to the portal. Separate keys from a provider's: one never becomes
-/// the other.
+/// Signs a client in to the portal.
 pub fn client_sign_in(
     session: &Session,
     client: &crate::db::ids::ClientId,
     password_hash: &str,
 ) -> Result<(), AppError> {
-    session.renew();
-    session
-        .insert(CLIENT_ID, client.as_str())
-        .map_err(AppError::internal)?;
-    session
-        .insert(CLIENT_SIGNED_IN_AT, chrono::Utc::now().timestamp())
-        .map_err(AppError::internal)?;
-    session
-        .insert(CLIENT_PASSWORD_STAMP, password_stamp(password_hash))
-        .map_err(AppError::internal)?;
-    // A fresh form token: none from before sign-in carries over.
-    session
-        .insert(CSRF, new_token())
-        .map_err(AppError::internal)
+    CLIENT.begin(session, client.as_str(), password_hash)
 }
 
 pub fn client_sign_out(session: &Session) {
-    session.remove(CLIENT_ID);
-    session.remove(CLIENT_SIGNED_IN_AT);
-    session.remove(CLIENT_PASSWORD_STAMP);
+    CLIENT.end(session);
 }
 
 /// The client signed in to the portal, with their own record; anyone else is sent to the
@@ -299,10 +318,8 @@ impl FromRequest for CurrentClient {
         Box::pin(async move {
             let session = req.get_session();
             let not_signed_in = || AppError::PortalSignIn;
-            let id = session
-                .get::<String>(CLIENT_ID)
-                .ok()
-                .flatten()
+            let id = CLIENT
+                .id(&session)
                 .map(crate::db::ids::ClientId)
                 .ok_or_else(not_signed_in)?;
             let state = req
@@ -312,15 +329,7 @@ impl FromRequest for CurrentClient {
                 .db(move |conn| Ok(crate::models::client::find_own(conn, &id)?))
                 .await?;
             let valid = |c: &crate::models::client::Client| {
-                let at = session
-                    .get::<i64>(CLIENT_SIGNED_IN_AT)
-                    .ok()
-                    .flatten()
-                    .unwrap_or(0);
-                let stamp = session.get::<String>(CLIENT_PASSWORD_STAMP).ok().flatten();
-                chrono::Utc::now().timestamp() - at < SESSION_HOURS * 3600
-                    && c.archived_at.is_none()
-                    && c.password_hash.as_deref().map(password_stamp) == stamp
+                c.archived_at.is_none() && CLIENT.still_valid(&session, c.password_hash.as_deref())
             };
             match found {
                 Some(c) if valid(&c) => Ok(CurrentClient(c)),

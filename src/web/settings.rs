@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, ProtectedForm};
+use super::session::{self, EmptyForm, ProtectedForm};
 use super::{fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
@@ -93,9 +93,6 @@ async fn show(
         .map(|t| format!("{}/book/{t}", state.config.public_url));
     render(&template)
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 /// Creates the booking link, or replaces it: the old link stops working at once.
 async fn regenerate_booking_link(

@@ -31,6 +31,16 @@ fn path_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The links in the provider's outbox, newest message first (an invitation before its
+/// reminders).
+fn outbox_links(provider: &Session) -> Vec<String> {
+    select_attr(
+        &provider.get_text("/settings/outbox").1,
+        "table.outbox input",
+        "value",
+    )
+}
+
 /// A client who followed the link and set a password.
 fn verify(app: &TestApp, link_path: &str) -> Session {
     let c = app.session();
@@ -270,12 +280,7 @@ fn expired_reused_and_forged_links() {
     let app = TestApp::spawn();
     let provider = app.signed_in();
     let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
-    let link = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    )
-    .remove(0);
+    let link = outbox_links(&provider).remove(0);
     let path = path_of(&link);
 
     // Forged: a made-up token, or one a character off.
@@ -321,11 +326,7 @@ fn expired_reused_and_forged_links() {
     let r = anon.submit(&path, &format!("{path}/renew"), &[]);
     assert_eq!(r.status(), 200);
     assert!(r.text().unwrap().contains("A new setup link is on its way"));
-    let links = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    );
+    let links = outbox_links(&provider);
     let fresh = links
         .iter()
         .find(|l| **l != link)
@@ -380,11 +381,7 @@ fn clients_and_providers_stay_on_their_own_side() {
     let provider = app.signed_in();
     let ada = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
     let grace = provider.add_client("Grace", "Hopper", "grace@example.com", &[("notify", "on")]);
-    let links = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    );
+    let links = outbox_links(&provider);
     let client = verify(&app, &path_of(links.last().unwrap()));
     // A client is no provider: provider pages send them to the provider sign-in.
     for path in [
@@ -539,12 +536,7 @@ fn insurance_that_cannot_be_verified_goes_back_to_the_client_with_the_reason() {
     let app = TestApp::spawn();
     let provider = app.signed_in();
     let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
-    let link = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    )
-    .remove(0);
+    let link = outbox_links(&provider).remove(0);
     let client = verify(&app, &path_of(&link));
     complete_portal(&client);
     let billing = format!("/clients/{id}/billing");
@@ -606,12 +598,7 @@ fn cards_are_checked_and_only_brand_last_four_and_expiry_are_kept() {
     let app = TestApp::spawn();
     let provider = app.signed_in();
     let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
-    let link = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    )
-    .remove(0);
+    let link = outbox_links(&provider).remove(0);
     let client = verify(&app, &path_of(&link));
     let r = client.submit(
         "/portal/billing",
@@ -689,12 +676,7 @@ fn a_forms_edit_is_a_new_version_and_acknowledgments_name_it() {
     let (_, forms) = provider.get_text("/settings/forms");
     assert!(forms.contains("Billing policy saved as version 2"));
     let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
-    let link = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    )
-    .remove(0);
+    let link = outbox_links(&provider).remove(0);
     let client = verify(&app, &path_of(&link));
     let (_, page) = client.get_text("/portal/forms");
     assert!(page.contains("sessions are $150"));
@@ -822,12 +804,7 @@ fn correcting_a_clients_email_stops_links_sent_to_the_old_address() {
     let app = TestApp::spawn();
     let provider = app.signed_in();
     let id = provider.add_client("Ada", "Lovelace", "ada@exmaple.com", &[("notify", "on")]);
-    let link = select_attr(
-        &provider.get_text("/settings/outbox").1,
-        "table.outbox input",
-        "value",
-    )
-    .remove(0);
+    let link = outbox_links(&provider).remove(0);
     let edit = format!("/clients/{id}/edit");
     let r = provider.submit(
         &edit,
