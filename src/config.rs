@@ -11,6 +11,7 @@ use crate::db::DatabaseUrl;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 25 * 1024 * 1024;
+pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -21,6 +22,10 @@ pub struct Config {
     pub open_signup: bool,
     pub secure_cookies: bool,
     pub max_document_bytes: u64,
+    /// Largest client-list file (.csv, .xlsx, .vcf, .zip of cards) accepted for import.
+    pub max_import_bytes: u64,
+    /// Threads that analyse uploaded client lists.
+    pub import_workers: usize,
     pub db_pool_size: u32,
     /// Where email goes; `None` keeps every email in Settings → Outbox.
     pub smtp_url: Option<String>,
@@ -42,6 +47,8 @@ pub struct FileSettings {
     pub open_signup: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub max_document_bytes: Option<u64>,
+    pub max_import_bytes: Option<u64>,
+    pub import_workers: Option<usize>,
     pub db_pool_size: Option<u32>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
@@ -131,6 +138,28 @@ impl Config {
                 "CASELOAD_MAX_DOCUMENT_BYTES must be more than 0".into(),
             ));
         }
+        let max_import_bytes = match env("CASELOAD_MAX_IMPORT_BYTES") {
+            Some(v) => parse_size("CASELOAD_MAX_IMPORT_BYTES", &v)?,
+            None => file.max_import_bytes.unwrap_or(DEFAULT_MAX_IMPORT_BYTES),
+        };
+        if max_import_bytes == 0 {
+            return Err(ConfigError(
+                "CASELOAD_MAX_IMPORT_BYTES must be more than 0".into(),
+            ));
+        }
+        let import_workers = match env("CASELOAD_IMPORT_WORKERS") {
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=16).contains(n))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "CASELOAD_IMPORT_WORKERS must be a number from 1 to 16; got \"{v}\""
+                    ))
+                })?,
+            None => file.import_workers.unwrap_or(2),
+        };
         let db_pool_size = match env("CASELOAD_DB_POOL_SIZE") {
             Some(v) => v
                 .trim()
@@ -173,6 +202,8 @@ impl Config {
             open_signup,
             secure_cookies,
             max_document_bytes,
+            max_import_bytes,
+            import_workers,
             db_pool_size,
             smtp_url,
             smtp_from,

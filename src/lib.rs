@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod import_jobs;
 pub mod mail;
 pub mod models;
 pub mod onboarding;

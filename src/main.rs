@@ -192,15 +192,17 @@ fn seed_demo(config: Config, provider_email: &str, count: usize) -> anyhow::Resu
         .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
     let seed = chrono::Utc::now().timestamp_millis() as u64;
     let batch = seed::demo_clients(count, seed);
-    let inserted = client::insert_many(&mut conn, &p.id(), &batch).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => {
-            anyhow::anyhow!("some demo emails are already on this list; run seed-demo again")
-        }
-        other => other.into(),
-    })?;
+    let inserted = client::insert_many(&mut conn, &p.id(), &batch)
+        .map(|ids| ids.len())
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => {
+                anyhow::anyhow!("some demo emails are already on this list; run seed-demo again")
+            }
+            other => other.into(),
+        })?;
     println!(
         "Added {inserted} made-up clients to {}'s list.",
         p.full_name()
@@ -215,34 +217,45 @@ struct ImportOptions {
     sheet: Option<String>,
 }
 
-/// The same pipeline as the web import: read, review against the list, then (unless a dry
-/// run) write the rows the review selects, all in one transaction.
+/// The same pipeline as the web import: a batch in the import history, the analysis the
+/// workers run, then (unless a dry run) the rows the review selects, in one transaction.
 fn import_file(
     config: Config,
     path: &std::path::Path,
     provider_email: &str,
     options: ImportOptions,
 ) -> anyhow::Result<()> {
-    use caseload::import::{extract, matching, plan};
+    use caseload::import::analysis;
+    use caseload::import::extract::{ExtractError, ExtractOptions};
+    use caseload::import::plan;
+    use caseload::models::import_batch;
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
     let mut conn = open_db(&config)?;
     let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
         .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
-    eprintln!("Reading {}…", path.display());
-    let extracted = extract::extract(
-        &bytes,
-        options.sheet.as_deref(),
-        chrono::Utc::now().date_naive(),
-    )?;
-    eprintln!(
-        "Checking {} rows against {}'s list…",
-        extracted.candidates.len(),
-        p.full_name()
-    );
+    let mut bar = ProgressBar::new();
+    let extract_options = ExtractOptions {
+        sheet: options.sheet.clone(),
+        columns: None,
+    };
     let existing = client::for_matching(&mut conn, &p.id())?;
-    let reviewed = matching::review(extracted.candidates.clone(), &existing);
-    let report = plan::Report::new(&extracted, &reviewed);
+    let analysed = analysis::analyse(
+        &bytes,
+        &extract_options,
+        &existing,
+        chrono::Utc::now().date_naive(),
+        &mut |step| bar.show(step),
+    );
+    bar.finish();
+    let analysed = match analysed {
+        Ok(a) => a,
+        Err(e @ ExtractError::MissingColumns { .. }) => {
+            anyhow::bail!("{e} (the web import lets you pick the columns by hand)")
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let report = plan::Report::new(&analysed);
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -251,10 +264,10 @@ fn import_file(
         "{} rows: {} new, {} already clients, {} need review, {} missing information, {} repeated in the file",
         summary.rows, summary.new, summary.existing, summary.needs_review, summary.invalid, summary.duplicate_in_file
     );
-    if !extracted.not_imported.is_empty() {
+    if !analysed.notes.not_imported.is_empty() {
         eprintln!(
             "Insurance and payment columns are not imported: {}",
-            extracted.not_imported.join(", ")
+            analysed.notes.not_imported.join(", ")
         );
     }
     if options.dry_run {
@@ -263,33 +276,22 @@ fn import_file(
         }
         return Ok(());
     }
-    let to_add: Vec<_> = reviewed
-        .iter()
-        .filter_map(plan::details)
-        .map(|d| (d, caseload::domain::onboarding::OnboardingFacts::default()))
-        .collect();
-    eprintln!("Writing {} new clients…", to_add.len());
-    let now = caseload::models::now();
-    let public_url = config.public_url.clone();
-    let added = caseload::db::write_transaction(&mut conn, |conn| -> anyhow::Result<usize> {
-        let n = client::insert_many(conn, &p.id(), &to_add).map_err(|e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                anyhow::anyhow!("another import added some of these clients at the same moment; nothing was written. Run the import again.")
-            }
-            other => other.into(),
-        })?;
-        if options.invite {
-            for (d, _) in &to_add {
-                if let Some(id) = client::find_id_by_email(conn, &p.id(), d.email.normalized())? {
-                    if let Some(c) = client::find(conn, &p.id(), &id)? {
-                        caseload::onboarding::invite(conn, &p, &c, &public_url, now)?;
-                    }
-                }
-            }
-        }
-        Ok(n)
-    })?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let batch = import_batch::create(&mut conn, &p.id(), &file_name, "cli")?;
+    let notes = serde_json::to_string(&analysed.notes)?;
+    import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
+    eprintln!("Writing {} new clients…", summary.new);
+    let outcome =
+        import_batch::commit(&mut conn, &p, &batch.id, options.invite, &config.public_url)
+            .map_err(|e| {
+                let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
+                anyhow::anyhow!("{e}")
+            })?;
     if !options.json {
+        let added = outcome.imported;
         let plural = if added == 1 { "" } else { "s" };
         let invites = if options.invite && added > 0 {
             " and queued their invitations"
@@ -299,4 +301,45 @@ fn import_file(
         println!("{counts}. Imported {added} new client{plural}{invites}.");
     }
     Ok(())
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal and the file
+/// is large enough to wait for.
+struct ProgressBar {
+    tty: bool,
+    drawn: bool,
+}
+
+impl ProgressBar {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        ProgressBar {
+            tty: std::io::stderr().is_terminal(),
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, step: caseload::import::analysis::Step) {
+        use caseload::import::analysis::Step;
+        match step {
+            Step::Reading => eprintln!("Reading the file…"),
+            Step::Checking { done, total } if self.tty && total >= 5_000 => {
+                let width = 30;
+                let filled = done * width / total.max(1);
+                eprint!(
+                    "\rChecking rows [{}{}] {done}/{total}",
+                    "#".repeat(filled),
+                    " ".repeat(width - filled)
+                );
+                self.drawn = true;
+            }
+            Step::Checking { .. } => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            eprintln!();
+        }
+    }
 }

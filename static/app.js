@@ -54,3 +54,50 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
     else { document.execCommand("copy"); done(); }
   });
 });
+
+// Import: say that a large upload is on its way, and follow an analysis's progress
+// without the page's own refresh (which stays as the fallback).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-upload]");
+  if (form) {
+    form.addEventListener("submit", function () {
+      var s = form.querySelector("[data-upload-status]");
+      if (s) s.hidden = false;
+    });
+  }
+  var box = document.querySelector("[data-import-progress]");
+  if (!box || !window.fetch) return;
+  var meta = document.querySelector("meta[http-equiv=refresh]");
+  if (meta) meta.parentNode.removeChild(meta);
+  var url = box.getAttribute("data-import-progress");
+  var label = box.querySelector("[data-progress-label]");
+  var count = box.querySelector("[data-progress-count]");
+  var bar = box.querySelector("[data-progress-bar]");
+  var poll = function () {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (s.status !== "queued" && s.status !== "analysing") { window.location.reload(); return; }
+        if (s.label && label) label.textContent = s.label;
+        if (s.total > 0) {
+          if (count) count.textContent = ": " + s.done + " of " + s.total + " rows";
+          if (bar) { bar.max = s.total; bar.value = s.done; }
+        }
+        window.setTimeout(poll, 700);
+      })
+      .catch(function () { window.setTimeout(poll, 2000); });
+  };
+  window.setTimeout(poll, 500);
+})();
+
+// Import review: typing an email into a row that lacked one lets it be selected.
+document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(function (row) {
+  var email = row.querySelector("input[type=email]");
+  var box = row.querySelector("input[type=checkbox][name=select]");
+  if (!email || !box) return;
+  email.addEventListener("input", function () {
+    box.disabled = !email.value.trim();
+    if (!box.disabled) box.checked = true;
+  });
+});

@@ -36,6 +36,7 @@ macro_rules! id_type {
 id_type!(ProviderId);
 id_type!(ClientId);
 id_type!(DocumentId);
+id_type!(ImportBatchId);
 
 /// A fresh id for rows that are never addressed from outside (audit events, attempts).
 pub fn new_row_id() -> String {

@@ -225,3 +225,57 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_methods,
     booking_requests,
 );
+
+diesel::table! {
+    import_batches (id) {
+        id -> Text,
+        provider_id -> Text,
+        file_name -> Text,
+        origin -> Text,
+        status -> Text,
+        format -> Nullable<Text>,
+        layout -> Nullable<Text>,
+        sheet -> Nullable<Text>,
+        column_choice -> Nullable<Text>,
+        progress_label -> Nullable<Text>,
+        progress_done -> BigInt,
+        progress_total -> BigInt,
+        error -> Nullable<Text>,
+        details -> Nullable<Text>,
+        rows_total -> BigInt,
+        rows_new -> BigInt,
+        rows_existing -> BigInt,
+        rows_needs_review -> BigInt,
+        rows_invalid -> BigInt,
+        rows_duplicate -> BigInt,
+        imported_count -> BigInt,
+        linked_count -> BigInt,
+        skipped_count -> BigInt,
+        invited -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        imported_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_rows (batch_id, position) {
+        batch_id -> Text,
+        position -> BigInt,
+        source_row -> BigInt,
+        source -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        status -> Text,
+        reasons -> Text,
+        matched_client_id -> Nullable<Text>,
+        selected -> Bool,
+        linked_client_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(import_rows -> import_batches (batch_id));
+diesel::allow_tables_to_appear_in_same_query!(import_batches, import_rows);

@@ -125,6 +125,55 @@ pub struct ColumnMap {
     pub not_imported: Vec<usize>,
 }
 
+/// Columns the provider picked by hand, by position, when the headers say too little.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ManualColumns {
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    /// One column with the whole name ("Last, First" or "First Last").
+    pub full_name: Option<usize>,
+    pub email: Option<usize>,
+    pub phone: Option<usize>,
+    pub date_of_birth: Option<usize>,
+}
+
+impl ManualColumns {
+    /// The column map these choices make; positions past the last column are ignored.
+    pub fn to_map(&self, headers: &[String]) -> ColumnMap {
+        let valid = |i: Option<usize>| i.filter(|&i| i < headers.len());
+        ColumnMap {
+            first_name: valid(self.first_name),
+            last_name: valid(self.last_name),
+            full_name: valid(self.full_name),
+            preferred_name: None,
+            emails: valid(self.email).into_iter().collect(),
+            phones: valid(self.phone)
+                .map(|value| PhoneColumn {
+                    value,
+                    label: None,
+                    mobile: true,
+                })
+                .into_iter()
+                .collect(),
+            date_of_birth: valid(self.date_of_birth),
+            not_imported: Vec::new(),
+        }
+    }
+
+    /// The automatic guess, as a starting point for the screen that picks by hand.
+    pub fn guess(headers: &[String]) -> Self {
+        let map = ColumnMap::from_headers(headers);
+        ManualColumns {
+            first_name: map.first_name,
+            last_name: map.last_name,
+            full_name: map.full_name,
+            email: map.emails.first().copied(),
+            phone: map.phones.first().map(|p| p.value),
+            date_of_birth: map.date_of_birth,
+        }
+    }
+}
+
 /// What a file lacks for an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingColumn {

@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::columns::{recognise_layout, ColumnMap, MissingColumn};
+use super::archive::{self, ArchiveError, ArchiveLimits};
+use super::columns::{recognise_layout, ColumnMap, ManualColumns, MissingColumn};
 use super::dates::{detect_order, parse_birth_date, DateOrder, DateProblem, OrderEvidence};
 use super::table::{self, Table, TableError};
 use super::{vcard, xlsx};
@@ -13,6 +14,8 @@ pub enum Format {
     Csv,
     Xlsx,
     VCard,
+    /// A .zip holding .vcf cards (SimplePractice's Contacts export, a phone's backup).
+    VCardZip,
 }
 
 impl Format {
@@ -21,8 +24,32 @@ impl Format {
             Self::Csv => "csv",
             Self::Xlsx => "xlsx",
             Self::VCard => "vcard",
+            Self::VCardZip => "vcard_zip",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Csv, Self::Xlsx, Self::VCard, Self::VCardZip]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+
+    /// What a person calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV / text file",
+            Self::Xlsx => "Excel workbook (.xlsx)",
+            Self::VCard => "contact cards (.vcf)",
+            Self::VCardZip => ".zip of contact cards",
+        }
+    }
+}
+
+/// How to read a file beyond what its content says: the sheet, and columns chosen by hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractOptions {
+    pub sheet: Option<String>,
+    pub columns: Option<ManualColumns>,
 }
 
 /// Why a file cannot be imported, in words that say what was received and what to do.
@@ -32,8 +59,12 @@ pub enum ExtractError {
     Empty,
     #[error("This is an old Excel 97–2003 (.xls) file. Open it in Excel and save it as .xlsx or as CSV, then upload that.")]
     OldExcel,
-    #[error("This is a .zip archive, not a client list. Upload a .csv, .xlsx or .vcf file.")]
-    Zip,
+    #[error("This .zip archive holds no contact cards (.vcf){}. Upload a .csv, .xlsx or .vcf file, or a .zip of .vcf cards.", if .found.is_empty() { String::new() } else { format!("; it holds {}", .found.join(", ")) })]
+    ZipWithoutCards { found: Vec<String> },
+    #[error("This is a complete SimplePractice data export (clients with their notes and documents), not a client list. To bring over the client list from it, unzip it and upload its Contacts folder as a .zip, or upload the cards (.vcf) in it.")]
+    SimplePracticeExport,
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
     #[error("This file is not a client list Caseload can read (it looks like {0}). Upload a .csv, .xlsx or .vcf file.")]
     Unreadable(&'static str),
     #[error("{0}")]
@@ -42,6 +73,10 @@ pub enum ExtractError {
     MissingColumns {
         missing: Vec<MissingColumn>,
         found: Vec<String>,
+        /// Every header in column order (blank ones too), and the first rows, for the
+        /// screen where the provider picks the columns by hand.
+        headers: Vec<String>,
+        preview: Vec<Vec<String>>,
     },
 }
 
@@ -56,6 +91,8 @@ pub struct Candidate {
     pub phone: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
     pub date_problem: Option<DateProblem>,
+    /// The file inside an archive the person came from.
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +103,9 @@ pub struct Extracted {
     /// Insurance and payment columns present in the file and left out.
     pub not_imported: Vec<String>,
     pub date_order: (DateOrder, OrderEvidence),
+    /// A workbook's sheets that hold data, and the one read.
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
 }
 
 fn starts_with_vcard(bytes: &[u8]) -> bool {
@@ -83,11 +123,11 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(ExtractError::OldExcel);
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return match xlsx::sheets(bytes) {
-            Ok(_) => Ok(Format::Xlsx),
-            Err(_) => Err(ExtractError::Zip),
-        };
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Ok(match xlsx::sheets(bytes) {
+            Ok(_) => Format::Xlsx,
+            Err(_) => Format::VCardZip,
+        });
     }
     if bytes.starts_with(b"%PDF") {
         return Err(ExtractError::Unreadable("a PDF document"));
@@ -110,30 +150,102 @@ fn table_error(e: TableError) -> ExtractError {
     }
 }
 
-/// Reads every candidate from a file. `sheet` picks a spreadsheet's sheet by name.
+/// Reads every candidate from a file.
 pub fn extract(
     bytes: &[u8],
-    sheet: Option<&str>,
+    options: &ExtractOptions,
     today: NaiveDate,
 ) -> Result<Extracted, ExtractError> {
     let format = detect(bytes)?;
     match format {
-        Format::VCard => from_cards(bytes, today),
+        Format::VCard => from_cards(Format::VCard, vec![(None, bytes.to_vec())], today),
+        Format::VCardZip => from_cards(Format::VCardZip, cards_in_zip(bytes)?, today),
         Format::Csv => {
             let t = table::read_table(bytes, &super::columns::looks_like_header)
                 .map_err(table_error)?;
-            from_table(format, &t, today)
+            from_table(format, &t, options.columns.as_ref(), today)
         }
         Format::Xlsx => {
-            let t = xlsx::read_sheet(bytes, sheet, &super::columns::looks_like_header)
-                .map_err(|e| ExtractError::Table(e.to_string()))?;
-            from_table(format, &t, today)
+            let xlsx_error = |e: xlsx::XlsxError| ExtractError::Table(e.to_string());
+            let t = xlsx::read_sheet(
+                bytes,
+                options.sheet.as_deref(),
+                &super::columns::looks_like_header,
+            )
+            .map_err(xlsx_error)?;
+            let mut x = from_table(format, &t, options.columns.as_ref(), today)?;
+            x.sheets = xlsx::sheets(bytes)
+                .map_err(xlsx_error)?
+                .sheets
+                .into_iter()
+                .filter(|s| s.rows_with_data > 0)
+                .map(|s| s.name)
+                .collect();
+            x.sheet = options.sheet.clone().or_else(|| x.sheets.first().cloned());
+            Ok(x)
         }
     }
 }
 
-fn from_table(format: Format, t: &Table, today: NaiveDate) -> Result<Extracted, ExtractError> {
-    let map = ColumnMap::from_headers(&t.headers);
+/// The top folders of a complete SimplePractice export besides `Contacts/`.
+const SIMPLEPRACTICE_FOLDERS: &[&str] = &[
+    "Medical Records",
+    "Psychotherapy Notes",
+    "Administrative",
+    "Billing Documents",
+    "Secure messages",
+    "Stored documents",
+];
+
+/// A .zip of cards: each .vcf entry's bytes with its path, in archive order.
+fn cards_in_zip(bytes: &[u8]) -> Result<Vec<(Option<String>, Vec<u8>)>, ExtractError> {
+    let limits = ArchiveLimits {
+        max_entry_bytes: 20 * 1024 * 1024,
+        max_total_bytes: 500 * 1024 * 1024,
+        ..ArchiveLimits::default()
+    };
+    let mut zip = archive::open(std::io::Cursor::new(bytes))?;
+    let entries = archive::list(&mut zip, &limits)?;
+    let top = |p: &str| p.split('/').next().unwrap_or("").to_string();
+    if entries
+        .iter()
+        .any(|e| top(&e.path) == "Contacts" && e.path.contains('/'))
+        && entries
+            .iter()
+            .any(|e| SIMPLEPRACTICE_FOLDERS.contains(&top(&e.path).as_str()))
+    {
+        return Err(ExtractError::SimplePracticeExport);
+    }
+    let cards: Vec<_> = entries
+        .iter()
+        .filter(|e| e.path.to_ascii_lowercase().ends_with(".vcf"))
+        .collect();
+    if cards.is_empty() {
+        let mut found: Vec<String> = entries.iter().take(5).map(|e| e.path.clone()).collect();
+        if entries.len() > 5 {
+            found.push(format!("and {} more files", entries.len() - 5));
+        }
+        return Err(ExtractError::ZipWithoutCards { found });
+    }
+    cards
+        .into_iter()
+        .map(|e| Ok((Some(e.path.clone()), archive::read_entry(&mut zip, e)?)))
+        .collect()
+}
+
+/// How many rows the column-picking screen shows.
+const PREVIEW_ROWS: usize = 5;
+
+fn from_table(
+    format: Format,
+    t: &Table,
+    manual: Option<&ManualColumns>,
+    today: NaiveDate,
+) -> Result<Extracted, ExtractError> {
+    let map = match manual {
+        Some(m) => m.to_map(&t.headers),
+        None => ColumnMap::from_headers(&t.headers),
+    };
     let missing = map.missing();
     // Names are required; a list without emails still imports as "missing information".
     if missing.contains(&MissingColumn::Names) {
@@ -144,6 +256,13 @@ fn from_table(format: Format, t: &Table, today: NaiveDate) -> Result<Extracted, 
                 .iter()
                 .filter(|h| !h.is_empty())
                 .cloned()
+                .collect(),
+            headers: t.headers.clone(),
+            preview: t
+                .rows
+                .iter()
+                .take(PREVIEW_ROWS)
+                .map(|r| r.cells.clone())
                 .collect(),
         });
     }
@@ -178,12 +297,17 @@ fn from_table(format: Format, t: &Table, today: NaiveDate) -> Result<Extracted, 
                 phone: map.phone(&r.cells).map(str::to_string),
                 date_of_birth,
                 date_problem,
+                source: None,
             }
         })
         .collect();
     Ok(Extracted {
         format,
-        layout: recognise_layout(&t.headers),
+        layout: if manual.is_some() {
+            None
+        } else {
+            recognise_layout(&t.headers)
+        },
         candidates,
         not_imported: map
             .not_imported
@@ -191,15 +315,39 @@ fn from_table(format: Format, t: &Table, today: NaiveDate) -> Result<Extracted, 
             .filter_map(|&i| t.headers.get(i).cloned())
             .collect(),
         date_order,
+        sheets: Vec::new(),
+        sheet: None,
     })
 }
 
-fn from_cards(bytes: &[u8], today: NaiveDate) -> Result<Extracted, ExtractError> {
-    let cards = vcard::parse(bytes).map_err(|e| ExtractError::Table(e.to_string()))?;
-    let date_order = detect_order(cards.iter().filter_map(|c| c.birthday.as_deref()));
+/// Cards from one or more files (a .zip holds one per client), numbered in order.
+fn from_cards(
+    format: Format,
+    files: Vec<(Option<String>, Vec<u8>)>,
+    today: NaiveDate,
+) -> Result<Extracted, ExtractError> {
+    let several = files.len() > 1;
+    let mut cards: Vec<(Option<String>, vcard::VCard)> = Vec::new();
+    let mut first_error = None;
+    for (source, bytes) in files {
+        match vcard::parse(&bytes) {
+            Ok(found) => cards.extend(found.into_iter().map(|c| (source.clone(), c))),
+            // In a .zip, a stray file that is no card is skipped; a lone file must be one.
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if cards.is_empty() || (!several && first_error.is_some()) {
+        if let Some(e) = first_error {
+            return Err(ExtractError::Table(e.to_string()));
+        }
+    }
+    let date_order = detect_order(cards.iter().filter_map(|(_, c)| c.birthday.as_deref()));
     let candidates = cards
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(position, (source, c))| {
             // N when present; otherwise FN, split like a name column.
             let (first_name, last_name) = if c.first_name.is_some() || c.last_name.is_some() {
                 (c.first_name.clone(), c.last_name.clone())
@@ -217,22 +365,25 @@ fn from_cards(bytes: &[u8], today: NaiveDate) -> Result<Extracted, ExtractError>
                 None => (None, None),
             };
             Candidate {
-                row: c.index,
+                row: position + 1,
                 first_name,
                 last_name,
                 email: c.preferred_email().map(str::to_string),
                 phone: c.preferred_phone().map(str::to_string),
                 date_of_birth,
                 date_problem,
+                source: source.clone(),
             }
         })
         .collect();
     Ok(Extracted {
-        format: Format::VCard,
+        format,
         layout: None,
         candidates,
         not_imported: Vec::new(),
         date_order,
+        sheets: Vec::new(),
+        sheet: None,
     })
 }
 
@@ -244,10 +395,107 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
     }
 
+    fn none() -> ExtractOptions {
+        ExtractOptions::default()
+    }
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, body) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_of_cards_is_one_list_and_a_full_export_is_named() {
+        let ada = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=home:ada@example.com\r\nBDAY:19851210\r\nEND:VCARD\r\n";
+        let grace = b"BEGIN:VCARD\nVERSION:3.0\nN:Hopper;Grace;;;\nFN:Grace Hopper\nEND:VCARD\n";
+        let contacts = zip_of(&[
+            ("Contacts/Ada Q. Lovelace - 200000001.vcf", ada),
+            ("Contacts/Grace Hopper - 200000002.vcf", grace),
+            ("__MACOSX/Contacts/._Grace Hopper - 200000002.vcf", b"\0\0"),
+        ]);
+        let x = extract(&contacts, &none(), today()).unwrap();
+        assert_eq!(x.format, Format::VCardZip);
+        let got: Vec<_> = x
+            .candidates
+            .iter()
+            .map(|c| (c.row, c.first_name.as_deref(), c.source.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1,
+                    Some("Ada"),
+                    Some("Contacts/Ada Q. Lovelace - 200000001.vcf")
+                ),
+                (
+                    2,
+                    Some("Grace"),
+                    Some("Contacts/Grace Hopper - 200000002.vcf")
+                )
+            ]
+        );
+        let full = zip_of(&[
+            ("Contacts/Ada Lovelace - 1.vcf", ada),
+            (
+                "Medical Records/Ada Lovelace/Progress Note 2024-01-02 100000 5.pdf",
+                b"%PDF",
+            ),
+        ]);
+        assert_eq!(
+            extract(&full, &none(), today()).unwrap_err(),
+            ExtractError::SimplePracticeExport
+        );
+        let photos = zip_of(&[("holiday.jpg", b"\xff\xd8")]);
+        let err = extract(&photos, &none(), today()).unwrap_err();
+        assert!(err.to_string().contains("holds holiday.jpg"), "{err}");
+    }
+
+    #[test]
+    fn columns_chosen_by_hand() {
+        let csv = "Kunde,Mail,Geburtstag\nLovelace, Ada,ada@example.com,1985-12-10\n";
+        let csv = csv.replace("Lovelace, Ada", "\"Lovelace, Ada\"");
+        let err = extract(csv.as_bytes(), &none(), today()).unwrap_err();
+        let ExtractError::MissingColumns {
+            headers, preview, ..
+        } = err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(headers, ["Kunde", "Mail", "Geburtstag"]);
+        assert_eq!(preview[0][0], "Lovelace, Ada");
+        let options = ExtractOptions {
+            sheet: None,
+            columns: Some(ManualColumns {
+                full_name: Some(0),
+                email: Some(1),
+                date_of_birth: Some(2),
+                ..Default::default()
+            }),
+        };
+        let x = extract(csv.as_bytes(), &options, today()).unwrap();
+        let ada = &x.candidates[0];
+        assert_eq!(
+            (
+                ada.first_name.as_deref(),
+                ada.last_name.as_deref(),
+                ada.email.as_deref()
+            ),
+            (Some("Ada"), Some("Lovelace"), Some("ada@example.com"))
+        );
+        assert_eq!(ada.date_of_birth, NaiveDate::from_ymd_opt(1985, 12, 10));
+    }
+
     #[test]
     fn a_csv_with_a_title_row_and_day_first_dates() {
         let csv = "Client list\r\n\r\nFirst Name;Last Name;E-mail;Mobile;DOB;Insurance Company\r\nAda;Lovelace;ada@example.com;415 555 0102;13.04.1985;Aetna\r\nZoë;Núñez;zoe@example.com;;03/04/1990;\r\nKim;Lee;kim@example.com;;13/04/1990;\r\n";
-        let x = extract(csv.as_bytes(), None, today()).unwrap();
+        let x = extract(csv.as_bytes(), &none(), today()).unwrap();
         assert_eq!(x.format, Format::Csv);
         assert_eq!(
             x.date_order,
@@ -269,7 +517,7 @@ mod tests {
     #[test]
     fn cards_without_n_use_fn() {
         let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Hopper\r\nEMAIL;TYPE=INTERNET:grace@example.com\r\nBDAY:19061209\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nTEL;CELL:555\r\nEND:VCARD\r\n";
-        let x = extract(vcf.as_bytes(), None, today()).unwrap();
+        let x = extract(vcf.as_bytes(), &none(), today()).unwrap();
         assert_eq!(x.format, Format::VCard);
         assert_eq!(x.candidates[0].first_name.as_deref(), Some("Grace"));
         assert_eq!(
@@ -289,18 +537,18 @@ mod tests {
     #[test]
     fn files_that_are_not_lists_are_named() {
         assert_eq!(
-            extract(b"", None, today()).unwrap_err(),
+            extract(b"", &none(), today()).unwrap_err(),
             ExtractError::Empty
         );
         assert_eq!(
-            extract(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, today()).unwrap_err(),
+            extract(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], &none(), today()).unwrap_err(),
             ExtractError::OldExcel
         );
         assert_eq!(
-            extract(b"PK\x03\x04garbage", None, today()).unwrap_err(),
-            ExtractError::Zip
+            extract(b"PK\x03\x04garbage", &none(), today()).unwrap_err(),
+            ExtractError::Archive(ArchiveError::Corrupt)
         );
-        let err = extract(b"Phone,Notes\n555,hello\n", None, today()).unwrap_err();
+        let err = extract(b"Phone,Notes\n555,hello\n", &none(), today()).unwrap_err();
         assert!(
             err.to_string().contains("Columns found: Phone, Notes"),
             "{err}"
@@ -318,10 +566,10 @@ mod tests {
                     (seed >> 16) as u8
                 })
                 .collect();
-            let _ = extract(&bytes, None, today());
+            let _ = extract(&bytes, &none(), today());
             let mut with_header = b"First Name,Last Name,Email,DOB\n".to_vec();
             with_header.extend_from_slice(&bytes);
-            let _ = extract(&with_header, None, today());
+            let _ = extract(&with_header, &none(), today());
         }
     }
 }

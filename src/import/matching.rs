@@ -164,13 +164,30 @@ impl Index {
 
 /// Reviews every candidate; the order of the file is kept.
 pub fn review(candidates: Vec<Candidate>, existing: &[ExistingClient]) -> Vec<Reviewed> {
+    review_with_progress(candidates, existing, &mut |_, _| {})
+}
+
+/// How often `review_with_progress` reports, in rows.
+const PROGRESS_EVERY: usize = 5_000;
+
+/// `review`, telling `progress(done, total)` how far it is now and then.
+pub fn review_with_progress(
+    candidates: Vec<Candidate>,
+    existing: &[ExistingClient],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Vec<Reviewed> {
+    let total = candidates.len();
     let ix = Index::new(existing);
     let mut first_row_by_email: HashMap<String, (usize, String, String)> = HashMap::new();
     let mut first_row_by_person: HashMap<(String, String, Option<NaiveDate>), usize> =
         HashMap::new();
     candidates
         .into_iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
+            if i % PROGRESS_EVERY == 0 {
+                progress(i, total);
+            }
             review_one(
                 c,
                 existing,
@@ -362,6 +379,7 @@ mod tests {
             phone: None,
             date_of_birth: None,
             date_problem: None,
+            source: None,
         }
     }
 

@@ -9,6 +9,8 @@
 //! Validation, matching against the list, review and commit build on these (the issue
 //! "Import existing clients from .csv, .xlsx and .vcf files").
 
+pub mod analysis;
+pub mod archive;
 pub mod columns;
 pub mod dates;
 pub mod extract;

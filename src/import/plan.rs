@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::extract::Extracted;
+use chrono::NaiveDate;
+
+use super::analysis::Analysis;
 use super::matching::{Reviewed, Status};
 use crate::domain::billing::BillingType;
 use crate::domain::client::ClientDetails;
@@ -18,19 +20,33 @@ pub fn details(row: &Reviewed) -> Option<ClientDetails> {
         return None;
     }
     let c = &row.candidate;
+    details_from(
+        c.first_name.as_deref(),
+        c.last_name.as_deref(),
+        c.email.as_deref(),
+        c.phone.as_deref(),
+        c.date_of_birth,
+    )
+}
+
+/// A new client's details from a row's fields; `None` when a required one is not valid.
+pub fn details_from(
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+    date_of_birth: Option<NaiveDate>,
+) -> Option<ClientDetails> {
     Some(ClientDetails {
-        first_name: PersonName::parse(c.first_name.as_deref()?, "first name").ok()?,
-        last_name: PersonName::parse(c.last_name.as_deref()?, "last name").ok()?,
-        email: Email::parse(c.email.as_deref()?).ok()?,
+        first_name: PersonName::parse(first_name?, "first name").ok()?,
+        last_name: PersonName::parse(last_name?, "last name").ok()?,
+        email: Email::parse(email?).ok()?,
         // A phone that cannot be read is left out rather than blocking the row.
-        phone: c
-            .phone
-            .as_deref()
-            .and_then(|p| Phone::parse(p).ok().flatten()),
+        phone: phone.and_then(|p| Phone::parse(p).ok().flatten()),
         billing_type: BillingType::Insurance,
         insurance_company: None,
         insurance_member_id: None,
-        date_of_birth: c.date_of_birth,
+        date_of_birth,
         telehealth_state: None,
     })
 }
@@ -76,6 +92,9 @@ pub struct ReportRow<'a> {
     pub selected: bool,
     pub reasons: &'a [String],
     pub matched_client_id: Option<&'a str>,
+    /// The file inside an archive the row came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a str>,
 }
 
 /// The one JSON document `caseload import --json` prints.
@@ -87,11 +106,12 @@ pub struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    pub fn new(extracted: &Extracted, rows: &'a [Reviewed]) -> Self {
+    pub fn new(analysis: &'a Analysis) -> Self {
         Report {
-            format: extracted.format.as_str(),
-            summary: Summary::of(rows),
-            clients: rows
+            format: analysis.format.as_str(),
+            summary: Summary::of(&analysis.rows),
+            clients: analysis
+                .rows
                 .iter()
                 .map(|r| ReportRow {
                     row: r.candidate.row,
@@ -107,6 +127,7 @@ impl<'a> Report<'a> {
                     selected: r.selected,
                     reasons: &r.reasons,
                     matched_client_id: r.matched_client_id.as_deref(),
+                    source: r.candidate.source.as_deref(),
                 })
                 .collect(),
         }

@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     ClientCreated,
+    ClientImported,
     ClientViewed,
     ClientUpdated,
     ClientArchived,
@@ -34,8 +35,9 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 19] = [
+    const ALL: [AuditAction; 20] = [
         Self::ClientCreated,
+        Self::ClientImported,
         Self::ClientViewed,
         Self::ClientUpdated,
         Self::ClientArchived,
@@ -59,6 +61,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ClientCreated => "client.created",
+            Self::ClientImported => "client.imported",
             Self::ClientViewed => "client.viewed",
             Self::ClientUpdated => "client.updated",
             Self::ClientArchived => "client.archived",
@@ -102,6 +105,7 @@ impl AuditAction {
     pub fn label(self) -> &'static str {
         match self {
             Self::ClientCreated => "Added the client",
+            Self::ClientImported => "Added the client by importing a file",
             Self::ClientViewed => "Viewed the record",
             Self::ClientUpdated => "Changed the details",
             Self::ClientArchived => "Archived the client",

@@ -680,18 +680,20 @@ fn count_without_search(
     Ok(n.unwrap_or(0))
 }
 
-/// Inserts many validated clients in one transaction (demo data, later imports): all or
-/// none. An email already on the list fails the whole batch through the unique index.
+/// Inserts many validated clients in one transaction (demo data, imports): all or none,
+/// and returns their ids. An email already on the list fails the whole batch through the
+/// unique index.
 pub fn insert_many(
     conn: &mut DbConnection,
     provider: &ProviderId,
     clients_to_add: &[(ClientDetails, OnboardingFacts)],
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<ClientId>> {
     let now = super::now();
     let rows: Vec<NewClientRow> = clients_to_add
         .iter()
         .map(|(d, facts)| NewClientRow::new(provider, d, false, facts, now))
         .collect();
+    let ids: Vec<ClientId> = rows.iter().map(|r| ClientId(r.id.clone())).collect();
     conn.transaction(|conn| {
         let mut inserted = 0;
         // Multi-row inserts need the concrete backend; chunks stay under SQLite's limit
@@ -706,9 +708,11 @@ pub fn insert_many(
                     .execute(c)?,
             };
         }
-        Ok(inserted)
-    })
-    .and_then(|inserted| crate::db::refresh_statistics(conn).map(|_| inserted))
+        debug_assert_eq!(inserted, ids.len());
+        QueryResult::Ok(())
+    })?;
+    crate::db::refresh_statistics(conn)?;
+    Ok(ids)
 }
 
 // ---------- onboarding facts ----------

@@ -6,6 +6,7 @@ pub mod booking;
 pub mod client;
 pub mod document;
 pub mod failed_login;
+pub mod import_batch;
 pub mod invitation;
 pub mod outbox;
 pub mod payment_method;

@@ -5,6 +5,7 @@ mod auth;
 mod booking;
 mod clients;
 mod documents;
+mod imports;
 mod onboarding;
 mod portal;
 mod session;
@@ -33,6 +34,8 @@ pub use session::{CurrentProvider, PageContext};
 pub struct AppState {
     pub config: Config,
     pub pool: Pool,
+    pub imports: crate::import_jobs::Workers,
+    pub uploads: crate::import_jobs::UploadStore,
 }
 
 impl AppState {
@@ -54,10 +57,16 @@ impl AppState {
 
 pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
     let key = session::load_or_create_key(&config.session_key_path())?;
+    let uploads = crate::import_jobs::UploadStore::new(&config.data_dir);
+    let imports =
+        crate::import_jobs::Workers::start(pool.clone(), uploads.clone(), config.import_workers)?;
     let state = web::Data::new(AppState {
         config: config.clone(),
         pool,
+        imports,
+        uploads,
     });
+    let import_limits = imports::upload_limits(config.max_import_bytes);
     let (multipart_limits, temp_files) =
         documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
     if let Some(url) = &config.smtp_url {
@@ -80,6 +89,13 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
             )
             .configure(assets::configure)
             .configure(auth::configure)
+            // Before the clients' routes, whose /clients/{id} would take /clients/import.
+            .service(
+                web::scope("/clients/import")
+                    .app_data(import_limits.clone())
+                    .configure(imports::configure_batches),
+            )
+            .configure(imports::configure_history)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)

@@ -1,0 +1,263 @@
+//! Reading .zip archives safely: every entry name checked (no `../`, no absolute paths, no
+//! symlinks), Mac noise dropped, password protection named, and the sizes that a zip bomb
+//! inflates capped before a byte is decompressed.
+
+use std::io::{Read, Seek};
+
+use zip::result::ZipError;
+use zip::ZipArchive;
+
+/// Caps on what an archive may hold; the web flow and the CLI take them from settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveLimits {
+    pub max_entries: usize,
+    pub max_entry_bytes: u64,
+    pub max_total_bytes: u64,
+    /// Largest uncompressed/compressed ratio of an entry bigger than 1 MB.
+    pub max_ratio: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        ArchiveLimits {
+            max_entries: 100_000,
+            max_entry_bytes: 512 * 1024 * 1024,
+            max_total_bytes: 8 * 1024 * 1024 * 1024,
+            max_ratio: 200,
+        }
+    }
+}
+
+/// One file in an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveEntry {
+    /// Position in the archive, for reading it.
+    pub index: usize,
+    /// The path inside the archive, `/`-separated, without a leading folder that wraps
+    /// the whole tree.
+    pub path: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("The .zip file is damaged or incomplete (perhaps the download was cut off). Download it again and upload the new file.")]
+    Corrupt,
+    #[error("The .zip file is password-protected. Export it again with \"require a password\" unchecked, then upload the new file.")]
+    Encrypted,
+    #[error("The .zip file holds an entry whose name points outside the archive (\"{0}\"), which Caseload never unpacks. Export the data again and upload the new file.")]
+    UnsafeName(String),
+    #[error("The .zip file holds a link (\"{0}\") rather than a file, which Caseload does not follow. Export the data again and upload the new file.")]
+    Symlink(String),
+    #[error("The .zip file holds {found} files, more than the {limit} this server accepts. Ask whoever runs this server to raise the limit, or export fewer clients at a time.")]
+    TooManyEntries { found: usize, limit: usize },
+    #[error("The .zip file would unpack to more than this server accepts ({what}). Ask whoever runs this server to raise the limit, or export fewer clients at a time.")]
+    TooLarge { what: String },
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{} MB", bytes / (1024 * 1024))
+}
+
+/// Whether an entry is operating-system noise to skip quietly.
+fn is_noise(path: &str) -> bool {
+    path.split('/').any(|part| {
+        part == "__MACOSX" || part == ".DS_Store" || part.starts_with("._") || part == "Thumbs.db"
+    })
+}
+
+/// Opens an archive; any reader that seeks (a file on disk, bytes in memory).
+pub fn open<R: Read + Seek>(reader: R) -> Result<ZipArchive<R>, ArchiveError> {
+    let mut archive = ZipArchive::new(reader).map_err(|_| ArchiveError::Corrupt)?;
+    // Entries that share bytes are the mark of a crafted bomb.
+    if archive.has_overlapping_files().unwrap_or(true) {
+        return Err(ArchiveError::Corrupt);
+    }
+    Ok(archive)
+}
+
+/// Lists the files of an archive (folders and noise left out), checking every name and
+/// size against `limits`. Nothing is decompressed.
+pub fn list<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    limits: &ArchiveLimits,
+) -> Result<Vec<ArchiveEntry>, ArchiveError> {
+    if archive.len() > limits.max_entries {
+        return Err(ArchiveError::TooManyEntries {
+            found: archive.len(),
+            limit: limits.max_entries,
+        });
+    }
+    let mut entries = Vec::new();
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let file = archive
+            .by_index_raw(index)
+            .map_err(|_| ArchiveError::Corrupt)?;
+        let raw_name = file
+            .name()
+            .map(|n| n.to_string())
+            .map_err(|_| ArchiveError::Corrupt)?;
+        if file.enclosed_name().is_none() || raw_name.starts_with('/') || raw_name.contains('\\') {
+            return Err(ArchiveError::UnsafeName(raw_name));
+        }
+        if file.is_symlink() {
+            return Err(ArchiveError::Symlink(raw_name));
+        }
+        if file.is_dir() || is_noise(&raw_name) {
+            continue;
+        }
+        if file.encrypted() {
+            return Err(ArchiveError::Encrypted);
+        }
+        let size = file.size();
+        if size > limits.max_entry_bytes {
+            return Err(ArchiveError::TooLarge {
+                what: format!("one file over {}", megabytes(limits.max_entry_bytes)),
+            });
+        }
+        if size > 1024 * 1024 && size / file.compressed_size().max(1) > limits.max_ratio {
+            return Err(ArchiveError::TooLarge {
+                what: format!(
+                    "a file compressed more than {} times, as zip bombs are",
+                    limits.max_ratio
+                ),
+            });
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_total_bytes {
+            return Err(ArchiveError::TooLarge {
+                what: format!("over {} in all", megabytes(limits.max_total_bytes)),
+            });
+        }
+        entries.push(ArchiveEntry {
+            index,
+            path: raw_name,
+            size,
+        });
+    }
+    strip_wrapping_folder(&mut entries);
+    Ok(entries)
+}
+
+/// A tree zipped from its parent folder ("export/Contacts/…") reads as the tree itself.
+fn strip_wrapping_folder(entries: &mut [ArchiveEntry]) {
+    let Some(first) = entries.first() else {
+        return;
+    };
+    let Some((top, _)) = first.path.split_once('/') else {
+        return;
+    };
+    let prefix = format!("{top}/");
+    if entries.iter().all(|e| e.path.starts_with(&prefix)) {
+        for e in entries.iter_mut() {
+            e.path = e.path[prefix.len()..].to_string();
+        }
+    }
+}
+
+/// Reads one entry whole; never more than its checked size (a lying header stops there).
+pub fn read_entry<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    entry: &ArchiveEntry,
+) -> Result<Vec<u8>, ArchiveError> {
+    let file = archive.by_index(entry.index).map_err(|e| match e {
+        ZipError::UnsupportedArchive(_) | ZipError::InvalidPassword => ArchiveError::Encrypted,
+        _ => ArchiveError::Corrupt,
+    })?;
+    let mut out = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0).min(1 << 24));
+    file.take(entry.size)
+        .read_to_end(&mut out)
+        .map_err(|_| ArchiveError::Corrupt)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+    use zip::write::SimpleFileOptions;
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body) in files {
+            w.start_file(*name, SimpleFileOptions::default()).unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn noise_is_dropped_and_a_wrapping_folder_stripped() {
+        let bytes = zip_of(&[
+            ("export/Contacts/Ada Lovelace - 1.vcf", b"BEGIN:VCARD"),
+            ("export/.DS_Store", b"x"),
+            ("__MACOSX/export/Contacts/._Ada Lovelace - 1.vcf", b"x"),
+            ("export/Contacts/Grace Hopper - 2.vcf", b"BEGIN:VCARD"),
+        ]);
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        let entries = list(&mut a, &ArchiveLimits::default()).unwrap();
+        let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Contacts/Ada Lovelace - 1.vcf",
+                "Contacts/Grace Hopper - 2.vcf"
+            ]
+        );
+        assert_eq!(read_entry(&mut a, &entries[1]).unwrap(), b"BEGIN:VCARD");
+    }
+
+    #[test]
+    fn names_that_climb_out_are_refused() {
+        let bytes = zip_of(&[("../evil.vcf", b"x")]);
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        assert_eq!(
+            list(&mut a, &ArchiveLimits::default()),
+            Err(ArchiveError::UnsafeName("../evil.vcf".into()))
+        );
+    }
+
+    #[test]
+    fn limits_are_kept() {
+        let big = vec![b'a'; 3 * 1024 * 1024];
+        let bytes = zip_of(&[("a.txt", &big), ("b.txt", b"b")]);
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        let limits = ArchiveLimits {
+            max_entries: 1,
+            ..Default::default()
+        };
+        assert!(matches!(
+            list(&mut a, &limits),
+            Err(ArchiveError::TooManyEntries { found: 2, .. })
+        ));
+        let limits = ArchiveLimits {
+            max_ratio: 10,
+            ..Default::default()
+        };
+        assert!(matches!(
+            list(&mut a, &limits),
+            Err(ArchiveError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let good = zip_of(&[("Contacts/a.vcf", b"BEGIN:VCARD\nEND:VCARD\n")]);
+        let mut seed: u32 = 7;
+        for cut in 0..good.len() {
+            let mut bytes = good[..cut].to_vec();
+            if let Some(b) = bytes.get_mut(cut / 2) {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                *b ^= (seed >> 16) as u8;
+            }
+            if let Ok(mut a) = open(Cursor::new(&bytes[..])) {
+                if let Ok(entries) = list(&mut a, &ArchiveLimits::default()) {
+                    for e in &entries {
+                        let _ = read_entry(&mut a, e);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Running the import analysis outside the request: a bounded pool of worker threads
+//! takes batch ids, reads the stored upload, runs the pure pipeline and writes its state
+//! and progress to the database, so that a page can show progress and survive a reload.
+//! The CLI runs the same `analyse_batch` in its own thread.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{DbConnection, Pool};
+use crate::import::analysis::{self, Analysis, Step};
+use crate::import::columns::ManualColumns;
+use crate::import::extract::{ExtractError, ExtractOptions};
+use crate::models::client;
+use crate::models::import_batch::{self, ImportBatch};
+
+/// Where uploads wait between analysis and import: one file per batch, named by the
+/// batch's id (never by the name the file had on the provider's computer).
+#[derive(Debug, Clone)]
+pub struct UploadStore {
+    dir: PathBuf,
+}
+
+impl UploadStore {
+    pub fn new(data_dir: &Path) -> Self {
+        UploadStore {
+            dir: data_dir.join("imports"),
+        }
+    }
+
+    pub fn prepare(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)
+    }
+
+    pub fn path(&self, batch_id: &str) -> PathBuf {
+        // Batch ids are UUIDs we generate; anything else never names a file.
+        let safe: String = batch_id
+            .chars()
+            .filter(|c| c.is_ascii_hexdigit() || *c == '-')
+            .collect();
+        self.dir.join(format!("{safe}.upload"))
+    }
+
+    pub fn remove(&self, batch_id: &str) {
+        let _ = std::fs::remove_file(self.path(batch_id));
+    }
+}
+
+/// What the column-picking screen needs, kept with the batch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ColumnsNeeded {
+    pub headers: Vec<String>,
+    pub preview: Vec<Vec<String>>,
+}
+
+/// How a batch should be read: its sheet and any columns picked by hand.
+pub fn options_of(batch: &ImportBatch) -> ExtractOptions {
+    ExtractOptions {
+        sheet: batch.sheet.clone(),
+        columns: batch
+            .column_choice
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<ManualColumns>(c).ok()),
+    }
+}
+
+/// The outcome of one analysis, as stored.
+#[derive(Debug)]
+pub enum Outcome {
+    Ready(Box<Analysis>),
+    NeedsColumns(String),
+    Failed(String),
+}
+
+/// Analyses `bytes` for `batch` and stores the result. `progress` hears each step.
+pub fn analyse_batch(
+    conn: &mut DbConnection,
+    batch: &ImportBatch,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(&mut DbConnection, Step),
+) -> Result<Outcome, diesel::result::Error> {
+    let existing = client::for_matching(conn, &batch.provider())?;
+    let today = chrono::Utc::now().date_naive();
+    let options = options_of(batch);
+    let result = {
+        let mut tell = |s: Step| progress(conn, s);
+        analysis::analyse(bytes, &options, &existing, today, &mut tell)
+    };
+    match result {
+        Ok(a) => {
+            progress(
+                conn,
+                Step::Checking {
+                    done: a.rows.len(),
+                    total: a.rows.len(),
+                },
+            );
+            let notes = serde_json::to_string(&a.notes).unwrap_or_default();
+            import_batch::save_analysis(conn, &batch.id, &a, &notes)?;
+            Ok(Outcome::Ready(Box::new(a)))
+        }
+        Err(e @ ExtractError::MissingColumns { .. }) => {
+            let message = e.to_string();
+            let ExtractError::MissingColumns {
+                headers, preview, ..
+            } = e
+            else {
+                return Ok(Outcome::Failed(message));
+            };
+            let details =
+                serde_json::to_string(&ColumnsNeeded { headers, preview }).unwrap_or_default();
+            let format = crate::import::extract::detect(bytes)
+                .map(|f| f.as_str())
+                .unwrap_or("csv");
+            import_batch::ask_for_columns(conn, &batch.id, &message, format, &details)?;
+            Ok(Outcome::NeedsColumns(message))
+        }
+        Err(e) => {
+            let message = e.to_string();
+            import_batch::fail(conn, &batch.id, &message)?;
+            Ok(Outcome::Failed(message))
+        }
+    }
+}
+
+/// The pool of analysis workers. Cloning shares the same queue.
+#[derive(Clone)]
+pub struct Workers {
+    queue: SyncSender<String>,
+}
+
+/// The queue of analyses is full: the server is busy with other files.
+#[derive(Debug)]
+pub struct Busy;
+
+/// How many files may wait for a worker before uploads are turned away.
+const QUEUE_LENGTH: usize = 32;
+/// How often a running analysis writes its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+impl Workers {
+    /// Starts `threads` workers. Analyses left unfinished by an earlier run are marked
+    /// interrupted first (their uploads removed): nothing of them was written.
+    pub fn start(pool: Pool, uploads: UploadStore, threads: usize) -> anyhow::Result<Self> {
+        uploads.prepare()?;
+        let mut conn = pool.get()?;
+        for id in import_batch::interrupt_unfinished(&mut conn)? {
+            uploads.remove(&id);
+        }
+        drop(conn);
+        let (queue, jobs) = mpsc::sync_channel::<String>(QUEUE_LENGTH);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..threads.max(1) {
+            let (pool, uploads, jobs) = (pool.clone(), uploads.clone(), jobs.clone());
+            std::thread::Builder::new()
+                .name(format!("import-worker-{n}"))
+                .spawn(move || loop {
+                    let next = match jobs.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(id) = next else { return };
+                    run_job(&pool, &uploads, &id);
+                })?;
+        }
+        Ok(Workers { queue })
+    }
+
+    pub fn submit(&self, batch_id: &str) -> Result<(), Busy> {
+        match self.queue.try_send(batch_id.to_string()) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(Busy),
+        }
+    }
+}
+
+fn run_job(pool: &Pool, uploads: &UploadStore, id: &str) {
+    let Ok(mut conn) = pool.get() else {
+        tracing::error!("import worker: no database connection");
+        return;
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(), diesel::result::Error> {
+        if !import_batch::start_analysis(&mut conn, id)? {
+            return Ok(());
+        }
+        let Some(batch) = import_batch::find_for_worker(&mut conn, id)? else {
+            return Ok(());
+        };
+        let bytes = match std::fs::read(uploads.path(id)) {
+            Ok(b) => b,
+            Err(_) => {
+                return import_batch::fail(
+                    &mut conn,
+                    id,
+                    "The uploaded file is no longer on the server. Nothing was imported. Upload the file again.",
+                );
+            }
+        };
+        let mut last = Instant::now() - PROGRESS_EVERY;
+        let mut progress = |conn: &mut DbConnection, step: Step| {
+            if last.elapsed() < PROGRESS_EVERY {
+                return;
+            }
+            last = Instant::now();
+            let (done, total) = match step {
+                Step::Reading => (0, 0),
+                Step::Checking { done, total } => (done, total),
+            };
+            let _ = import_batch::set_progress(conn, id, step.label(), done, total);
+        };
+        let outcome = analyse_batch(&mut conn, &batch, &bytes, &mut progress)?;
+        if let Outcome::Failed(_) = outcome {
+            uploads.remove(id);
+        }
+        Ok(())
+    }));
+    let failed = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "import analysis failed");
+            true
+        }
+        Err(_) => {
+            tracing::error!("import analysis panicked");
+            true
+        }
+    };
+    if failed {
+        let _ = import_batch::fail(
+            &mut conn,
+            id,
+            "Caseload could not finish checking this file, and nothing was imported. Try again; if it keeps happening, tell whoever runs this server (the details are in its log).",
+        );
+        uploads.remove(id);
+    }
+}

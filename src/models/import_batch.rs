@@ -1,0 +1,892 @@
+//! Client-list imports: a batch per file with its analysis state and counts, and the
+//! reviewed rows with the provider's decisions. Every query takes the provider's id,
+//! except the worker's, which reads the batch it was handed and acts as its provider.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::schema::{audit_events, clients, import_batches, import_rows};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::email::normalize;
+use crate::domain::onboarding::OnboardingFacts;
+use crate::domain::search_key::search_key;
+use crate::import::analysis::Analysis;
+use crate::import::extract::Candidate;
+use crate::import::matching::{self, ExistingClient, Status};
+use crate::import::plan;
+use crate::models::audit::AuditAction;
+use crate::models::provider::Provider;
+
+pub const QUEUED: &str = "queued";
+pub const ANALYSING: &str = "analysing";
+pub const NEEDS_COLUMNS: &str = "needs_columns";
+pub const READY: &str = "ready";
+pub const FAILED: &str = "failed";
+pub const INTERRUPTED: &str = "interrupted";
+pub const IMPORTED: &str = "imported";
+pub const CANCELLED: &str = "cancelled";
+
+pub const ROWS_PER_PAGE: i64 = 50;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = import_batches)]
+pub struct ImportBatch {
+    pub id: String,
+    pub provider_id: String,
+    pub file_name: String,
+    pub origin: String,
+    pub status: String,
+    pub format: Option<String>,
+    pub layout: Option<String>,
+    pub sheet: Option<String>,
+    pub column_choice: Option<String>,
+    pub progress_label: Option<String>,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub error: Option<String>,
+    pub details: Option<String>,
+    pub rows_total: i64,
+    pub rows_new: i64,
+    pub rows_existing: i64,
+    pub rows_needs_review: i64,
+    pub rows_invalid: i64,
+    pub rows_duplicate: i64,
+    pub imported_count: i64,
+    pub linked_count: i64,
+    pub skipped_count: i64,
+    pub invited: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub imported_at: Option<NaiveDateTime>,
+}
+
+impl ImportBatch {
+    pub fn provider(&self) -> ProviderId {
+        ProviderId(self.provider_id.clone())
+    }
+
+    /// The analysis has not finished yet (it is waiting for or in a worker).
+    pub fn in_progress(&self) -> bool {
+        self.status == QUEUED || self.status == ANALYSING
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = import_rows)]
+pub struct ImportRow {
+    pub position: i64,
+    pub source_row: i64,
+    pub source: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub status: String,
+    pub reasons: String,
+    pub matched_client_id: Option<String>,
+    pub selected: bool,
+    pub linked_client_id: Option<String>,
+}
+
+impl ImportRow {
+    pub fn reasons(&self) -> Vec<String> {
+        serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+
+    fn candidate(&self) -> Candidate {
+        Candidate {
+            row: usize::try_from(self.source_row).unwrap_or(0),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            date_of_birth: self.date_of_birth,
+            date_problem: None,
+            source: self.source.clone(),
+        }
+    }
+}
+
+fn scoped(
+    provider: &ProviderId,
+    id: &str,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        import_batches::table,
+        diesel::dsl::Eq<import_batches::provider_id, String>,
+    >,
+    diesel::dsl::Eq<import_batches::id, String>,
+> {
+    import_batches::table
+        .filter(import_batches::provider_id.eq(provider.0.clone()))
+        .filter(import_batches::id.eq(id.to_string()))
+}
+
+/// A new batch, waiting for analysis. `file_name` is display text only.
+pub fn create(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    file_name: &str,
+    origin: &str,
+) -> QueryResult<ImportBatch> {
+    let now = super::now();
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(import_batches::table)
+        .values((
+            import_batches::id.eq(&id),
+            import_batches::provider_id.eq(provider.as_str()),
+            import_batches::file_name.eq(file_name),
+            import_batches::origin.eq(origin),
+            import_batches::status.eq(QUEUED),
+            import_batches::progress_done.eq(0i64),
+            import_batches::progress_total.eq(0i64),
+            import_batches::rows_total.eq(0i64),
+            import_batches::rows_new.eq(0i64),
+            import_batches::rows_existing.eq(0i64),
+            import_batches::rows_needs_review.eq(0i64),
+            import_batches::rows_invalid.eq(0i64),
+            import_batches::rows_duplicate.eq(0i64),
+            import_batches::imported_count.eq(0i64),
+            import_batches::linked_count.eq(0i64),
+            import_batches::skipped_count.eq(0i64),
+            import_batches::invited.eq(false),
+            import_batches::created_at.eq(now),
+            import_batches::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    find_for_worker(conn, &id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+) -> QueryResult<Option<ImportBatch>> {
+    scoped(provider, id)
+        .select(ImportBatch::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The batch a worker was handed, whoever's it is; the worker then acts as its provider.
+pub fn find_for_worker(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ImportBatch>> {
+    import_batches::table
+        .filter(import_batches::id.eq(id))
+        .select(ImportBatch::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The provider's imports, newest first (cancelled ones left out).
+pub fn history(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Vec<ImportBatch>> {
+    import_batches::table
+        .filter(import_batches::provider_id.eq(provider.as_str()))
+        .filter(import_batches::status.ne(CANCELLED))
+        .order(import_batches::created_at.desc())
+        .limit(200)
+        .select(ImportBatch::as_select())
+        .load(conn)
+}
+
+fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+        .set((
+            import_batches::status.eq(status),
+            import_batches::error.eq(error),
+            import_batches::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+}
+
+/// The worker took the batch: only a queued one (a cancelled batch stays cancelled).
+pub fn start_analysis(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        import_batches::table
+            .filter(import_batches::id.eq(id))
+            .filter(import_batches::status.eq(QUEUED)),
+    )
+    .set((
+        import_batches::status.eq(ANALYSING),
+        import_batches::progress_done.eq(0i64),
+        import_batches::progress_total.eq(0i64),
+        import_batches::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn set_progress(
+    conn: &mut DbConnection,
+    id: &str,
+    label: &str,
+    done: usize,
+    total: usize,
+) -> QueryResult<()> {
+    diesel::update(
+        import_batches::table
+            .filter(import_batches::id.eq(id))
+            .filter(import_batches::status.eq(ANALYSING)),
+    )
+    .set((
+        import_batches::progress_label.eq(label),
+        import_batches::progress_done.eq(done as i64),
+        import_batches::progress_total.eq(total as i64),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// The file cannot be imported; `message` says why and what to do.
+pub fn fail(conn: &mut DbConnection, id: &str, message: &str) -> QueryResult<()> {
+    set_status(conn, id, FAILED, Some(message)).map(|_| ())
+}
+
+/// The columns must be picked by hand; `details` holds the headers and first rows.
+pub fn ask_for_columns(
+    conn: &mut DbConnection,
+    id: &str,
+    message: &str,
+    format: &str,
+    details: &str,
+) -> QueryResult<()> {
+    diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+        .set((
+            import_batches::status.eq(NEEDS_COLUMNS),
+            import_batches::error.eq(message),
+            import_batches::format.eq(format),
+            import_batches::details.eq(details),
+            import_batches::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Analyses cut short by a stop of the server: they will not finish, so say so.
+pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    let ids: Vec<String> = import_batches::table
+        .filter(import_batches::status.eq_any([QUEUED, ANALYSING]))
+        .select(import_batches::id)
+        .load(conn)?;
+    for id in &ids {
+        set_status(
+            conn,
+            id,
+            INTERRUPTED,
+            Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
+        )?;
+    }
+    Ok(ids)
+}
+
+/// Asks for a fresh analysis with another sheet or hand-picked columns.
+pub fn reanalyse(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+    sheet: Option<&str>,
+    column_choice: Option<&str>,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let n = diesel::update(
+            scoped(provider, id).filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS])),
+        )
+        .set((
+            import_batches::status.eq(QUEUED),
+            import_batches::sheet.eq(sheet),
+            import_batches::column_choice.eq(column_choice),
+            import_batches::error.eq(None::<String>),
+            import_batches::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id)))
+                .execute(conn)?;
+        }
+        Ok(n == 1)
+    })
+}
+
+/// Drops a batch that was not imported, with its rows.
+pub fn cancel(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let n = diesel::update(scoped(provider, id).filter(import_batches::status.ne(IMPORTED)))
+            .set((
+                import_batches::status.eq(CANCELLED),
+                import_batches::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = import_rows, treat_none_as_default_value = false)]
+struct NewImportRow<'a> {
+    batch_id: &'a str,
+    position: i64,
+    source_row: i64,
+    source: Option<&'a str>,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    date_of_birth: Option<NaiveDate>,
+    status: &'static str,
+    reasons: String,
+    matched_client_id: Option<&'a str>,
+    selected: bool,
+    linked_client_id: Option<&'a str>,
+}
+
+/// Stores a finished analysis: every reviewed row and the counts, in one transaction.
+pub fn save_analysis(
+    conn: &mut DbConnection,
+    id: &str,
+    analysis: &Analysis,
+    details: &str,
+) -> QueryResult<()> {
+    let summary = plan::Summary::of(&analysis.rows);
+    let rows: Vec<NewImportRow> = analysis
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let c = &r.candidate;
+            NewImportRow {
+                batch_id: id,
+                position: i as i64 + 1,
+                source_row: c.row as i64,
+                source: c.source.as_deref(),
+                first_name: c.first_name.as_deref(),
+                last_name: c.last_name.as_deref(),
+                email: c.email.as_deref(),
+                phone: c.phone.as_deref(),
+                date_of_birth: c.date_of_birth,
+                status: r.status.as_str(),
+                reasons: serde_json::to_string(&r.reasons).unwrap_or_else(|_| "[]".into()),
+                matched_client_id: r.matched_client_id.as_deref(),
+                selected: r.selected,
+                linked_client_id: None,
+            }
+        })
+        .collect();
+    write_transaction(conn, |conn| {
+        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+        // 14 columns: 2,000 rows stay under SQLite's limit of bound parameters.
+        for chunk in rows.chunks(2000) {
+            match conn {
+                DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)
+                    .values(chunk)
+                    .execute(c)?,
+                DbConnection::Postgres(c) => diesel::insert_into(import_rows::table)
+                    .values(chunk)
+                    .execute(c)?,
+            };
+        }
+        diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+            .set((
+                import_batches::status.eq(READY),
+                import_batches::error.eq(None::<String>),
+                import_batches::format.eq(analysis.format.as_str()),
+                import_batches::layout.eq(analysis.layout),
+                import_batches::sheet.eq(analysis.sheet.as_deref()),
+                import_batches::details.eq(details),
+                import_batches::rows_total.eq(summary.rows as i64),
+                import_batches::rows_new.eq(summary.new as i64),
+                import_batches::rows_existing.eq(summary.existing as i64),
+                import_batches::rows_needs_review.eq(summary.needs_review as i64),
+                import_batches::rows_invalid.eq(summary.invalid as i64),
+                import_batches::rows_duplicate.eq(summary.duplicate_in_file as i64),
+                import_batches::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// One page of a batch's rows, optionally of one status, with the number of such rows.
+pub fn rows_page(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+    status: Option<&str>,
+    page: i64,
+) -> QueryResult<(Vec<ImportRow>, i64)> {
+    if find(conn, provider, id)?.is_none() {
+        return Ok((Vec::new(), 0));
+    }
+    let base = || {
+        let mut q = import_rows::table
+            .filter(import_rows::batch_id.eq(id.to_string()))
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(import_rows::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows = base()
+        .order(import_rows::position)
+        .limit(ROWS_PER_PAGE)
+        .offset((page.max(1) - 1) * ROWS_PER_PAGE)
+        .select(ImportRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// How many rows the provider has selected to import, and linked to a client by hand.
+pub fn decision_counts(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+) -> QueryResult<(i64, i64)> {
+    if find(conn, provider, id)?.is_none() {
+        return Ok((0, 0));
+    }
+    let selected = import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::selected.eq(true))
+        .count()
+        .get_result(conn)?;
+    let linked = import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::linked_client_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((selected, linked))
+}
+
+/// Names of the provider's clients by id, for the rows that point at one.
+pub fn client_names(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String, String)>> {
+    clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(clients::id.eq_any(ids))
+        .select((
+            clients::id,
+            clients::first_name,
+            clients::last_name,
+            clients::email,
+        ))
+        .load(conn)
+}
+
+/// What the provider decided for one row on the review page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowDecision {
+    pub position: i64,
+    /// Import as a new client.
+    pub selected: bool,
+    /// "This is that existing client": nothing is imported for the row.
+    pub link_to: Option<String>,
+    /// A corrected email address, when the provider typed one.
+    pub email: Option<String>,
+}
+
+/// Saves the decisions for rows of a batch that is ready for review. A corrected email is
+/// checked again against the list and the file, as the analysis would; a row is only
+/// selected when it could be imported, and only linked to the client it matched.
+pub fn decide(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+    decisions: &[RowDecision],
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        let Some(batch) = find(conn, provider, id)? else {
+            return Ok(());
+        };
+        if batch.status != READY {
+            return Ok(());
+        }
+        let positions: Vec<i64> = decisions.iter().map(|d| d.position).collect();
+        let rows: Vec<ImportRow> = import_rows::table
+            .filter(import_rows::batch_id.eq(id))
+            .filter(import_rows::position.eq_any(&positions))
+            .select(ImportRow::as_select())
+            .load(conn)?;
+        for d in decisions {
+            let Some(row) = rows.iter().find(|r| r.position == d.position) else {
+                continue;
+            };
+            let mut row = row.clone();
+            let corrected = d
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty() && Some(*e) != row.email.as_deref());
+            if let Some(email) = corrected {
+                if row.status == Status::Invalid.as_str()
+                    || row.status == Status::NeedsReview.as_str()
+                {
+                    row = review_again(conn, provider, id, row, email)?;
+                }
+            }
+            let (selected, linked) = if row.status == Status::New.as_str() {
+                (d.selected || corrected.is_some(), None)
+            } else if row.status == Status::NeedsReview.as_str() {
+                let link = d
+                    .link_to
+                    .clone()
+                    .filter(|l| row.matched_client_id.as_ref() == Some(l));
+                // Importing as new needs an email no client has (the list keeps one per
+                // address); repeats within the file are caught when importing.
+                let wanted = link.is_none() && d.selected;
+                let can_be_new = wanted && !email_taken(conn, provider, row.email.as_deref())?;
+                (can_be_new, link)
+            } else {
+                (false, None)
+            };
+            diesel::update(
+                import_rows::table
+                    .filter(import_rows::batch_id.eq(id))
+                    .filter(import_rows::position.eq(row.position)),
+            )
+            .set((
+                import_rows::email.eq(&row.email),
+                import_rows::status.eq(&row.status),
+                import_rows::reasons.eq(&row.reasons),
+                import_rows::matched_client_id.eq(&row.matched_client_id),
+                import_rows::selected.eq(selected),
+                import_rows::linked_client_id.eq(linked),
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+fn email_taken(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    email: Option<&str>,
+) -> QueryResult<bool> {
+    let Some(email) = email else {
+        return Ok(false);
+    };
+    super::client::find_id_by_email(conn, provider, &normalize(email)).map(|c| c.is_some())
+}
+
+/// One row reviewed again with a corrected email: against the clients it could be (same
+/// email or same name) and against the other rows of the file.
+fn review_again(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    batch_id: &str,
+    mut row: ImportRow,
+    email: &str,
+) -> QueryResult<ImportRow> {
+    let norm = normalize(email);
+    let name_key = search_key(&format!(
+        "{} {}",
+        row.first_name.as_deref().unwrap_or(""),
+        row.last_name.as_deref().unwrap_or("")
+    ));
+    let nearby: Vec<(String, String, String, String, Option<NaiveDate>)> = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(
+            clients::email_normalized
+                .eq(&norm)
+                .or(clients::search_name.eq(&name_key)),
+        )
+        .select((
+            clients::id,
+            clients::first_name,
+            clients::last_name,
+            clients::email_normalized,
+            clients::date_of_birth,
+        ))
+        .load(conn)?;
+    let existing: Vec<ExistingClient> = nearby
+        .into_iter()
+        .map(
+            |(id, first_name, last_name, email_normalized, date_of_birth)| ExistingClient {
+                id,
+                first_name,
+                last_name,
+                email_normalized,
+                date_of_birth,
+            },
+        )
+        .collect();
+    let kept_notes: Vec<String> = row
+        .reasons()
+        .into_iter()
+        .filter(|r| r.contains("date of birth"))
+        .collect();
+    let mut candidate = row.candidate();
+    candidate.email = Some(email.to_string());
+    let Some(mut reviewed) = matching::review(vec![candidate], &existing).pop() else {
+        return Ok(row);
+    };
+    let other_rows: Vec<(i64, i64, Option<String>)> = import_rows::table
+        .filter(import_rows::batch_id.eq(batch_id))
+        .filter(import_rows::position.ne(row.position))
+        .filter(import_rows::email.is_not_null())
+        .select((
+            import_rows::position,
+            import_rows::source_row,
+            import_rows::email,
+        ))
+        .load(conn)?;
+    if let Some((_, source_row, _)) = other_rows
+        .iter()
+        .find(|(_, _, e)| e.as_deref().map(normalize).as_deref() == Some(norm.as_str()))
+    {
+        if reviewed.status == Status::New {
+            reviewed.status = Status::NeedsReview;
+            reviewed.reasons.insert(
+                0,
+                format!("Row {source_row} has the same email address; Caseload keeps one client per email address."),
+            );
+        }
+    }
+    for note in kept_notes {
+        if !reviewed.reasons.contains(&note) {
+            reviewed.reasons.push(note);
+        }
+    }
+    row.email = Some(email.to_string());
+    row.status = reviewed.status.as_str().to_string();
+    row.reasons = serde_json::to_string(&reviewed.reasons).unwrap_or_else(|_| "[]".into());
+    row.matched_client_id = reviewed.matched_client_id;
+    Ok(row)
+}
+
+/// Why an import could not be written; nothing was.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("{0}")]
+    Conflict(String),
+    #[error("This import is not ready: its file is still being checked, or it was cancelled.")]
+    NotReady,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitOutcome {
+    pub imported: i64,
+    pub linked: i64,
+    pub skipped: i64,
+    /// The batch had been imported already (a second submit): nothing was done now.
+    pub already_done: bool,
+}
+
+fn list_rows(rows: &[i64]) -> String {
+    let mut shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
+    if rows.len() > 10 {
+        shown.push(format!("and {} more", rows.len() - 10));
+    }
+    shown.join(", ")
+}
+
+/// Writes every selected row as a new client, with its audit entry (and its invitation
+/// when asked), and marks the batch imported — one transaction, all or nothing. A second
+/// call finds the batch imported and writes nothing.
+pub fn commit(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    id: &str,
+    invite: bool,
+    public_url: &str,
+) -> Result<CommitOutcome, CommitError> {
+    let provider_id = provider.id();
+    write_transaction(conn, |conn| {
+        let now = super::now();
+        // Taking the batch first is the lock: a second submit waits here, then finds it
+        // imported.
+        let took =
+            diesel::update(scoped(&provider_id, id).filter(import_batches::status.eq(READY)))
+                .set((
+                    import_batches::status.eq(IMPORTED),
+                    import_batches::imported_at.eq(now),
+                    import_batches::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        if took == 0 {
+            return match find(conn, &provider_id, id)? {
+                Some(b) if b.status == IMPORTED => Ok(CommitOutcome {
+                    imported: b.imported_count,
+                    linked: b.linked_count,
+                    skipped: b.skipped_count,
+                    already_done: true,
+                }),
+                _ => Err(CommitError::NotReady),
+            };
+        }
+        let selected: Vec<ImportRow> = import_rows::table
+            .filter(import_rows::batch_id.eq(id))
+            .filter(import_rows::selected.eq(true))
+            .order(import_rows::position)
+            .select(ImportRow::as_select())
+            .load(conn)?;
+        let mut to_add = Vec::with_capacity(selected.len());
+        let mut unusable = Vec::new();
+        let mut first_by_email = std::collections::HashMap::new();
+        let mut repeated = Vec::new();
+        for r in &selected {
+            match plan::details_from(
+                r.first_name.as_deref(),
+                r.last_name.as_deref(),
+                r.email.as_deref(),
+                r.phone.as_deref(),
+                r.date_of_birth,
+            ) {
+                Some(d) => {
+                    if first_by_email
+                        .insert(d.email.normalized().to_string(), r.source_row)
+                        .is_some()
+                    {
+                        repeated.push(r.source_row);
+                    }
+                    to_add.push((d, OnboardingFacts::default()));
+                }
+                None => unusable.push(r.source_row),
+            }
+        }
+        if !unusable.is_empty() {
+            return Err(CommitError::Conflict(format!(
+                "Rows {} lack a valid name or email address. Unselect them or correct the email, then import again.",
+                list_rows(&unusable)
+            )));
+        }
+        if !repeated.is_empty() {
+            return Err(CommitError::Conflict(format!(
+                "Rows {} have the same email address as another selected row. Keep one of each, then import again.",
+                list_rows(&repeated)
+            )));
+        }
+        // Clients added since the review (another import, another tab) keep their email.
+        let emails: Vec<String> = first_by_email.keys().cloned().collect();
+        let mut taken = Vec::new();
+        for chunk in emails.chunks(5000) {
+            let found: Vec<String> = clients::table
+                .filter(clients::provider_id.eq(provider_id.as_str()))
+                .filter(clients::email_normalized.eq_any(chunk))
+                .select(clients::email_normalized)
+                .load(conn)?;
+            taken.extend(found.iter().filter_map(|e| first_by_email.get(e).copied()));
+        }
+        if !taken.is_empty() {
+            taken.sort_unstable();
+            return Err(CommitError::Conflict(format!(
+                "Rows {} now have the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
+                list_rows(&taken)
+            )));
+        }
+        let ids = super::client::insert_many(conn, &provider_id, &to_add).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
+            }
+            other => other.into(),
+        })?;
+        record_imported(conn, &provider_id, &ids, id, now)?;
+        if invite {
+            for chunk in ids.chunks(1000) {
+                let created: Vec<super::client::Client> = clients::table
+                    .filter(clients::provider_id.eq(provider_id.as_str()))
+                    .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
+                    .select(super::client::Client::as_select())
+                    .load(conn)?;
+                for c in &created {
+                    crate::onboarding::invite(conn, provider, c, public_url, now)?;
+                }
+            }
+        }
+        let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
+        let linked: i64 = import_rows::table
+            .filter(import_rows::batch_id.eq(id))
+            .filter(
+                import_rows::linked_client_id
+                    .is_not_null()
+                    .or(import_rows::status.eq(Status::Existing.as_str())),
+            )
+            .count()
+            .get_result(conn)?;
+        let imported = ids.len() as i64;
+        let outcome = CommitOutcome {
+            imported,
+            linked,
+            skipped: batch.rows_total - imported - linked,
+            already_done: false,
+        };
+        diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+            .set((
+                import_batches::imported_count.eq(outcome.imported),
+                import_batches::linked_count.eq(outcome.linked),
+                import_batches::skipped_count.eq(outcome.skipped),
+                import_batches::invited.eq(invite && imported > 0),
+            ))
+            .execute(conn)?;
+        Ok(outcome)
+    })
+}
+
+/// One audit entry per imported client, written in batches like the clients themselves.
+fn record_imported(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    ids: &[ClientId],
+    batch_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let subject = format!("import:{batch_id}");
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|c| {
+            (
+                audit_events::id.eq(new_row_id()),
+                audit_events::provider_id.eq(provider.as_str()),
+                audit_events::client_id.eq(Some(c.as_str())),
+                audit_events::action.eq(AuditAction::ClientImported.as_str()),
+                audit_events::subject.eq(Some(subject.as_str())),
+                audit_events::ip.eq(None::<&str>),
+                audit_events::created_at.eq(at),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(4000) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Why the rows that were not imported were left out, with how many of each.
+pub fn skipped_reasons(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    if find(conn, provider, id)?.is_none() {
+        return Ok(Vec::new());
+    }
+    import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::selected.eq(false))
+        .filter(import_rows::linked_client_id.is_null())
+        .filter(import_rows::status.ne(Status::Existing.as_str()))
+        .group_by(import_rows::status)
+        .select((import_rows::status, diesel::dsl::count_star()))
+        .order(import_rows::status)
+        .load(conn)
+}
