@@ -140,7 +140,8 @@ pub fn list<R: Read + Seek>(
     Ok(entries)
 }
 
-/// A tree zipped from its parent folder ("export/Contacts/…") reads as the tree itself.
+/// A tree zipped from its parent folder ("export/Contacts/…") reads as the tree itself;
+/// a lone folder of files ("Contacts/…") is the tree, not a wrapper.
 fn strip_wrapping_folder(entries: &mut [ArchiveEntry]) {
     let Some(first) = entries.first() else {
         return;
@@ -149,7 +150,10 @@ fn strip_wrapping_folder(entries: &mut [ArchiveEntry]) {
         return;
     };
     let prefix = format!("{top}/");
-    if entries.iter().all(|e| e.path.starts_with(&prefix)) {
+    let wraps_folders = entries
+        .iter()
+        .any(|e| e.path[prefix.len().min(e.path.len())..].contains('/'));
+    if wraps_folders && entries.iter().all(|e| e.path.starts_with(&prefix)) {
         for e in entries.iter_mut() {
             e.path = e.path[prefix.len()..].to_string();
         }

@@ -393,6 +393,11 @@ fn import_reviews_a_list_then_imports_the_new_clients_once() {
     let (_, list) = s.get_text("/clients");
     assert_eq!(listed_names(&list), ["Ada Lovelace", "Nia Okafor"]);
     assert!(s.get_text("/settings/outbox").1.contains("nia@example.com"));
+    let (_, history) = s.get_text("/settings/imports");
+    assert!(
+        history.contains("clients.csv") && history.contains("by command line"),
+        "the CLI's imports are in the history too: {history}"
+    );
 
     // The same file again adds nobody.
     let out = run(&[]);

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod clients;
 mod documents;
+mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;

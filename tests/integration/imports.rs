@@ -1,0 +1,542 @@
+//! Importing a client list through the web: upload, analysis in the worker pool, picking
+//! columns, review with corrections and matches, import, confirmation, history.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use caseload::db::schema::{audit_events, clients, import_batches, outbox_emails};
+use diesel::prelude::*;
+use reqwest::blocking::multipart::{Form, Part};
+
+use crate::support::*;
+
+/// Uploads a file as the upload page would; returns the batch page's path.
+pub fn upload(s: &Session, name: &str, bytes: Vec<u8>) -> String {
+    let token = s.csrf("/clients/import");
+    let form = Form::new()
+        .text("csrf_token", token)
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let r = s
+        .http
+        .post(format!("{}/clients/import", s.base))
+        .multipart(form)
+        .send()
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 303, "upload {name}");
+    let to = location(&r);
+    assert!(to.starts_with("/clients/import/"), "{to}");
+    to
+}
+
+/// Waits for the analysis to end; returns the batch page as it then reads.
+pub fn wait_for_analysis(s: &Session, batch: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let (code, body) = s.get_text(&format!("{batch}/status"));
+        assert_eq!(code, 200, "{body}");
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let st = status["status"].as_str().unwrap_or("").to_string();
+        if st != "queued" && st != "analysing" {
+            let (code, html) = s.get_text(batch);
+            assert_eq!(code, 200, "{html}");
+            return html;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "analysis did not end"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn row_statuses(html: &str) -> Vec<(String, String)> {
+    let rows = select_attr(html, "table.import-rows tbody tr", "data-row");
+    let statuses = select_attr(html, "table.import-rows tbody tr", "data-status");
+    rows.into_iter().zip(statuses).collect()
+}
+
+fn position_of(html: &str, source_row: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!(
+        "table.import-rows tr[data-row=\"{source_row}\"] input[name=row]"
+    ))
+    .unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("row on the page")
+        .to_string()
+}
+
+fn client_count(app: &TestApp) -> i64 {
+    clients::table.count().get_result(&mut app.conn()).unwrap()
+}
+
+const LIST: &str = "Client list exported 2026-11-30\n\nFirst Name,Last Name,Email,Mobile Phone,Date of Birth,Insurance Company\nNia,Okafor,nia@example.com,415 555 0101,03/04/1990,Aetna\nAda,Lovelace,ADA@example.com,,12/10/1985,\nAda,Lovelace,ada.other@example.com,,,\nLee,Kim,,,,\nNia,Okafor,nia@example.com,,03/04/1990,\nZoë,Núñez,zoe@example.com,,,\n";
+
+#[test]
+fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let (_, list) = s.get_text("/clients");
+    assert!(
+        list.contains("href=\"/clients/import\""),
+        "the menu offers it"
+    );
+
+    let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
+    let html = wait_for_analysis(&s, &batch);
+    assert_eq!(
+        row_statuses(&html),
+        [
+            ("4".to_string(), "new".to_string()),
+            ("5".into(), "existing".into()),
+            ("6".into(), "needs_review".into()),
+            ("7".into(), "invalid".into()),
+            ("8".into(), "duplicate_in_file".into()),
+            ("9".into(), "new".into()),
+        ]
+    );
+    assert!(html.contains("Insurance and payment columns are not imported"));
+    assert!(html.contains("Insurance Company"));
+    assert!(
+        html.contains("read the US way"),
+        "ambiguous dates are named"
+    );
+    assert!(html.contains("Same name as your client Ada Lovelace, with another email."));
+    assert!(html.contains("The same person as row 4."));
+    assert!(html.contains("Zoë"), "Unicode intact");
+
+    // Filter by status.
+    let (_, only_review) = s.get_text(&format!("{batch}?show=needs_review"));
+    assert_eq!(row_statuses(&only_review).len(), 1);
+
+    // Correct the missing email of row 7; leave the rest as the review chose.
+    let token = csrf_in(&html);
+    let mut fields: Vec<(String, String)> = vec![
+        ("csrf_token".into(), token.clone()),
+        ("show".into(), "".into()),
+        ("page".into(), "1".into()),
+    ];
+    for pos in 1..=6 {
+        fields.push(("row".into(), pos.to_string()));
+    }
+    let new_positions = [position_of(&html, "4"), position_of(&html, "9")];
+    for p in &new_positions {
+        fields.push(("select".into(), p.clone()));
+    }
+    fields.push((
+        format!("email-{}", position_of(&html, "7")),
+        "lee@example.com".into(),
+    ));
+    fields.push(("action".into(), "save".into()));
+    let r = s
+        .http
+        .post(format!("{}{batch}/review", s.base))
+        .form(&fields)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, html) = s.get_text(&batch);
+    assert!(
+        row_statuses(&html).contains(&("7".to_string(), "new".to_string())),
+        "a corrected email makes the row new"
+    );
+    assert!(
+        html.contains("<strong data-selected-count>3</strong>"),
+        "{html}"
+    );
+
+    // Import, with invitations.
+    let mut import = fields.clone();
+    import.retain(|(k, _)| k != "action" && !k.starts_with("email-") && k != "select");
+    for p in new_positions.iter().chain([&position_of(&html, "7")]) {
+        import.push(("select".into(), p.clone()));
+    }
+    import.push(("invite".into(), "yes".into()));
+    import.push(("action".into(), "import".into()));
+    let r = s
+        .http
+        .post(format!("{}{batch}/review", s.base))
+        .form(&import)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["3"]);
+    assert_eq!(select_text(&done, "[data-count=linked]"), ["1"]);
+    assert_eq!(select_text(&done, "[data-count=skipped]"), ["2"]);
+    assert!(done.contains("1 needed review and were left out"), "{done}");
+    assert!(done.contains("1 were repeated in the file"), "{done}");
+    assert!(done.contains("Go to client list"));
+    assert_eq!(client_count(&app), 4);
+
+    // A second submit (double click, back button) adds nothing.
+    let r = s
+        .http
+        .post(format!("{}{batch}/review", s.base))
+        .form(&import)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(client_count(&app), 4);
+
+    let mut conn = app.conn();
+    let invited: i64 = outbox_emails::table
+        .filter(outbox_emails::kind.eq("invitation"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(invited, 3, "one invitation per imported client");
+    let audited: i64 = audit_events::table
+        .filter(audit_events::action.eq("client.imported"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(audited, 3);
+    let nia: (Option<String>, Option<chrono::NaiveDate>) = clients::table
+        .filter(clients::email_normalized.eq("nia@example.com"))
+        .select((clients::phone_e164, clients::date_of_birth))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        nia,
+        (
+            Some("+14155550101".into()),
+            chrono::NaiveDate::from_ymd_opt(1990, 3, 4)
+        )
+    );
+
+    let (_, history) = s.get_text("/settings/imports");
+    assert!(history.contains("clients.csv") && history.contains("Imported"));
+    let (_, activity) = s.get_text(&format!(
+        "/clients/{}/activity",
+        clients::table
+            .filter(clients::email_normalized.eq("zoe@example.com"))
+            .select(clients::id)
+            .first::<String>(&mut conn)
+            .unwrap()
+    ));
+    assert!(activity.contains("Added the client by importing a file"));
+}
+
+#[test]
+fn a_needs_review_row_can_be_matched_to_the_client_or_imported_as_new() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let robert = s.add_client("Robert", "Moses", "robert@example.com", &[]);
+    let csv =
+        "First Name,Last Name,Email\nBob,Moses,bob@example.com\nJonh,Keats,keats@example.com\n";
+    s.add_client("John", "Keats", "john.keats@example.com", &[]);
+    let batch = upload(&s, "list.csv", csv.as_bytes().to_vec());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("(a short form of the name)"), "{html}");
+    assert!(html.contains("(a similar spelling)"), "{html}");
+    let (bob, jonh) = (position_of(&html, "2"), position_of(&html, "3"));
+    let fields: Vec<(String, String)> = vec![
+        ("csrf_token".into(), csrf_in(&html)),
+        ("row".into(), bob.clone()),
+        ("row".into(), jonh.clone()),
+        (format!("choice-{bob}"), "link".into()),
+        (format!("match-{bob}"), robert.clone()),
+        (format!("choice-{jonh}"), "new".into()),
+        ("action".into(), "import".into()),
+    ];
+    let r = s
+        .http
+        .post(format!("{}{batch}/review", s.base))
+        .form(&fields)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["1"]);
+    assert_eq!(select_text(&done, "[data-count=linked]"), ["1"]);
+    let names: Vec<String> = clients::table
+        .order(clients::sort_name)
+        .select(clients::first_name)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        names,
+        ["John", "Jonh", "Robert"],
+        "Robert kept, not overwritten"
+    );
+}
+
+#[test]
+fn missing_name_columns_are_picked_by_hand_with_a_preview() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let csv = "Kunde;Mail;Geburtstag\n\"Lovelace, Ada\";ada@example.com;10.12.1985\nGrace Hopper;grace@example.com;09.12.1906\n";
+    let batch = upload(&s, "export.csv", csv.as_bytes().to_vec());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("Which column is which?"), "{html}");
+    assert!(html.contains("Columns found: Kunde, Mail, Geburtstag"));
+    assert!(html.contains("Lovelace, Ada"), "the first rows are shown");
+    let r = s.post_raw(
+        &format!("{batch}/columns"),
+        &csrf_in(&html),
+        &[
+            ("full_name", "0"),
+            ("email", "1"),
+            ("date_of_birth", "2"),
+            ("first_name", ""),
+            ("last_name", ""),
+            ("phone", ""),
+        ],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let html = wait_for_analysis(&s, &batch);
+    assert_eq!(
+        row_statuses(&html),
+        [
+            ("2".to_string(), "new".to_string()),
+            ("3".into(), "new".into())
+        ]
+    );
+    assert!(
+        html.contains("Ada Lovelace") && html.contains("Dec 10, 1985"),
+        "{html}"
+    );
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_of_contact_cards_is_read_as_one_list() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let zip = zip_of(&[
+        (
+            "Contacts/Ada Q. Lovelace - 200000001.vcf",
+            b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\nTEL;TYPE=mobile:(555) 555-0102\r\nEMAIL;TYPE=home:ada@example.com\r\nBDAY:19851210\r\nEND:VCARD\r\n",
+        ),
+        (
+            "Contacts/Jörg Müller - 200000002.vcf",
+            "BEGIN:VCARD\nVERSION:3.0\nN:Müller;Jörg;;;\nFN:Jörg Müller\nEND:VCARD\n".as_bytes(),
+        ),
+        ("__MACOSX/Contacts/._x.vcf", b"\0\0"),
+    ]);
+    let batch = upload(&s, "Contacts.zip", zip);
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains(".zip of contact cards"), "{html}");
+    assert_eq!(
+        row_statuses(&html),
+        [
+            ("1".to_string(), "new".to_string()),
+            ("2".into(), "invalid".into())
+        ]
+    );
+    assert!(html.contains("Jörg Müller") && html.contains("No email address."));
+    assert!(html.contains("Contacts/Ada Q. Lovelace - 200000001.vcf"));
+}
+
+#[test]
+fn files_that_are_not_client_lists_say_what_was_received() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "old.xls",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+            "old Excel 97–2003 (.xls) file",
+        ),
+        ("blank.csv", b"  \n\n".to_vec(), "The file is empty"),
+        (
+            "scan.pdf",
+            b"%PDF-1.7\n...".to_vec(),
+            "looks like a PDF document",
+        ),
+        (
+            "export.zip",
+            zip_of(&[
+                ("Contacts/Ada Lovelace - 1.vcf", b"BEGIN:VCARD\nEND:VCARD\n"),
+                (
+                    "Medical Records/Ada Lovelace/Progress Note 2024-01-02 100000 5.pdf",
+                    b"%PDF",
+                ),
+            ]),
+            "complete SimplePractice data export",
+        ),
+        (
+            "broken.zip",
+            b"PK\x03\x04 cut off".to_vec(),
+            "damaged or incomplete",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let batch = upload(&s, name, bytes);
+        let html = wait_for_analysis(&s, &batch);
+        assert!(html.contains(expected), "{name}: {html}");
+        assert!(html.contains("Nothing was added to your client list"));
+    }
+    // An empty upload is refused at once, on the upload page.
+    let token = s.csrf("/clients/import");
+    let form = Form::new()
+        .text("csrf_token", token)
+        .part("file", Part::bytes(Vec::new()).file_name("none.csv"));
+    let r = s
+        .http
+        .post(format!("{}/clients/import", s.base))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().unwrap().contains("The file is empty"));
+    assert_eq!(client_count(&app), 0);
+}
+
+#[test]
+fn uploads_over_the_limit_are_refused_and_the_server_keeps_serving() {
+    let app = TestApp::spawn_with(|c| c.max_import_bytes = 1024);
+    let s = app.signed_in();
+    let token = s.csrf("/clients/import");
+    let form = Form::new().text("csrf_token", token).part(
+        "file",
+        Part::bytes(vec![b'a'; 200_000]).file_name("big.csv"),
+    );
+    let r = s
+        .http
+        .post(format!("{}/clients/import", s.base))
+        .multipart(form)
+        .send();
+    if let Ok(r) = r {
+        assert_eq!(r.status().as_u16(), 413);
+    }
+    assert_eq!(s.get("/clients").status().as_u16(), 200);
+}
+
+#[test]
+fn a_restart_marks_an_unfinished_analysis_interrupted() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
+    wait_for_analysis(&s, &batch);
+    let id = batch.trim_start_matches("/clients/import/").to_string();
+    // As if the server had stopped in the middle of the analysis.
+    diesel::update(import_batches::table.filter(import_batches::id.eq(&id)))
+        .set(import_batches::status.eq("analysing"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let base = app.restart();
+    let again = Session::new(&base);
+    again.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, html) = again.get_text(&batch);
+    assert!(
+        html.contains("The server restarted while this file was being checked"),
+        "{html}"
+    );
+    assert!(html.contains("Upload the file again"));
+    assert_eq!(client_count(&app), 0);
+}
+
+#[test]
+fn two_imports_of_the_same_people_cannot_both_add_them() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let csv = "First Name,Last Name,Email\nNia,Okafor,nia@example.com\n";
+    let first = upload(&s, "a.csv", csv.as_bytes().to_vec());
+    let second = upload(&s, "b.csv", csv.as_bytes().to_vec());
+    let html1 = wait_for_analysis(&s, &first);
+    let html2 = wait_for_analysis(&s, &second);
+    let import = |batch: &str, html: &str| {
+        let pos = position_of(html, "2");
+        s.post_raw(
+            &format!("{batch}/review"),
+            &csrf_in(html),
+            &[("row", &pos), ("select", &pos), ("action", "import")],
+        )
+    };
+    assert_eq!(import(&first, &html1).status().as_u16(), 303);
+    let r = import(&second, &html2);
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("now have the email of a client on your list"));
+    assert_eq!(client_count(&app), 1);
+}
+
+#[test]
+fn another_providers_import_is_not_found() {
+    let app = TestApp::spawn_with(|c| c.open_signup = true);
+    let s = app.signed_in();
+    let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
+    let html = wait_for_analysis(&s, &batch);
+    let other = app.provider("dr.chen@example.com", "Wei", "Chen");
+    for path in [batch.clone(), format!("{batch}/status")] {
+        assert_eq!(other.get(&path).status().as_u16(), 404, "{path}");
+    }
+    let token = other.csrf("/clients");
+    for action in ["review", "cancel", "columns", "sheet"] {
+        let r = other.post_raw(
+            &format!("{batch}/{action}"),
+            &token,
+            &[("action", "import"), ("sheet", "x")],
+        );
+        assert_eq!(r.status().as_u16(), 404, "{action}");
+    }
+    assert_eq!(client_count(&app), 0);
+    // And without the form token the owner's own post is refused.
+    let r = s.post_raw(
+        &format!("{batch}/review"),
+        "forged",
+        &[("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(html.contains("Review clients.csv"));
+}
+
+#[test]
+fn a_workbook_sheet_can_be_chosen() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes = book.add_worksheet().set_name("Notes").unwrap();
+    notes.write(0, 0, "Exported from TheraNest").unwrap();
+    notes.write(1, 0, "First Name").unwrap();
+    notes.write(1, 1, "Last Name").unwrap();
+    notes.write(2, 0, "Old").unwrap();
+    notes.write(2, 1, "Sheet").unwrap();
+    let clients_sheet = book.add_worksheet().set_name("Clients").unwrap();
+    for (c, h) in ["First Name", "Last Name", "Email", "Mobile"]
+        .iter()
+        .enumerate()
+    {
+        clients_sheet.write(0, c as u16, *h).unwrap();
+    }
+    clients_sheet.write(1, 0, "Ada").unwrap();
+    clients_sheet.write(1, 1, "Lovelace").unwrap();
+    clients_sheet.write(1, 2, "ada@example.com").unwrap();
+    clients_sheet.write(1, 3, 4155550102.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let batch = upload(&s, "clients.xlsx", bytes);
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("Read this sheet instead"), "{html}");
+    assert_eq!(
+        row_statuses(&html),
+        [("3".to_string(), "invalid".to_string())]
+    );
+    let r = s.post_raw(
+        &format!("{batch}/sheet"),
+        &csrf_in(&html),
+        &[("sheet", "Clients")],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let html = wait_for_analysis(&s, &batch);
+    assert_eq!(row_statuses(&html), [("2".to_string(), "new".to_string())]);
+    assert!(
+        html.contains("4155550102"),
+        "phones stored as numbers: {html}"
+    );
+}
