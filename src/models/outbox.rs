@@ -164,12 +164,12 @@ pub fn record_attempt(
                 email_attempts::error.eq(outcome.as_ref().err()),
             ))
             .execute(conn)?;
-        // Only a still-pending row changes: one cancelled meanwhile stays cancelled.
-        let target = outbox_emails::table
-            .filter(outbox_emails::id.eq(&email.id))
-            .filter(outbox_emails::status.eq(PENDING));
+        // A failure only changes a still-pending row (one cancelled meanwhile stays
+        // cancelled); a success is recorded even then, because the email did go out.
+        let target = outbox_emails::table.filter(outbox_emails::id.eq(&email.id));
         match outcome {
             Ok(()) => {
+                let target = target.filter(outbox_emails::status.eq_any([PENDING, CANCELLED]));
                 let redact = |body: &str| match &email.action_url {
                     Some(url) => body.replace(url.as_str(), "[link removed after sending]"),
                     None => body.to_string(),
@@ -191,7 +191,7 @@ pub fn record_attempt(
                     Some(delay) => (PENDING, now + delay),
                     None => (FAILED, now),
                 };
-                diesel::update(target)
+                diesel::update(target.filter(outbox_emails::status.eq(PENDING)))
                     .set((
                         outbox_emails::status.eq(status),
                         outbox_emails::attempts.eq(attempts),

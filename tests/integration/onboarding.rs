@@ -172,9 +172,17 @@ fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
         listed_names(&provider.get_text("/clients?status=ready").1),
         ["Ada Lovelace"]
     );
-    let (_, overview) = provider.get_text(&format!("/clients/{id}"));
+    // The server records the delivery just after the sink has the message: wait for it.
+    let started = std::time::Instant::now();
+    let overview = loop {
+        let (_, overview) = provider.get_text(&format!("/clients/{id}"));
+        if overview.contains("Invitation emailed") || started.elapsed() > Duration::from_secs(10) {
+            break overview;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(overview.contains("Ready to schedule: appointments with this client can be confirmed"));
-    assert!(overview.contains("Invitation emailed"));
+    assert!(overview.contains("Invitation emailed"), "{overview}");
 
     // The reminders were cancelled when she verified; the sent email lost its link.
     let mut conn = app.conn();

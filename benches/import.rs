@@ -1,0 +1,279 @@
+//! Importing a 100,000-row client list against a provider who has 100,000 clients:
+//! analysis (parse, validate, match) and its peak memory, the review page, the import
+//! itself next to `sqlite3`'s `.import` (or PostgreSQL's `COPY`) of the same rows into a
+//! table with the same unique index, and a 100,000-row .xlsx next to calamine alone.
+//!
+//!   cargo bench --bench import                                        # SQLite
+//!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo bench --bench import                                      # PostgreSQL
+//!
+//! Needs the `sqlite3` and `psql` programs for the baselines (Debian: sqlite3,
+//! postgresql-client).
+
+mod support;
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use caseload::db::DbConnection;
+use caseload::import::analysis;
+use caseload::import::extract::ExtractOptions;
+use caseload::import_jobs::{self, Outcome};
+use caseload::models::{client, import_batch, provider};
+use caseload::seed;
+
+const ROWS: usize = 100_000;
+
+fn seconds(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
+
+/// Peak resident memory of this process so far, in MB (Linux).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn list_csv() -> String {
+    let mut csv = String::from("First Name,Last Name,Email,Mobile Phone,Date of Birth\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!(
+            "Jordan{i},Imported{},jordan.{i}@import.example.com,415555{:04},{:02}/{:02}/19{:02}\n",
+            i % 977,
+            i % 10_000,
+            1 + i % 12,
+            1 + i % 28,
+            40 + i % 60
+        ));
+    }
+    csv
+}
+
+/// Child mode: analyse the batch as the web worker does, in a fresh process, and report
+/// the time and this process's peak memory.
+fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
+    let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
+    let pool = caseload::db::connect_and_migrate(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let bytes = std::fs::read(file).unwrap();
+    let batch = import_batch::find_for_worker(&mut conn, batch_id)
+        .unwrap()
+        .unwrap();
+    let p = provider::find(&mut conn, &batch.provider())
+        .unwrap()
+        .unwrap();
+
+    let t = Instant::now();
+    let existing = client::for_matching(&mut conn, &p.id()).unwrap();
+    let load = seconds(t);
+    let t = Instant::now();
+    let a = analysis::analyse(
+        &bytes,
+        &ExtractOptions::default(),
+        &existing,
+        chrono::Utc::now().date_naive(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let pure = seconds(t);
+    drop(a);
+    drop(existing);
+    let t = Instant::now();
+    let outcome = import_jobs::analyse_batch(&mut conn, &batch, &bytes, &mut |_, _| {}).unwrap();
+    let whole = seconds(t);
+    assert!(matches!(outcome, Outcome::Ready(_)));
+    println!("  loading the 100,000 clients to match against: {load:.3} s");
+    println!("  analysis (parse, validate, match):            {pure:.3} s");
+    println!("  the worker's whole job (load, analyse, store the review rows): {whole:.3} s");
+    println!(
+        "  peak memory of that process:                  {:.0} MB",
+        peak_rss_mb()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("measure-analysis") {
+        measure_analysis(&args[2], &args[3], &args[4]);
+        return;
+    }
+    let bench = support::BenchDb::create();
+    let pool = bench.pool();
+    let mut conn = pool.get().expect("connection");
+    let p = support::create_provider(&mut conn);
+    let t = Instant::now();
+    client::insert_many(&mut conn, &p.id(), &seed::demo_clients(ROWS, 7)).expect("seed");
+    println!("seeded {ROWS} existing clients in {:.1} s", seconds(t));
+    if let DbConnection::Postgres(c) = &mut *conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("ANALYZE").execute(c).expect("analyze");
+    }
+
+    let file = bench.data_dir.path().join("list.csv");
+    std::fs::write(&file, list_csv()).unwrap();
+    let batch = import_batch::create(&mut conn, &p.id(), "list.csv", "web").unwrap();
+
+    println!("\n{ROWS}-row CSV against {ROWS} clients");
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "measure-analysis",
+            &bench.url.connection_string().to_string(),
+            &batch.id,
+            &file.to_string_lossy(),
+        ])
+        .status()
+        .unwrap();
+    assert!(child.success());
+
+    let base = support::start_server(&bench);
+    let http = support::sign_in(&base);
+    for (label, path) in [
+        (
+            "review page, first 50 rows",
+            format!("/clients/import/{}", batch.id),
+        ),
+        (
+            "review page, page 1,000",
+            format!("/clients/import/{}?page=1000", batch.id),
+        ),
+        (
+            "review page, filter New, page 500",
+            format!("/clients/import/{}?show=new&page=500", batch.id),
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let (median, p95) = support::time_requests(50, || {
+            let r = http.get(&url).send().unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().unwrap();
+        });
+        println!("  {label:<40} median {median:.2} ms, p95 {p95:.2} ms (whole HTTP round trip)");
+    }
+
+    let t = Instant::now();
+    let outcome =
+        import_batch::commit(&mut conn, &p, &batch.id, false, "http://localhost").unwrap();
+    let ours = seconds(t);
+    assert_eq!(outcome.imported as usize, ROWS);
+    println!("  import of {ROWS} new clients (one transaction, with audit entries): {ours:.2} s");
+
+    let baseline = if let Some(pg) = bench.postgres_url() {
+        let t = Instant::now();
+        let out = Command::new("psql")
+            .args([
+                pg,
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                "CREATE TABLE copy_baseline (first_name TEXT, last_name TEXT, email TEXT, mobile TEXT, dob TEXT)",
+                "-c",
+                "CREATE UNIQUE INDEX copy_baseline_email ON copy_baseline (email)",
+                "-c",
+                &format!("\\copy copy_baseline FROM '{}' CSV HEADER", file.display()),
+            ])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ("psql COPY into a table with a unique index", seconds(t))
+    } else {
+        let db = bench.data_dir.path().join("baseline.db");
+        let mut child = Command::new("sqlite3")
+            .arg(&db)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("sqlite3");
+        let script = format!(
+            "CREATE TABLE t (first_name TEXT, last_name TEXT, email TEXT, mobile TEXT, dob TEXT);\nCREATE UNIQUE INDEX t_email ON t (email);\n.import --csv --skip 1 {} t\n",
+            file.display()
+        );
+        let t = Instant::now();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        (
+            "sqlite3 .import into a table with a unique index",
+            seconds(t),
+        )
+    };
+    println!(
+        "  {}: {:.2} s → ratio {:.2}×",
+        baseline.0,
+        baseline.1,
+        ours / baseline.1
+    );
+
+    println!("\n{ROWS}-row .xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in [
+        "First Name",
+        "Last Name",
+        "Email",
+        "Mobile Phone",
+        "Date of Birth",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    for i in 0..ROWS {
+        let r = i as u32 + 1;
+        sheet.write(r, 0, format!("Casey{i}")).unwrap();
+        sheet.write(r, 1, format!("Sheet{}", i % 977)).unwrap();
+        sheet
+            .write(r, 2, format!("casey.{i}@sheet.example.com"))
+            .unwrap();
+        sheet
+            .write(r, 3, 4_155_550_000.0 + (i % 10_000) as f64)
+            .unwrap();
+        sheet.write(r, 4, 20_000.0 + (i % 20_000) as f64).unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let t = Instant::now();
+    {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(&xlsx[..])).unwrap();
+        let name = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&name).unwrap();
+        assert!(range.height() > ROWS);
+    }
+    let calamine_alone = seconds(t);
+    let existing = client::for_matching(&mut conn, &p.id()).unwrap();
+    let t = Instant::now();
+    let a = analysis::analyse(
+        &xlsx,
+        &ExtractOptions::default(),
+        &existing,
+        chrono::Utc::now().date_naive(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ours = seconds(t);
+    assert_eq!(a.rows.len(), ROWS);
+    println!("  calamine alone reading the sheet: {calamine_alone:.2} s");
+    println!(
+        "  our analysis (read, map, validate, match against {} clients): {ours:.2} s → ratio {:.2}×",
+        existing.len(),
+        ours / calamine_alone
+    );
+}

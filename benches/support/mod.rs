@@ -1,0 +1,169 @@
+//! What the benchmarks share: a fresh database (SQLite in a temp dir, or PostgreSQL when
+//! BENCH_DATABASE_URL names a server), a provider, the real server, a signed-in client.
+#![allow(dead_code)]
+
+use std::sync::mpsc;
+
+use caseload::config::{Config, FileSettings};
+use caseload::db::{self, DatabaseUrl};
+use caseload::domain::email::Email;
+use caseload::domain::name::PersonName;
+use caseload::models::provider::{self, Provider};
+use caseload::passwords;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+pub const PASSWORD: &str = "benchmark password";
+pub const EMAIL: &str = "bench@example.com";
+
+pub struct BenchDb {
+    pub data_dir: tempfile::TempDir,
+    pub url: DatabaseUrl,
+    admin: Option<(String, String)>,
+}
+
+impl BenchDb {
+    pub fn create() -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let admin = std::env::var("BENCH_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let db_name = format!("caseload_bench_{}", std::process::id());
+        let url = match &admin {
+            Some(admin) => {
+                let mut conn =
+                    PgConnection::establish(admin).expect("connect to BENCH_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {db_name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or_else(|| admin.clone());
+                DatabaseUrl::Postgres(format!("{base}/{db_name}"))
+            }
+            None => DatabaseUrl::Sqlite(
+                data_dir
+                    .path()
+                    .join("caseload.db")
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+        };
+        println!(
+            "backend: {}",
+            if admin.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            }
+        );
+        BenchDb {
+            data_dir,
+            url,
+            admin: admin.map(|a| (a, db_name)),
+        }
+    }
+
+    pub fn pool(&self) -> db::Pool {
+        db::connect_and_migrate(&self.url, 2).expect("database")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.admin.is_some()
+    }
+
+    /// The server's own URL for `psql` (PostgreSQL only).
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.url {
+            DatabaseUrl::Postgres(u) => Some(u),
+            DatabaseUrl::Sqlite(_) => None,
+        }
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.admin {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub fn create_provider(conn: &mut db::DbConnection) -> Provider {
+    provider::create(
+        conn,
+        provider::NewProvider {
+            first_name: PersonName::parse("Bench", "first name").unwrap(),
+            last_name: PersonName::parse("Mark", "last name").unwrap(),
+            email: Email::parse(EMAIL).unwrap(),
+            password_hash: passwords::hash(PASSWORD).unwrap(),
+        },
+    )
+    .expect("provider")
+}
+
+/// Starts the real app on the benchmark's database; returns its base URL.
+pub fn start_server(db: &BenchDb) -> String {
+    let mut config = Config::from_layers(FileSettings::default(), |_| None).expect("config");
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = db.data_dir.path().to_path_buf();
+    config.database_url = db.url.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = caseload::build_app(config).expect("build_app");
+            tx.send(app.port()).unwrap();
+            app.run_until_stopped().await.unwrap();
+        })
+    });
+    format!("http://127.0.0.1:{}", rx.recv().unwrap())
+}
+
+/// A browser-like client signed in as the benchmark's provider.
+pub fn sign_in(base: &str) -> reqwest::blocking::Client {
+    let http = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .get(format!("{base}/login"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let token = login
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign in");
+    http
+}
+
+/// Median and 95th percentile of `rounds` timed calls (after 10 to warm up), in ms.
+pub fn time_requests(rounds: usize, mut call: impl FnMut()) -> (f64, f64) {
+    let mut times = Vec::with_capacity(rounds);
+    for i in 0..rounds + 10 {
+        let t = std::time::Instant::now();
+        call();
+        if i >= 10 {
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    (times[rounds / 2], times[rounds * 95 / 100])
+}
