@@ -200,12 +200,12 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str) {
                 );
             }
         };
-        let mut last = Instant::now() - PROGRESS_EVERY;
+        let mut last: Option<Instant> = None;
         let mut progress = |conn: &mut DbConnection, step: Step| {
-            if last.elapsed() < PROGRESS_EVERY {
+            if last.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
                 return;
             }
-            last = Instant::now();
+            last = Some(Instant::now());
             let (done, total) = match step {
                 Step::Reading => (0, 0),
                 Step::Checking { done, total } => (done, total),

@@ -31,7 +31,7 @@ pub struct FileNotes {
     pub not_imported: Vec<String>,
     /// How slash dates were read, when the file had any.
     pub date_order: Option<String>,
-    /// A workbook's sheets with data (to pick another).
+    /// A workbook's sheets, when it has several (to pick another).
     pub sheets: Vec<String>,
 }
 

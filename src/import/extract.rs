@@ -103,7 +103,7 @@ pub struct Extracted {
     /// Insurance and payment columns present in the file and left out.
     pub not_imported: Vec<String>,
     pub date_order: (DateOrder, OrderEvidence),
-    /// A workbook's sheets that hold data, and the one read.
+    /// A workbook's sheets, and the one read.
     pub sheets: Vec<String>,
     pub sheet: Option<String>,
 }
@@ -124,7 +124,7 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
         return Err(ExtractError::OldExcel);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return Ok(match xlsx::sheets(bytes) {
+        return Ok(match xlsx::sheet_names(bytes) {
             Ok(_) => Format::Xlsx,
             Err(_) => Format::VCardZip,
         });
@@ -174,13 +174,8 @@ pub fn extract(
             )
             .map_err(xlsx_error)?;
             let mut x = from_table(format, &t, options.columns.as_ref(), today)?;
-            x.sheets = xlsx::sheets(bytes)
-                .map_err(xlsx_error)?
-                .sheets
-                .into_iter()
-                .filter(|s| s.rows_with_data > 0)
-                .map(|s| s.name)
-                .collect();
+            // Names only: counting every sheet's rows would read the workbook again.
+            x.sheets = xlsx::sheet_names(bytes).map_err(xlsx_error)?;
             x.sheet = options.sheet.clone().or_else(|| x.sheets.first().cloned());
             Ok(x)
         }

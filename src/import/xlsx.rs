@@ -153,6 +153,13 @@ fn count_rows(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<usize, XlsxE
     Ok(rows.len())
 }
 
+/// The names of the worksheets, in workbook order, without reading their cells: the
+/// cheap check that the bytes are a workbook at all.
+pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, XlsxError> {
+    let xlsx = open(bytes)?;
+    Ok(worksheet_names(&xlsx).into_iter().map(|(n, _)| n).collect())
+}
+
 /// List the worksheets and how many rows of each hold data. A workbook whose
 /// sheets are all empty is still listed (every count 0).
 pub fn sheets(bytes: &[u8]) -> Result<Workbook, XlsxError> {

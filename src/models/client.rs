@@ -873,24 +873,26 @@ pub fn mark_forms_acknowledged(
         .map(|_| ())
 }
 
-/// Every client of the provider (archived too: their emails are taken), as import
-/// matching needs them.
-pub fn for_matching(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
-    let rows: Vec<(String, String, String, String, Option<NaiveDate>)> = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .select((
-            clients::id,
-            clients::first_name,
-            clients::last_name,
-            clients::email_normalized,
-            clients::date_of_birth,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
+type MatchingColumns = (String, String, String, String, Option<NaiveDate>);
+
+fn matching_columns() -> (
+    clients::id,
+    clients::first_name,
+    clients::last_name,
+    clients::email_normalized,
+    clients::date_of_birth,
+) {
+    (
+        clients::id,
+        clients::first_name,
+        clients::last_name,
+        clients::email_normalized,
+        clients::date_of_birth,
+    )
+}
+
+fn to_existing(rows: Vec<MatchingColumns>) -> Vec<crate::import::matching::ExistingClient> {
+    rows.into_iter()
         .map(
             |(id, first_name, last_name, email_normalized, date_of_birth)| {
                 crate::import::matching::ExistingClient {
@@ -902,5 +904,39 @@ pub fn for_matching(
                 }
             },
         )
-        .collect())
+        .collect()
+}
+
+/// Every client of the provider (archived too: their emails are taken), as import
+/// matching needs them.
+pub fn for_matching(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
+    let rows = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .select(matching_columns())
+        .load(conn)?;
+    Ok(to_existing(rows))
+}
+
+/// The provider's clients one person could be: the same email, or the same name.
+pub fn for_matching_one(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    email_normalized: &str,
+    first_name: &str,
+    last_name: &str,
+) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
+    let name_key = search_key(&format!("{first_name} {last_name}"));
+    let rows = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(
+            clients::email_normalized
+                .eq(email_normalized)
+                .or(clients::search_name.eq(name_key)),
+        )
+        .select(matching_columns())
+        .load(conn)?;
+    Ok(to_existing(rows))
 }

@@ -10,10 +10,9 @@ use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
 use crate::domain::onboarding::OnboardingFacts;
-use crate::domain::search_key::search_key;
 use crate::import::analysis::Analysis;
 use crate::import::extract::Candidate;
-use crate::import::matching::{self, ExistingClient, Status};
+use crate::import::matching::{self, Status};
 use crate::import::plan;
 use crate::models::audit::AuditAction;
 use crate::models::provider::Provider;
@@ -588,38 +587,13 @@ fn review_again(
     email: &str,
 ) -> QueryResult<ImportRow> {
     let norm = normalize(email);
-    let name_key = search_key(&format!(
-        "{} {}",
+    let existing = super::client::for_matching_one(
+        conn,
+        provider,
+        &norm,
         row.first_name.as_deref().unwrap_or(""),
-        row.last_name.as_deref().unwrap_or("")
-    ));
-    let nearby: Vec<(String, String, String, String, Option<NaiveDate>)> = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .filter(
-            clients::email_normalized
-                .eq(&norm)
-                .or(clients::search_name.eq(&name_key)),
-        )
-        .select((
-            clients::id,
-            clients::first_name,
-            clients::last_name,
-            clients::email_normalized,
-            clients::date_of_birth,
-        ))
-        .load(conn)?;
-    let existing: Vec<ExistingClient> = nearby
-        .into_iter()
-        .map(
-            |(id, first_name, last_name, email_normalized, date_of_birth)| ExistingClient {
-                id,
-                first_name,
-                last_name,
-                email_normalized,
-                date_of_birth,
-            },
-        )
-        .collect();
+        row.last_name.as_deref().unwrap_or(""),
+    )?;
     let kept_notes: Vec<String> = row
         .reasons()
         .into_iter()

@@ -151,20 +151,27 @@ async fn upload(
         .file
         .persist(&target)
         .map_err(|e| AppError::internal(e.error))?;
-    if state.imports.submit(&batch.id).is_err() {
-        let id = batch.id.clone();
-        state.uploads.remove(&id);
-        state
-            .db(move |conn| {
-                Ok(import_batch::fail(
-                    conn,
-                    &id,
-                    "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
-                )?)
-            })
-            .await?;
-    }
+    queue_analysis(&state, &batch.id).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
+}
+
+/// Hands a batch to the workers; when all are busy and the queue is full, the batch says
+/// so and its file is let go.
+async fn queue_analysis(state: &AppState, batch_id: &str) -> Result<(), AppError> {
+    if state.imports.submit(batch_id).is_ok() {
+        return Ok(());
+    }
+    state.uploads.remove(batch_id);
+    let id = batch_id.to_string();
+    state
+        .db(move |conn| {
+            Ok(import_batch::fail(
+                conn,
+                &id,
+                "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
+            )?)
+        })
+        .await
 }
 
 // ---------- one batch ----------
@@ -449,17 +456,8 @@ async fn requeue(
             )?)
         })
         .await?;
-    if queued && state.imports.submit(&batch.id).is_err() {
-        let id = batch.id.clone();
-        state
-            .db(move |conn| {
-                Ok(import_batch::fail(
-                    conn,
-                    &id,
-                    "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
-                )?)
-            })
-            .await?;
+    if queued {
+        queue_analysis(state, &batch.id).await?;
     }
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }

@@ -273,3 +273,97 @@ async fn a_client_is_invited_finishes_setting_up_and_becomes_ready_to_schedule()
     })
     .await;
 }
+
+async fn import_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    main_flow(driver, base).await?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("clients.csv");
+    std::fs::write(
+        &file,
+        "First Name,Last Name,Email,Mobile Phone\nNia,Okafor,nia@example.com,415 555 0101\nAda,Lovelace,ada@example.com,\nLee,Kim,,\n",
+    )
+    .expect("write the list");
+
+    // Clients → Add client(s) → Import from a file.
+    navigate(driver, By::LinkText("Clients")).await?;
+    driver
+        .find(By::Css("details.menu summary"))
+        .await?
+        .click()
+        .await?;
+    navigate(driver, By::LinkText("Import from a file")).await?;
+    driver
+        .find(By::Id("file"))
+        .await?
+        .send_keys(file.to_string_lossy())
+        .await?;
+    click_button(driver, "Upload and check").await?;
+    // The progress page follows the analysis and shows the review when it is done.
+    let heading = driver
+        .query(By::XPath("//h1[starts-with(normalize-space(), 'Review')]"))
+        .wait(Duration::from_secs(30), Duration::from_millis(200))
+        .first()
+        .await?;
+    assert_eq!(heading.text().await?, "Review clients.csv");
+    shot(driver, "import-review").await?;
+    let statuses = driver
+        .find_all(By::Css("table.import-rows tbody tr"))
+        .await?;
+    assert_eq!(statuses.len(), 3);
+    assert_eq!(
+        statuses[1].attr("data-status").await?.as_deref(),
+        Some("existing")
+    );
+
+    // Lee has no email: typing one lets the row be selected.
+    let lee = driver
+        .find(By::Css("tr[data-row='4'] input[type=email]"))
+        .await?;
+    lee.send_keys("lee@example.com").await?;
+    let lee_box = driver
+        .find(By::Css("tr[data-row='4'] input[type=checkbox]"))
+        .await?;
+    assert!(lee_box.is_enabled().await? && lee_box.is_selected().await?);
+    driver
+        .find(By::Css("input[name=invite]"))
+        .await?
+        .click()
+        .await?;
+    click_button(driver, "Import the selected clients").await?;
+    shot(driver, "import-done").await?;
+    assert_eq!(
+        driver
+            .find(By::Css("[data-count=imported]"))
+            .await?
+            .text()
+            .await?,
+        "2"
+    );
+    assert_eq!(
+        driver
+            .find(By::Css("[data-count=linked]"))
+            .await?
+            .text()
+            .await?,
+        "1"
+    );
+    navigate(driver, By::LinkText("Go to client list")).await?;
+    let names = driver
+        .find_all(By::Css("table.clients tbody td:first-child a"))
+        .await?;
+    let mut listed = Vec::new();
+    for n in names {
+        listed.push(n.text().await?);
+    }
+    assert_eq!(listed, ["Lee Kim", "Ada Lovelace", "Nia Okafor"]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn a_client_list_is_uploaded_reviewed_and_imported() {
+    in_browser("import", async |driver, base| {
+        import_flow(driver, base).await
+    })
+    .await;
+}

@@ -68,6 +68,17 @@ fn position_of(html: &str, source_row: &str) -> String {
         .to_string()
 }
 
+/// Posts the review form with these fields (the form token among them).
+fn post_review(s: &Session, batch: &str, fields: &[(String, String)]) -> u16 {
+    s.http
+        .post(format!("{}{batch}/review", s.base))
+        .form(fields)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 fn client_count(app: &TestApp) -> i64 {
     clients::table.count().get_result(&mut app.conn()).unwrap()
 }
@@ -131,13 +142,7 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
         "lee@example.com".into(),
     ));
     fields.push(("action".into(), "save".into()));
-    let r = s
-        .http
-        .post(format!("{}{batch}/review", s.base))
-        .form(&fields)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post_review(&s, &batch, &fields), 303);
     let (_, html) = s.get_text(&batch);
     assert!(
         row_statuses(&html).contains(&("7".to_string(), "new".to_string())),
@@ -156,13 +161,7 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     }
     import.push(("invite".into(), "yes".into()));
     import.push(("action".into(), "import".into()));
-    let r = s
-        .http
-        .post(format!("{}{batch}/review", s.base))
-        .form(&import)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post_review(&s, &batch, &import), 303);
     let (_, done) = s.get_text(&batch);
     assert_eq!(select_text(&done, "[data-count=imported]"), ["3"]);
     assert_eq!(select_text(&done, "[data-count=linked]"), ["1"]);
@@ -173,13 +172,7 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     assert_eq!(client_count(&app), 4);
 
     // A second submit (double click, back button) adds nothing.
-    let r = s
-        .http
-        .post(format!("{}{batch}/review", s.base))
-        .form(&import)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post_review(&s, &batch, &import), 303);
     assert_eq!(client_count(&app), 4);
 
     let mut conn = app.conn();
@@ -243,13 +236,7 @@ fn a_needs_review_row_can_be_matched_to_the_client_or_imported_as_new() {
         (format!("choice-{jonh}"), "new".into()),
         ("action".into(), "import".into()),
     ];
-    let r = s
-        .http
-        .post(format!("{}{batch}/review", s.base))
-        .form(&fields)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post_review(&s, &batch, &fields), 303);
     let (_, done) = s.get_text(&batch);
     assert_eq!(select_text(&done, "[data-count=imported]"), ["1"]);
     assert_eq!(select_text(&done, "[data-count=linked]"), ["1"]);
