@@ -248,6 +248,8 @@ diesel::table! {
         rows_needs_review -> BigInt,
         rows_invalid -> BigInt,
         rows_duplicate -> BigInt,
+        rows_selected -> BigInt,
+        rows_linked -> BigInt,
         imported_count -> BigInt,
         linked_count -> BigInt,
         skipped_count -> BigInt,

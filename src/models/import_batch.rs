@@ -51,6 +51,8 @@ pub struct ImportBatch {
     pub rows_needs_review: i64,
     pub rows_invalid: i64,
     pub rows_duplicate: i64,
+    pub rows_selected: i64,
+    pub rows_linked: i64,
     pub imported_count: i64,
     pub linked_count: i64,
     pub skipped_count: i64,
@@ -63,6 +65,19 @@ pub struct ImportBatch {
 impl ImportBatch {
     pub fn provider(&self) -> ProviderId {
         ProviderId(self.provider_id.clone())
+    }
+
+    /// How many rows have this status (all rows for `None`), as counted when stored.
+    pub fn rows_with(&self, status: Option<&str>) -> i64 {
+        match status {
+            None => self.rows_total,
+            Some("new") => self.rows_new,
+            Some("existing") => self.rows_existing,
+            Some("needs_review") => self.rows_needs_review,
+            Some("invalid") => self.rows_invalid,
+            Some("duplicate_in_file") => self.rows_duplicate,
+            Some(_) => 0,
+        }
     }
 
     /// The analysis has not finished yet (it is waiting for or in a worker).
@@ -147,6 +162,8 @@ pub fn create(
             import_batches::rows_needs_review.eq(0i64),
             import_batches::rows_invalid.eq(0i64),
             import_batches::rows_duplicate.eq(0i64),
+            import_batches::rows_selected.eq(0i64),
+            import_batches::rows_linked.eq(0i64),
             import_batches::imported_count.eq(0i64),
             import_batches::linked_count.eq(0i64),
             import_batches::skipped_count.eq(0i64),
@@ -404,6 +421,8 @@ pub fn save_analysis(
                 import_batches::rows_needs_review.eq(summary.needs_review as i64),
                 import_batches::rows_invalid.eq(summary.invalid as i64),
                 import_batches::rows_duplicate.eq(summary.duplicate_in_file as i64),
+                import_batches::rows_selected.eq(rows.iter().filter(|r| r.selected).count() as i64),
+                import_batches::rows_linked.eq(0i64),
                 import_batches::updated_at.eq(super::now()),
             ))
             .execute(conn)?;
@@ -419,48 +438,24 @@ pub fn rows_page(
     status: Option<&str>,
     page: i64,
 ) -> QueryResult<(Vec<ImportRow>, i64)> {
-    if find(conn, provider, id)?.is_none() {
+    let Some(batch) = find(conn, provider, id)? else {
         return Ok((Vec::new(), 0));
-    }
-    let base = || {
-        let mut q = import_rows::table
-            .filter(import_rows::batch_id.eq(id.to_string()))
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(import_rows::status.eq(s.to_string()));
-        }
-        q
     };
-    let total: i64 = base().count().get_result(conn)?;
-    let rows = base()
+    // The counts kept with the batch: counting 100,000 rows per page view would not do.
+    let total = batch.rows_with(status);
+    let mut q = import_rows::table
+        .filter(import_rows::batch_id.eq(id.to_string()))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(import_rows::status.eq(s.to_string()));
+    }
+    let rows = q
         .order(import_rows::position)
         .limit(ROWS_PER_PAGE)
         .offset((page.max(1) - 1) * ROWS_PER_PAGE)
         .select(ImportRow::as_select())
         .load(conn)?;
     Ok((rows, total))
-}
-
-/// How many rows the provider has selected to import, and linked to a client by hand.
-pub fn decision_counts(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
-) -> QueryResult<(i64, i64)> {
-    if find(conn, provider, id)?.is_none() {
-        return Ok((0, 0));
-    }
-    let selected = import_rows::table
-        .filter(import_rows::batch_id.eq(id))
-        .filter(import_rows::selected.eq(true))
-        .count()
-        .get_result(conn)?;
-    let linked = import_rows::table
-        .filter(import_rows::batch_id.eq(id))
-        .filter(import_rows::linked_client_id.is_not_null())
-        .count()
-        .get_result(conn)?;
-    Ok((selected, linked))
 }
 
 /// Names of the provider's clients by id, for the rows that point at one.
@@ -515,10 +510,16 @@ pub fn decide(
             .filter(import_rows::position.eq_any(&positions))
             .select(ImportRow::as_select())
             .load(conn)?;
+        let mut counts = Counts::of(&batch);
         for d in decisions {
             let Some(row) = rows.iter().find(|r| r.position == d.position) else {
                 continue;
             };
+            counts.take(
+                row.status.as_str(),
+                row.selected,
+                row.linked_client_id.is_some(),
+            );
             let mut row = row.clone();
             let corrected = d
                 .email
@@ -558,12 +559,68 @@ pub fn decide(
                 import_rows::reasons.eq(&row.reasons),
                 import_rows::matched_client_id.eq(&row.matched_client_id),
                 import_rows::selected.eq(selected),
-                import_rows::linked_client_id.eq(linked),
+                import_rows::linked_client_id.eq(&linked),
             ))
             .execute(conn)?;
+            counts.add(row.status.as_str(), selected, linked.is_some());
         }
-        Ok(())
+        counts.save(conn, id)
     })
+}
+
+/// The batch's per-status and per-choice counts, kept up to date as rows change.
+struct Counts {
+    by_status: [(&'static str, i64); 5],
+    selected: i64,
+    linked: i64,
+}
+
+impl Counts {
+    fn of(b: &ImportBatch) -> Self {
+        Counts {
+            by_status: [
+                (Status::New.as_str(), b.rows_new),
+                (Status::Existing.as_str(), b.rows_existing),
+                (Status::NeedsReview.as_str(), b.rows_needs_review),
+                (Status::Invalid.as_str(), b.rows_invalid),
+                (Status::DuplicateInFile.as_str(), b.rows_duplicate),
+            ],
+            selected: b.rows_selected,
+            linked: b.rows_linked,
+        }
+    }
+
+    fn change(&mut self, status: &str, selected: bool, linked: bool, by: i64) {
+        if let Some((_, n)) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            *n += by;
+        }
+        self.selected += i64::from(selected) * by;
+        self.linked += i64::from(linked) * by;
+    }
+
+    fn take(&mut self, status: &str, selected: bool, linked: bool) {
+        self.change(status, selected, linked, -1);
+    }
+
+    fn add(&mut self, status: &str, selected: bool, linked: bool) {
+        self.change(status, selected, linked, 1);
+    }
+
+    fn save(&self, conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+        let n = |i: usize| self.by_status[i].1;
+        diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+            .set((
+                import_batches::rows_new.eq(n(0)),
+                import_batches::rows_existing.eq(n(1)),
+                import_batches::rows_needs_review.eq(n(2)),
+                import_batches::rows_invalid.eq(n(3)),
+                import_batches::rows_duplicate.eq(n(4)),
+                import_batches::rows_selected.eq(self.selected),
+                import_batches::rows_linked.eq(self.linked),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
 }
 
 fn email_taken(

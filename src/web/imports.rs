@@ -607,7 +607,8 @@ async fn review_page_with(
         .unwrap_or_default();
     let page_no = query.page.parse::<i64>().unwrap_or(1).max(1);
     let (provider_id, id, filter) = (provider.id(), batch.id.clone(), show.clone());
-    let (rows, total, names, (selected, linked)) = state
+    let (selected, linked) = (batch.rows_selected, batch.rows_linked);
+    let (rows, total, names) = state
         .db(move |conn| {
             let (rows, total) = import_batch::rows_page(
                 conn,
@@ -621,8 +622,7 @@ async fn review_page_with(
                 .filter_map(|r| r.matched_client_id.clone())
                 .collect();
             let names = import_batch::client_names(conn, &provider_id, &ids)?;
-            let counts = import_batch::decision_counts(conn, &provider_id, &id)?;
-            Ok((rows, total, names, counts))
+            Ok((rows, total, names))
         })
         .await?;
     let notes: FileNotes = batch

@@ -24,6 +24,9 @@ CREATE TABLE import_batches (
     rows_needs_review BIGINT NOT NULL,
     rows_invalid BIGINT NOT NULL,
     rows_duplicate BIGINT NOT NULL,
+    -- The provider's choices so far: rows to import as new, rows linked to a client.
+    rows_selected BIGINT NOT NULL,
+    rows_linked BIGINT NOT NULL,
     imported_count BIGINT NOT NULL,
     linked_count BIGINT NOT NULL,
     skipped_count BIGINT NOT NULL,
