@@ -135,7 +135,7 @@ fn main() {
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "measure-analysis",
-            &bench.url.connection_string().to_string(),
+            bench.url.connection_string(),
             &batch.id,
             &file.to_string_lossy(),
         ])

@@ -192,8 +192,11 @@ const SIMPLEPRACTICE_FOLDERS: &[&str] = &[
     "Stored documents",
 ];
 
+/// The bytes of one card file, with its path when it came from an archive.
+type CardFile = (Option<String>, Vec<u8>);
+
 /// A .zip of cards: each .vcf entry's bytes with its path, in archive order.
-fn cards_in_zip(bytes: &[u8]) -> Result<Vec<(Option<String>, Vec<u8>)>, ExtractError> {
+fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
     let limits = ArchiveLimits {
         max_entry_bytes: 20 * 1024 * 1024,
         max_total_bytes: 500 * 1024 * 1024,
@@ -318,7 +321,7 @@ fn from_table(
 /// Cards from one or more files (a .zip holds one per client), numbered in order.
 fn from_cards(
     format: Format,
-    files: Vec<(Option<String>, Vec<u8>)>,
+    files: Vec<CardFile>,
     today: NaiveDate,
 ) -> Result<Extracted, ExtractError> {
     let several = files.len() > 1;
