@@ -9,13 +9,29 @@
     });
   });
 
-  // A second click on a submit button must not send the form twice.
+  // A second click on a submit button must not send the form twice. The buttons are
+  // disabled only after this turn, so that the button pressed still sends its value.
   document.querySelectorAll("form[method=post]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) return;
+      if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "yes");
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) {
+          b.disabled = true;
+          b.setAttribute("aria-busy", "true");
+        });
+      }, 0);
+    });
+  });
+  // Coming back to a page (the back button) must not leave its forms unusable.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
       form.querySelectorAll("button[type=submit]").forEach(function (b) {
-        b.disabled = true;
-        b.setAttribute("aria-busy", "true");
+        b.disabled = false;
+        b.removeAttribute("aria-busy");
       });
     });
   });
