@@ -124,9 +124,10 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
         return Err(ExtractError::OldExcel);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return Ok(match xlsx::sheet_names(bytes) {
-            Ok(_) => Format::Xlsx,
-            Err(_) => Format::VCardZip,
+        return Ok(if xlsx::is_workbook(bytes) {
+            Format::Xlsx
+        } else {
+            Format::VCardZip
         });
     }
     if bytes.starts_with(b"%PDF") {
@@ -167,15 +168,14 @@ pub fn extract(
         }
         Format::Xlsx => {
             let xlsx_error = |e: xlsx::XlsxError| ExtractError::Table(e.to_string());
-            let t = xlsx::read_sheet(
+            let (t, sheets) = xlsx::read_sheet_and_names(
                 bytes,
                 options.sheet.as_deref(),
                 &super::columns::looks_like_header,
             )
             .map_err(xlsx_error)?;
             let mut x = from_table(format, &t, options.columns.as_ref(), today)?;
-            // Names only: counting every sheet's rows would read the workbook again.
-            x.sheets = xlsx::sheet_names(bytes).map_err(xlsx_error)?;
+            x.sheets = sheets;
             x.sheet = options.sheet.clone().or_else(|| x.sheets.first().cloned());
             Ok(x)
         }

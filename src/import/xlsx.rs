@@ -153,11 +153,12 @@ fn count_rows(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<usize, XlsxE
     Ok(rows.len())
 }
 
-/// The names of the worksheets, in workbook order, without reading their cells: the
-/// cheap check that the bytes are a workbook at all.
-pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, XlsxError> {
-    let xlsx = open(bytes)?;
-    Ok(worksheet_names(&xlsx).into_iter().map(|(n, _)| n).collect())
+/// Whether a .zip is a workbook: it has the part every .xlsx has. Only the archive's
+/// directory is read.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes))
+        .map(|zip| zip.index_for_name("xl/workbook.xml").is_some())
+        .unwrap_or(false)
 }
 
 /// List the worksheets and how many rows of each hold data. A workbook whose
@@ -201,8 +202,19 @@ pub fn read_sheet(
     sheet: Option<&str>,
     header_hint: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, XlsxError> {
+    read_sheet_and_names(bytes, sheet, header_hint).map(|(table, _)| table)
+}
+
+/// [`read_sheet`], also returning the names of every worksheet (the workbook is opened
+/// once: opening parses its whole shared-strings table).
+pub fn read_sheet_and_names(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    header_hint: &dyn Fn(&[String]) -> bool,
+) -> Result<(Table, Vec<String>), XlsxError> {
     let mut xlsx = open(bytes)?;
     let names = worksheet_names(&xlsx);
+    let sheet_names: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
     let cells = match sheet {
         Some(wanted) => {
             let name = names
@@ -233,19 +245,20 @@ pub fn read_sheet(
             found
         }
     };
-    table_from_cells(&cells, header_hint)
+    table_from_cells(cells, header_hint).map(|t| (t, sheet_names))
 }
 
 fn table_from_cells(
-    cells: &SheetCells,
+    cells: SheetCells,
     header_hint: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, XlsxError> {
     let Some(first_col) = cells.values().filter_map(|row| row.keys().next()).min() else {
         return Err(XlsxError::NoData);
     };
     let first_col = *first_col;
-    // A row's cells from the first column to `width` (or to its last non-blank cell).
-    let row_cells = |row: &BTreeMap<u32, String>, width: Option<usize>| -> Vec<String> {
+    // A row's cells from the first column to `width` (or to its last non-blank cell);
+    // the cells' text is moved, not copied.
+    let row_cells = |row: BTreeMap<u32, String>, width: Option<usize>| -> Vec<String> {
         let width = width.unwrap_or_else(|| {
             row.keys()
                 .next_back()
@@ -254,7 +267,7 @@ fn table_from_cells(
         let mut out = vec![String::new(); width];
         for (col, text) in row {
             if let Some(slot) = out.get_mut((col - first_col) as usize) {
-                slot.clone_from(text);
+                *slot = text;
             }
         }
         out
@@ -263,22 +276,29 @@ fn table_from_cells(
     let header_row = cells
         .iter()
         .take(HEADER_SEARCH_ROWS)
-        .find(|(_, row)| header_hint(&row_cells(row, None)))
+        .find(|(_, row)| header_hint(&row_cells((*row).clone(), None)))
         .or_else(|| cells.iter().next())
-        .map(|(number, row)| (*number, row_cells(row, None)));
-    let Some((header_row, mut headers)) = header_row else {
+        .map(|(number, _)| *number);
+    let Some(header_row) = header_row else {
         return Err(XlsxError::NoData);
     };
+    let mut rows_after = cells;
+    let mut data = rows_after.split_off(&header_row.saturating_add(1));
+    let mut headers = rows_after
+        .remove(&header_row)
+        .map(|row| row_cells(row, None))
+        .unwrap_or_default();
+    drop(rows_after);
     while headers.last().is_some_and(|h| h.is_empty()) {
         headers.pop();
     }
     let width = headers.len();
     let max_rows = MAX_TABLE_CELLS / width.max(1);
-    let rows = cells
-        .range(header_row.saturating_add(1)..)
+    let rows = std::mem::take(&mut data)
+        .into_iter()
         .take(max_rows)
         .map(|(number, row)| TableRow {
-            line: *number as usize + 1,
+            line: number as usize + 1,
             cells: row_cells(row, Some(width)),
         })
         .collect();
