@@ -182,16 +182,6 @@ pub fn extract(
     }
 }
 
-/// The top folders of a complete SimplePractice export besides `Contacts/`.
-const SIMPLEPRACTICE_FOLDERS: &[&str] = &[
-    "Medical Records",
-    "Psychotherapy Notes",
-    "Administrative",
-    "Billing Documents",
-    "Secure messages",
-    "Stored documents",
-];
-
 /// The bytes of one card file, with its path when it came from an archive.
 type CardFile = (Option<String>, Vec<u8>);
 
@@ -204,14 +194,7 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
     };
     let mut zip = archive::open(std::io::Cursor::new(bytes))?;
     let entries = archive::list(&mut zip, &limits)?;
-    let top = |p: &str| p.split('/').next().unwrap_or("").to_string();
-    if entries
-        .iter()
-        .any(|e| top(&e.path) == "Contacts" && e.path.contains('/'))
-        && entries
-            .iter()
-            .any(|e| SIMPLEPRACTICE_FOLDERS.contains(&top(&e.path).as_str()))
-    {
+    if super::simplepractice::looks_like_export(&entries) {
         return Err(ExtractError::SimplePracticeExport);
     }
     let cards: Vec<_> = entries

@@ -16,6 +16,7 @@ pub mod dates;
 pub mod extract;
 pub mod matching;
 pub mod plan;
+pub mod simplepractice;
 pub mod table;
 pub mod vcard;
 pub mod xlsx;

@@ -1,0 +1,513 @@
+//! Reading a SimplePractice complete data export (.zip) without unpacking it: the client
+//! cards in `Contacts/`, and every document of the export classified by its folder and
+//! file name (kind, date, original name) and tied to the person folder it sits in.
+//! Pure: the archive is read through `archive`, nothing is written anywhere.
+//!
+//! Layout facts (../shared/FORMATS.md): folders are keyed by "First Last" alone, so two
+//! clients with the same name share one; the card's file name carries the display name
+//! with a middle initial and the only stable id; `Contacts/` also holds non-client cards
+//! (guardians, emergency contacts) that have no records anywhere.
+
+use std::io::{Read, Seek};
+
+use chrono::NaiveDate;
+use zip::ZipArchive;
+
+use super::archive::{self, ArchiveEntry, ArchiveError, ArchiveLimits};
+use super::vcard::{self, VCard};
+
+/// What a document of the export is, from the folder it sits in and its file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportFileKind {
+    ProgressNote,
+    ChartNote,
+    TreatmentPlan,
+    /// A questionnaire, with its code ("GAD", "PHQ-9") when the file name has one.
+    Questionnaire(Option<String>),
+    AdministrativeNote,
+    /// Kept apart from the rest of the record.
+    PsychotherapyNote,
+    Invoice,
+    Statement,
+    Superbill,
+    SecureMessages,
+    StoredDocument,
+    /// In a client's folder but of no kind the export is known to write.
+    Other,
+}
+
+impl ExportFileKind {
+    pub fn label(&self) -> String {
+        match self {
+            Self::ProgressNote => "Progress note".into(),
+            Self::ChartNote => "Chart note".into(),
+            Self::TreatmentPlan => "Treatment plan".into(),
+            Self::Questionnaire(Some(code)) => format!("Questionnaire ({code})"),
+            Self::Questionnaire(None) => "Questionnaire".into(),
+            Self::AdministrativeNote => "Administrative note".into(),
+            Self::PsychotherapyNote => "Psychotherapy note".into(),
+            Self::Invoice => "Invoice".into(),
+            Self::Statement => "Statement".into(),
+            Self::Superbill => "Superbill".into(),
+            Self::SecureMessages => "Secure messages".into(),
+            Self::StoredDocument => "Stored document".into(),
+            Self::Other => "Other document".into(),
+        }
+    }
+}
+
+/// One client card of `Contacts/`.
+#[derive(Debug, Clone)]
+pub struct ExportCard {
+    /// The card's path in the archive.
+    pub path: String,
+    /// From the file name, middle initial included ("Ada Q. Lovelace").
+    pub display_name: String,
+    /// The numeric id at the end of the file name: the export's only stable identifier.
+    pub simplepractice_id: Option<String>,
+    pub card: VCard,
+    /// "First Last" as the record folders are named, from the card's N (or FN).
+    pub folder_name: Option<String>,
+}
+
+/// One document of the export.
+#[derive(Debug, Clone)]
+pub struct ExportDocument {
+    pub entry: ArchiveEntry,
+    pub kind: ExportFileKind,
+    /// The date in the file name, where it has one.
+    pub date: Option<NaiveDate>,
+    /// The name to show: the file's own name (a stored document without its upload
+    /// number).
+    pub file_name: String,
+    /// Whose it is: the "First Last" folder, or for a secure-message log its file stem
+    /// ("Provider-First-Provider-Last-Client-Display-Name").
+    pub owner: DocumentOwner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentOwner {
+    Folder(String),
+    MessageLog(String),
+}
+
+/// The export as Caseload reads it.
+#[derive(Debug, Clone)]
+pub struct ExportIndex {
+    pub cards: Vec<ExportCard>,
+    pub documents: Vec<ExportDocument>,
+    /// Cards in `Contacts/` that could not be read (named, so the review can say so).
+    pub unreadable_cards: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("This .zip does not look like a SimplePractice export: it has no Contacts folder with client cards{}. In SimplePractice, go to Settings > Data Export, export the client data with \"require a password\" unchecked, and upload that .zip.", if .found.is_empty() { String::new() } else { format!(" (it holds {})", .found.join(", ")) })]
+    NotAnExport { found: Vec<String> },
+}
+
+fn top(path: &str) -> &str {
+    path.split('/').next().unwrap_or("")
+}
+
+/// "Ada Q. Lovelace - 200000001.vcf" → ("Ada Q. Lovelace", Some("200000001")).
+fn card_file_name(path: &str) -> (String, Option<String>) {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name
+        .strip_suffix(".vcf")
+        .or_else(|| name.strip_suffix(".VCF"))
+        .unwrap_or(name);
+    match stem.rsplit_once(" - ") {
+        Some((display, id)) if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) => {
+            (display.trim().to_string(), Some(id.to_string()))
+        }
+        _ => (stem.trim().to_string(), None),
+    }
+}
+
+/// The first `YYYY-MM-DD` in a file name.
+fn date_in(name: &str) -> Option<NaiveDate> {
+    name.split([' ', '_'])
+        .find_map(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+}
+
+fn classify(folder: &str, rest: &str, file: &str) -> ExportFileKind {
+    let lower = file.to_lowercase();
+    match folder {
+        "Psychotherapy Notes" => ExportFileKind::PsychotherapyNote,
+        "Administrative" => ExportFileKind::AdministrativeNote,
+        "Stored documents" => ExportFileKind::StoredDocument,
+        "Billing Documents" => {
+            let sub = rest.split('/').nth(1).unwrap_or("");
+            match sub {
+                "Invoices" => ExportFileKind::Invoice,
+                "Statements" => ExportFileKind::Statement,
+                "Statements for Insurance Reimbursements" => ExportFileKind::Superbill,
+                _ if lower.starts_with("inv ") => ExportFileKind::Invoice,
+                _ if lower.starts_with("sb ") => ExportFileKind::Superbill,
+                _ if lower.starts_with("stmt ") => ExportFileKind::Statement,
+                _ => ExportFileKind::Other,
+            }
+        }
+        "Medical Records" => {
+            if lower.starts_with("progress note") {
+                ExportFileKind::ProgressNote
+            } else if lower.starts_with("chart note") {
+                ExportFileKind::ChartNote
+            } else if lower.starts_with("diagnosis and treatment plan")
+                || lower.starts_with("treatment plan")
+            {
+                ExportFileKind::TreatmentPlan
+            } else if lower.starts_with("questionnaire") {
+                // "Questionnaire - GAD - 1234.pdf": the code is the middle part.
+                let parts: Vec<&str> = file.split(" - ").collect();
+                let code = (parts.len() >= 3)
+                    .then(|| parts[1].trim().to_string())
+                    .filter(|c| !c.is_empty());
+                ExportFileKind::Questionnaire(code)
+            } else {
+                ExportFileKind::Other
+            }
+        }
+        _ => ExportFileKind::Other,
+    }
+}
+
+/// The folders of the export that hold client records, each keyed by "First Last".
+const RECORD_FOLDERS: &[&str] = &[
+    "Medical Records",
+    "Psychotherapy Notes",
+    "Administrative",
+    "Billing Documents",
+    "Stored documents",
+];
+
+/// Whether an archive's files are those of a complete export: client cards beside record
+/// folders (a .zip of the Contacts folder alone is just a list of cards).
+pub fn looks_like_export(entries: &[ArchiveEntry]) -> bool {
+    entries
+        .iter()
+        .any(|e| top(&e.path) == "Contacts" && e.path.contains('/'))
+        && entries.iter().any(|e| {
+            let t = top(&e.path);
+            RECORD_FOLDERS.contains(&t) || t == "Secure messages"
+        })
+}
+
+fn document_of(entry: &ArchiveEntry) -> Option<ExportDocument> {
+    let folder = top(&entry.path);
+    let rest = entry.path.get(folder.len() + 1..)?;
+    let file = entry.path.rsplit('/').next().unwrap_or("").to_string();
+    if folder == "Secure messages" {
+        let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
+        return Some(ExportDocument {
+            entry: entry.clone(),
+            kind: ExportFileKind::SecureMessages,
+            date: None,
+            owner: DocumentOwner::MessageLog(stem.to_string()),
+            file_name: file,
+        });
+    }
+    if !RECORD_FOLDERS.contains(&folder) {
+        return None;
+    }
+    let person = rest.split('/').next()?.trim();
+    if person.is_empty() || !rest.contains('/') {
+        return None;
+    }
+    let kind = classify(folder, rest, &file);
+    // Stored documents carry their upload order: "3-Intake form.pdf".
+    let file_name = match (&kind, file.split_once('-')) {
+        (ExportFileKind::StoredDocument, Some((n, original)))
+            if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && !original.is_empty() =>
+        {
+            original.to_string()
+        }
+        _ => file.clone(),
+    };
+    Some(ExportDocument {
+        entry: entry.clone(),
+        date: date_in(&file),
+        kind,
+        file_name,
+        owner: DocumentOwner::Folder(person.to_string()),
+    })
+}
+
+fn folder_name_of(card: &VCard) -> Option<String> {
+    match (&card.first_name, &card.last_name) {
+        (Some(f), Some(l)) => Some(format!("{} {}", f.trim(), l.trim())),
+        _ => card
+            .full_name
+            .as_ref()
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ")),
+    }
+}
+
+/// Reads the export's directory and its cards; documents are listed, not read.
+pub fn read_export<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    limits: &ArchiveLimits,
+) -> Result<ExportIndex, ExportError> {
+    let entries = archive::list(zip, limits)?;
+    let card_entries: Vec<&ArchiveEntry> = entries
+        .iter()
+        .filter(|e| top(&e.path) == "Contacts" && e.path.to_lowercase().ends_with(".vcf"))
+        .collect();
+    if card_entries.is_empty() {
+        let mut found: Vec<String> = entries
+            .iter()
+            .map(|e| top(&e.path).to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .take(6)
+            .collect();
+        found.retain(|f| !f.is_empty());
+        return Err(ExportError::NotAnExport { found });
+    }
+    let mut cards = Vec::with_capacity(card_entries.len());
+    let mut unreadable_cards = Vec::new();
+    for e in card_entries {
+        // Cards are small; a huge one is not a card.
+        if e.size > 1024 * 1024 {
+            unreadable_cards.push(e.path.clone());
+            continue;
+        }
+        let bytes = archive::read_entry(zip, e)?;
+        match vcard::parse(&bytes).ok().and_then(|mut c| {
+            if c.is_empty() {
+                None
+            } else {
+                Some(c.swap_remove(0))
+            }
+        }) {
+            Some(card) => {
+                let (display_name, simplepractice_id) = card_file_name(&e.path);
+                cards.push(ExportCard {
+                    path: e.path.clone(),
+                    display_name,
+                    simplepractice_id,
+                    folder_name: folder_name_of(&card),
+                    card,
+                });
+            }
+            None => unreadable_cards.push(e.path.clone()),
+        }
+    }
+    let documents = entries.iter().filter_map(document_of).collect();
+    Ok(ExportIndex {
+        cards,
+        documents,
+        unreadable_cards,
+    })
+}
+
+fn hyphenated(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
+impl ExportIndex {
+    /// Whether a document belongs to the person of `card` (by folder, or for a message
+    /// log by the display name at the end of its file name).
+    pub fn belongs_to(doc: &ExportDocument, card: &ExportCard) -> bool {
+        match &doc.owner {
+            DocumentOwner::Folder(f) => card
+                .folder_name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(f)),
+            DocumentOwner::MessageLog(stem) => {
+                let ends = |name: &str| {
+                    let h = hyphenated(name);
+                    !h.is_empty()
+                        && stem.len() > h.len()
+                        && stem.ends_with(&h)
+                        && stem[..stem.len() - h.len()].ends_with('-')
+                };
+                ends(&card.display_name) || card.folder_name.as_deref().is_some_and(ends)
+            }
+        }
+    }
+
+    /// The documents of one card's person.
+    pub fn documents_of<'a>(
+        &'a self,
+        card: &'a ExportCard,
+    ) -> impl Iterator<Item = &'a ExportDocument> + 'a {
+        self.documents
+            .iter()
+            .filter(move |d| Self::belongs_to(d, card))
+    }
+
+    /// How many documents of each kind a card's person has, in a stable order.
+    pub fn counts_of(&self, card: &ExportCard) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for d in self.documents_of(card) {
+            let label = d.kind.label();
+            match counts.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((label, 1)),
+            }
+        }
+        counts.sort();
+        counts
+    }
+
+    /// Cards whose "First Last" another card shares: their folders' documents cannot be
+    /// told apart from the archive alone.
+    pub fn shares_a_folder(&self, card: &ExportCard) -> bool {
+        let Some(name) = &card.folder_name else {
+            return false;
+        };
+        self.cards
+            .iter()
+            .filter(|c| {
+                c.folder_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .count()
+            > 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn card(n: &str, fn_: &str, extra: &str) -> Vec<u8> {
+        format!("BEGIN:VCARD\r\nVERSION:3.0\r\nN:{n}\r\nFN:{fn_}\r\n{extra}END:VCARD\r\n")
+            .into_bytes()
+    }
+
+    fn export() -> Vec<u8> {
+        let ada = card(
+            "Lovelace;Ada;;;",
+            "Ada Lovelace",
+            "EMAIL;TYPE=home:ada@example.com\r\nBDAY:19851210\r\n",
+        );
+        let ann1 = card(
+            "Lee;Ann;;;",
+            "Ann Lee",
+            "EMAIL;TYPE=home:ann1@example.com\r\n",
+        );
+        let ann2 = card("Lee;Ann;;;", "Ann Lee", "");
+        let guardian = card(
+            "Núñez;Zoë;;;",
+            "Zoë Núñez",
+            "TEL;TYPE=mobile:5555550102\r\n",
+        );
+        zip_of(&[
+            ("export/Contacts/Ada Q. Lovelace - 200000001.vcf", &ada),
+            ("export/Contacts/Ann Lee - 200000002.vcf", &ann1),
+            ("export/Contacts/Ann Lee - 200000003.vcf", &ann2),
+            ("export/Contacts/Zoë Núñez - 200000004.vcf", &guardian),
+            ("export/Medical Records/Ada Lovelace/Progress Note 2024-01-02 100000 11.pdf", b"%PDF-1.4"),
+            ("export/Medical Records/Ada Lovelace/Questionnaire - GAD - 1234.pdf", b"%PDF-1.4"),
+            ("export/Medical Records/Ada Lovelace/Diagnosis and treatment plan - 77.pdf", b"%PDF-1.4"),
+            ("export/Psychotherapy Notes/Ada Lovelace/Psychotherapy Note 2024-01-09 090000 12.pdf", b"%PDF-1.4"),
+            ("export/Billing Documents/Ada Lovelace/Invoices/INV 1.pdf", b"%PDF-1.4"),
+            ("export/Billing Documents/Ada Lovelace/Statements for Insurance Reimbursements/SB 0001.pdf", b"%PDF-1.4"),
+            ("export/Stored documents/Ada Lovelace/3-Intake form.pdf", b"%PDF-1.4"),
+            ("export/Secure messages/Elena-Rivera-Ada-Q.-Lovelace.txt", b"----- January 2, 2024 -----\n"),
+            ("export/Medical Records/Ann Lee/Chart Note 2023-05-06 120000 13.pdf", b"%PDF-1.4"),
+            ("export/.DS_Store", b"x"),
+            ("__MACOSX/export/._Contacts", b"x"),
+        ])
+    }
+
+    #[test]
+    fn cards_documents_and_their_owners() {
+        let bytes = export();
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let x = read_export(&mut zip, &ArchiveLimits::default()).unwrap();
+        let names: Vec<(&str, Option<&str>)> = x
+            .cards
+            .iter()
+            .map(|c| (c.display_name.as_str(), c.simplepractice_id.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Ada Q. Lovelace", Some("200000001")),
+                ("Ann Lee", Some("200000002")),
+                ("Ann Lee", Some("200000003")),
+                ("Zoë Núñez", Some("200000004"))
+            ]
+        );
+        let ada = &x.cards[0];
+        assert_eq!(ada.folder_name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(
+            x.counts_of(ada),
+            [
+                ("Invoice".to_string(), 1),
+                ("Progress note".into(), 1),
+                ("Psychotherapy note".into(), 1),
+                ("Questionnaire (GAD)".into(), 1),
+                ("Secure messages".into(), 1),
+                ("Stored document".into(), 1),
+                ("Superbill".into(), 1),
+                ("Treatment plan".into(), 1),
+            ]
+        );
+        let note = x
+            .documents_of(ada)
+            .find(|d| d.kind == ExportFileKind::ProgressNote)
+            .unwrap();
+        assert_eq!(note.date, NaiveDate::from_ymd_opt(2024, 1, 2));
+        let stored = x
+            .documents_of(ada)
+            .find(|d| d.kind == ExportFileKind::StoredDocument)
+            .unwrap();
+        assert_eq!(stored.file_name, "Intake form.pdf");
+        assert!(x.shares_a_folder(&x.cards[1]) && x.shares_a_folder(&x.cards[2]));
+        assert!(!x.shares_a_folder(ada));
+        assert_eq!(
+            x.documents_of(&x.cards[3]).count(),
+            0,
+            "a contact-only card"
+        );
+    }
+
+    #[test]
+    fn a_zip_without_contacts_is_not_an_export() {
+        let bytes = zip_of(&[("photos/a.jpg", b"\xff\xd8")]);
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let err = read_export(&mut zip, &ArchiveLimits::default()).unwrap_err();
+        assert_eq!(
+            err,
+            ExportError::NotAnExport {
+                found: vec!["photos".into()]
+            }
+        );
+        assert!(err.to_string().contains("require a password"));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let good = export();
+        let mut seed: u32 = 3;
+        for cut in (0..good.len()).step_by(7) {
+            let mut bytes = good.clone();
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let at = (seed as usize) % bytes.len();
+            bytes[at] ^= (seed >> 16) as u8;
+            bytes.truncate(bytes.len() - cut % 64);
+            if let Ok(mut zip) = archive::open(Cursor::new(&bytes[..])) {
+                let _ = read_export(&mut zip, &ArchiveLimits::default());
+            }
+        }
+    }
+}
