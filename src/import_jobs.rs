@@ -139,6 +139,8 @@ pub struct Busy;
 
 /// How many files may wait for a worker before uploads are turned away.
 const QUEUE_LENGTH: usize = 32;
+/// Imports left unreviewed this long are cancelled at start-up, rows and file deleted.
+const ABANDONED_AFTER_DAYS: i64 = 30;
 /// How often a running analysis writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -149,6 +151,9 @@ impl Workers {
         uploads.prepare()?;
         let mut conn = pool.get()?;
         for id in import_batch::interrupt_unfinished(&mut conn)? {
+            uploads.remove(&id);
+        }
+        for id in import_batch::expire_abandoned(&mut conn, ABANDONED_AFTER_DAYS)? {
             uploads.remove(&id);
         }
         drop(conn);

@@ -281,6 +281,7 @@ fn import_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
     let batch = import_batch::create(&mut conn, &p.id(), &file_name, "cli")?;
+    import_batch::start_analysis(&mut conn, &batch.id)?;
     let notes = serde_json::to_string(&analysed.notes)?;
     import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
     eprintln!("Writing {} new clients…", summary.new);

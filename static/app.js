@@ -92,7 +92,11 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
   var bar = box.querySelector("[data-progress-bar]");
   var poll = function () {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); })
+      .then(function (r) {
+        var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!r.ok || !json) throw new Error("stop");
+        return r.json();
+      })
       .then(function (s) {
         if (s.status !== "queued" && s.status !== "analysing") { window.location.reload(); return; }
         if (s.label && label) label.textContent = s.label;
@@ -102,18 +106,18 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
         }
         window.setTimeout(poll, 700);
       })
-      .catch(function () { window.setTimeout(poll, 2000); });
+      // Signed out or gone: the page's own refresh takes over.
+      .catch(function () {});
   };
   window.setTimeout(poll, 500);
 })();
 
-// Import review: typing an email into a row that lacked one lets it be selected.
+// Import review: typing an email into a row that lacked one selects it.
 document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(function (row) {
   var email = row.querySelector("input[type=email]");
   var box = row.querySelector("input[type=checkbox][name=select]");
   if (!email || !box) return;
   email.addEventListener("input", function () {
-    box.disabled = !email.value.trim();
-    if (!box.disabled) box.checked = true;
+    box.checked = !!email.value.trim();
   });
 });

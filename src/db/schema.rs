@@ -88,6 +88,7 @@ diesel::table! {
         sha256 -> Text,
         document_date -> Nullable<Date>,
         created_at -> Timestamp,
+        kind_detail -> Nullable<Text>,
     }
 }
 
@@ -252,8 +253,11 @@ diesel::table! {
         rows_linked -> BigInt,
         imported_count -> BigInt,
         linked_count -> BigInt,
+        documents_count -> BigInt,
+        clients_with_documents -> BigInt,
         skipped_count -> BigInt,
         invited -> Bool,
+        outcome -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         imported_at -> Nullable<Timestamp>,
@@ -276,6 +280,10 @@ diesel::table! {
         matched_client_id -> Nullable<Text>,
         selected -> Bool,
         linked_client_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        documents -> Nullable<Text>,
+        takes_documents -> Bool,
     }
 }
 

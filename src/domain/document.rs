@@ -4,36 +4,52 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
     ProgressNote,
+    /// Kept apart from the rest of the record, and labelled so.
+    PsychotherapyNote,
     ChartNote,
     TreatmentPlan,
     Questionnaire,
     AdministrativeNote,
     ConsentForm,
     Invoice,
+    Statement,
+    Superbill,
+    SecureMessages,
+    StoredDocument,
     Other,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 8] = [
+    pub const ALL: [DocumentKind; 13] = [
         Self::ProgressNote,
+        Self::PsychotherapyNote,
         Self::ChartNote,
         Self::TreatmentPlan,
         Self::Questionnaire,
         Self::AdministrativeNote,
         Self::ConsentForm,
         Self::Invoice,
+        Self::Statement,
+        Self::Superbill,
+        Self::SecureMessages,
+        Self::StoredDocument,
         Self::Other,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ProgressNote => "progress_note",
+            Self::PsychotherapyNote => "psychotherapy_note",
             Self::ChartNote => "chart_note",
             Self::TreatmentPlan => "treatment_plan",
             Self::Questionnaire => "questionnaire",
             Self::AdministrativeNote => "administrative_note",
             Self::ConsentForm => "consent_form",
             Self::Invoice => "invoice",
+            Self::Statement => "statement",
+            Self::Superbill => "superbill",
+            Self::SecureMessages => "secure_messages",
+            Self::StoredDocument => "stored_document",
             Self::Other => "other",
         }
     }
@@ -45,12 +61,17 @@ impl DocumentKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::ProgressNote => "Progress note",
+            Self::PsychotherapyNote => "Psychotherapy note",
             Self::ChartNote => "Chart note",
             Self::TreatmentPlan => "Treatment plan",
             Self::Questionnaire => "Questionnaire",
             Self::AdministrativeNote => "Administrative note",
             Self::ConsentForm => "Consent or intake form",
             Self::Invoice => "Invoice",
+            Self::Statement => "Statement",
+            Self::Superbill => "Superbill (statement for insurance reimbursement)",
+            Self::SecureMessages => "Secure messages",
+            Self::StoredDocument => "Stored document",
             Self::Other => "Other document",
         }
     }

@@ -150,12 +150,16 @@ fn strip_wrapping_folder(entries: &mut [ArchiveEntry]) {
         return;
     };
     let prefix = format!("{top}/");
-    let wraps_folders = entries
-        .iter()
-        .any(|e| e.path[prefix.len().min(e.path.len())..].contains('/'));
+    let wraps_folders = entries.iter().any(|e| {
+        e.path
+            .strip_prefix(&prefix)
+            .is_some_and(|rest| rest.contains('/'))
+    });
     if wraps_folders && entries.iter().all(|e| e.path.starts_with(&prefix)) {
         for e in entries.iter_mut() {
-            e.path = e.path[prefix.len()..].to_string();
+            if let Some(rest) = e.path.strip_prefix(&prefix) {
+                e.path = rest.to_string();
+            }
         }
     }
 }
@@ -210,6 +214,14 @@ mod tests {
             ]
         );
         assert_eq!(read_entry(&mut a, &entries[1]).unwrap(), b"BEGIN:VCARD");
+    }
+
+    #[test]
+    fn names_that_share_a_prefix_across_a_character_are_read() {
+        let bytes = zip_of(&[("ab/x.vcf", b"x"), ("ab\u{e9}.vcf", b"y")]);
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        let entries = list(&mut a, &ArchiveLimits::default()).unwrap();
+        assert_eq!(entries.len(), 2, "no wrapper to strip, and no panic");
     }
 
     #[test]

@@ -159,7 +159,7 @@ pub fn extract(
 ) -> Result<Extracted, ExtractError> {
     let format = detect(bytes)?;
     match format {
-        Format::VCard => from_cards(Format::VCard, vec![(None, bytes.to_vec())], today),
+        Format::VCard => from_cards(Format::VCard, vec![(None, vcard::parse(bytes))], today),
         Format::VCardZip => from_cards(Format::VCardZip, cards_in_zip(bytes)?, today),
         Format::Csv => {
             let t = table::read_table(bytes, &super::columns::looks_like_header)
@@ -167,6 +167,10 @@ pub fn extract(
             from_table(format, &t, options.columns.as_ref(), today)
         }
         Format::Xlsx => {
+            // A workbook is a zip too: its parts' sizes are checked before calamine
+            // inflates them (its shared strings are read whole).
+            let mut zip = archive::open(std::io::Cursor::new(bytes))?;
+            archive::list(&mut zip, &WORKBOOK_LIMITS)?;
             let xlsx_error = |e: xlsx::XlsxError| ExtractError::Table(e.to_string());
             let (t, sheets) = xlsx::read_sheet_and_names(
                 bytes,
@@ -182,8 +186,8 @@ pub fn extract(
     }
 }
 
-/// The bytes of one card file, with its path when it came from an archive.
-type CardFile = (Option<String>, Vec<u8>);
+/// The cards of one file, with its path when it came from an archive.
+type CardFile = (Option<String>, Result<Vec<vcard::VCard>, vcard::VCardError>);
 
 /// A .zip of cards: each .vcf entry's bytes with its path, in archive order.
 fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
@@ -208,11 +212,23 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
         }
         return Err(ExtractError::ZipWithoutCards { found });
     }
+    // Each card file is read and parsed in turn, so only one file's bytes are held.
     cards
         .into_iter()
-        .map(|e| Ok((Some(e.path.clone()), archive::read_entry(&mut zip, e)?)))
+        .map(|e| {
+            let bytes = archive::read_entry(&mut zip, e)?;
+            Ok((Some(e.path.clone()), vcard::parse(&bytes)))
+        })
         .collect()
 }
+
+/// What the parts of a workbook may unpack to.
+const WORKBOOK_LIMITS: ArchiveLimits = ArchiveLimits {
+    max_entries: 10_000,
+    max_entry_bytes: 512 * 1024 * 1024,
+    max_total_bytes: 1024 * 1024 * 1024,
+    max_ratio: 200,
+};
 
 /// How many rows the column-picking screen shows.
 const PREVIEW_ROWS: usize = 5;
@@ -310,8 +326,8 @@ fn from_cards(
     let several = files.len() > 1;
     let mut cards: Vec<(Option<String>, vcard::VCard)> = Vec::new();
     let mut first_error = None;
-    for (source, bytes) in files {
-        match vcard::parse(&bytes) {
+    for (source, parsed) in files {
+        match parsed {
             Ok(found) => cards.extend(found.into_iter().map(|c| (source.clone(), c))),
             // In a .zip, a stray file that is no card is skipped; a lone file must be one.
             Err(e) => {
@@ -436,6 +452,20 @@ mod tests {
         let photos = zip_of(&[("holiday.jpg", b"\xff\xd8")]);
         let err = extract(&photos, &none(), today()).unwrap_err();
         assert!(err.to_string().contains("holds holiday.jpg"), "{err}");
+    }
+
+    #[test]
+    fn a_workbook_that_would_inflate_without_limit_is_refused_before_reading() {
+        let zeros = vec![0u8; 50 * 1024 * 1024];
+        let bomb = zip_of(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/sharedStrings.xml", &zeros),
+        ]);
+        assert!(matches!(
+            extract(&bomb, &none(), today()),
+            Err(ExtractError::Archive(ArchiveError::TooLarge { .. }))
+        ));
     }
 
     #[test]

@@ -21,13 +21,21 @@ pub struct Document {
     pub sha256: String,
     pub document_date: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+    /// A questionnaire's code ("GAD").
+    pub kind_detail: Option<String>,
 }
 
 impl Document {
-    pub fn kind_label(&self) -> &'static str {
+    pub fn kind(&self) -> Option<DocumentKind> {
         DocumentKind::parse(&self.kind)
-            .map(DocumentKind::label)
-            .unwrap_or("Document")
+    }
+
+    pub fn kind_label(&self) -> String {
+        let label = self.kind().map(DocumentKind::label).unwrap_or("Document");
+        match &self.kind_detail {
+            Some(detail) => format!("{label} ({detail})"),
+            None => label.to_string(),
+        }
     }
 }
 
@@ -38,6 +46,7 @@ pub struct NewDocument<'a> {
     pub sha256: &'a str,
     pub content: &'a [u8],
     pub document_date: Option<NaiveDate>,
+    pub kind_detail: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +134,7 @@ pub fn add(
         sha256: new.sha256.to_string(),
         document_date: new.document_date,
         created_at: super::now(),
+        kind_detail: new.kind_detail.map(str::to_string),
     };
     diesel::insert_into(documents::table)
         .values((
@@ -138,6 +148,7 @@ pub fn add(
             documents::sha256.eq(&doc.sha256),
             documents::document_date.eq(doc.document_date),
             documents::created_at.eq(doc.created_at),
+            documents::kind_detail.eq(&doc.kind_detail),
         ))
         .execute(conn)?;
     Ok(doc)

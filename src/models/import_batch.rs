@@ -55,8 +55,11 @@ pub struct ImportBatch {
     pub rows_linked: i64,
     pub imported_count: i64,
     pub linked_count: i64,
+    pub documents_count: i64,
+    pub clients_with_documents: i64,
     pub skipped_count: i64,
     pub invited: bool,
+    pub outcome: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub imported_at: Option<NaiveDateTime>,
@@ -78,6 +81,14 @@ impl ImportBatch {
             Some("duplicate_in_file") => self.rows_duplicate,
             Some(_) => 0,
         }
+    }
+
+    /// Why the rows left out of an import were, with how many of each (status, count).
+    pub fn skipped_reasons(&self) -> Vec<(String, i64)> {
+        self.outcome
+            .as_deref()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default()
     }
 
     /// The analysis has not finished yet (it is waiting for or in a worker).
@@ -102,9 +113,21 @@ pub struct ImportRow {
     pub matched_client_id: Option<String>,
     pub selected: bool,
     pub linked_client_id: Option<String>,
+    pub display_name: Option<String>,
+    pub external_id: Option<String>,
+    pub documents: Option<String>,
+    pub takes_documents: bool,
 }
 
 impl ImportRow {
+    /// The documents found for the row's person: (kind, count).
+    pub fn document_counts(&self) -> Vec<(String, usize)> {
+        self.documents
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default()
+    }
+
     pub fn reasons(&self) -> Vec<String> {
         serde_json::from_str(&self.reasons).unwrap_or_default()
     }
@@ -166,6 +189,8 @@ pub fn create(
             import_batches::rows_linked.eq(0i64),
             import_batches::imported_count.eq(0i64),
             import_batches::linked_count.eq(0i64),
+            import_batches::documents_count.eq(0i64),
+            import_batches::clients_with_documents.eq(0i64),
             import_batches::skipped_count.eq(0i64),
             import_batches::invited.eq(false),
             import_batches::created_at.eq(now),
@@ -260,8 +285,20 @@ pub fn set_progress(
 }
 
 /// The file cannot be imported; `message` says why and what to do.
+/// Only a batch still being checked (or waiting) fails: a cancelled one stays cancelled.
 pub fn fail(conn: &mut DbConnection, id: &str, message: &str) -> QueryResult<()> {
-    set_status(conn, id, FAILED, Some(message)).map(|_| ())
+    diesel::update(
+        import_batches::table
+            .filter(import_batches::id.eq(id))
+            .filter(import_batches::status.eq_any([QUEUED, ANALYSING, READY])),
+    )
+    .set((
+        import_batches::status.eq(FAILED),
+        import_batches::error.eq(message),
+        import_batches::updated_at.eq(super::now()),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// The columns must be picked by hand; `details` holds the headers and first rows.
@@ -272,16 +309,20 @@ pub fn ask_for_columns(
     format: &str,
     details: &str,
 ) -> QueryResult<()> {
-    diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
-        .set((
-            import_batches::status.eq(NEEDS_COLUMNS),
-            import_batches::error.eq(message),
-            import_batches::format.eq(format),
-            import_batches::details.eq(details),
-            import_batches::updated_at.eq(super::now()),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        import_batches::table
+            .filter(import_batches::id.eq(id))
+            .filter(import_batches::status.eq(ANALYSING)),
+    )
+    .set((
+        import_batches::status.eq(NEEDS_COLUMNS),
+        import_batches::error.eq(message),
+        import_batches::format.eq(format),
+        import_batches::details.eq(details),
+        import_batches::updated_at.eq(super::now()),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Analyses cut short by a stop of the server: they will not finish, so say so.
@@ -297,6 +338,30 @@ pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>>
             INTERRUPTED,
             Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
         )?;
+    }
+    Ok(ids)
+}
+
+/// Imports left waiting for review or for columns longer than `days`: cancelled, with
+/// their rows, so a forgotten upload does not keep people's details. Returns their ids.
+pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<String>> {
+    let before = super::now() - chrono::Duration::days(days);
+    let ids: Vec<String> = import_batches::table
+        .filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS]))
+        .filter(import_batches::updated_at.lt(before))
+        .select(import_batches::id)
+        .load(conn)?;
+    for id in &ids {
+        write_transaction(conn, |conn| {
+            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id)))
+                .execute(conn)?;
+            set_status(
+                conn,
+                id,
+                CANCELLED,
+                Some("Left unreviewed for too long; cancelled."),
+            )
+        })?;
     }
     Ok(ids)
 }
@@ -338,7 +403,10 @@ pub fn cancel(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> Query
                 import_batches::updated_at.eq(super::now()),
             ))
             .execute(conn)?;
-        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+        if n == 1 {
+            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id)))
+                .execute(conn)?;
+        }
         Ok(n == 1)
     })
 }
@@ -360,6 +428,10 @@ struct NewImportRow<'a> {
     matched_client_id: Option<&'a str>,
     selected: bool,
     linked_client_id: Option<&'a str>,
+    display_name: Option<&'a str>,
+    external_id: Option<&'a str>,
+    documents: Option<String>,
+    takes_documents: bool,
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -368,7 +440,7 @@ pub fn save_analysis(
     id: &str,
     analysis: &Analysis,
     details: &str,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let summary = plan::Summary::of(&analysis.rows);
     let rows: Vec<NewImportRow> = analysis
         .rows
@@ -391,13 +463,72 @@ pub fn save_analysis(
                 matched_client_id: r.matched_client_id.as_deref(),
                 selected: r.selected,
                 linked_client_id: None,
+                display_name: None,
+                external_id: None,
+                documents: None,
+                takes_documents: false,
             }
         })
         .collect();
+    let head = StoredHead {
+        format: analysis.format.as_str(),
+        layout: analysis.layout,
+        sheet: analysis.sheet.as_deref(),
+        details,
+        summary,
+    };
+    store_rows(conn, id, &head, &rows)
+}
+
+/// What a finished analysis says about the batch as a whole.
+struct StoredHead<'a> {
+    format: &'a str,
+    layout: Option<&'a str>,
+    sheet: Option<&'a str>,
+    details: &'a str,
+    summary: plan::Summary,
+}
+
+/// Marks a batch ready with its rows, in one transaction — only while it is being
+/// analysed: a batch cancelled meanwhile stays cancelled (and `false` says so).
+fn store_rows(
+    conn: &mut DbConnection,
+    id: &str,
+    head: &StoredHead<'_>,
+    rows: &[NewImportRow<'_>],
+) -> QueryResult<bool> {
+    let summary = &head.summary;
     write_transaction(conn, |conn| {
+        let n = diesel::update(
+            import_batches::table
+                .filter(import_batches::id.eq(id))
+                .filter(import_batches::status.eq(ANALYSING)),
+        )
+        .set((
+            import_batches::status.eq(READY),
+            import_batches::error.eq(None::<String>),
+            import_batches::format.eq(head.format),
+            import_batches::layout.eq(head.layout),
+            import_batches::sheet.eq(head.sheet),
+            import_batches::details.eq(head.details),
+            import_batches::rows_total.eq(summary.rows as i64),
+            import_batches::rows_new.eq(summary.new as i64),
+            import_batches::rows_existing.eq(summary.existing as i64),
+            import_batches::rows_needs_review.eq(summary.needs_review as i64),
+            import_batches::rows_invalid.eq(summary.invalid as i64),
+            import_batches::rows_duplicate.eq(summary.duplicate_in_file as i64),
+            import_batches::rows_selected.eq(rows.iter().filter(|r| r.selected).count() as i64),
+            import_batches::rows_linked
+                .eq(rows.iter().filter(|r| r.linked_client_id.is_some()).count() as i64),
+            import_batches::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
         diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
-        // 14 columns: 2,000 rows stay under SQLite's limit of bound parameters.
-        for chunk in rows.chunks(2000) {
+        // 18 columns: 1,500 rows stay under SQLite's limit of bound parameters.
+        for chunk in rows.chunks(1500) {
             match conn {
                 DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)
                     .values(chunk)
@@ -407,55 +538,33 @@ pub fn save_analysis(
                     .execute(c)?,
             };
         }
-        diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
-            .set((
-                import_batches::status.eq(READY),
-                import_batches::error.eq(None::<String>),
-                import_batches::format.eq(analysis.format.as_str()),
-                import_batches::layout.eq(analysis.layout),
-                import_batches::sheet.eq(analysis.sheet.as_deref()),
-                import_batches::details.eq(details),
-                import_batches::rows_total.eq(summary.rows as i64),
-                import_batches::rows_new.eq(summary.new as i64),
-                import_batches::rows_existing.eq(summary.existing as i64),
-                import_batches::rows_needs_review.eq(summary.needs_review as i64),
-                import_batches::rows_invalid.eq(summary.invalid as i64),
-                import_batches::rows_duplicate.eq(summary.duplicate_in_file as i64),
-                import_batches::rows_selected.eq(rows.iter().filter(|r| r.selected).count() as i64),
-                import_batches::rows_linked.eq(0i64),
-                import_batches::updated_at.eq(super::now()),
-            ))
-            .execute(conn)?;
-        Ok(())
+        Ok(true)
     })
 }
 
-/// One page of a batch's rows, optionally of one status, with the number of such rows.
+/// One page of a batch's rows, optionally of one status. How many rows there are is kept
+/// with the batch (`ImportBatch::rows_with`): counting 100,000 rows per page would not do.
 pub fn rows_page(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &str,
     status: Option<&str>,
     page: i64,
-) -> QueryResult<(Vec<ImportRow>, i64)> {
-    let Some(batch) = find(conn, provider, id)? else {
-        return Ok((Vec::new(), 0));
-    };
-    // The counts kept with the batch: counting 100,000 rows per page view would not do.
-    let total = batch.rows_with(status);
+) -> QueryResult<Vec<ImportRow>> {
+    if find(conn, provider, id)?.is_none() {
+        return Ok(Vec::new());
+    }
     let mut q = import_rows::table
         .filter(import_rows::batch_id.eq(id.to_string()))
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(import_rows::status.eq(s.to_string()));
     }
-    let rows = q
-        .order(import_rows::position)
+    q.order(import_rows::position)
         .limit(ROWS_PER_PAGE)
-        .offset((page.max(1) - 1) * ROWS_PER_PAGE)
+        .offset(page.clamp(1, i64::MAX / ROWS_PER_PAGE).saturating_sub(1) * ROWS_PER_PAGE)
         .select(ImportRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 /// Names of the provider's clients by id, for the rows that point at one.
@@ -498,12 +607,20 @@ pub fn decide(
     decisions: &[RowDecision],
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
-        let Some(batch) = find(conn, provider, id)? else {
+        // Touching the batch first takes its lock: a second tab or an import waits, and a
+        // batch no longer under review is left alone.
+        let open = diesel::update(scoped(provider, id).filter(import_batches::status.eq(READY)))
+            .set(import_batches::updated_at.eq(super::now()))
+            .execute(conn)?;
+        let Some(batch) = find(conn, provider, id)?.filter(|_| open == 1) else {
             return Ok(());
         };
-        if batch.status != READY {
-            return Ok(());
-        }
+        // One decision per row, whatever the form repeated.
+        let mut seen = std::collections::HashSet::new();
+        let decisions: Vec<&RowDecision> = decisions
+            .iter()
+            .filter(|d| seen.insert(d.position))
+            .collect();
         let positions: Vec<i64> = decisions.iter().map(|d| d.position).collect();
         let rows: Vec<ImportRow> = import_rows::table
             .filter(import_rows::batch_id.eq(id))
@@ -534,7 +651,7 @@ pub fn decide(
                 }
             }
             let (selected, linked) = if row.status == Status::New.as_str() {
-                (d.selected || corrected.is_some(), None)
+                (d.selected, None)
             } else if row.status == Status::NeedsReview.as_str() {
                 let link = d
                     .link_to
@@ -854,14 +971,18 @@ pub fn commit(
             skipped: batch.rows_total - imported - linked,
             already_done: false,
         };
+        let skipped = serde_json::to_string(&skipped_reasons(conn, id)?).unwrap_or_default();
         diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
             .set((
                 import_batches::imported_count.eq(outcome.imported),
                 import_batches::linked_count.eq(outcome.linked),
                 import_batches::skipped_count.eq(outcome.skipped),
                 import_batches::invited.eq(invite && imported > 0),
+                import_batches::outcome.eq(skipped),
             ))
             .execute(conn)?;
+        // The counts say what happened; the rows (people left out too) are not kept.
+        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
         Ok(outcome)
     })
 }
@@ -902,15 +1023,9 @@ fn record_imported(
     Ok(())
 }
 
-/// Why the rows that were not imported were left out, with how many of each.
-pub fn skipped_reasons(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
-) -> QueryResult<Vec<(String, i64)>> {
-    if find(conn, provider, id)?.is_none() {
-        return Ok(Vec::new());
-    }
+/// Why the rows that were not imported were left out, with how many of each; called by
+/// `commit` for the batch it holds.
+fn skipped_reasons(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<(String, i64)>> {
     import_rows::table
         .filter(import_rows::batch_id.eq(id))
         .filter(import_rows::selected.eq(false))

@@ -44,7 +44,7 @@ async fn clinical(
 
 struct DocumentRow {
     id: String,
-    kind: &'static str,
+    kind: String,
     file_name: String,
     date: String,
     size: String,
@@ -57,7 +57,9 @@ struct AttachmentsPage {
     header: ClientHeader,
     tab: &'static str,
     documents: Vec<DocumentRow>,
-    kinds: [DocumentKind; 8],
+    /// Psychotherapy notes, kept apart from the rest of the record.
+    psychotherapy_notes: Vec<DocumentRow>,
+    kinds: [DocumentKind; 13],
     max_size: String,
     max_bytes: u64,
     error: Option<String>,
@@ -83,20 +85,22 @@ async fn attachments_page(
     let docs = state
         .db(move |conn| Ok(document::list_for_client(conn, &provider_id, &id)?))
         .await?;
-    let documents = docs
+    let (notes, rest): (Vec<_>, Vec<_>) = docs
         .iter()
-        .map(|d| DocumentRow {
-            id: d.id.clone(),
-            kind: d.kind_label(),
-            file_name: d.file_name.clone(),
-            date: d
-                .document_date
-                .as_ref()
-                .map(fmt::date)
-                .unwrap_or_else(|| fmt::date(&d.created_at.date())),
-            size: format_size(d.size_bytes),
-        })
-        .collect();
+        .partition(|d| d.kind() == Some(DocumentKind::PsychotherapyNote));
+    let row = |d: &&document::Document| DocumentRow {
+        id: d.id.clone(),
+        kind: d.kind_label(),
+        file_name: d.file_name.clone(),
+        date: d
+            .document_date
+            .as_ref()
+            .map(fmt::date)
+            .unwrap_or_else(|| fmt::date(&d.created_at.date())),
+        size: format_size(d.size_bytes),
+    };
+    let documents = rest.iter().map(row).collect();
+    let psychotherapy_notes = notes.iter().map(row).collect();
     let status = if error.is_some() {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -107,6 +111,7 @@ async fn attachments_page(
         header: ClientHeader::of(&c),
         tab: "attachments",
         documents,
+        psychotherapy_notes,
         kinds: DocumentKind::ALL,
         max_size: format_size(state.config.max_document_bytes as i64),
         max_bytes: state.config.max_document_bytes,
@@ -225,7 +230,7 @@ async fn upload(
                 }));
             };
             let sha256 = hex::encode(Sha256::digest(&content));
-            let new = NewDocument { kind, file_name: &file_name, content_type: file_type.content_type(), sha256: &sha256, content: &content, document_date };
+            let new = NewDocument { kind, file_name: &file_name, content_type: file_type.content_type(), sha256: &sha256, content: &content, document_date, kind_detail: None };
             crate::db::write_transaction(conn, |conn| {
                 let doc = match document::add(conn, &provider_id, &client_id, &new) {
                     Ok(d) => d,

@@ -147,10 +147,19 @@ async fn upload(
         .await?;
     let target = state.uploads.path(&batch.id);
     // Same file system (both inside the data dir), so this is a rename.
-    form.file
-        .file
-        .persist(&target)
-        .map_err(|e| AppError::internal(e.error))?;
+    if let Err(e) = form.file.file.persist(&target) {
+        let id = batch.id.clone();
+        state
+            .db(move |conn| {
+                Ok(import_batch::fail(
+                    conn,
+                    &id,
+                    "The uploaded file could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload the file again.",
+                )?)
+            })
+            .await?;
+        return Err(AppError::internal(e.error));
+    }
     queue_analysis(&state, &batch.id).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
@@ -212,7 +221,7 @@ async fn show(
         import_batch::QUEUED | import_batch::ANALYSING => render(&ProgressPage::of(page, &batch)),
         import_batch::NEEDS_COLUMNS => render(&ColumnsPage::of(page, &batch)),
         import_batch::READY => review_page(&state, &provider, page, batch, &query).await,
-        import_batch::IMPORTED => done_page(&state, &provider, page, batch).await,
+        import_batch::IMPORTED => done_page(page, batch),
         _ => render(&FailedPage {
             page,
             file_name: batch.file_name.clone(),
@@ -605,12 +614,14 @@ async fn review_page_with(
         .find(|(v, ..)| *v == query.show)
         .map(|(v, ..)| v.to_string())
         .unwrap_or_default();
-    let page_no = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let total_for_filter = batch.rows_with(Some(show.as_str()).filter(|s| !s.is_empty()));
+    let pages = ((total_for_filter + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE).max(1);
+    let page_no = query.page.parse::<i64>().unwrap_or(1).clamp(1, pages);
     let (provider_id, id, filter) = (provider.id(), batch.id.clone(), show.clone());
     let (selected, linked) = (batch.rows_selected, batch.rows_linked);
-    let (rows, total, names) = state
+    let (rows, names) = state
         .db(move |conn| {
-            let (rows, total) = import_batch::rows_page(
+            let rows = import_batch::rows_page(
                 conn,
                 &provider_id,
                 &id,
@@ -622,7 +633,7 @@ async fn review_page_with(
                 .filter_map(|r| r.matched_client_id.clone())
                 .collect();
             let names = import_batch::client_names(conn, &provider_id, &ids)?;
-            Ok((rows, total, names))
+            Ok((rows, names))
         })
         .await?;
     let notes: FileNotes = batch
@@ -654,7 +665,7 @@ async fn review_page_with(
             show,
             rows: rows.into_iter().map(|r| ReviewRow::of(r, &names)).collect(),
             page_no,
-            pages: ((total + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE).max(1),
+            pages,
             selected,
             linked,
             existing: batch.rows_existing,
@@ -719,6 +730,13 @@ async fn save_review(
     state
         .db(move |conn| Ok(import_batch::decide(conn, &provider_id, &id, &decided)?))
         .await?;
+    if let Some(filter) = action.strip_prefix("show:") {
+        return Ok(see_other(&format!(
+            "/clients/import/{}?show={}",
+            batch.id,
+            crate::error::urlencode(filter)
+        )));
+    }
     if let Some(next) = action.strip_prefix("page:") {
         let next = next.parse::<i64>().unwrap_or(1);
         return Ok(see_other(&format!(
@@ -735,6 +753,22 @@ async fn save_review(
             crate::error::urlencode(&show),
             field("page")
         )));
+    }
+    let fresh = load(&state, &provider, &batch.id).await?;
+    if fresh.rows_selected == 0 {
+        let query = ReviewParams {
+            show,
+            page: field("page"),
+        };
+        return review_page_with(
+            &state,
+            &provider,
+            page.signed_in(&provider),
+            fresh,
+            &query,
+            Some("No rows are selected, so there is nothing to import. Tick the clients to import (or choose “Import as a new client”), or cancel this import.".into()),
+        )
+        .await;
     }
     let invite = field("invite") == "yes";
     let (p, id, url) = (
@@ -792,8 +826,13 @@ async fn cancel(
                 batch.file_name
             ),
         );
+        return Ok(see_other("/clients"));
     }
-    Ok(see_other("/clients"))
+    session::flash(
+        &session,
+        "This import had already been done, so it could not be cancelled. Here is what it imported.",
+    );
+    Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
 
 // ---------- confirmation ----------
@@ -811,17 +850,9 @@ struct DonePage {
     when: String,
 }
 
-async fn done_page(
-    state: &AppState,
-    provider: &CurrentProvider,
-    page: PageContext,
-    batch: ImportBatch,
-) -> Result<HttpResponse, AppError> {
-    let (provider_id, id) = (provider.id(), batch.id.clone());
-    let reasons = state
-        .db(move |conn| Ok(import_batch::skipped_reasons(conn, &provider_id, &id)?))
-        .await?;
-    let skipped_reasons = reasons
+fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppError> {
+    let skipped_reasons = batch
+        .skipped_reasons()
         .into_iter()
         .map(|(status, n)| {
             (

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use caseload::db::schema::{audit_events, clients, import_batches, outbox_emails};
+use caseload::db::schema::{audit_events, clients, import_batches, import_rows, outbox_emails};
 use diesel::prelude::*;
 use reqwest::blocking::multipart::{Form, Part};
 
@@ -137,10 +137,10 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     for p in &new_positions {
         fields.push(("select".into(), p.clone()));
     }
-    fields.push((
-        format!("email-{}", position_of(&html, "7")),
-        "lee@example.com".into(),
-    ));
+    // The provider adds Lee's email and ticks the row.
+    let lee = position_of(&html, "7");
+    fields.push((format!("email-{lee}"), "lee@example.com".into()));
+    fields.push(("select".into(), lee.clone()));
     fields.push(("action".into(), "save".into()));
     assert_eq!(post_review(&s, &batch, &fields), 303);
     let (_, html) = s.get_text(&batch);
@@ -170,6 +170,15 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     assert!(done.contains("1 were repeated in the file"), "{done}");
     assert!(done.contains("Go to client list"));
     assert_eq!(client_count(&app), 4);
+
+    let left: i64 = import_rows::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        left, 0,
+        "the reviewed rows (people left out too) are not kept"
+    );
 
     // A second submit (double click, back button) adds nothing.
     assert_eq!(post_review(&s, &batch, &import), 303);
@@ -203,6 +212,12 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
 
     let (_, history) = s.get_text("/settings/imports");
     assert!(history.contains("clients.csv") && history.contains("Imported"));
+    // Cancelling from a stale tab says it was imported already and changes nothing.
+    let r = s.post_raw(&format!("{batch}/cancel"), &token, &[]);
+    assert_eq!(location(&r), batch);
+    let (_, again) = s.get_text(&batch);
+    assert!(again.contains("had already been done") && again.contains("Import finished"));
+    assert_eq!(client_count(&app), 4);
     let (_, activity) = s.get_text(&format!(
         "/clients/{}/activity",
         clients::table
@@ -249,6 +264,36 @@ fn a_needs_review_row_can_be_matched_to_the_client_or_imported_as_new() {
         names,
         ["John", "Jonh", "Robert"],
         "Robert kept, not overwritten"
+    );
+}
+
+#[test]
+fn importing_with_nothing_selected_says_so() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let batch = upload(
+        &s,
+        "a.csv",
+        b"First Name,Last Name,Email\nNia,Okafor,nia@example.com\n".to_vec(),
+    );
+    let html = wait_for_analysis(&s, &batch);
+    let pos = position_of(&html, "2");
+    let r = s.post_raw(
+        &format!("{batch}/review"),
+        &csrf_in(&html),
+        &[("row", &pos), ("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.text().unwrap().contains("nothing to import"));
+    assert_eq!(client_count(&app), 0);
+    let (_, html) = s.get_text(&batch);
+    assert!(html.contains("Review a.csv"), "still under review");
+    // Out-of-range pages are the last page, not an error.
+    assert_eq!(
+        s.get(&format!("{batch}?page=9223372036854775807"))
+            .status()
+            .as_u16(),
+        200
     );
 }
 
@@ -526,4 +571,35 @@ fn a_workbook_sheet_can_be_chosen() {
         html.contains("4155550102"),
         "phones stored as numbers: {html}"
     );
+}
+
+#[test]
+fn a_cancelled_import_stays_cancelled_when_its_check_ends_later() {
+    use caseload::import::analysis;
+    use caseload::models::import_batch;
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let batch = upload(&s, "a.csv", LIST.as_bytes().to_vec());
+    wait_for_analysis(&s, &batch);
+    let id = batch.trim_start_matches("/clients/import/").to_string();
+    let mut conn = app.conn();
+    // As if a worker were still checking the file when the provider cancelled it.
+    diesel::update(import_batches::table.filter(import_batches::id.eq(&id)))
+        .set(import_batches::status.eq("analysing"))
+        .execute(&mut conn)
+        .unwrap();
+    let r = s.post_raw(&format!("{batch}/cancel"), &s.csrf("/clients"), &[]);
+    assert_eq!(location(&r), "/clients");
+    let a = analysis::analyse(
+        LIST.as_bytes(),
+        &Default::default(),
+        &[],
+        chrono::Utc::now().date_naive(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(!import_batch::save_analysis(&mut conn, &id, &a, "{}").unwrap());
+    assert_eq!(s.get(&batch).status().as_u16(), 404, "still cancelled");
+    let rows: i64 = import_rows::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(rows, 0);
 }

@@ -1,2 +1,3 @@
+ALTER TABLE documents DROP COLUMN kind_detail;
 DROP TABLE import_rows;
 DROP TABLE import_batches;

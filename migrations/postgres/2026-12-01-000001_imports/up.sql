@@ -29,8 +29,14 @@ CREATE TABLE import_batches (
     rows_linked BIGINT NOT NULL,
     imported_count BIGINT NOT NULL,
     linked_count BIGINT NOT NULL,
+    -- A SimplePractice export: documents attached, and existing clients that got some.
+    documents_count BIGINT NOT NULL,
+    clients_with_documents BIGINT NOT NULL,
     skipped_count BIGINT NOT NULL,
     invited BOOLEAN NOT NULL,
+    -- After the import: JSON of why the rows left out were (status -> count). The rows
+    -- themselves are deleted then: nothing of the people left out is kept.
+    outcome TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     imported_at TIMESTAMP
@@ -54,6 +60,16 @@ CREATE TABLE import_rows (
     -- The provider's decisions: import as a new client, or "this is that client".
     selected BOOLEAN NOT NULL,
     linked_client_id TEXT,
+    -- A SimplePractice export's card: the display name from its file name, its id, the
+    -- documents found for the person (JSON: kind -> count), and whether this row gets
+    -- the documents of a folder that two clients of the same name share.
+    display_name TEXT,
+    external_id TEXT,
+    documents TEXT,
+    takes_documents BOOLEAN NOT NULL,
     PRIMARY KEY (batch_id, position)
 );
 CREATE INDEX import_rows_status ON import_rows (batch_id, status, position);
+
+-- A questionnaire's code ("GAD", "PHQ-9") beside its kind.
+ALTER TABLE documents ADD COLUMN kind_detail TEXT;
