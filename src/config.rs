@@ -12,6 +12,7 @@ use crate::db::DatabaseUrl;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 25 * 1024 * 1024;
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
+pub const DEFAULT_MAX_EXPORT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,6 +27,10 @@ pub struct Config {
     pub max_import_bytes: u64,
     /// Threads that analyse uploaded client lists.
     pub import_workers: usize,
+    /// Largest SimplePractice export (.zip) accepted for upload.
+    pub max_export_bytes: u64,
+    /// What an export archive may hold: files, unpacked size, one file's size, ratio.
+    pub export_limits: crate::import::archive::ArchiveLimits,
     pub db_pool_size: u32,
     /// Where email goes; `None` keeps every email in Settings → Outbox.
     pub smtp_url: Option<String>,
@@ -49,6 +54,11 @@ pub struct FileSettings {
     pub max_document_bytes: Option<u64>,
     pub max_import_bytes: Option<u64>,
     pub import_workers: Option<usize>,
+    pub max_export_bytes: Option<u64>,
+    pub export_max_files: Option<u64>,
+    pub export_max_unpacked_bytes: Option<u64>,
+    pub export_max_file_bytes: Option<u64>,
+    pub export_max_ratio: Option<u64>,
     pub db_pool_size: Option<u32>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
@@ -160,6 +170,44 @@ impl Config {
                 })?,
             None => file.import_workers.unwrap_or(2),
         };
+        let size_setting = |name: &str, file_value: Option<u64>, default: u64| {
+            let v = match env(name) {
+                Some(v) => parse_size(name, &v)?,
+                None => file_value.unwrap_or(default),
+            };
+            if v == 0 {
+                return Err(ConfigError(format!("{name} must be more than 0")));
+            }
+            Ok(v)
+        };
+        let defaults = crate::import::archive::ArchiveLimits::default();
+        let max_export_bytes = size_setting(
+            "CASELOAD_MAX_EXPORT_BYTES",
+            file.max_export_bytes,
+            DEFAULT_MAX_EXPORT_BYTES,
+        )?;
+        let export_limits = crate::import::archive::ArchiveLimits {
+            max_entries: size_setting(
+                "CASELOAD_EXPORT_MAX_FILES",
+                file.export_max_files,
+                defaults.max_entries as u64,
+            )? as usize,
+            max_total_bytes: size_setting(
+                "CASELOAD_EXPORT_MAX_UNPACKED_BYTES",
+                file.export_max_unpacked_bytes,
+                defaults.max_total_bytes,
+            )?,
+            max_entry_bytes: size_setting(
+                "CASELOAD_EXPORT_MAX_FILE_BYTES",
+                file.export_max_file_bytes,
+                defaults.max_entry_bytes,
+            )?,
+            max_ratio: size_setting(
+                "CASELOAD_EXPORT_MAX_RATIO",
+                file.export_max_ratio,
+                defaults.max_ratio,
+            )?,
+        };
         let db_pool_size = match env("CASELOAD_DB_POOL_SIZE") {
             Some(v) => v
                 .trim()
@@ -204,6 +252,8 @@ impl Config {
             max_document_bytes,
             max_import_bytes,
             import_workers,
+            max_export_bytes,
+            export_limits,
             db_pool_size,
             smtp_url,
             smtp_from,

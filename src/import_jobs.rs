@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{DbConnection, Pool};
 use crate::import::analysis::{self, Analysis, Step};
+use crate::import::archive::ArchiveLimits;
 use crate::import::columns::ManualColumns;
 use crate::import::extract::{ExtractError, ExtractOptions};
-use crate::models::client;
+use crate::import::simplepractice::{self, ExportError, ExportIndex};
 use crate::models::import_batch::{self, ImportBatch};
+use crate::models::{client, export_import};
 
 /// Where uploads wait between analysis and import: one file per batch, named by the
 /// batch's id (never by the name the file had on the provider's computer).
@@ -72,6 +74,8 @@ pub fn options_of(batch: &ImportBatch) -> ExtractOptions {
 #[derive(Debug)]
 pub enum Outcome {
     Ready(Box<Analysis>),
+    /// An export's cards were reviewed (this many).
+    Exported(usize),
     NeedsColumns(String),
     Failed(String),
 }
@@ -127,6 +131,47 @@ pub fn analyse_batch(
     }
 }
 
+/// Opens a stored export for reading: the archive, checked, and its index of cards and
+/// documents. The file is read in place; documents are not unpacked.
+pub fn open_export(
+    path: &Path,
+    limits: &ArchiveLimits,
+) -> Result<(zip::ZipArchive<std::fs::File>, ExportIndex), ExportError> {
+    let file = std::fs::File::open(path)
+        .map_err(|_| ExportError::Archive(crate::import::archive::ArchiveError::Corrupt))?;
+    let mut zip = crate::import::archive::open(file)?;
+    let index = simplepractice::read_export(&mut zip, limits)?;
+    Ok((zip, index))
+}
+
+/// Analyses a stored SimplePractice export for `batch` and stores the review.
+pub fn analyse_export_batch(
+    conn: &mut DbConnection,
+    batch: &ImportBatch,
+    path: &Path,
+    limits: &ArchiveLimits,
+) -> Result<Outcome, diesel::result::Error> {
+    let _ = import_batch::set_progress(
+        conn,
+        &batch.id,
+        "Reading the export's folders and client cards",
+        0,
+        0,
+    );
+    let index = match open_export(path, limits) {
+        Ok((_, index)) => index,
+        Err(e) => {
+            let message = e.to_string();
+            import_batch::fail(conn, &batch.id, &message)?;
+            return Ok(Outcome::Failed(message));
+        }
+    };
+    let existing = client::for_matching(conn, &batch.provider())?;
+    let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
+    export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows)?;
+    Ok(Outcome::Exported(rows.len()))
+}
+
 /// The pool of analysis workers. Cloning shares the same queue.
 #[derive(Clone)]
 pub struct Workers {
@@ -147,7 +192,12 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 impl Workers {
     /// Starts `threads` workers. Analyses left unfinished by an earlier run are marked
     /// interrupted first (their uploads removed): nothing of them was written.
-    pub fn start(pool: Pool, uploads: UploadStore, threads: usize) -> anyhow::Result<Self> {
+    pub fn start(
+        pool: Pool,
+        uploads: UploadStore,
+        threads: usize,
+        export_limits: ArchiveLimits,
+    ) -> anyhow::Result<Self> {
         uploads.prepare()?;
         let mut conn = pool.get()?;
         for id in import_batch::interrupt_unfinished(&mut conn)? {
@@ -169,7 +219,7 @@ impl Workers {
                         Err(_) => return,
                     };
                     let Ok(id) = next else { return };
-                    run_job(&pool, &uploads, &id);
+                    run_job(&pool, &uploads, &id, &export_limits);
                 })?;
         }
         Ok(Workers { queue })
@@ -183,7 +233,7 @@ impl Workers {
     }
 }
 
-fn run_job(pool: &Pool, uploads: &UploadStore, id: &str) {
+fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &ArchiveLimits) {
     let Ok(mut conn) = pool.get() else {
         tracing::error!("import worker: no database connection");
         return;
@@ -195,6 +245,14 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str) {
         let Some(batch) = import_batch::find_for_worker(&mut conn, id)? else {
             return Ok(());
         };
+        if batch.is_export() {
+            if let Outcome::Failed(_) =
+                analyse_export_batch(&mut conn, &batch, &uploads.path(id), export_limits)?
+            {
+                uploads.remove(id);
+            }
+            return Ok(());
+        }
         let bytes = match std::fs::read(uploads.path(id)) {
             Ok(b) => b,
             Err(_) => {

@@ -58,6 +58,28 @@ pub fn invite(
     public_url: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    invite_as(conn, provider, client, public_url, now, false)
+}
+
+/// The invitation worded as a welcome, for a client imported from another system.
+pub fn welcome(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    invite_as(conn, provider, client, public_url, now, true)
+}
+
+fn invite_as(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    public_url: &str,
+    now: NaiveDateTime,
+    welcome: bool,
+) -> QueryResult<()> {
     let provider_id = provider.id();
     let client_id = client.client_id();
     outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER])?;
@@ -72,8 +94,12 @@ pub fn invite(
         (REMINDER, REMINDER_DAYS[0], true),
         (REMINDER, REMINDER_DAYS[1], true),
     ] {
-        let message = mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
-            .map_err(render_error)?;
+        let message = if welcome && !reminder {
+            mail::welcome(&practice, &client.first_name, &link, &expires)
+        } else {
+            mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
+        }
+        .map_err(render_error)?;
         queue_for(
             conn,
             provider,

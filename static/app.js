@@ -121,3 +121,26 @@ document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(f
     box.checked = !!email.value.trim();
   });
 });
+
+// A SimplePractice export dropped anywhere on its upload page is chosen and sent.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-dropzone]");
+  if (!form) return;
+  var input = form.querySelector("input[type=file]");
+  var over = function (event) {
+    event.preventDefault();
+    form.classList.add("dragging");
+  };
+  document.addEventListener("dragenter", over);
+  document.addEventListener("dragover", over);
+  document.addEventListener("dragleave", function () { form.classList.remove("dragging"); });
+  document.addEventListener("drop", function (event) {
+    event.preventDefault();
+    form.classList.remove("dragging");
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (!input || !files || files.length !== 1) return;
+    input.files = files;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  });
+})();

@@ -15,6 +15,14 @@ pub struct OnboardingFacts {
     pub forms_acknowledged_at: Option<NaiveDateTime>,
 }
 
+impl OnboardingFacts {
+    /// Nothing to bill yet: no insurance and no card on file (a client brought over from
+    /// another system starts so). Derived, like the status.
+    pub fn needs_billing_info(&self) -> bool {
+        self.insurance_added_at.is_none() && self.payment_method_added_at.is_none()
+    }
+}
+
 /// Where a client stands on the way to their first appointment, in the order they get there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnboardingStatus {

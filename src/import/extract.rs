@@ -61,7 +61,7 @@ pub enum ExtractError {
     OldExcel,
     #[error("This .zip archive holds no contact cards (.vcf){}. Upload a .csv, .xlsx or .vcf file, or a .zip of .vcf cards.", if .found.is_empty() { String::new() } else { format!("; it holds {}", .found.join(", ")) })]
     ZipWithoutCards { found: Vec<String> },
-    #[error("This is a complete SimplePractice data export (clients with their notes and documents), not a client list. To bring over the client list from it, unzip it and upload its Contacts folder as a .zip, or upload the cards (.vcf) in it.")]
+    #[error("This is a complete SimplePractice data export (clients with their notes and documents), not a client list. Import it with its documents under Settings → Imports → Import a SimplePractice export.")]
     SimplePracticeExport,
     #[error(transparent)]
     Archive(#[from] ArchiveError),

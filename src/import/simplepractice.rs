@@ -14,7 +14,11 @@ use chrono::NaiveDate;
 use zip::ZipArchive;
 
 use super::archive::{self, ArchiveEntry, ArchiveError, ArchiveLimits};
+use super::dates::{detect_order, parse_birth_date};
+use super::extract::Candidate;
+use super::matching::{self, ExistingClient, Reviewed, Status};
 use super::vcard::{self, VCard};
+use crate::domain::document::DocumentKind;
 
 /// What a document of the export is, from the folder it sits in and its file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +41,24 @@ pub enum ExportFileKind {
 }
 
 impl ExportFileKind {
+    /// The kind a document of the record gets, with its detail (a questionnaire's code).
+    pub fn document_kind(&self) -> (DocumentKind, Option<&str>) {
+        match self {
+            Self::ProgressNote => (DocumentKind::ProgressNote, None),
+            Self::ChartNote => (DocumentKind::ChartNote, None),
+            Self::TreatmentPlan => (DocumentKind::TreatmentPlan, None),
+            Self::Questionnaire(code) => (DocumentKind::Questionnaire, code.as_deref()),
+            Self::AdministrativeNote => (DocumentKind::AdministrativeNote, None),
+            Self::PsychotherapyNote => (DocumentKind::PsychotherapyNote, None),
+            Self::Invoice => (DocumentKind::Invoice, None),
+            Self::Statement => (DocumentKind::Statement, None),
+            Self::Superbill => (DocumentKind::Superbill, None),
+            Self::SecureMessages => (DocumentKind::SecureMessages, None),
+            Self::StoredDocument => (DocumentKind::StoredDocument, None),
+            Self::Other => (DocumentKind::Other, None),
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             Self::ProgressNote => "Progress note".into(),
@@ -372,6 +394,124 @@ impl ExportIndex {
     }
 }
 
+/// The words the review uses for a card whose folder a namesake shares.
+pub const SHARED_FOLDER: &str = "the export keeps both clients' documents in one folder";
+
+/// One card of the export, reviewed against the provider's list.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub reviewed: Reviewed,
+    pub display_name: String,
+    pub simplepractice_id: Option<String>,
+    /// How many documents of each kind the export holds for the person.
+    pub documents: Vec<(String, usize)>,
+    /// Whether the row gets its folder's documents: not decided for a folder two clients
+    /// of the same name share.
+    pub takes_documents: bool,
+}
+
+/// Reviews every card: an existing client (name and email agree) is selected, so their
+/// documents are added to their profile; a new one waits for the clinician to check it;
+/// a card without an email, one whose email or name points at another client, one that
+/// shares its folder with a namesake, or one with no records at all is unchecked with
+/// the reason.
+pub fn review_export(
+    index: &ExportIndex,
+    existing: &[ExistingClient],
+    today: NaiveDate,
+) -> Vec<ExportRow> {
+    let order = detect_order(
+        index
+            .cards
+            .iter()
+            .filter_map(|c| c.card.birthday.as_deref()),
+    );
+    let candidates: Vec<Candidate> = index
+        .cards
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (first_name, last_name) =
+                if c.card.first_name.is_some() || c.card.last_name.is_some() {
+                    (c.card.first_name.clone(), c.card.last_name.clone())
+                } else {
+                    c.card
+                        .full_name
+                        .as_deref()
+                        .map(super::columns::split_full_name)
+                        .unwrap_or((None, None))
+                };
+            let (date_of_birth, date_problem) = match c.card.birthday.as_deref() {
+                Some(raw) => match parse_birth_date(raw, order.0, today) {
+                    Ok(d) => (d, None),
+                    Err(p) => (None, Some(p)),
+                },
+                None => (None, None),
+            };
+            Candidate {
+                row: i + 1,
+                first_name,
+                last_name,
+                email: c.card.preferred_email().map(str::to_string),
+                phone: c.card.preferred_phone().map(str::to_string),
+                date_of_birth,
+                date_problem,
+                source: Some(c.path.clone()),
+            }
+        })
+        .collect();
+    matching::review(candidates, existing)
+        .into_iter()
+        .zip(&index.cards)
+        .map(|(mut r, card)| {
+            let documents = index.counts_of(card);
+            let shared = index.shares_a_folder(card);
+            if r.status == Status::DuplicateInFile {
+                r.status = Status::NeedsReview;
+            }
+            if r.status == Status::Invalid && r.reasons.iter().any(|x| x == "No email address.") {
+                r.reasons = r
+                    .reasons
+                    .into_iter()
+                    .map(|x| {
+                        if x == "No email address." {
+                            "No email on the card: add it here, or in SimplePractice and export again.".to_string()
+                        } else {
+                            x
+                        }
+                    })
+                    .collect();
+            }
+            if shared {
+                if matches!(r.status, Status::New | Status::Existing) {
+                    r.status = Status::NeedsReview;
+                }
+                r.reasons.insert(
+                    0,
+                    format!(
+                        "Another client of this export is also called {}: {SHARED_FOLDER}. Choose which of them gets the folder's documents.",
+                        card.folder_name.as_deref().unwrap_or("the same")
+                    ),
+                );
+            }
+            if documents.is_empty() {
+                r.reasons.push(
+                    "No records anywhere in the export: perhaps a guardian or an emergency contact rather than a client.".into(),
+                );
+            }
+            // Existing clients get their documents by default; new ones wait for a check.
+            r.selected = r.status == Status::Existing && !documents.is_empty();
+            ExportRow {
+                display_name: card.display_name.clone(),
+                simplepractice_id: card.simplepractice_id.clone(),
+                takes_documents: !shared,
+                documents,
+                reviewed: r,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,6 +619,50 @@ mod tests {
             0,
             "a contact-only card"
         );
+    }
+
+    #[test]
+    fn the_review_of_an_export() {
+        let bytes = export();
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let x = read_export(&mut zip, &ArchiveLimits::default()).unwrap();
+        let existing = vec![ExistingClient {
+            id: "c1".into(),
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email_normalized: "ada@example.com".into(),
+            date_of_birth: None,
+        }];
+        let rows = review_export(&x, &existing, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        let got: Vec<(&str, &str, bool, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.display_name.as_str(),
+                    r.reviewed.status.as_str(),
+                    r.reviewed.selected,
+                    r.takes_documents,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Ada Q. Lovelace", "existing", true, true),
+                ("Ann Lee", "needs_review", false, false),
+                ("Ann Lee", "invalid", false, false),
+                ("Zoë Núñez", "invalid", false, true),
+            ]
+        );
+        assert_eq!(rows[0].reviewed.matched_client_id.as_deref(), Some("c1"));
+        assert!(rows[1].reviewed.reasons[0].contains("also called Ann Lee"));
+        assert!(rows[3]
+            .reviewed
+            .reasons
+            .iter()
+            .any(|r| r.contains("perhaps a guardian")));
+        assert!(rows[3].reviewed.reasons[0].contains("No email on the card"));
+        assert_eq!(rows[0].documents.len(), 8);
     }
 
     #[test]

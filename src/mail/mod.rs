@@ -106,6 +106,30 @@ pub fn invitation(
     })
 }
 
+/// To a client brought over from another system: the practice has moved to Caseload, and
+/// here is where to finish setting up.
+pub fn welcome(
+    practice: &str,
+    first_name: &str,
+    link: &str,
+    expires: &str,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: format!("{practice} has moved to a new client portal"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            format!("{practice} now keeps appointments, billing and paperwork in Caseload. Your details came over with you, so there is nothing to re-enter but a few things only you can give."),
+            format!("Before your next appointment can be confirmed, please {CHECKLIST}. It takes about five minutes."),
+        ],
+        action_label: "Finish setting up",
+        action_url: Some(link.to_string()),
+        after: vec![format!(
+            "This link can be used once and works until {expires}. If it has expired, open it anyway and ask for a new one. If you did not expect this email, you can ignore it."
+        )],
+        signature: practice.to_string(),
+    })
+}
+
 /// Sent when the provider could not verify the client's insurance.
 pub fn insurance_problem(
     practice: &str,

@@ -17,6 +17,7 @@ pub enum AuditAction {
     ClientArchived,
     ClientRestored,
     DocumentUploaded,
+    DocumentImported,
     DocumentViewed,
     InvitationSent,
     InsuranceVerified,
@@ -35,7 +36,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 20] = [
+    const ALL: [AuditAction; 21] = [
         Self::ClientCreated,
         Self::ClientImported,
         Self::ClientViewed,
@@ -43,6 +44,7 @@ impl AuditAction {
         Self::ClientArchived,
         Self::ClientRestored,
         Self::DocumentUploaded,
+        Self::DocumentImported,
         Self::DocumentViewed,
         Self::InvitationSent,
         Self::InsuranceVerified,
@@ -67,6 +69,7 @@ impl AuditAction {
             Self::ClientArchived => "client.archived",
             Self::ClientRestored => "client.restored",
             Self::DocumentUploaded => "document.uploaded",
+            Self::DocumentImported => "document.imported",
             Self::DocumentViewed => "document.viewed",
             Self::InvitationSent => "client.invited",
             Self::InsuranceVerified => "insurance.verified",
@@ -111,6 +114,7 @@ impl AuditAction {
             Self::ClientArchived => "Archived the client",
             Self::ClientRestored => "Restored the client",
             Self::DocumentUploaded => "Uploaded a document",
+            Self::DocumentImported => "Imported a document from a SimplePractice export",
             Self::DocumentViewed => "Opened a document",
             Self::InvitationSent => "Sent an invitation",
             Self::InsuranceVerified => "Marked the insurance verified",

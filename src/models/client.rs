@@ -111,6 +111,10 @@ impl ClientListRow {
         OnboardingStatus::derive(&onboarding_facts!(self))
     }
 
+    pub fn needs_billing_info(&self) -> bool {
+        onboarding_facts!(self).needs_billing_info()
+    }
+
     pub fn billing(&self) -> Option<BillingType> {
         BillingType::parse(&self.billing_type)
     }
@@ -918,6 +922,33 @@ pub fn for_matching(
         .select(matching_columns())
         .load(conn)?;
     Ok(to_existing(rows))
+}
+
+/// "First Last <email>" for the provider's clients in name order (archived ones left out),
+/// for matching an imported card by hand; the email in it says which client.
+pub fn match_labels(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let rows: Vec<(String, String, String)> = clients::table
+        .filter(clients::provider_id.eq(provider.as_str()))
+        .filter(clients::archived_at.is_null())
+        .order((clients::sort_name, clients::id))
+        .limit(limit)
+        .select((clients::first_name, clients::last_name, clients::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(f, l, e)| format!("{f} {l} <{e}>"))
+        .collect())
+}
+
+/// The email inside a "First Last <email>" label.
+pub fn email_in_label(label: &str) -> Option<&str> {
+    let start = label.rfind('<')?;
+    let end = label.rfind('>')?;
+    (end > start + 1).then(|| label[start + 1..end].trim())
 }
 
 /// The provider's clients one person could be: the same email, or the same name.

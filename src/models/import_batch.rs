@@ -28,6 +28,9 @@ pub const CANCELLED: &str = "cancelled";
 
 pub const ROWS_PER_PAGE: i64 = 50;
 
+/// The format of a SimplePractice complete data export.
+pub const SIMPLEPRACTICE: &str = "simplepractice_zip";
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = import_batches)]
 pub struct ImportBatch {
@@ -91,6 +94,11 @@ impl ImportBatch {
             .unwrap_or_default()
     }
 
+    /// A SimplePractice export (clients with their documents), not a client list.
+    pub fn is_export(&self) -> bool {
+        self.format.as_deref() == Some(SIMPLEPRACTICE)
+    }
+
     /// The analysis has not finished yet (it is waiting for or in a worker).
     pub fn in_progress(&self) -> bool {
         self.status == QUEUED || self.status == ANALYSING
@@ -146,7 +154,7 @@ impl ImportRow {
     }
 }
 
-fn scoped(
+pub(super) fn scoped(
     provider: &ProviderId,
     id: &str,
 ) -> diesel::dsl::Filter<
@@ -159,6 +167,20 @@ fn scoped(
     import_batches::table
         .filter(import_batches::provider_id.eq(provider.0.clone()))
         .filter(import_batches::id.eq(id.to_string()))
+}
+
+/// A new batch for a SimplePractice export, waiting for analysis.
+pub fn create_export(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    file_name: &str,
+    origin: &str,
+) -> QueryResult<ImportBatch> {
+    let batch = create(conn, provider, file_name, origin)?;
+    diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
+        .set(import_batches::format.eq(SIMPLEPRACTICE))
+        .execute(conn)?;
+    find_for_worker(conn, &batch.id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// A new batch, waiting for analysis. `file_name` is display text only.
@@ -413,25 +435,25 @@ pub fn cancel(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> Query
 
 #[derive(Insertable)]
 #[diesel(table_name = import_rows, treat_none_as_default_value = false)]
-struct NewImportRow<'a> {
-    batch_id: &'a str,
-    position: i64,
-    source_row: i64,
-    source: Option<&'a str>,
-    first_name: Option<&'a str>,
-    last_name: Option<&'a str>,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-    date_of_birth: Option<NaiveDate>,
-    status: &'static str,
-    reasons: String,
-    matched_client_id: Option<&'a str>,
-    selected: bool,
-    linked_client_id: Option<&'a str>,
-    display_name: Option<&'a str>,
-    external_id: Option<&'a str>,
-    documents: Option<String>,
-    takes_documents: bool,
+pub(super) struct NewImportRow<'a> {
+    pub batch_id: &'a str,
+    pub position: i64,
+    pub source_row: i64,
+    pub source: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub status: &'static str,
+    pub reasons: String,
+    pub matched_client_id: Option<&'a str>,
+    pub selected: bool,
+    pub linked_client_id: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub documents: Option<String>,
+    pub takes_documents: bool,
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -481,17 +503,17 @@ pub fn save_analysis(
 }
 
 /// What a finished analysis says about the batch as a whole.
-struct StoredHead<'a> {
-    format: &'a str,
-    layout: Option<&'a str>,
-    sheet: Option<&'a str>,
-    details: &'a str,
-    summary: plan::Summary,
+pub(super) struct StoredHead<'a> {
+    pub format: &'a str,
+    pub layout: Option<&'a str>,
+    pub sheet: Option<&'a str>,
+    pub details: &'a str,
+    pub summary: plan::Summary,
 }
 
 /// Marks a batch ready with its rows, in one transaction — only while it is being
 /// analysed: a batch cancelled meanwhile stays cancelled (and `false` says so).
-fn store_rows(
+pub(super) fn store_rows(
     conn: &mut DbConnection,
     id: &str,
     head: &StoredHead<'_>,
@@ -595,6 +617,8 @@ pub struct RowDecision {
     pub link_to: Option<String>,
     /// A corrected email address, when the provider typed one.
     pub email: Option<String>,
+    /// A SimplePractice export's row gets its (shared) folder's documents.
+    pub takes_documents: bool,
 }
 
 /// Saves the decisions for rows of a batch that is ready for review. A corrected email is
@@ -615,6 +639,7 @@ pub fn decide(
         let Some(batch) = find(conn, provider, id)?.filter(|_| open == 1) else {
             return Ok(());
         };
+        let export = batch.is_export();
         // One decision per row, whatever the form repeated.
         let mut seen = std::collections::HashSet::new();
         let decisions: Vec<&RowDecision> = decisions
@@ -650,16 +675,26 @@ pub fn decide(
                     row = review_again(conn, provider, id, row, email)?;
                 }
             }
-            let (selected, linked) = if row.status == Status::New.as_str() {
+            // In an export, existing clients are selected to receive their documents, and
+            // an uncertain card may be matched by hand to any client on the list.
+            let (selected, linked) = if row.status == Status::New.as_str()
+                || (export && row.status == Status::Existing.as_str())
+            {
                 (d.selected, None)
-            } else if row.status == Status::NeedsReview.as_str() {
-                let link = d
-                    .link_to
-                    .clone()
-                    .filter(|l| row.matched_client_id.as_ref() == Some(l));
+            } else if row.status == Status::NeedsReview.as_str()
+                || (export && row.status == Status::Invalid.as_str())
+            {
+                let link = match d.link_to.clone() {
+                    Some(l) if export => {
+                        super::client::find(conn, provider, &ClientId(l.clone()))?.map(|_| l)
+                    }
+                    Some(l) => Some(l).filter(|l| row.matched_client_id.as_ref() == Some(l)),
+                    None => None,
+                };
                 // Importing as new needs an email no client has (the list keeps one per
                 // address); repeats within the file are caught when importing.
-                let wanted = link.is_none() && d.selected;
+                let wanted =
+                    link.is_none() && d.selected && row.status == Status::NeedsReview.as_str();
                 let can_be_new = wanted && !email_taken(conn, provider, row.email.as_deref())?;
                 (can_be_new, link)
             } else {
@@ -677,6 +712,11 @@ pub fn decide(
                 import_rows::matched_client_id.eq(&row.matched_client_id),
                 import_rows::selected.eq(selected),
                 import_rows::linked_client_id.eq(&linked),
+                import_rows::takes_documents.eq(if export {
+                    d.takes_documents
+                } else {
+                    row.takes_documents
+                }),
             ))
             .execute(conn)?;
             counts.add(row.status.as_str(), selected, linked.is_some());
@@ -833,12 +873,180 @@ pub struct CommitOutcome {
     pub already_done: bool,
 }
 
-fn list_rows(rows: &[i64]) -> String {
+pub(super) fn list_rows(rows: &[i64]) -> String {
     let mut shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
     if rows.len() > 10 {
         shown.push(format!("and {} more", rows.len() - 10));
     }
     shown.join(", ")
+}
+
+/// Whether `take_for_import` took the batch now, or found it imported already.
+pub enum Taken {
+    Now,
+    AlreadyDone(ImportBatch),
+}
+
+/// Marks a batch under review imported, first thing in the import's transaction: that
+/// update is the lock, so a second submit waits here, then finds the batch imported.
+pub(super) fn take_for_import(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Taken, CommitError> {
+    let took = diesel::update(scoped(provider, id).filter(import_batches::status.eq(READY)))
+        .set((
+            import_batches::status.eq(IMPORTED),
+            import_batches::imported_at.eq(now),
+            import_batches::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if took == 1 {
+        return Ok(Taken::Now);
+    }
+    match find(conn, provider, id)? {
+        Some(b) if b.status == IMPORTED => Ok(Taken::AlreadyDone(b)),
+        _ => Err(CommitError::NotReady),
+    }
+}
+
+/// The rows the provider selected, in file order.
+pub(super) fn selected_rows(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<ImportRow>> {
+    import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::selected.eq(true))
+        .order(import_rows::position)
+        .select(ImportRow::as_select())
+        .load(conn)
+}
+
+/// Inserts `rows` as new clients with their audit entries, after checking that each is
+/// valid, that no two share an email and that no client on the list has one of them;
+/// returns their ids in the same order.
+pub(super) fn insert_new_clients(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    batch_id: &str,
+    rows: &[&ImportRow],
+    now: NaiveDateTime,
+) -> Result<Vec<ClientId>, CommitError> {
+    let mut to_add = Vec::with_capacity(rows.len());
+    let mut unusable = Vec::new();
+    let mut first_by_email = std::collections::HashMap::new();
+    let mut repeated = Vec::new();
+    for r in rows {
+        match plan::details_from(
+            r.first_name.as_deref(),
+            r.last_name.as_deref(),
+            r.email.as_deref(),
+            r.phone.as_deref(),
+            r.date_of_birth,
+        ) {
+            Some(d) => {
+                if first_by_email
+                    .insert(d.email.normalized().to_string(), r.source_row)
+                    .is_some()
+                {
+                    repeated.push(r.source_row);
+                }
+                to_add.push((d, OnboardingFacts::default()));
+            }
+            None => unusable.push(r.source_row),
+        }
+    }
+    if !unusable.is_empty() {
+        return Err(CommitError::Conflict(format!(
+            "Rows {} lack a valid name or email address. Unselect them or correct the email, then import again.",
+            list_rows(&unusable)
+        )));
+    }
+    if !repeated.is_empty() {
+        return Err(CommitError::Conflict(format!(
+            "Rows {} have the same email address as another selected row. Keep one of each, then import again.",
+            list_rows(&repeated)
+        )));
+    }
+    // Clients added since the review (another import, another tab) keep their email.
+    let emails: Vec<String> = first_by_email.keys().cloned().collect();
+    let mut taken = Vec::new();
+    for chunk in emails.chunks(5000) {
+        let found: Vec<String> = clients::table
+            .filter(clients::provider_id.eq(provider.as_str()))
+            .filter(clients::email_normalized.eq_any(chunk))
+            .select(clients::email_normalized)
+            .load(conn)?;
+        taken.extend(found.iter().filter_map(|e| first_by_email.get(e).copied()));
+    }
+    if !taken.is_empty() {
+        taken.sort_unstable();
+        return Err(CommitError::Conflict(format!(
+            "Rows {} now have the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
+            list_rows(&taken)
+        )));
+    }
+    let ids = super::client::insert_many(conn, provider, &to_add).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
+        }
+        other => other.into(),
+    })?;
+    record_imported(conn, provider, &ids, batch_id, now)?;
+    Ok(ids)
+}
+
+/// Queues an invitation for each of these clients.
+pub(super) fn invite_all(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    ids: &[ClientId],
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for chunk in ids.chunks(1000) {
+        let created: Vec<super::client::Client> = clients::table
+            .filter(clients::provider_id.eq(&provider.id))
+            .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
+            .select(super::client::Client::as_select())
+            .load(conn)?;
+        for c in &created {
+            crate::onboarding::invite(conn, provider, c, public_url, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores what the import did and deletes the rows: the counts say what happened; the
+/// rows (people left out too) are not kept.
+pub(super) fn finish_import(
+    conn: &mut DbConnection,
+    id: &str,
+    counts: FinishedCounts,
+) -> QueryResult<()> {
+    let skipped = serde_json::to_string(&skipped_reasons(conn, id)?).unwrap_or_default();
+    diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+        .set((
+            import_batches::imported_count.eq(counts.imported),
+            import_batches::linked_count.eq(counts.linked),
+            import_batches::skipped_count.eq(counts.skipped),
+            import_batches::documents_count.eq(counts.documents),
+            import_batches::clients_with_documents.eq(counts.clients_with_documents),
+            import_batches::invited.eq(counts.invited),
+            import_batches::outcome.eq(skipped),
+        ))
+        .execute(conn)?;
+    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct FinishedCounts {
+    pub imported: i64,
+    pub linked: i64,
+    pub skipped: i64,
+    pub documents: i64,
+    pub clients_with_documents: i64,
+    pub invited: bool,
 }
 
 /// Writes every selected row as a new client, with its audit entry (and its invitation
@@ -854,105 +1062,19 @@ pub fn commit(
     let provider_id = provider.id();
     write_transaction(conn, |conn| {
         let now = super::now();
-        // Taking the batch first is the lock: a second submit waits here, then finds it
-        // imported.
-        let took =
-            diesel::update(scoped(&provider_id, id).filter(import_batches::status.eq(READY)))
-                .set((
-                    import_batches::status.eq(IMPORTED),
-                    import_batches::imported_at.eq(now),
-                    import_batches::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        if took == 0 {
-            return match find(conn, &provider_id, id)? {
-                Some(b) if b.status == IMPORTED => Ok(CommitOutcome {
-                    imported: b.imported_count,
-                    linked: b.linked_count,
-                    skipped: b.skipped_count,
-                    already_done: true,
-                }),
-                _ => Err(CommitError::NotReady),
-            };
+        if let Taken::AlreadyDone(b) = take_for_import(conn, &provider_id, id, now)? {
+            return Ok(CommitOutcome {
+                imported: b.imported_count,
+                linked: b.linked_count,
+                skipped: b.skipped_count,
+                already_done: true,
+            });
         }
-        let selected: Vec<ImportRow> = import_rows::table
-            .filter(import_rows::batch_id.eq(id))
-            .filter(import_rows::selected.eq(true))
-            .order(import_rows::position)
-            .select(ImportRow::as_select())
-            .load(conn)?;
-        let mut to_add = Vec::with_capacity(selected.len());
-        let mut unusable = Vec::new();
-        let mut first_by_email = std::collections::HashMap::new();
-        let mut repeated = Vec::new();
-        for r in &selected {
-            match plan::details_from(
-                r.first_name.as_deref(),
-                r.last_name.as_deref(),
-                r.email.as_deref(),
-                r.phone.as_deref(),
-                r.date_of_birth,
-            ) {
-                Some(d) => {
-                    if first_by_email
-                        .insert(d.email.normalized().to_string(), r.source_row)
-                        .is_some()
-                    {
-                        repeated.push(r.source_row);
-                    }
-                    to_add.push((d, OnboardingFacts::default()));
-                }
-                None => unusable.push(r.source_row),
-            }
-        }
-        if !unusable.is_empty() {
-            return Err(CommitError::Conflict(format!(
-                "Rows {} lack a valid name or email address. Unselect them or correct the email, then import again.",
-                list_rows(&unusable)
-            )));
-        }
-        if !repeated.is_empty() {
-            return Err(CommitError::Conflict(format!(
-                "Rows {} have the same email address as another selected row. Keep one of each, then import again.",
-                list_rows(&repeated)
-            )));
-        }
-        // Clients added since the review (another import, another tab) keep their email.
-        let emails: Vec<String> = first_by_email.keys().cloned().collect();
-        let mut taken = Vec::new();
-        for chunk in emails.chunks(5000) {
-            let found: Vec<String> = clients::table
-                .filter(clients::provider_id.eq(provider_id.as_str()))
-                .filter(clients::email_normalized.eq_any(chunk))
-                .select(clients::email_normalized)
-                .load(conn)?;
-            taken.extend(found.iter().filter_map(|e| first_by_email.get(e).copied()));
-        }
-        if !taken.is_empty() {
-            taken.sort_unstable();
-            return Err(CommitError::Conflict(format!(
-                "Rows {} now have the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
-                list_rows(&taken)
-            )));
-        }
-        let ids = super::client::insert_many(conn, &provider_id, &to_add).map_err(|e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
-            }
-            other => other.into(),
-        })?;
-        record_imported(conn, &provider_id, &ids, id, now)?;
+        let selected = selected_rows(conn, id)?;
+        let rows: Vec<&ImportRow> = selected.iter().collect();
+        let ids = insert_new_clients(conn, &provider_id, id, &rows, now)?;
         if invite {
-            for chunk in ids.chunks(1000) {
-                let created: Vec<super::client::Client> = clients::table
-                    .filter(clients::provider_id.eq(provider_id.as_str()))
-                    .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
-                    .select(super::client::Client::as_select())
-                    .load(conn)?;
-                for c in &created {
-                    crate::onboarding::invite(conn, provider, c, public_url, now)?;
-                }
-            }
+            invite_all(conn, provider, &ids, public_url, now)?;
         }
         let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
         let linked: i64 = import_rows::table
@@ -971,24 +1093,49 @@ pub fn commit(
             skipped: batch.rows_total - imported - linked,
             already_done: false,
         };
-        let skipped = serde_json::to_string(&skipped_reasons(conn, id)?).unwrap_or_default();
-        diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
-            .set((
-                import_batches::imported_count.eq(outcome.imported),
-                import_batches::linked_count.eq(outcome.linked),
-                import_batches::skipped_count.eq(outcome.skipped),
-                import_batches::invited.eq(invite && imported > 0),
-                import_batches::outcome.eq(skipped),
-            ))
-            .execute(conn)?;
-        // The counts say what happened; the rows (people left out too) are not kept.
-        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+        finish_import(
+            conn,
+            id,
+            FinishedCounts {
+                imported,
+                linked,
+                skipped: outcome.skipped,
+                invited: invite && imported > 0,
+                ..Default::default()
+            },
+        )?;
         Ok(outcome)
     })
 }
 
+/// The clients an import created (its audit entries say which), for the welcome email.
+pub fn imported_clients(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+) -> QueryResult<Vec<super::client::Client>> {
+    let ids: Vec<Option<String>> = audit_events::table
+        .filter(audit_events::provider_id.eq(provider.as_str()))
+        .filter(audit_events::action.eq(AuditAction::ClientImported.as_str()))
+        .filter(audit_events::subject.eq(format!("import:{id}")))
+        .select(audit_events::client_id)
+        .load(conn)?;
+    let ids: Vec<String> = ids.into_iter().flatten().collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            clients::table
+                .filter(clients::provider_id.eq(provider.as_str()))
+                .filter(clients::id.eq_any(chunk))
+                .select(super::client::Client::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// One audit entry per imported client, written in batches like the clients themselves.
-fn record_imported(
+pub(super) fn record_imported(
     conn: &mut DbConnection,
     provider: &ProviderId,
     ids: &[ClientId],

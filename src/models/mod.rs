@@ -5,6 +5,7 @@ pub mod audit;
 pub mod booking;
 pub mod client;
 pub mod document;
+pub mod export_import;
 pub mod failed_login;
 pub mod import_batch;
 pub mod invitation;

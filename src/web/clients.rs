@@ -51,6 +51,7 @@ struct ClientRow {
     billing: &'static str,
     status: OnboardingStatus,
     archived: bool,
+    billing_info_needed: bool,
 }
 
 #[derive(Template)]
@@ -147,6 +148,7 @@ async fn list(
             billing: r.billing().map(|b| b.label()).unwrap_or(""),
             status: r.status(),
             archived: r.archived_at.is_some(),
+            billing_info_needed: r.needs_billing_info() && r.archived_at.is_none(),
         })
         .collect();
     let mut statuses: Vec<(&str, &str)> = OnboardingStatus::ALL
@@ -548,6 +550,7 @@ pub struct ClientHeader {
     pub name: String,
     pub status: OnboardingStatus,
     pub archived_on: Option<String>,
+    pub billing_info_needed: bool,
 }
 
 impl ClientHeader {
@@ -557,6 +560,8 @@ impl ClientHeader {
             name: c.full_name(),
             status: c.status(),
             archived_on: c.archived_at.as_ref().map(fmt::datetime),
+            billing_info_needed: c.archived_at.is_none()
+                && c.onboarding_facts().needs_billing_info(),
         }
     }
 }

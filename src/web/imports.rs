@@ -18,6 +18,7 @@ use crate::import::columns::ManualColumns;
 use crate::import::extract::Format;
 use crate::import::matching::Status;
 use crate::import_jobs::ColumnsNeeded;
+use crate::models::{client, export_import};
 use crate::models::import_batch::{
     self, CommitError, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE,
 };
@@ -34,7 +35,8 @@ pub fn configure_batches(cfg: &mut web::ServiceConfig) {
     .route("/{id}/columns", web::post().to(choose_columns))
     .route("/{id}/sheet", web::post().to(choose_sheet))
     .route("/{id}/review", web::post().to(save_review))
-    .route("/{id}/cancel", web::post().to(cancel));
+    .route("/{id}/cancel", web::post().to(cancel))
+    .route("/{id}/welcome", web::post().to(welcome_all));
 }
 
 pub fn configure_history(cfg: &mut web::ServiceConfig) {
@@ -109,7 +111,7 @@ pub struct ImportUpload {
 }
 
 /// The name the file had, as display text: its last part, printable, not too long.
-fn display_name(raw: Option<&str>) -> String {
+pub(super) fn display_name(raw: Option<&str>) -> String {
     let raw = raw.unwrap_or("");
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
@@ -166,7 +168,7 @@ async fn upload(
 
 /// Hands a batch to the workers; when all are busy and the queue is full, the batch says
 /// so and its file is let go.
-async fn queue_analysis(state: &AppState, batch_id: &str) -> Result<(), AppError> {
+pub(super) async fn queue_analysis(state: &AppState, batch_id: &str) -> Result<(), AppError> {
     if state.imports.submit(batch_id).is_ok() {
         return Ok(());
     }
@@ -512,6 +514,9 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
+/// How the review of an export says a card shares its folder with a namesake.
+const SHARED_FOLDER_REASON: &str = crate::import::simplepractice::SHARED_FOLDER;
+
 struct ReviewRow {
     position: i64,
     source_row: i64,
@@ -527,6 +532,13 @@ struct ReviewRow {
     linked: bool,
     /// The existing client this row is or may be: (id, name and email).
     matched: Option<(String, String)>,
+    /// An export's card: the documents found for the person, and whether the row
+    /// shares its folder with a namesake (and so must be given the folder or not).
+    documents: Vec<(String, usize)>,
+    shares_folder: bool,
+    takes_documents: bool,
+    /// The client an export's card was matched to by hand, as the list names them.
+    linked_label: String,
 }
 
 impl ReviewRow {
@@ -544,14 +556,25 @@ impl ReviewRow {
         )
         .trim()
         .to_string();
+        let documents = r.document_counts();
+        let linked_label = r
+            .linked_client_id
+            .as_ref()
+            .and_then(|id| names.iter().find(|(cid, ..)| cid == id))
+            .map(|(_, f, l, e)| format!("{f} {l} <{e}>"))
+            .unwrap_or_default();
         ReviewRow {
+            linked_label,
+            documents,
+            shares_folder: r.reasons.contains(SHARED_FOLDER_REASON),
+            takes_documents: r.takes_documents,
             position: r.position,
             source_row: r.source_row,
             source: r.source.clone(),
-            name: if name.is_empty() {
-                "(no name)".into()
-            } else {
-                name
+            name: match &r.display_name {
+                Some(d) if !d.trim().is_empty() => d.clone(),
+                _ if name.is_empty() => "(no name)".into(),
+                _ => name,
             },
             email: r.email.clone().unwrap_or_default(),
             phone: r.phone.clone().unwrap_or_default(),
@@ -589,6 +612,9 @@ struct ReviewPage {
     linked: i64,
     existing: i64,
     error: Option<String>,
+    /// A SimplePractice export, and the provider's clients to match its cards by hand.
+    export: bool,
+    clients: Vec<String>,
 }
 
 async fn review_page(
@@ -619,7 +645,8 @@ async fn review_page_with(
     let page_no = query.page.parse::<i64>().unwrap_or(1).clamp(1, pages);
     let (provider_id, id, filter) = (provider.id(), batch.id.clone(), show.clone());
     let (selected, linked) = (batch.rows_selected, batch.rows_linked);
-    let (rows, names) = state
+    let export = batch.is_export();
+    let (rows, names, clients) = state
         .db(move |conn| {
             let rows = import_batch::rows_page(
                 conn,
@@ -630,10 +657,16 @@ async fn review_page_with(
             )?;
             let ids: Vec<String> = rows
                 .iter()
-                .filter_map(|r| r.matched_client_id.clone())
+                .flat_map(|r| [r.matched_client_id.clone(), r.linked_client_id.clone()])
+                .flatten()
                 .collect();
             let names = import_batch::client_names(conn, &provider_id, &ids)?;
-            Ok((rows, names))
+            let clients = if export {
+                crate::models::client::match_labels(conn, &provider_id, MATCH_LIST_LIMIT)?
+            } else {
+                Vec::new()
+            };
+            Ok((rows, names, clients))
         })
         .await?;
     let notes: FileNotes = batch
@@ -670,9 +703,14 @@ async fn review_page_with(
             linked,
             existing: batch.rows_existing,
             error,
+            export,
+            clients,
         },
     )
 }
+
+/// How many of the provider's clients the "match by hand" list offers.
+const MATCH_LIST_LIMIT: i64 = 5_000;
 
 /// Reads the review form's fields: the rows shown, and for each whether it is selected,
 /// linked to the client it matched, or has a corrected email.
@@ -699,6 +737,9 @@ fn decisions(fields: &[(String, String)]) -> Vec<RowDecision> {
                     .then(|| value(format!("match-{position}")))
                     .flatten(),
                 email: value(format!("email-{position}")),
+                takes_documents: fields
+                    .iter()
+                    .any(|(k, v)| k == "docs" && v.parse() == Ok(position)),
             }
         })
         .collect()
@@ -725,10 +766,32 @@ async fn save_review(
         // A second submit (double click, back button, another tab): nothing twice.
         return Ok(see_other(&format!("/clients/import/{}", batch.id)));
     }
-    let decided = decisions(&fields);
+    let mut decided = decisions(&fields);
+    let export = batch.is_export();
     let (provider_id, id) = (provider.id(), batch.id.clone());
+    let select_new = action == "select-new";
     state
-        .db(move |conn| Ok(import_batch::decide(conn, &provider_id, &id, &decided)?))
+        .db(move |conn| {
+            // An export's card is matched by hand with a "Name <email>" of the list.
+            if export {
+                for d in &mut decided {
+                    d.link_to = match d.link_to.as_deref().and_then(client::email_in_label) {
+                        Some(email) => client::find_id_by_email(
+                            conn,
+                            &provider_id,
+                            &crate::domain::email::normalize(email),
+                        )?
+                        .map(|c| c.0),
+                        None => None,
+                    };
+                }
+            }
+            import_batch::decide(conn, &provider_id, &id, &decided)?;
+            if select_new {
+                export_import::select_all_new(conn, &provider_id, &id)?;
+            }
+            Ok(())
+        })
         .await?;
     if let Some(filter) = action.strip_prefix("show:") {
         return Ok(see_other(&format!(
@@ -746,7 +809,14 @@ async fn save_review(
         )));
     }
     if action != "import" {
-        session::flash(&session, "Your choices were saved.");
+        session::flash(
+            &session,
+            if select_new {
+                "Every new client is selected. Your other choices were saved."
+            } else {
+                "Your choices were saved."
+            },
+        );
         return Ok(see_other(&format!(
             "/clients/import/{}?show={}&page={}",
             batch.id,
@@ -755,7 +825,7 @@ async fn save_review(
         )));
     }
     let fresh = load(&state, &provider, &batch.id).await?;
-    if fresh.rows_selected == 0 {
+    if fresh.rows_selected == 0 && fresh.rows_linked == 0 {
         let query = ReviewParams {
             show,
             page: field("page"),
@@ -776,9 +846,25 @@ async fn save_review(
         batch.id.clone(),
         state.config.public_url.clone(),
     );
-    let outcome = state
-        .db(move |conn| Ok(import_batch::commit(conn, &p, &id, invite, &url)))
-        .await?;
+    let outcome = if export {
+        let (path, limits) = (state.uploads.path(&batch.id), state.config.export_limits);
+        state
+            .db(move |conn| {
+                let (mut zip, index) = match crate::import_jobs::open_export(&path, &limits) {
+                    Ok(opened) => opened,
+                    Err(e) => return Ok(Err(CommitError::Conflict(e.to_string()))),
+                };
+                Ok(
+                    export_import::commit_export(conn, &p, &id, &mut zip, &index, invite, &url)
+                        .map(|_| ()),
+                )
+            })
+            .await?
+    } else {
+        state
+            .db(move |conn| Ok(import_batch::commit(conn, &p, &id, invite, &url).map(|_| ())))
+            .await?
+    };
     match outcome {
         Ok(_) => {
             state.uploads.remove(&batch.id);
@@ -841,6 +927,10 @@ async fn cancel(
 #[template(path = "imports/done.html")]
 struct DonePage {
     page: PageContext,
+    id: String,
+    export: bool,
+    documents: i64,
+    clients_with_documents: i64,
     file_name: String,
     imported: i64,
     linked: i64,
@@ -869,6 +959,10 @@ fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppE
         .collect();
     render(&DonePage {
         page,
+        id: batch.id.clone(),
+        export: batch.is_export(),
+        documents: batch.documents_count,
+        clients_with_documents: batch.clients_with_documents,
         file_name: batch.file_name.clone(),
         imported: batch.imported_count,
         linked: batch.linked_count,
@@ -881,6 +975,58 @@ fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppE
             .map(fmt::datetime)
             .unwrap_or_default(),
     })
+}
+
+/// The welcome email for every client an import created who has not set up their
+/// account yet.
+async fn welcome_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let batch = load(&state, &provider, &path).await?;
+    let (me, id, url, ip) = (
+        provider.0.clone(),
+        batch.id.clone(),
+        state.config.public_url.clone(),
+        super::client_ip(&req),
+    );
+    let sent = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                let mut sent = 0;
+                for c in import_batch::imported_clients(conn, &me.id(), &id)? {
+                    if c.account_verified_at.is_some() || c.archived_at.is_some() {
+                        continue;
+                    }
+                    crate::onboarding::welcome(conn, &me, &c, &url, crate::models::now())?;
+                    crate::models::audit::record(
+                        conn,
+                        crate::models::audit::AuditEntry {
+                            provider_id: &me.id(),
+                            client_id: Some(&c.client_id()),
+                            action: crate::models::audit::AuditAction::InvitationSent,
+                            subject: Some("welcome"),
+                            ip: ip.as_deref(),
+                        },
+                    )?;
+                    sent += 1;
+                }
+                Ok::<_, AppError>(sent)
+            })
+        })
+        .await?;
+    session::flash(
+        &session,
+        format!(
+            "{sent} welcome email{} in the outbox (Settings → Outbox), each with a link to finish setting up.",
+            if sent == 1 { " is" } else { "s are" }
+        ),
+    );
+    Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
 
 // ---------- history ----------

@@ -5,6 +5,7 @@ mod auth;
 mod booking;
 mod clients;
 mod documents;
+mod export_import;
 mod imports;
 mod onboarding;
 mod portal;
@@ -58,8 +59,12 @@ impl AppState {
 pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
     let key = session::load_or_create_key(&config.session_key_path())?;
     let uploads = crate::import_jobs::UploadStore::new(&config.data_dir);
-    let imports =
-        crate::import_jobs::Workers::start(pool.clone(), uploads.clone(), config.import_workers)?;
+    let imports = crate::import_jobs::Workers::start(
+        pool.clone(),
+        uploads.clone(),
+        config.import_workers,
+        config.export_limits,
+    )?;
     let state = web::Data::new(AppState {
         config: config.clone(),
         pool,
@@ -67,6 +72,7 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
         uploads,
     });
     let import_limits = imports::upload_limits(config.max_import_bytes);
+    let export_limits = export_import::upload_limits(config.max_export_bytes);
     let (multipart_limits, temp_files) =
         documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
     if let Some(url) = &config.smtp_url {
@@ -93,6 +99,8 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
             .service(
                 web::scope("/clients/import")
                     .app_data(import_limits.clone())
+                    // Before /{id}, which would take "simplepractice" for an id.
+                    .configure(|cfg| export_import::configure(cfg, export_limits.clone()))
                     .configure(imports::configure_batches),
             )
             .configure(imports::configure_history)

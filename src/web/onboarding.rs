@@ -19,6 +19,7 @@ use crate::onboarding;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients/{id}/invitation", web::post().to(invite))
+        .route("/clients/{id}/welcome", web::post().to(welcome))
         .route("/clients/{id}/insurance", web::post().to(enter_insurance))
         .route(
             "/clients/{id}/insurance/review",
@@ -66,6 +67,30 @@ async fn with_client<T: Send + 'static>(
         .await
 }
 
+/// The welcome email for a client brought over from another system: an invitation that
+/// says the practice has moved.
+async fn welcome(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let name = send_invitation(&req, &state, &provider, &id, true).await?;
+    session::flash(
+        &session,
+        match name {
+            Some(n) => format!(
+                "A welcome email for {n} is in the outbox, with a link to finish setting up."
+            ),
+            None => "This client has already set up their account; they sign in with their password.".to_string(),
+        },
+    );
+    Ok(see_other(&format!("/clients/{id}/billing")))
+}
+
 async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -74,24 +99,8 @@ async fn invite(
     path: web::Path<String>,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let me = provider.0.clone();
-    let public_url = state.config.public_url.clone();
-    let ip = client_ip(&req);
-    let name = with_client(&state, &provider, &path, move |conn, c| {
-        if c.account_verified_at.is_some() {
-            return Ok(None);
-        }
-        onboarding::invite(conn, &me, c, &public_url, m::now())?;
-        record(
-            conn,
-            &me.id(),
-            &c.client_id(),
-            AuditAction::InvitationSent,
-            ip.as_deref(),
-        )?;
-        Ok(Some(c.full_name()))
-    })
-    .await?;
+    let id = path.into_inner();
+    let name = send_invitation(&req, &state, &provider, &id, false).await?;
     session::flash(
         &session,
         match name {
@@ -104,7 +113,40 @@ async fn invite(
             }
         },
     );
-    Ok(see_other(&format!("/clients/{}", path.into_inner())))
+    Ok(see_other(&format!("/clients/{id}")))
+}
+
+/// Queues a fresh invitation (worded as a welcome, or not) unless the client has already
+/// verified their account; returns their name when one was queued.
+async fn send_invitation(
+    req: &HttpRequest,
+    state: &AppState,
+    provider: &CurrentProvider,
+    id: &str,
+    welcome: bool,
+) -> Result<Option<String>, AppError> {
+    let me = provider.0.clone();
+    let public_url = state.config.public_url.clone();
+    let ip = client_ip(req);
+    with_client(state, provider, id, move |conn, c| {
+        if c.account_verified_at.is_some() {
+            return Ok(None);
+        }
+        if welcome {
+            onboarding::welcome(conn, &me, c, &public_url, m::now())?;
+        } else {
+            onboarding::invite(conn, &me, c, &public_url, m::now())?;
+        }
+        record(
+            conn,
+            &me.id(),
+            &c.client_id(),
+            AuditAction::InvitationSent,
+            ip.as_deref(),
+        )?;
+        Ok(Some(c.full_name()))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

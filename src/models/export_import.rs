@@ -1,0 +1,353 @@
+//! Importing a SimplePractice export: its reviewed cards stored as a batch's rows (with
+//! the choices of an earlier upload of the same export carried over), and the one
+//! transaction that creates the new clients and attaches every document.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+use zip::ZipArchive;
+
+use super::audit::{self, AuditAction, AuditEntry};
+use super::document::{self, AddDocumentError, NewDocument};
+use super::import_batch::{
+    find, finish_import, insert_new_clients, invite_all, list_rows, scoped, store_rows,
+    take_for_import, CommitError, FinishedCounts, ImportRow, NewImportRow, StoredHead, Taken,
+    CANCELLED, READY, SIMPLEPRACTICE,
+};
+use super::provider::Provider;
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::schema::{import_batches, import_rows};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::document::FileType;
+use crate::import::archive;
+use crate::import::matching::Status;
+use crate::import::plan::Summary;
+use crate::import::simplepractice::{DocumentOwner, ExportIndex, ExportRow};
+
+/// What a row of an earlier review of the same export said, for an unchanged client.
+struct EarlierChoice {
+    fields: (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<NaiveDate>,
+    ),
+    selected: bool,
+    linked: Option<String>,
+    takes_documents: bool,
+}
+
+/// The choices of the provider's latest other export still under review, by card id; that
+/// review is replaced by the new one (cancelled, its rows deleted).
+fn take_earlier_choices(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+) -> QueryResult<HashMap<String, EarlierChoice>> {
+    let earlier: Option<String> = import_batches::table
+        .filter(import_batches::provider_id.eq(provider.as_str()))
+        .filter(import_batches::format.eq(SIMPLEPRACTICE))
+        .filter(import_batches::status.eq(READY))
+        .filter(import_batches::id.ne(id))
+        .order(import_batches::created_at.desc())
+        .select(import_batches::id)
+        .first(conn)
+        .optional()?;
+    let Some(earlier) = earlier else {
+        return Ok(HashMap::new());
+    };
+    let rows: Vec<ImportRow> = import_rows::table
+        .filter(import_rows::batch_id.eq(&earlier))
+        .select(ImportRow::as_select())
+        .load(conn)?;
+    diesel::update(scoped(provider, &earlier))
+        .set((
+            import_batches::status.eq(CANCELLED),
+            import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
+        ))
+        .execute(conn)?;
+    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(&earlier))).execute(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let key = r.external_id.clone()?;
+            Some((
+                key,
+                EarlierChoice {
+                    fields: (r.first_name, r.last_name, r.email, r.date_of_birth),
+                    selected: r.selected,
+                    linked: r.linked_client_id,
+                    takes_documents: r.takes_documents,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Stores the reviewed cards of an export as the batch's rows (only while it is being
+/// analysed); choices made on an earlier upload are kept for clients whose card did not
+/// change.
+pub fn save_export_analysis(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &str,
+    rows: &[ExportRow],
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let earlier = take_earlier_choices(conn, provider, id)?;
+        let reviewed: Vec<_> = rows.iter().map(|r| r.reviewed.clone()).collect();
+        let summary = Summary::of(&reviewed);
+        let stored: Vec<NewImportRow> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let c = &r.reviewed.candidate;
+                let mut row = NewImportRow {
+                    batch_id: id,
+                    position: i as i64 + 1,
+                    source_row: c.row as i64,
+                    source: c.source.as_deref(),
+                    first_name: c.first_name.as_deref(),
+                    last_name: c.last_name.as_deref(),
+                    email: c.email.as_deref(),
+                    phone: c.phone.as_deref(),
+                    date_of_birth: c.date_of_birth,
+                    status: r.reviewed.status.as_str(),
+                    reasons: serde_json::to_string(&r.reviewed.reasons)
+                        .unwrap_or_else(|_| "[]".into()),
+                    matched_client_id: r.reviewed.matched_client_id.as_deref(),
+                    selected: r.reviewed.selected,
+                    linked_client_id: None,
+                    display_name: Some(r.display_name.as_str()),
+                    external_id: r.simplepractice_id.as_deref(),
+                    documents: serde_json::to_string(&r.documents).ok(),
+                    takes_documents: r.takes_documents,
+                };
+                let unchanged = r
+                    .simplepractice_id
+                    .as_ref()
+                    .and_then(|k| earlier.get(k))
+                    .filter(|e| {
+                        e.fields
+                            == (
+                                c.first_name.clone(),
+                                c.last_name.clone(),
+                                c.email.clone(),
+                                c.date_of_birth,
+                            )
+                    });
+                if let Some(e) = unchanged {
+                    row.selected = e.selected;
+                    row.linked_client_id = e.linked.as_deref();
+                    row.takes_documents = e.takes_documents;
+                }
+                row
+            })
+            .collect();
+        let head = StoredHead {
+            format: SIMPLEPRACTICE,
+            layout: Some("SimplePractice data export"),
+            sheet: None,
+            details: "{}",
+            summary,
+        };
+        store_rows(conn, id, &head, &stored)
+    })
+}
+
+/// Selects every new client of an export under review ("Select all new clients").
+pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        let Some(batch) = find(conn, provider, id)?.filter(|b| b.status == READY) else {
+            return Ok(());
+        };
+        let changed = diesel::update(
+            import_rows::table
+                .filter(import_rows::batch_id.eq(id))
+                .filter(import_rows::status.eq(Status::New.as_str()))
+                .filter(import_rows::selected.eq(false)),
+        )
+        .set(import_rows::selected.eq(true))
+        .execute(conn)?;
+        diesel::update(scoped(provider, id))
+            .set(import_batches::rows_selected.eq(batch.rows_selected + changed as i64))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// What an export's import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOutcome {
+    pub imported: i64,
+    pub clients_with_documents: i64,
+    pub documents: i64,
+    pub already_done: bool,
+}
+
+/// Creates the selected new clients and attaches their documents, and those of the
+/// selected existing clients, reading each document from the archive in turn — one
+/// transaction, all or nothing. A document a client already has (same SHA-256) is not
+/// added again.
+pub fn commit_export<R: Read + Seek>(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    id: &str,
+    zip: &mut ZipArchive<R>,
+    index: &ExportIndex,
+    invite: bool,
+    public_url: &str,
+) -> Result<ExportOutcome, CommitError> {
+    let provider_id = provider.id();
+    write_transaction(conn, |conn| {
+        let now = super::now();
+        if let Taken::AlreadyDone(b) = take_for_import(conn, &provider_id, id, now)? {
+            return Ok(ExportOutcome {
+                imported: b.imported_count,
+                clients_with_documents: b.clients_with_documents,
+                documents: b.documents_count,
+                already_done: true,
+            });
+        }
+        let chosen: Vec<ImportRow> = import_rows::table
+            .filter(import_rows::batch_id.eq(id))
+            .filter(
+                import_rows::selected
+                    .eq(true)
+                    .or(import_rows::linked_client_id.is_not_null()),
+            )
+            .order(import_rows::position)
+            .select(ImportRow::as_select())
+            .load(conn)?;
+        let existing_client = |r: &ImportRow| {
+            r.linked_client_id.clone().or_else(|| {
+                (r.status == Status::Existing.as_str())
+                    .then(|| r.matched_client_id.clone())
+                    .flatten()
+            })
+        };
+        let new_rows: Vec<&ImportRow> = chosen
+            .iter()
+            .filter(|r| existing_client(r).is_none())
+            .collect();
+        let ids = insert_new_clients(conn, &provider_id, id, &new_rows, now)?;
+        if invite {
+            invite_all(conn, provider, &ids, public_url, now)?;
+        }
+        let mut owners: Vec<(&ImportRow, ClientId, bool)> = new_rows
+            .iter()
+            .zip(&ids)
+            .map(|(r, c)| (*r, c.clone(), true))
+            .collect();
+        for r in &chosen {
+            if let Some(c) = existing_client(r) {
+                owners.push((r, ClientId(c), false));
+            }
+        }
+        // A folder two clients share goes to one of them only.
+        let mut folder_taker: HashMap<String, i64> = HashMap::new();
+        let mut twice = Vec::new();
+        for (r, ..) in &owners {
+            let card = index
+                .cards
+                .iter()
+                .find(|c| r.source.as_ref() == Some(&c.path));
+            if let (Some(card), true) = (card, r.takes_documents) {
+                if let Some(folder) = &card.folder_name {
+                    if index.shares_a_folder(card)
+                        && folder_taker
+                            .insert(folder.to_lowercase(), r.source_row)
+                            .is_some()
+                    {
+                        twice.push(r.source_row);
+                    }
+                }
+            }
+        }
+        if !twice.is_empty() {
+            return Err(CommitError::Conflict(format!(
+                "Cards {} would get the documents of a folder another selected client of the same name gets too. Choose one client per folder, then import again.",
+                list_rows(&twice)
+            )));
+        }
+        let mut documents = 0i64;
+        let mut existing_with_documents = 0i64;
+        for (r, client, is_new) in &owners {
+            let Some(card) = index
+                .cards
+                .iter()
+                .find(|c| r.source.as_ref() == Some(&c.path))
+            else {
+                continue;
+            };
+            let mut added_here = 0;
+            for doc in index.documents_of(card) {
+                if matches!(doc.owner, DocumentOwner::Folder(_)) && !r.takes_documents {
+                    continue;
+                }
+                let content = archive::read_entry(zip, &doc.entry)
+                    .map_err(|e| CommitError::Conflict(e.to_string()))?;
+                let content_type = FileType::detect(&content[..content.len().min(512)])
+                    .map(FileType::content_type)
+                    .unwrap_or("application/octet-stream");
+                let sha256 = hex::encode(Sha256::digest(&content));
+                let (kind, kind_detail) = doc.kind.document_kind();
+                let new = NewDocument {
+                    kind,
+                    file_name: &doc.file_name,
+                    content_type,
+                    sha256: &sha256,
+                    content: &content,
+                    document_date: doc.date,
+                    kind_detail,
+                };
+                match document::add(conn, &provider_id, client, &new) {
+                    Ok(d) => {
+                        audit::record_at(
+                            conn,
+                            AuditEntry {
+                                provider_id: &provider_id,
+                                client_id: Some(client),
+                                action: AuditAction::DocumentImported,
+                                subject: Some(&d.id),
+                                ip: None,
+                            },
+                            now,
+                        )?;
+                        added_here += 1;
+                    }
+                    Err(AddDocumentError::AlreadyAttached(_)) => {}
+                    Err(AddDocumentError::Database(e)) => return Err(e.into()),
+                }
+            }
+            documents += added_here;
+            if !is_new && added_here > 0 {
+                existing_with_documents += 1;
+            }
+        }
+        let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
+        let imported = ids.len() as i64;
+        let linked = owners.len() as i64 - imported;
+        finish_import(
+            conn,
+            id,
+            FinishedCounts {
+                imported,
+                linked,
+                skipped: batch.rows_total - imported - linked,
+                documents,
+                clients_with_documents: existing_with_documents,
+                invited: invite && imported > 0,
+            },
+        )?;
+        Ok(ExportOutcome {
+            imported,
+            clients_with_documents: existing_with_documents,
+            documents,
+            already_done: false,
+        })
+    })
+}

@@ -1,0 +1,290 @@
+//! Importing a SimplePractice export: the upload page (a .zip, or the folder a browser
+//! unzipped), streamed to disk. Its review, import and confirmation are the import
+//! pages of `imports`, which read the batch's format.
+
+use std::io::Write;
+
+use actix_multipart::form::tempfile::TempFile;
+use actix_multipart::form::text::Text;
+use actix_multipart::form::{MultipartForm, MultipartFormConfig};
+use actix_multipart::Multipart;
+use actix_session::SessionExt;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+
+use super::imports::{display_name, queue_analysis};
+use super::session::verify_csrf;
+use super::{render, render_status, see_other, AppState, CurrentProvider, PageContext};
+use crate::domain::document::format_size;
+use crate::error::AppError;
+use crate::models::import_batch;
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: MultipartFormConfig) {
+    cfg.service(
+        web::resource("/simplepractice")
+            .app_data(limits)
+            .route(web::get().to(upload_page))
+            .route(web::post().to(upload)),
+    )
+    .service(web::resource("/simplepractice/folder").route(web::post().to(upload_folder)));
+}
+
+#[derive(Template)]
+#[template(path = "imports/simplepractice.html")]
+struct UploadPage {
+    page: PageContext,
+    max_size: String,
+    max_bytes: u64,
+    error: Option<String>,
+}
+
+fn upload_template(
+    state: &AppState,
+    page: PageContext,
+    provider: &CurrentProvider,
+    error: Option<String>,
+) -> UploadPage {
+    UploadPage {
+        page: page.signed_in(provider),
+        max_size: format_size(state.config.max_export_bytes as i64),
+        max_bytes: state.config.max_export_bytes,
+        error,
+    }
+}
+
+async fn upload_page(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    render(&upload_template(&state, page, &provider, None))
+}
+
+#[derive(MultipartForm)]
+pub struct ExportUpload {
+    file: TempFile,
+    csrf_token: Text<String>,
+}
+
+async fn start(
+    state: &AppState,
+    provider: &CurrentProvider,
+    file_name: String,
+    origin: &'static str,
+) -> Result<import_batch::ImportBatch, AppError> {
+    let provider_id = provider.id();
+    state
+        .db(move |conn| {
+            Ok(import_batch::create_export(
+                conn,
+                &provider_id,
+                &file_name,
+                origin,
+            )?)
+        })
+        .await
+}
+
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    MultipartForm(form): MultipartForm<ExportUpload>,
+) -> Result<HttpResponse, AppError> {
+    verify_csrf(&req.get_session(), &form.csrf_token)?;
+    if form.file.size as u64 > state.config.max_export_bytes {
+        return Err(too_large(state.config.max_export_bytes));
+    }
+    if form.file.size == 0 {
+        let template = upload_template(
+            &state,
+            page,
+            &provider,
+            Some(
+                "Choose the export first: the .zip file SimplePractice made, or its folder.".into(),
+            ),
+        );
+        return render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &template);
+    }
+    let batch = start(
+        &state,
+        &provider,
+        display_name(form.file.file_name.as_deref()),
+        "web",
+    )
+    .await?;
+    if let Err(e) = form.file.file.persist(state.uploads.path(&batch.id)) {
+        fail(&state, &batch.id).await?;
+        return Err(AppError::internal(e.error));
+    }
+    queue_analysis(&state, &batch.id).await?;
+    Ok(see_other(&format!("/clients/import/{}", batch.id)))
+}
+
+pub fn upload_limits(max_export_bytes: u64) -> MultipartFormConfig {
+    let total = usize::try_from(max_export_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    MultipartFormConfig::default()
+        .total_limit(total)
+        .memory_limit(64 * 1024)
+        .error_handler(move |err, _req| match err {
+            actix_multipart::MultipartError::Payload(_)
+            | actix_multipart::MultipartError::Field { .. } => {
+                too_large(max_export_bytes).into()
+            }
+            _ => AppError::BadRequest(
+                "The upload could not be read, and nothing was imported. Go back and choose the export again.".into(),
+            )
+            .into(),
+        })
+}
+
+fn too_large(max: u64) -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "Exports can be at most {} here. Nothing was imported. Ask whoever runs this server to raise CASELOAD_MAX_EXPORT_BYTES, or export fewer clients at a time (SimplePractice can export the clients of one clinician).",
+        format_size(max as i64)
+    ))
+}
+
+async fn fail(state: &AppState, id: &str) -> Result<(), AppError> {
+    let id = id.to_string();
+    state
+        .db(move |conn| {
+            Ok(import_batch::fail(
+                conn,
+                &id,
+                "The uploaded export could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload it again.",
+            )?)
+        })
+        .await
+}
+
+/// What the folder upload's writer thread is told, in order.
+enum Piece {
+    File(String),
+    Bytes(web::Bytes),
+}
+
+/// The folder a browser unzipped, sent as many files whose names are their paths in the
+/// folder: streamed into a new .zip (stored, not compressed) on a blocking thread, so
+/// the rest of the import reads it like any export. The paths become names inside that
+/// archive only — the archive's own checks refuse any that climb out.
+async fn upload_folder(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let limit = state.config.max_export_bytes;
+    let mut token_ok = false;
+    let mut batch: Option<import_batch::ImportBatch> = None;
+    let mut writer: Option<(
+        std::sync::mpsc::SyncSender<Piece>,
+        std::thread::JoinHandle<std::io::Result<()>>,
+    )> = None;
+    let mut received: u64 = 0;
+    let mut files = 0usize;
+    let bad = || {
+        AppError::BadRequest(
+            "The folder could not be read, and nothing was imported. Choose the folder again, or upload the export's .zip file instead.".into(),
+        )
+    };
+    let received_all: Result<(), AppError> = async {
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| bad())?;
+        let name = field.name().unwrap_or("").to_string();
+        if name == "csrf_token" {
+            let mut value = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| bad())?;
+                if value.len() + chunk.len() > 1024 {
+                    return Err(bad());
+                }
+                value.extend_from_slice(&chunk);
+            }
+            verify_csrf(&req.get_session(), &String::from_utf8_lossy(&value))?;
+            token_ok = true;
+            continue;
+        }
+        if name != "files" || !token_ok {
+            return Err(AppError::CsrfMismatch);
+        }
+        let path = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(|p| p.replace('\\', "/"))
+            .unwrap_or_default();
+        if batch.is_none() {
+            let top = path.split('/').next().unwrap_or("").to_string();
+            let b = start(&state, &provider, display_name(Some(&top)), "web").await?;
+            let file = std::fs::File::create(state.uploads.path(&b.id)).map_err(AppError::internal)?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(16);
+            let handle = std::thread::spawn(move || -> std::io::Result<()> {
+                let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .large_file(true);
+                for piece in rx {
+                    match piece {
+                        Piece::File(name) => zip
+                            .start_file(name, options)
+                            .map_err(std::io::Error::other)?,
+                        Piece::Bytes(b) => zip.write_all(&b)?,
+                    }
+                }
+                zip.finish().map_err(std::io::Error::other)?.flush()
+            });
+            writer = Some((tx, handle));
+            batch = Some(b);
+        }
+        let Some((tx, _)) = &writer else {
+            return Err(bad());
+        };
+        files += 1;
+        if files > state.config.export_limits.max_entries {
+            return Err(AppError::PayloadTooLarge(format!(
+                "The folder holds more than {} files, more than this server accepts. Nothing was imported. Export fewer clients at a time.",
+                state.config.export_limits.max_entries
+            )));
+        }
+        tx.send(Piece::File(path)).map_err(|_| bad())?;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| bad())?;
+            received += chunk.len() as u64;
+            if received > limit {
+                return Err(too_large(limit));
+            }
+            tx.send(Piece::Bytes(chunk)).map_err(|_| bad())?;
+        }
+    }
+    Ok(())
+    }
+    .await;
+    if let Err(e) = received_all {
+        drop(writer);
+        if let Some(b) = &batch {
+            fail(&state, &b.id).await?;
+            state.uploads.remove(&b.id);
+        }
+        return Err(e);
+    }
+    let (Some(batch), Some((tx, handle))) = (batch, writer) else {
+        return Err(AppError::BadRequest(
+            "No files arrived. Choose the export's folder (or its .zip file) and send it again."
+                .into(),
+        ));
+    };
+    drop(tx);
+    let written = web::block(move || handle.join())
+        .await
+        .map_err(AppError::internal)?;
+    if !matches!(written, Ok(Ok(()))) {
+        fail(&state, &batch.id).await?;
+        return Err(AppError::internal("could not write the folder's archive"));
+    }
+    queue_analysis(&state, &batch.id).await?;
+    Ok(see_other(&format!("/clients/import/{}", batch.id)))
+}
