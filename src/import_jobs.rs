@@ -168,7 +168,7 @@ pub fn analyse_export_batch(
     };
     let existing = client::for_matching(conn, &batch.provider())?;
     let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
-    export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows)?;
+    export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows, true)?;
     Ok(Outcome::Exported(rows.len()))
 }
 

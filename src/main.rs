@@ -55,6 +55,10 @@ enum Command {
         /// The spreadsheet sheet to read (default: the first with data).
         #[arg(long)]
         sheet: Option<String>,
+        /// A SimplePractice export: also import the clients who are new to Caseload (by
+        /// default only existing clients get their documents).
+        #[arg(long)]
+        include_new: bool,
     },
     /// Fill a provider's list with made-up clients, for trying Caseload out.
     SeedDemo {
@@ -110,6 +114,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             json,
             invite,
             sheet,
+            include_new,
         } => import_file(
             config,
             &file,
@@ -119,6 +124,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 json,
                 invite,
                 sheet,
+                include_new,
             },
         ),
     }
@@ -215,6 +221,87 @@ struct ImportOptions {
     json: bool,
     invite: bool,
     sheet: Option<String>,
+    include_new: bool,
+}
+
+/// Whether the file is a SimplePractice complete export, told from its archive's
+/// directory alone (the file is not read into memory).
+fn is_simplepractice_export(path: &std::path::Path, config: &Config) -> bool {
+    use caseload::import::{archive, simplepractice};
+    std::fs::File::open(path)
+        .ok()
+        .and_then(|f| archive::open(f).ok())
+        .and_then(|mut zip| archive::list(&mut zip, &config.export_limits).ok())
+        .is_some_and(|entries| simplepractice::looks_like_export(&entries))
+}
+
+/// A SimplePractice export: the same review and import as the web flow's.
+fn import_export(
+    config: Config,
+    path: &std::path::Path,
+    provider_email: &str,
+    options: ImportOptions,
+) -> anyhow::Result<()> {
+    use caseload::import::{plan, simplepractice};
+    use caseload::models::{export_import, import_batch};
+    let mut conn = open_db(&config)?;
+    let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
+        .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
+    eprintln!("Reading the export's folders and client cards…");
+    let (mut zip, index) = caseload::import_jobs::open_export(path, &config.export_limits)?;
+    let existing = client::for_matching(&mut conn, &p.id())?;
+    let mut rows =
+        simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
+    if options.include_new {
+        for r in &mut rows {
+            if r.reviewed.status == caseload::import::matching::Status::New {
+                r.reviewed.selected = true;
+            }
+        }
+    }
+    let report = plan::Report::for_export(&rows);
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    let s = &report.summary;
+    let counts = format!(
+        "{} client cards: {} new, {} already clients, {} need review, {} missing information; {} documents",
+        s.rows, s.new, s.existing, s.needs_review, s.invalid, index.documents.len()
+    );
+    if options.dry_run {
+        if !options.json {
+            println!("{counts}. Dry run: nothing was written.");
+        }
+        return Ok(());
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.zip".into());
+    let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, "cli")?;
+    import_batch::start_analysis(&mut conn, &batch.id)?;
+    export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, false)?;
+    eprintln!("Writing the clients and their documents…");
+    let outcome = export_import::commit_export(
+        &mut conn,
+        &p,
+        &batch.id,
+        &mut zip,
+        &index,
+        options.invite,
+        &config.public_url,
+    )
+    .map_err(|e| {
+        let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
+        anyhow::anyhow!("{e}")
+    })?;
+    if !options.json {
+        println!(
+            "{counts}. Imported {} new clients; {} existing clients got documents; {} documents in all.",
+            outcome.imported, outcome.clients_with_documents, outcome.documents
+        );
+    }
+    Ok(())
 }
 
 /// The same pipeline as the web import: a batch in the import history, the analysis the
@@ -229,6 +316,9 @@ fn import_file(
     use caseload::import::extract::{ExtractError, ExtractOptions};
     use caseload::import::plan;
     use caseload::models::import_batch;
+    if is_simplepractice_export(path, &config) {
+        return import_export(config, path, provider_email, options);
+    }
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
     let mut conn = open_db(&config)?;

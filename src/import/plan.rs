@@ -95,6 +95,31 @@ pub struct ReportRow<'a> {
     /// The file inside an archive the row came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
+    /// A SimplePractice export's card: how many documents of each kind it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<std::collections::BTreeMap<&'a str, usize>>,
+}
+
+impl<'a> ReportRow<'a> {
+    fn of(r: &'a Reviewed) -> Self {
+        ReportRow {
+            row: r.candidate.row,
+            first_name: r.candidate.first_name.as_deref(),
+            last_name: r.candidate.last_name.as_deref(),
+            email: r.candidate.email.as_deref(),
+            phone: r.candidate.phone.as_deref(),
+            date_of_birth: r
+                .candidate
+                .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            status: r.status.as_str(),
+            selected: r.selected,
+            reasons: &r.reasons,
+            matched_client_id: r.matched_client_id.as_deref(),
+            source: r.candidate.source.as_deref(),
+            documents: None,
+        }
+    }
 }
 
 /// The one JSON document `caseload import --json` prints.
@@ -110,24 +135,26 @@ impl<'a> Report<'a> {
         Report {
             format: analysis.format.as_str(),
             summary: Summary::of(&analysis.rows),
-            clients: analysis
-                .rows
+            clients: analysis.rows.iter().map(ReportRow::of).collect(),
+        }
+    }
+
+    /// The report of a SimplePractice export's review.
+    pub fn for_export(rows: &'a [super::simplepractice::ExportRow]) -> Self {
+        let reviewed: Vec<Reviewed> = rows.iter().map(|r| r.reviewed.clone()).collect();
+        Report {
+            format: "simplepractice_zip",
+            summary: Summary::of(&reviewed),
+            clients: rows
                 .iter()
                 .map(|r| ReportRow {
-                    row: r.candidate.row,
-                    first_name: r.candidate.first_name.as_deref(),
-                    last_name: r.candidate.last_name.as_deref(),
-                    email: r.candidate.email.as_deref(),
-                    phone: r.candidate.phone.as_deref(),
-                    date_of_birth: r
-                        .candidate
-                        .date_of_birth
-                        .map(|d| d.format("%Y-%m-%d").to_string()),
-                    status: r.status.as_str(),
-                    selected: r.selected,
-                    reasons: &r.reasons,
-                    matched_client_id: r.matched_client_id.as_deref(),
-                    source: r.candidate.source.as_deref(),
+                    documents: Some(
+                        r.documents
+                            .iter()
+                            .map(|(kind, n)| (kind.as_str(), *n))
+                            .collect(),
+                    ),
+                    ..ReportRow::of(&r.reviewed)
                 })
                 .collect(),
         }

@@ -88,16 +88,21 @@ fn take_earlier_choices(
 }
 
 /// Stores the reviewed cards of an export as the batch's rows (only while it is being
-/// analysed); choices made on an earlier upload are kept for clients whose card did not
-/// change.
+/// analysed); with `keep_earlier_choices`, the choices made on an earlier upload still
+/// under review are kept for clients whose card did not change (and that review ends).
 pub fn save_export_analysis(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &str,
     rows: &[ExportRow],
+    keep_earlier_choices: bool,
 ) -> QueryResult<bool> {
     write_transaction(conn, |conn| {
-        let earlier = take_earlier_choices(conn, provider, id)?;
+        let earlier = if keep_earlier_choices {
+            take_earlier_choices(conn, provider, id)?
+        } else {
+            HashMap::new()
+        };
         let reviewed: Vec<_> = rows.iter().map(|r| r.reviewed.clone()).collect();
         let summary = Summary::of(&reviewed);
         let stored: Vec<NewImportRow> = rows

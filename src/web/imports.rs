@@ -18,10 +18,10 @@ use crate::import::columns::ManualColumns;
 use crate::import::extract::Format;
 use crate::import::matching::Status;
 use crate::import_jobs::ColumnsNeeded;
-use crate::models::{client, export_import};
 use crate::models::import_batch::{
     self, CommitError, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE,
 };
+use crate::models::{client, export_import};
 
 /// The routes under `/clients/import` (mounted as a scope with the upload limits).
 pub fn configure_batches(cfg: &mut web::ServiceConfig) {

@@ -85,7 +85,10 @@ async fn welcome(
             Some(n) => format!(
                 "A welcome email for {n} is in the outbox, with a link to finish setting up."
             ),
-            None => "This client has already set up their account; they sign in with their password.".to_string(),
+            None => {
+                "This client has already set up their account; they sign in with their password."
+                    .to_string()
+            }
         },
     );
     Ok(see_other(&format!("/clients/{id}/billing")))
