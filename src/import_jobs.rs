@@ -104,7 +104,9 @@ pub fn analyse_batch(
                 },
             );
             let notes = serde_json::to_string(&a.notes).unwrap_or_default();
-            import_batch::save_analysis(conn, &batch.id, &a, &notes)?;
+            if !import_batch::save_analysis(conn, &batch.id, &a, &notes)? {
+                return Ok(Outcome::Failed("The import was cancelled.".into()));
+            }
             Ok(Outcome::Ready(Box::new(a)))
         }
         Err(e @ ExtractError::MissingColumns { .. }) => {
@@ -168,7 +170,9 @@ pub fn analyse_export_batch(
     };
     let existing = client::for_matching(conn, &batch.provider())?;
     let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
-    export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows, true)?;
+    if !export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows, true)? {
+        return Ok(Outcome::Failed("The import was cancelled.".into()));
+    }
     Ok(Outcome::Exported(rows.len()))
 }
 

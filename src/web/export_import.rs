@@ -212,9 +212,15 @@ async fn upload_folder(
         if name != "files" || !token_ok {
             return Err(AppError::CsrfMismatch);
         }
+        // The path in the folder: `filename`, or `filename*` when it is not ASCII.
         let path = field
             .content_disposition()
-            .and_then(|d| d.get_filename())
+            .and_then(|d| {
+                d.get_filename().map(str::to_string).or_else(|| {
+                    d.get_filename_ext()
+                        .map(|e| String::from_utf8_lossy(&e.value).into_owned())
+                })
+            })
             .map(|p| p.replace('\\', "/"))
             .unwrap_or_default();
         if batch.is_none() {

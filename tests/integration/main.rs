@@ -14,3 +14,4 @@ mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;
+mod simplepractice;

@@ -1,0 +1,558 @@
+//! Importing a SimplePractice export through the web and the command line: synthetic
+//! exports with the real layout (../shared/FORMATS.md), reviewed and imported with their
+//! documents; bad archives refused with a clear message.
+
+use std::io::Write;
+
+use caseload::db::schema::{audit_events, clients, documents, outbox_emails};
+use diesel::prelude::*;
+use reqwest::blocking::multipart::{Form, Part};
+
+use crate::imports::wait_for_analysis;
+use crate::support::*;
+
+fn card(n: &str, fn_: &str, extra: &str, crlf: bool) -> Vec<u8> {
+    let eol = if crlf { "\r\n" } else { "\n" };
+    format!("BEGIN:VCARD{eol}VERSION:3.0{eol}N:{n}{eol}FN:{fn_}{eol}{extra}END:VCARD{eol}")
+        .replace("\\n", eol)
+        .into_bytes()
+}
+
+fn pdf(text: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {text}\n").into_bytes()
+}
+
+/// A synthetic export: a wrapping folder, Mac noise, an existing client (middle initial
+/// only in the file name), a new one, two namesakes sharing a folder, a contact-only card,
+/// a client whose email is on the list under another name.
+pub fn export_files() -> Vec<(String, Vec<u8>)> {
+    let root = "SimplePractice export 2026-11-30";
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "Contacts/Ada Q. Lovelace - 200000001.vcf".into(),
+            card(
+                "Lovelace;Ada;;;",
+                "Ada Lovelace",
+                "ADR;TYPE=home:;;1 Main St;Springfield;IL;62701;US\\nTEL;TYPE=mobile:(555) 555-0102\\nEMAIL;TYPE=home:ada@example.com\\nBDAY:19851210\\n",
+                true,
+            ),
+        ),
+        (
+            "Contacts/Nia Okafor - 200000002.vcf".into(),
+            card(
+                "Okafor;Nia;;;",
+                "Nia Okafor",
+                "EMAIL;TYPE=work:nia@example.com\\nBDAY:19900304\\n",
+                false,
+            ),
+        ),
+        (
+            "Contacts/Ann Lee - 200000003.vcf".into(),
+            card("Lee;Ann;;;", "Ann Lee", "EMAIL;TYPE=home:ann.lee@example.com\\n", true),
+        ),
+        (
+            "Contacts/Ann Lee - 200000004.vcf".into(),
+            card("Lee;Ann;;;", "Ann Lee", "EMAIL;TYPE=home:ann.b.lee@example.com\\n", true),
+        ),
+        (
+            "Contacts/Zoë Núñez - 200000005.vcf".into(),
+            card("Núñez;Zoë;;;", "Zoë Núñez", "TEL;TYPE=mobile:5555550109\\n", false),
+        ),
+        (
+            "Contacts/Gregory Hopper - 200000006.vcf".into(),
+            card(
+                "Hopper;Gregory;;;",
+                "Gregory Hopper",
+                "EMAIL;TYPE=home:family@example.com\\n",
+                true,
+            ),
+        ),
+        (
+            "Medical Records/Ada Lovelace/Progress Note 2024-01-02 100000 11.pdf".into(),
+            pdf("ada progress"),
+        ),
+        (
+            "Medical Records/Ada Lovelace/Questionnaire - GAD - 1234.pdf".into(),
+            pdf("ada gad"),
+        ),
+        (
+            "Psychotherapy Notes/Ada Lovelace/Psychotherapy Note 2024-01-09 090000 12.pdf"
+                .into(),
+            pdf("ada psychotherapy"),
+        ),
+        (
+            "Billing Documents/Ada Lovelace/Invoices/INV 1.pdf".into(),
+            pdf("ada invoice"),
+        ),
+        (
+            "Stored documents/Ada Lovelace/3-Intake form.pdf".into(),
+            pdf("ada intake"),
+        ),
+        (
+            "Secure messages/Elena-Rivera-Ada-Q.-Lovelace.txt".into(),
+            b"----- January 2, 2024 -----\nAda Lovelace [9:15 am (ET)]\nSee you Tuesday.\n".to_vec(),
+        ),
+        (
+            "Medical Records/Nia Okafor/Chart Note 2023-05-06 120000 13.pdf".into(),
+            pdf("nia chart"),
+        ),
+        (
+            "Medical Records/Ann Lee/Progress Note 2023-07-01 100000 14.pdf".into(),
+            pdf("ann progress"),
+        ),
+        (
+            "Administrative/Gregory Hopper/Administrative Note 2024-02-02 100000 15.pdf".into(),
+            pdf("gregory admin"),
+        ),
+        (".DS_Store".into(), b"\0\0\0\x01Bud1".to_vec()),
+    ];
+    for (path, _) in &mut files {
+        *path = format!("{root}/{path}");
+    }
+    files.push((
+        format!("__MACOSX/{root}/Contacts/._Ada Q. Lovelace - 200000001.vcf"),
+        b"\0\x05\x16\x07".to_vec(),
+    ));
+    files
+}
+
+pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn upload_export(s: &Session, name: &str, bytes: Vec<u8>) -> String {
+    let token = s.csrf("/clients/import/simplepractice");
+    let form = Form::new()
+        .text("csrf_token", token)
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let r = s
+        .http
+        .post(format!("{}/clients/import/simplepractice", s.base))
+        .multipart(form)
+        .send()
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 303, "upload {name}");
+    location(&r)
+}
+
+/// (display name, status, checked) of each row of the review.
+fn review_rows(html: &str) -> Vec<(String, String, bool)> {
+    let doc = scraper::Html::parse_document(html);
+    let row = scraper::Selector::parse("table.import-rows tbody tr").unwrap();
+    let name = scraper::Selector::parse("td:nth-child(3)").unwrap();
+    let check = scraper::Selector::parse("input[name=select]").unwrap();
+    doc.select(&row)
+        .map(|tr| {
+            (
+                tr.select(&name)
+                    .next()
+                    .map(|n| n.text().collect::<String>().trim().to_string())
+                    .unwrap_or_default(),
+                tr.value().attr("data-status").unwrap_or("").to_string(),
+                tr.select(&check)
+                    .next()
+                    .is_some_and(|c| c.value().attr("checked").is_some()),
+            )
+        })
+        .collect()
+}
+
+fn position_by_name(html: &str, display: &str, nth: usize) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let row = scraper::Selector::parse("table.import-rows tbody tr").unwrap();
+    let name = scraper::Selector::parse("td:nth-child(3)").unwrap();
+    let pos = scraper::Selector::parse("input[name=row]").unwrap();
+    doc.select(&row)
+        .filter(|tr| {
+            tr.select(&name)
+                .next()
+                .is_some_and(|n| n.text().collect::<String>().trim() == display)
+        })
+        .nth(nth)
+        .and_then(|tr| tr.select(&pos).next())
+        .and_then(|p| p.value().attr("value"))
+        .expect("the row")
+        .to_string()
+}
+
+fn client_count(app: &TestApp) -> i64 {
+    clients::table.count().get_result(&mut app.conn()).unwrap()
+}
+
+fn document_count(app: &TestApp) -> i64 {
+    documents::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+#[test]
+fn an_export_is_reviewed_and_imported_with_every_document() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    s.add_client("Grace", "Hopper", "family@example.com", &[]);
+    let (_, imports) = s.get_text("/settings/imports");
+    assert!(imports.contains("href=\"/clients/import/simplepractice\""));
+    let (_, page) = s.get_text("/clients/import/simplepractice");
+    assert!(page.contains("Settings &gt; Data Export") && page.contains("require a password"));
+
+    let batch = upload_export(&s, "export.zip", zip_of(&export_files()));
+    let html = wait_for_analysis(&s, &batch);
+    assert_eq!(
+        review_rows(&html),
+        [
+            ("Ada Q. Lovelace".to_string(), "existing".to_string(), true),
+            ("Nia Okafor".into(), "new".into(), false),
+            ("Ann Lee".into(), "needs_review".into(), false),
+            ("Ann Lee".into(), "needs_review".into(), false),
+            ("Zoë Núñez".into(), "invalid".into(), false),
+            ("Gregory Hopper".into(), "needs_review".into(), false),
+        ]
+    );
+    assert!(html.contains("Progress note: 1") && html.contains("Questionnaire (GAD): 1"));
+    assert!(html.contains("also called Ann Lee"));
+    assert!(html.contains("perhaps a guardian or an emergency contact"));
+    assert!(html.contains("belongs to your client Grace Hopper"));
+    assert!(
+        select_attr(&html, "datalist#clients option", "value")
+            .contains(&"Grace Hopper <family@example.com>".to_string()),
+        "the list to match by hand"
+    );
+
+    // Select all new clients, give the first Ann Lee the folder and import her as new,
+    // and match Gregory Hopper by hand to Grace (a shared family inbox, the same client).
+    let token = csrf_in(&html);
+    let mut fields: Vec<(String, String)> = vec![("csrf_token".into(), token.clone())];
+    for pos in 1..=6 {
+        fields.push(("row".into(), pos.to_string()));
+        fields.push(("docs".into(), pos.to_string()));
+    }
+    fields.retain(|(k, v)| !(k == "docs" && (*v == "4")));
+    fields.push(("select".into(), "1".into()));
+    fields.push(("select".into(), "3".into()));
+    let gregory = position_by_name(&html, "Gregory Hopper", 0);
+    fields.push((format!("choice-{gregory}"), "link".into()));
+    fields.push((
+        format!("match-{gregory}"),
+        "Grace Hopper <family@example.com>".into(),
+    ));
+    fields.push(("action".into(), "select-new".into()));
+    let post = |fields: &[(String, String)]| {
+        s.http
+            .post(format!("{}{batch}/review", s.base))
+            .form(fields)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(post(&fields).status().as_u16(), 303);
+    let (_, html) = s.get_text(&batch);
+    let rows = review_rows(&html);
+    assert!(rows[1].2, "Select all new clients checked Nia: {rows:?}");
+    assert_eq!(
+        select_attr(&html, &format!("input[name=match-{gregory}]"), "value"),
+        ["Grace Hopper <family@example.com>"]
+    );
+
+    let mut import = fields.clone();
+    import.retain(|(k, _)| k != "action");
+    import.push(("select".into(), position_by_name(&html, "Nia Okafor", 0)));
+    import.push(("action".into(), "import".into()));
+    let r = post(&import);
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap_or_default());
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["2"], "{done}");
+    assert_eq!(
+        select_text(&done, "[data-count=clients-with-documents]"),
+        ["2"]
+    );
+    assert_eq!(select_text(&done, "[data-count=documents]"), ["9"]);
+    assert!(done.contains("Go to client list"));
+
+    // Ada's attachments: every kind, dated from the file name, psychotherapy notes apart.
+    let (_, att) = s.get_text(&format!("/clients/{ada}/clinical/attachments"));
+    for expected in [
+        "Progress note",
+        "Questionnaire (GAD)",
+        "Invoice",
+        "Stored document",
+        "Intake form.pdf",
+        "Secure messages",
+        "Jan 2, 2024",
+    ] {
+        assert!(att.contains(expected), "{expected}: {att}");
+    }
+    let apart = select_text(&att, "section.apart td:first-child");
+    assert_eq!(
+        apart,
+        ["Psychotherapy Note 2024-01-09 090000 12.pdf"],
+        "psychotherapy notes are kept apart"
+    );
+    let doc_link = select_attr(&att, "section.apart a[href*='/documents/']", "href");
+    let r = s.get(&doc_link[0]);
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.bytes().unwrap().starts_with(b"%PDF"));
+    let viewed: i64 = audit_events::table
+        .filter(audit_events::action.eq("document.viewed"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(viewed, 1, "each view is audited");
+
+    // New clients: billing info needed, and the welcome email for the import's clients.
+    let (_, list) = s.get_text("/clients?q=okafor");
+    assert!(list.contains("Billing info needed"));
+    let r = s.submit(&batch, &format!("{batch}/welcome"), &[]);
+    assert_eq!(r.status().as_u16(), 303);
+    let welcomes: Vec<String> = outbox_emails::table
+        .filter(outbox_emails::kind.eq("invitation"))
+        .select(outbox_emails::subject)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(welcomes.len(), 2);
+    assert!(welcomes[0].contains("has moved"), "{welcomes:?}");
+
+    // The same export again adds no document twice.
+    let docs_before = document_count(&app);
+    let again = upload_export(&s, "export.zip", zip_of(&export_files()));
+    let html = wait_for_analysis(&s, &again);
+    let rows = review_rows(&html);
+    assert_eq!(rows[0].1, "existing");
+    assert_eq!(rows[1].1, "existing", "Nia is a client now");
+    let r = s.post_raw(
+        &format!("{again}/review"),
+        &csrf_in(&html),
+        &[
+            ("row", "1"),
+            ("select", "1"),
+            ("docs", "1"),
+            ("row", "2"),
+            ("select", "2"),
+            ("docs", "2"),
+            ("action", "import"),
+        ],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, done) = s.get_text(&again);
+    assert_eq!(select_text(&done, "[data-count=documents]"), ["0"]);
+    assert_eq!(document_count(&app), docs_before);
+    assert_eq!(client_count(&app), 4);
+}
+
+#[test]
+fn a_reupload_keeps_the_choices_made_for_unchanged_clients() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let batch = upload_export(&s, "export.zip", zip_of(&export_files()));
+    let html = wait_for_analysis(&s, &batch);
+    let nia = position_by_name(&html, "Nia Okafor", 0);
+    let r = s.post_raw(
+        &format!("{batch}/review"),
+        &csrf_in(&html),
+        &[
+            ("row", &nia),
+            ("select", &nia),
+            ("docs", &nia),
+            ("action", "save"),
+        ],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    // Zoë's email fixed in SimplePractice, exported again.
+    let mut files = export_files();
+    for (path, body) in &mut files {
+        if path.ends_with("Zoë Núñez - 200000005.vcf") {
+            *body = card(
+                "Núñez;Zoë;;;",
+                "Zoë Núñez",
+                "EMAIL;TYPE=home:zoe@example.com\\n",
+                false,
+            );
+        }
+    }
+    let again = upload_export(&s, "export.zip", zip_of(&files));
+    let html = wait_for_analysis(&s, &again);
+    let rows = review_rows(&html);
+    assert_eq!(rows[1], ("Nia Okafor".into(), "new".into(), true), "kept");
+    assert_eq!(rows[4].1, "new", "Zoë has an email now");
+    assert_eq!(
+        s.get(&batch).status().as_u16(),
+        404,
+        "the older review was replaced"
+    );
+}
+
+#[test]
+fn the_unzipped_folder_can_be_uploaded_instead() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let token = s.csrf("/clients/import/simplepractice");
+    let mut form = Form::new().text("csrf_token", token);
+    for (path, body) in export_files() {
+        if path.starts_with("__MACOSX") {
+            continue;
+        }
+        form = form.part("files", Part::bytes(body).file_name(path));
+    }
+    let r = s
+        .http
+        .post(format!("{}/clients/import/simplepractice/folder", s.base))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = wait_for_analysis(&s, &location(&r));
+    assert_eq!(review_rows(&html).len(), 6, "{html}");
+    assert!(html.contains("SimplePractice export 2026-11-30"));
+}
+
+/// Sets the "encrypted" flag of every entry, as a password-protected export has it.
+fn mark_encrypted(mut zip: Vec<u8>) -> Vec<u8> {
+    let mut i = 0;
+    while i + 10 < zip.len() {
+        if zip[i..i + 4] == [0x50, 0x4b, 0x03, 0x04] {
+            zip[i + 6] |= 1;
+        } else if zip[i..i + 4] == [0x50, 0x4b, 0x01, 0x02] {
+            zip[i + 8] |= 1;
+        }
+        i += 1;
+    }
+    zip
+}
+
+#[test]
+fn bad_archives_say_what_is_wrong_and_write_nothing() {
+    let app = TestApp::spawn_with(|c| c.export_limits.max_entries = 40);
+    let s = app.signed_in();
+    let good = zip_of(&export_files());
+    let many: Vec<(String, Vec<u8>)> = (0..50)
+        .map(|i| {
+            (
+                format!("Contacts/P{i} - {i}.vcf"),
+                b"BEGIN:VCARD\nEND:VCARD\n".to_vec(),
+            )
+        })
+        .collect();
+    let bomb = zip_of(&[
+        (
+            "Contacts/A - 1.vcf".into(),
+            card("A;B;;;", "B A", "", false),
+        ),
+        (
+            "Stored documents/B A/1-big.txt".into(),
+            vec![b'a'; 20 * 1024 * 1024],
+        ),
+    ]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "notes.pdf",
+            b"%PDF-1.4 not a zip".to_vec(),
+            "damaged or incomplete",
+        ),
+        (
+            "cut.zip",
+            good[..good.len() / 2].to_vec(),
+            "damaged or incomplete",
+        ),
+        (
+            "locked.zip",
+            mark_encrypted(good.clone()),
+            "password-protected",
+        ),
+        (
+            "photos.zip",
+            zip_of(&[("Photos/a.jpg".into(), b"\xff\xd8".to_vec())]),
+            "does not look like a SimplePractice export",
+        ),
+        (
+            "evil.zip",
+            zip_of(&[("../../etc/cron.d/x".into(), b"x".to_vec())]),
+            "points outside the archive",
+        ),
+        ("many.zip", zip_of(&many), "more than the 40"),
+        ("bomb.zip", bomb, "compressed more than"),
+    ];
+    for (name, bytes, expected) in cases {
+        let batch = upload_export(&s, name, bytes);
+        let html = wait_for_analysis(&s, &batch);
+        assert!(html.contains(expected), "{name}: {html}");
+        assert!(html.contains("Nothing was added"), "{name}");
+    }
+    assert_eq!(client_count(&app), 0);
+    assert_eq!(document_count(&app), 0);
+    // On the client-list page, a full export points to this import.
+    let batch = crate::imports::upload(&s, "export.zip", good);
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("Import a SimplePractice export"), "{html}");
+}
+
+#[test]
+fn the_command_line_imports_an_export_the_same_way() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let file = app.data_dir.path().join("export.zip");
+    std::fs::write(&file, zip_of(&export_files())).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_caseload"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CASELOAD_DATA_DIR", app.data_dir.path())
+            .env("DATABASE_URL", app.config.database_url.connection_string())
+            .env("RUST_LOG", "warn")
+            .current_dir(app.data_dir.path())
+            .arg("import")
+            .arg(&file)
+            .args(["--provider", "dr.rivera@example.com"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--dry-run", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["format"], "simplepractice_zip");
+    let ada = &report["clients"][0];
+    assert_eq!(ada["status"], "existing");
+    assert_eq!(ada["selected"], true);
+    assert_eq!(ada["documents"]["Progress note"], 1);
+    assert_eq!(ada["date_of_birth"], "1985-12-10");
+    assert_eq!(ada["source"], "Contacts/Ada Q. Lovelace - 200000001.vcf");
+    assert_eq!(report["clients"][1]["status"], "new");
+    assert_eq!(report["clients"][1]["selected"], false);
+
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Imported 0 new clients; 1 existing clients got documents; 6 documents"));
+    assert_eq!(client_count(&app), 1, "new clients need --include-new");
+    let out = run(&["--include-new"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Imported 2 new clients"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        client_count(&app),
+        3,
+        "Nia, and Gregory (no Grace on this list)"
+    );
+}
