@@ -367,3 +367,70 @@ async fn a_client_list_is_uploaded_reviewed_and_imported() {
     })
     .await;
 }
+
+async fn simplepractice_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    main_flow(driver, base).await?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("export.zip");
+    std::fs::write(
+        &file,
+        crate::simplepractice::zip_of(&crate::simplepractice::export_files()),
+    )
+    .expect("write the export");
+
+    // Settings → Imports → Import a SimplePractice export.
+    navigate(driver, By::LinkText("Settings")).await?;
+    navigate(driver, By::LinkText("Imports")).await?;
+    navigate(driver, By::LinkText("Import a SimplePractice export")).await?;
+    driver
+        .find(By::Id("file"))
+        .await?
+        .send_keys(file.to_string_lossy())
+        .await?;
+    click_button(driver, "Upload and check").await?;
+    driver
+        .query(By::XPath("//h1[starts-with(normalize-space(), 'Review')]"))
+        .wait(Duration::from_secs(30), Duration::from_millis(200))
+        .first()
+        .await?;
+    shot(driver, "simplepractice-review").await?;
+    let rows = driver
+        .find_all(By::Css("table.import-rows tbody tr"))
+        .await?;
+    assert_eq!(rows.len(), 6);
+    assert_eq!(
+        rows[0].attr("data-status").await?.as_deref(),
+        Some("existing"),
+        "Ada, added by hand with the same name and email"
+    );
+    click_button(driver, "Select all new clients").await?;
+    click_button(driver, "Import the selected clients").await?;
+    shot(driver, "simplepractice-done").await?;
+    assert_eq!(
+        driver
+            .find(By::Css("[data-count=imported]"))
+            .await?
+            .text()
+            .await?,
+        "2",
+        "Nia and Gregory, the new clients"
+    );
+    navigate(driver, By::LinkText("Go to client list")).await?;
+    navigate(driver, By::LinkText("Ada Lovelace")).await?;
+    navigate(driver, By::LinkText("Clinical · Attachments")).await?;
+    shot(driver, "simplepractice-attachments").await?;
+    let apart = driver.find(By::Css("section.apart")).await?.text().await?;
+    assert!(apart.contains("Psychotherapy Note 2024-01-09"), "{apart}");
+    let all = driver.find(By::Css(".tab-body")).await?.text().await?;
+    assert!(all.contains("Questionnaire (GAD)") && all.contains("Intake form.pdf"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn a_simplepractice_export_is_imported_with_its_documents() {
+    in_browser("simplepractice", async |driver, base| {
+        simplepractice_flow(driver, base).await
+    })
+    .await;
+}

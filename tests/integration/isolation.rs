@@ -67,6 +67,8 @@ fn another_providers_clients_and_documents_are_not_found() {
         ),
         (format!("/clients/{client}/archive"), vec![]),
         (format!("/clients/{client}/restore"), vec![]),
+        (format!("/clients/{client}/welcome"), vec![]),
+        (format!("/clients/{client}/invitation"), vec![]),
     ] {
         let r = b.post_raw(&path, &token, &fields);
         assert_eq!(r.status(), 404, "POST {path}");

@@ -1,0 +1,204 @@
+//! A SimplePractice export of 2,000 clients and 40,000 documents (about 1 GB): analysis
+//! (the archive's directory and the cards, reviewed against the list) and the import of
+//! every client with every document, next to `unzip -t` testing the same archive, with
+//! the peak memory of the process doing them.
+//!
+//!   cargo bench --bench simplepractice                                # SQLite
+//!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo bench --bench simplepractice                              # PostgreSQL
+//!
+//! Needs the `unzip` program for the baseline (Debian: unzip).
+
+mod support;
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use caseload::import::archive::ArchiveLimits;
+use caseload::import_jobs;
+use caseload::models::{export_import, import_batch, provider};
+
+/// (clients, documents per client, bytes per document) under `cargo bench`; a short smoke
+/// pass of the same code under `cargo test --all-targets`.
+fn size() -> (usize, usize, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (2_000, 20, 26_000)
+    } else {
+        (20, 5, 2_000)
+    }
+}
+
+fn status_mb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Writes the export: a card per client, their documents across the export's folders.
+/// Documents are stored (PDFs hardly compress), their bytes made up, so the archive is
+/// as large as a real one.
+fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_bytes: usize) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut body = vec![0u8; doc_bytes];
+    for c in 0..clients {
+        let (first, last) = (format!("Client{c}"), format!("Export{}", c % 97));
+        zip.start_file(
+            format!(
+                "export/Contacts/{first} Q. {last} - {}.vcf",
+                300_000_000 + c
+            ),
+            stored,
+        )
+        .unwrap();
+        write!(
+            zip,
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nN:{last};{first};;;\r\nFN:{first} {last}\r\nTEL;TYPE=mobile:(555) 555-{:04}\r\nEMAIL;TYPE=home:client{c}@export.example.com\r\nBDAY:19{:02}0{}1{}\r\nEND:VCARD\r\n",
+            c % 10_000,
+            40 + c % 60,
+            1 + c % 9,
+            c % 10
+        )
+        .unwrap();
+        for d in 0..per_client {
+            let name = match d % 5 {
+                0 => format!("Medical Records/{first} {last}/Progress Note 2024-0{}-1{} 100000 {d}.pdf", 1 + d % 9, d % 10),
+                1 => format!("Psychotherapy Notes/{first} {last}/Psychotherapy Note 2024-02-1{} 100000 {d}.pdf", d % 10),
+                2 => format!("Billing Documents/{first} {last}/Invoices/INV {d}.pdf"),
+                3 => format!("Administrative/{first} {last}/Administrative Note 2024-03-1{} 100000 {d}.pdf", d % 10),
+                _ => format!("Stored documents/{first} {last}/{d}-scan {d}.pdf"),
+            };
+            zip.start_file(format!("export/{name}"), stored).unwrap();
+            body[..8].copy_from_slice(b"%PDF-1.4");
+            for b in body[8..].iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = seed as u8;
+            }
+            zip.write_all(&body).unwrap();
+        }
+    }
+    zip.finish().unwrap().flush().unwrap();
+}
+
+/// Child mode: analyse and import the export as the web flow does, in a fresh process,
+/// and report the times and that process's peak memory.
+fn measure(database_url: &str, batch_id: &str, path: &str) {
+    let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
+    let pool = caseload::db::connect_and_migrate(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let batch = import_batch::find_for_worker(&mut conn, batch_id)
+        .unwrap()
+        .unwrap();
+    let p = provider::find(&mut conn, &batch.provider())
+        .unwrap()
+        .unwrap();
+    let limits = ArchiveLimits::default();
+    let path = std::path::Path::new(path);
+    import_batch::start_analysis(&mut conn, batch_id).unwrap();
+    let t = Instant::now();
+    import_jobs::analyse_export_batch(&mut conn, &batch, path, &limits).unwrap();
+    println!(
+        "  analysis (directory, cards, review, stored): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let review = import_batch::find_for_worker(&mut conn, batch_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(review.status, "ready");
+    export_import::select_all_new(&mut conn, &p.id(), batch_id).unwrap();
+    let t = Instant::now();
+    let (mut zip, index) = import_jobs::open_export(path, &limits).unwrap();
+    let outcome = export_import::commit_export(
+        &mut conn,
+        &p,
+        batch_id,
+        &mut zip,
+        &index,
+        false,
+        "http://localhost",
+    )
+    .unwrap();
+    let import = t.elapsed().as_secs_f64();
+    println!(
+        "  import ({} clients, {} documents, one transaction): {import:.2} s",
+        outcome.imported, outcome.documents
+    );
+    println!(
+        "  peak memory of that process: {:.0} MB resident (VmHWM)",
+        status_mb("VmHWM:")
+    );
+    println!("IMPORT_SECONDS {import}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("measure") {
+        measure(&args[2], &args[3], &args[4]);
+        return;
+    }
+    let (clients, per_client, doc_bytes) = size();
+    let bench = support::BenchDb::create();
+    let pool = bench.pool();
+    let mut conn = pool.get().expect("connection");
+    let p = support::create_provider(&mut conn);
+    let path = bench.data_dir.path().join("export.zip");
+    let t = Instant::now();
+    write_export(&path, clients, per_client, doc_bytes);
+    let size = std::fs::metadata(&path).unwrap().len();
+    println!(
+        "wrote an export of {clients} clients and {} documents: {:.0} MB in {:.1} s",
+        clients * per_client,
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let batch = import_batch::create_export(&mut conn, &p.id(), "export.zip", "web").unwrap();
+    drop(conn);
+
+    let t = Instant::now();
+    let unzip = Command::new("unzip")
+        .args(["-tqq"])
+        .arg(&path)
+        .status()
+        .expect("unzip is installed");
+    assert!(unzip.success());
+    let unzip_t = t.elapsed().as_secs_f64();
+    println!("  unzip -t of the same archive: {unzip_t:.2} s");
+
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "measure",
+            bench.url.connection_string(),
+            &batch.id,
+            &path.to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut import_t = f64::NAN;
+    for line in text.lines() {
+        match line.strip_prefix("IMPORT_SECONDS ") {
+            Some(v) => import_t = v.parse().unwrap_or(f64::NAN),
+            None => println!("{line}"),
+        }
+    }
+    println!("  import / unzip -t: {:.2}×", import_t / unzip_t);
+}
