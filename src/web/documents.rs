@@ -146,20 +146,7 @@ pub fn upload_config(
     max_document_bytes: u64,
     temp_dir: std::path::PathBuf,
 ) -> (MultipartFormConfig, TempFileConfig) {
-    let total = usize::try_from(max_document_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(64 * 1024);
-    let form = MultipartFormConfig::default().total_limit(total).memory_limit(64 * 1024).error_handler(move |err, _req| {
-        match err {
-            actix_multipart::MultipartError::Payload(_) | actix_multipart::MultipartError::Field { .. } => {
-                too_large(max_document_bytes).into()
-            }
-            _ => AppError::BadRequest(
-                "The upload could not be read, and nothing was saved. Go back and choose the file again.".into(),
-            )
-            .into(),
-        }
-    });
+    let form = super::multipart_limits(max_document_bytes, too_large, "file");
     (form, TempFileConfig::default().directory(temp_dir))
 }
 

@@ -124,22 +124,7 @@ async fn upload(
 }
 
 pub fn upload_limits(max_export_bytes: u64) -> MultipartFormConfig {
-    let total = usize::try_from(max_export_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(64 * 1024);
-    MultipartFormConfig::default()
-        .total_limit(total)
-        .memory_limit(64 * 1024)
-        .error_handler(move |err, _req| match err {
-            actix_multipart::MultipartError::Payload(_)
-            | actix_multipart::MultipartError::Field { .. } => {
-                too_large(max_export_bytes).into()
-            }
-            _ => AppError::BadRequest(
-                "The upload could not be read, and nothing was imported. Go back and choose the export again.".into(),
-            )
-            .into(),
-        })
+    super::multipart_limits(max_export_bytes, too_large, "export")
 }
 
 fn too_large(max: u64) -> AppError {

@@ -43,25 +43,9 @@ pub fn configure_history(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/imports", web::get().to(history));
 }
 
-/// Upload limits for client lists: the body a little over the file limit, files streamed
-/// to the data dir's temp folder (set app-wide).
+/// Upload limits for client lists.
 pub fn upload_limits(max_import_bytes: u64) -> MultipartFormConfig {
-    let total = usize::try_from(max_import_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(64 * 1024);
-    MultipartFormConfig::default()
-        .total_limit(total)
-        .memory_limit(64 * 1024)
-        .error_handler(move |err, _req| match err {
-            actix_multipart::MultipartError::Payload(_)
-            | actix_multipart::MultipartError::Field { .. } => {
-                too_large(max_import_bytes).into()
-            }
-            _ => AppError::BadRequest(
-                "The upload could not be read, and nothing was imported. Go back and choose the file again.".into(),
-            )
-            .into(),
-        })
+    super::multipart_limits(max_import_bytes, too_large, "file")
 }
 
 fn too_large(max: u64) -> AppError {

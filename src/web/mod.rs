@@ -163,6 +163,30 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// Multipart limits for an upload of at most `max_bytes`: the body a little over it, text
+/// fields small, files streamed to the data dir's temp folder (set app-wide); an upload
+/// over the limit answers `too_large`, an unreadable one says so and names `what`.
+pub fn multipart_limits(
+    max_bytes: u64,
+    too_large: fn(u64) -> AppError,
+    what: &'static str,
+) -> actix_multipart::form::MultipartFormConfig {
+    let total = usize::try_from(max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    actix_multipart::form::MultipartFormConfig::default()
+        .total_limit(total)
+        .memory_limit(64 * 1024)
+        .error_handler(move |err, _req| match err {
+            actix_multipart::MultipartError::Payload(_)
+            | actix_multipart::MultipartError::Field { .. } => too_large(max_bytes).into(),
+            _ => AppError::BadRequest(format!(
+                "The upload could not be read, and nothing was saved. Go back and choose the {what} again."
+            ))
+            .into(),
+        })
+}
+
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(AppError::internal)?;
