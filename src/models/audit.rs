@@ -164,6 +164,42 @@ pub fn record_at(
         .map(|_| ())
 }
 
+/// Records one `action` for many clients at once (an import's clients or documents):
+/// `(client, subject)` pairs, in multi-row inserts.
+pub fn record_many(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    action: AuditAction,
+    events: &[(&ClientId, &str)],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let rows: Vec<_> = events
+        .iter()
+        .map(|(client, subject)| {
+            (
+                audit_events::id.eq(new_row_id()),
+                audit_events::provider_id.eq(provider.as_str()),
+                audit_events::client_id.eq(Some(client.as_str())),
+                audit_events::action.eq(action.as_str()),
+                audit_events::subject.eq(Some(*subject)),
+                audit_events::ip.eq(None::<&str>),
+                audit_events::created_at.eq(at),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(4000) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable)]
 pub struct AuditEventRow {
     pub action: String,

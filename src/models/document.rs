@@ -153,3 +153,96 @@ pub fn add(
         .execute(conn)?;
     Ok(doc)
 }
+
+/// A document to attach in a batch, with its content.
+pub struct PendingDocument {
+    pub kind: DocumentKind,
+    pub kind_detail: Option<String>,
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub document_date: Option<NaiveDate>,
+}
+
+/// The SHA-256 of every document a client has, to leave out files they already have.
+pub fn hashes_of(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+) -> QueryResult<std::collections::HashSet<String>> {
+    documents::table
+        .filter(documents::provider_id.eq(provider.as_str()))
+        .filter(documents::client_id.eq(client.as_str()))
+        .select(documents::sha256)
+        .load::<String>(conn)
+        .map(|v| v.into_iter().collect())
+}
+
+/// Attaches many documents to one client in a few statements (blobs stored once, the
+/// ones already stored skipped); the caller has left out what the client already has.
+/// Returns the new documents' ids. Call inside the transaction of the change.
+pub fn add_many(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    docs: &[PendingDocument],
+) -> QueryResult<Vec<DocumentId>> {
+    let now = super::now();
+    let mut seen = std::collections::HashSet::new();
+    let blobs_rows: Vec<_> = docs
+        .iter()
+        .filter(|d| seen.insert(d.sha256.as_str()))
+        .map(|d| {
+            (
+                blobs::sha256.eq(d.sha256.as_str()),
+                blobs::size_bytes.eq(d.content.len() as i64),
+                blobs::content.eq(d.content.as_slice()),
+            )
+        })
+        .collect();
+    // A blob another client (or another import) already stored is kept as it is.
+    for chunk in blobs_rows.chunks(64) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(blobs::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(blobs::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
+    }
+    let ids: Vec<DocumentId> = docs.iter().map(|_| DocumentId::generate()).collect();
+    let rows: Vec<_> = docs
+        .iter()
+        .zip(&ids)
+        .map(|(d, id)| {
+            (
+                documents::id.eq(id.as_str()),
+                documents::provider_id.eq(provider.as_str()),
+                documents::client_id.eq(client.as_str()),
+                documents::kind.eq(d.kind.as_str()),
+                documents::file_name.eq(d.file_name.as_str()),
+                documents::content_type.eq(d.content_type),
+                documents::size_bytes.eq(d.content.len() as i64),
+                documents::sha256.eq(d.sha256.as_str()),
+                documents::document_date.eq(d.document_date),
+                documents::created_at.eq(now),
+                documents::kind_detail.eq(d.kind_detail.as_deref()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(documents::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(documents::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(ids)
+}

@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
 
-use super::audit::{self, AuditAction, AuditEntry};
-use super::document::{self, AddDocumentError, NewDocument};
+use super::audit::{self, AuditAction};
+use super::document::{self, PendingDocument};
 use super::import_batch::{
     find, finish_import, insert_new_clients, invite_all, list_rows, scoped, store_rows,
     take_for_import, CommitError, FinishedCounts, ImportRow, NewImportRow, StoredHead, Taken,
@@ -184,6 +184,26 @@ pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) 
     })
 }
 
+/// How many bytes of documents are held before they are written.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// Attaches documents to a client with one audit entry each; returns how many.
+fn attach(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    client: &ClientId,
+    docs: &[PendingDocument],
+    now: chrono::NaiveDateTime,
+) -> QueryResult<i64> {
+    if docs.is_empty() {
+        return Ok(0);
+    }
+    let ids = document::add_many(conn, provider, client, docs)?;
+    let events: Vec<(&ClientId, &str)> = ids.iter().map(|d| (client, d.as_str())).collect();
+    audit::record_many(conn, provider, AuditAction::DocumentImported, &events, now)?;
+    Ok(ids.len() as i64)
+}
+
 /// What an export's import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExportOutcome {
@@ -289,45 +309,42 @@ pub fn commit_export<R: Read + Seek>(
                 continue;
             };
             let mut added_here = 0;
+            let mut have = document::hashes_of(conn, &provider_id, client)?;
+            let mut pending: Vec<PendingDocument> = Vec::new();
+            let mut pending_bytes = 0usize;
             for doc in index.documents_of(card) {
                 if matches!(doc.owner, DocumentOwner::Folder(_)) && !r.takes_documents {
                     continue;
                 }
                 let content = archive::read_entry(zip, &doc.entry)
                     .map_err(|e| CommitError::Conflict(e.to_string()))?;
-                let content_type = FileType::detect(&content[..content.len().min(512)])
-                    .map(FileType::content_type)
-                    .unwrap_or("application/octet-stream");
                 let sha256 = hex::encode(Sha256::digest(&content));
+                // A file the client already has (from an earlier import, or twice in
+                // this export) is not added again.
+                if !have.insert(sha256.clone()) {
+                    continue;
+                }
                 let (kind, kind_detail) = doc.kind.document_kind();
-                let new = NewDocument {
+                pending_bytes += content.len();
+                pending.push(PendingDocument {
                     kind,
-                    file_name: &doc.file_name,
-                    content_type,
-                    sha256: &sha256,
-                    content: &content,
+                    kind_detail: kind_detail.map(str::to_string),
+                    file_name: doc.file_name.clone(),
+                    content_type: FileType::detect(&content[..content.len().min(512)])
+                        .map(FileType::content_type)
+                        .unwrap_or("application/octet-stream"),
+                    sha256,
+                    content,
                     document_date: doc.date,
-                    kind_detail,
-                };
-                match document::add(conn, &provider_id, client, &new) {
-                    Ok(d) => {
-                        audit::record_at(
-                            conn,
-                            AuditEntry {
-                                provider_id: &provider_id,
-                                client_id: Some(client),
-                                action: AuditAction::DocumentImported,
-                                subject: Some(&d.id),
-                                ip: None,
-                            },
-                            now,
-                        )?;
-                        added_here += 1;
-                    }
-                    Err(AddDocumentError::AlreadyAttached(_)) => {}
-                    Err(AddDocumentError::Database(e)) => return Err(e.into()),
+                });
+                // Written in batches of a few megabytes: few statements, little memory.
+                if pending_bytes >= BATCH_BYTES {
+                    added_here += attach(conn, &provider_id, client, &pending, now)?;
+                    pending.clear();
+                    pending_bytes = 0;
                 }
             }
+            added_here += attach(conn, &provider_id, client, &pending, now)?;
             documents += added_here;
             if !is_new && added_here > 0 {
                 existing_with_documents += 1;

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
@@ -1143,31 +1143,8 @@ pub(super) fn record_imported(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     let subject = format!("import:{batch_id}");
-    let rows: Vec<_> = ids
-        .iter()
-        .map(|c| {
-            (
-                audit_events::id.eq(new_row_id()),
-                audit_events::provider_id.eq(provider.as_str()),
-                audit_events::client_id.eq(Some(c.as_str())),
-                audit_events::action.eq(AuditAction::ClientImported.as_str()),
-                audit_events::subject.eq(Some(subject.as_str())),
-                audit_events::ip.eq(None::<&str>),
-                audit_events::created_at.eq(at),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(4000) {
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Postgres(c) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
-    Ok(())
+    let events: Vec<(&ClientId, &str)> = ids.iter().map(|c| (c, subject.as_str())).collect();
+    super::audit::record_many(conn, provider, AuditAction::ClientImported, &events, at)
 }
 
 /// Why the rows that were not imported were left out, with how many of each; called by
