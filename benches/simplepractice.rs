@@ -96,7 +96,7 @@ fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_b
 
 /// Child mode: analyse and import the export as the web flow does, in a fresh process,
 /// and report the times and that process's peak memory.
-fn measure(database_url: &str, batch_id: &str, path: &str) {
+fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
     let pool = caseload::db::connect_and_migrate(&url, 1).unwrap();
     let mut conn = pool.get().unwrap();
@@ -107,10 +107,11 @@ fn measure(database_url: &str, batch_id: &str, path: &str) {
         .unwrap()
         .unwrap();
     let limits = ArchiveLimits::default();
-    let path = std::path::Path::new(path);
+    let uploads = import_jobs::UploadStore::new(std::path::Path::new(data_dir));
+    let path = uploads.path(batch_id);
     import_batch::start_analysis(&mut conn, batch_id).unwrap();
     let t = Instant::now();
-    import_jobs::analyse_export_batch(&mut conn, &batch, path, &limits).unwrap();
+    import_jobs::analyse_export_batch(&mut conn, &batch, &uploads, &limits).unwrap();
     println!(
         "  analysis (directory, cards, review, stored): {:.2} s",
         t.elapsed().as_secs_f64()
@@ -121,7 +122,7 @@ fn measure(database_url: &str, batch_id: &str, path: &str) {
     assert_eq!(review.status, "ready");
     export_import::select_all_new(&mut conn, &p.id(), batch_id).unwrap();
     let t = Instant::now();
-    let (mut zip, index) = import_jobs::open_export(path, &limits).unwrap();
+    let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();
     let outcome = export_import::commit_export(
         &mut conn,
         &p,
@@ -155,7 +156,11 @@ fn main() {
     let pool = bench.pool();
     let mut conn = pool.get().expect("connection");
     let p = support::create_provider(&mut conn);
-    let path = bench.data_dir.path().join("export.zip");
+    let batch = import_batch::create_export(&mut conn, &p.id(), "export.zip", "web").unwrap();
+    drop(conn);
+    let uploads = import_jobs::UploadStore::new(bench.data_dir.path());
+    uploads.prepare().unwrap();
+    let path = uploads.path(&batch.id);
     let t = Instant::now();
     write_export(&path, clients, per_client, doc_bytes);
     let size = std::fs::metadata(&path).unwrap().len();
@@ -165,8 +170,6 @@ fn main() {
         size as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let batch = import_batch::create_export(&mut conn, &p.id(), "export.zip", "web").unwrap();
-    drop(conn);
 
     let t = Instant::now();
     let unzip = Command::new("unzip")
@@ -183,7 +186,7 @@ fn main() {
             "measure",
             bench.url.connection_string(),
             &batch.id,
-            &path.to_string_lossy(),
+            &bench.data_dir.path().to_string_lossy(),
         ])
         .output()
         .unwrap();

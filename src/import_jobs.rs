@@ -146,13 +146,24 @@ pub fn open_export(
     Ok((zip, index))
 }
 
+/// What the review page says about an export as a whole, as stored with the batch.
+pub fn export_notes(index: &ExportIndex) -> String {
+    serde_json::to_string(&crate::import::analysis::FileNotes {
+        unreadable_cards: index.unreadable_cards.clone(),
+        unclaimed_documents: index.unclaimed(),
+        ..Default::default()
+    })
+    .unwrap_or_default()
+}
+
 /// Analyses a stored SimplePractice export for `batch` and stores the review.
 pub fn analyse_export_batch(
     conn: &mut DbConnection,
     batch: &ImportBatch,
-    path: &Path,
+    uploads: &UploadStore,
     limits: &ArchiveLimits,
 ) -> Result<Outcome, diesel::result::Error> {
+    let path = uploads.path(&batch.id);
     let _ = import_batch::set_progress(
         conn,
         &batch.id,
@@ -160,7 +171,7 @@ pub fn analyse_export_batch(
         0,
         0,
     );
-    let index = match open_export(path, limits) {
+    let index = match open_export(&path, limits) {
         Ok((_, index)) => index,
         Err(e) => {
             let message = e.to_string();
@@ -170,7 +181,19 @@ pub fn analyse_export_batch(
     };
     let existing = client::for_matching(conn, &batch.provider())?;
     let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
-    if !export_import::save_export_analysis(conn, &batch.provider(), &batch.id, &rows, true)? {
+    let details = export_notes(&index);
+    let saved = export_import::save_export_analysis(
+        conn,
+        &batch.provider(),
+        &batch.id,
+        &rows,
+        &details,
+        true,
+    )?;
+    if let Some(replaced) = &saved.replaced {
+        uploads.remove(replaced);
+    }
+    if !saved.stored {
         return Ok(Outcome::Failed("The import was cancelled.".into()));
     }
     Ok(Outcome::Exported(rows.len()))
@@ -251,7 +274,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
         };
         if batch.is_export() {
             if let Outcome::Failed(_) =
-                analyse_export_batch(&mut conn, &batch, &uploads.path(id), export_limits)?
+                analyse_export_batch(&mut conn, &batch, uploads, export_limits)?
             {
                 uploads.remove(id);
             }

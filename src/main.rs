@@ -225,14 +225,40 @@ struct ImportOptions {
 }
 
 /// Whether the file is a SimplePractice complete export, told from its archive's
-/// directory alone (the file is not read into memory).
+/// directory alone (the file is not read into memory). A .zip too large for a client list
+/// goes that way too, so that what is wrong with it is said without reading it whole.
 fn is_simplepractice_export(path: &std::path::Path, config: &Config) -> bool {
-    use caseload::import::{archive, simplepractice};
-    std::fs::File::open(path)
+    use caseload::import::{archive, simplepractice, xlsx};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let is_zip = std::io::Read::read_exact(&mut file, &mut head).is_ok() && head == *b"PK\x03\x04";
+    let large = file.metadata().map(|m| m.len()).unwrap_or(0) > config.max_import_bytes;
+    if !is_zip {
+        return false;
+    }
+    if large {
+        return true;
+    }
+    let everything = archive::ArchiveLimits {
+        max_entries: usize::MAX,
+        max_entry_bytes: u64::MAX,
+        max_total_bytes: u64::MAX,
+        max_ratio: u64::MAX,
+    };
+    let listed = std::fs::File::open(path)
         .ok()
         .and_then(|f| archive::open(f).ok())
-        .and_then(|mut zip| archive::list(&mut zip, &config.export_limits).ok())
-        .is_some_and(|entries| simplepractice::looks_like_export(&entries))
+        .and_then(|mut zip| archive::list(&mut zip, &everything).ok());
+    match listed {
+        Some(entries) => simplepractice::looks_like_export(&entries),
+        // Not listable (damaged, password-protected): not a workbook either, so the
+        // export path says what is wrong.
+        None => std::fs::read(path)
+            .map(|b| !xlsx::is_workbook(&b))
+            .unwrap_or(false),
+    }
 }
 
 /// A SimplePractice export: the same review and import as the web flow's.
@@ -254,7 +280,10 @@ fn import_export(
         simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
     if options.include_new {
         for r in &mut rows {
-            if r.reviewed.status == caseload::import::matching::Status::New {
+            // Not the cards with no records (guardians, emergency contacts).
+            if r.reviewed.status == caseload::import::matching::Status::New
+                && !r.documents.is_empty()
+            {
                 r.reviewed.selected = true;
             }
         }
@@ -280,7 +309,8 @@ fn import_export(
         .unwrap_or_else(|| "export.zip".into());
     let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, "cli")?;
     import_batch::start_analysis(&mut conn, &batch.id)?;
-    export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, false)?;
+    let details = caseload::import_jobs::export_notes(&index);
+    export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, &details, false)?;
     eprintln!("Writing the clients and their documents…");
     let outcome = export_import::commit_export(
         &mut conn,

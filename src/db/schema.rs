@@ -284,6 +284,7 @@ diesel::table! {
         external_id -> Nullable<Text>,
         documents -> Nullable<Text>,
         takes_documents -> Bool,
+        shares_folder -> Bool,
     }
 }
 

@@ -26,7 +26,12 @@ impl Step {
 
 /// What the review page says about the file as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FileNotes {
+    /// A SimplePractice export's cards that could not be read, and how many of its
+    /// documents no card claims.
+    pub unreadable_cards: Vec<String>,
+    pub unclaimed_documents: usize,
     /// Insurance and payment columns that were left out.
     pub not_imported: Vec<String>,
     /// How slash dates were read, when the file had any.
@@ -77,6 +82,7 @@ pub fn analyse(
         } else {
             Vec::new()
         },
+        ..Default::default()
     };
     let rows = matching::review_with_progress(x.candidates, existing, &mut |done, total| {
         progress(Step::Checking { done, total })

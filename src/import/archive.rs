@@ -21,7 +21,9 @@ impl Default for ArchiveLimits {
     fn default() -> Self {
         ArchiveLimits {
             max_entries: 100_000,
-            max_entry_bytes: 512 * 1024 * 1024,
+            // One document is held whole while it is stored: 64 MB keeps an import's
+            // memory small (notes and scans are far smaller).
+            max_entry_bytes: 64 * 1024 * 1024,
             max_total_bytes: 8 * 1024 * 1024 * 1024,
             max_ratio: 200,
         }
@@ -164,7 +166,8 @@ fn strip_wrapping_folder(entries: &mut [ArchiveEntry]) {
     }
 }
 
-/// Reads one entry whole; never more than its checked size (a lying header stops there).
+/// Reads one entry whole, to its end, so that its checksum is checked; an entry longer
+/// than its header said is refused (a lying header is how a bomb hides).
 pub fn read_entry<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     entry: &ArchiveEntry,
@@ -174,9 +177,12 @@ pub fn read_entry<R: Read + Seek>(
         _ => ArchiveError::Corrupt,
     })?;
     let mut out = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0).min(1 << 24));
-    file.take(entry.size)
+    file.take(entry.size.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|_| ArchiveError::Corrupt)?;
+    if out.len() as u64 != entry.size {
+        return Err(ArchiveError::Corrupt);
+    }
     Ok(out)
 }
 

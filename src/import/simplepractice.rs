@@ -120,6 +120,13 @@ pub struct ExportIndex {
     pub documents: Vec<ExportDocument>,
     /// Cards in `Contacts/` that could not be read (named, so the review can say so).
     pub unreadable_cards: Vec<String>,
+    /// For each document, the cards it may belong to: one, several when namesakes share
+    /// a folder (or a message log's name), none when no card claims it.
+    owners: Vec<Vec<usize>>,
+    /// For each card, its documents (indexes into `documents`).
+    by_card: Vec<Vec<usize>>,
+    /// Folder names (lower case) that an unreadable card's name also claims.
+    contested: std::collections::HashSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -318,54 +325,105 @@ pub fn read_export<R: Read + Seek>(
             None => unreadable_cards.push(e.path.clone()),
         }
     }
-    let documents = entries.iter().filter_map(document_of).collect();
-    Ok(ExportIndex {
-        cards,
-        documents,
-        unreadable_cards,
-    })
+    let documents: Vec<ExportDocument> = entries.iter().filter_map(document_of).collect();
+    Ok(ExportIndex::new(cards, documents, unreadable_cards))
 }
 
 fn hyphenated(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join("-")
 }
 
+/// "Ada Q. Lovelace" → "ada lovelace": a display name as the folders are named.
+fn without_initials(display: &str) -> String {
+    display
+        .split_whitespace()
+        .filter(|w| !(w.chars().count() <= 2 && w.ends_with('.')))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 impl ExportIndex {
-    /// Whether a document belongs to the person of `card` (by folder, or for a message
-    /// log by the display name at the end of its file name).
-    pub fn belongs_to(doc: &ExportDocument, card: &ExportCard) -> bool {
-        match &doc.owner {
-            DocumentOwner::Folder(f) => card
-                .folder_name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(f)),
-            DocumentOwner::MessageLog(stem) => {
-                let ends = |name: &str| {
-                    let h = hyphenated(name);
-                    !h.is_empty()
-                        && stem.len() > h.len()
-                        && stem.ends_with(&h)
-                        && stem[..stem.len() - h.len()].ends_with('-')
-                };
-                ends(&card.display_name) || card.folder_name.as_deref().is_some_and(ends)
+    fn new(
+        cards: Vec<ExportCard>,
+        documents: Vec<ExportDocument>,
+        unreadable: Vec<String>,
+    ) -> Self {
+        use std::collections::HashMap;
+        let mut by_folder: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_display: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in cards.iter().enumerate() {
+            if let Some(f) = &c.folder_name {
+                by_folder.entry(f.to_lowercase()).or_default().push(i);
             }
+            by_display
+                .entry(hyphenated(&c.display_name).to_lowercase())
+                .or_default()
+                .push(i);
+        }
+        let owners: Vec<Vec<usize>> = documents
+            .iter()
+            .map(|d| match &d.owner {
+                DocumentOwner::Folder(f) => by_folder
+                    .get(&f.to_lowercase())
+                    .cloned()
+                    .unwrap_or_default(),
+                // "Provider-First-Provider-Last-Client-Display-Name": the longest display
+                // name the stem ends with, after a hyphen.
+                DocumentOwner::MessageLog(stem) => {
+                    let stem = stem.to_lowercase();
+                    stem.char_indices()
+                        .filter(|(_, ch)| *ch == '-')
+                        .find_map(|(at, _)| by_display.get(&stem[at + 1..]))
+                        .cloned()
+                        .unwrap_or_default()
+                }
+            })
+            .collect();
+        let mut by_card = vec![Vec::new(); cards.len()];
+        for (d, owned_by) in owners.iter().enumerate() {
+            for &c in owned_by {
+                by_card[c].push(d);
+            }
+        }
+        let contested = unreadable
+            .iter()
+            .map(|path| without_initials(&card_file_name(path).0))
+            .collect();
+        ExportIndex {
+            cards,
+            documents,
+            unreadable_cards: unreadable,
+            owners,
+            by_card,
+            contested,
         }
     }
 
-    /// The documents of one card's person.
-    pub fn documents_of<'a>(
-        &'a self,
-        card: &'a ExportCard,
-    ) -> impl Iterator<Item = &'a ExportDocument> + 'a {
-        self.documents
-            .iter()
-            .filter(move |d| Self::belongs_to(d, card))
+    /// The card read from `path`.
+    pub fn card_at(&self, path: &str) -> Option<usize> {
+        self.cards.iter().position(|c| c.path == path)
+    }
+
+    /// The documents of one card's person, each with whether another card may claim it
+    /// too (a folder or log shared by namesakes).
+    pub fn documents_of(&self, card: usize) -> impl Iterator<Item = (&ExportDocument, bool)> + '_ {
+        self.by_card
+            .get(card)
+            .into_iter()
+            .flatten()
+            .map(move |&d| (&self.documents[d], self.owners[d].len() > 1))
+    }
+
+    /// Documents no card claims (their folder's name matches no card).
+    pub fn unclaimed(&self) -> usize {
+        self.owners.iter().filter(|o| o.is_empty()).count()
     }
 
     /// How many documents of each kind a card's person has, in a stable order.
-    pub fn counts_of(&self, card: &ExportCard) -> Vec<(String, usize)> {
+    pub fn counts_of(&self, card: usize) -> Vec<(String, usize)> {
         let mut counts: Vec<(String, usize)> = Vec::new();
-        for d in self.documents_of(card) {
+        for (d, _) in self.documents_of(card) {
             let label = d.kind.label();
             match counts.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, n)) => *n += 1,
@@ -376,23 +434,27 @@ impl ExportIndex {
         counts
     }
 
-    /// Cards whose "First Last" another card shares: their folders' documents cannot be
-    /// told apart from the archive alone.
-    pub fn shares_a_folder(&self, card: &ExportCard) -> bool {
-        let Some(name) = &card.folder_name else {
+    /// Whether the card's documents cannot be told apart from a namesake's: another card
+    /// (readable or not) has the same "First Last", or one of its documents is claimed
+    /// by another card too.
+    pub fn shares_a_folder(&self, card: usize) -> bool {
+        let Some(c) = self.cards.get(card) else {
             return false;
         };
-        self.cards
+        let name = c.folder_name.as_deref().map(str::to_lowercase);
+        let namesakes = self
+            .cards
             .iter()
-            .filter(|c| {
-                c.folder_name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            })
-            .count()
-            > 1
+            .filter(|o| o.folder_name.as_deref().map(str::to_lowercase) == name)
+            .count();
+        namesakes > 1
+            || name.as_ref().is_some_and(|n| self.contested.contains(n))
+            || self.documents_of(card).any(|(_, shared)| shared)
     }
 }
+
+/// How the review begins its note on a card with no records anywhere.
+pub const NO_RECORDS: &str = "No records anywhere in the export";
 
 /// The words the review uses for a card whose folder a namesake shares.
 pub const SHARED_FOLDER: &str = "the export keeps both clients' documents in one folder";
@@ -408,6 +470,8 @@ pub struct ExportRow {
     /// Whether the row gets its folder's documents: not decided for a folder two clients
     /// of the same name share.
     pub takes_documents: bool,
+    /// Its documents cannot be told apart from a namesake's.
+    pub shares_folder: bool,
 }
 
 /// Reviews every card: an existing client (name and email agree) is selected, so their
@@ -463,9 +527,10 @@ pub fn review_export(
     matching::review(candidates, existing)
         .into_iter()
         .zip(&index.cards)
-        .map(|(mut r, card)| {
-            let documents = index.counts_of(card);
-            let shared = index.shares_a_folder(card);
+        .enumerate()
+        .map(|(i, (mut r, card))| {
+            let documents = index.counts_of(i);
+            let shared = index.shares_a_folder(i);
             if r.status == Status::DuplicateInFile {
                 r.status = Status::NeedsReview;
             }
@@ -495,9 +560,9 @@ pub fn review_export(
                 );
             }
             if documents.is_empty() {
-                r.reasons.push(
-                    "No records anywhere in the export: perhaps a guardian or an emergency contact rather than a client.".into(),
-                );
+                r.reasons.push(format!(
+                    "{NO_RECORDS}: perhaps a guardian or an emergency contact rather than a client."
+                ));
             }
             // Existing clients get their documents by default; new ones wait for a check.
             r.selected = r.status == Status::Existing && !documents.is_empty();
@@ -505,6 +570,7 @@ pub fn review_export(
                 display_name: card.display_name.clone(),
                 simplepractice_id: card.simplepractice_id.clone(),
                 takes_documents: !shared,
+                shares_folder: shared,
                 documents,
                 reviewed: r,
             }
@@ -590,7 +656,7 @@ mod tests {
         let ada = &x.cards[0];
         assert_eq!(ada.folder_name.as_deref(), Some("Ada Lovelace"));
         assert_eq!(
-            x.counts_of(ada),
+            x.counts_of(0),
             [
                 ("Invoice".to_string(), 1),
                 ("Progress note".into(), 1),
@@ -603,22 +669,21 @@ mod tests {
             ]
         );
         let note = x
-            .documents_of(ada)
+            .documents_of(0)
+            .map(|(d, _)| d)
             .find(|d| d.kind == ExportFileKind::ProgressNote)
             .unwrap();
         assert_eq!(note.date, NaiveDate::from_ymd_opt(2024, 1, 2));
         let stored = x
-            .documents_of(ada)
+            .documents_of(0)
+            .map(|(d, _)| d)
             .find(|d| d.kind == ExportFileKind::StoredDocument)
             .unwrap();
         assert_eq!(stored.file_name, "Intake form.pdf");
-        assert!(x.shares_a_folder(&x.cards[1]) && x.shares_a_folder(&x.cards[2]));
-        assert!(!x.shares_a_folder(ada));
-        assert_eq!(
-            x.documents_of(&x.cards[3]).count(),
-            0,
-            "a contact-only card"
-        );
+        assert!(x.shares_a_folder(1) && x.shares_a_folder(2));
+        assert!(!x.shares_a_folder(0));
+        assert_eq!(x.documents_of(3).count(), 0, "a contact-only card");
+        assert_eq!(x.unclaimed(), 0);
     }
 
     #[test]
@@ -663,6 +728,43 @@ mod tests {
             .any(|r| r.contains("perhaps a guardian")));
         assert!(rows[3].reviewed.reasons[0].contains("No email on the card"));
         assert_eq!(rows[0].documents.len(), 8);
+    }
+
+    #[test]
+    fn a_message_log_goes_to_the_longest_display_name_only() {
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "Contacts/Ann Lee - 1.vcf",
+                card("Lee;Ann;;;", "Ann Lee", ""),
+            ),
+            (
+                "Contacts/Mary Ann Lee - 2.vcf",
+                card("Lee;Mary Ann;;;", "Mary Ann Lee", ""),
+            ),
+            ("Contacts/Lee - 3.vcf", card("Lee;;;;", "Lee", "")),
+            (
+                "Secure messages/Elena-Rivera-Mary-Ann-Lee.txt",
+                b"x".to_vec(),
+            ),
+            ("Secure messages/Elena-Rivera-Ann-Lee.txt", b"y".to_vec()),
+            (
+                "Medical Records/Nobody Here/Chart Note 2023-01-01 1 1.pdf",
+                b"%PDF".to_vec(),
+            ),
+        ];
+        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let bytes = zip_of(&refs);
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let x = read_export(&mut zip, &ArchiveLimits::default()).unwrap();
+        let logs = |i: usize| -> Vec<String> {
+            x.documents_of(i)
+                .map(|(d, _)| d.file_name.clone())
+                .collect()
+        };
+        assert_eq!(logs(0), ["Elena-Rivera-Ann-Lee.txt"]);
+        assert_eq!(logs(1), ["Elena-Rivera-Mary-Ann-Lee.txt"]);
+        assert!(logs(2).is_empty(), "a one-word name claims nobody's log");
+        assert_eq!(x.unclaimed(), 1);
     }
 
     #[test]

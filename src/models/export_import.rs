@@ -25,7 +25,7 @@ use crate::domain::document::FileType;
 use crate::import::archive;
 use crate::import::matching::Status;
 use crate::import::plan::Summary;
-use crate::import::simplepractice::{DocumentOwner, ExportIndex, ExportRow};
+use crate::import::simplepractice::{ExportIndex, ExportRow};
 
 /// What a row of an earlier review of the same export said, for an unchanged client.
 struct EarlierChoice {
@@ -35,6 +35,8 @@ struct EarlierChoice {
         Option<String>,
         Option<NaiveDate>,
     ),
+    status: String,
+    shares_folder: bool,
     selected: bool,
     linked: Option<String>,
     takes_documents: bool,
@@ -46,7 +48,7 @@ fn take_earlier_choices(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &str,
-) -> QueryResult<HashMap<String, EarlierChoice>> {
+) -> QueryResult<(HashMap<String, EarlierChoice>, Option<String>)> {
     let earlier: Option<String> = import_batches::table
         .filter(import_batches::provider_id.eq(provider.as_str()))
         .filter(import_batches::format.eq(SIMPLEPRACTICE))
@@ -57,34 +59,55 @@ fn take_earlier_choices(
         .first(conn)
         .optional()?;
     let Some(earlier) = earlier else {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), None));
     };
     let rows: Vec<ImportRow> = import_rows::table
         .filter(import_rows::batch_id.eq(&earlier))
         .select(ImportRow::as_select())
         .load(conn)?;
-    diesel::update(scoped(provider, &earlier))
-        .set((
-            import_batches::status.eq(CANCELLED),
-            import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
-        ))
-        .execute(conn)?;
-    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(&earlier))).execute(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let key = r.external_id.clone()?;
-            Some((
-                key,
-                EarlierChoice {
-                    fields: (r.first_name, r.last_name, r.email, r.date_of_birth),
-                    selected: r.selected,
-                    linked: r.linked_client_id,
-                    takes_documents: r.takes_documents,
-                },
+    // Only a review still open is replaced (not one being imported this moment).
+    let replaced =
+        diesel::update(scoped(provider, &earlier).filter(import_batches::status.eq(READY)))
+            .set((
+                import_batches::status.eq(CANCELLED),
+                import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
             ))
-        })
-        .collect())
+            .execute(conn)?;
+    if replaced == 0 {
+        return Ok((HashMap::new(), None));
+    }
+    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(&earlier))).execute(conn)?;
+    let mut choices = HashMap::new();
+    for r in rows {
+        let Some(key) = r.external_id.clone() else {
+            continue;
+        };
+        // A link is kept only to a client still on this provider's list.
+        let linked = match r.linked_client_id {
+            Some(c) => super::client::find(conn, provider, &ClientId(c.clone()))?.map(|_| c),
+            None => None,
+        };
+        choices.insert(
+            key,
+            EarlierChoice {
+                fields: (r.first_name, r.last_name, r.email, r.date_of_birth),
+                status: r.status,
+                shares_folder: r.shares_folder,
+                selected: r.selected,
+                linked,
+                takes_documents: r.takes_documents,
+            },
+        );
+    }
+    Ok((choices, Some(earlier)))
+}
+
+/// What saving an export's review did.
+pub struct SavedReview {
+    /// False when the batch was cancelled meanwhile (nothing stored).
+    pub stored: bool,
+    /// An earlier review of the same export this one replaced: its upload can go.
+    pub replaced: Option<String>,
 }
 
 /// Stores the reviewed cards of an export as the batch's rows (only while it is being
@@ -95,13 +118,14 @@ pub fn save_export_analysis(
     provider: &ProviderId,
     id: &str,
     rows: &[ExportRow],
+    details: &str,
     keep_earlier_choices: bool,
-) -> QueryResult<bool> {
+) -> QueryResult<SavedReview> {
     write_transaction(conn, |conn| {
-        let earlier = if keep_earlier_choices {
+        let (earlier, replaced) = if keep_earlier_choices {
             take_earlier_choices(conn, provider, id)?
         } else {
-            HashMap::new()
+            (HashMap::new(), None)
         };
         let reviewed: Vec<_> = rows.iter().map(|r| r.reviewed.clone()).collect();
         let summary = Summary::of(&reviewed);
@@ -130,11 +154,13 @@ pub fn save_export_analysis(
                     external_id: r.simplepractice_id.as_deref(),
                     documents: serde_json::to_string(&r.documents).ok(),
                     takes_documents: r.takes_documents,
+                    shares_folder: r.shares_folder,
                 };
                 let unchanged = r
                     .simplepractice_id
                     .as_ref()
                     .and_then(|k| earlier.get(k))
+                    // Unchanged: the same details, the same review, the same folder.
                     .filter(|e| {
                         e.fields
                             == (
@@ -143,6 +169,8 @@ pub fn save_export_analysis(
                                 c.email.clone(),
                                 c.date_of_birth,
                             )
+                            && e.status == r.reviewed.status.as_str()
+                            && e.shares_folder == r.shares_folder
                     });
                 if let Some(e) = unchanged {
                     row.selected = e.selected;
@@ -156,14 +184,18 @@ pub fn save_export_analysis(
             format: SIMPLEPRACTICE,
             layout: Some("SimplePractice data export"),
             sheet: None,
-            details: "{}",
+            details,
             summary,
         };
-        store_rows(conn, id, &head, &stored)
+        Ok(SavedReview {
+            stored: store_rows(conn, id, &head, &stored)?,
+            replaced,
+        })
     })
 }
 
-/// Selects every new client of an export under review ("Select all new clients").
+/// Selects every new client of an export under review ("Select all new clients"), but
+/// not the cards with no records anywhere (guardians, emergency contacts).
 pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         let Some(batch) = find(conn, provider, id)?.filter(|b| b.status == READY) else {
@@ -173,7 +205,9 @@ pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) 
             import_rows::table
                 .filter(import_rows::batch_id.eq(id))
                 .filter(import_rows::status.eq(Status::New.as_str()))
-                .filter(import_rows::selected.eq(false)),
+                .filter(import_rows::selected.eq(false))
+                // A guardian's or emergency contact's card has no records: left out.
+                .filter(import_rows::documents.ne("[]")),
         )
         .set(import_rows::selected.eq(true))
         .execute(conn)?;
@@ -269,51 +303,56 @@ pub fn commit_export<R: Read + Seek>(
             .collect();
         for r in &chosen {
             if let Some(c) = existing_client(r) {
-                owners.push((r, ClientId(c), false));
+                // Still this provider's client, inside this transaction.
+                let c = ClientId(c);
+                if super::client::find(conn, &provider_id, &c)?.is_none() {
+                    return Err(CommitError::Conflict(format!(
+                        "Card {} was matched to a client who is no longer on your list. Match it again, then import.",
+                        r.source_row
+                    )));
+                }
+                owners.push((r, c, false));
             }
         }
-        // A folder two clients share goes to one of them only.
-        let mut folder_taker: HashMap<String, i64> = HashMap::new();
+        let card_of = |r: &ImportRow| r.source.as_deref().and_then(|p| index.card_at(p));
+        // A document namesakes share goes to the one client the provider chose.
+        let mut taker: HashMap<&str, i64> = HashMap::new();
         let mut twice = Vec::new();
         for (r, ..) in &owners {
-            let card = index
-                .cards
-                .iter()
-                .find(|c| r.source.as_ref() == Some(&c.path));
-            if let (Some(card), true) = (card, r.takes_documents) {
-                if let Some(folder) = &card.folder_name {
-                    if index.shares_a_folder(card)
-                        && folder_taker
-                            .insert(folder.to_lowercase(), r.source_row)
-                            .is_some()
-                    {
-                        twice.push(r.source_row);
-                    }
+            let Some(card) = card_of(r).filter(|_| r.takes_documents) else {
+                continue;
+            };
+            for (doc, shared) in index.documents_of(card) {
+                if shared
+                    && taker
+                        .insert(doc.entry.path.as_str(), r.source_row)
+                        .is_some_and(|other| other != r.source_row)
+                {
+                    twice.push(r.source_row);
+                    break;
                 }
             }
         }
         if !twice.is_empty() {
+            twice.sort_unstable();
+            twice.dedup();
             return Err(CommitError::Conflict(format!(
                 "Cards {} would get the documents of a folder another selected client of the same name gets too. Choose one client per folder, then import again.",
                 list_rows(&twice)
             )));
         }
         let mut documents = 0i64;
-        let mut existing_with_documents = 0i64;
+        let mut existing_with_documents = std::collections::HashSet::new();
         for (r, client, is_new) in &owners {
-            let Some(card) = index
-                .cards
-                .iter()
-                .find(|c| r.source.as_ref() == Some(&c.path))
-            else {
+            let Some(card) = card_of(r) else {
                 continue;
             };
             let mut added_here = 0;
             let mut have = document::hashes_of(conn, &provider_id, client)?;
             let mut pending: Vec<PendingDocument> = Vec::new();
             let mut pending_bytes = 0usize;
-            for doc in index.documents_of(card) {
-                if matches!(doc.owner, DocumentOwner::Folder(_)) && !r.takes_documents {
+            for (doc, shared) in index.documents_of(card) {
+                if shared && !r.takes_documents {
                     continue;
                 }
                 let content = archive::read_entry(zip, &doc.entry)
@@ -347,9 +386,10 @@ pub fn commit_export<R: Read + Seek>(
             added_here += attach(conn, &provider_id, client, &pending, now)?;
             documents += added_here;
             if !is_new && added_here > 0 {
-                existing_with_documents += 1;
+                existing_with_documents.insert(client.clone());
             }
         }
+        let existing_with_documents = existing_with_documents.len() as i64;
         let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
         let imported = ids.len() as i64;
         let linked = owners.len() as i64 - imported;
@@ -363,6 +403,7 @@ pub fn commit_export<R: Read + Seek>(
                 documents,
                 clients_with_documents: existing_with_documents,
                 invited: invite && imported > 0,
+                existing_can_be_skipped: true,
             },
         )?;
         Ok(ExportOutcome {

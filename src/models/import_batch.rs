@@ -125,6 +125,8 @@ pub struct ImportRow {
     pub external_id: Option<String>,
     pub documents: Option<String>,
     pub takes_documents: bool,
+    /// An export's card whose documents a namesake's card may claim too.
+    pub shares_folder: bool,
 }
 
 impl ImportRow {
@@ -454,6 +456,7 @@ pub(super) struct NewImportRow<'a> {
     pub external_id: Option<&'a str>,
     pub documents: Option<String>,
     pub takes_documents: bool,
+    pub shares_folder: bool,
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -489,6 +492,7 @@ pub fn save_analysis(
                 external_id: None,
                 documents: None,
                 takes_documents: false,
+                shares_folder: false,
             }
         })
         .collect();
@@ -549,7 +553,7 @@ pub(super) fn store_rows(
             return Ok(false);
         }
         diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
-        // 18 columns: 1,500 rows stay under SQLite's limit of bound parameters.
+        // 19 columns: 1,500 rows stay under SQLite's limit of bound parameters.
         for chunk in rows.chunks(1500) {
             match conn {
                 DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)
@@ -808,10 +812,15 @@ fn review_again(
         row.first_name.as_deref().unwrap_or(""),
         row.last_name.as_deref().unwrap_or(""),
     )?;
+    // Notes about the row itself, not about whom it matches, stay.
     let kept_notes: Vec<String> = row
         .reasons()
         .into_iter()
-        .filter(|r| r.contains("date of birth"))
+        .filter(|r| {
+            r.contains("date of birth")
+                || r.contains(crate::import::simplepractice::SHARED_FOLDER)
+                || r.starts_with(crate::import::simplepractice::NO_RECORDS)
+        })
         .collect();
     let mut candidate = row.candidate();
     candidate.email = Some(email.to_string());
@@ -844,6 +853,10 @@ fn review_again(
         if !reviewed.reasons.contains(&note) {
             reviewed.reasons.push(note);
         }
+    }
+    // A card whose documents a namesake may claim stays to be reviewed.
+    if row.shares_folder && matches!(reviewed.status, Status::New | Status::Existing) {
+        reviewed.status = Status::NeedsReview;
     }
     row.email = Some(email.to_string());
     row.status = reviewed.status.as_str().to_string();
@@ -1023,7 +1036,9 @@ pub(super) fn finish_import(
     id: &str,
     counts: FinishedCounts,
 ) -> QueryResult<()> {
-    let skipped = serde_json::to_string(&skipped_reasons(conn, id)?).unwrap_or_default();
+    let skipped =
+        serde_json::to_string(&skipped_reasons(conn, id, counts.existing_can_be_skipped)?)
+            .unwrap_or_default();
     diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
         .set((
             import_batches::imported_count.eq(counts.imported),
@@ -1047,6 +1062,9 @@ pub(super) struct FinishedCounts {
     pub documents: i64,
     pub clients_with_documents: i64,
     pub invited: bool,
+    /// An export's existing clients are chosen too (to get documents): left unchecked,
+    /// they were skipped.
+    pub existing_can_be_skipped: bool,
 }
 
 /// Writes every selected row as a new client, with its audit entry (and its invitation
@@ -1149,12 +1167,21 @@ pub(super) fn record_imported(
 
 /// Why the rows that were not imported were left out, with how many of each; called by
 /// `commit` for the batch it holds.
-fn skipped_reasons(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<(String, i64)>> {
+fn skipped_reasons(
+    conn: &mut DbConnection,
+    id: &str,
+    existing_can_be_skipped: bool,
+) -> QueryResult<Vec<(String, i64)>> {
+    let leave_out = if existing_can_be_skipped {
+        ""
+    } else {
+        Status::Existing.as_str()
+    };
     import_rows::table
         .filter(import_rows::batch_id.eq(id))
         .filter(import_rows::selected.eq(false))
         .filter(import_rows::linked_client_id.is_null())
-        .filter(import_rows::status.ne(Status::Existing.as_str()))
+        .filter(import_rows::status.ne(leave_out))
         .group_by(import_rows::status)
         .select((import_rows::status, diesel::dsl::count_star()))
         .order(import_rows::status)

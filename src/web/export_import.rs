@@ -147,6 +147,22 @@ async fn fail(state: &AppState, id: &str) -> Result<(), AppError> {
         .await
 }
 
+/// Hands a piece to the writer thread without blocking the executor: when the thread is
+/// behind (the channel is full), wait a moment and try again.
+async fn send_piece(tx: &std::sync::mpsc::SyncSender<Piece>, mut piece: Piece) -> Result<(), ()> {
+    use std::sync::mpsc::TrySendError;
+    loop {
+        match tx.try_send(piece) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(p)) => {
+                piece = p;
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            Err(TrySendError::Disconnected(_)) => return Err(()),
+        }
+    }
+}
+
 /// What the folder upload's writer thread is told, in order.
 enum Piece {
     File(String),
@@ -241,14 +257,16 @@ async fn upload_folder(
                 state.config.export_limits.max_entries
             )));
         }
-        tx.send(Piece::File(path)).map_err(|_| bad())?;
+        send_piece(tx, Piece::File(path)).await.map_err(|_| bad())?;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| bad())?;
             received += chunk.len() as u64;
             if received > limit {
                 return Err(too_large(limit));
             }
-            tx.send(Piece::Bytes(chunk)).map_err(|_| bad())?;
+            send_piece(tx, Piece::Bytes(chunk))
+                .await
+                .map_err(|_| bad())?;
         }
     }
     Ok(())

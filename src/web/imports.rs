@@ -498,9 +498,6 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-/// How the review of an export says a card shares its folder with a namesake.
-const SHARED_FOLDER_REASON: &str = crate::import::simplepractice::SHARED_FOLDER;
-
 struct ReviewRow {
     position: i64,
     source_row: i64,
@@ -550,7 +547,7 @@ impl ReviewRow {
         ReviewRow {
             linked_label,
             documents,
-            shares_folder: r.reasons.contains(SHARED_FOLDER_REASON),
+            shares_folder: r.shares_folder,
             takes_documents: r.takes_documents,
             position: r.position,
             source_row: r.source_row,
@@ -836,6 +833,13 @@ async fn save_review(
             .db(move |conn| {
                 let (mut zip, index) = match crate::import_jobs::open_export(&path, &limits) {
                     Ok(opened) => opened,
+                    // A second submit finds the first one done (and its file gone).
+                    Err(_)
+                        if import_batch::find(conn, &p.id(), &id)?
+                            .is_some_and(|b| b.status == import_batch::IMPORTED) =>
+                    {
+                        return Ok(Ok(()));
+                    }
                     Err(e) => return Ok(Err(CommitError::Conflict(e.to_string()))),
                 };
                 Ok(
@@ -932,6 +936,7 @@ fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppE
             (
                 match status.as_str() {
                     "new" => "new clients you left unselected",
+                    "existing" => "existing clients you left unselected (no documents added)",
                     "needs_review" => "needed review and were left out",
                     "invalid" => "had missing information (no name or no valid email)",
                     "duplicate_in_file" => "were repeated in the file",

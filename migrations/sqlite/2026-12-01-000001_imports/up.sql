@@ -67,6 +67,7 @@ CREATE TABLE import_rows (
     external_id TEXT,
     documents TEXT,
     takes_documents BOOLEAN NOT NULL,
+    shares_folder BOOLEAN NOT NULL,
     PRIMARY KEY (batch_id, position)
 );
 CREATE INDEX import_rows_status ON import_rows (batch_id, status, position);
