@@ -37,21 +37,6 @@ fn seconds(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-/// A field of /proc/self/status in MB (Linux): VmHWM is the peak resident size, RssAnon
-/// the heap and stacks now (without file pages such as SQLite's memory-mapped database).
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 /// Samples RssAnon every few milliseconds until dropped; `peak()` is the highest seen.
 struct AnonPeak {
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -66,7 +51,7 @@ impl AnonPeak {
         let (p, s) = (peak.clone(), stop.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                let now = (status_mb("RssAnon:") * 1024.0) as u64;
+                let now = (support::status_mb("RssAnon:") * 1024.0) as u64;
                 p.fetch_max(now, Ordering::Relaxed);
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
@@ -142,7 +127,7 @@ fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
     println!("  the worker's whole job (load, analyse, store the review rows): {whole:.3} s");
     println!(
         "  peak memory of that process: {:.0} MB resident in all (VmHWM), {:.0} MB of it heap (peak RssAnon; the rest is the database file mapped by SQLite)",
-        status_mb("VmHWM:"),
+        support::status_mb("VmHWM:"),
         anon.peak_mb()
     );
 }

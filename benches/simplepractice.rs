@@ -29,19 +29,6 @@ fn size() -> (usize, usize, usize) {
     }
 }
 
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 /// Writes the export: a card per client, their documents across the export's folders.
 /// Documents are stored (PDFs hardly compress), their bytes made up, so the archive is
 /// as large as a real one.
@@ -140,7 +127,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     );
     println!(
         "  peak memory of that process: {:.0} MB resident (VmHWM)",
-        status_mb("VmHWM:")
+        support::status_mb("VmHWM:")
     );
     println!("IMPORT_SECONDS {import}");
 }

@@ -167,3 +167,18 @@ pub fn time_requests(rounds: usize, mut call: impl FnMut()) -> (f64, f64) {
     times.sort_by(|a, b| a.total_cmp(b));
     (times[rounds / 2], times[rounds * 95 / 100])
 }
+
+/// A field of /proc/self/status in MB (Linux): VmHWM is the peak resident size, RssAnon
+/// the heap and stacks now (without file pages such as SQLite's memory-mapped database).
+pub fn status_mb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}

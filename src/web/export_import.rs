@@ -4,8 +4,6 @@
 
 use std::io::Write;
 
-use actix_multipart::form::tempfile::TempFile;
-use actix_multipart::form::text::Text;
 use actix_multipart::form::{MultipartForm, MultipartFormConfig};
 use actix_multipart::Multipart;
 use actix_session::SessionExt;
@@ -13,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 
-use super::imports::{display_name, queue_analysis};
+use super::imports::{display_name, queue_analysis, ImportUpload};
 use super::session::verify_csrf;
 use super::{render, render_status, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::document::format_size;
@@ -61,12 +59,6 @@ async fn upload_page(
     render(&upload_template(&state, page, &provider, None))
 }
 
-#[derive(MultipartForm)]
-pub struct ExportUpload {
-    file: TempFile,
-    csrf_token: Text<String>,
-}
-
 async fn start(
     state: &AppState,
     provider: &CurrentProvider,
@@ -91,7 +83,7 @@ async fn upload(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    MultipartForm(form): MultipartForm<ExportUpload>,
+    MultipartForm(form): MultipartForm<ImportUpload>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req.get_session(), &form.csrf_token)?;
     if form.file.size as u64 > state.config.max_export_bytes {

@@ -88,10 +88,11 @@ async fn upload_page(
     render(&upload_template(&state, page, &provider, None))
 }
 
+/// An upload form: the file and the form token (client lists and exports alike).
 #[derive(MultipartForm)]
 pub struct ImportUpload {
-    file: TempFile,
-    csrf_token: Text<String>,
+    pub(super) file: TempFile,
+    pub(super) csrf_token: Text<String>,
 }
 
 /// The name the file had, as display text: its last part, printable, not too long.
