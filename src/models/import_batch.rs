@@ -897,7 +897,7 @@ pub(super) fn list_rows(rows: &[i64]) -> String {
 /// Whether `take_for_import` took the batch now, or found it imported already.
 pub enum Taken {
     Now,
-    AlreadyDone(ImportBatch),
+    AlreadyDone(Box<ImportBatch>),
 }
 
 /// Marks a batch under review imported, first thing in the import's transaction: that
@@ -919,7 +919,7 @@ pub(super) fn take_for_import(
         return Ok(Taken::Now);
     }
     match find(conn, provider, id)? {
-        Some(b) if b.status == IMPORTED => Ok(Taken::AlreadyDone(b)),
+        Some(b) if b.status == IMPORTED => Ok(Taken::AlreadyDone(Box::new(b))),
         _ => Err(CommitError::NotReady),
     }
 }
