@@ -241,6 +241,29 @@ mod tests {
     }
 
     #[test]
+    fn absolute_paths_and_links_are_refused() {
+        let bytes = zip_of(&[("/etc/passwd", b"x")]);
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        assert!(matches!(
+            list(&mut a, &ArchiveLimits::default()),
+            Err(ArchiveError::UnsafeName(_))
+        ));
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.add_symlink(
+            "Contacts/a.vcf",
+            "/etc/passwd",
+            SimpleFileOptions::default(),
+        )
+        .unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        assert!(matches!(
+            list(&mut a, &ArchiveLimits::default()),
+            Err(ArchiveError::Symlink(_))
+        ));
+    }
+
+    #[test]
     fn limits_are_kept() {
         let big = vec![b'a'; 3 * 1024 * 1024];
         let bytes = zip_of(&[("a.txt", &big), ("b.txt", b"b")]);
