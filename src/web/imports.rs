@@ -461,8 +461,9 @@ async fn requeue(
 // ---------- review ----------
 
 /// The filters of the review page: (value, label, count).
+/// An export's repeated cards are reviewed as uncertain, so it has no "repeated" tab.
 fn filters(b: &ImportBatch) -> Vec<(&'static str, &'static str, i64)> {
-    vec![
+    let mut tabs = vec![
         ("", "All rows", b.rows_total),
         (Status::New.as_str(), "New", b.rows_new),
         (
@@ -485,7 +486,11 @@ fn filters(b: &ImportBatch) -> Vec<(&'static str, &'static str, i64)> {
             "Repeated in this file",
             b.rows_duplicate,
         ),
-    ]
+    ];
+    if b.is_export() {
+        tabs.pop();
+    }
+    tabs
 }
 
 fn status_label(status: &str) -> &'static str {
