@@ -147,6 +147,18 @@ fn open_db(config: &Config) -> anyhow::Result<db::PooledConnection> {
     Ok(pool.get()?)
 }
 
+/// The provider with this email, or a line saying how to create one.
+fn find_provider(
+    conn: &mut db::PooledConnection,
+    email: &str,
+) -> anyhow::Result<provider::Provider> {
+    provider::find_by_email(conn, &caseload::domain::email::normalize(email))?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no provider has the email {email}; create one first with `caseload create-provider`"
+        )
+    })
+}
+
 fn create_provider(
     config: Config,
     email: &str,
@@ -194,8 +206,7 @@ fn create_provider(
 
 fn seed_demo(config: Config, provider_email: &str, count: usize) -> anyhow::Result<()> {
     let mut conn = open_db(&config)?;
-    let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
-        .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
+    let p = find_provider(&mut conn, provider_email)?;
     let seed = chrono::Utc::now().timestamp_millis() as u64;
     let batch = seed::demo_clients(count, seed);
     let inserted = client::insert_many(&mut conn, &p.id(), &batch)
@@ -271,8 +282,7 @@ fn import_export(
     use caseload::import::{plan, simplepractice};
     use caseload::models::{export_import, import_batch};
     let mut conn = open_db(&config)?;
-    let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
-        .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
+    let p = find_provider(&mut conn, provider_email)?;
     eprintln!("Reading the export's folders and client cards…");
     let (mut zip, index) = caseload::import_jobs::open_export(path, &config.export_limits)?;
     let existing = client::for_matching(&mut conn, &p.id())?;
@@ -352,8 +362,7 @@ fn import_file(
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
     let mut conn = open_db(&config)?;
-    let p = provider::find_by_email(&mut conn, &caseload::domain::email::normalize(provider_email))?
-        .ok_or_else(|| anyhow::anyhow!("no provider has the email {provider_email}; create one first with `caseload create-provider`"))?;
+    let p = find_provider(&mut conn, provider_email)?;
     let mut bar = ProgressBar::new();
     let extract_options = ExtractOptions {
         sheet: options.sheet.clone(),

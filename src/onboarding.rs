@@ -72,6 +72,36 @@ pub fn welcome(
     invite_as(conn, provider, client, public_url, now, true)
 }
 
+/// Queues a fresh invitation (worded as a welcome to a client brought over from another
+/// system, or not) and records it in the audit trail, unless the client has already set
+/// up their account or is archived. Returns whether one was queued.
+pub fn send_invitation(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &Client,
+    public_url: &str,
+    welcome: bool,
+    ip: Option<&str>,
+) -> QueryResult<bool> {
+    if client.account_verified_at.is_some() || client.archived_at.is_some() {
+        return Ok(false);
+    }
+    let now = crate::models::now();
+    invite_as(conn, provider, client, public_url, now, welcome)?;
+    crate::models::audit::record_at(
+        conn,
+        crate::models::audit::AuditEntry {
+            provider_id: &provider.id(),
+            client_id: Some(&client.client_id()),
+            action: crate::models::audit::AuditAction::InvitationSent,
+            subject: welcome.then_some("welcome"),
+            ip,
+        },
+        now,
+    )?;
+    Ok(true)
+}
+
 fn invite_as(
     conn: &mut DbConnection,
     provider: &Provider,

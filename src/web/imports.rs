@@ -994,21 +994,10 @@ async fn welcome_all(
             crate::db::write_transaction(conn, |conn| {
                 let mut sent = 0;
                 for c in import_batch::imported_clients(conn, &me.id(), &id)? {
-                    if c.account_verified_at.is_some() || c.archived_at.is_some() {
-                        continue;
+                    if crate::onboarding::send_invitation(conn, &me, &c, &url, true, ip.as_deref())?
+                    {
+                        sent += 1;
                     }
-                    crate::onboarding::welcome(conn, &me, &c, &url, crate::models::now())?;
-                    crate::models::audit::record(
-                        conn,
-                        crate::models::audit::AuditEntry {
-                            provider_id: &me.id(),
-                            client_id: Some(&c.client_id()),
-                            action: crate::models::audit::AuditAction::InvitationSent,
-                            subject: Some("welcome"),
-                            ip: ip.as_deref(),
-                        },
-                    )?;
-                    sent += 1;
                 }
                 Ok::<_, AppError>(sent)
             })

@@ -86,7 +86,7 @@ async fn welcome(
                 "A welcome email for {n} is in the outbox, with a link to finish setting up."
             ),
             None => {
-                "This client has already set up their account; they sign in with their password."
+                "No email was queued: this client has already set up their account (they sign in with their password), or is archived."
                     .to_string()
             }
         },
@@ -111,7 +111,7 @@ async fn invite(
                 format!("A new invitation for {n} is in the outbox; earlier links no longer work.")
             }
             None => {
-                "This client has already verified their account; they sign in with their password."
+                "No email was queued: this client has already verified their account (they sign in with their password), or is archived."
                     .to_string()
             }
         },
@@ -132,22 +132,8 @@ async fn send_invitation(
     let public_url = state.config.public_url.clone();
     let ip = client_ip(req);
     with_client(state, provider, id, move |conn, c| {
-        if c.account_verified_at.is_some() {
-            return Ok(None);
-        }
-        if welcome {
-            onboarding::welcome(conn, &me, c, &public_url, m::now())?;
-        } else {
-            onboarding::invite(conn, &me, c, &public_url, m::now())?;
-        }
-        record(
-            conn,
-            &me.id(),
-            &c.client_id(),
-            AuditAction::InvitationSent,
-            ip.as_deref(),
-        )?;
-        Ok(Some(c.full_name()))
+        let sent = onboarding::send_invitation(conn, &me, c, &public_url, welcome, ip.as_deref())?;
+        Ok(sent.then(|| c.full_name()))
     })
     .await
 }
