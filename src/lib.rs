@@ -31,6 +31,11 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server (the tests stop theirs when done).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use actix_web::dev::ServerHandle;
 use caseload::config::{Config, FileSettings};
 use caseload::db::{self, DatabaseUrl, DbConnection};
 use caseload::domain::email::Email;
@@ -23,6 +24,9 @@ pub struct TestApp {
     pub config: Config,
     pub data_dir: TempDir,
     postgres: Option<(String, String)>,
+    /// Every server started on this app's database, stopped when the test ends so that
+    /// no connection outlives its database (or the test binary's exit).
+    servers: std::sync::Mutex<Vec<ServerHandle>>,
 }
 
 impl TestApp {
@@ -72,18 +76,23 @@ impl TestApp {
         config.database_url = database_url;
         config.db_pool_size = 4;
         adjust(&mut config);
-        let base = start_server(config.clone());
+        let (base, handle) = start_server(config.clone());
         TestApp {
             base,
             config,
             data_dir,
             postgres,
+            servers: std::sync::Mutex::new(vec![handle]),
         }
     }
 
     /// A second server on the same data dir and database, as after a restart.
     pub fn restart(&self) -> String {
-        start_server(self.config.clone())
+        let (base, handle) = start_server(self.config.clone());
+        if let Ok(mut servers) = self.servers.lock() {
+            servers.push(handle);
+        }
+        base
     }
 
     pub fn conn(&self) -> DbConnection {
@@ -120,6 +129,20 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let servers = self
+            .servers
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default();
+        // On a thread of its own: a test may end inside another async runtime.
+        let _ = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                for s in servers {
+                    s.stop(false).await;
+                }
+            })
+        })
+        .join();
         if let Some((admin, name)) = &self.postgres {
             if let Ok(mut conn) = PgConnection::establish(admin) {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -129,13 +152,13 @@ impl Drop for TestApp {
     }
 }
 
-fn start_server(config: Config) -> String {
+fn start_server(config: Config) -> (String, ServerHandle) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             match caseload::build_app(config) {
                 Ok(app) => {
-                    let _ = tx.send(Ok(app.port()));
+                    let _ = tx.send(Ok((app.port(), app.handle())));
                     let _ = app.run_until_stopped().await;
                 }
                 Err(e) => {
@@ -144,11 +167,11 @@ fn start_server(config: Config) -> String {
             }
         })
     });
-    let port = rx
+    let (port, handle) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("server start")
         .expect("build_app");
-    format!("http://127.0.0.1:{port}")
+    (format!("http://127.0.0.1:{port}"), handle)
 }
 
 /// One browser: a cookie jar, no automatic redirects (tests look at them).
