@@ -16,6 +16,12 @@ pub mod web;
 
 use std::net::TcpListener;
 
+/// Imports build and drop millions of short strings; glibc's allocator spent a quarter of
+/// an analysis merging freed chunks, mimalloc a fraction of that (docs/decisions). Set
+/// here so the server, the CLI, the tests and the benchmarks all run on the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use actix_web::dev::Server;
 
 use crate::config::Config;

@@ -34,6 +34,10 @@ impl Email {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+
+    pub fn into_normalized(self) -> String {
+        self.normalized
+    }
 }
 
 /// Trimmed and lower-cased. `+tags` are kept: families share inboxes with `parent+1@...`.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dates::{DateOrder, OrderEvidence};
 use super::extract::{self, ExtractError, ExtractOptions, Format};
-use super::matching::{self, ExistingClient, Reviewed};
+use super::matching::{self, ExistingClient, ListIndex, Reviewed};
 
 /// Where an analysis is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,16 @@ pub fn analyse(
     progress: &mut dyn FnMut(Step),
 ) -> Result<Analysis, ExtractError> {
     progress(Step::Reading);
-    let x = extract::extract(bytes, options, today)?;
+    // The provider's list is indexed on another thread while the file is read.
+    let (x, ix) = std::thread::scope(|s| {
+        let index = s.spawn(|| ListIndex::new(existing));
+        let x = extract::extract(bytes, options, today);
+        match index.join() {
+            Ok(ix) => (x, ix),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let x = x?;
     let any_dates = x.candidates.iter().any(|c| c.date_of_birth.is_some());
     let notes = FileNotes {
         not_imported: x.not_imported,
@@ -84,7 +93,7 @@ pub fn analyse(
         },
         ..Default::default()
     };
-    let rows = matching::review_with_progress(x.candidates, existing, &mut |done, total| {
+    let rows = matching::review_with_progress(x.candidates, &ix, &mut |done, total| {
         progress(Step::Checking { done, total })
     });
     Ok(Analysis {

@@ -2,6 +2,7 @@
 //! or cards read, the columns mapped, names split, dates of birth read.
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use super::archive::{self, ArchiveError, ArchiveLimits};
 use super::columns::{recognise_layout, ColumnMap, ManualColumns, MissingColumn};
@@ -275,7 +276,8 @@ fn from_table(
     let date_order = detect_order(dob_values);
     let candidates = t
         .rows
-        .iter()
+        .par_iter()
+        .with_min_len(super::matching::PARALLEL_CHUNK)
         .map(|r| {
             let (first_name, last_name) = map.names(&r.cells);
             let (date_of_birth, date_problem) = match map.date_of_birth.and_then(|i| r.cells.get(i))

@@ -2,9 +2,9 @@
 //! client, needs review (with the reason), missing information, or repeated in the file.
 //! An email alone never matches: families share inboxes, so the name must agree too.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::extract::Candidate;
 use crate::domain::email::Email;
@@ -118,241 +118,344 @@ fn canonical_first(key: &str) -> &str {
         .unwrap_or(key)
 }
 
-fn prefix2(key: &str) -> String {
-    key.chars().take(2).collect()
+/// The key names are looked up by: first and last name folded, with a separator that
+/// folding never produces.
+fn name_key(first: &str, last: &str) -> String {
+    let mut key = String::with_capacity(first.len() + last.len() + 1);
+    key.push_str(first);
+    key.push('\u{0}');
+    key.push_str(last);
+    key
 }
 
-/// Lists of indexes into `existing`, by the keys matching looks up.
-struct Index {
-    by_email: HashMap<String, usize>,
-    by_name: HashMap<(String, String), Vec<usize>>,
-    by_canonical: HashMap<(String, String), Vec<usize>>,
-    /// Last name and the first two letters of the first name: where typos are looked for.
-    by_last_and_initials: HashMap<(String, String), Vec<usize>>,
+/// Last name and the first two letters of the first name: where typos are looked for.
+fn typo_key(first: &str, last: &str) -> String {
+    let mut key = String::with_capacity(last.len() + 9);
+    key.push_str(last);
+    key.push('\u{0}');
+    key.extend(first.chars().take(2));
+    key
+}
+
+/// The provider's list, indexed by the keys matching looks up (positions in `existing`).
+/// Built once per analysis; an analysis builds it while the file is being read.
+pub struct ListIndex<'a> {
+    existing: &'a [ExistingClient],
+    by_email: FxHashMap<&'a str, usize>,
+    /// The first client with that name.
+    by_name: FxHashMap<String, usize>,
+    /// The first client with that name once short forms are written out (Bob → robert).
+    by_canonical: FxHashMap<String, usize>,
+    by_typo_key: FxHashMap<String, Vec<usize>>,
+    /// Each client's folded first and last name.
     keys: Vec<(String, String)>,
 }
 
-impl Index {
-    fn new(existing: &[ExistingClient]) -> Self {
-        let mut ix = Index {
-            by_email: HashMap::with_capacity(existing.len()),
-            by_name: HashMap::new(),
-            by_canonical: HashMap::new(),
-            by_last_and_initials: HashMap::new(),
+impl<'a> ListIndex<'a> {
+    pub fn new(existing: &'a [ExistingClient]) -> Self {
+        let mut ix = ListIndex {
+            existing,
+            by_email: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
+            by_name: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
+            by_canonical: FxHashMap::default(),
+            by_typo_key: FxHashMap::default(),
             keys: Vec::with_capacity(existing.len()),
         };
         for (i, c) in existing.iter().enumerate() {
             let (f, l) = (search_key(&c.first_name), search_key(&c.last_name));
-            ix.by_email.insert(c.email_normalized.clone(), i);
-            ix.by_name
-                .entry((f.clone(), l.clone()))
-                .or_default()
-                .push(i);
+            ix.by_email.insert(&c.email_normalized, i);
+            ix.by_name.entry(name_key(&f, &l)).or_insert(i);
             ix.by_canonical
-                .entry((canonical_first(&f).to_string(), l.clone()))
-                .or_default()
-                .push(i);
-            ix.by_last_and_initials
-                .entry((l.clone(), prefix2(&f)))
-                .or_default()
-                .push(i);
+                .entry(name_key(canonical_first(&f), &l))
+                .or_insert(i);
+            ix.by_typo_key.entry(typo_key(&f, &l)).or_default().push(i);
             ix.keys.push((f, l));
         }
         ix
+    }
+
+    /// What the list says of a person with these folded names and normalised email,
+    /// the file aside.
+    fn against_list(
+        &self,
+        first: &str,
+        last: &str,
+        key: &str,
+        email: &str,
+        dob: Option<NaiveDate>,
+    ) -> ListMatch {
+        let matched = |i: usize, reason: Option<String>| ListMatch {
+            status: if reason.is_some() {
+                Status::NeedsReview
+            } else {
+                Status::Existing
+            },
+            reason,
+            client_id: Some(self.existing[i].id.clone()),
+        };
+        if self.existing.is_empty() {
+            // A first import: nobody to match.
+            return ListMatch {
+                status: Status::New,
+                reason: None,
+                client_id: None,
+            };
+        }
+        let name_of = |i: usize| {
+            let ex = &self.existing[i];
+            format!("{} {}", ex.first_name, ex.last_name)
+        };
+        if let Some(&i) = self.by_email.get(email) {
+            let (f, l) = &self.keys[i];
+            if f == first && l == last {
+                return matched(i, None);
+            }
+            return matched(
+                i,
+                Some(format!(
+                    "This email belongs to your client {}, whose name differs.",
+                    name_of(i)
+                )),
+            );
+        }
+        if let Some(&i) = self.by_name.get(key) {
+            let same_dob = dob.is_some() && dob == self.existing[i].date_of_birth;
+            let reason = if same_dob {
+                format!(
+                    "Same name and date of birth as your client {}, with another email.",
+                    name_of(i)
+                )
+            } else {
+                format!(
+                    "Same name as your client {}, with another email.",
+                    name_of(i)
+                )
+            };
+            return matched(i, Some(reason));
+        }
+        let canonical = canonical_first(first);
+        let by_canonical = if canonical == first {
+            self.by_canonical.get(key)
+        } else {
+            self.by_canonical.get(&name_key(canonical, last))
+        };
+        if let Some(&i) = by_canonical {
+            return matched(
+                i,
+                Some(format!(
+                    "Possibly your client {} (a short form of the name).",
+                    name_of(i)
+                )),
+            );
+        }
+        let typo = self.by_typo_key.get(&typo_key(first, last)).and_then(|v| {
+            v.iter()
+                .copied()
+                .find(|&i| strsim::jaro_winkler(&self.keys[i].0, first) >= 0.9)
+        });
+        if let Some(i) = typo {
+            return matched(
+                i,
+                Some(format!(
+                    "Possibly your client {} (a similar spelling).",
+                    name_of(i)
+                )),
+            );
+        }
+        ListMatch {
+            status: Status::New,
+            reason: None,
+            client_id: None,
+        }
+    }
+}
+
+/// A person against the list alone.
+struct ListMatch {
+    status: Status,
+    reason: Option<String>,
+    client_id: Option<String>,
+}
+
+/// A candidate with what can be known of it without the rest of the file.
+struct Prepared {
+    candidate: Candidate,
+    /// Notes on the row itself (a date of birth that could not be read).
+    notes: Vec<String>,
+    /// The folded names and normalised email and the list's answer, or why the row
+    /// cannot be imported.
+    person: Result<(Person, ListMatch), Vec<String>>,
+}
+
+struct Person {
+    /// [`name_key`] of the folded first and last name.
+    name: String,
+    email: String,
+}
+
+fn prepare(c: Candidate, ix: &ListIndex<'_>) -> Prepared {
+    let notes: Vec<String> = c
+        .date_problem
+        .iter()
+        .map(|p| p.describe().to_string())
+        .collect();
+    let key = |name: &Option<String>| name.as_deref().map(search_key).filter(|k| !k.is_empty());
+    let (first, last) = (key(&c.first_name), key(&c.last_name));
+    let email = c.email.as_deref().map(Email::parse);
+    let person = match (first, last, email) {
+        (Some(first), Some(last), Some(Ok(email))) => {
+            let email = email.into_normalized();
+            let name = name_key(&first, &last);
+            let list = ix.against_list(&first, &last, &name, &email, c.date_of_birth);
+            Ok((Person { name, email }, list))
+        }
+        (first, last, email) => {
+            let mut invalid = Vec::new();
+            if last.is_none() {
+                invalid.push("No last name.".to_string());
+            }
+            if first.is_none() {
+                invalid.push("No first name.".to_string());
+            }
+            match email {
+                None => invalid.push("No email address.".to_string()),
+                Some(Err(_)) => {
+                    invalid.push("The email address is not valid; correct it.".to_string())
+                }
+                Some(Ok(_)) => {}
+            }
+            Err(invalid)
+        }
+    };
+    Prepared {
+        candidate: c,
+        notes,
+        person,
     }
 }
 
 /// Reviews every candidate; the order of the file is kept.
 pub fn review(candidates: Vec<Candidate>, existing: &[ExistingClient]) -> Vec<Reviewed> {
-    review_with_progress(candidates, existing, &mut |_, _| {})
+    review_with_progress(candidates, &ListIndex::new(existing), &mut |_, _| {})
 }
+
+/// The fewest rows a thread takes at a time: fewer are not worth the hand-over.
+pub(crate) const PARALLEL_CHUNK: usize = 2_000;
 
 /// How often `review_with_progress` reports, in rows.
 const PROGRESS_EVERY: usize = 5_000;
 
-/// `review`, telling `progress(done, total)` how far it is now and then.
+/// `review`, telling `progress(done, total)` how far it is now and then. Each row is
+/// checked against the list on all cores; the rows repeated in the file are then found
+/// in file order.
 pub fn review_with_progress(
     candidates: Vec<Candidate>,
-    existing: &[ExistingClient],
+    ix: &ListIndex<'_>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Vec<Reviewed> {
     let total = candidates.len();
-    let ix = Index::new(existing);
-    let mut first_row_by_email: HashMap<String, (usize, String, String)> = HashMap::new();
-    let mut first_row_by_person: HashMap<(String, String, Option<NaiveDate>), usize> =
-        HashMap::new();
-    candidates
-        .into_iter()
+    let prepared: Vec<Prepared> = candidates
+        .into_par_iter()
+        .with_min_len(PARALLEL_CHUNK)
+        .map(|c| prepare(c, ix))
+        .collect();
+    let repeats = repeats_in_file(&prepared, &mut |done| {
+        if done % PROGRESS_EVERY == 0 {
+            progress(done, total);
+        }
+    });
+    prepared
+        .into_par_iter()
+        .zip(repeats)
+        .with_min_len(PARALLEL_CHUNK)
+        .map(|(p, repeat)| finish(p, repeat))
+        .collect()
+}
+
+/// What a row has in common with an earlier row (whose row number in the file it holds).
+#[derive(Clone, Copy)]
+enum Repeat {
+    Person(usize),
+    /// Another name on the same email: Caseload keeps one client per address.
+    Email(usize),
+    NameAndBirthDate(usize),
+}
+
+/// Which rows repeat an earlier row, in file order: the first row of a person or an
+/// email stands, the later ones point at it.
+fn repeats_in_file(prepared: &[Prepared], progress: &mut dyn FnMut(usize)) -> Vec<Option<Repeat>> {
+    let mut by_email: FxHashMap<&str, (usize, &str)> =
+        FxHashMap::with_capacity_and_hasher(prepared.len(), Default::default());
+    let mut by_person: FxHashMap<(&str, NaiveDate), usize> = FxHashMap::default();
+    prepared
+        .iter()
         .enumerate()
-        .map(|(i, c)| {
-            if i % PROGRESS_EVERY == 0 {
-                progress(i, total);
+        .map(|(i, p)| {
+            progress(i);
+            let (person, _) = p.person.as_ref().ok()?;
+            let row = p.candidate.row;
+            if let Some(&(first, name)) = by_email.get(person.email.as_str()) {
+                return Some(if name == person.name {
+                    Repeat::Person(first)
+                } else {
+                    Repeat::Email(first)
+                });
             }
-            review_one(
-                c,
-                existing,
-                &ix,
-                &mut first_row_by_email,
-                &mut first_row_by_person,
-            )
+            if let Some(dob) = p.candidate.date_of_birth {
+                if let Some(&first) = by_person.get(&(person.name.as_str(), dob)) {
+                    return Some(Repeat::NameAndBirthDate(first));
+                }
+                by_person.insert((&person.name, dob), row);
+            }
+            by_email.insert(&person.email, (row, &person.name));
+            None
         })
         .collect()
 }
 
-fn review_one(
-    c: Candidate,
-    existing: &[ExistingClient],
-    ix: &Index,
-    first_row_by_email: &mut HashMap<String, (usize, String, String)>,
-    first_row_by_person: &mut HashMap<(String, String, Option<NaiveDate>), usize>,
-) -> Reviewed {
-    let mut reasons = Vec::new();
-    if let Some(p) = c.date_problem {
-        reasons.push(p.describe().to_string());
-    }
-    let first = c
-        .first_name
-        .as_deref()
-        .map(search_key)
-        .filter(|k| !k.is_empty());
-    let last = c
-        .last_name
-        .as_deref()
-        .map(search_key)
-        .filter(|k| !k.is_empty());
-    let email = c.email.as_deref().map(Email::parse);
-    let mut invalid = Vec::new();
-    if last.is_none() {
-        invalid.push("No last name.".to_string());
-    }
-    if first.is_none() {
-        invalid.push("No first name.".to_string());
-    }
-    match &email {
-        None => invalid.push("No email address.".to_string()),
-        Some(Err(_)) => invalid.push("The email address is not valid; correct it.".to_string()),
-        Some(Ok(_)) => {}
-    }
-    let done = |status, reasons, matched: Option<String>, c| Reviewed {
-        candidate: c,
+fn finish(p: Prepared, repeat: Option<Repeat>) -> Reviewed {
+    let Prepared {
+        candidate,
+        notes: mut reasons,
+        person,
+    } = p;
+    let (status, matched_client_id) = match (person, repeat) {
+        (Err(mut invalid), _) => {
+            invalid.append(&mut reasons);
+            reasons = invalid;
+            (Status::Invalid, None)
+        }
+        (Ok(_), Some(repeat)) => {
+            let (status, reason) = match repeat {
+                Repeat::Person(row) => {
+                    (Status::DuplicateInFile, format!("The same person as row {row}."))
+                }
+                Repeat::Email(row) => (
+                    Status::NeedsReview,
+                    format!("Row {row} has the same email address; Caseload keeps one client per email address."),
+                ),
+                Repeat::NameAndBirthDate(row) => (
+                    Status::DuplicateInFile,
+                    format!("The same name and date of birth as row {row}."),
+                ),
+            };
+            reasons.insert(0, reason);
+            (status, None)
+        }
+        (Ok((_, list)), None) => {
+            if let Some(reason) = list.reason {
+                reasons.insert(0, reason);
+            }
+            (list.status, list.client_id)
+        }
+    };
+    Reviewed {
+        candidate,
         status,
         selected: status == Status::New,
         reasons,
-        matched_client_id: matched,
-    };
-    let (Some(first), Some(last), Some(Ok(email))) = (first, last, email) else {
-        invalid.extend(reasons);
-        return done(Status::Invalid, invalid, None, c);
-    };
-    let norm = email.normalized().to_string();
-
-    // Repeated in this file: the same person again, or another person on the same email
-    // (Caseload keeps one client per address).
-    if let Some((row, f, l)) = first_row_by_email.get(&norm) {
-        let same = *f == first && *l == last;
-        reasons.insert(
-            0,
-            if same {
-                format!("The same person as row {row}.")
-            } else {
-                format!("Row {row} has the same email address; Caseload keeps one client per email address.")
-            },
-        );
-        return done(
-            if same {
-                Status::DuplicateInFile
-            } else {
-                Status::NeedsReview
-            },
-            reasons,
-            None,
-            c,
-        );
+        matched_client_id,
     }
-    let person = (first.clone(), last.clone(), c.date_of_birth);
-    if let Some(row) = first_row_by_person
-        .get(&person)
-        .filter(|_| c.date_of_birth.is_some())
-    {
-        reasons.insert(0, format!("The same name and date of birth as row {row}."));
-        return done(Status::DuplicateInFile, reasons, None, c);
-    }
-    first_row_by_email.insert(norm.clone(), (c.row, first.clone(), last.clone()));
-    first_row_by_person.insert(person, c.row);
-
-    // Against the list.
-    if let Some(&i) = ix.by_email.get(&norm) {
-        let ex = &existing[i];
-        if ix.keys[i] == (first.clone(), last.clone()) {
-            return done(Status::Existing, reasons, Some(ex.id.clone()), c);
-        }
-        reasons.insert(
-            0,
-            format!(
-                "This email belongs to your client {} {}, whose name differs.",
-                ex.first_name, ex.last_name
-            ),
-        );
-        return done(Status::NeedsReview, reasons, Some(ex.id.clone()), c);
-    }
-    if let Some(&i) = ix
-        .by_name
-        .get(&(first.clone(), last.clone()))
-        .and_then(|v| v.first())
-    {
-        let ex = &existing[i];
-        let same_dob = c.date_of_birth.is_some() && c.date_of_birth == ex.date_of_birth;
-        reasons.insert(
-            0,
-            if same_dob {
-                format!(
-                    "Same name and date of birth as your client {} {}, with another email.",
-                    ex.first_name, ex.last_name
-                )
-            } else {
-                format!(
-                    "Same name as your client {} {}, with another email.",
-                    ex.first_name, ex.last_name
-                )
-            },
-        );
-        return done(Status::NeedsReview, reasons, Some(ex.id.clone()), c);
-    }
-    if let Some(&i) = ix
-        .by_canonical
-        .get(&(canonical_first(&first).to_string(), last.clone()))
-        .and_then(|v| v.first())
-    {
-        let ex = &existing[i];
-        reasons.insert(
-            0,
-            format!(
-                "Possibly your client {} {} (a short form of the name).",
-                ex.first_name, ex.last_name
-            ),
-        );
-        return done(Status::NeedsReview, reasons, Some(ex.id.clone()), c);
-    }
-    let typo = ix
-        .by_last_and_initials
-        .get(&(last.clone(), prefix2(&first)))
-        .and_then(|v| {
-            v.iter()
-                .copied()
-                .find(|&i| strsim::jaro_winkler(&ix.keys[i].0, &first) >= 0.9)
-        });
-    if let Some(i) = typo {
-        let ex = &existing[i];
-        reasons.insert(
-            0,
-            format!(
-                "Possibly your client {} {} (a similar spelling).",
-                ex.first_name, ex.last_name
-            ),
-        );
-        return done(Status::NeedsReview, reasons, Some(ex.id.clone()), c);
-    }
-    done(Status::New, reasons, None, c)
 }
 
 #[cfg(test)]
@@ -441,6 +544,38 @@ mod tests {
         assert_eq!(out[6].reasons, ["No last name."]);
         assert!(out[9].reasons[0].contains("row 2"));
         assert!(out[10].reasons[0].contains("one client per email address"));
+    }
+
+    #[test]
+    fn rows_checked_on_several_threads_still_find_repeats_in_file_order() {
+        let list = vec![existing("c1", "Ada", "Lovelace", "ada@example.com")];
+        let mut rows: Vec<Candidate> = (0..10_000)
+            .map(|i| {
+                cand(
+                    i + 2,
+                    "Ava",
+                    &format!("Smith{i}"),
+                    &format!("ava{i}@example.com"),
+                )
+            })
+            .collect();
+        // The last rows repeat the first one and match the list, whichever thread reads them.
+        let n = rows.len();
+        rows.push(cand(n + 2, "Ava", "Smith0", "AVA0@example.com"));
+        rows.push(cand(n + 3, "Ada", "Lovelace", "ada@example.com"));
+        rows.push(cand(n + 4, "Ada", "Lovelace", "ada@example.com"));
+        let out = review(rows, &list);
+        assert_eq!(out.len(), n + 3);
+        assert!(out[..n].iter().all(|r| r.status == Status::New));
+        assert!(out
+            .windows(2)
+            .all(|w| w[0].candidate.row < w[1].candidate.row));
+        assert_eq!(out[n].status, Status::DuplicateInFile);
+        assert_eq!(out[n].reasons, ["The same person as row 2."]);
+        assert_eq!(out[n + 1].status, Status::Existing);
+        assert_eq!(out[n + 1].matched_client_id.as_deref(), Some("c1"));
+        assert_eq!(out[n + 2].status, Status::DuplicateInFile);
+        assert_eq!(out[n + 2].matched_client_id, None);
     }
 
     #[test]

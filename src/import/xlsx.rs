@@ -176,15 +176,49 @@ pub fn sheets(bytes: &[u8]) -> Result<Workbook, XlsxError> {
     Ok(Workbook { sheets })
 }
 
-/// Non-blank cells of one sheet, by absolute 0-based row, then column.
-type SheetCells = BTreeMap<u32, BTreeMap<u32, String>>;
+/// One non-blank row of a sheet: its absolute 0-based number and its non-blank cells
+/// by column, in order.
+struct SheetRow {
+    number: u32,
+    cells: Vec<(u32, String)>,
+}
 
-fn read_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<SheetCells, XlsxError> {
-    let mut cells: SheetCells = BTreeMap::new();
-    for_each_cell(xlsx, name, |row, col, text| {
-        cells.entry(row).or_default().insert(col, text);
+/// The non-blank rows of one sheet, in order. Sheets are written row by row, cell by
+/// cell; one that is not is put in order (a cell given twice keeps its last value).
+fn read_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<SheetRow>, XlsxError> {
+    let mut rows: Vec<SheetRow> = Vec::new();
+    let mut in_order = true;
+    for_each_cell(xlsx, name, |row, col, text| match rows.last_mut() {
+        Some(last) if last.number == row => {
+            in_order &= last.cells.last().is_none_or(|(c, _)| *c < col);
+            last.cells.push((col, text));
+        }
+        last => {
+            in_order &= last.is_none_or(|l| l.number < row);
+            rows.push(SheetRow {
+                number: row,
+                cells: vec![(col, text)],
+            });
+        }
     })?;
-    Ok(cells)
+    if !in_order {
+        rows = put_in_order(rows);
+    }
+    Ok(rows)
+}
+
+fn put_in_order(rows: Vec<SheetRow>) -> Vec<SheetRow> {
+    let mut cells: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+    for row in rows {
+        cells.entry(row.number).or_default().extend(row.cells);
+    }
+    cells
+        .into_iter()
+        .map(|(number, cells)| SheetRow {
+            number,
+            cells: cells.into_iter().collect(),
+        })
+        .collect()
 }
 
 /// Reads one sheet (by name, or the first sheet that has data when `None`) into a
@@ -234,7 +268,7 @@ pub fn read_sheet_and_names(
                 .iter()
                 .filter(|(_, visible)| *visible)
                 .chain(names.iter().filter(|(_, visible)| !*visible));
-            let mut found = SheetCells::new();
+            let mut found = Vec::new();
             for (name, _) in ordered {
                 let cells = read_cells(&mut xlsx, name)?;
                 if !cells.is_empty() {
@@ -249,23 +283,26 @@ pub fn read_sheet_and_names(
 }
 
 fn table_from_cells(
-    cells: SheetCells,
+    rows: Vec<SheetRow>,
     header_hint: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, XlsxError> {
-    let Some(first_col) = cells.values().filter_map(|row| row.keys().next()).min() else {
+    let Some(first_col) = rows
+        .iter()
+        .filter_map(|r| r.cells.first())
+        .map(|c| c.0)
+        .min()
+    else {
         return Err(XlsxError::NoData);
     };
-    let first_col = *first_col;
-    // A row's cells from the first column to `width` (or to its last non-blank cell);
-    // the cells' text is moved, not copied.
-    let row_cells = |row: BTreeMap<u32, String>, width: Option<usize>| -> Vec<String> {
+    // A row's cells from the first column to `width` (or to its last non-blank cell).
+    let row_cells = |cells: Vec<(u32, String)>, width: Option<usize>| -> Vec<String> {
         let width = width.unwrap_or_else(|| {
-            row.keys()
-                .next_back()
-                .map_or(0, |last| (last - first_col) as usize + 1)
+            cells
+                .last()
+                .map_or(0, |(last, _)| (last - first_col) as usize + 1)
         });
         let mut out = vec![String::new(); width];
-        for (col, text) in row {
+        for (col, text) in cells {
             if let Some(slot) = out.get_mut((col - first_col) as usize) {
                 *slot = text;
             }
@@ -273,39 +310,35 @@ fn table_from_cells(
         out
     };
 
-    let header_row = cells
+    let Some(header_at) = rows
         .iter()
         .take(HEADER_SEARCH_ROWS)
-        .find(|(_, row)| header_hint(&row_cells((*row).clone(), None)))
-        .or_else(|| cells.iter().next())
-        .map(|(number, _)| *number);
-    let Some(header_row) = header_row else {
+        .position(|r| header_hint(&row_cells(r.cells.clone(), None)))
+        .or(if rows.is_empty() { None } else { Some(0) })
+    else {
         return Err(XlsxError::NoData);
     };
-    let mut rows_after = cells;
-    let mut data = rows_after.split_off(&header_row.saturating_add(1));
-    let mut headers = rows_after
-        .remove(&header_row)
-        .map(|row| row_cells(row, None))
-        .unwrap_or_default();
-    drop(rows_after);
+    let mut rows = rows.into_iter().skip(header_at);
+    let Some(header_row) = rows.next() else {
+        return Err(XlsxError::NoData);
+    };
+    let mut headers = row_cells(header_row.cells, None);
     while headers.last().is_some_and(|h| h.is_empty()) {
         headers.pop();
     }
     let width = headers.len();
     let max_rows = MAX_TABLE_CELLS / width.max(1);
-    let rows = std::mem::take(&mut data)
-        .into_iter()
+    let rows = rows
         .take(max_rows)
-        .map(|(number, row)| TableRow {
-            line: number as usize + 1,
-            cells: row_cells(row, Some(width)),
+        .map(|row| TableRow {
+            line: row.number as usize + 1,
+            cells: row_cells(row.cells, Some(width)),
         })
         .collect();
     Ok(Table {
         encoding: TextEncoding::Utf8,
         delimiter: b',',
-        header_line: header_row as usize + 1,
+        header_line: header_row.number as usize + 1,
         headers,
         rows,
     })
@@ -560,6 +593,28 @@ mod tests {
         assert_eq!(seen[0], strings(&["Client export"]));
         assert_eq!(seen[2][0], "Ann");
         assert_eq!(seen.len(), 5);
+    }
+
+    #[test]
+    fn cells_written_out_of_order_are_put_in_order() {
+        let row = |number, cells: &[(u32, &str)]| SheetRow {
+            number,
+            cells: cells.iter().map(|(c, t)| (*c, t.to_string())).collect(),
+        };
+        let rows = put_in_order(vec![
+            row(3, &[(1, "Lee")]),
+            row(0, &[(1, "Last"), (0, "First")]),
+            row(3, &[(0, "Ann"), (1, "Kim")]),
+        ]);
+        let got: Vec<(u32, Vec<(u32, String)>)> =
+            rows.into_iter().map(|r| (r.number, r.cells)).collect();
+        assert_eq!(
+            got,
+            [
+                (0, vec![(0, "First".into()), (1, "Last".into())]),
+                (3, vec![(0, "Ann".into()), (1, "Kim".into())]),
+            ]
+        );
     }
 
     #[test]
