@@ -17,6 +17,7 @@ const CLIENTS: usize = 100_000;
 const ROUNDS: usize = 200;
 
 fn main() {
+    caseload::allocator::configure();
     let bench = support::BenchDb::create();
     let pool = bench.pool();
     let mut conn = pool.get().expect("connection");

@@ -133,6 +133,7 @@ fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
 }
 
 fn main() {
+    caseload::allocator::configure();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("measure-analysis") {
         measure_analysis(&args[2], &args[3], &args[4]);

@@ -133,6 +133,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
 }
 
 fn main() {
+    caseload::allocator::configure();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("measure") {
         measure(&args[2], &args[3], &args[4]);

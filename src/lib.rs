@@ -1,6 +1,7 @@
 //! Caseload: practice software for therapists. `build_app` is the one way the server is
 //! put together, used by `main` and by the tests alike.
 
+pub mod allocator;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -15,12 +16,6 @@ pub mod seed;
 pub mod web;
 
 use std::net::TcpListener;
-
-/// Imports build and drop millions of short strings; glibc's allocator spent a quarter of
-/// an analysis merging freed chunks, mimalloc a fraction of that (docs/decisions). Set
-/// here so the server, the CLI, the tests and the benchmarks all run on the same one.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use actix_web::dev::Server;
 

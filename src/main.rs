@@ -71,6 +71,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    caseload::allocator::configure();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
