@@ -194,11 +194,11 @@ fn read_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<SheetRow
             last.cells.push((col, text));
         }
         last => {
-            in_order &= last.is_none_or(|l| l.number < row);
-            rows.push(SheetRow {
-                number: row,
-                cells: vec![(col, text)],
-            });
+            in_order &= last.as_ref().is_none_or(|l| l.number < row);
+            // Rows are about as wide as the one before.
+            let mut cells = Vec::with_capacity(last.map_or(8, |l| l.cells.len()));
+            cells.push((col, text));
+            rows.push(SheetRow { number: row, cells });
         }
     })?;
     if !in_order {
