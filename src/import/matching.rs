@@ -195,11 +195,7 @@ impl<'a> ListIndex<'a> {
         };
         if self.existing.is_empty() {
             // A first import: nobody to match.
-            return ListMatch {
-                status: Status::New,
-                reason: None,
-                client_id: None,
-            };
+            return ListMatch::NOBODY;
         }
         let name_of = |i: usize| {
             let ex = &self.existing[i];
@@ -262,11 +258,7 @@ impl<'a> ListIndex<'a> {
                 )),
             );
         }
-        ListMatch {
-            status: Status::New,
-            reason: None,
-            client_id: None,
-        }
+        ListMatch::NOBODY
     }
 }
 
@@ -275,6 +267,15 @@ struct ListMatch {
     status: Status,
     reason: Option<String>,
     client_id: Option<String>,
+}
+
+impl ListMatch {
+    /// Not on the list.
+    const NOBODY: ListMatch = ListMatch {
+        status: Status::New,
+        reason: None,
+        client_id: None,
+    };
 }
 
 /// A candidate with what can be known of it without the rest of the file.
