@@ -20,7 +20,7 @@ use caseload::db::DbConnection;
 use caseload::import::analysis;
 use caseload::import::extract::ExtractOptions;
 use caseload::import_jobs::{self, Outcome};
-use caseload::models::{client, import_batch, provider};
+use caseload::models::{client, import_batch};
 use caseload::seed;
 
 /// The list's length under `cargo bench`; `cargo test --all-targets` runs a short smoke
@@ -88,16 +88,8 @@ fn list_csv(rows: usize) -> String {
 /// Child mode: analyse the batch as the web worker does, in a fresh process, and report
 /// the time and this process's peak memory.
 fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
-    let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
-    let pool = caseload::db::connect_and_migrate(&url, 1).unwrap();
-    let mut conn = pool.get().unwrap();
+    let (mut conn, batch, p) = support::open_batch(database_url, batch_id);
     let bytes = std::fs::read(file).unwrap();
-    let batch = import_batch::find_for_worker(&mut conn, batch_id)
-        .unwrap()
-        .unwrap();
-    let p = provider::find(&mut conn, &batch.provider())
-        .unwrap()
-        .unwrap();
     let anon = AnonPeak::start();
 
     let t = Instant::now();

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use caseload::import::archive::ArchiveLimits;
 use caseload::import_jobs;
-use caseload::models::{export_import, import_batch, provider};
+use caseload::models::{export_import, import_batch};
 
 /// (clients, documents per client, bytes per document) under `cargo bench`; a short smoke
 /// pass of the same code under `cargo test --all-targets`.
@@ -84,15 +84,7 @@ fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_b
 /// Child mode: analyse and import the export as the web flow does, in a fresh process,
 /// and report the times and that process's peak memory.
 fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
-    let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
-    let pool = caseload::db::connect_and_migrate(&url, 1).unwrap();
-    let mut conn = pool.get().unwrap();
-    let batch = import_batch::find_for_worker(&mut conn, batch_id)
-        .unwrap()
-        .unwrap();
-    let p = provider::find(&mut conn, &batch.provider())
-        .unwrap()
-        .unwrap();
+    let (mut conn, batch, p) = support::open_batch(database_url, batch_id);
     let limits = ArchiveLimits::default();
     let uploads = import_jobs::UploadStore::new(std::path::Path::new(data_dir));
     let path = uploads.path(batch_id);

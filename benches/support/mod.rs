@@ -168,6 +168,28 @@ pub fn time_requests(rounds: usize, mut call: impl FnMut()) -> (f64, f64) {
     (times[rounds / 2], times[rounds * 95 / 100])
 }
 
+/// For a benchmark's child process: a connection to the benchmark's database, and the
+/// import batch it is to work on with its provider, found as the import worker finds them.
+pub fn open_batch(
+    database_url: &str,
+    batch_id: &str,
+) -> (
+    db::PooledConnection,
+    caseload::models::import_batch::ImportBatch,
+    Provider,
+) {
+    let url = DatabaseUrl::parse(database_url).unwrap();
+    let pool = db::connect_and_migrate(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let batch = caseload::models::import_batch::find_for_worker(&mut conn, batch_id)
+        .unwrap()
+        .unwrap();
+    let p = provider::find(&mut conn, &batch.provider())
+        .unwrap()
+        .unwrap();
+    (conn, batch, p)
+}
+
 /// A field of /proc/self/status in MB (Linux): VmHWM is the peak resident size, RssAnon
 /// the heap and stacks now (without file pages such as SQLite's memory-mapped database).
 pub fn status_mb(field: &str) -> f64 {
