@@ -173,8 +173,14 @@ ROLLBACK;
             script,
         )
     };
+    run_script(program, &args, &script)
+}
+
+/// Runs `program args` with `script` on its standard input; the seconds from handing it
+/// the script to its exit. It must succeed and print no error.
+fn run_script(program: &str, args: &[String], script: &str) -> f64 {
     let mut child = Command::new(program)
-        .args(&args)
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -275,51 +281,34 @@ fn main() {
         ours / floor
     );
 
+    let table = "(first_name TEXT, last_name TEXT, email TEXT, mobile TEXT, dob TEXT)";
     let baseline = if let Some(pg) = bench.postgres_url() {
-        let t = Instant::now();
-        let out = Command::new("psql")
-            .args([
-                pg,
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                "CREATE TABLE copy_baseline (first_name TEXT, last_name TEXT, email TEXT, mobile TEXT, dob TEXT)",
-                "-c",
-                "CREATE UNIQUE INDEX copy_baseline_email ON copy_baseline (email)",
-                "-c",
-                &format!("\\copy copy_baseline FROM '{}' CSV HEADER", file.display()),
-            ])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        ("psql COPY into a table with a unique index", seconds(t))
-    } else {
-        let db = bench.data_dir.path().join("baseline.db");
-        let mut child = Command::new("sqlite3")
-            .arg(&db)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .expect("sqlite3");
         let script = format!(
-            "CREATE TABLE t (first_name TEXT, last_name TEXT, email TEXT, mobile TEXT, dob TEXT);\nCREATE UNIQUE INDEX t_email ON t (email);\n.import --csv --skip 1 {} t\n",
+            "CREATE TABLE copy_baseline {table};
+CREATE UNIQUE INDEX copy_baseline_email ON copy_baseline (email);
+\\copy copy_baseline FROM '{}' CSV HEADER
+",
             file.display()
         );
-        let t = Instant::now();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        let args = [
+            pg.to_string(),
+            "-q".into(),
+            "-v".into(),
+            "ON_ERROR_STOP=1".into(),
+        ];
+        (
+            "psql COPY into a table with a unique index",
+            run_script("psql", &args, &script),
+        )
+    } else {
+        let db = bench.data_dir.path().join("baseline.db");
+        let script = format!(
+            "CREATE TABLE t {table};\nCREATE UNIQUE INDEX t_email ON t (email);\n.import --csv --skip 1 {} t\n",
+            file.display()
+        );
         (
             "sqlite3 .import into a table with a unique index",
-            seconds(t),
+            run_script("sqlite3", &[db.to_string_lossy().into_owned()], &script),
         )
     };
     println!(

@@ -61,17 +61,6 @@ pub fn invite(
     invite_as(conn, provider, client, public_url, now, false)
 }
 
-/// The invitation worded as a welcome, for a client imported from another system.
-pub fn welcome(
-    conn: &mut DbConnection,
-    provider: &Provider,
-    client: &Client,
-    public_url: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    invite_as(conn, provider, client, public_url, now, true)
-}
-
 /// Queues a fresh invitation (worded as a welcome to a client brought over from another
 /// system, or not) and records it in the audit trail, unless the client has already set
 /// up their account or is archived. Returns whether one was queued.
