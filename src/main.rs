@@ -314,10 +314,7 @@ fn import_export(
         }
         return Ok(());
     }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export.zip".into());
+    let file_name = shown_name(path, "export.zip");
     let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, "cli")?;
     import_batch::start_analysis(&mut conn, &batch.id)?;
     let details = caseload::import_jobs::export_notes(&index);
@@ -406,10 +403,7 @@ fn import_file(
         }
         return Ok(());
     }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
+    let file_name = shown_name(path, "file");
     let batch = import_batch::create(&mut conn, &p.id(), &file_name, "cli")?;
     import_batch::start_analysis(&mut conn, &batch.id)?;
     let notes = serde_json::to_string(&analysed.notes)?;
@@ -473,4 +467,12 @@ impl ProgressBar {
             eprintln!();
         }
     }
+}
+
+/// The file's name as the import history shows it (never used as a path).
+fn shown_name(path: &std::path::Path, otherwise: &str) -> String {
+    path.file_name().map_or_else(
+        || otherwise.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
