@@ -261,16 +261,29 @@ impl Config {
         })
     }
 
-    /// Creates the data directory and proves it is writable, so that a read-only mount
-    /// fails at start-up instead of at the first upload.
+    /// Creates the data directory (private to this user, as is everything in it — an older
+    /// install's files are made so, and the log says which) and proves it is writable, so
+    /// that a read-only mount fails at start-up instead of at the first upload.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir.join("tmp")).map_err(|e| {
-            ConfigError(format!(
-                "the data directory {} cannot be created ({e}); set CASELOAD_DATA_DIR to a folder this user can write",
+        let fixed = crate::private_files::secure_dir(dir)
+            .and_then(|mut fixed| {
+                fixed.extend(crate::private_files::secure_dir(&dir.join("tmp"))?);
+                Ok(fixed)
+            })
+            .map_err(|e| {
+                ConfigError(format!(
+                    "the data directory {} cannot be created or made private ({e}); set CASELOAD_DATA_DIR to a folder this user can write",
+                    dir.display()
+                ))
+            })?;
+        if !fixed.is_empty() {
+            tracing::warn!(
+                "{} file(s) and folder(s) in the data directory {} could be read by other users of this machine; they are now private to this user (folders 0700, files 0600)",
+                fixed.len(),
                 dir.display()
-            ))
-        })?;
+            );
+        }
         let probe = dir.join(".write-test");
         std::fs::write(&probe, b"ok").and_then(|_| std::fs::remove_file(&probe)).map_err(|e| {
             ConfigError(format!(

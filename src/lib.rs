@@ -1,6 +1,47 @@
 //! Caseload: practice software for therapists. `build_app` is the one way the server is
 //! put together, used by `main` and by the tests alike.
 
+/// In tests: whether a type can be printed with `{:?}` and `{}` — `(debug, display)` —
+/// so that a test can prove card data cannot be. Autoref specialisation: the impl on the
+/// probe itself applies only where the bound holds; the one on a reference to it is the
+/// fallback method lookup reaches next.
+#[cfg(test)]
+macro_rules! printable {
+    ($t:ty) => {{
+        struct Probe<T>(std::marker::PhantomData<T>);
+        #[allow(dead_code)]
+        trait IsDebug {
+            fn debug(&self) -> bool {
+                true
+            }
+        }
+        impl<T: std::fmt::Debug> IsDebug for Probe<T> {}
+        #[allow(dead_code)]
+        trait NotDebug {
+            fn debug(&self) -> bool {
+                false
+            }
+        }
+        impl<T> NotDebug for &Probe<T> {}
+        #[allow(dead_code)]
+        trait IsDisplay {
+            fn display(&self) -> bool {
+                true
+            }
+        }
+        impl<T: std::fmt::Display> IsDisplay for Probe<T> {}
+        #[allow(dead_code)]
+        trait NotDisplay {
+            fn display(&self) -> bool {
+                false
+            }
+        }
+        impl<T> NotDisplay for &Probe<T> {}
+        let probe = Probe::<$t>(std::marker::PhantomData);
+        ((&probe).debug(), (&probe).display())
+    }};
+}
+
 pub mod allocator;
 pub mod config;
 pub mod db;
@@ -12,6 +53,7 @@ pub mod mail;
 pub mod models;
 pub mod onboarding;
 pub mod passwords;
+pub mod private_files;
 pub mod seed;
 pub mod web;
 
@@ -44,9 +86,19 @@ impl Application {
 
 /// Prepares the data dir, opens and migrates the database, binds the listen address.
 pub fn build_app(mut config: Config) -> anyhow::Result<Application> {
+    private_files::restrict_new_files();
     config.prepare_data_dir()?;
     let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
         .map_err(anyhow::Error::msg)?;
+    if let db::DatabaseUrl::Sqlite(path) = &config.database_url {
+        // A database kept outside the data directory is made private too.
+        let fixed = private_files::secure_sqlite_files(std::path::Path::new(path))?;
+        if !fixed.is_empty() {
+            tracing::warn!(
+                "the database {path} could be read by other users of this machine; it is now private to this user (0600)"
+            );
+        }
+    }
     let listener = TcpListener::bind(config.listen).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {} ({e}); set CASELOAD_LISTEN to a free address and port",

@@ -72,6 +72,7 @@ enum Command {
 
 fn main() -> ExitCode {
     caseload::allocator::configure();
+    caseload::private_files::restrict_new_files();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -18,16 +18,60 @@ pub const ALREADY_A_CLIENT: &str = "already_a_client";
 /// Days after the invitation when reminders go out, unless the client has acted.
 pub const REMINDER_DAYS: [i64; 2] = [2, 5];
 
-/// Queues a rendered message to the client.
+/// What the audit trail calls each kind of email (a welcome is an invitation worded for a
+/// client brought over from another system).
+pub fn email_kind_label(subject: &str) -> &'static str {
+    match subject {
+        INVITATION => "invitation",
+        WELCOME => "welcome (invitation)",
+        REMINDER => "invitation reminder",
+        INSURANCE_PROBLEM => "insurance could not be verified",
+        ALREADY_A_CLIENT => "booking link used with their address",
+        _ => "other",
+    }
+}
+
+/// The audit trail's name for a welcome; in the outbox it is an invitation.
+const WELCOME: &str = "welcome";
+
+/// One email to queue for a client.
+struct ClientEmail<'a> {
+    /// The outbox's kind.
+    kind: &'a str,
+    /// The audit trail's name for it (a welcome is an invitation in the outbox).
+    audit_as: &'a str,
+    message: &'a mail::Rendered,
+    action_url: Option<&'a str>,
+    send_after: NaiveDateTime,
+}
+
+/// Queues a rendered message to the client and records it in the client's audit trail
+/// (with the address of whoever caused it, when a person did): every email about a client
+/// passes through here.
 fn queue_for(
     conn: &mut DbConnection,
     provider: &Provider,
     client: &Client,
-    kind: &str,
-    message: &mail::Rendered,
-    action_url: Option<&str>,
-    send_after: NaiveDateTime,
+    email: ClientEmail<'_>,
+    ip: Option<&str>,
 ) -> QueryResult<()> {
+    let ClientEmail {
+        kind,
+        audit_as,
+        message,
+        action_url,
+        send_after,
+    } = email;
+    crate::models::audit::record(
+        conn,
+        crate::models::audit::AuditEntry {
+            provider_id: &provider.id(),
+            client_id: Some(&client.client_id()),
+            action: crate::models::audit::AuditAction::EmailQueued,
+            subject: Some(audit_as),
+            ip,
+        },
+    )?;
     outbox::queue(
         conn,
         &outbox::NewEmail {
@@ -57,8 +101,9 @@ pub fn invite(
     client: &Client,
     public_url: &str,
     now: NaiveDateTime,
+    ip: Option<&str>,
 ) -> QueryResult<()> {
-    invite_as(conn, provider, client, public_url, now, false)
+    invite_as(conn, provider, client, public_url, now, false, ip)
 }
 
 /// Queues a fresh invitation (worded as a welcome to a client brought over from another
@@ -76,18 +121,7 @@ pub fn send_invitation(
         return Ok(false);
     }
     let now = crate::models::now();
-    invite_as(conn, provider, client, public_url, now, welcome)?;
-    crate::models::audit::record_at(
-        conn,
-        crate::models::audit::AuditEntry {
-            provider_id: &provider.id(),
-            client_id: Some(&client.client_id()),
-            action: crate::models::audit::AuditAction::InvitationSent,
-            subject: welcome.then_some("welcome"),
-            ip,
-        },
-        now,
-    )?;
+    invite_as(conn, provider, client, public_url, now, welcome, ip)?;
     Ok(true)
 }
 
@@ -98,6 +132,7 @@ fn invite_as(
     public_url: &str,
     now: NaiveDateTime,
     welcome: bool,
+    ip: Option<&str>,
 ) -> QueryResult<()> {
     let provider_id = provider.id();
     let client_id = client.client_id();
@@ -119,15 +154,14 @@ fn invite_as(
             mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
         }
         .map_err(render_error)?;
-        queue_for(
-            conn,
-            provider,
-            client,
+        let email = ClientEmail {
             kind,
-            &message,
-            Some(&link),
-            now + Duration::days(after),
-        )?;
+            audit_as: if welcome && !reminder { WELCOME } else { kind },
+            message: &message,
+            action_url: Some(&link),
+            send_after: now + Duration::days(after),
+        };
+        queue_for(conn, provider, client, email, ip)?;
     }
     client::mark_invited(conn, &provider_id, &client_id, now)
 }
@@ -140,6 +174,7 @@ pub fn report_insurance_problem(
     reason: &str,
     public_url: &str,
     now: NaiveDateTime,
+    ip: Option<&str>,
 ) -> QueryResult<()> {
     let link = format!("{public_url}/portal/insurance");
     let message = mail::insurance_problem(
@@ -149,15 +184,14 @@ pub fn report_insurance_problem(
         &link,
     )
     .map_err(render_error)?;
-    queue_for(
-        conn,
-        provider,
-        client,
-        INSURANCE_PROBLEM,
-        &message,
-        Some(&link),
-        now,
-    )
+    let email = ClientEmail {
+        kind: INSURANCE_PROBLEM,
+        audit_as: INSURANCE_PROBLEM,
+        message: &message,
+        action_url: Some(&link),
+        send_after: now,
+    };
+    queue_for(conn, provider, client, email, ip)
 }
 
 /// Someone used the booking link with the email of an existing client: tell that client
@@ -168,27 +202,27 @@ pub fn notify_existing_client(
     client: &Client,
     public_url: &str,
     now: NaiveDateTime,
+    ip: Option<&str>,
 ) -> QueryResult<()> {
     if client.password_hash.is_none() {
         // A link sent within the hour still works: don't let a public page revoke it.
         if invitation::issued_since(conn, &client.client_id(), now - Duration::hours(1))? {
             return Ok(());
         }
-        return invite(conn, provider, client, public_url, now);
+        return invite(conn, provider, client, public_url, now, ip);
     }
     let link = format!("{public_url}/portal/login");
     let message =
         mail::already_a_client(&provider.practice_display_name(), &client.first_name, &link)
             .map_err(render_error)?;
-    queue_for(
-        conn,
-        provider,
-        client,
-        ALREADY_A_CLIENT,
-        &message,
-        None,
-        now,
-    )
+    let email = ClientEmail {
+        kind: ALREADY_A_CLIENT,
+        audit_as: ALREADY_A_CLIENT,
+        message: &message,
+        action_url: None,
+        send_after: now,
+    };
+    queue_for(conn, provider, client, email, ip)
 }
 
 /// The client's email changed: links and reminders sent to the old address stop working.

@@ -47,6 +47,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         list_state -> Text,
+        version -> BigInt,
     }
 }
 

@@ -27,6 +27,10 @@ pub struct ClientInput {
     pub notify: Option<String>,
     /// Only on the new-client form: assessment codes ticked.
     pub assessments: Vec<String>,
+    /// Only on the edit form: the version of the details it was made from …
+    pub version: Option<i64>,
+    /// … and the values it showed then (`client_edit::DetailValues::to_form`).
+    pub shown: String,
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 pub mod billing;
 pub mod client;
+pub mod client_edit;
 pub mod document;
 pub mod email;
 pub mod name;

@@ -9,6 +9,7 @@ use super::columns::{recognise_layout, ColumnMap, ManualColumns, MissingColumn};
 use super::dates::{detect_order, parse_birth_date, DateOrder, DateProblem, OrderEvidence};
 use super::table::{self, Table, TableError};
 use super::{vcard, xlsx};
+use crate::domain::email::address_in;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -292,7 +293,11 @@ fn from_table(
                 row: r.line,
                 first_name,
                 last_name,
-                email: map.email(&r.cells).map(str::to_string),
+                email: map
+                    .email(&r.cells)
+                    .map(address_in)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string),
                 phone: map.phone(&r.cells).map(str::to_string),
                 date_of_birth,
                 date_problem,
@@ -367,7 +372,11 @@ fn from_cards(
                 row: position + 1,
                 first_name,
                 last_name,
-                email: c.preferred_email().map(str::to_string),
+                email: c
+                    .preferred_email()
+                    .map(address_in)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string),
                 phone: c.preferred_phone().map(str::to_string),
                 date_of_birth,
                 date_problem,

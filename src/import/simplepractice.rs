@@ -516,7 +516,12 @@ pub fn review_export(
                 row: i + 1,
                 first_name,
                 last_name,
-                email: c.card.preferred_email().map(str::to_string),
+                email: c
+                    .card
+                    .preferred_email()
+                    .map(crate::domain::email::address_in)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string),
                 phone: c.card.preferred_phone().map(str::to_string),
                 date_of_birth,
                 date_problem,

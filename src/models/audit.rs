@@ -33,10 +33,12 @@ pub enum AuditAction {
     PortalPrivatePayChosen,
     PortalPaymentMethodAdded,
     PortalFormsAcknowledged,
+    /// An email about the client was put in the outbox; the subject names its kind.
+    EmailQueued,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 21] = [
+    const ALL: [AuditAction; 22] = [
         Self::ClientCreated,
         Self::ClientImported,
         Self::ClientViewed,
@@ -58,6 +60,7 @@ impl AuditAction {
         Self::PortalPrivatePayChosen,
         Self::PortalPaymentMethodAdded,
         Self::PortalFormsAcknowledged,
+        Self::EmailQueued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl AuditAction {
             Self::PortalPrivatePayChosen => "portal.private_pay_chosen",
             Self::PortalPaymentMethodAdded => "portal.payment_method_added",
             Self::PortalFormsAcknowledged => "portal.forms_acknowledged",
+            Self::EmailQueued => "email.queued",
         }
     }
 
@@ -128,6 +132,7 @@ impl AuditAction {
             Self::PortalPrivatePayChosen => "Chose private pay",
             Self::PortalPaymentMethodAdded => "Added a card on file",
             Self::PortalFormsAcknowledged => "Acknowledged the practice's forms",
+            Self::EmailQueued => "Email queued",
         }
     }
 }

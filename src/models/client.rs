@@ -10,7 +10,8 @@ use crate::db::ids::{new_row_id, ClientId, ProviderId};
 use crate::db::schema::{assessment_requests, client_list_counts, clients};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::billing::{Assessment, BillingType};
-use crate::domain::client::ClientDetails;
+use crate::domain::client::{ClientDetails, ClientInput};
+use crate::domain::client_edit::DetailValues;
 use crate::domain::onboarding::{OnboardingFacts, OnboardingStatus};
 use crate::domain::search_key::{prefix_upper_bound, search_key};
 
@@ -48,6 +49,9 @@ pub struct Client {
     pub insurance_issue_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Raised by every change of the details an edit form shows (by the provider or the
+    /// client): a form made from an older version is refused, not saved over the change.
+    pub version: i64,
 }
 
 /// The columns the Clients tab shows, and the facts its status badge is derived from.
@@ -104,6 +108,32 @@ impl Client {
     pub fn status(&self) -> OnboardingStatus {
         OnboardingStatus::derive(&self.onboarding_facts())
     }
+
+    /// The details as the edit form shows them, with the version they were read at.
+    pub fn edit_input(&self) -> ClientInput {
+        let mut input = ClientInput {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone().unwrap_or_default(),
+            billing_type: self.billing_type.clone(),
+            insurance_company: self.insurance_company.clone().unwrap_or_default(),
+            insurance_member_id: self.insurance_member_id.clone().unwrap_or_default(),
+            date_of_birth: self
+                .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            telehealth_state: self.telehealth_state.clone().unwrap_or_default(),
+            version: Some(self.version),
+            ..Default::default()
+        };
+        input.shown = DetailValues::of(&input).to_form();
+        input
+    }
+
+    pub fn detail_values(&self) -> DetailValues {
+        DetailValues::of(&self.edit_input())
+    }
 }
 
 impl ClientListRow {
@@ -127,6 +157,10 @@ pub enum SaveClientError {
     EmailTaken { existing: ClientId },
     #[error("no such client")]
     NotFound,
+    /// The details changed since the form was made (another browser, or the client in
+    /// the portal): nothing was saved.
+    #[error("the details changed since the form was made")]
+    Stale { current: Box<Client> },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -360,16 +394,39 @@ fn insurance_added_at(
     }
 }
 
-/// Saves new details over a client's; returns the client as they were before.
+/// Claims the next version of a client's details for a change made from `expected`:
+/// refused, with the client as they are now, when the details changed since. The check
+/// and the claim are one statement, so of two saves from one version only one wins.
+fn claim_next_version(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    id: &ClientId,
+    expected: i64,
+) -> Result<Client, SaveClientError> {
+    let claimed = diesel::update(scoped(provider, id).filter(clients::version.eq(expected)))
+        .set(clients::version.eq(clients::version + 1))
+        .execute(conn)?;
+    let before = find(conn, provider, id)?.ok_or(SaveClientError::NotFound)?;
+    if claimed == 0 {
+        return Err(SaveClientError::Stale {
+            current: Box::new(before),
+        });
+    }
+    Ok(before)
+}
+
+/// Saves new details over a client's, made from the details at `expected_version`;
+/// returns the client as they were before (their version already the new one).
 pub fn update(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &ClientId,
     details: &ClientDetails,
+    expected_version: i64,
 ) -> Result<Client, SaveClientError> {
     let now = super::now();
     save_client(conn, provider, details.email.normalized(), |conn| {
-        let before = find(conn, provider, id)?.ok_or(SaveClientError::NotFound)?;
+        let before = claim_next_version(conn, provider, id, expected_version)?;
         if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
             if existing.as_str() != before.id {
                 return Err(SaveClientError::EmailTaken { existing });
@@ -786,14 +843,16 @@ pub struct InsuranceDetails {
     pub date_of_birth: Option<NaiveDate>,
 }
 
+/// Saves insurance made from the details at `expected_version` (see [`update`]).
 pub fn set_insurance(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &ClientId,
     ins: &InsuranceDetails,
+    expected_version: i64,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    let before = find(conn, provider, id)?.ok_or(diesel::result::Error::NotFound)?;
+) -> Result<(), SaveClientError> {
+    let before = claim_next_version(conn, provider, id, expected_version)?;
     // Saving the same card again keeps its verification; anything new must be verified.
     let unchanged = before.insurance_added_at.is_some()
         && before.insurance_issue.is_none()
@@ -817,16 +876,19 @@ pub fn set_insurance(
             clients::insurance_issue_at.eq(None::<NaiveDateTime>),
             clients::updated_at.eq(now),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
+/// Private pay chosen in a form made from the details at `expected_version`.
 pub fn set_private_pay(
     conn: &mut DbConnection,
     provider: &ProviderId,
     id: &ClientId,
+    expected_version: i64,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), SaveClientError> {
+    claim_next_version(conn, provider, id, expected_version)?;
     diesel::update(scoped(provider, id))
         .set((
             clients::billing_type.eq(BillingType::PrivatePay.as_str()),
@@ -839,8 +901,8 @@ pub fn set_private_pay(
             clients::insurance_issue_at.eq(None::<NaiveDateTime>),
             clients::updated_at.eq(now),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The provider checked the insurance: verified, or not with a reason the client is told.

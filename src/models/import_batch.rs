@@ -670,7 +670,7 @@ pub fn decide(
             let corrected = d
                 .email
                 .as_deref()
-                .map(str::trim)
+                .map(crate::domain::email::address_in)
                 .filter(|e| !e.is_empty() && Some(*e) != row.email.as_deref());
             if let Some(email) = corrected {
                 if row.status == Status::Invalid.as_str()
@@ -1023,7 +1023,7 @@ pub(super) fn invite_all(
             .select(super::client::Client::as_select())
             .load(conn)?;
         for c in &created {
-            crate::onboarding::invite(conn, provider, c, public_url, now)?;
+            crate::onboarding::invite(conn, provider, c, public_url, now, None)?;
         }
     }
     Ok(())

@@ -113,22 +113,36 @@ fn insert_version(
     Ok(form)
 }
 
-/// Saves an edit as the next version; an unchanged text makes no new version.
+/// What saving an edit of a form did.
+pub enum FormSave {
+    /// The new version (or the current one, when the text did not change).
+    Saved(PracticeForm),
+    /// The edit was made from an older version: nothing was saved; the newest is this.
+    Stale(PracticeForm),
+}
+
+/// Saves an edit made from version `base` as the next version; an unchanged text makes no
+/// new version. Two edits made from one version cannot both be saved.
 pub fn save(
     conn: &mut DbConnection,
     provider: &ProviderId,
     kind: FormKind,
     body: &str,
-) -> QueryResult<PracticeForm> {
+    base: i32,
+) -> QueryResult<FormSave> {
     crate::db::write_transaction(conn, |conn| {
         let forms = current(conn, provider)?;
         let Some(now) = forms.into_iter().find(|f| f.kind() == Some(kind)) else {
             return Err(diesel::result::Error::NotFound);
         };
-        if now.body == body {
-            return Ok(now);
+        if now.version != base {
+            return Ok(FormSave::Stale(now));
         }
-        insert_version(conn, provider, kind, now.version + 1, body)
+        if now.body == body {
+            return Ok(FormSave::Saved(now));
+        }
+        // The unique (provider, kind, version) index refuses a concurrent twin.
+        insert_version(conn, provider, kind, now.version + 1, body).map(FormSave::Saved)
     })
 }
 

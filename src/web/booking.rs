@@ -133,15 +133,25 @@ async fn submit(
                 };
                 let (c, action) = match client::create(conn, &pid, &details, &options) {
                     Ok(c) => {
-                        onboarding::invite(conn, &provider, &c, &public_url, now)?;
+                        onboarding::invite(conn, &provider, &c, &public_url, now, Some(&ip))?;
                         (c, AuditAction::BookingSignup)
                     }
                     Err(SaveClientError::EmailTaken { existing }) => {
                         let c = client::find(conn, &pid, &existing)?.ok_or(AppError::NotFound)?;
-                        onboarding::notify_existing_client(conn, &provider, &c, &public_url, now)?;
+                        onboarding::notify_existing_client(
+                            conn,
+                            &provider,
+                            &c,
+                            &public_url,
+                            now,
+                            Some(&ip),
+                        )?;
                         (c, AuditAction::BookingEmailMatched)
                     }
-                    Err(SaveClientError::NotFound) => return Err(AppError::NotFound),
+                    // A new client has no earlier version to be stale against.
+                    Err(SaveClientError::NotFound | SaveClientError::Stale { .. }) => {
+                        return Err(AppError::NotFound)
+                    }
                     Err(SaveClientError::Database(e)) => return Err(e.into()),
                 };
                 audit::record(

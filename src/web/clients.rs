@@ -11,6 +11,7 @@ use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::billing::Assessment;
 use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
+use crate::domain::client_edit::{changed_fields, reconcile, DetailValues, EditConflict};
 use crate::domain::onboarding::OnboardingStatus;
 use crate::domain::us_states::{state_name, US_STATES};
 use crate::error::AppError;
@@ -191,6 +192,8 @@ struct FormPage {
     existing_client: Option<String>,
     states: &'static [(&'static str, &'static str)],
     assessments: [Assessment; 2],
+    /// Set when a save was refused because the details changed since the form was made.
+    conflict: Option<EditConflict>,
 }
 
 impl FormPage {
@@ -200,6 +203,17 @@ impl FormPage {
 
     fn assessment_checked(&self, code: &str) -> bool {
         self.input.assessments.iter().any(|a| a == code)
+    }
+
+    /// The value the other person saved in `field` while this one had the form open, when
+    /// this person changed it too: they must choose.
+    fn clash(&self, field: &str) -> Option<&str> {
+        self.conflict
+            .as_ref()?
+            .changed_meanwhile
+            .iter()
+            .find(|c| c.field == field && c.clash.is_some())
+            .map(|c| c.now.as_str())
     }
 }
 
@@ -218,6 +232,7 @@ fn form_page(
         existing_client,
         states: US_STATES,
         assessments: Assessment::ALL,
+        conflict: None,
     }
 }
 
@@ -281,7 +296,14 @@ async fn create(
                 )?;
                 // The invitation is queued in the same transaction: both happen or neither.
                 if options.notify {
-                    crate::onboarding::invite(conn, &me, &c, &public_url, crate::models::now())?;
+                    crate::onboarding::invite(
+                        conn,
+                        &me,
+                        &c,
+                        &public_url,
+                        crate::models::now(),
+                        ip.as_deref(),
+                    )?;
                 }
                 Ok(Ok(c))
             })
@@ -301,7 +323,7 @@ async fn create(
             Ok(see_other(&format!("/clients/{}", c.id)))
         }
         Err(SaveClientError::EmailTaken { existing }) => email_taken(page, None, input, existing),
-        Err(SaveClientError::NotFound) => Err(AppError::NotFound),
+        Err(SaveClientError::NotFound | SaveClientError::Stale { .. }) => Err(AppError::NotFound),
         Err(SaveClientError::Database(e)) => Err(e.into()),
     }
 }
@@ -368,25 +390,10 @@ async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
     let c = load_and_audit_view(&state, &provider.id(), id, "edit", client_ip(&req)).await?;
-    let input = ClientInput {
-        first_name: c.first_name.clone(),
-        last_name: c.last_name.clone(),
-        email: c.email.clone(),
-        phone: c.phone.clone().unwrap_or_default(),
-        billing_type: c.billing_type.clone(),
-        insurance_company: c.insurance_company.clone().unwrap_or_default(),
-        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
-        date_of_birth: c
-            .date_of_birth
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        telehealth_state: c.telehealth_state.clone().unwrap_or_default(),
-        ..Default::default()
-    };
     render(&form_page(
         page.signed_in(&provider),
         Some(ClientHeader::of(&c)),
-        input,
+        c.edit_input(),
         FieldErrors::new(),
         None,
     ))
@@ -396,6 +403,8 @@ enum UpdateOutcome {
     Saved,
     Invalid(Box<Client>, FieldErrors),
     EmailTaken(Box<Client>, ClientId),
+    /// Made from details that changed since: the client as they are now.
+    Stale(Box<Client>),
 }
 
 async fn update(
@@ -411,7 +420,10 @@ async fn update(
     let provider_id = provider.id();
     let ip = client_ip(&req);
     let parsed = ClientDetails::parse(&input, today());
+    let submitted = DetailValues::of(&input);
+    let submitted_version = input.version;
     let client_id = id.clone();
+    let submitted_for_audit = submitted.clone();
     let outcome = state
         .db(move |conn| {
             // Showing the form again shows the client: that is a view of the record.
@@ -422,26 +434,27 @@ async fn update(
                 Ok(d) => d,
                 Err(errors) => return Ok(UpdateOutcome::Invalid(shown_again(conn)?, errors)),
             };
+            // A form without its version (made before versions existed) counts as stale.
+            let expected = submitted_version.unwrap_or(0);
             let saved = write_transaction(conn, |conn| {
-                match client::update(conn, &provider_id, &id, &details) {
-                    Ok(before)
-                        if crate::domain::email::normalize(&before.email)
-                            != details.email.normalized() =>
-                    {
-                        crate::onboarding::email_changed(conn, &before, crate::models::now())?;
-                    }
-                    Ok(_) => {}
+                let before = match client::update(conn, &provider_id, &id, &details, expected) {
+                    Ok(before) => before,
                     Err(SaveClientError::NotFound) => return Err(AppError::NotFound),
                     Err(SaveClientError::Database(e)) => return Err(e.into()),
-                    Err(SaveClientError::EmailTaken { existing }) => return Ok(Err(existing)),
+                    Err(e) => return Ok(Err(e)),
+                };
+                if crate::domain::email::normalize(&before.email) != details.email.normalized() {
+                    crate::onboarding::email_changed(conn, &before, crate::models::now())?;
                 }
+                let changed =
+                    changed_fields(&before.detail_values(), &submitted_for_audit).join(", ");
                 audit::record(
                     conn,
                     AuditEntry {
                         provider_id: &provider_id,
                         client_id: Some(&id),
                         action: AuditAction::ClientUpdated,
-                        subject: None,
+                        subject: Some(&changed),
                         ip: ip.as_deref(),
                     },
                 )?;
@@ -449,7 +462,12 @@ async fn update(
             })?;
             match saved {
                 Ok(()) => Ok(UpdateOutcome::Saved),
-                Err(existing) => Ok(UpdateOutcome::EmailTaken(shown_again(conn)?, existing)),
+                Err(SaveClientError::EmailTaken { existing }) => {
+                    Ok(UpdateOutcome::EmailTaken(shown_again(conn)?, existing))
+                }
+                Err(SaveClientError::Stale { .. }) => Ok(UpdateOutcome::Stale(shown_again(conn)?)),
+                Err(SaveClientError::NotFound) => Err(AppError::NotFound),
+                Err(SaveClientError::Database(e)) => Err(e.into()),
             }
         })
         .await?;
@@ -468,6 +486,22 @@ async fn update(
         )),
         UpdateOutcome::EmailTaken(before, existing) => {
             email_taken(page, Some(ClientHeader::of(&before)), input, existing)
+        }
+        UpdateOutcome::Stale(current) => {
+            // What the form showed; a form that lost it compares with nothing changed.
+            let shown = DetailValues::from_form(&input.shown).unwrap_or_else(|| submitted.clone());
+            let conflict = reconcile(&shown, &submitted, &current.detail_values());
+            let mut fresh = current.edit_input();
+            conflict.merged.apply_to(&mut fresh);
+            let mut form = form_page(
+                page,
+                Some(ClientHeader::of(&current)),
+                fresh,
+                FieldErrors::new(),
+                None,
+            );
+            form.conflict = Some(conflict);
+            render(&form)
         }
     }
 }
@@ -739,6 +773,8 @@ struct BillingPage {
     card: Option<String>,
     acknowledgments: Vec<AcknowledgmentView>,
     payers: &'static [&'static str],
+    /// The details' version, carried by the insurance form.
+    version: i64,
 }
 
 async fn billing(
@@ -798,6 +834,7 @@ async fn billing(
             })
             .collect(),
         payers: super::portal::COMMON_PAYERS,
+        version: c.version,
     })
 }
 
@@ -848,6 +885,15 @@ async fn activity(
             let what = match e.subject.as_deref() {
                 Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => {
                     format!("{label} ({tab})")
+                }
+                Some(kind) if action == Some(AuditAction::EmailQueued) => {
+                    format!("{label}: {}", crate::onboarding::email_kind_label(kind))
+                }
+                // An edit names the fields it changed.
+                Some(fields)
+                    if action == Some(AuditAction::ClientUpdated) && !fields.is_empty() =>
+                {
+                    format!("{label}: {fields}")
                 }
                 _ => label.to_string(),
             };

@@ -34,11 +34,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/clients/{id}/documents/{doc}", web::get().to(open));
 }
 
+/// Another provider's client id answers 404 here too, not a redirect that confirms it.
 async fn clinical(
-    _provider: CurrentProvider,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_client_id(&path)?;
+    let pid = provider.id();
+    let lookup = id.clone();
+    let found = state
+        .db(move |conn| Ok(client::find(conn, &pid, &lookup)?.is_some()))
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
     Ok(see_other(&format!("/clients/{id}/clinical/attachments")))
 }
 

@@ -148,6 +148,9 @@ struct InsuranceForm {
     holder_name: String,
     #[serde(default)]
     date_of_birth: String,
+    /// The version of the client's details the form was made from.
+    #[serde(default)]
+    version: i64,
 }
 
 async fn enter_insurance(
@@ -180,18 +183,32 @@ async fn enter_insurance(
     };
     let pid = provider.id();
     let ip = client_ip(&req);
-    with_client(&state, &provider, &path, move |conn, c| {
-        client::set_insurance(conn, &pid, &c.client_id(), &details, m::now())?;
+    let version = form.version;
+    let saved = with_client(&state, &provider, &path, move |conn, c| {
+        match client::set_insurance(conn, &pid, &c.client_id(), &details, version, m::now()) {
+            Ok(()) => {}
+            Err(client::SaveClientError::Stale { .. }) => return Ok(false),
+            Err(client::SaveClientError::Database(e)) => return Err(e.into()),
+            Err(_) => return Err(AppError::NotFound),
+        }
         record(
             conn,
             &pid,
             &c.client_id(),
             AuditAction::ClientUpdated,
             ip.as_deref(),
-        )
+        )?;
+        Ok(true)
     })
     .await?;
-    session::flash(&session, "The insurance details were saved. Verify them with the payer, then mark them verified below.");
+    session::flash(
+        &session,
+        if saved {
+            "The insurance details were saved. Verify them with the payer, then mark them verified below."
+        } else {
+            "The insurance was not saved: this client's details changed since you opened the page (the client may have entered them in their portal). Check what is on file below and enter the insurance again if it is still needed."
+        },
+    );
     Ok(see_other(&back))
 }
 
@@ -247,7 +264,15 @@ async fn review_insurance(
         }
         match &problem {
             Some(reason) => {
-                onboarding::report_insurance_problem(conn, &me, c, reason, &public_url, now)?;
+                onboarding::report_insurance_problem(
+                    conn,
+                    &me,
+                    c,
+                    reason,
+                    &public_url,
+                    now,
+                    ip.as_deref(),
+                )?;
                 record(
                     conn,
                     &me.id(),

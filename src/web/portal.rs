@@ -101,6 +101,17 @@ struct InvitePage {
     error: Option<String>,
 }
 
+impl InvitePage {
+    /// How long a setup link works, and how soon another may be asked for, as enforced.
+    fn valid_days(&self) -> i64 {
+        invitation::VALID_DAYS
+    }
+
+    fn renew_minutes(&self) -> i64 {
+        RENEW_MINUTES
+    }
+}
+
 async fn load_invite(
     state: &AppState,
     token: String,
@@ -240,6 +251,9 @@ async fn accept_invite(
     }
 }
 
+/// How long after one setup link another may be asked for.
+const RENEW_MINUTES: i64 = 10;
+
 /// An expired or used link asks for a new one; it goes to the address the practice has.
 async fn renew_invite(
     req: HttpRequest,
@@ -272,25 +286,24 @@ async fn renew_invite(
                     return Ok(None);
                 };
                 // One new link per ten minutes: an old link in someone else's hands cannot
-                // keep revoking the client's current one.
+                // keep revoking the client's current one. The page says so truthfully.
                 if invitation::issued_since(
                     conn,
                     &c.client_id(),
-                    now - chrono::Duration::minutes(10),
+                    now - chrono::Duration::minutes(RENEW_MINUTES),
                 )? {
-                    return Ok(Some(p.practice_display_name()));
+                    return Ok(Some((p.practice_display_name(), "recently_sent")));
                 }
-                onboarding::invite(conn, &p, &c, &public_url, now)?;
-                audit_client(conn, &c, AuditAction::InvitationSent, ip.as_deref())?;
-                Ok(Some(p.practice_display_name()))
+                onboarding::invite(conn, &p, &c, &public_url, now, ip.as_deref())?;
+                Ok(Some((p.practice_display_name(), "renewed")))
             })
         })
         .await?;
     match practice {
-        Some(practice) => render(&InvitePage {
+        Some((practice, state)) => render(&InvitePage {
             page,
             practice,
-            state: "renewed",
+            state,
             first_name: String::new(),
             token: String::new(),
             error: None,
@@ -511,6 +524,8 @@ struct InsuranceInput {
     insurance_member_id: String,
     holder_name: String,
     date_of_birth: String,
+    /// The version of the client's details the form was made from.
+    version: i64,
 }
 
 #[derive(Template)]
@@ -521,6 +536,10 @@ struct InsurancePage {
     errors: FieldErrors,
     payers: &'static [&'static str],
     issue: Option<String>,
+    /// The version the form carries.
+    version: i64,
+    /// The save was refused: the practice changed the details meanwhile.
+    stale: bool,
 }
 
 impl InsurancePage {
@@ -545,6 +564,7 @@ async fn insurance_form(
             .date_of_birth
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
+        version: c.version,
     };
     render(&InsurancePage {
         page,
@@ -552,6 +572,8 @@ async fn insurance_form(
         errors: FieldErrors::new(),
         payers: COMMON_PAYERS,
         issue: c.insurance_issue.clone(),
+        version: c.version,
+        stale: false,
     })
 }
 
@@ -630,35 +652,64 @@ async fn save_insurance(
         ) {
             Ok(d) => Some(d),
             Err(errors) => {
+                let version = input.version;
                 return render(&InsurancePage {
                     page,
                     input,
                     errors,
                     payers: COMMON_PAYERS,
                     issue: c.insurance_issue.clone(),
-                })
+                    version,
+                    stale: false,
+                });
             }
         }
     };
     let ip = client_ip(&req);
-    state
+    let version = input.version;
+    let issue = c.insurance_issue.clone();
+    let saved = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let now = m::now();
                 let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
-                match &details {
-                    Some(d) => client::set_insurance(conn, &pid, &cid, d, now)?,
-                    None => client::set_private_pay(conn, &pid, &cid, now)?,
+                let saved = match &details {
+                    Some(d) => client::set_insurance(conn, &pid, &cid, d, version, now),
+                    None => client::set_private_pay(conn, &pid, &cid, version, now),
+                };
+                match saved {
+                    Ok(()) => {}
+                    Err(client::SaveClientError::Stale { current }) => {
+                        return Ok(Some(current.version))
+                    }
+                    Err(client::SaveClientError::Database(e)) => return Err(e.into()),
+                    Err(_) => return Err(AppError::PortalSignIn),
                 }
                 let action = if private {
                     AuditAction::PortalPrivatePayChosen
                 } else {
                     AuditAction::PortalInsuranceAdded
                 };
-                audit_client(conn, &c, action, ip.as_deref())
+                audit_client(conn, &c, action, ip.as_deref())?;
+                Ok(None)
             })
         })
         .await?;
+    if let Some(current) = saved {
+        // Shown again with what the client typed, now made from the current details.
+        return render(&InsurancePage {
+            page,
+            input: InsuranceInput {
+                version: current,
+                ..input
+            },
+            errors: FieldErrors::new(),
+            payers: COMMON_PAYERS,
+            issue,
+            version: current,
+            stale: true,
+        });
+    }
     session::flash(
         &session,
         if private {
@@ -672,7 +723,8 @@ async fn save_insurance(
 
 // ---------- form of billing ----------
 
-#[derive(Debug, Default, Deserialize)]
+/// The card form as posted. Like `CardInput`, nothing here may print (no `Debug`).
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct CardForm {
     pub kind: String,
@@ -919,4 +971,12 @@ async fn acknowledge_forms(
         "Thank you: the billing policy and privacy notice are acknowledged.",
     );
     Ok(see_other("/portal"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_posted_card_form_cannot_be_printed() {
+        assert_eq!(printable!(super::CardForm), (false, false));
+    }
 }

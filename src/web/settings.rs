@@ -10,7 +10,7 @@ use super::{fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
 use crate::error::AppError;
-use crate::models::practice_form::{self, FormKind};
+use crate::models::practice_form::{self, FormKind, FormSave};
 use crate::models::{booking, outbox, provider};
 use crate::passwords;
 
@@ -186,7 +186,25 @@ struct FormView {
     title: &'static str,
     version: i32,
     updated: String,
+    /// The text in the box: the version on file, or the provider's refused edit.
     body: String,
+    /// Set when an edit was refused because this version was saved meanwhile: the text
+    /// now on file, shown beside the provider's own (which stays in the box).
+    saved_meanwhile: Option<String>,
+}
+
+impl FormView {
+    fn of(f: practice_form::PracticeForm) -> Option<Self> {
+        let kind = f.kind()?;
+        Some(FormView {
+            kind: kind.as_str(),
+            title: kind.title(),
+            version: f.version,
+            updated: fmt::datetime(&f.created_at),
+            body: f.body,
+            saved_meanwhile: None,
+        })
+    }
 }
 
 #[derive(Template)]
@@ -207,19 +225,7 @@ async fn forms_page(
             crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &id)?))
         })
         .await?;
-    let forms = forms
-        .into_iter()
-        .filter_map(|f| {
-            let kind = f.kind()?;
-            Some(FormView {
-                kind: kind.as_str(),
-                title: kind.title(),
-                version: f.version,
-                updated: fmt::datetime(&f.created_at),
-                body: f.body,
-            })
-        })
-        .collect();
+    let forms = forms.into_iter().filter_map(FormView::of).collect();
     render(&FormsPage {
         page: page.signed_in(&provider),
         forms,
@@ -229,11 +235,15 @@ async fn forms_page(
 #[derive(Deserialize)]
 struct FormEdit {
     body: String,
+    /// The version the edit was made from.
+    #[serde(default)]
+    version: i32,
 }
 
 async fn save_form(
     state: web::Data<AppState>,
     provider: CurrentProvider,
+    page: PageContext,
     session: Session,
     path: web::Path<String>,
     ProtectedForm(edit): ProtectedForm<FormEdit>,
@@ -261,9 +271,36 @@ async fn save_form(
         return Ok(see_other("/settings/forms"));
     }
     let id = provider.id();
-    let saved = state
-        .db(move |conn| Ok(practice_form::save(conn, &id, kind, &body)?))
+    let yours = body.clone();
+    let outcome = state
+        .db(move |conn| {
+            let saved = practice_form::save(conn, &id, kind, &body, edit.version)?;
+            let forms = match saved {
+                FormSave::Saved(_) => Vec::new(),
+                FormSave::Stale(_) => practice_form::current(conn, &id)?,
+            };
+            Ok((saved, forms))
+        })
         .await?;
+    let saved = match outcome {
+        (FormSave::Saved(f), _) => f,
+        (FormSave::Stale(newest), forms) => {
+            let forms = forms
+                .into_iter()
+                .filter_map(FormView::of)
+                .map(|mut v| {
+                    if v.version == newest.version && v.kind == kind.as_str() {
+                        v.saved_meanwhile = Some(std::mem::replace(&mut v.body, yours.clone()));
+                    }
+                    v
+                })
+                .collect();
+            return render(&FormsPage {
+                page: page.signed_in(&provider),
+                forms,
+            });
+        }
+    };
     session::flash(
         &session,
         format!(

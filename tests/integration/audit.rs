@@ -12,7 +12,7 @@ fn every_view_and_change_is_in_the_audit_trail() {
     s.get(&format!("/clients/{client}"));
     s.get(&format!("/clients/{client}/billing"));
     let edit = format!("/clients/{client}/edit");
-    s.submit(
+    s.fill(
         &edit,
         &edit,
         &[
@@ -53,7 +53,7 @@ fn every_view_and_change_is_in_the_audit_trail() {
         ("client.viewed", Some("overview")),
         ("client.viewed", Some("billing")),
         ("client.viewed", Some("edit")),
-        ("client.updated", None),
+        ("client.updated", Some("Last name")),
         ("client.viewed", Some("attachments")),
         ("document.uploaded", doc_subject),
         ("document.viewed", doc_subject),

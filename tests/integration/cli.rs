@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::support::*;
 
-fn caseload(app: &TestApp) -> Command {
+pub(crate) fn caseload(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_caseload"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -221,7 +221,7 @@ fn editing_archiving_and_restoring_a_client() {
     assert_eq!(select_attr(&form, "#insurance_company", "value"), ["Aetna"]);
 
     // Taking another client's email is refused.
-    let r = s.submit(
+    let r = s.fill(
         &edit,
         &edit,
         &[
@@ -237,7 +237,7 @@ fn editing_archiving_and_restoring_a_client() {
         [format!("/clients/{other}")]
     );
 
-    let r = s.submit(
+    let r = s.fill(
         &edit,
         &edit,
         &[

@@ -13,7 +13,7 @@ const CARD: &str = "4242 4242 4242 4242";
 const CARD_DIGITS: &str = "4242424242424242";
 
 /// The first setup link in a text.
-fn invite_link(text: &str) -> String {
+pub(crate) fn invite_link(text: &str) -> String {
     let start = text.find("/portal/invite/").expect("an invitation link");
     let base_start = text[..start].rfind("http").expect("an absolute link");
     let token: String = text[start + "/portal/invite/".len()..]
@@ -23,7 +23,7 @@ fn invite_link(text: &str) -> String {
     format!("{}/portal/invite/{token}", &text[base_start..start])
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
     url[after_scheme..]
         .find('/')
@@ -33,7 +33,7 @@ fn path_of(url: &str) -> String {
 
 /// The links in the provider's outbox, newest message first (an invitation before its
 /// reminders).
-fn outbox_links(provider: &Session) -> Vec<String> {
+pub(crate) fn outbox_links(provider: &Session) -> Vec<String> {
     select_attr(
         &provider.get_text("/settings/outbox").1,
         "table.outbox input",
@@ -42,7 +42,7 @@ fn outbox_links(provider: &Session) -> Vec<String> {
 }
 
 /// A client who followed the link and set a password.
-fn verify(app: &TestApp, link_path: &str) -> Session {
+pub(crate) fn verify(app: &TestApp, link_path: &str) -> Session {
     let c = app.session();
     let (status, html) = c.get_text(link_path);
     assert_eq!(status, 200, "{html}");
@@ -59,7 +59,7 @@ fn verify(app: &TestApp, link_path: &str) -> Session {
 }
 
 fn complete_portal(c: &Session) {
-    let r = c.submit(
+    let r = c.fill(
         "/portal/insurance",
         "/portal/insurance",
         &[
@@ -585,7 +585,7 @@ fn insurance_that_cannot_be_verified_goes_back_to_the_client_with_the_reason() {
         "{portal}"
     );
     // The client corrects it; it is unverified (and the problem cleared) until reviewed again.
-    client.submit(
+    client.fill(
         "/portal/insurance",
         "/portal/insurance",
         &[
@@ -675,7 +675,7 @@ fn a_forms_edit_is_a_new_version_and_acknowledgments_name_it() {
     assert!(forms.contains("Billing policy"));
     let new_text =
         "Our billing policy, rewritten: sessions are $150, cancellations need 48 hours' notice.";
-    let r = provider.submit(
+    let r = provider.fill(
         "/settings/forms",
         "/settings/forms/billing_policy",
         &[("body", new_text)],
@@ -772,14 +772,14 @@ fn the_provider_enters_insurance_on_the_billing_tab_and_it_starts_unverified() {
     let id = provider.add_client("Ada", "Lovelace", "ada@example.com", &[]);
     let billing = format!("/clients/{id}/billing");
     // Missing member ID: nothing saved, and the notice says what is missing.
-    provider.submit(
+    provider.fill(
         &billing,
         &format!("/clients/{id}/insurance"),
         &[("insurance_company", "Cigna"), ("insurance_member_id", "")],
     );
     let (_, tab) = provider.get_text(&billing);
     assert!(select_text(&tab, ".notice")[0].contains("Enter the member ID from the card."));
-    let r = provider.submit(
+    let r = provider.fill(
         &billing,
         &format!("/clients/{id}/insurance"),
         &[
@@ -814,7 +814,7 @@ fn correcting_a_clients_email_stops_links_sent_to_the_old_address() {
     let id = provider.add_client("Ada", "Lovelace", "ada@exmaple.com", &[("notify", "on")]);
     let link = outbox_links(&provider).remove(0);
     let edit = format!("/clients/{id}/edit");
-    let r = provider.submit(
+    let r = provider.fill(
         &edit,
         &edit,
         &[

@@ -219,6 +219,29 @@ impl Session {
         self.post_raw(action, &token, fields)
     }
 
+    /// Submits the form posting to `action` on `form_page` as a browser would: every field
+    /// it holds (hidden ones too, with their values, checked boxes and selected options),
+    /// with `changes` typed over them.
+    pub fn fill(&self, form_page: &str, action: &str, changes: &[(&str, &str)]) -> Response {
+        let (status, html) = self.get_text(form_page);
+        assert_eq!(status, 200, "GET {form_page} for its form");
+        self.fill_from(&html, action, changes)
+    }
+
+    /// [`Session::fill`] on a page already fetched (a form shown again after a refusal).
+    pub fn fill_from(&self, html: &str, action: &str, changes: &[(&str, &str)]) -> Response {
+        let mut fields = form_fields(html, action);
+        for (name, value) in changes {
+            fields.retain(|(n, _)| n != name);
+            fields.push((name.to_string(), value.to_string()));
+        }
+        self.http
+            .post(format!("{}{action}", self.base))
+            .form(&fields)
+            .send()
+            .expect("POST")
+    }
+
     pub fn post_raw(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Response {
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token)];
         all.extend_from_slice(fields);
@@ -274,6 +297,45 @@ pub fn location(r: &Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string()
+}
+
+/// The fields a browser would send from the form posting to `action`.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let form_sel = Selector::parse(&format!("form[action=\"{action}\"]")).expect("selector");
+    let form = doc
+        .select(&form_sel)
+        .next()
+        .unwrap_or_else(|| panic!("a form posting to {action}"));
+    let mut out = Vec::new();
+    let fields = Selector::parse("input[name], textarea[name], select[name]").expect("selector");
+    for e in form.select(&fields) {
+        let v = e.value();
+        let name = v.attr("name").unwrap_or_default().to_string();
+        match v.name() {
+            "textarea" => out.push((name, e.text().collect())),
+            "select" => {
+                let opt = Selector::parse("option[selected]").expect("selector");
+                let value = e
+                    .select(&opt)
+                    .next()
+                    .and_then(|o| o.value().attr("value"))
+                    .unwrap_or_default();
+                out.push((name, value.to_string()));
+            }
+            _ => {
+                let kind = v.attr("type").unwrap_or("text");
+                if matches!(kind, "radio" | "checkbox") && v.attr("checked").is_none() {
+                    continue;
+                }
+                if matches!(kind, "submit" | "button" | "file") {
+                    continue;
+                }
+                out.push((name, v.attr("value").unwrap_or("on").to_string()));
+            }
+        }
+    }
+    out
 }
 
 pub fn csrf_in(html: &str) -> String {
