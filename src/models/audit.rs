@@ -33,10 +33,12 @@ pub enum AuditAction {
     PortalPrivatePayChosen,
     PortalPaymentMethodAdded,
     PortalFormsAcknowledged,
+    /// One of the provider's signed-in sessions was ended (no client involved).
+    SessionEnded,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 21] = [
+    const ALL: [AuditAction; 22] = [
         Self::ClientCreated,
         Self::ClientImported,
         Self::ClientViewed,
@@ -58,6 +60,7 @@ impl AuditAction {
         Self::PortalPrivatePayChosen,
         Self::PortalPaymentMethodAdded,
         Self::PortalFormsAcknowledged,
+        Self::SessionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl AuditAction {
             Self::PortalPrivatePayChosen => "portal.private_pay_chosen",
             Self::PortalPaymentMethodAdded => "portal.payment_method_added",
             Self::PortalFormsAcknowledged => "portal.forms_acknowledged",
+            Self::SessionEnded => "session.ended",
         }
     }
 
@@ -128,6 +132,7 @@ impl AuditAction {
             Self::PortalPrivatePayChosen => "Chose private pay",
             Self::PortalPaymentMethodAdded => "Added a card on file",
             Self::PortalFormsAcknowledged => "Acknowledged the practice's forms",
+            Self::SessionEnded => "Ended a signed-in session",
         }
     }
 }

@@ -14,4 +14,5 @@ mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;
+mod sessions;
 mod simplepractice;

@@ -23,7 +23,7 @@ fn invite_link(text: &str) -> String {
     format!("{}/portal/invite/{token}", &text[base_start..start])
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
     url[after_scheme..]
         .find('/')
@@ -33,7 +33,7 @@ fn path_of(url: &str) -> String {
 
 /// The links in the provider's outbox, newest message first (an invitation before its
 /// reminders).
-fn outbox_links(provider: &Session) -> Vec<String> {
+pub(crate) fn outbox_links(provider: &Session) -> Vec<String> {
     select_attr(
         &provider.get_text("/settings/outbox").1,
         "table.outbox input",
@@ -42,7 +42,7 @@ fn outbox_links(provider: &Session) -> Vec<String> {
 }
 
 /// A client who followed the link and set a password.
-fn verify(app: &TestApp, link_path: &str) -> Session {
+pub(crate) fn verify(app: &TestApp, link_path: &str) -> Session {
     let c = app.session();
     let (status, html) = c.get_text(link_path);
     assert_eq!(status, 200, "{html}");
