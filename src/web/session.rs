@@ -73,6 +73,13 @@ fn token(session: &Session, kind: Kind) -> Option<String> {
     session.get::<String>(cookie_key(kind)).ok().flatten()
 }
 
+fn kind_of(who: &Who) -> Kind {
+    match who {
+        Who::Provider(_) => Kind::Provider,
+        Who::Client(..) => Kind::Client,
+    }
+}
+
 fn cookie_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Provider => PROVIDER_TOKEN,
@@ -100,13 +107,9 @@ pub fn origin(req: &HttpRequest) -> Origin {
 /// Puts a new session's token in the cookie: a renewed session with a fresh form token,
 /// so that nothing planted before sign-in carries over.
 pub fn set_token(session: &Session, who: &Who, token: &str) -> Result<(), AppError> {
-    let kind = match who {
-        Who::Provider(_) => Kind::Provider,
-        Who::Client(..) => Kind::Client,
-    };
     session.renew();
     session
-        .insert(cookie_key(kind), token)
+        .insert(cookie_key(kind_of(who)), token)
         .map_err(AppError::internal)?;
     session
         .insert(CSRF, new_token())
@@ -123,8 +126,13 @@ pub async fn sign_in(
     let origin = origin(req);
     let (now, lifetimes) = (state.clock.now(), state.lifetimes());
     let for_row = who.clone();
+    // Signing in again in the same browser replaces its earlier session of that kind.
+    let earlier = token(session, kind_of(&who));
     let token = state
         .db(move |conn| {
+            if let Some(earlier) = earlier {
+                sign_in_session::end_token(conn, &earlier)?;
+            }
             Ok(sign_in_session::start(
                 conn, &for_row, &origin, now, lifetimes,
             )?)

@@ -179,6 +179,23 @@ fn settings_lists_signed_in_browsers_and_ends_each() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(ended, 2, "each ended session is in the audit trail");
+
+    // This browser's own row signs it out.
+    let action = select_attr(&html, "table.sessions tbody form", "action");
+    assert_eq!(action.len(), 1);
+    let r = here.submit("/settings", &action[0], &[]);
+    assert_eq!(location(&r), "/login");
+    assert_eq!(here.get("/clients").status(), 303);
+}
+
+#[test]
+fn signing_in_again_in_the_same_browser_replaces_its_session() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, html) = s.get_text("/settings");
+    assert_eq!(select_text(&html, "table.sessions tbody tr").len(), 1);
 }
 
 #[test]
