@@ -246,20 +246,23 @@ impl Config {
             Some(v) => parse_bool("CASELOAD_TRUST_PROXY", &v)?,
             None => file.trust_proxy.unwrap_or(false),
         };
-        let session_idle_minutes = match env("CASELOAD_SESSION_IDLE_MINUTES") {
-            Some(v) => v.trim().parse::<i64>().ok(),
-            None => Some(
-                file.session_idle_minutes
-                    .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
-            ),
-        }
-        .filter(|n| (1..=crate::models::sign_in_session::LIFETIME_HOURS * 60).contains(n))
-        .ok_or_else(|| {
-            ConfigError(format!(
-                "CASELOAD_SESSION_IDLE_MINUTES must be a number of minutes from 1 to {}",
-                crate::models::sign_in_session::LIFETIME_HOURS * 60
-            ))
-        })?;
+        let max_idle = crate::models::sign_in_session::LIFETIME_HOURS * 60;
+        let (idle_text, idle) = match env("CASELOAD_SESSION_IDLE_MINUTES") {
+            Some(v) => (v.clone(), v.trim().parse::<i64>().ok()),
+            None => {
+                let n = file
+                    .session_idle_minutes
+                    .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES);
+                (n.to_string(), Some(n))
+            }
+        };
+        let session_idle_minutes = idle
+            .filter(|n| (1..=max_idle).contains(n))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "CASELOAD_SESSION_IDLE_MINUTES must be a number of minutes from 1 to {max_idle} (a sign-in lasts 12 hours at most); got \"{idle_text}\""
+                ))
+            })?;
         Ok(Self {
             listen,
             data_dir,

@@ -454,6 +454,7 @@ async fn change_password(
     let id = provider.id();
     let current_hash = provider.0.password_hash.clone();
     let origin = session::origin(&req);
+    let current = session::current_provider_session_id(&session);
     let (now, lifetimes) = (state.clock.now(), state.lifetimes());
     // Hashing takes tens of milliseconds: keep it off the async executor.
     let outcome = state
@@ -490,7 +491,11 @@ async fn change_password(
             // on); this browser gets a new one.
             let token = crate::db::write_transaction(conn, |conn| {
                 provider::update_password_hash(conn, &id, &hash)?;
-                end_others(conn, &id, None, "password changed", origin.ip.as_deref())?;
+                let this = current.as_deref();
+                end_others(conn, &id, this, "password changed", origin.ip.as_deref())?;
+                if let Some(this) = this {
+                    sign_in_session::end_providers(conn, &id, this)?;
+                }
                 Ok::<_, AppError>(sign_in_session::start(
                     conn,
                     &Who::Provider(id.clone()),

@@ -219,6 +219,8 @@ fn a_password_change_ends_a_copied_session_even_with_the_old_cookie() {
     let app = TestApp::spawn();
     let here = app.signed_in();
     let copy = here.copy_cookies();
+    let elsewhere = app.session_from("127.0.0.2");
+    elsewhere.sign_in("dr.rivera@example.com", PASSWORD);
     let r = here.submit(
         "/settings",
         "/settings/password",
@@ -234,4 +236,12 @@ fn a_password_change_ends_a_copied_session_even_with_the_old_cookie() {
         303,
         "a copy of the old cookie is signed out"
     );
+    assert_eq!(elsewhere.get("/clients").status(), 303);
+    // The other browser's ending is in the audit trail; this browser's renewal is not.
+    let ended: Vec<Option<String>> = audit_events::table
+        .filter(audit_events::action.eq("session.ended"))
+        .select(audit_events::subject)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(ended, [Some("password changed".to_string())]);
 }
