@@ -49,9 +49,7 @@ pub fn begin(
         take_turns(conn, Turns::FailedLogins)?;
         // Keep the table small: older attempts no longer count.
         diesel::delete(
-            failed_logins::table
-                .filter(failed_logins::ip.eq(ip))
-                .filter(failed_logins::attempted_at.lt(now - Duration::days(1))),
+            failed_logins::table.filter(failed_logins::attempted_at.lt(now - Duration::days(1))),
         )
         .execute(conn)?;
         let since = now - Duration::minutes(WINDOW_MINUTES);

@@ -19,3 +19,4 @@ CREATE INDEX sign_in_sessions_last_seen ON sign_in_sessions (last_seen_at);
 ALTER TABLE failed_logins ADD COLUMN ip TEXT COLLATE "C" NOT NULL DEFAULT '';
 CREATE INDEX failed_logins_email_ip ON failed_logins (email_normalized, ip, attempted_at);
 CREATE INDEX failed_logins_ip ON failed_logins (ip, attempted_at);
+CREATE INDEX failed_logins_attempted ON failed_logins (attempted_at);
