@@ -13,6 +13,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 25 * 1024 * 1024;
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_MAX_EXPORT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -39,6 +40,8 @@ pub struct Config {
     /// Behind a reverse proxy: take the client's address from X-Forwarded-For / Forwarded
     /// (for the audit trail and the booking page's limit). Off: the connection's address.
     pub trust_proxy: bool,
+    /// A sign-in with no activity for this long ends (the 12-hour limit stays regardless).
+    pub session_idle_minutes: i64,
 }
 
 /// What a `caseload.toml` may hold; every key is optional.
@@ -63,6 +66,7 @@ pub struct FileSettings {
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
     pub trust_proxy: Option<bool>,
+    pub session_idle_minutes: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -242,6 +246,23 @@ impl Config {
             Some(v) => parse_bool("CASELOAD_TRUST_PROXY", &v)?,
             None => file.trust_proxy.unwrap_or(false),
         };
+        let max_idle = crate::models::sign_in_session::LIFETIME_HOURS * 60;
+        let (idle_text, idle) = match env("CASELOAD_SESSION_IDLE_MINUTES") {
+            Some(v) => (v.clone(), v.trim().parse::<i64>().ok()),
+            None => {
+                let n = file
+                    .session_idle_minutes
+                    .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES);
+                (n.to_string(), Some(n))
+            }
+        };
+        let session_idle_minutes = idle
+            .filter(|n| (1..=max_idle).contains(n))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "CASELOAD_SESSION_IDLE_MINUTES must be a number of minutes from 1 to {max_idle} (a sign-in lasts 12 hours at most); got \"{idle_text}\""
+                ))
+            })?;
         Ok(Self {
             listen,
             data_dir,
@@ -258,6 +279,7 @@ impl Config {
             smtp_url,
             smtp_from,
             trust_proxy,
+            session_idle_minutes,
         })
     }
 
@@ -359,6 +381,32 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(!c.open_signup && !c.secure_cookies);
         assert_eq!(c.max_document_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.session_idle_minutes, 30);
+    }
+
+    #[test]
+    fn the_idle_timeout_is_a_number_of_minutes_within_the_twelve_hours() {
+        let file = FileSettings {
+            session_idle_minutes: Some(45),
+            ..Default::default()
+        };
+        let c = Config::from_layers(file, env_of(&[])).unwrap();
+        assert_eq!(c.session_idle_minutes, 45);
+        let c = Config::from_layers(
+            FileSettings::default(),
+            env_of(&[("CASELOAD_SESSION_IDLE_MINUTES", "10")]),
+        )
+        .unwrap();
+        assert_eq!(c.session_idle_minutes, 10);
+        for bad in ["0", "721", "soon"] {
+            let pairs: &'static [(&'static str, &'static str)] = match bad {
+                "0" => &[("CASELOAD_SESSION_IDLE_MINUTES", "0")],
+                "721" => &[("CASELOAD_SESSION_IDLE_MINUTES", "721")],
+                _ => &[("CASELOAD_SESSION_IDLE_MINUTES", "soon")],
+            };
+            let e = Config::from_layers(FileSettings::default(), env_of(pairs)).unwrap_err();
+            assert!(e.0.contains("CASELOAD_SESSION_IDLE_MINUTES"), "{e}");
+        }
     }
 
     #[test]

@@ -43,6 +43,7 @@ macro_rules! printable {
 }
 
 pub mod allocator;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -61,6 +62,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 
+use crate::clock::Clock;
 use crate::config::Config;
 
 /// A built, bound, not yet running server.
@@ -85,7 +87,12 @@ impl Application {
 }
 
 /// Prepares the data dir, opens and migrates the database, binds the listen address.
-pub fn build_app(mut config: Config) -> anyhow::Result<Application> {
+pub fn build_app(config: Config) -> anyhow::Result<Application> {
+    build_app_with_clock(config, Clock::system())
+}
+
+/// `build_app` on a given clock: the tests pass a manual one they can move forward.
+pub fn build_app_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<Application> {
     private_files::restrict_new_files();
     config.prepare_data_dir()?;
     let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
@@ -112,6 +119,6 @@ pub fn build_app(mut config: Config) -> anyhow::Result<Application> {
         config.public_url = format!("http://{bound}");
     }
     let port = bound.port();
-    let server = web::server(config, pool, listener)?;
+    let server = web::server(config, pool, listener, clock)?;
     Ok(Application { port, server })
 }

@@ -180,6 +180,29 @@ where
     })
 }
 
+/// A table whose writers must take turns for a check-then-write to hold.
+#[derive(Debug, Clone, Copy)]
+pub enum Turns {
+    /// Failed sign-ins: the throttle's check and its count.
+    FailedLogins,
+    /// Providers: "only the first may sign up".
+    Providers,
+}
+
+/// Inside a `write_transaction`, makes other writers of `table` wait until this one
+/// commits. SQLite needs nothing more (`write_transaction` already holds its one write
+/// lock); PostgreSQL takes a lock that conflicts with itself and with inserts but not with
+/// plain reads.
+pub fn take_turns(conn: &mut DbConnection, table: Turns) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgres(c) => c.batch_execute(match table {
+            Turns::FailedLogins => "LOCK TABLE failed_logins IN SHARE ROW EXCLUSIVE MODE",
+            Turns::Providers => "LOCK TABLE providers IN SHARE ROW EXCLUSIVE MODE",
+        }),
+    }
+}
+
 /// Refreshes planner statistics after a bulk change.
 pub fn refresh_statistics(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     match conn {

@@ -110,6 +110,7 @@ diesel::table! {
         id -> Text,
         email_normalized -> Text,
         attempted_at -> Timestamp,
+        ip -> Text,
     }
 }
 
@@ -291,3 +292,18 @@ diesel::table! {
 
 diesel::joinable!(import_rows -> import_batches (batch_id));
 diesel::allow_tables_to_appear_in_same_query!(import_batches, import_rows);
+
+diesel::table! {
+    sign_in_sessions (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(sign_in_sessions -> providers (provider_id));
+diesel::allow_tables_to_appear_in_same_query!(sign_in_sessions, providers);

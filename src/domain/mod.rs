@@ -11,3 +11,4 @@ pub mod payment;
 pub mod phone;
 pub mod search_key;
 pub mod us_states;
+pub mod user_agent;

@@ -35,10 +35,12 @@ pub enum AuditAction {
     PortalFormsAcknowledged,
     /// An email about the client was put in the outbox; the subject names its kind.
     EmailQueued,
+    /// One of the provider's signed-in sessions was ended (no client involved).
+    SessionEnded,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 22] = [
+    const ALL: [AuditAction; 23] = [
         Self::ClientCreated,
         Self::ClientImported,
         Self::ClientViewed,
@@ -61,6 +63,7 @@ impl AuditAction {
         Self::PortalPaymentMethodAdded,
         Self::PortalFormsAcknowledged,
         Self::EmailQueued,
+        Self::SessionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl AuditAction {
             Self::PortalPaymentMethodAdded => "portal.payment_method_added",
             Self::PortalFormsAcknowledged => "portal.forms_acknowledged",
             Self::EmailQueued => "email.queued",
+            Self::SessionEnded => "session.ended",
         }
     }
 
@@ -133,6 +137,7 @@ impl AuditAction {
             Self::PortalPaymentMethodAdded => "Added a card on file",
             Self::PortalFormsAcknowledged => "Acknowledged the practice's forms",
             Self::EmailQueued => "Email queued",
+            Self::SessionEnded => "Ended a signed-in session",
         }
     }
 }

@@ -1,64 +1,122 @@
-//! Failed sign-ins, kept per email so that password guessing is slowed down.
+//! Failed sign-ins (and wrong current passwords), counted per (key, address) and per
+//! address: an attacker is slowed down without locking the owner out from elsewhere. The
+//! key is the email as typed at sign-in (the portal's prefixed `portal:`), or
+//! `password:{provider id}` for the change-password form.
+//!
+//! The check and the count are one step: `begin` records the attempt as a failure inside
+//! the same write transaction that checked the limits, before the (slow) password check,
+//! and `succeeded` withdraws it. Concurrent tries therefore cannot all slip past the check.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::ids::new_row_id;
 use crate::db::schema::failed_logins;
-use crate::db::DbConnection;
+use crate::db::{take_turns, write_transaction, DbConnection, Turns};
 
+/// Wrong tries for one key from one address within the window.
 pub const MAX_FAILURES: i64 = 10;
+/// Wrong tries from one address within the window, whatever the key.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 pub const WINDOW_MINUTES: i64 = 15;
 
-/// When sign-in for this email opens again, if it is locked now.
-pub fn locked_until(
-    conn: &mut DbConnection,
-    email_normalized: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    let since = now - Duration::minutes(WINDOW_MINUTES);
-    let recent: Vec<NaiveDateTime> = failed_logins::table
-        .filter(failed_logins::email_normalized.eq(email_normalized))
-        .filter(failed_logins::attempted_at.gt(since))
-        .order(failed_logins::attempted_at.desc())
-        .select(failed_logins::attempted_at)
-        .limit(MAX_FAILURES)
-        .load(conn)?;
-    if (recent.len() as i64) < MAX_FAILURES {
-        return Ok(None);
-    }
-    // Open again once the oldest of the last MAX_FAILURES attempts leaves the window.
-    Ok(recent
-        .last()
-        .map(|oldest| *oldest + Duration::minutes(WINDOW_MINUTES)))
+/// An attempt counted as a failure until `succeeded` says otherwise.
+#[derive(Debug)]
+pub struct Attempt {
+    id: String,
+    key: String,
+    ip: String,
 }
 
-pub fn record(
+#[derive(Debug)]
+pub enum Check {
+    /// Go ahead and check the password.
+    Allowed(Attempt),
+    /// Paused until then; nothing was counted.
+    Locked(NaiveDateTime),
+}
+
+/// Checks the limits for `key` from `ip` and, when not locked, counts this attempt — in
+/// one write transaction, so that concurrent attempts are checked one after another.
+pub fn begin(
     conn: &mut DbConnection,
-    email_normalized: &str,
+    key: &str,
+    ip: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(failed_logins::table)
-        .values((
-            failed_logins::id.eq(new_row_id()),
-            failed_logins::email_normalized.eq(email_normalized),
-            failed_logins::attempted_at.eq(now),
-        ))
+) -> QueryResult<Check> {
+    let ip = ip.unwrap_or("");
+    write_transaction(conn, |conn| {
+        take_turns(conn, Turns::FailedLogins)?;
+        // Keep the table small: older attempts no longer count.
+        diesel::delete(
+            failed_logins::table.filter(failed_logins::attempted_at.lt(now - Duration::days(1))),
+        )
         .execute(conn)?;
-    // Keep the table small: older attempts no longer count.
+        let since = now - Duration::minutes(WINDOW_MINUTES);
+        let for_key: Vec<NaiveDateTime> = failed_logins::table
+            .filter(failed_logins::email_normalized.eq(key))
+            .filter(failed_logins::ip.eq(ip))
+            .filter(failed_logins::attempted_at.gt(since))
+            .order(failed_logins::attempted_at.desc())
+            .select(failed_logins::attempted_at)
+            .limit(MAX_FAILURES)
+            .load(conn)?;
+        let for_address: Vec<NaiveDateTime> = failed_logins::table
+            .filter(failed_logins::ip.eq(ip))
+            .filter(failed_logins::attempted_at.gt(since))
+            .order(failed_logins::attempted_at.desc())
+            .select(failed_logins::attempted_at)
+            .limit(MAX_FAILURES_PER_ADDRESS)
+            .load(conn)?;
+        let until = [
+            open_again(&for_key, MAX_FAILURES),
+            open_again(&for_address, MAX_FAILURES_PER_ADDRESS),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(until) = until {
+            return Ok(Check::Locked(until));
+        }
+        let id = new_row_id();
+        diesel::insert_into(failed_logins::table)
+            .values((
+                failed_logins::id.eq(&id),
+                failed_logins::email_normalized.eq(key),
+                failed_logins::ip.eq(ip),
+                failed_logins::attempted_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(Check::Allowed(Attempt {
+            id,
+            key: key.to_string(),
+            ip: ip.to_string(),
+        }))
+    })
+}
+
+/// When a limit reached by `recent` (newest first, at most `max`) lets go: once the oldest
+/// of them leaves the window.
+fn open_again(recent: &[NaiveDateTime], max: i64) -> Option<NaiveDateTime> {
+    if (recent.len() as i64) < max {
+        return None;
+    }
+    recent
+        .last()
+        .map(|oldest| *oldest + Duration::minutes(WINDOW_MINUTES))
+}
+
+/// The password was right: the attempt does not count, nor do earlier failures for this
+/// key from this address. (Failures from other addresses, and this address's failures for
+/// other keys, still count.)
+pub fn succeeded(conn: &mut DbConnection, attempt: Attempt) -> QueryResult<()> {
     diesel::delete(
         failed_logins::table
-            .filter(failed_logins::email_normalized.eq(email_normalized))
-            .filter(failed_logins::attempted_at.lt(now - Duration::days(1))),
+            .filter(failed_logins::email_normalized.eq(&attempt.key))
+            .filter(failed_logins::ip.eq(&attempt.ip)),
     )
     .execute(conn)?;
-    Ok(())
-}
-
-pub fn clear(conn: &mut DbConnection, email_normalized: &str) -> QueryResult<()> {
-    diesel::delete(
-        failed_logins::table.filter(failed_logins::email_normalized.eq(email_normalized)),
-    )
-    .execute(conn)
-    .map(|_| ())
+    diesel::delete(failed_logins::table.find(&attempt.id))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod payment_method;
 pub mod practice_form;
 pub mod provider;
+pub mod sign_in_session;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

@@ -51,6 +51,8 @@ pub struct NewProvider {
 pub enum CreateProviderError {
     #[error("a provider with this email already exists")]
     EmailTaken,
+    #[error("sign-up is closed: the server already has its provider")]
+    SignupClosed,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -95,6 +97,23 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
                 other => other.into(),
             })?;
         Ok(row)
+    })
+}
+
+/// Creates a provider through sign-up: always when `open_signup` is set, otherwise only
+/// while the server has none. Decided inside one write transaction in which other
+/// sign-ups wait their turn, so that ten first sign-ups at once make one provider.
+pub fn create_through_signup(
+    conn: &mut DbConnection,
+    new: NewProvider,
+    open_signup: bool,
+) -> Result<Provider, CreateProviderError> {
+    crate::db::write_transaction(conn, |conn| {
+        crate::db::take_turns(conn, crate::db::Turns::Providers)?;
+        if !open_signup && count(conn)? > 0 {
+            return Err(CreateProviderError::SignupClosed);
+        }
+        create(conn, new)
     })
 }
 

@@ -1,7 +1,7 @@
 //! Sign up, sign in, sign out.
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,7 +11,8 @@ use crate::domain::client::FieldErrors;
 use crate::domain::email::{self, Email};
 use crate::domain::name::PersonName;
 use crate::error::AppError;
-use crate::models::{self, failed_login, provider};
+use crate::models::sign_in_session::Who;
+use crate::models::{failed_login, provider};
 use crate::passwords;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -68,6 +69,7 @@ async fn signup_form(
 }
 
 async fn signup(
+    req: HttpRequest,
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
@@ -109,10 +111,11 @@ async fn signup(
         });
     };
     let password = input.password.clone();
+    let open_signup = state.config.open_signup;
     let created = state
         .db(move |conn| {
             let password_hash = passwords::hash(&password).map_err(AppError::internal)?;
-            match provider::create(
+            match provider::create_through_signup(
                 conn,
                 provider::NewProvider {
                     first_name,
@@ -120,23 +123,31 @@ async fn signup(
                     email,
                     password_hash,
                 },
+                open_signup,
             ) {
-                Ok(p) => Ok(Some(p)),
-                Err(provider::CreateProviderError::EmailTaken) => Ok(None),
+                Ok(p) => Ok(Ok(p)),
                 Err(provider::CreateProviderError::Database(e)) => Err(e.into()),
+                Err(other) => Ok(Err(other)),
             }
         })
         .await?;
     match created {
-        Some(p) => {
-            session::sign_in(&session, &p.id(), &p.password_hash)?;
+        // Someone else set the server up a moment ago.
+        Err(provider::CreateProviderError::SignupClosed) => render(&SignupPage {
+            page,
+            open: false,
+            input: SignupInput::default(),
+            errors: FieldErrors::new(),
+        }),
+        Ok(p) => {
+            session::sign_in(&state, &req, &session, Who::Provider(p.id())).await?;
             session::flash(
                 &session,
                 "Welcome to Caseload. Your account is ready: add your first client below.",
             );
             Ok(see_other("/clients"))
         }
-        None => {
+        Err(_) => {
             errors.insert(
                 "email",
                 "There is already an account with this email. Sign in instead.".into(),
@@ -215,7 +226,17 @@ enum LoginOutcome {
     Locked(chrono::NaiveDateTime),
 }
 
+/// What a pause says: why, and when to try again.
+pub fn locked_message(what: &str, until: chrono::NaiveDateTime) -> String {
+    format!(
+        "Too many {what} from this address in the last {} minutes. To protect the account, trying is paused. Try again after {}.",
+        failed_login::WINDOW_MINUTES,
+        until.format("%H:%M UTC")
+    )
+}
+
 async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
@@ -223,12 +244,15 @@ async fn login(
 ) -> Result<HttpResponse, AppError> {
     let email_norm = email::normalize(&input.email);
     let password = input.password.clone();
+    let ip = super::client_ip(&req);
+    let now = state.clock.now();
     let outcome = state
         .db(move |conn| {
-            let now = models::now();
-            if let Some(until) = failed_login::locked_until(conn, &email_norm, now)? {
-                return Ok(LoginOutcome::Locked(until));
-            }
+            // Counted before the password is checked, in one step with the check.
+            let attempt = match failed_login::begin(conn, &email_norm, ip.as_deref(), now)? {
+                failed_login::Check::Locked(until) => return Ok(LoginOutcome::Locked(until)),
+                failed_login::Check::Allowed(attempt) => attempt,
+            };
             let found = provider::find_by_email(conn, &email_norm)?;
             let ok = match &found {
                 Some(p) => passwords::verify(&password, &p.password_hash),
@@ -239,30 +263,23 @@ async fn login(
             };
             match (ok, found) {
                 (true, Some(p)) => {
-                    failed_login::clear(conn, &email_norm)?;
+                    failed_login::succeeded(conn, attempt)?;
                     Ok(LoginOutcome::SignedIn(Box::new(p)))
                 }
-                _ => {
-                    failed_login::record(conn, &email_norm, now)?;
-                    Ok(LoginOutcome::WrongCredentials)
-                }
+                _ => Ok(LoginOutcome::WrongCredentials),
             }
         })
         .await?;
     let next = safe_next(Some(&input.next));
     let error = match outcome {
         LoginOutcome::SignedIn(p) => {
-            session::sign_in(&session, &p.id(), &p.password_hash)?;
+            session::sign_in(&state, &req, &session, Who::Provider(p.id())).await?;
             return Ok(see_other(&next));
         }
         LoginOutcome::WrongCredentials => {
             "That email and password don't match an account. Check both and try again.".to_string()
         }
-        LoginOutcome::Locked(until) => format!(
-            "Too many failed sign-ins for this email in the last {} minutes. To protect the account, signing in is paused until {}. Try again then.",
-            failed_login::WINDOW_MINUTES,
-            until.format("%H:%M UTC")
-        ),
+        LoginOutcome::Locked(until) => locked_message("failed sign-ins", until),
     };
     let signup_open = signup_open(&state).await?;
     render(&LoginPage {
@@ -274,7 +291,12 @@ async fn login(
     })
 }
 
-async fn logout(session: Session, ProtectedForm(_): ProtectedForm<EmptyForm>) -> HttpResponse {
-    session::sign_out(&session);
-    see_other("/login")
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    ProtectedForm(_): ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    session::sign_out(&state, &req, &session).await?;
+    Ok(see_other("/login"))
 }

@@ -37,9 +37,18 @@ pub struct AppState {
     pub pool: Pool,
     pub imports: crate::import_jobs::Workers,
     pub uploads: crate::import_jobs::UploadStore,
+    /// What "now" is: the system clock, or a test's manual clock.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
+    /// When sign-ins end: the idle timeout (a setting) and the 12 hours.
+    pub fn lifetimes(&self) -> crate::models::sign_in_session::Lifetimes {
+        crate::models::sign_in_session::Lifetimes::with_idle_minutes(
+            self.config.session_idle_minutes,
+        )
+    }
+
     /// Runs blocking database work on the blocking thread pool, never on the executor.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -56,7 +65,12 @@ impl AppState {
     }
 }
 
-pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
+pub fn server(
+    config: Config,
+    pool: Pool,
+    listener: TcpListener,
+    clock: crate::clock::Clock,
+) -> anyhow::Result<Server> {
     let key = session::load_or_create_key(&config.session_key_path())?;
     let uploads = crate::import_jobs::UploadStore::new(&config.data_dir);
     let imports = crate::import_jobs::Workers::start(
@@ -70,6 +84,7 @@ pub fn server(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resu
         pool,
         imports,
         uploads,
+        clock,
     });
     let import_limits = imports::upload_limits(config.max_import_bytes);
     let export_limits = export_import::upload_limits(config.max_export_bytes);
@@ -155,7 +170,7 @@ fn loggable_path(path: &str) -> String {
 }
 
 async fn home(req: HttpRequest) -> HttpResponse {
-    let signed_in = session::signed_in_provider_id(&req).is_some();
+    let signed_in = session::has_provider_token(&req);
     see_other(if signed_in { "/clients" } else { "/login" })
 }
 
@@ -211,18 +226,82 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The address the request came from, for the audit trail and rate limits: the
-/// proxy's forwarded address only when the server is configured to trust its proxy.
+/// The address the request came from, for the audit trail and rate limits: behind a
+/// trusted proxy, the address that proxy appended to X-Forwarded-For; otherwise the
+/// connection's.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     let trust_proxy = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.config.trust_proxy);
     if trust_proxy {
-        if let Some(addr) = req.connection_info().realip_remote_addr() {
-            return Some(addr.to_string());
+        if let Some(addr) = forwarded_for(req.headers()) {
+            return Some(addr);
         }
     }
     req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// The rightmost X-Forwarded-For value (of the last header line): the one the trusted
+/// proxy appended. Everything to its left was sent by the client and proves nothing, and
+/// so does a `Forwarded` header, which common proxies pass through untouched.
+fn forwarded_for(headers: &header::HeaderMap) -> Option<String> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .last()?;
+    if let Ok(ip) = last.parse::<std::net::IpAddr>() {
+        return Some(ip.to_string());
+    }
+    // Some proxies add the port: 203.0.113.9:51234 or [2001:db8::1]:51234.
+    last.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(lines: &[&str]) -> header::HeaderMap {
+        let mut h = header::HeaderMap::new();
+        for l in lines {
+            h.append(
+                header::HeaderName::from_static("x-forwarded-for"),
+                header::HeaderValue::from_str(l).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn the_forwarded_address_is_the_one_the_proxy_appended() {
+        assert_eq!(forwarded_for(&headers(&[])), None);
+        assert_eq!(
+            forwarded_for(&headers(&["203.0.113.9"])).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_for(&headers(&["198.51.100.66, 203.0.113.9"])).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_for(&headers(&["198.51.100.66", "10.0.0.1, 203.0.113.10 "])).as_deref(),
+            Some("203.0.113.10")
+        );
+        assert_eq!(
+            forwarded_for(&headers(&["[2001:db8::1]:443"])).as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            forwarded_for(&headers(&["203.0.113.9:51234"])).as_deref(),
+            Some("203.0.113.9")
+        );
+        // Not an address: the connection's address is used instead.
+        assert_eq!(forwarded_for(&headers(&["198.51.100.66, unknown"])), None);
+    }
 }
 
 /// Date and time formats the pages use (UTC, stated as such).

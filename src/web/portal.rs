@@ -20,6 +20,7 @@ use crate::models::audit::{self, AuditAction, AuditEntry};
 use crate::models::client::{self, Client, InsuranceDetails};
 use crate::models::invitation::{self, TokenCheck};
 use crate::models::practice_form::{self, FormKind, PracticeForm};
+use crate::models::sign_in_session::{self, Who};
 use crate::models::{self as m, failed_login, outbox, payment_method, provider};
 use crate::{onboarding, passwords};
 
@@ -226,6 +227,8 @@ async fn accept_invite(
                     ClientId(inv.client_id.clone()),
                 );
                 client::verify_account(conn, &provider_id, &client_id, &hash, now)?;
+                // A new password: any other portal session of this client ends.
+                sign_in_session::end_client_all(conn, &client_id)?;
                 outbox::cancel_pending(
                     conn,
                     &client_id,
@@ -233,13 +236,13 @@ async fn accept_invite(
                 )?;
                 let c = client::find(conn, &provider_id, &client_id)?.ok_or(AppError::NotFound)?;
                 audit_client(conn, &c, AuditAction::PortalAccountVerified, ip.as_deref())?;
-                Ok(Some((client_id, hash)))
+                Ok(Some((provider_id, client_id)))
             })
         })
         .await?;
     match outcome {
-        Some((client_id, hash)) => {
-            session::client_sign_in(&session, &client_id, &hash)?;
+        Some((provider_id, client_id)) => {
+            session::sign_in(&state, &req, &session, Who::Client(provider_id, client_id)).await?;
             session::flash(
                 &session,
                 "Your account is verified and your password is set.",
@@ -337,6 +340,7 @@ struct LoginForm {
 }
 
 async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
@@ -346,16 +350,16 @@ async fn login(
     let key = format!("portal:{}", email::normalize(&form.email));
     let email_norm = email::normalize(&form.email);
     let password = form.password.clone();
+    let ip = client_ip(&req);
+    let now = state.clock.now();
     let outcome = state
         .db(move |conn| {
-            let now = m::now();
-            if let Some(until) = failed_login::locked_until(conn, &key, now)? {
-                return Ok(Err(format!(
-                    "Too many failed sign-ins for this email in the last {} minutes. Signing in is paused until {}. Try again then.",
-                    failed_login::WINDOW_MINUTES,
-                    until.format("%H:%M UTC")
-                )));
-            }
+            let attempt = match failed_login::begin(conn, &key, ip.as_deref(), now)? {
+                failed_login::Check::Locked(until) => {
+                    return Ok(Err(super::auth::locked_message("failed sign-ins", until)))
+                }
+                failed_login::Check::Allowed(attempt) => attempt,
+            };
             let accounts = client::find_portal_accounts(conn, &email_norm)?;
             // An unknown email costs one hash check too, so timing reveals no account.
             if accounts.is_empty() {
@@ -364,23 +368,17 @@ async fn login(
             let matched = accounts.into_iter().find(|c| c.password_hash.as_deref().is_some_and(|h| passwords::verify(&password, h)));
             match matched {
                 Some(c) => {
-                    failed_login::clear(conn, &key)?;
+                    failed_login::succeeded(conn, attempt)?;
                     Ok(Ok(c))
                 }
-                None => {
-                    failed_login::record(conn, &key, now)?;
-                    Ok(Err("That email and password don't match an account. Check both, or use the link in your invitation email to set a password.".into()))
-                }
+                None => Ok(Err("That email and password don't match an account. Check both, or use the link in your invitation email to set a password.".into())),
             }
         })
         .await?;
     match outcome {
         Ok(c) => {
-            session::client_sign_in(
-                &session,
-                &c.client_id(),
-                c.password_hash.as_deref().unwrap_or_default(),
-            )?;
+            let who = Who::Client(ProviderId(c.provider_id.clone()), c.client_id());
+            session::sign_in(&state, &req, &session, who).await?;
             Ok(see_other("/portal"))
         }
         Err(error) => render(&LoginPage {
@@ -391,9 +389,13 @@ async fn login(
     }
 }
 
-async fn logout(session: Session, _form: ProtectedForm<EmptyForm>) -> HttpResponse {
-    session::client_sign_out(&session);
-    see_other("/portal/login")
+async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    session::client_sign_out(&state, &session).await?;
+    Ok(see_other("/portal/login"))
 }
 
 // ---------- the checklist ----------

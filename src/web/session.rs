@@ -1,5 +1,7 @@
-//! The signed-in provider, CSRF tokens and one-time notices, all kept in the signed,
-//! encrypted session cookie.
+//! Sign-in, CSRF tokens and one-time notices. The signed, encrypted session cookie holds
+//! the form token, a notice, and a sign-in token whose session row lives in the database
+//! (`models::sign_in_session`): every page checks the row, so signing out, "sign out
+//! everywhere", a password change and the idle timeout end a session for real.
 
 use std::future::{ready, Ready};
 use std::path::Path;
@@ -16,9 +18,10 @@ use serde::Deserialize;
 use super::AppState;
 use crate::db::ids::ProviderId;
 use crate::error::AppError;
+use crate::models::audit;
 use crate::models::provider::{self, Provider};
+use crate::models::sign_in_session::{self, Kind, Origin, Who};
 
-const PROVIDER_ID: &str = "provider_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -55,89 +58,132 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(contents)
 }
 
-pub fn signed_in_provider_id(req: &HttpRequest) -> Option<ProviderId> {
-    PROVIDER.id(&req.get_session()).map(ProviderId)
+/// Where the sign-in tokens sit in the cookie: the provider's and the portal client's
+/// apart, so that one never becomes the other (and a provider may try the portal in the
+/// same browser without signing out).
+const PROVIDER_TOKEN: &str = "provider_session";
+const CLIENT_TOKEN: &str = "client_session";
+
+/// Whether the browser holds a provider sign-in token (not whether it is still good).
+pub fn has_provider_token(req: &HttpRequest) -> bool {
+    token(&req.get_session(), Kind::Provider).is_some()
 }
 
-/// How long a sign-in lasts; a cookie copied elsewhere stops working after it too.
-pub const SESSION_HOURS: i64 = 12;
-
-/// A short fingerprint of the password hash: changing the password ends every other session.
-fn password_stamp(password_hash: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
+fn token(session: &Session, kind: Kind) -> Option<String> {
+    session.get::<String>(cookie_key(kind)).ok().flatten()
 }
 
-/// Where one kind of sign-in (provider, or client portal) keeps its facts in the session.
-/// The two use separate keys: one never becomes the other.
-struct SignInKeys {
-    id: &'static str,
-    signed_in_at: &'static str,
-    password_stamp: &'static str,
-}
-
-const PROVIDER: SignInKeys = SignInKeys {
-    id: PROVIDER_ID,
-    signed_in_at: "signed_in_at",
-    password_stamp: "password_stamp",
-};
-const CLIENT: SignInKeys = SignInKeys {
-    id: "client_id",
-    signed_in_at: "client_signed_in_at",
-    password_stamp: "client_password_stamp",
-};
-
-impl SignInKeys {
-    fn id(&self, session: &Session) -> Option<String> {
-        session.get::<String>(self.id).ok().flatten()
-    }
-
-    fn begin(&self, session: &Session, id: &str, password_hash: &str) -> Result<(), AppError> {
-        // A new session on sign-in, with a fresh form token: nothing planted before
-        // sign-in carries over.
-        session.renew();
-        session.insert(self.id, id).map_err(AppError::internal)?;
-        session
-            .insert(self.signed_in_at, chrono::Utc::now().timestamp())
-            .map_err(AppError::internal)?;
-        session
-            .insert(self.password_stamp, password_stamp(password_hash))
-            .map_err(AppError::internal)?;
-        session
-            .insert(CSRF, new_token())
-            .map_err(AppError::internal)
-    }
-
-    /// Signed in recently enough, and with the password the account has now.
-    fn still_valid(&self, session: &Session, password_hash: Option<&str>) -> bool {
-        let at = session
-            .get::<i64>(self.signed_in_at)
-            .ok()
-            .flatten()
-            .unwrap_or(0);
-        let stamp = session.get::<String>(self.password_stamp).ok().flatten();
-        chrono::Utc::now().timestamp() - at < SESSION_HOURS * 3600
-            && stamp.is_some()
-            && password_hash.map(password_stamp) == stamp
-    }
-
-    fn end(&self, session: &Session) {
-        session.remove(self.id);
-        session.remove(self.signed_in_at);
-        session.remove(self.password_stamp);
+fn kind_of(who: &Who) -> Kind {
+    match who {
+        Who::Provider(_) => Kind::Provider,
+        Who::Client(..) => Kind::Client,
     }
 }
 
-pub fn sign_in(
+fn cookie_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Provider => PROVIDER_TOKEN,
+        Kind::Client => CLIENT_TOKEN,
+    }
+}
+
+/// The row id of this browser's provider session, to mark it in Settings.
+pub fn current_provider_session_id(session: &Session) -> Option<String> {
+    token(session, Kind::Provider).map(|t| sign_in_session::token_id(&t))
+}
+
+/// Where a request comes from, as recorded with a new session.
+pub fn origin(req: &HttpRequest) -> Origin {
+    Origin {
+        ip: super::client_ip(req),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
+}
+
+/// Puts a new session's token in the cookie: a renewed session with a fresh form token,
+/// so that nothing planted before sign-in carries over.
+pub fn set_token(session: &Session, who: &Who, token: &str) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(cookie_key(kind_of(who)), token)
+        .map_err(AppError::internal)?;
+    session
+        .insert(CSRF, new_token())
+        .map_err(AppError::internal)
+}
+
+/// Signs in: a new session row, and its token in the cookie.
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
     session: &Session,
-    provider: &ProviderId,
-    password_hash: &str,
+    who: Who,
 ) -> Result<(), AppError> {
-    PROVIDER.begin(session, provider.as_str(), password_hash)
+    let origin = origin(req);
+    let (now, lifetimes) = (state.clock.now(), state.lifetimes());
+    let for_row = who.clone();
+    // Signing in again in the same browser replaces its earlier session of that kind.
+    let earlier = token(session, kind_of(&who));
+    let token = state
+        .db(move |conn| {
+            if let Some(earlier) = earlier {
+                sign_in_session::end_token(conn, &earlier)?;
+            }
+            Ok(sign_in_session::start(
+                conn, &for_row, &origin, now, lifetimes,
+            )?)
+        })
+        .await?;
+    set_token(session, &who, &token)
 }
 
-pub fn sign_out(session: &Session) {
+/// Signs the provider out: their session row ends (so a copy of the cookie is signed out
+/// too) and the cookie is cleared.
+pub async fn sign_out(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+) -> Result<(), AppError> {
+    if let Some(token) = token(session, Kind::Provider) {
+        let ip = super::client_ip(req);
+        state
+            .db(move |conn| {
+                if let Some(row) = sign_in_session::end_token(conn, &token)? {
+                    if row.client_id.is_none() {
+                        let provider = ProviderId(row.provider_id);
+                        audit_session_ended(conn, &provider, "signed out", ip.as_deref())?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+    }
     session.purge();
+    Ok(())
+}
+
+/// Records that one of a provider's own sessions was ended, and why.
+pub fn audit_session_ended(
+    conn: &mut crate::db::DbConnection,
+    provider: &ProviderId,
+    why: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        audit::AuditEntry {
+            provider_id: provider,
+            client_id: None,
+            action: audit::AuditAction::SessionEnded,
+            subject: Some(why),
+            ip,
+        },
+    )?;
+    Ok(())
 }
 
 /// Sets a notice shown once on the next page.
@@ -225,16 +271,26 @@ impl FromRequest for CurrentProvider {
                     String::new()
                 },
             };
-            let id = signed_in_provider_id(&req).ok_or_else(not_signed_in)?;
+            let session = req.get_session();
+            let token = token(&session, Kind::Provider).ok_or_else(not_signed_in)?;
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("app state missing"))?;
-            match state.db(move |conn| Ok(provider::find(conn, &id)?)).await? {
-                Some(p) if PROVIDER.still_valid(&req.get_session(), Some(&p.password_hash)) => {
-                    Ok(CurrentProvider(p))
-                }
-                _ => {
-                    sign_out(&req.get_session());
+            let (now, lifetimes) = (state.clock.now(), state.lifetimes());
+            let found = state
+                .db(move |conn| {
+                    let Some(row) =
+                        sign_in_session::find_live(conn, &token, Kind::Provider, now, lifetimes)?
+                    else {
+                        return Ok(None);
+                    };
+                    Ok(provider::find(conn, &ProviderId(row.provider_id))?)
+                })
+                .await?;
+            match found {
+                Some(p) => Ok(CurrentProvider(p)),
+                None => {
+                    session.remove(PROVIDER_TOKEN);
                     Err(not_signed_in())
                 }
             }
@@ -292,17 +348,16 @@ impl PageContext {
 
 // ---------- the client portal's own sign-in ----------
 
-/// Signs a client in to the portal.
-pub fn client_sign_in(
-    session: &Session,
-    client: &crate::db::ids::ClientId,
-    password_hash: &str,
-) -> Result<(), AppError> {
-    CLIENT.begin(session, client.as_str(), password_hash)
-}
-
-pub fn client_sign_out(session: &Session) {
-    CLIENT.end(session);
+/// Signs the client out of the portal: their session row ends; a provider sign-in in the
+/// same browser stays.
+pub async fn client_sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if let Some(token) = token(session, Kind::Client) {
+        state
+            .db(move |conn| Ok(sign_in_session::end_token(conn, &token).map(|_| ())?))
+            .await?;
+    }
+    session.remove(CLIENT_TOKEN);
+    Ok(())
 }
 
 /// The client signed in to the portal, with their own record; anyone else is sent to the
@@ -318,23 +373,31 @@ impl FromRequest for CurrentClient {
         Box::pin(async move {
             let session = req.get_session();
             let not_signed_in = || AppError::PortalSignIn;
-            let id = CLIENT
-                .id(&session)
-                .map(crate::db::ids::ClientId)
-                .ok_or_else(not_signed_in)?;
+            let token = token(&session, Kind::Client).ok_or_else(not_signed_in)?;
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("app state missing"))?;
+            let (now, lifetimes) = (state.clock.now(), state.lifetimes());
             let found = state
-                .db(move |conn| Ok(crate::models::client::find_own(conn, &id)?))
+                .db(move |conn| {
+                    let Some(row) =
+                        sign_in_session::find_live(conn, &token, Kind::Client, now, lifetimes)?
+                    else {
+                        return Ok(None);
+                    };
+                    let Some(id) = row.client_id else {
+                        return Ok(None);
+                    };
+                    Ok(crate::models::client::find_own(
+                        conn,
+                        &crate::db::ids::ClientId(id),
+                    )?)
+                })
                 .await?;
-            let valid = |c: &crate::models::client::Client| {
-                c.archived_at.is_none() && CLIENT.still_valid(&session, c.password_hash.as_deref())
-            };
             match found {
-                Some(c) if valid(&c) => Ok(CurrentClient(c)),
+                Some(c) if c.archived_at.is_none() => Ok(CurrentClient(c)),
                 _ => {
-                    client_sign_out(&session);
+                    session.remove(CLIENT_TOKEN);
                     Err(not_signed_in())
                 }
             }

@@ -1,7 +1,7 @@
 //! Settings: the provider's own account.
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,13 +11,19 @@ use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
 use crate::error::AppError;
 use crate::models::practice_form::{self, FormKind, FormSave};
-use crate::models::{booking, outbox, provider};
+use crate::models::sign_in_session::{self, Who};
+use crate::models::{booking, failed_login, outbox, provider};
 use crate::passwords;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings", web::get().to(show))
         .route("/settings/profile", web::post().to(update_profile))
         .route("/settings/password", web::post().to(change_password))
+        .route(
+            "/settings/sessions/end-others",
+            web::post().to(end_other_sessions),
+        )
+        .route("/settings/sessions/{id}/end", web::post().to(end_session))
         .route(
             "/settings/booking-link",
             web::post().to(regenerate_booking_link),
@@ -51,6 +57,18 @@ struct SettingsPage {
     profile: ProfileInput,
     errors: FieldErrors,
     booking_link: Option<String>,
+    sessions: Vec<SessionRow>,
+    idle_minutes: i64,
+}
+
+/// One signed-in browser, as Settings lists it.
+struct SessionRow {
+    id: String,
+    browser: String,
+    signed_in: String,
+    last_active: String,
+    address: String,
+    current: bool,
 }
 
 impl SettingsPage {
@@ -59,14 +77,37 @@ impl SettingsPage {
     }
 }
 
-fn settings_page(
+/// The Settings page, with the booking link and the signed-in browsers.
+async fn settings_page(
+    state: &AppState,
+    session: &Session,
     page: PageContext,
     provider: &CurrentProvider,
     profile: Option<ProfileInput>,
     errors: FieldErrors,
-) -> SettingsPage {
+) -> Result<SettingsPage, AppError> {
     let p = &provider.0;
-    SettingsPage {
+    let current = session::current_provider_session_id(session);
+    let (id, now, lifetimes) = (provider.id(), state.clock.now(), state.lifetimes());
+    let rows = state
+        .db(move |conn| {
+            Ok(sign_in_session::list_for_provider(
+                conn, &id, now, lifetimes,
+            )?)
+        })
+        .await?;
+    let sessions = rows
+        .into_iter()
+        .map(|r| SessionRow {
+            current: current.as_deref() == Some(r.id.as_str()),
+            browser: crate::domain::user_agent::describe(r.user_agent.as_deref().unwrap_or("")),
+            signed_in: fmt::datetime(&r.created_at),
+            last_active: fmt::datetime(&r.last_seen_at),
+            address: r.ip.unwrap_or_else(|| "unknown".into()),
+            id: r.id,
+        })
+        .collect();
+    Ok(SettingsPage {
         page: page.signed_in(provider),
         email: p.email.clone(),
         member_since: fmt::date(&p.created_at.date()),
@@ -76,22 +117,106 @@ fn settings_page(
             practice_name: p.practice_name.clone().unwrap_or_default(),
         }),
         errors,
-        booking_link: None,
-    }
+        booking_link: p
+            .booking_token
+            .as_ref()
+            .map(|t| format!("{}/book/{t}", state.config.public_url)),
+        sessions,
+        idle_minutes: state.config.session_idle_minutes,
+    })
 }
 
 async fn show(
     state: web::Data<AppState>,
     provider: CurrentProvider,
+    session: Session,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
-    let mut template = settings_page(page, &provider, None, FieldErrors::new());
-    template.booking_link = provider
-        .0
-        .booking_token
-        .as_ref()
-        .map(|t| format!("{}/book/{t}", state.config.public_url));
-    render(&template)
+    render(&settings_page(&state, &session, page, &provider, None, FieldErrors::new()).await?)
+}
+
+/// Ends one of the provider's signed-in sessions (this browser's too: that signs out).
+async fn end_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let target = path.into_inner();
+    let current = session::current_provider_session_id(&session);
+    let (id, ip) = (provider.id(), super::client_ip(&req));
+    let row_id = target.clone();
+    let ended = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                if !sign_in_session::end_providers(conn, &id, &row_id)? {
+                    return Ok(false);
+                }
+                session::audit_session_ended(conn, &id, "signed out from Settings", ip.as_deref())?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !ended {
+        return Err(AppError::NotFound);
+    }
+    if current.as_deref() == Some(target.as_str()) {
+        session.purge();
+        return Ok(see_other("/login"));
+    }
+    session::flash(&session, "That browser was signed out.");
+    Ok(see_other("/settings#sessions"))
+}
+
+/// Ends every session of the provider but this browser's.
+async fn end_other_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    _form: ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let current = session::current_provider_session_id(&session);
+    let (id, ip) = (provider.id(), super::client_ip(&req));
+    let ended = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                end_others(
+                    conn,
+                    &id,
+                    current.as_deref(),
+                    "signed out everywhere else",
+                    ip.as_deref(),
+                )
+            })
+        })
+        .await?;
+    session::flash(
+        &session,
+        match ended {
+            0 => "No other browser was signed in.".to_string(),
+            1 => "The other browser was signed out.".to_string(),
+            n => format!("The {n} other browsers were signed out."),
+        },
+    );
+    Ok(see_other("/settings#sessions"))
+}
+
+/// Ends the provider's sessions other than `keep`, each recorded in the audit trail.
+fn end_others(
+    conn: &mut crate::db::DbConnection,
+    provider: &crate::db::ids::ProviderId,
+    keep: Option<&str>,
+    why: &str,
+    ip: Option<&str>,
+) -> Result<usize, AppError> {
+    let ids = sign_in_session::end_provider_others(conn, provider, keep)?;
+    for _ in &ids {
+        session::audit_session_ended(conn, provider, why, ip)?;
+    }
+    Ok(ids.len())
 }
 
 /// Creates the booking link, or replaces it: the old link stops working at once.
@@ -330,7 +455,9 @@ async fn update_profile(
         .map_err(|e| errors.insert("practice_name", e))
         .ok();
     let (Some(first), Some(last), Some(practice)) = (first, last, practice) else {
-        return render(&settings_page(page, &provider, Some(input), errors));
+        return render(
+            &settings_page(&state, &session, page, &provider, Some(input), errors).await?,
+        );
     };
     let id = provider.id();
     state
@@ -348,7 +475,13 @@ async fn update_profile(
     Ok(see_other("/settings"))
 }
 
+enum PasswordOutcome {
+    Changed(String),
+    Invalid(FieldErrors),
+}
+
 async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
@@ -357,11 +490,28 @@ async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let id = provider.id();
     let current_hash = provider.0.password_hash.clone();
+    let origin = session::origin(&req);
+    let current = session::current_provider_session_id(&session);
+    let (now, lifetimes) = (state.clock.now(), state.lifetimes());
     // Hashing takes tens of milliseconds: keep it off the async executor.
     let outcome = state
         .db(move |conn| {
             let mut errors = FieldErrors::new();
-            if !passwords::verify(&input.current_password, &current_hash) {
+            // Wrong current passwords are limited like sign-ins (counted before the check).
+            let key = format!("password:{}", id.as_str());
+            let attempt = match failed_login::begin(conn, &key, origin.ip.as_deref(), now)? {
+                failed_login::Check::Locked(until) => {
+                    errors.insert(
+                        "current_password",
+                        super::auth::locked_message("wrong passwords", until),
+                    );
+                    return Ok(PasswordOutcome::Invalid(errors));
+                }
+                failed_login::Check::Allowed(attempt) => attempt,
+            };
+            if passwords::verify(&input.current_password, &current_hash) {
+                failed_login::succeeded(conn, attempt)?;
+            } else {
                 errors.insert(
                     "current_password",
                     "That is not your current password.".into(),
@@ -371,19 +521,36 @@ async fn change_password(
                 errors.insert("new_password", e);
             }
             if !errors.is_empty() {
-                return Ok(Err(errors));
+                return Ok(PasswordOutcome::Invalid(errors));
             }
             let hash = passwords::hash(&input.new_password).map_err(AppError::internal)?;
-            provider::update_password_hash(conn, &id, &hash)?;
-            Ok(Ok(hash))
+            // Every session ends, this browser's too (a copy of its cookie must not live
+            // on); this browser gets a new one.
+            let token = crate::db::write_transaction(conn, |conn| {
+                provider::update_password_hash(conn, &id, &hash)?;
+                let this = current.as_deref();
+                end_others(conn, &id, this, "password changed", origin.ip.as_deref())?;
+                if let Some(this) = this {
+                    sign_in_session::end_providers(conn, &id, this)?;
+                }
+                Ok::<_, AppError>(sign_in_session::start(
+                    conn,
+                    &Who::Provider(id.clone()),
+                    &origin,
+                    now,
+                    lifetimes,
+                )?)
+            })?;
+            Ok(PasswordOutcome::Changed(token))
         })
         .await?;
-    let new_hash = match outcome {
-        Ok(hash) => hash,
-        Err(errors) => return render(&settings_page(page, &provider, None, errors)),
+    let token = match outcome {
+        PasswordOutcome::Changed(token) => token,
+        PasswordOutcome::Invalid(errors) => {
+            return render(&settings_page(&state, &session, page, &provider, None, errors).await?)
+        }
     };
-    // Other browsers signed in with the old password are signed out; this one stays.
-    session::sign_in(&session, &provider.id(), &new_hash)?;
+    session::set_token(&session, &Who::Provider(provider.id()), &token)?;
     session::flash(
         &session,
         "Your password was changed. Any other signed-in browsers were signed out.",

@@ -264,10 +264,8 @@ fn signing_out_ends_the_session() {
 fn sessions_survive_a_restart() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let again = Session {
-        base: app.restart(),
-        http: s.http.clone(),
-    };
+    let mut again = s.copy_cookies();
+    again.base = app.restart();
     let (status, html) = again.get_text("/clients");
     assert_eq!(status, 200, "the session key is kept in the data dir");
     assert!(html.contains("Elena Rivera"));
@@ -400,4 +398,242 @@ fn the_audit_trail_takes_a_forwarded_address_only_behind_a_trusted_proxy() {
             .unwrap();
         assert_eq!(ips, [Some(expected.to_string())], "trust_proxy = {trust}");
     }
+}
+
+fn wrong_sign_in(s: &Session, email: &str) -> String {
+    let r = s.submit(
+        "/login",
+        "/login",
+        &[("email", email), ("password", "guess guess guess")],
+    );
+    assert_eq!(r.status(), 200);
+    select_text(&r.text().unwrap(), ".alert").join(" ")
+}
+
+#[test]
+fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn();
+    app.signed_in();
+    let attacker = app.session_from("127.0.0.2");
+    for _ in 0..10 {
+        assert!(wrong_sign_in(&attacker, "dr.rivera@example.com").contains("don't match"));
+    }
+    let html = wrong_sign_in(&attacker, "dr.rivera@example.com");
+    assert!(html.contains("Too many failed sign-ins"), "{html}");
+    assert!(html.contains("Try again after"), "{html}");
+    // The owner, at their own address, signs in as usual.
+    let owner = app.session();
+    owner.sign_in("dr.rivera@example.com", PASSWORD);
+    assert_eq!(owner.get("/clients").status(), 200);
+    // The attacker's pause is over after 15 minutes (and starts again after 10 more).
+    app.advance(chrono::Duration::minutes(16));
+    assert!(wrong_sign_in(&attacker, "dr.rivera@example.com").contains("don't match"));
+}
+
+#[test]
+fn one_address_trying_many_emails_is_paused() {
+    let app = TestApp::spawn();
+    app.signed_in();
+    let attacker = app.session_from("127.0.0.2");
+    let mut paused_at = None;
+    for i in 0..60 {
+        let html = wrong_sign_in(&attacker, &format!("guess{i}@example.com"));
+        if html.contains("Too many failed sign-ins") {
+            paused_at = Some(i);
+            break;
+        }
+    }
+    assert_eq!(
+        paused_at,
+        Some(caseload::models::failed_login::MAX_FAILURES_PER_ADDRESS as usize),
+        "a pause after the per-address limit"
+    );
+    // That address cannot try the real account either; another address can.
+    let html = attacker
+        .submit(
+            "/login",
+            "/login",
+            &[("email", "dr.rivera@example.com"), ("password", PASSWORD)],
+        )
+        .text()
+        .unwrap();
+    assert!(html.contains("Too many failed sign-ins"), "{html}");
+    app.session().sign_in("dr.rivera@example.com", PASSWORD);
+}
+
+#[test]
+fn sixty_concurrent_wrong_passwords_get_at_most_ten_checks() {
+    let app = TestApp::spawn();
+    app.signed_in();
+    let tries: Vec<(Session, String)> = (0..60)
+        .map(|_| {
+            let s = app.session();
+            let token = s.csrf("/login");
+            (s, token)
+        })
+        .collect();
+    let barrier = std::sync::Barrier::new(tries.len());
+    let pages: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = tries
+            .iter()
+            .map(|(s, token)| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let r = s.post_raw(
+                        "/login",
+                        token,
+                        &[
+                            ("email", "dr.rivera@example.com"),
+                            ("password", "guess guess guess"),
+                        ],
+                    );
+                    let status = r.status().as_u16();
+                    let alert = select_text(&r.text().unwrap_or_default(), ".alert").join(" ");
+                    (status, alert)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(pages.iter().all(|(status, _)| *status == 200), "no errors");
+    let checked = pages
+        .iter()
+        .filter(|(_, h)| h.contains("don't match"))
+        .count();
+    let paused = pages
+        .iter()
+        .filter(|(_, h)| h.contains("Too many failed sign-ins"))
+        .count();
+    assert_eq!(checked, 10, "only ten passwords are checked");
+    assert_eq!(paused, 50);
+}
+
+#[test]
+fn wrong_current_passwords_on_the_password_form_are_limited_too() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    for _ in 0..10 {
+        let r = s.submit(
+            "/settings",
+            "/settings/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "another long password"),
+            ],
+        );
+        assert!(r.text().unwrap().contains("not your current password"));
+    }
+    let r = s.submit(
+        "/settings",
+        "/settings/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another long password"),
+        ],
+    );
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("Too many wrong passwords"), "{html}");
+    assert!(html.contains("Try again after"), "{html}");
+    // The password was not changed.
+    app.session().sign_in("dr.rivera@example.com", PASSWORD);
+    app.advance(chrono::Duration::minutes(16));
+    let r = s.submit(
+        "/settings",
+        "/settings/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another long password"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+}
+
+#[test]
+fn ten_concurrent_first_sign_ups_make_one_provider() {
+    let app = TestApp::spawn();
+    let tries: Vec<(Session, String)> = (0..10)
+        .map(|_| {
+            let s = app.session();
+            let token = s.csrf("/signup");
+            (s, token)
+        })
+        .collect();
+    let barrier = std::sync::Barrier::new(tries.len());
+    let pages: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = tries
+            .iter()
+            .enumerate()
+            .map(|(i, (s, token))| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let email = format!("first{i}@example.com");
+                    barrier.wait();
+                    let r = s.post_raw(
+                        "/signup",
+                        token,
+                        &[
+                            ("first_name", "Elena"),
+                            ("last_name", "Rivera"),
+                            ("email", &email),
+                            ("password", PASSWORD),
+                        ],
+                    );
+                    (r.status().as_u16(), r.text().unwrap_or_default())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let statuses: Vec<u16> = pages.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        pages
+            .iter()
+            .filter(|(s, h)| *s == 200 && h.contains("Sign-up is closed"))
+            .count(),
+        9,
+        "{statuses:?}"
+    );
+    assert_eq!(provider::count(&mut app.conn()).unwrap(), 1);
+}
+
+#[test]
+fn a_spoofed_forwarded_address_does_not_reach_the_audit_trail() {
+    use caseload::db::schema::audit_events;
+    let app = TestApp::spawn_with(|c| c.trust_proxy = true);
+    let s = app.signed_in();
+    let id = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // The client wrote the first value; the trusted proxy appended the last.
+    s.http
+        .get(format!("{}/clients/{id}", s.base))
+        .header("X-Forwarded-For", "198.51.100.66, 203.0.113.9")
+        .header("Forwarded", "for=198.51.100.77")
+        .send()
+        .unwrap();
+    // Two header lines: the proxy's is the last value of the last line.
+    s.http
+        .get(format!("{}/clients/{id}", s.base))
+        .header("X-Forwarded-For", "198.51.100.66")
+        .header("X-Forwarded-For", "203.0.113.10")
+        .send()
+        .unwrap();
+    let mut ips: Vec<Option<String>> = audit_events::table
+        .filter(audit_events::action.eq("client.viewed"))
+        .select(audit_events::ip)
+        .load(&mut app.conn())
+        .unwrap();
+    ips.sort();
+    assert_eq!(
+        ips,
+        [
+            Some("203.0.113.10".to_string()),
+            Some("203.0.113.9".to_string())
+        ]
+    );
 }

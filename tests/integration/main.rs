@@ -15,5 +15,6 @@ mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;
+mod sessions;
 mod simplepractice;
 mod trust;

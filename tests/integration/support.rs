@@ -1,10 +1,12 @@
 //! `TestApp`: a real server on a free port, with its own data dir and database, plus
 //! sessions (each with its own cookie jar) that act as a browser would.
 
-use std::sync::mpsc;
+use std::net::IpAddr;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use caseload::clock::Clock;
 use caseload::config::{Config, FileSettings};
 use caseload::db::{self, DatabaseUrl, DbConnection};
 use caseload::domain::email::Email;
@@ -13,6 +15,7 @@ use caseload::models::provider;
 use caseload::passwords;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::blocking::{Client, Response};
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
 use tempfile::TempDir;
@@ -23,6 +26,8 @@ pub struct TestApp {
     pub base: String,
     pub config: Config,
     pub data_dir: TempDir,
+    /// The app's clock: it stands still until the test moves it (`advance`).
+    pub clock: Clock,
     postgres: Option<(String, String)>,
     /// Every server started on this app's database, stopped when the test ends so that
     /// no connection outlives its database (or the test binary's exit).
@@ -76,11 +81,13 @@ impl TestApp {
         config.database_url = database_url;
         config.db_pool_size = 4;
         adjust(&mut config);
-        let (base, handle) = start_server(config.clone());
+        let clock = Clock::manual(chrono::Utc::now().naive_utc());
+        let (base, handle) = start_server(config.clone(), clock.clone());
         TestApp {
             base,
             config,
             data_dir,
+            clock,
             postgres,
             servers: std::sync::Mutex::new(vec![handle]),
         }
@@ -88,11 +95,16 @@ impl TestApp {
 
     /// A second server on the same data dir and database, as after a restart.
     pub fn restart(&self) -> String {
-        let (base, handle) = start_server(self.config.clone());
+        let (base, handle) = start_server(self.config.clone(), self.clock.clone());
         if let Ok(mut servers) = self.servers.lock() {
             servers.push(handle);
         }
         base
+    }
+
+    /// Moves the app's clock forward, as if that much time had passed.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
     }
 
     pub fn conn(&self) -> DbConnection {
@@ -101,6 +113,11 @@ impl TestApp {
 
     pub fn session(&self) -> Session {
         Session::new(&self.base)
+    }
+
+    /// A browser whose requests come from another address (127.x.y.z).
+    pub fn session_from(&self, ip: &str) -> Session {
+        Session::from_address(&self.base, ip)
     }
 
     /// Creates a provider in the database and returns a session signed in as them.
@@ -152,11 +169,11 @@ impl Drop for TestApp {
     }
 }
 
-fn start_server(config: Config) -> (String, ServerHandle) {
+fn start_server(config: Config, clock: Clock) -> (String, ServerHandle) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            match caseload::build_app(config) {
+            match caseload::build_app_with_clock(config, clock) {
                 Ok(app) => {
                     let _ = tx.send(Ok((app.port(), app.handle())));
                     let _ = app.run_until_stopped().await;
@@ -178,20 +195,52 @@ fn start_server(config: Config) -> (String, ServerHandle) {
 pub struct Session {
     pub base: String,
     pub http: Client,
+    jar: Arc<Jar>,
+    local_address: Option<IpAddr>,
 }
 
 impl Session {
     pub fn new(base: &str) -> Self {
+        Self::build(base, None, Arc::new(Jar::default()))
+    }
+
+    /// A browser on another machine: its requests come from `ip` (any 127.x.y.z works
+    /// on the loopback interface).
+    pub fn from_address(base: &str, ip: &str) -> Self {
+        Self::build(
+            base,
+            Some(ip.parse().expect("an IP address")),
+            Arc::new(Jar::default()),
+        )
+    }
+
+    fn build(base: &str, local_address: Option<IpAddr>, jar: Arc<Jar>) -> Self {
         let http = Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(Policy::none())
             .timeout(Duration::from_secs(60))
+            .local_address(local_address)
+            .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0")
             .build()
             .unwrap();
         Session {
             base: base.to_string(),
             http,
+            jar,
+            local_address,
         }
+    }
+
+    /// Another browser holding a copy of this one's cookies, as a stolen cookie would be.
+    pub fn copy_cookies(&self) -> Session {
+        let url: reqwest::Url = self.base.parse().expect("base URL");
+        let jar = Arc::new(Jar::default());
+        if let Some(header) = self.jar.cookies(&url) {
+            for cookie in header.to_str().unwrap_or("").split("; ") {
+                jar.add_cookie_str(&format!("{cookie}; Path=/"), &url);
+            }
+        }
+        Self::build(&self.base, self.local_address, jar)
     }
 
     pub fn get(&self, path: &str) -> Response {
