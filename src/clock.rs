@@ -36,6 +36,14 @@ impl Clock {
         }
     }
 
+    /// Sets a manual clock to `to` (a test that needs a given date); the system clock
+    /// ignores it.
+    pub fn set(&self, to: NaiveDateTime) {
+        if let Source::Manual(t) = &self.0 {
+            *t.lock().unwrap_or_else(PoisonError::into_inner) = to.trunc_subsecs(6);
+        }
+    }
+
     /// Moves a manual clock forward; the system clock cannot be moved and ignores it.
     pub fn advance(&self, by: Duration) {
         if let Source::Manual(t) = &self.0 {

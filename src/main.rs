@@ -35,6 +35,9 @@ enum Command {
         first_name: String,
         #[arg(long)]
         last_name: String,
+        /// Their IANA time zone, e.g. America/New_York (UTC if left out; Settings changes it).
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
     },
     /// Import a client list (.csv, .xlsx, .vcf): review it, and import the new clients.
     Import {
@@ -107,7 +110,8 @@ fn run(command: Command) -> anyhow::Result<()> {
             email,
             first_name,
             last_name,
-        } => create_provider(config, &email, &first_name, &last_name),
+            time_zone,
+        } => create_provider(config, &email, &first_name, &last_name, &time_zone),
         Command::SeedDemo { provider, clients } => seed_demo(config, &provider, clients),
         Command::Import {
             file,
@@ -166,8 +170,14 @@ fn create_provider(
     email: &str,
     first_name: &str,
     last_name: &str,
+    time_zone: &str,
 ) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let time_zone = caseload::domain::time_zone::Zone::parse(time_zone).map_err(|_| {
+        anyhow::anyhow!(
+            "--time-zone {time_zone:?} is not an IANA time zone (for example America/New_York)"
+        )
+    })?;
     let first_name = PersonName::parse(first_name, "first name").map_err(anyhow::Error::msg)?;
     let last_name = PersonName::parse(last_name, "last name").map_err(anyhow::Error::msg)?;
     eprintln!(
@@ -188,6 +198,7 @@ fn create_provider(
             last_name,
             email,
             password_hash,
+            time_zone,
         },
     ) {
         Ok(p) => {

@@ -139,7 +139,10 @@ fn invite_as(
     outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER])?;
     let token = invitation::create(conn, &provider_id, &client_id, now)?;
     let link = format!("{public_url}/portal/invite/{token}");
-    let expires = (now + Duration::days(invitation::VALID_DAYS))
+    // The date the link stops working, where the client is.
+    let expires = client
+        .zone(provider.zone())
+        .date_of(&(now + Duration::days(invitation::VALID_DAYS)))
         .format("%B %-d, %Y")
         .to_string();
     let practice = provider.practice_display_name();

@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // A time-zone picker with nothing chosen yet starts at the browser's own zone.
+  document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === zone) { select.selectedIndex = i; break; }
+    }
+  });
+
   // Ask before archiving and similar actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -100,6 +100,7 @@ pub fn create_provider(conn: &mut db::DbConnection) -> Provider {
             last_name: PersonName::parse("Mark", "last name").unwrap(),
             email: Email::parse(EMAIL).unwrap(),
             password_hash: passwords::hash(PASSWORD).unwrap(),
+            time_zone: caseload::domain::time_zone::Zone::UTC,
         },
     )
     .expect("provider")

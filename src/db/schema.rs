@@ -11,6 +11,7 @@ diesel::table! {
         practice_name -> Nullable<Text>,
         booking_token -> Nullable<Text>,
         created_at -> Timestamp,
+        time_zone -> Text,
     }
 }
 

@@ -10,5 +10,6 @@ pub mod onboarding;
 pub mod payment;
 pub mod phone;
 pub mod search_key;
+pub mod time_zone;
 pub mod us_states;
 pub mod user_agent;

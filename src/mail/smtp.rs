@@ -328,9 +328,9 @@ fn credentials(url: &url::Url) -> Result<Option<(String, String)>, String> {
             "{SETTING} has a user name but no password; write smtp://user:password@host"
         )),
         (true, Some(_)) => Err(format!("{SETTING} has a password but no user name")),
-        (false, Some(p)) if p.is_empty() => Err(format!(
-            "{SETTING} has a user name but an empty password"
-        )),
+        (false, Some(p)) if p.is_empty() => {
+            Err(format!("{SETTING} has a user name but an empty password"))
+        }
         (false, Some(p)) => Ok(Some((user, p))),
     }
 }

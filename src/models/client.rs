@@ -14,6 +14,7 @@ use crate::domain::client::{ClientDetails, ClientInput};
 use crate::domain::client_edit::DetailValues;
 use crate::domain::onboarding::{OnboardingFacts, OnboardingStatus};
 use crate::domain::search_key::{prefix_upper_bound, search_key};
+use crate::domain::time_zone::Zone;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -107,6 +108,14 @@ impl Client {
 
     pub fn status(&self) -> OnboardingStatus {
         OnboardingStatus::derive(&self.onboarding_facts())
+    }
+
+    /// The zone the client reads times in: their telehealth location's, else the practice's.
+    pub fn zone(&self, practice: Zone) -> Zone {
+        self.telehealth_state
+            .as_deref()
+            .and_then(Zone::of_us_state)
+            .unwrap_or(practice)
     }
 
     /// The details as the edit form shows them, with the version they were read at.

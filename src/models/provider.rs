@@ -6,6 +6,7 @@ use crate::db::schema::providers;
 use crate::db::DbConnection;
 use crate::domain::email::Email;
 use crate::domain::name::PersonName;
+use crate::domain::time_zone::Zone;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = providers)]
@@ -20,11 +21,18 @@ pub struct Provider {
     /// The token in the public booking link, once the provider has one.
     pub booking_token: Option<String>,
     pub created_at: NaiveDateTime,
+    /// IANA name; read it through [`Provider::zone`].
+    pub time_zone: String,
 }
 
 impl Provider {
     pub fn id(&self) -> ProviderId {
         ProviderId(self.id.clone())
+    }
+
+    /// The provider's time zone: every time they read is shown in it.
+    pub fn zone(&self) -> Zone {
+        Zone::or_utc(&self.time_zone)
     }
 
     pub fn full_name(&self) -> String {
@@ -45,6 +53,7 @@ pub struct NewProvider {
     pub last_name: PersonName,
     pub email: Email,
     pub password_hash: String,
+    pub time_zone: Zone,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +81,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         practice_name: None,
         booking_token: None,
         created_at: super::now(),
+        time_zone: new.time_zone.name().to_string(),
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {
@@ -87,6 +97,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
                 providers::password_hash.eq(&row.password_hash),
                 providers::practice_name.eq(&row.practice_name),
                 providers::created_at.eq(row.created_at),
+                providers::time_zone.eq(&row.time_zone),
             ))
             .execute(conn)
             .map_err(|e| match e {
@@ -142,12 +153,14 @@ pub fn update_profile(
     first_name: &PersonName,
     last_name: &PersonName,
     practice_name: Option<&str>,
+    zone: Zone,
 ) -> QueryResult<()> {
     diesel::update(providers::table.find(id.as_str()))
         .set((
             providers::first_name.eq(first_name.as_str()),
             providers::last_name.eq(last_name.as_str()),
             providers::practice_name.eq(practice_name),
+            providers::time_zone.eq(zone.name()),
         ))
         .execute(conn)
         .map(|_| ())

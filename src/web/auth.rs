@@ -10,6 +10,7 @@ use super::{render, see_other, AppState, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::email::{self, Email};
 use crate::domain::name::PersonName;
+use crate::domain::time_zone::{self, Zone};
 use crate::error::AppError;
 use crate::models::sign_in_session::Who;
 use crate::models::{failed_login, provider};
@@ -30,6 +31,8 @@ pub struct SignupInput {
     last_name: String,
     email: String,
     password: String,
+    /// IANA name; the page picks the browser's when it can.
+    time_zone: String,
 }
 
 #[derive(Template)]
@@ -39,9 +42,23 @@ struct SignupPage {
     open: bool,
     input: SignupInput,
     errors: FieldErrors,
+    zones: Vec<&'static str>,
+    chosen_zone: String,
 }
 
 impl SignupPage {
+    fn new(page: PageContext, open: bool, input: SignupInput, errors: FieldErrors) -> Self {
+        let chosen_zone = input.time_zone.clone();
+        SignupPage {
+            page,
+            open,
+            input,
+            errors,
+            zones: time_zone::choices(),
+            chosen_zone,
+        }
+    }
+
     fn error(&self, field: &str) -> Option<&String> {
         self.errors.get(field)
     }
@@ -60,12 +77,12 @@ async fn signup_form(
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let open = signup_open(&state).await?;
-    render(&SignupPage {
+    render(&SignupPage::new(
         page,
         open,
-        input: SignupInput::default(),
-        errors: FieldErrors::new(),
-    })
+        SignupInput::default(),
+        FieldErrors::new(),
+    ))
 }
 
 async fn signup(
@@ -76,12 +93,12 @@ async fn signup(
     ProtectedForm(input): ProtectedForm<SignupInput>,
 ) -> Result<HttpResponse, AppError> {
     if !signup_open(&state).await? {
-        return render(&SignupPage {
+        return render(&SignupPage::new(
             page,
-            open: false,
-            input: SignupInput::default(),
-            errors: FieldErrors::new(),
-        });
+            false,
+            SignupInput::default(),
+            FieldErrors::new(),
+        ));
     }
     let mut errors = FieldErrors::new();
     let first = PersonName::parse(&input.first_name, "first name")
@@ -96,19 +113,17 @@ async fn signup(
     if let Err(e) = passwords::check_strength(&input.password) {
         errors.insert("password", e);
     }
-    let (Some(first_name), Some(last_name), Some(email), true) =
-        (first, last, email, errors.is_empty())
+    let zone = Zone::parse(&input.time_zone)
+        .map_err(|e| errors.insert("time_zone", e.to_string()))
+        .ok();
+    let (Some(first_name), Some(last_name), Some(email), Some(time_zone), true) =
+        (first, last, email, zone, errors.is_empty())
     else {
         let input = SignupInput {
             password: String::new(),
             ..input
         };
-        return render(&SignupPage {
-            page,
-            open: true,
-            input,
-            errors,
-        });
+        return render(&SignupPage::new(page, true, input, errors));
     };
     let password = input.password.clone();
     let open_signup = state.config.open_signup;
@@ -122,6 +137,7 @@ async fn signup(
                     last_name,
                     email,
                     password_hash,
+                    time_zone,
                 },
                 open_signup,
             ) {
@@ -133,12 +149,12 @@ async fn signup(
         .await?;
     match created {
         // Someone else set the server up a moment ago.
-        Err(provider::CreateProviderError::SignupClosed) => render(&SignupPage {
+        Err(provider::CreateProviderError::SignupClosed) => render(&SignupPage::new(
             page,
-            open: false,
-            input: SignupInput::default(),
-            errors: FieldErrors::new(),
-        }),
+            false,
+            SignupInput::default(),
+            FieldErrors::new(),
+        )),
         Ok(p) => {
             session::sign_in(&state, &req, &session, Who::Provider(p.id())).await?;
             session::flash(
@@ -156,12 +172,7 @@ async fn signup(
                 password: String::new(),
                 ..input
             };
-            render(&SignupPage {
-                page,
-                open: true,
-                input,
-                errors,
-            })
+            render(&SignupPage::new(page, true, input, errors))
         }
     }
 }

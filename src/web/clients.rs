@@ -251,8 +251,9 @@ async fn new_form(provider: CurrentProvider, page: PageContext) -> Result<HttpRe
     ))
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+/// Today's date where the provider is (a date of birth cannot be later).
+fn today(state: &AppState, provider: &CurrentProvider) -> chrono::NaiveDate {
+    provider.0.zone().date_of(&state.clock.now())
 }
 
 async fn create(
@@ -264,7 +265,7 @@ async fn create(
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.signed_in(&provider);
-    let details = match ClientDetails::parse(&input, today()) {
+    let details = match ClientDetails::parse(&input, today(&state, &provider)) {
         Ok(d) => d,
         Err(errors) => return render(&form_page(page, None, input, errors, None)),
     };
@@ -388,11 +389,12 @@ async fn edit_form(
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = parse_client_id(&path)?;
     let c = load_and_audit_view(&state, &provider.id(), id, "edit", client_ip(&req)).await?;
     render(&form_page(
         page.signed_in(&provider),
-        Some(ClientHeader::of(&c)),
+        Some(ClientHeader::of(local, &c)),
         c.edit_input(),
         FieldErrors::new(),
         None,
@@ -416,10 +418,11 @@ async fn update(
     path: web::Path<String>,
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
     let ip = client_ip(&req);
-    let parsed = ClientDetails::parse(&input, today());
+    let parsed = ClientDetails::parse(&input, today(&state, &provider));
     let submitted = DetailValues::of(&input);
     let submitted_version = input.version;
     let client_id = id.clone();
@@ -479,14 +482,17 @@ async fn update(
         }
         UpdateOutcome::Invalid(before, errors) => render(&form_page(
             page,
-            Some(ClientHeader::of(&before)),
+            Some(ClientHeader::of(local, &before)),
             input,
             errors,
             None,
         )),
-        UpdateOutcome::EmailTaken(before, existing) => {
-            email_taken(page, Some(ClientHeader::of(&before)), input, existing)
-        }
+        UpdateOutcome::EmailTaken(before, existing) => email_taken(
+            page,
+            Some(ClientHeader::of(local, &before)),
+            input,
+            existing,
+        ),
         UpdateOutcome::Stale(current) => {
             // What the form showed; a form that lost it compares with nothing changed.
             let shown = DetailValues::from_form(&input.shown).unwrap_or_else(|| submitted.clone());
@@ -495,7 +501,7 @@ async fn update(
             conflict.merged.apply_to(&mut fresh);
             let mut form = form_page(
                 page,
-                Some(ClientHeader::of(&current)),
+                Some(ClientHeader::of(local, &current)),
                 fresh,
                 FieldErrors::new(),
                 None,
@@ -588,12 +594,12 @@ pub struct ClientHeader {
 }
 
 impl ClientHeader {
-    pub fn of(c: &Client) -> Self {
+    pub fn of(local: fmt::Local, c: &Client) -> Self {
         Self {
             id: c.id.clone(),
             name: c.full_name(),
             status: c.status(),
-            archived_on: c.archived_at.as_ref().map(fmt::datetime),
+            archived_on: c.archived_at.as_ref().map(|t| local.datetime(t)),
             billing_info_needed: c.archived_at.is_none()
                 && c.onboarding_facts().needs_billing_info(),
         }
@@ -635,13 +641,17 @@ pub struct StepView {
 }
 
 /// Where the newest invitation email stands, in words.
-fn invitation_state(email: &crate::models::outbox::OutboxEmail, smtp: bool) -> String {
+fn invitation_state(
+    email: &crate::models::outbox::OutboxEmail,
+    smtp: bool,
+    local: fmt::Local,
+) -> String {
     use crate::models::outbox::{CANCELLED, FAILED, SENT};
     match email.status.as_str() {
-        SENT => format!("Invitation emailed {}", email.sent_at.as_ref().map(fmt::datetime).unwrap_or_default()),
+        SENT => format!("Invitation emailed {}", email.sent_at.as_ref().map(|t| local.datetime(t)).unwrap_or_default()),
         FAILED => format!("The invitation could not be sent ({}). Copy its link from Settings → Outbox and send it yourself, or send a new one.", email.last_error.clone().unwrap_or_default()),
         CANCELLED => "The invitation was replaced by a newer one.".to_string(),
-        _ if smtp => format!("Invitation queued {} and being sent.", fmt::datetime(&email.created_at)),
+        _ if smtp => format!("Invitation queued {} and being sent.", local.datetime(&email.created_at)),
         _ => "Invitation waiting in Settings → Outbox: no email server is set up, so copy its link from there and send it to the client yourself.".to_string(),
     }
 }
@@ -653,6 +663,7 @@ async fn overview(
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
     let ip = client_ip(&req);
@@ -669,9 +680,9 @@ async fn overview(
     let invitation = emails
         .iter()
         .find(|e| e.kind == crate::onboarding::INVITATION)
-        .map(|e| invitation_state(e, smtp));
+        .map(|e| invitation_state(e, smtp, local));
     let private = c.billing() == Some(crate::domain::billing::BillingType::PrivatePay);
-    let at = |t: &Option<chrono::NaiveDateTime>| t.as_ref().map(fmt::datetime);
+    let at = |t: &Option<chrono::NaiveDateTime>| t.as_ref().map(|t| local.datetime(t));
     let mut steps = vec![StepView {
         title: "Account verified",
         done: at(&c.account_verified_at),
@@ -695,13 +706,7 @@ async fn overview(
     }
     steps.push(StepView {
         title: "Form of billing",
-        done: card.map(|k| {
-            format!(
-                "{} (added {})",
-                k.describe(),
-                fmt::date(&k.created_at.date())
-            )
-        }),
+        done: card.map(|k| format!("{} (added {})", k.describe(), local.date(&k.created_at))),
         todo: "Not yet.",
     });
     steps.push(StepView {
@@ -718,7 +723,7 @@ async fn overview(
         });
     render(&OverviewPage {
         page: page.signed_in(&provider),
-        header: ClientHeader::of(&c),
+        header: ClientHeader::of(local, &c),
         tab: "overview",
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
@@ -730,7 +735,7 @@ async fn overview(
             .telehealth_state
             .as_deref()
             .map(|s| state_name(s).unwrap_or(s).to_string()),
-        added: fmt::datetime(&c.created_at),
+        added: local.datetime(&c.created_at),
         steps,
         invitation,
         can_invite: c.account_verified_at.is_none() && c.archived_at.is_none(),
@@ -739,8 +744,8 @@ async fn overview(
             .into_iter()
             .map(|r| AssessmentView {
                 code: r.instrument,
-                requested: fmt::date(&r.requested_at.date()),
-                sent: r.sent_at.as_ref().map(fmt::datetime),
+                requested: local.date(&r.requested_at),
+                sent: r.sent_at.as_ref().map(|t| local.datetime(t)),
             })
             .collect(),
     })
@@ -784,6 +789,7 @@ async fn billing(
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
     let ip = client_ip(&req);
@@ -798,7 +804,7 @@ async fn billing(
     let billing = c.billing();
     render(&BillingPage {
         page: page.signed_in(&provider),
-        header: ClientHeader::of(&c),
+        header: ClientHeader::of(local, &c),
         tab: "billing",
         billing: billing.map(|b| b.label()).unwrap_or("Not set"),
         is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),
@@ -810,15 +816,15 @@ async fn billing(
             .date_of_birth
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        insurance_added: c.insurance_added_at.as_ref().map(fmt::datetime),
-        insurance_verified: c.insurance_verified_at.as_ref().map(fmt::datetime),
+        insurance_added: c.insurance_added_at.as_ref().map(|t| local.datetime(t)),
+        insurance_verified: c.insurance_verified_at.as_ref().map(|t| local.datetime(t)),
         insurance_issue: c.insurance_issue.clone(),
         card: card.map(|k| {
             format!(
                 "{} (added by the {} on {})",
                 k.describe(),
                 k.added_by,
-                fmt::date(&k.created_at.date())
+                local.date(&k.created_at)
             )
         }),
         acknowledgments: acks
@@ -829,7 +835,7 @@ async fn billing(
                     .unwrap_or("Form"),
                 version: a.version,
                 typed_name: a.typed_name,
-                when: fmt::datetime(&a.acknowledged_at),
+                when: local.datetime(&a.acknowledged_at),
                 ip: a.ip.unwrap_or_default(),
             })
             .collect(),
@@ -853,6 +859,7 @@ struct ActivityPage {
     tab: &'static str,
     rows: Vec<ActivityRow>,
     limit: i64,
+    zone: &'static str,
 }
 
 const ACTIVITY_LIMIT: i64 = 200;
@@ -864,6 +871,7 @@ async fn activity(
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = parse_client_id(&path)?;
     let provider_id = provider.id();
     let c = load_and_audit_view(
@@ -898,7 +906,7 @@ async fn activity(
                 _ => label.to_string(),
             };
             ActivityRow {
-                when: fmt::datetime(&e.created_at),
+                when: local.datetime(&e.created_at),
                 who: if action.is_some_and(AuditAction::by_client) {
                     "The client".to_string()
                 } else {
@@ -911,9 +919,10 @@ async fn activity(
         .collect();
     render(&ActivityPage {
         page: page.signed_in(&provider),
-        header: ClientHeader::of(&c),
+        header: ClientHeader::of(local, &c),
         tab: "activity",
         rows,
         limit: ACTIVITY_LIMIT,
+        zone: local.0.name(),
     })
 }

@@ -83,6 +83,7 @@ async fn attachments_page(
     id: ClientId,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let provider_id = provider.id();
     let c = load_and_audit_view(
         state,
@@ -106,7 +107,7 @@ async fn attachments_page(
             .document_date
             .as_ref()
             .map(fmt::date)
-            .unwrap_or_else(|| fmt::date(&d.created_at.date())),
+            .unwrap_or_else(|| local.date(&d.created_at)),
         size: format_size(d.size_bytes),
     };
     let documents = rest.iter().map(row).collect();
@@ -118,7 +119,7 @@ async fn attachments_page(
     };
     let template = AttachmentsPage {
         page: page.signed_in(provider),
-        header: ClientHeader::of(&c),
+        header: ClientHeader::of(local, &c),
         tab: "attachments",
         documents,
         psychotherapy_notes,
@@ -176,6 +177,7 @@ async fn upload(
     path: web::Path<String>,
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     verify_csrf(&req.get_session(), &form.csrf_token)?;
     // The body limit leaves room for the form's other fields; the file itself must fit too.
     if form.file.size as u64 > state.config.max_document_bytes {
@@ -235,7 +237,7 @@ async fn upload(
                         return Ok(Err(format!(
                             "This file is already attached to this client as \"{}\" (added {}). Nothing new was saved.",
                             existing.file_name,
-                            fmt::date(&existing.created_at.date())
+                            local.date(&existing.created_at)
                         )))
                     }
                     Err(AddDocumentError::Database(e)) => return Err(e.into()),

@@ -208,7 +208,7 @@ async fn show(
         import_batch::QUEUED | import_batch::ANALYSING => render(&ProgressPage::of(page, &batch)),
         import_batch::NEEDS_COLUMNS => render(&ColumnsPage::of(page, &batch)),
         import_batch::READY => review_page(&state, &provider, page, batch, &query).await,
-        import_batch::IMPORTED => done_page(page, batch),
+        import_batch::IMPORTED => done_page(page, batch, fmt::Local(provider.0.zone())),
         _ => render(&FailedPage {
             page,
             file_name: batch.file_name.clone(),
@@ -934,7 +934,11 @@ struct DonePage {
     when: String,
 }
 
-fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppError> {
+fn done_page(
+    page: PageContext,
+    batch: ImportBatch,
+    local: fmt::Local,
+) -> Result<HttpResponse, AppError> {
     let skipped_reasons = batch
         .skipped_reasons()
         .into_iter()
@@ -967,7 +971,7 @@ fn done_page(page: PageContext, batch: ImportBatch) -> Result<HttpResponse, AppE
         when: batch
             .imported_at
             .as_ref()
-            .map(fmt::datetime)
+            .map(|t| local.datetime(t))
             .unwrap_or_default(),
     })
 }
@@ -1040,6 +1044,7 @@ async fn history(
     provider: CurrentProvider,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = provider.id();
     let batches = state
         .db(move |conn| Ok(import_batch::history(conn, &id)?))
@@ -1047,7 +1052,7 @@ async fn history(
     let rows = batches
         .into_iter()
         .map(|b| HistoryRow {
-            when: fmt::datetime(b.imported_at.as_ref().unwrap_or(&b.created_at)),
+            when: local.datetime(b.imported_at.as_ref().unwrap_or(&b.created_at)),
             origin: if b.origin == "cli" {
                 "command line"
             } else {

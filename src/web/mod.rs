@@ -308,11 +308,26 @@ mod tests {
 pub mod fmt {
     use chrono::{NaiveDate, NaiveDateTime};
 
+    use crate::domain::time_zone::Zone;
+
+    /// A calendar date (a birthday, a document's date): no zone to apply.
     pub fn date(d: &NaiveDate) -> String {
         d.format("%b %-d, %Y").to_string()
     }
 
-    pub fn datetime(t: &NaiveDateTime) -> String {
-        t.format("%b %-d, %Y %H:%M UTC").to_string()
+    /// Instants (stored in UTC) as one reader reads them: in their time zone.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Local(pub Zone);
+
+    impl Local {
+        /// "Dec 2, 2026 10:17 EST".
+        pub fn datetime(&self, t: &NaiveDateTime) -> String {
+            self.0.local(t).format("%b %-d, %Y %H:%M %Z").to_string()
+        }
+
+        /// The date, in the reader's zone, of an instant.
+        pub fn date(&self, t: &NaiveDateTime) -> String {
+            date(&self.0.date_of(t))
+        }
     }
 }

@@ -84,9 +84,21 @@ fn audit_client(
 }
 
 fn practice_name(conn: &mut DbConnection, c: &Client) -> Result<String, AppError> {
-    Ok(provider::find(conn, &ProviderId(c.provider_id.clone()))?
-        .map(|p| p.practice_display_name())
-        .unwrap_or_default())
+    Ok(practice_and_zone(conn, c)?.0)
+}
+
+/// The practice's name as the client sees it, and the zone the client reads times in:
+/// their telehealth location's, or else the practice's.
+fn practice_and_zone(
+    conn: &mut DbConnection,
+    c: &Client,
+) -> Result<(String, fmt::Local), AppError> {
+    let p = provider::find(conn, &ProviderId(c.provider_id.clone()))?;
+    let practice_zone = p.as_ref().map(|p| p.zone()).unwrap_or_default();
+    Ok((
+        p.map(|p| p.practice_display_name()).unwrap_or_default(),
+        fmt::Local(c.zone(practice_zone)),
+    ))
 }
 
 // ---------- the invitation link ----------
@@ -426,7 +438,7 @@ async fn checklist(
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
     let c2 = c.clone();
-    let (practice, card) = state
+    let ((practice, local), card) = state
         .db(move |conn| {
             audit_client(conn, &c2, AuditAction::PortalViewed, ip.as_deref())?;
             let card = payment_method::current(
@@ -434,7 +446,7 @@ async fn checklist(
                 &ProviderId(c2.provider_id.clone()),
                 &c2.client_id(),
             )?;
-            Ok((practice_name(conn, &c2)?, card))
+            Ok((practice_and_zone(conn, &c2)?, card))
         })
         .await?;
     let facts = c.onboarding_facts();
@@ -448,13 +460,10 @@ async fn checklist(
             .map(|at| match c.insurance_verified_at {
                 Some(v) => format!(
                     "Added {}, verified by the practice {}",
-                    fmt::date(&at.date()),
-                    fmt::date(&v.date())
+                    local.date(at),
+                    local.date(&v)
                 ),
-                None => format!(
-                    "Added {}; the practice will verify it",
-                    fmt::date(&at.date())
-                ),
+                None => format!("Added {}; the practice will verify it", local.date(at)),
             })
     };
     let steps = vec![
@@ -463,7 +472,7 @@ async fn checklist(
             done: c
                 .account_verified_at
                 .as_ref()
-                .map(|t| format!("Done {}", fmt::date(&t.date()))),
+                .map(|t| format!("Done {}", local.date(t))),
             note: None,
             href: "",
             action: "",
@@ -497,7 +506,7 @@ async fn checklist(
             done: c
                 .forms_acknowledged_at
                 .as_ref()
-                .map(|t| format!("Acknowledged {}", fmt::date(&t.date()))),
+                .map(|t| format!("Acknowledged {}", local.date(t))),
             note: None,
             href: "/portal/forms",
             action: if missing.contains(&Missing::Forms) {
@@ -865,10 +874,11 @@ struct FormsPage {
     acknowledged: Option<String>,
 }
 
+/// The practice's forms, with its name and the client's zone (see `practice_and_zone`).
 async fn load_forms(
     state: &AppState,
     c: &Client,
-) -> Result<(String, Vec<(&'static str, PracticeForm)>), AppError> {
+) -> Result<(String, fmt::Local, Vec<(&'static str, PracticeForm)>), AppError> {
     let c = c.clone();
     state
         .db(move |conn| {
@@ -882,7 +892,8 @@ async fn load_forms(
                 .into_iter()
                 .map(|f| (f.kind().map(FormKind::title).unwrap_or("Form"), f))
                 .collect();
-            Ok((practice_name(conn, &c)?, titled))
+            let (practice, local) = practice_and_zone(conn, &c)?;
+            Ok((practice, local, titled))
         })
         .await
 }
@@ -892,7 +903,7 @@ async fn forms_page(
     page: PageContext,
     CurrentClient(c): CurrentClient,
 ) -> Result<HttpResponse, AppError> {
-    let (practice, forms) = load_forms(&state, &c).await?;
+    let (practice, local, forms) = load_forms(&state, &c).await?;
     render(&FormsPage {
         page,
         practice,
@@ -900,7 +911,7 @@ async fn forms_page(
         typed_name: String::new(),
         expected_name: c.full_name(),
         error: None,
-        acknowledged: c.forms_acknowledged_at.as_ref().map(fmt::datetime),
+        acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
     })
 }
 
@@ -926,7 +937,7 @@ async fn acknowledge_forms(
     CurrentClient(c): CurrentClient,
     ProtectedForm(form): ProtectedForm<AcknowledgeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (practice, forms) = load_forms(&state, &c).await?;
+    let (practice, local, forms) = load_forms(&state, &c).await?;
     let shown: Vec<&str> = forms.iter().map(|(_, f)| f.id.as_str()).collect();
     let typed = PersonName::parse(&form.typed_name, "full name").map(PersonName::into_string);
     let error = match &typed {
@@ -945,7 +956,7 @@ async fn acknowledge_forms(
             typed_name: form.typed_name,
             expected_name: c.full_name(),
             error: Some(error),
-            acknowledged: c.forms_acknowledged_at.as_ref().map(fmt::datetime),
+            acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
         });
     }
     let typed = typed.unwrap_or_default();

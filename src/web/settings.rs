@@ -9,6 +9,7 @@ use super::session::{self, EmptyForm, ProtectedForm};
 use super::{fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
+use crate::domain::time_zone::{self, Zone};
 use crate::error::AppError;
 use crate::models::practice_form::{self, FormKind, FormSave};
 use crate::models::sign_in_session::{self, Who};
@@ -39,6 +40,7 @@ struct ProfileInput {
     first_name: String,
     last_name: String,
     practice_name: String,
+    time_zone: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +61,7 @@ struct SettingsPage {
     booking_link: Option<String>,
     sessions: Vec<SessionRow>,
     idle_minutes: i64,
+    zones: Vec<&'static str>,
 }
 
 /// One signed-in browser, as Settings lists it.
@@ -86,6 +89,7 @@ async fn settings_page(
     profile: Option<ProfileInput>,
     errors: FieldErrors,
 ) -> Result<SettingsPage, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let p = &provider.0;
     let current = session::current_provider_session_id(session);
     let (id, now, lifetimes) = (provider.id(), state.clock.now(), state.lifetimes());
@@ -101,8 +105,8 @@ async fn settings_page(
         .map(|r| SessionRow {
             current: current.as_deref() == Some(r.id.as_str()),
             browser: crate::domain::user_agent::describe(r.user_agent.as_deref().unwrap_or("")),
-            signed_in: fmt::datetime(&r.created_at),
-            last_active: fmt::datetime(&r.last_seen_at),
+            signed_in: local.datetime(&r.created_at),
+            last_active: local.datetime(&r.last_seen_at),
             address: r.ip.unwrap_or_else(|| "unknown".into()),
             id: r.id,
         })
@@ -110,11 +114,13 @@ async fn settings_page(
     Ok(SettingsPage {
         page: page.signed_in(provider),
         email: p.email.clone(),
-        member_since: fmt::date(&p.created_at.date()),
+        member_since: local.date(&p.created_at),
+        zones: time_zone::choices(),
         profile: profile.unwrap_or_else(|| ProfileInput {
             first_name: p.first_name.clone(),
             last_name: p.last_name.clone(),
             practice_name: p.practice_name.clone().unwrap_or_default(),
+            time_zone: p.zone().name().to_string(),
         }),
         errors,
         booking_link: p
@@ -267,6 +273,7 @@ async fn outbox_page(
     provider: CurrentProvider,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
     let id = provider.id();
     let emails = state
         .db(move |conn| Ok(outbox::for_provider(conn, &id, 200)?))
@@ -278,21 +285,24 @@ async fn outbox_page(
             status: match e.status.as_str() {
                 outbox::SENT => format!(
                     "Sent {}",
-                    e.sent_at.as_ref().map(fmt::datetime).unwrap_or_default()
+                    e.sent_at
+                        .as_ref()
+                        .map(|t| local.datetime(t))
+                        .unwrap_or_default()
                 ),
                 outbox::FAILED => "Could not be sent".into(),
                 outbox::CANCELLED => "Not needed any more".into(),
                 _ if e.attempts > 0 => "Trying again".into(),
                 _ if e.send_after > now => {
-                    format!("Scheduled for {}", fmt::date(&e.send_after.date()))
+                    format!("Scheduled for {}", local.date(&e.send_after))
                 }
                 _ if state.config.smtp_url.is_some() => "Sending".into(),
                 _ => "Not sent: no email server".into(),
             },
             to: e.to_address,
             subject: e.subject,
-            created: fmt::datetime(&e.created_at),
-            send_after: (e.send_after > e.created_at).then(|| fmt::datetime(&e.send_after)),
+            created: local.datetime(&e.created_at),
+            send_after: (e.send_after > e.created_at).then(|| local.datetime(&e.send_after)),
             attempts: e.attempts,
             last_error: e.last_error,
             link: e.action_url,
@@ -319,13 +329,13 @@ struct FormView {
 }
 
 impl FormView {
-    fn of(f: practice_form::PracticeForm) -> Option<Self> {
+    fn of(local: fmt::Local, f: practice_form::PracticeForm) -> Option<Self> {
         let kind = f.kind()?;
         Some(FormView {
             kind: kind.as_str(),
             title: kind.title(),
             version: f.version,
-            updated: fmt::datetime(&f.created_at),
+            updated: local.datetime(&f.created_at),
             body: f.body,
             saved_meanwhile: None,
         })
@@ -350,7 +360,11 @@ async fn forms_page(
             crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &id)?))
         })
         .await?;
-    let forms = forms.into_iter().filter_map(FormView::of).collect();
+    let local = fmt::Local(provider.0.zone());
+    let forms = forms
+        .into_iter()
+        .filter_map(|f| FormView::of(local, f))
+        .collect();
     render(&FormsPage {
         page: page.signed_in(&provider),
         forms,
@@ -410,9 +424,10 @@ async fn save_form(
     let saved = match outcome {
         (FormSave::Saved(f), _) => f,
         (FormSave::Stale(newest), forms) => {
+            let local = fmt::Local(provider.0.zone());
             let forms = forms
                 .into_iter()
-                .filter_map(FormView::of)
+                .filter_map(|f| FormView::of(local, f))
                 .map(|mut v| {
                     if v.version == newest.version && v.kind == kind.as_str() {
                         v.saved_meanwhile = Some(std::mem::replace(&mut v.body, yours.clone()));
@@ -454,7 +469,11 @@ async fn update_profile(
     let practice = optional_text(&input.practice_name, "practice name", 200)
         .map_err(|e| errors.insert("practice_name", e))
         .ok();
-    let (Some(first), Some(last), Some(practice)) = (first, last, practice) else {
+    let zone = Zone::parse(&input.time_zone)
+        .map_err(|e| errors.insert("time_zone", e.to_string()))
+        .ok();
+    let (Some(first), Some(last), Some(practice), Some(zone)) = (first, last, practice, zone)
+    else {
         return render(
             &settings_page(&state, &session, page, &provider, Some(input), errors).await?,
         );
@@ -468,6 +487,7 @@ async fn update_profile(
                 &first,
                 &last,
                 practice.as_deref(),
+                zone,
             )?)
         })
         .await?;

@@ -12,6 +12,7 @@ fn sign_up(s: &Session, email: &str, password: &str) -> reqwest::blocking::Respo
             ("last_name", "Rivera"),
             ("email", email),
             ("password", password),
+            ("time_zone", "America/New_York"),
         ],
     )
 }
@@ -305,7 +306,7 @@ fn session_cookie_is_http_only_and_same_site() {
 fn settings_change_name_and_password() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let r = s.submit(
+    let r = s.fill(
         "/settings",
         "/settings/profile",
         &[
@@ -578,6 +579,7 @@ fn ten_concurrent_first_sign_ups_make_one_provider() {
                             ("last_name", "Rivera"),
                             ("email", &email),
                             ("password", PASSWORD),
+                            ("time_zone", "America/New_York"),
                         ],
                     );
                     (r.status().as_u16(), r.text().unwrap_or_default())

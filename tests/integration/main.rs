@@ -17,4 +17,5 @@ mod migrations;
 mod onboarding;
 mod sessions;
 mod simplepractice;
+mod time_zones;
 mod trust;

@@ -98,7 +98,7 @@ fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
     let url = sink.url();
     let app = TestApp::spawn_with(move |c| c.smtp_url = Some(url));
     let provider = app.signed_in();
-    provider.submit(
+    provider.fill(
         "/settings",
         "/settings/profile",
         &[

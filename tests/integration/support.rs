@@ -102,6 +102,12 @@ impl TestApp {
         base
     }
 
+    /// Sets the app's clock to a UTC time written `YYYY-MM-DD HH:MM`.
+    pub fn set_time(&self, utc: &str) {
+        let t = chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M").expect("a time");
+        self.clock.set(t);
+    }
+
     /// Moves the app's clock forward, as if that much time had passed.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
@@ -130,6 +136,7 @@ impl TestApp {
                 last_name: PersonName::parse(last, "last name").unwrap(),
                 email: Email::parse(email).unwrap(),
                 password_hash: passwords::hash(PASSWORD).unwrap(),
+                time_zone: caseload::domain::time_zone::Zone::parse("America/New_York").unwrap(),
             },
         )
         .expect("create provider");
