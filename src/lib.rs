@@ -45,6 +45,10 @@ impl Application {
 /// Prepares the data dir, opens and migrates the database, binds the listen address.
 pub fn build_app(mut config: Config) -> anyhow::Result<Application> {
     config.prepare_data_dir()?;
+    let leftovers = config.clear_upload_temp_dir();
+    if leftovers > 0 {
+        tracing::info!("removed {leftovers} partial uploads left by an earlier run");
+    }
     let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
         .map_err(anyhow::Error::msg)?;
     let listener = TcpListener::bind(config.listen).map_err(|e| {
