@@ -228,14 +228,25 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
         }
         return Err(ExtractError::ZipWithoutCards { found });
     }
-    // Each card file is read and parsed in turn, so only one file's bytes are held.
-    cards
-        .into_iter()
-        .map(|e| {
-            let bytes = archive::read_entry(&mut zip, e)?;
-            Ok((Some(e.path.clone()), vcard::parse(&bytes)))
-        })
-        .collect()
+    // Each card file is read and parsed in turn, so only one file's bytes are held, and
+    // the cards of all files together are capped as they add up.
+    let mut files = Vec::with_capacity(cards.len());
+    let mut total = 0usize;
+    for e in cards {
+        let bytes = archive::read_entry(&mut zip, e)?;
+        let parsed = vcard::parse(&bytes);
+        total = total.saturating_add(parsed.as_ref().map_or(0, Vec::len));
+        if total > ReadLimits::STANDARD.max_rows {
+            return Err(ExtractError::Table(
+                LimitError::TooManyCards {
+                    limit: ReadLimits::STANDARD.max_rows,
+                }
+                .to_string(),
+            ));
+        }
+        files.push((Some(e.path.clone()), parsed));
+    }
+    Ok(files)
 }
 
 /// What the parts of a workbook may unpack to.
