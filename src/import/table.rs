@@ -113,6 +113,8 @@ const DELIMITER_SAMPLE_RECORDS: usize = 10;
 const DELIMITER_SAMPLE_BYTES: usize = 64 * 1024;
 /// How many bytes the UTF-16 guess looks at.
 const NUL_SAMPLE_BYTES: usize = 4096;
+/// How many raw bytes the early binary check decodes.
+const RAW_SAMPLE_BYTES: usize = 256 * 1024;
 /// How many characters the binary check looks at.
 const CONTROL_SAMPLE_CHARS: usize = 64 * 1024;
 /// Candidate separators, in order of preference when the evidence ties.
@@ -162,6 +164,26 @@ fn decode_cow(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
             (text, TextEncoding::Windows1252)
         }
     }
+}
+
+/// How many bytes the text of `bytes` takes at least once decoded to UTF-8.
+fn decoded_len_at_least(bytes: &[u8]) -> usize {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || utf16_from_nuls(bytes).is_some();
+    if utf16 {
+        // Every code unit is at least one byte of UTF-8.
+        bytes.len() / 2
+    } else if std::str::from_utf8(bytes).is_ok() {
+        bytes.len()
+    } else {
+        // Windows-1252: every byte from 0x80 up is two or three bytes of UTF-8.
+        bytes.len() + bytes.iter().filter(|b| **b >= 0x80).count()
+    }
+}
+
+fn prefix(bytes: &[u8], n: usize) -> &[u8] {
+    bytes.get(..n).unwrap_or(bytes)
 }
 
 /// UTF-16 without a BOM: mostly-ASCII text has a NUL in (nearly) every other byte.
@@ -583,6 +605,16 @@ pub fn read_table_with(
         return Err(TableError::Limit(LimitError::RowTooLong {
             row,
             limit: limits.max_row_bytes,
+        }));
+    }
+    // Binary files and text that decodes past the limit are told from the raw bytes and
+    // a sample, before the whole text is decoded (which may double it).
+    if looks_binary(&decode_cow(prefix(bytes, RAW_SAMPLE_BYTES)).0) {
+        return Err(TableError::Binary);
+    }
+    if decoded_len_at_least(bytes) > limits.max_text_bytes {
+        return Err(TableError::Limit(LimitError::TooMuchText {
+            limit: limits.max_text_bytes,
         }));
     }
     let (text, encoding) = decode_cow(bytes);
@@ -1071,6 +1103,24 @@ mod tests {
                 limit: 1000
             }
         );
+    }
+
+    #[test]
+    fn text_that_would_decode_past_the_limit_is_refused_before_decoding() {
+        let small = ReadLimits {
+            max_text_bytes: 1000,
+            ..ReadLimits::STANDARD
+        };
+        let mut cp1252 = b"Name\n".to_vec();
+        for _ in 0..80 {
+            cp1252.extend_from_slice(b"Ren\xe9e \xe9\xe9\xe9\xe9\n");
+        }
+        assert!(cp1252.len() < 1000);
+        assert_eq!(
+            limit_of(&cp1252, &small),
+            LimitError::TooMuchText { limit: 1000 }
+        );
+        assert!(read_table_with(&cp1252[..400], &names_hint, &small).is_ok());
     }
 
     #[test]
