@@ -319,6 +319,27 @@ impl Config {
         self.data_dir.join("tmp")
     }
 
+    /// Empties the upload temp dir: at start-up nothing is being uploaded, so whatever is
+    /// there is a partial upload that a crash or a stop cut short. (Uploads waiting for
+    /// analysis or review live in `imports/`, not here.) Returns how many were removed.
+    pub fn clear_upload_temp_dir(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(self.upload_temp_dir()) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let gone = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            if gone.is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
     pub fn session_key_path(&self) -> PathBuf {
         self.data_dir.join("session.key")
     }

@@ -211,8 +211,25 @@ pub struct Busy;
 
 /// How many files may wait for a worker before uploads are turned away.
 const QUEUE_LENGTH: usize = 32;
-/// Imports left unreviewed this long are cancelled at start-up, rows and file deleted.
+/// Imports left unreviewed this long are cancelled, rows and file deleted.
 const ABANDONED_AFTER_DAYS: i64 = 30;
+/// Imports the command line started and did not finish: no page leads back to them.
+pub const CLI_UNFINISHED_AFTER_HOURS: i64 = 24;
+/// How often a running server looks for imports to expire (besides at start-up).
+const EXPIRY_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Cancels abandoned imports (their rows and uploads deleted): those left unreviewed for
+/// [`ABANDONED_AFTER_DAYS`], and those the command line left unfinished for
+/// [`CLI_UNFINISHED_AFTER_HOURS`].
+pub fn expire(conn: &mut DbConnection, uploads: &UploadStore) -> Result<(), diesel::result::Error> {
+    for id in import_batch::expire_abandoned(conn, ABANDONED_AFTER_DAYS)? {
+        uploads.remove(&id);
+    }
+    for id in import_batch::expire_unfinished_cli(conn, CLI_UNFINISHED_AFTER_HOURS)? {
+        uploads.remove(&id);
+    }
+    Ok(())
+}
 /// How often a running analysis writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -230,10 +247,21 @@ impl Workers {
         for id in import_batch::interrupt_unfinished(&mut conn)? {
             uploads.remove(&id);
         }
-        for id in import_batch::expire_abandoned(&mut conn, ABANDONED_AFTER_DAYS)? {
-            uploads.remove(&id);
-        }
+        expire(&mut conn, &uploads)?;
         drop(conn);
+        {
+            let (pool, uploads) = (pool.clone(), uploads.clone());
+            std::thread::Builder::new()
+                .name("import-expiry".into())
+                .spawn(move || loop {
+                    std::thread::sleep(EXPIRY_EVERY);
+                    if let Ok(mut conn) = pool.get() {
+                        if let Err(e) = expire(&mut conn, &uploads) {
+                            tracing::error!(error = %e, "expiring abandoned imports failed");
+                        }
+                    }
+                })?;
+        }
         let (queue, jobs) = mpsc::sync_channel::<String>(QUEUE_LENGTH);
         let jobs = Arc::new(Mutex::new(jobs));
         for n in 0..threads.max(1) {

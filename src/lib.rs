@@ -95,6 +95,10 @@ pub fn build_app(config: Config) -> anyhow::Result<Application> {
 pub fn build_app_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<Application> {
     private_files::restrict_new_files();
     config.prepare_data_dir()?;
+    let leftovers = config.clear_upload_temp_dir();
+    if leftovers > 0 {
+        tracing::info!("removed {leftovers} partial uploads left by an earlier run");
+    }
     let pool = db::connect_and_migrate(&config.database_url, config.db_pool_size)
         .map_err(anyhow::Error::msg)?;
     if let db::DatabaseUrl::Sqlite(path) = &config.database_url {

@@ -294,8 +294,15 @@ fn import_export(
 ) -> anyhow::Result<()> {
     use caseload::import::{plan, simplepractice};
     use caseload::models::{export_import, import_batch};
+    refuse_if_larger(
+        path,
+        config.max_export_bytes,
+        "SimplePractice exports",
+        "CASELOAD_MAX_EXPORT_BYTES",
+    )?;
     let mut conn = open_db(&config)?;
     let p = find_provider(&mut conn, provider_email)?;
+    expire_unfinished(&config, &mut conn);
     eprintln!("Reading the export's folders and client cards…");
     let (mut zip, index) = caseload::import_jobs::open_export(path, &config.export_limits)?;
     let existing = client::for_matching(&mut conn, &p.id())?;
@@ -327,7 +334,7 @@ fn import_export(
         return Ok(());
     }
     let file_name = shown_name(path, "export.zip");
-    let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, "cli")?;
+    let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, import_batch::CLI)?;
     import_batch::start_analysis(&mut conn, &batch.id)?;
     let details = caseload::import_jobs::export_notes(&index);
     export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, &details, false)?;
@@ -369,10 +376,34 @@ fn import_file(
     if is_simplepractice_export(path, &config) {
         return import_export(config, path, provider_email, options);
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
+    // The same limit as an upload's, checked before the file is read (and read no further
+    // than it, should the file grow meanwhile).
+    refuse_if_larger(
+        path,
+        config.max_import_bytes,
+        "client lists",
+        "CASELOAD_MAX_IMPORT_BYTES",
+    )?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, config.max_import_bytes.saturating_add(1)),
+                &mut bytes,
+            )
+        })
+        .map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
+    if bytes.len() as u64 > config.max_import_bytes {
+        refuse_if_larger(
+            path,
+            config.max_import_bytes,
+            "client lists",
+            "CASELOAD_MAX_IMPORT_BYTES",
+        )?;
+    }
     let mut conn = open_db(&config)?;
     let p = find_provider(&mut conn, provider_email)?;
+    expire_unfinished(&config, &mut conn);
     let mut bar = ProgressBar::new();
     let extract_options = ExtractOptions {
         sheet: options.sheet.clone(),
@@ -403,6 +434,12 @@ fn import_file(
         "{} rows: {} new, {} already clients, {} need review, {} missing information, {} repeated in the file",
         summary.rows, summary.new, summary.existing, summary.needs_review, summary.invalid, summary.duplicate_in_file
     );
+    if !analysed.notes.cut_off_cards.is_empty() {
+        eprintln!(
+            "Cards that end without END:VCARD (the file may have been cut off; check their details): {}",
+            analysed.notes.cut_off_cards.join("; ")
+        );
+    }
     if !analysed.notes.not_imported.is_empty() {
         eprintln!(
             "Insurance and payment columns are not imported: {}",
@@ -416,7 +453,7 @@ fn import_file(
         return Ok(());
     }
     let file_name = shown_name(path, "file");
-    let batch = import_batch::create(&mut conn, &p.id(), &file_name, "cli")?;
+    let batch = import_batch::create(&mut conn, &p.id(), &file_name, import_batch::CLI)?;
     import_batch::start_analysis(&mut conn, &batch.id)?;
     let notes = serde_json::to_string(&analysed.notes)?;
     import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
@@ -478,6 +515,36 @@ impl ProgressBar {
         if self.drawn {
             eprintln!();
         }
+    }
+}
+
+/// Refuses a file larger than `limit` bytes with a line naming the limit and its setting.
+fn refuse_if_larger(
+    path: &std::path::Path,
+    limit: u64,
+    what: &str,
+    setting: &str,
+) -> anyhow::Result<()> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?
+        .len();
+    if size > limit {
+        anyhow::bail!(
+            "{} is {}; Caseload reads {what} of at most {} (the web upload's limit too, set by {setting}). Split the file, or raise the setting.",
+            path.display(),
+            caseload::domain::document::format_size(size as i64),
+            caseload::domain::document::format_size(limit as i64)
+        );
+    }
+    Ok(())
+}
+
+/// Imports an earlier run of the command line left unfinished expire as the server's
+/// own sweep would expire them (a killed run leaves its batch behind).
+fn expire_unfinished(config: &Config, conn: &mut db::PooledConnection) {
+    let uploads = caseload::import_jobs::UploadStore::new(&config.data_dir);
+    if let Err(e) = caseload::import_jobs::expire(conn, &uploads) {
+        tracing::warn!(error = %e, "expiring unfinished imports failed");
     }
 }
 

@@ -38,6 +38,9 @@ pub struct FileNotes {
     pub date_order: Option<String>,
     /// A workbook's sheets, when it has several (to pick another).
     pub sheets: Vec<String>,
+    /// Contact cards with no `END:VCARD`: read as far as they go, and named so that
+    /// their details are checked.
+    pub cut_off_cards: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,7 @@ pub fn analyse(
         } else {
             Vec::new()
         },
+        cut_off_cards: x.cut_off,
         ..Default::default()
     };
     let rows = matching::review_with_progress(x.candidates, &ix, &mut |done, total| {

@@ -13,7 +13,8 @@ pub struct ArchiveLimits {
     pub max_entries: usize,
     pub max_entry_bytes: u64,
     pub max_total_bytes: u64,
-    /// Largest uncompressed/compressed ratio of an entry bigger than 1 MB.
+    /// Largest uncompressed/compressed ratio of an entry bigger than 1 MB, and of the
+    /// whole archive (all it unpacks to over its own size) when that is over 1 MB.
     pub max_ratio: u64,
 }
 
@@ -25,7 +26,7 @@ impl Default for ArchiveLimits {
             // memory small (notes and scans are far smaller).
             max_entry_bytes: 64 * 1024 * 1024,
             max_total_bytes: 8 * 1024 * 1024 * 1024,
-            max_ratio: 200,
+            max_ratio: crate::import::limits::MAX_ARCHIVE_RATIO,
         }
     }
 }
@@ -55,7 +56,17 @@ pub enum ArchiveError {
     TooManyEntries { found: usize, limit: usize },
     #[error("The .zip file would unpack to more than this server accepts ({what}). Ask whoever runs this server to raise the limit, or export fewer clients at a time.")]
     TooLarge { what: String },
+    #[error("The .zip file would unpack to {found} times its own size; Caseload accepts at most {limit} times, as zip bombs go far higher (its {files} files are {unpacked} unpacked). Export the data again and upload the new file, or ask whoever runs this server to raise CASELOAD_EXPORT_MAX_RATIO.")]
+    TooCompressed {
+        found: u64,
+        limit: u64,
+        files: usize,
+        unpacked: String,
+    },
 }
+
+/// Below this size, a file (or a whole archive) may be compressed any amount.
+const RATIO_FROM: u64 = 1024 * 1024;
 
 fn megabytes(bytes: u64) -> String {
     format!("{} MB", bytes / (1024 * 1024))
@@ -92,6 +103,7 @@ pub fn list<R: Read + Seek>(
     }
     let mut entries = Vec::new();
     let mut total: u64 = 0;
+    let mut packed: u64 = 0;
     for index in 0..archive.len() {
         let file = archive
             .by_index_raw(index)
@@ -115,17 +127,21 @@ pub fn list<R: Read + Seek>(
         let size = file.size();
         if size > limits.max_entry_bytes {
             return Err(ArchiveError::TooLarge {
-                what: format!("one file over {}", megabytes(limits.max_entry_bytes)),
+                what: format!(
+                    "\"{raw_name}\" is over {}, the most one file may be",
+                    megabytes(limits.max_entry_bytes)
+                ),
             });
         }
-        if size > 1024 * 1024 && size / file.compressed_size().max(1) > limits.max_ratio {
+        if size > RATIO_FROM && size / file.compressed_size().max(1) > limits.max_ratio {
             return Err(ArchiveError::TooLarge {
                 what: format!(
-                    "a file compressed more than {} times, as zip bombs are",
+                    "\"{raw_name}\" is compressed more than {} times, as zip bombs are",
                     limits.max_ratio
                 ),
             });
         }
+        packed = packed.saturating_add(file.compressed_size());
         total = total.saturating_add(size);
         if total > limits.max_total_bytes {
             return Err(ArchiveError::TooLarge {
@@ -136,6 +152,17 @@ pub fn list<R: Read + Seek>(
             index,
             path: raw_name,
             size,
+        });
+    }
+    // Many small files each under the per-file check add up: what the whole archive
+    // unpacks to is held against the archive's own size too.
+    let own_size = archive.central_directory_start().max(packed).max(1);
+    if total > RATIO_FROM && total / own_size > limits.max_ratio {
+        return Err(ArchiveError::TooCompressed {
+            found: total / own_size,
+            limit: limits.max_ratio,
+            files: entries.len(),
+            unpacked: megabytes(total),
         });
     }
     strip_wrapping_folder(&mut entries);
@@ -228,6 +255,42 @@ mod tests {
         let mut a = open(Cursor::new(&bytes[..])).unwrap();
         let entries = list(&mut a, &ArchiveLimits::default()).unwrap();
         assert_eq!(entries.len(), 2, "no wrapper to strip, and no panic");
+    }
+
+    #[test]
+    fn many_small_files_that_unpack_far_past_the_archive_are_refused() {
+        use zip::write::SimpleFileOptions;
+        // 40 files of 1 MiB each, none over the per-file ratio check's 1 MiB; each
+        // distinct, and each compressing to almost nothing (as in the issue: 3,000 such
+        // files in 3.6 MB).
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..40 {
+            w.start_file(format!("Documents/{i}.txt"), options).unwrap();
+            let mut body = vec![b' '; 1024 * 1024];
+            body[..8].copy_from_slice(format!("{i:08}").as_bytes());
+            w.write_all(&body).unwrap();
+        }
+        let bytes = w.finish().unwrap().into_inner();
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        match list(&mut a, &ArchiveLimits::default()) {
+            Err(e @ ArchiveError::TooCompressed { limit: 200, .. }) => {
+                assert!(e.to_string().contains("at most 200 times"), "{e}");
+            }
+            other => panic!("expected TooCompressed, got {other:?}"),
+        }
+        // The same files stored without compression are fine.
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for i in 0..30 {
+            w.start_file(format!("Documents/{i}.txt"), stored).unwrap();
+            w.write_all(&vec![b' '; 64 * 1024]).unwrap();
+        }
+        let bytes = w.finish().unwrap().into_inner();
+        let mut a = open(Cursor::new(&bytes[..])).unwrap();
+        assert_eq!(list(&mut a, &ArchiveLimits::default()).unwrap().len(), 30);
     }
 
     #[test]

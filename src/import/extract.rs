@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::archive::{self, ArchiveError, ArchiveLimits};
 use super::columns::{recognise_layout, ColumnMap, ManualColumns, MissingColumn};
 use super::dates::{detect_order, parse_birth_date, DateOrder, DateProblem, OrderEvidence};
+use super::limits::{shorten, size_text, LimitError, ReadLimits, MAX_SHARED_STRINGS_BYTES};
 use super::table::{self, Table, TableError};
 use super::{vcard, xlsx};
 use crate::domain::email::address_in;
@@ -67,6 +68,8 @@ pub enum ExtractError {
     SimplePracticeExport,
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    #[error("The workbook holds more than {} of text (its shared strings), which Caseload reads whole; it reads workbooks of at most {}. Save the sheet as CSV and upload that, or split the list into smaller workbooks.", size_text(*.limit as usize), size_text(*.limit as usize))]
+    WorkbookTextTooLarge { limit: u64 },
     #[error("This file is not a client list Caseload can read (it looks like {0}). Upload a .csv, .xlsx or .vcf file.")]
     Unreadable(&'static str),
     #[error("{0}")]
@@ -108,6 +111,9 @@ pub struct Extracted {
     /// A workbook's sheets, and the one read.
     pub sheets: Vec<String>,
     pub sheet: Option<String>,
+    /// Cards with no `END:VCARD` (the file may have been cut off), described for the
+    /// review: "card 3 (line 40), Ada Lovelace".
+    pub cut_off: Vec<String>,
 }
 
 fn starts_with_vcard(bytes: &[u8]) -> bool {
@@ -172,12 +178,21 @@ pub fn extract(
             // A workbook is a zip too: its parts' sizes are checked before calamine
             // inflates them (its shared strings are read whole).
             let mut zip = archive::open(std::io::Cursor::new(bytes))?;
-            archive::list(&mut zip, &WORKBOOK_LIMITS)?;
+            let parts = archive::list(&mut zip, &WORKBOOK_LIMITS)?;
+            if parts.iter().any(|p| {
+                p.path.eq_ignore_ascii_case("xl/sharedStrings.xml")
+                    && p.size > MAX_SHARED_STRINGS_BYTES
+            }) {
+                return Err(ExtractError::WorkbookTextTooLarge {
+                    limit: MAX_SHARED_STRINGS_BYTES,
+                });
+            }
             let xlsx_error = |e: xlsx::XlsxError| ExtractError::Table(e.to_string());
             let (t, sheets) = xlsx::read_sheet_and_names(
                 bytes,
                 options.sheet.as_deref(),
                 &super::columns::looks_like_header,
+                &ReadLimits::STANDARD,
             )
             .map_err(xlsx_error)?;
             let mut x = from_table(format, &t, options.columns.as_ref(), today)?;
@@ -214,14 +229,25 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
         }
         return Err(ExtractError::ZipWithoutCards { found });
     }
-    // Each card file is read and parsed in turn, so only one file's bytes are held.
-    cards
-        .into_iter()
-        .map(|e| {
-            let bytes = archive::read_entry(&mut zip, e)?;
-            Ok((Some(e.path.clone()), vcard::parse(&bytes)))
-        })
-        .collect()
+    // Each card file is read and parsed in turn, so only one file's bytes are held, and
+    // the cards of all files together are capped as they add up.
+    let mut files = Vec::with_capacity(cards.len());
+    let mut total = 0usize;
+    for e in cards {
+        let bytes = archive::read_entry(&mut zip, e)?;
+        let parsed = vcard::parse(&bytes);
+        total = total.saturating_add(parsed.as_ref().map_or(0, Vec::len));
+        if total > ReadLimits::STANDARD.max_rows {
+            return Err(ExtractError::Table(
+                LimitError::TooManyCards {
+                    limit: ReadLimits::STANDARD.max_rows,
+                }
+                .to_string(),
+            ));
+        }
+        files.push((Some(e.path.clone()), parsed));
+    }
+    Ok(files)
 }
 
 /// What the parts of a workbook may unpack to.
@@ -234,6 +260,10 @@ const WORKBOOK_LIMITS: ArchiveLimits = ArchiveLimits {
 
 /// How many rows the column-picking screen shows.
 const PREVIEW_ROWS: usize = 5;
+/// How many characters of a header or a sample cell it shows.
+pub const SAMPLE_CHARS: usize = 80;
+/// How many column names a "columns found" message lists.
+const FOUND_SHOWN: usize = 30;
 
 fn from_table(
     format: Format,
@@ -248,20 +278,25 @@ fn from_table(
     let missing = map.missing();
     // Names are required; a list without emails still imports as "missing information".
     if missing.contains(&MissingColumn::Names) {
+        // What is shown (and kept with the batch) is a sample: short, whatever the file.
+        let named: Vec<&String> = t.headers.iter().filter(|h| !h.is_empty()).collect();
+        let mut found: Vec<String> = named
+            .iter()
+            .take(FOUND_SHOWN)
+            .map(|h| shorten(h, SAMPLE_CHARS))
+            .collect();
+        if named.len() > FOUND_SHOWN {
+            found.push(format!("and {} more", named.len() - FOUND_SHOWN));
+        }
         return Err(ExtractError::MissingColumns {
             missing,
-            found: t
-                .headers
-                .iter()
-                .filter(|h| !h.is_empty())
-                .cloned()
-                .collect(),
-            headers: t.headers.clone(),
+            found,
+            headers: t.headers.iter().map(|h| shorten(h, SAMPLE_CHARS)).collect(),
             preview: t
                 .rows
                 .iter()
                 .take(PREVIEW_ROWS)
-                .map(|r| r.cells.clone())
+                .map(|r| r.cells.iter().map(|c| shorten(c, SAMPLE_CHARS)).collect())
                 .collect(),
         });
     }
@@ -321,6 +356,7 @@ fn from_table(
         date_order,
         sheets: Vec::new(),
         sheet: None,
+        cut_off: Vec::new(),
     })
 }
 
@@ -335,7 +371,19 @@ fn from_cards(
     let mut first_error = None;
     for (source, parsed) in files {
         match parsed {
-            Ok(found) => cards.extend(found.into_iter().map(|c| (source.clone(), c))),
+            // A limit is a limit wherever the card stands.
+            Err(vcard::VCardError::Limit(e)) => return Err(ExtractError::Table(e.to_string())),
+            Ok(found) => {
+                if cards.len() + found.len() > ReadLimits::STANDARD.max_rows {
+                    return Err(ExtractError::Table(
+                        LimitError::TooManyCards {
+                            limit: ReadLimits::STANDARD.max_rows,
+                        }
+                        .to_string(),
+                    ));
+                }
+                cards.extend(found.into_iter().map(|c| (source.clone(), c)))
+            }
             // In a .zip, a stray file that is no card is skipped; a lone file must be one.
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -347,6 +395,29 @@ fn from_cards(
             return Err(ExtractError::Table(e.to_string()));
         }
     }
+    let cut_off = cards
+        .iter()
+        .filter(|(_, c)| c.cut_off)
+        .map(|(source, c)| {
+            let who = c
+                .full_name
+                .clone()
+                .or_else(|| {
+                    let parts: Vec<&str> = [c.first_name.as_deref(), c.last_name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.join(" "))
+                })
+                .or_else(|| c.preferred_email().map(str::to_string))
+                .unwrap_or_else(|| "no name".to_string());
+            let place = match source {
+                Some(file) => format!("in {}", shorten(file, SAMPLE_CHARS)),
+                None => format!("card {} (line {})", c.index, c.line),
+            };
+            format!("{place}: {}", shorten(&who, SAMPLE_CHARS))
+        })
+        .collect();
     let date_order = detect_order(cards.iter().filter_map(|(_, c)| c.birthday.as_deref()));
     let candidates = cards
         .iter()
@@ -392,6 +463,7 @@ fn from_cards(
         date_order,
         sheets: Vec::new(),
         sheet: None,
+        cut_off,
     })
 }
 

@@ -5,6 +5,9 @@
 //! - `table` reads delimited text (CSV in its many encodings and separators);
 //!   `xlsx` reads spreadsheets into the same `Table`; `vcard` reads vCard 2.1, 3.0, 4.0.
 //! - `columns` says which column holds what; `dates` reads dates of birth.
+//! - `limits` holds what any reader may build from one file (rows, columns, cells, one
+//!   cell's and one row's length, what an archive may unpack to); `hostile` feeds every
+//!   reader generated hostile shapes.
 //!
 //! Validation, matching against the list, review and commit build on these (the issue
 //! "Import existing clients from .csv, .xlsx and .vcf files").
@@ -14,6 +17,9 @@ pub mod archive;
 pub mod columns;
 pub mod dates;
 pub mod extract;
+#[cfg(test)]
+mod hostile;
+pub mod limits;
 pub mod matching;
 pub mod plan;
 pub mod simplepractice;

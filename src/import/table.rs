@@ -18,7 +18,10 @@
 //! break does not start a new row. Without multi-line cells this is also the line
 //! number a text editor shows.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use super::limits::{LimitError, ReadLimits};
 
 /// The character encoding a file was read with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +79,8 @@ pub enum TableError {
     Binary,
     /// Text, but no row holds anything but separators and spaces.
     NoHeader,
+    /// Over one of the limits on what a file may hold.
+    Limit(LimitError),
 }
 
 impl fmt::Display for TableError {
@@ -93,14 +98,13 @@ impl fmt::Display for TableError {
                 "The file has no rows with any content, only separators or empty cells. \
                  Check that the export included your clients, then upload the new file.",
             ),
+            TableError::Limit(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for TableError {}
 
-/// Stop reading after this many records; what was read so far is returned.
-const MAX_RECORDS: usize = 2_000_000;
 /// How many non-blank rows may sit above the header row.
 const HEADER_SEARCH_ROWS: usize = 10;
 /// How many non-blank records the separator is guessed from.
@@ -109,6 +113,8 @@ const DELIMITER_SAMPLE_RECORDS: usize = 10;
 const DELIMITER_SAMPLE_BYTES: usize = 64 * 1024;
 /// How many bytes the UTF-16 guess looks at.
 const NUL_SAMPLE_BYTES: usize = 4096;
+/// How many raw bytes the early binary check decodes.
+const RAW_SAMPLE_BYTES: usize = 256 * 1024;
 /// How many characters the binary check looks at.
 const CONTROL_SAMPLE_CHARS: usize = 64 * 1024;
 /// Candidate separators, in order of preference when the evidence ties.
@@ -120,17 +126,23 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// a BOM), then UTF-8 validity, then Windows-1252. The BOM is not part of the
 /// returned text. Never fails: undecodable sequences become U+FFFD.
 pub fn decode(bytes: &[u8]) -> (String, TextEncoding) {
+    let (text, encoding) = decode_cow(bytes);
+    (text.into_owned(), encoding)
+}
+
+/// [`decode`] without a copy when the bytes are UTF-8 already.
+fn decode_cow(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         let (text, _) = encoding_rs::UTF_8.decode_without_bom_handling(rest);
-        return (text.into_owned(), TextEncoding::Utf8Bom);
+        return (text, TextEncoding::Utf8Bom);
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(rest);
-        return (text.into_owned(), TextEncoding::Utf16Le);
+        return (text, TextEncoding::Utf16Le);
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         let (text, _) = encoding_rs::UTF_16BE.decode_without_bom_handling(rest);
-        return (text.into_owned(), TextEncoding::Utf16Be);
+        return (text, TextEncoding::Utf16Be);
     }
     if let Some(encoding) = utf16_from_nuls(bytes) {
         let (text, enc) = match encoding {
@@ -143,15 +155,35 @@ pub fn decode(bytes: &[u8]) -> (String, TextEncoding) {
                 TextEncoding::Utf16Le,
             ),
         };
-        return (text.into_owned(), enc);
+        return (text, enc);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), TextEncoding::Utf8),
+        Ok(text) => (Cow::Borrowed(text), TextEncoding::Utf8),
         Err(_) => {
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            (text.into_owned(), TextEncoding::Windows1252)
+            (text, TextEncoding::Windows1252)
         }
     }
+}
+
+/// How many bytes the text of `bytes` takes at least once decoded to UTF-8.
+fn decoded_len_at_least(bytes: &[u8]) -> usize {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || utf16_from_nuls(bytes).is_some();
+    if utf16 {
+        // Every code unit is at least one byte of UTF-8.
+        bytes.len() / 2
+    } else if std::str::from_utf8(bytes).is_ok() {
+        bytes.len()
+    } else {
+        // Windows-1252: every byte from 0x80 up is two or three bytes of UTF-8.
+        bytes.len() + bytes.iter().filter(|b| **b >= 0x80).count()
+    }
+}
+
+fn prefix(bytes: &[u8], n: usize) -> &[u8] {
+    bytes.get(..n).unwrap_or(bytes)
 }
 
 /// UTF-16 without a BOM: mostly-ASCII text has a NUL in (nearly) every other byte.
@@ -229,27 +261,47 @@ fn trim_cell(cell: &str) -> &str {
 }
 
 /// CRLF and lone CR become LF; the text always ends with LF (so every record
-/// has a terminator, which keeps row numbering exact).
-fn normalise_line_ends(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 1);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
+/// has a terminator, which keeps row numbering exact). Text that needs no change is not
+/// copied, and owned text is changed in place.
+fn normalise_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        if text.ends_with('\n') {
+            return text;
         }
+        let mut owned = text.into_owned();
+        owned.push('\n');
+        return Cow::Owned(owned);
     }
-    if !out.ends_with('\n') {
-        out.push('\n');
+    let mut bytes = text.into_owned().into_bytes();
+    let mut write = 0usize;
+    let mut read = 0usize;
+    while let Some(&b) = bytes.get(read) {
+        let out = if b == b'\r' {
+            if bytes.get(read + 1) == Some(&b'\n') {
+                read += 1;
+            }
+            b'\n'
+        } else {
+            b
+        };
+        if let Some(slot) = bytes.get_mut(write) {
+            *slot = out;
+        }
+        write += 1;
+        read += 1;
     }
-    out
+    bytes.truncate(write);
+    if bytes.last() != Some(&b'\n') {
+        bytes.push(b'\n');
+    }
+    // Only ASCII bytes were changed, so the text is still UTF-8.
+    Cow::Owned(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
-fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+fn csv_reader<R: std::io::Read>(text: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -257,30 +309,85 @@ fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .quote(b'"')
         .double_quote(true)
         .quoting(true)
+        .buffer_capacity(CSV_BUFFER_BYTES)
         .from_reader(text)
+}
+
+/// The csv reader's own buffer.
+const CSV_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Text handed to the csv reader no further than `until` bytes: past it, reading fails,
+/// so that one record (a cell whose closing quote is missing, say) can never grow past
+/// the row limit before it is refused.
+struct CappedText<'a> {
+    rest: &'a [u8],
+    offset: u64,
+    until: std::rc::Rc<std::cell::Cell<u64>>,
+    hit: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl std::io::Read for CappedText<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.rest.is_empty() {
+            return Ok(0);
+        }
+        let room = self.until.get().saturating_sub(self.offset);
+        if room == 0 {
+            self.hit.set(true);
+            return Err(std::io::Error::other("row too long"));
+        }
+        let n = buf
+            .len()
+            .min(self.rest.len())
+            .min(usize::try_from(room).unwrap_or(usize::MAX));
+        let (now, later) = self.rest.split_at(n);
+        if let Some(dest) = buf.get_mut(..n) {
+            dest.copy_from_slice(now);
+        }
+        self.rest = later;
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 /// Walk the records of `text` (line ends already normalised), calling `visit`
 /// with the 1-based spreadsheet row number and the raw cells of each record,
-/// until `visit` returns false, `max_records` were read, or the input ends.
+/// until `visit` returns false or an error, or the input ends. A record longer than
+/// `max_row_bytes` is refused.
 fn for_each_record(
     text: &str,
     delimiter: u8,
-    max_records: usize,
-    mut visit: impl FnMut(usize, Vec<String>) -> bool,
-) {
-    let mut reader = csv_reader(text.as_bytes(), delimiter);
+    max_row_bytes: usize,
+    mut visit: impl FnMut(usize, &csv::ByteRecord) -> Result<bool, LimitError>,
+) -> Result<(), LimitError> {
+    let until = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let hit = std::rc::Rc::new(std::cell::Cell::new(false));
+    let slack = (max_row_bytes as u64).saturating_add(CSV_BUFFER_BYTES as u64);
+    until.set(slack);
+    let capped = CappedText {
+        rest: text.as_bytes(),
+        offset: 0,
+        until: until.clone(),
+        hit: hit.clone(),
+    };
+    let mut reader = csv_reader(capped, delimiter);
     let mut record = csv::ByteRecord::new();
     // Rows (records and blank lines) before the next record.
     let mut rows_before = 0usize;
     let mut line_before = reader.position().line();
-    let mut read = 0usize;
-    while read < max_records {
-        match reader.read_byte_record(&mut record) {
+    loop {
+        let read = reader.read_byte_record(&mut record);
+        if hit.get() || record.as_slice().len() > max_row_bytes {
+            return Err(LimitError::RowTooLong {
+                row: rows_before.saturating_add(1),
+                limit: max_row_bytes,
+            });
+        }
+        match read {
             Ok(true) => {}
             Ok(false) | Err(_) => break,
         }
-        read += 1;
+        until.set(reader.position().byte().saturating_add(slack));
         // Every LF consumed for this record is a skipped blank line, a line break
         // inside a quoted cell, or the record's own terminator.
         let line_after = reader.position().line();
@@ -294,14 +401,19 @@ fn for_each_record(
         let blank_lines = usize::try_from(blank_lines).unwrap_or(usize::MAX);
         let row = rows_before.saturating_add(blank_lines).saturating_add(1);
         rows_before = row;
-        let cells = record
-            .iter()
-            .map(|field| String::from_utf8_lossy(field).into_owned())
-            .collect();
-        if !visit(row, cells) {
+        if !visit(row, &record)? {
             break;
         }
     }
+    Ok(())
+}
+
+fn field_text(field: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(field)
+}
+
+fn is_blank_field(field: &[u8]) -> bool {
+    trim_cell(&field_text(field)).is_empty()
 }
 
 /// Guess the separator from the first non-blank records: for each candidate,
@@ -318,12 +430,12 @@ fn detect_delimiter(text: &str) -> u8 {
     let mut best_score = (0usize, 0usize);
     for delimiter in DELIMITERS {
         let mut counts: Vec<usize> = Vec::new();
-        for_each_record(sample, delimiter, usize::MAX, |_, cells| {
+        let _ = for_each_record(sample, delimiter, usize::MAX, |_, cells| {
             // Whitespace-only lines say nothing; rows of bare separators do.
-            if cells.len() > 1 || cells.iter().any(|c| !trim_cell(c).is_empty()) {
+            if cells.len() > 1 || cells.iter().any(|c| !is_blank_field(c)) {
                 counts.push(cells.len().saturating_sub(1));
             }
-            counts.len() < DELIMITER_SAMPLE_RECORDS
+            Ok(counts.len() < DELIMITER_SAMPLE_RECORDS)
         });
         let mut score = (0usize, 0usize);
         for &count in counts.iter().filter(|&&n| n > 0) {
@@ -340,6 +452,131 @@ fn detect_delimiter(text: &str) -> u8 {
     best
 }
 
+/// The 1-based number of the first physical line of `bytes` longer than `max` bytes
+/// (CR, LF and CRLF end lines), found without decoding or copying anything.
+fn first_long_line(bytes: &[u8], max: usize) -> Option<usize> {
+    let mut line = 1usize;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        match bytes.get(i) {
+            Some(b'\n') | Some(b'\r') => {
+                if i - start > max {
+                    return Some(line);
+                }
+                if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                line += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (bytes.len() - start.min(bytes.len()) > max).then_some(line)
+}
+
+/// Builds the table record by record, refusing what goes over the limits as soon as it
+/// does: the first non-blank rows wait until the header row is known, every later row is
+/// made as wide as the header at once.
+struct Builder<'a> {
+    limits: &'a ReadLimits,
+    hint: &'a dyn Fn(&[String]) -> bool,
+    /// The first non-blank rows, while the header row is looked for: row number, cells
+    /// (no more than one over the column limit) and how many columns the row has.
+    head: Vec<(usize, Vec<String>, usize)>,
+    header: Option<(usize, Vec<String>)>,
+    rows: Vec<TableRow>,
+}
+
+impl Builder<'_> {
+    fn push(&mut self, row: usize, record: &csv::ByteRecord) -> Result<(), LimitError> {
+        // Trailing empty cells do not count (and are never kept).
+        let width = record
+            .iter()
+            .rposition(|f| !is_blank_field(f))
+            .map_or(0, |i| i + 1);
+        if width == 0 {
+            return Ok(());
+        }
+        // Data rows keep the header's columns; the rows the header is looked for in keep
+        // enough to tell whether they are too wide to be one.
+        let keep = match &self.header {
+            Some((_, headers)) => width.min(headers.len()),
+            None => width.min(self.limits.max_columns + 1),
+        };
+        let mut cells = Vec::with_capacity(match &self.header {
+            Some((_, headers)) => headers.len(),
+            None => keep,
+        });
+        for (column, field) in record.iter().take(keep).enumerate() {
+            let cell = trim_cell(&field_text(field)).to_owned();
+            if cell.len() > self.limits.max_cell_bytes {
+                return Err(LimitError::CellTooLong {
+                    row,
+                    column: column + 1,
+                    limit: self.limits.max_cell_bytes,
+                });
+            }
+            cells.push(cell);
+        }
+        if self.header.is_some() {
+            return self.add_row(row, cells);
+        }
+        self.head.push((row, cells, width));
+        if self.head.len() >= HEADER_SEARCH_ROWS {
+            self.settle()?;
+        }
+        Ok(())
+    }
+
+    /// The header row is the first of the waiting rows the hint accepts, else the first.
+    fn settle(&mut self) -> Result<(), LimitError> {
+        let head = std::mem::take(&mut self.head);
+        let at = head
+            .iter()
+            .position(|(_, cells, _)| (self.hint)(cells))
+            .unwrap_or(0);
+        let mut head = head.into_iter().skip(at);
+        let Some((row, cells, width)) = head.next() else {
+            return Ok(());
+        };
+        // Every later row is made as wide as the header.
+        if width > self.limits.max_columns {
+            return Err(LimitError::TooManyColumns {
+                row,
+                found: width,
+                limit: self.limits.max_columns,
+            });
+        }
+        self.header = Some((row, cells));
+        for (row, cells, _) in head {
+            self.add_row(row, cells)?;
+        }
+        Ok(())
+    }
+
+    fn add_row(&mut self, line: usize, mut cells: Vec<String>) -> Result<(), LimitError> {
+        let width = self.header.as_ref().map_or(0, |(_, h)| h.len());
+        if self.rows.len() >= self.limits.max_rows {
+            return Err(LimitError::TooManyRows {
+                limit: self.limits.max_rows,
+            });
+        }
+        if (self.rows.len() + 2).saturating_mul(width) > self.limits.max_cells {
+            return Err(LimitError::TooManyCells {
+                row: line,
+                limit: self.limits.max_cells,
+            });
+        }
+        cells.truncate(width);
+        cells.resize(width, String::new());
+        self.rows.push(TableRow { line, cells });
+        Ok(())
+    }
+}
+
 /// Read delimited text into a table. `header_hint` gets the trimmed cells of each
 /// of the first 10 non-blank rows and says whether that row is the header row;
 /// when it accepts none, the first non-blank row is the header.
@@ -347,61 +584,79 @@ pub fn read_table(
     bytes: &[u8],
     header_hint: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, TableError> {
+    read_table_with(bytes, header_hint, &ReadLimits::STANDARD)
+}
+
+/// [`read_table`] with other limits (the tests use small ones).
+pub fn read_table_with(
+    bytes: &[u8],
+    header_hint: &dyn Fn(&[String]) -> bool,
+    limits: &ReadLimits,
+) -> Result<Table, TableError> {
     if bytes.is_empty() {
         return Err(TableError::Empty);
     }
     if has_binary_signature(bytes) {
         return Err(TableError::Binary);
     }
-    let (text, encoding) = decode(bytes);
+    // A line far over the row limit is refused before the text is decoded (UTF-16 takes
+    // two bytes a character, hence the factor).
+    if let Some(row) = first_long_line(bytes, limits.max_row_bytes.saturating_mul(2)) {
+        return Err(TableError::Limit(LimitError::RowTooLong {
+            row,
+            limit: limits.max_row_bytes,
+        }));
+    }
+    // Binary files and text that decodes past the limit are told from the raw bytes and
+    // a sample, before the whole text is decoded (which may double it).
+    if looks_binary(&decode_cow(prefix(bytes, RAW_SAMPLE_BYTES)).0) {
+        return Err(TableError::Binary);
+    }
+    if decoded_len_at_least(bytes) > limits.max_text_bytes {
+        return Err(TableError::Limit(LimitError::TooMuchText {
+            limit: limits.max_text_bytes,
+        }));
+    }
+    let (text, encoding) = decode_cow(bytes);
+    if text.len() > limits.max_text_bytes {
+        return Err(TableError::Limit(LimitError::TooMuchText {
+            limit: limits.max_text_bytes,
+        }));
+    }
     if is_blank_text(&text) {
         return Err(TableError::Empty);
     }
     if looks_binary(&text) {
         return Err(TableError::Binary);
     }
-    let text = normalise_line_ends(&text);
+    let text = normalise_line_ends(text);
     let delimiter = detect_delimiter(&text);
 
-    // Non-blank rows, trimmed, with their row numbers.
-    let mut records: Vec<(usize, Vec<String>)> = Vec::new();
-    for_each_record(&text, delimiter, MAX_RECORDS, |row, cells| {
-        let cells: Vec<String> = cells.iter().map(|c| trim_cell(c).to_owned()).collect();
-        if cells.iter().any(|c| !c.is_empty()) {
-            records.push((row, cells));
-        }
-        true
-    });
-    if records.is_empty() {
-        return Err(TableError::NoHeader);
-    }
-
-    let header_index = records
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .position(|(_, cells)| header_hint(cells))
-        .unwrap_or(0);
-    let mut records = records.into_iter().skip(header_index);
-    let (header_line, mut headers) = match records.next() {
-        Some(header) => header,
-        None => return Err(TableError::NoHeader),
+    let mut builder = Builder {
+        limits,
+        hint: header_hint,
+        head: Vec::new(),
+        header: None,
+        rows: Vec::new(),
     };
-    while headers.last().is_some_and(|h| h.is_empty()) {
-        headers.pop();
+    for_each_record(&text, delimiter, limits.max_row_bytes, |row, record| {
+        builder.push(row, record)?;
+        Ok(true)
+    })
+    .map_err(TableError::Limit)?;
+    drop(text);
+    if builder.header.is_none() {
+        builder.settle().map_err(TableError::Limit)?;
     }
-    let width = headers.len();
-    let rows = records
-        .map(|(line, mut cells)| {
-            cells.resize(width, String::new());
-            TableRow { line, cells }
-        })
-        .collect();
+    let Some((header_line, headers)) = builder.header else {
+        return Err(TableError::NoHeader);
+    };
     Ok(Table {
         encoding,
         delimiter,
         header_line,
         headers,
-        rows,
+        rows: builder.rows,
     })
 }
 
@@ -767,11 +1022,132 @@ mod tests {
     #[test]
     fn record_cap_stops_reading() {
         let mut count = 0;
-        for_each_record("a\nb\nc\nd\n", b',', 2, |_, _| {
+        let done = for_each_record("a\nb\nc\nd\n", b',', 100, |_, _| {
             count += 1;
-            true
+            Ok(count < 2)
         });
+        assert_eq!(done, Ok(()));
         assert_eq!(count, 2);
+    }
+
+    fn limit_of(bytes: &[u8], limits: &ReadLimits) -> LimitError {
+        match read_table_with(bytes, &names_hint, limits) {
+            Err(TableError::Limit(e)) => e,
+            other => panic!("expected a limit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_header_of_ten_thousand_columns_is_refused_naming_the_row() {
+        let mut csv = (0..10_000)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        csv.push('\n');
+        for i in 0..20_000 {
+            csv.push_str(&format!("{i}\n"));
+        }
+        let e = limit_of(csv.as_bytes(), &ReadLimits::STANDARD);
+        assert_eq!(
+            e,
+            LimitError::TooManyColumns {
+                row: 1,
+                found: 10_000,
+                limit: crate::import::limits::MAX_COLUMNS
+            }
+        );
+        assert!(e
+            .to_string()
+            .starts_with("Row 1 has 10,000 columns; Caseload reads at most 200."));
+    }
+
+    #[test]
+    fn trailing_separators_do_not_count_as_columns() {
+        let mut csv = String::from("Name,Email");
+        csv.push_str(&",".repeat(10_000));
+        csv.push_str("\nAnn,a@x.org");
+        csv.push_str(&",".repeat(10_000));
+        csv.push('\n');
+        let t = read(csv.as_bytes());
+        assert_eq!(t.headers, strings(&["Name", "Email"]));
+        assert_eq!(t.rows[0].cells, strings(&["Ann", "a@x.org"]));
+    }
+
+    #[test]
+    fn one_long_line_is_refused_before_it_is_decoded() {
+        let mut csv = b"Name,Email\n".to_vec();
+        csv.extend(std::iter::repeat_n(b'a', 3 * 1024 * 1024));
+        assert_eq!(
+            limit_of(&csv, &ReadLimits::STANDARD),
+            LimitError::RowTooLong {
+                row: 2,
+                limit: crate::import::limits::MAX_ROW_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn a_quoted_cell_that_never_closes_is_refused_at_the_row_limit() {
+        let limits = ReadLimits {
+            max_row_bytes: 1000,
+            ..ReadLimits::STANDARD
+        };
+        let mut csv = String::from("Name,Email\nAnn,\"a\n");
+        for _ in 0..500 {
+            csv.push_str("short line\n");
+        }
+        assert_eq!(
+            limit_of(csv.as_bytes(), &limits),
+            LimitError::RowTooLong {
+                row: 2,
+                limit: 1000
+            }
+        );
+    }
+
+    #[test]
+    fn text_that_would_decode_past_the_limit_is_refused_before_decoding() {
+        let small = ReadLimits {
+            max_text_bytes: 1000,
+            ..ReadLimits::STANDARD
+        };
+        let mut cp1252 = b"Name\n".to_vec();
+        for _ in 0..80 {
+            cp1252.extend_from_slice(b"Ren\xe9e \xe9\xe9\xe9\xe9\n");
+        }
+        assert!(cp1252.len() < 1000);
+        assert_eq!(
+            limit_of(&cp1252, &small),
+            LimitError::TooMuchText { limit: 1000 }
+        );
+        assert!(read_table_with(&cp1252[..400], &names_hint, &small).is_ok());
+    }
+
+    #[test]
+    fn rows_cells_and_cell_length_are_capped() {
+        let small = ReadLimits {
+            max_rows: 3,
+            max_cells: 12,
+            max_cell_bytes: 10,
+            ..ReadLimits::STANDARD
+        };
+        assert_eq!(
+            limit_of(b"Name\na\nb\nc\nd\ne\n", &small),
+            LimitError::TooManyRows { limit: 3 }
+        );
+        assert_eq!(
+            limit_of(b"Name,B,C,D,E\na,b,c,d,e\nf,g,h,i,j\n", &small),
+            LimitError::TooManyCells { row: 3, limit: 12 }
+        );
+        assert_eq!(
+            limit_of(b"Name,Notes\nAnn,0123456789ab\n", &small),
+            LimitError::CellTooLong {
+                row: 2,
+                column: 2,
+                limit: 10
+            }
+        );
+        assert!(read_table_with(b"Name\na\nb\nc\n", &names_hint, &small).is_ok());
     }
 
     const FIXTURE: &[u8] = b"Client list\r\n\"First Name\",\"Last Name\",\"Notes\"\r\n\"Ann\",\"O\xE2\x80\x99Lee\",\"a, \"\"b\"\"\r\nc\"\r\n\r\nBo;x|y\tz,Ng,\r\n";

@@ -13,6 +13,8 @@ use std::fmt;
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
+use super::limits::{LimitError, ReadLimits};
+
 /// Longest logical (unfolded) line kept, in bytes; the rest of the line is dropped.
 pub const MAX_LOGICAL_LINE: usize = 1024 * 1024;
 
@@ -35,6 +37,8 @@ pub struct VCard {
     pub phones: Vec<Entry>,
     /// BDAY value as written (after unescaping), not parsed.
     pub birthday: Option<String>,
+    /// The card has no `END:VCARD`: the file ends, or the next card begins, first.
+    pub cut_off: bool,
 }
 
 /// One e-mail address or phone number with its type parameters.
@@ -47,6 +51,16 @@ pub struct Entry {
 }
 
 impl VCard {
+    /// A card with no name, email address, phone number or birthday is nobody.
+    pub fn is_empty(&self) -> bool {
+        self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.full_name.is_none()
+            && self.emails.is_empty()
+            && self.phones.is_empty()
+            && self.birthday.is_none()
+    }
+
     /// The preferred e-mail address, else the first one.
     pub fn preferred_email(&self) -> Option<&str> {
         self.emails
@@ -75,6 +89,10 @@ impl VCard {
 pub enum VCardError {
     /// The bytes hold no `BEGIN:VCARD`.
     NoCards,
+    /// Cards, but none with a name, an email address, a phone number or a birthday.
+    OnlyEmptyCards { count: usize },
+    /// Over one of the limits on what a file may hold.
+    Limit(LimitError),
 }
 
 impl fmt::Display for VCardError {
@@ -84,15 +102,31 @@ impl fmt::Display for VCardError {
                 "No contact cards were found in this file. Export your contacts from your \
                  address book as a vCard (.vcf) file and try again.",
             ),
+            VCardError::OnlyEmptyCards { count } => write!(
+                f,
+                "The file's {} contact card{} hold{} no names, email addresses or phone \
+                 numbers, so there is no one to import. Check that the export included your \
+                 clients' details, then upload the new file.",
+                super::limits::thousands(*count),
+                if *count == 1 { "" } else { "s" },
+                if *count == 1 { "s" } else { "" }
+            ),
+            VCardError::Limit(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for VCardError {}
 
-/// Reads every card in `bytes`. Cards missing `END:VCARD` at the end of the file are
-/// returned with what was read. Fails only when there is no `BEGIN:VCARD` at all.
+/// Reads every card in `bytes`. Cards missing `END:VCARD` are returned with what was
+/// read and marked [`VCard::cut_off`]; empty cards are left out. Fails when there is no
+/// `BEGIN:VCARD` at all, when every card is empty, or when the file goes over a limit.
 pub fn parse(bytes: &[u8]) -> Result<Vec<VCard>, VCardError> {
+    parse_with(bytes, &ReadLimits::STANDARD)
+}
+
+/// [`parse`] with other limits (the tests use small ones).
+pub fn parse_with(bytes: &[u8], limits: &ReadLimits) -> Result<Vec<VCard>, VCardError> {
     // A whole file in UTF-16 (rare, but some Windows tools write it): transcode first.
     let transcoded: Vec<u8>;
     let bytes = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
@@ -113,39 +147,80 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<VCard>, VCardError> {
         bytes
     };
 
-    let mut cards: Vec<VCard> = Vec::new();
+    let mut cards = Cards {
+        limits,
+        kept: Vec::new(),
+        seen: 0,
+        error: None,
+    };
     let mut current: Option<CardBuilder> = None;
     for_each_logical_line(bytes, |line, buf| {
         let Some(prop) = parse_property(buf) else {
-            return;
+            return true;
         };
         let is_vcard = || trim_bytes(prop.value).eq_ignore_ascii_case(b"VCARD");
         match prop.name.as_str() {
             "BEGIN" if is_vcard() => {
-                if let Some(b) = current.take() {
-                    cards.push(b.finish(cards.len() + 1));
+                if let Some(mut b) = current.take() {
+                    b.card.cut_off = true;
+                    cards.finish(b);
                 }
-                current = Some(CardBuilder::new(line));
+                cards.seen += 1;
+                current = Some(CardBuilder::new(line, cards.seen));
             }
             "END" if is_vcard() => {
                 if let Some(b) = current.take() {
-                    cards.push(b.finish(cards.len() + 1));
+                    cards.finish(b);
                 }
             }
             _ => {
                 if let Some(b) = current.as_mut() {
-                    b.apply(&prop);
+                    if let Err(e) = b.apply(&prop, limits) {
+                        cards.error = Some(e);
+                    }
                 }
             }
         }
+        cards.error.is_none()
     });
-    if let Some(b) = current.take() {
-        cards.push(b.finish(cards.len() + 1));
+    if let Some(mut b) = current.take() {
+        b.card.cut_off = true;
+        cards.finish(b);
     }
-    if cards.is_empty() {
+    if let Some(e) = cards.error {
+        return Err(VCardError::Limit(e));
+    }
+    if cards.seen == 0 {
         Err(VCardError::NoCards)
+    } else if cards.kept.is_empty() {
+        Err(VCardError::OnlyEmptyCards { count: cards.seen })
     } else {
-        Ok(cards)
+        Ok(cards.kept)
+    }
+}
+
+/// The cards kept so far (never more than the limit allows; empty ones are dropped).
+struct Cards<'a> {
+    limits: &'a ReadLimits,
+    kept: Vec<VCard>,
+    /// Every `BEGIN:VCARD` so far, empty cards too.
+    seen: usize,
+    error: Option<LimitError>,
+}
+
+impl Cards<'_> {
+    fn finish(&mut self, b: CardBuilder) {
+        let card = b.finish();
+        if card.is_empty() || self.error.is_some() {
+            return;
+        }
+        if self.kept.len() >= self.limits.max_rows {
+            self.error = Some(LimitError::TooManyCards {
+                limit: self.limits.max_rows,
+            });
+            return;
+        }
+        self.kept.push(card);
     }
 }
 
@@ -159,10 +234,11 @@ struct CardBuilder {
 }
 
 impl CardBuilder {
-    fn new(line: usize) -> Self {
+    fn new(line: usize, index: usize) -> Self {
         CardBuilder {
             card: VCard {
                 line,
+                index,
                 ..VCard::default()
             },
             email_ranks: Vec::new(),
@@ -170,20 +246,39 @@ impl CardBuilder {
         }
     }
 
-    fn apply(&mut self, prop: &Property<'_>) {
+    fn apply(&mut self, prop: &Property<'_>, limits: &ReadLimits) -> Result<(), LimitError> {
         match prop.name.as_str() {
             "N" | "FN" | "EMAIL" | "TEL" | "BDAY" => {}
-            _ => return,
+            _ => return Ok(()),
         }
         // Binary-encoded text is not something an address book writes for these fields.
         if prop.encoding == ValueEncoding::Base64 {
-            return;
+            return Ok(());
+        }
+        if prop.value.len() > limits.max_cell_bytes {
+            return Err(LimitError::CardValueTooLong {
+                card: self.card.index,
+                line: self.card.line,
+                limit: limits.max_cell_bytes,
+            });
+        }
+        let entries = match prop.name.as_str() {
+            "EMAIL" => self.card.emails.len(),
+            "TEL" => self.card.phones.len(),
+            _ => 0,
+        };
+        if entries >= limits.max_card_entries {
+            return Err(LimitError::TooManyCardEntries {
+                card: self.card.index,
+                line: self.card.line,
+                limit: limits.max_card_entries,
+            });
         }
         let text = decode_value(prop);
         match prop.name.as_str() {
             "N" => {
                 if self.card.first_name.is_some() || self.card.last_name.is_some() {
-                    return;
+                    return Ok(());
                 }
                 let parts = split_unescaped_semicolons(&text);
                 self.card.last_name = parts.first().and_then(|p| non_empty(&unescape(p)));
@@ -213,12 +308,12 @@ impl CardBuilder {
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn finish(mut self, index: usize) -> VCard {
+    fn finish(mut self) -> VCard {
         mark_ranked_preferred(&mut self.card.emails, &self.email_ranks);
         mark_ranked_preferred(&mut self.card.phones, &self.phone_ranks);
-        self.card.index = index;
         self.card
     }
 }
@@ -590,7 +685,7 @@ fn strip_soft_break(buf: &mut Vec<u8>) {
 ///   as written (vCard 2.1 soft line breaks are not indented);
 /// - in a BASE64 property, following unindented lines of base64 characters belong to it
 ///   (vCard 2.1 photos end with a blank line) and are dropped.
-fn for_each_logical_line(bytes: &[u8], mut f: impl FnMut(usize, &[u8])) {
+fn for_each_logical_line(bytes: &[u8], mut f: impl FnMut(usize, &[u8]) -> bool) {
     let mut cur: Vec<u8> = Vec::new();
     let mut cur_line = 0usize;
     let mut open = false;
@@ -623,7 +718,9 @@ fn for_each_logical_line(bytes: &[u8], mut f: impl FnMut(usize, &[u8])) {
             if b64 && is_base64_line(raw) {
                 continue;
             }
-            f(cur_line, &cur);
+            if !f(cur_line, &cur) {
+                return;
+            }
             cur.clear();
             open = false;
             header = None;
@@ -994,7 +1091,8 @@ N;CHARSET=windows-1252:Br\xf6nte;Zo\xeb\r\nEMAIL;CHARSET=utf-8:zoe@example.com\r
 
     #[test]
     fn long_logical_lines_are_capped() {
-        let mut data = b"BEGIN:VCARD\nFN:".to_vec();
+        // A property that is not kept (a note) may be long: its line is capped.
+        let mut data = b"BEGIN:VCARD\nNOTE:".to_vec();
         data.extend(std::iter::repeat_n(b'a', 3 * MAX_LOGICAL_LINE));
         data.extend_from_slice(b"\n");
         for _ in 0..100_000 {
@@ -1002,14 +1100,70 @@ N;CHARSET=windows-1252:Br\xf6nte;Zo\xeb\r\nEMAIL;CHARSET=utf-8:zoe@example.com\r
         }
         data.extend_from_slice(b"TEL:555\nEND:VCARD\n");
         let c = one(&data);
-        let name = c.full_name.expect("name");
-        assert_eq!(name.len(), MAX_LOGICAL_LINE - 3);
         assert_eq!(c.phones.len(), 1);
+        // A name that long is refused, naming the card and the limit.
+        let mut data = b"BEGIN:VCARD\nTEL:1\nEND:VCARD\nBEGIN:VCARD\nFN:".to_vec();
+        data.extend(std::iter::repeat_n(b'a', 3 * MAX_LOGICAL_LINE));
+        data.extend_from_slice(b"\nEND:VCARD\n");
+        let e = parse(&data).unwrap_err();
+        assert_eq!(
+            e,
+            VCardError::Limit(LimitError::CardValueTooLong {
+                card: 2,
+                line: 4,
+                limit: crate::import::limits::MAX_CELL_BYTES
+            })
+        );
+        assert!(e.to_string().contains("Card 2 (line 4)"), "{e}");
+    }
+
+    #[test]
+    fn empty_cards_are_not_kept_and_cut_off_cards_are_marked() {
+        let cards = parse(
+            b"BEGIN:VCARD\nEND:VCARD\nBEGIN:VCARD\nFN:Ann Lee\nBEGIN:VCARD\nVERSION:3.0\nEND:VCARD\nBEGIN:VCARD\nFN:Bo Ng\n",
+        )
+        .unwrap();
+        let got: Vec<_> = cards
+            .iter()
+            .map(|c| (c.index, c.line, c.full_name.as_deref(), c.cut_off))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, 3, Some("Ann Lee"), true), (4, 8, Some("Bo Ng"), true)]
+        );
+        assert_eq!(
+            parse(&b"BEGIN:VCARD\r\n".repeat(1000)),
+            Err(VCardError::OnlyEmptyCards { count: 1000 })
+        );
+    }
+
+    #[test]
+    fn cards_and_their_entries_are_capped() {
+        let small = ReadLimits {
+            max_rows: 2,
+            max_card_entries: 3,
+            ..ReadLimits::STANDARD
+        };
+        let three = b"BEGIN:VCARD\nFN:A\nEND:VCARD\n".repeat(3);
+        assert_eq!(
+            parse_with(&three, &small),
+            Err(VCardError::Limit(LimitError::TooManyCards { limit: 2 }))
+        );
+        let mut many = b"BEGIN:VCARD\nFN:A\n".to_vec();
+        many.extend(b"EMAIL:a@example.com\n".repeat(4));
+        assert_eq!(
+            parse_with(&many, &small),
+            Err(VCardError::Limit(LimitError::TooManyCardEntries {
+                card: 1,
+                line: 1,
+                limit: 3
+            }))
+        );
     }
 
     #[test]
     fn many_soft_breaks_stay_linear() {
-        let mut data = b"BEGIN:VCARD\nFN;ENCODING=QUOTED-PRINTABLE:=".to_vec();
+        let mut data = b"BEGIN:VCARD\nTEL:555\nFN;ENCODING=QUOTED-PRINTABLE:=".to_vec();
         for _ in 0..200_000 {
             data.extend_from_slice(b"\n=");
         }

@@ -14,9 +14,9 @@
 //! (the time of day is dropped), error cells (`#N/A`, ...) become empty.
 //!
 //! Cells are read one at a time (not as calamine's dense `Range`), so a stray cell
-//! far away (say at `XFD1048576`) costs nothing; reading stops after
-//! [`MAX_CELLS`] non-blank cells and a table never holds more than
-//! [`MAX_TABLE_CELLS`] cells, keeping what was read so far.
+//! far away (say at `XFD1048576`) below the header costs nothing; the
+//! [`ReadLimits`] refuse a sheet with more non-blank cells, longer cells, more rows
+//! or a wider header than they allow, as soon as the reader meets them.
 //!
 //! An old binary `.xls` (OLE2 signature) is refused with [`XlsxError::OldXls`].
 //! Note that a password-protected `.xlsx` is also stored in an OLE2 container, so it
@@ -28,6 +28,7 @@ use std::io::Cursor;
 
 use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx};
 
+use super::limits::{LimitError, ReadLimits};
 use super::table::{Table, TableRow, TextEncoding};
 
 /// The worksheets of a workbook, in workbook order.
@@ -55,6 +56,8 @@ pub enum XlsxError {
     NoData,
     /// No worksheet has this name.
     SheetMissing(String),
+    /// Over one of the limits on what a file may hold.
+    Limit(LimitError),
 }
 
 impl fmt::Display for XlsxError {
@@ -79,16 +82,13 @@ impl fmt::Display for XlsxError {
                 "The workbook has no sheet named \u{201C}{name}\u{201D}. Pick one of the \
                  workbook's sheets and try again."
             ),
+            XlsxError::Limit(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for XlsxError {}
 
-/// Stop reading a sheet after this many non-blank cells; what was read is kept.
-pub const MAX_CELLS: usize = 5_000_000;
-/// A table holds at most this many cells (rows × header width); rows beyond are dropped.
-pub const MAX_TABLE_CELLS: usize = 20_000_000;
 /// Excel's own limits: cells outside them are ignored.
 const MAX_COLUMNS: u32 = 16_384;
 const MAX_ROWS: u32 = 1_048_576;
@@ -115,17 +115,20 @@ fn worksheet_names(xlsx: &Xlsx<Cursor<&[u8]>>) -> Vec<(String, bool)> {
 }
 
 /// Call `visit(row, column, text)` (0-based, absolute) for every non-blank cell of a
-/// sheet, in file order, up to [`MAX_CELLS`] cells.
+/// sheet, in file order; more than `limits.max_cells` of them, or a longer cell than
+/// `limits.max_cell_bytes`, is refused.
 fn for_each_cell(
     xlsx: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
+    limits: &ReadLimits,
     mut visit: impl FnMut(u32, u32, String),
 ) -> Result<(), XlsxError> {
     let mut reader = xlsx
         .worksheet_cells_reader(name)
         .map_err(|_| XlsxError::NotXlsx)?;
     let mut read = 0usize;
-    while read < MAX_CELLS {
+    let mut text_bytes = 0usize;
+    loop {
         let cell = match reader.next_cell() {
             Ok(Some(cell)) => cell,
             Ok(None) => break,
@@ -139,7 +142,28 @@ fn for_each_cell(
         if text.is_empty() {
             continue;
         }
+        if text.len() > limits.max_cell_bytes {
+            return Err(XlsxError::Limit(LimitError::CellTooLong {
+                row: row as usize + 1,
+                column: col as usize + 1,
+                limit: limits.max_cell_bytes,
+            }));
+        }
         read += 1;
+        // One shared string may be named by every cell: what the cells hold in all is
+        // capped too.
+        text_bytes = text_bytes.saturating_add(text.len());
+        if text_bytes > limits.max_text_bytes {
+            return Err(XlsxError::Limit(LimitError::TooMuchText {
+                limit: limits.max_text_bytes,
+            }));
+        }
+        if read > limits.max_cells {
+            return Err(XlsxError::Limit(LimitError::TooManyCells {
+                row: row as usize + 1,
+                limit: limits.max_cells,
+            }));
+        }
         visit(row, col, text);
     }
     Ok(())
@@ -147,7 +171,7 @@ fn for_each_cell(
 
 fn count_rows(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<usize, XlsxError> {
     let mut rows = BTreeSet::new();
-    for_each_cell(xlsx, name, |row, _, _| {
+    for_each_cell(xlsx, name, &ReadLimits::STANDARD, |row, _, _| {
         rows.insert(row);
     })?;
     Ok(rows.len())
@@ -185,10 +209,14 @@ struct SheetRow {
 
 /// The non-blank rows of one sheet, in order. Sheets are written row by row, cell by
 /// cell; one that is not is put in order (a cell given twice keeps its last value).
-fn read_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<SheetRow>, XlsxError> {
+fn read_cells(
+    xlsx: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    limits: &ReadLimits,
+) -> Result<Vec<SheetRow>, XlsxError> {
     let mut rows: Vec<SheetRow> = Vec::new();
     let mut in_order = true;
-    for_each_cell(xlsx, name, |row, col, text| match rows.last_mut() {
+    for_each_cell(xlsx, name, limits, |row, col, text| match rows.last_mut() {
         Some(last) if last.number == row => {
             in_order &= last.cells.last().is_none_or(|(c, _)| *c < col);
             last.cells.push((col, text));
@@ -236,7 +264,7 @@ pub fn read_sheet(
     sheet: Option<&str>,
     header_hint: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, XlsxError> {
-    read_sheet_and_names(bytes, sheet, header_hint).map(|(table, _)| table)
+    read_sheet_and_names(bytes, sheet, header_hint, &ReadLimits::STANDARD).map(|(table, _)| table)
 }
 
 /// [`read_sheet`], also returning the names of every worksheet (the workbook is opened
@@ -245,6 +273,7 @@ pub fn read_sheet_and_names(
     bytes: &[u8],
     sheet: Option<&str>,
     header_hint: &dyn Fn(&[String]) -> bool,
+    limits: &ReadLimits,
 ) -> Result<(Table, Vec<String>), XlsxError> {
     let mut xlsx = open(bytes)?;
     let names = worksheet_names(&xlsx);
@@ -261,7 +290,7 @@ pub fn read_sheet_and_names(
                 })
                 .map(|(n, _)| n.clone())
                 .ok_or_else(|| XlsxError::SheetMissing(wanted.to_owned()))?;
-            read_cells(&mut xlsx, &name)?
+            read_cells(&mut xlsx, &name, limits)?
         }
         None => {
             let ordered = names
@@ -270,7 +299,7 @@ pub fn read_sheet_and_names(
                 .chain(names.iter().filter(|(_, visible)| !*visible));
             let mut found = Vec::new();
             for (name, _) in ordered {
-                let cells = read_cells(&mut xlsx, name)?;
+                let cells = read_cells(&mut xlsx, name, limits)?;
                 if !cells.is_empty() {
                     found = cells;
                     break;
@@ -279,12 +308,13 @@ pub fn read_sheet_and_names(
             found
         }
     };
-    table_from_cells(cells, header_hint).map(|t| (t, sheet_names))
+    table_from_cells(cells, header_hint, limits).map(|t| (t, sheet_names))
 }
 
 fn table_from_cells(
     rows: Vec<SheetRow>,
     header_hint: &dyn Fn(&[String]) -> bool,
+    limits: &ReadLimits,
 ) -> Result<Table, XlsxError> {
     let Some(first_col) = rows
         .iter()
@@ -294,6 +324,7 @@ fn table_from_cells(
     else {
         return Err(XlsxError::NoData);
     };
+
     // A row's cells from the first column to `width` (or to its last non-blank cell).
     let row_cells = |cells: Vec<(u32, String)>, width: Option<usize>| -> Vec<String> {
         let width = width.unwrap_or_else(|| {
@@ -326,15 +357,35 @@ fn table_from_cells(
     while headers.last().is_some_and(|h| h.is_empty()) {
         headers.pop();
     }
+    // Every later row is made this wide.
+    if headers.len() > limits.max_columns {
+        return Err(XlsxError::Limit(LimitError::TooManyColumns {
+            row: header_row.number as usize + 1,
+            found: headers.len(),
+            limit: limits.max_columns,
+        }));
+    }
     let width = headers.len();
-    let max_rows = MAX_TABLE_CELLS / width.max(1);
-    let rows = rows
-        .take(max_rows)
-        .map(|row| TableRow {
-            line: row.number as usize + 1,
+    let mut table_rows = Vec::new();
+    for row in rows {
+        let line = row.number as usize + 1;
+        if table_rows.len() >= limits.max_rows {
+            return Err(XlsxError::Limit(LimitError::TooManyRows {
+                limit: limits.max_rows,
+            }));
+        }
+        if (table_rows.len() + 2).saturating_mul(width) > limits.max_cells {
+            return Err(XlsxError::Limit(LimitError::TooManyCells {
+                row: line,
+                limit: limits.max_cells,
+            }));
+        }
+        table_rows.push(TableRow {
+            line,
             cells: row_cells(row.cells, Some(width)),
-        })
-        .collect();
+        });
+    }
+    let rows = table_rows;
     Ok(Table {
         encoding: TextEncoding::Utf8,
         delimiter: b',',

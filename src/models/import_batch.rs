@@ -26,6 +26,9 @@ pub const INTERRUPTED: &str = "interrupted";
 pub const IMPORTED: &str = "imported";
 pub const CANCELLED: &str = "cancelled";
 
+/// The origin of a batch the command line created (`caseload import`).
+pub const CLI: &str = "cli";
+
 pub const ROWS_PER_PAGE: i64 = 50;
 
 /// The format of a SimplePractice complete data export.
@@ -388,6 +391,48 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
         })?;
     }
     Ok(ids)
+}
+
+/// Imports started from the command line that did not finish (the process was killed
+/// or the commit failed) and are older than `hours`: no page leads anyone back to finish
+/// them, so their rows (people's details) are deleted, and those still waiting are
+/// cancelled. Returns the ids of the batches cancelled.
+pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult<Vec<String>> {
+    let before = super::now() - chrono::Duration::hours(hours);
+    let stale: Vec<(String, String)> = import_batches::table
+        .filter(import_batches::origin.eq(CLI))
+        .filter(import_batches::status.eq_any([
+            QUEUED,
+            ANALYSING,
+            READY,
+            NEEDS_COLUMNS,
+            INTERRUPTED,
+            FAILED,
+        ]))
+        .filter(import_batches::updated_at.lt(before))
+        .select((import_batches::id, import_batches::status))
+        .load(conn)?;
+    let mut cancelled = Vec::new();
+    for (id, status) in &stale {
+        let waiting = [QUEUED, ANALYSING, READY, NEEDS_COLUMNS].contains(&status.as_str());
+        write_transaction(conn, |conn| {
+            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id)))
+                .execute(conn)?;
+            if waiting {
+                set_status(
+                    conn,
+                    id,
+                    CANCELLED,
+                    Some("Started from the command line and not finished; cancelled."),
+                )?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        if waiting {
+            cancelled.push(id.clone());
+        }
+    }
+    Ok(cancelled)
 }
 
 /// Asks for a fresh analysis with another sheet or hand-picked columns.

@@ -424,3 +424,139 @@ fn import_reviews_a_list_then_imports_the_new_clients_once() {
         "{err}"
     );
 }
+
+#[test]
+fn import_refuses_a_file_over_the_upload_limit_before_reading_it() {
+    let app = TestApp::spawn();
+    let _s = app.signed_in();
+    let file = app.data_dir.path().join("big.csv");
+    let mut csv = String::from("First Name,Last Name,Email\n");
+    for i in 0..100 {
+        csv.push_str(&format!("Ann{i},Lee,ann{i}@example.com\n"));
+    }
+    std::fs::write(&file, &csv).unwrap();
+    let out = caseload(&app)
+        .env("CASELOAD_MAX_IMPORT_BYTES", "1KB")
+        .arg("import")
+        .arg(&file)
+        .args(["--provider", "dr.rivera@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Caseload reads client lists of at most 1.0 KB")
+            && err.contains("CASELOAD_MAX_IMPORT_BYTES"),
+        "{err}"
+    );
+    assert_eq!(
+        clients::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
+}
+
+#[test]
+fn import_applies_the_web_limits_on_what_a_file_holds() {
+    let app = TestApp::spawn();
+    let _s = app.signed_in();
+    let file = app.data_dir.path().join("wide.csv");
+    let mut csv = (0..300)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push_str("\nAnn\n");
+    std::fs::write(&file, &csv).unwrap();
+    let out = caseload(&app)
+        .arg("import")
+        .arg(&file)
+        .args(["--provider", "dr.rivera@example.com", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Row 1 has 300 columns; Caseload reads at most 200."),
+        "{err}"
+    );
+}
+
+/// A batch as a killed `caseload import` leaves it: analysed, its rows stored, never
+/// imported; and as old as `hours`.
+fn left_behind(app: &TestApp, origin: &str, hours: i64) -> String {
+    use caseload::db::schema::{import_batches, providers};
+    use caseload::models::import_batch;
+    let mut conn = app.conn();
+    let provider_id: String = providers::table
+        .select(providers::id)
+        .first(&mut conn)
+        .unwrap();
+    let provider = caseload::db::ids::ProviderId(provider_id);
+    let batch = import_batch::create(&mut conn, &provider, "list.csv", origin).unwrap();
+    import_batch::start_analysis(&mut conn, &batch.id).unwrap();
+    let analysed = caseload::import::analysis::analyse(
+        b"First Name,Last Name,Email\nNia,Okafor,nia@example.com\nSam,Lee,sam@example.com\n",
+        &Default::default(),
+        &[],
+        chrono::Utc::now().date_naive(),
+        &mut |_| {},
+    )
+    .unwrap();
+    import_batch::save_analysis(&mut conn, &batch.id, &analysed, "{}").unwrap();
+    let then = chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours);
+    diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
+        .set(import_batches::updated_at.eq(then))
+        .execute(&mut conn)
+        .unwrap();
+    batch.id
+}
+
+fn status_and_rows(app: &TestApp, id: &str) -> (String, i64) {
+    use caseload::db::schema::{import_batches, import_rows};
+    let mut conn = app.conn();
+    let status = import_batches::table
+        .filter(import_batches::id.eq(id))
+        .select(import_batches::status)
+        .first::<String>(&mut conn)
+        .unwrap();
+    let rows = import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .unwrap();
+    (status, rows)
+}
+
+#[test]
+fn a_killed_import_from_the_command_line_keeps_no_ones_details_past_a_day() {
+    let app = TestApp::spawn();
+    let _s = app.signed_in();
+    let stale_cli = left_behind(&app, "cli", 25);
+    let fresh_cli = left_behind(&app, "cli", 1);
+    let web = left_behind(&app, "web", 25);
+    assert_eq!(status_and_rows(&app, &stale_cli), ("ready".into(), 2));
+    // At start-up the server expires it ...
+    app.restart();
+    assert_eq!(status_and_rows(&app, &stale_cli), ("cancelled".into(), 0));
+    assert_eq!(status_and_rows(&app, &fresh_cli), ("ready".into(), 2));
+    // ... and not a web upload waiting for its review (that waits 30 days).
+    assert_eq!(status_and_rows(&app, &web), ("ready".into(), 2));
+    // The next `caseload import` expires one too, server or no server.
+    let another = left_behind(&app, "cli", 30);
+    let file = app.data_dir.path().join("one.csv");
+    std::fs::write(&file, "First Name,Last Name\nAda,Lovelace\n").unwrap();
+    let out = caseload(&app)
+        .arg("import")
+        .arg(&file)
+        .args(["--provider", "dr.rivera@example.com", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(status_and_rows(&app, &another), ("cancelled".into(), 0));
+}

@@ -603,3 +603,158 @@ fn a_cancelled_import_stays_cancelled_when_its_check_ends_later() {
     let rows: i64 = import_rows::table.count().get_result(&mut conn).unwrap();
     assert_eq!(rows, 0);
 }
+
+/// The batch row as stored: its error and details, and how many rows it has.
+fn stored_batch(app: &TestApp, batch: &str) -> (String, Option<String>, Option<String>, i64) {
+    let id = batch.trim_start_matches("/clients/import/").to_string();
+    let mut conn = app.conn();
+    let (status, error, details) = import_batches::table
+        .filter(import_batches::id.eq(&id))
+        .select((
+            import_batches::status,
+            import_batches::error,
+            import_batches::details,
+        ))
+        .first::<(String, Option<String>, Option<String>)>(&mut conn)
+        .unwrap();
+    let rows = import_rows::table
+        .filter(import_rows::batch_id.eq(&id))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .unwrap();
+    (status, error, details, rows)
+}
+
+#[test]
+fn a_header_of_ten_thousand_columns_is_refused_naming_the_row_and_the_limit() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    // The issue's shape, with fewer rows: a 99 KB header of 10,000 columns, then rows of
+    // one cell (each padded to the header's width before).
+    let mut csv = (0..10_000)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push('\n');
+    for i in 0..500 {
+        csv.push_str(&format!("{i}\n"));
+    }
+    let batch = upload(&s, "wide.csv", csv.into_bytes());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(
+        html.contains("Row 1 has 10,000 columns; Caseload reads at most 200."),
+        "{html}"
+    );
+    let (status, _, _, rows) = stored_batch(&app, &batch);
+    assert_eq!((status.as_str(), rows), ("failed", 0));
+}
+
+#[test]
+fn one_line_of_megabytes_is_refused_and_never_stored_with_the_batch() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let line = "x".repeat(3 * 1024 * 1024);
+    let batch = upload(&s, "one-line.csv", line.into_bytes());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(
+        html.contains("Row 1 is longer than 1 MB; Caseload reads rows of at most 1 MB."),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+    assert!(html.len() < 100_000, "the page is {} bytes", html.len());
+    let (status, error, details, _) = stored_batch(&app, &batch);
+    assert_eq!(status, "failed");
+    let stored = error.map_or(0, |e| e.len()) + details.map_or(0, |d| d.len());
+    assert!(stored < 10_000, "the batch row holds {stored} bytes");
+}
+
+#[test]
+fn the_column_picking_page_shows_short_samples_of_long_cells() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    // No column names a name, so the columns are picked by hand; each cell is 60 KB
+    // (under the 64 KB a cell may hold).
+    let long = "y".repeat(60 * 1024);
+    let mut csv = format!("Kunde {long},Mail,Notiz\n");
+    for i in 0..5 {
+        csv.push_str(&format!("Ann {i} {long},ann{i}@example.com,{long}\n"));
+    }
+    let batch = upload(&s, "long-cells.csv", csv.into_bytes());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("Which column is which?"), "{}", &html[..2000]);
+    assert!(html.contains("Ann 0 yyy"), "samples are shown");
+    assert!(html.len() < 100_000, "the page is {} bytes", html.len());
+    let (status, error, details, _) = stored_batch(&app, &batch);
+    assert_eq!(status, "needs_columns");
+    let stored = error.map_or(0, |e| e.len()) + details.map_or(0, |d| d.len());
+    assert!(stored < 50_000, "the batch row holds {stored} bytes");
+}
+
+#[test]
+fn repeated_begin_vcard_lines_are_not_clients() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let batch = upload(
+        &s,
+        "empty.vcf",
+        "BEGIN:VCARD\r\n".repeat(20_000).into_bytes(),
+    );
+    let html = wait_for_analysis(&s, &batch);
+    assert!(
+        html.contains("20,000 contact cards hold no names, email addresses or phone numbers"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
+    let (status, _, _, rows) = stored_batch(&app, &batch);
+    assert_eq!((status.as_str(), rows), ("failed", 0));
+
+    // Among real cards, an empty one is no row.
+    let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hopper;Grace;;;\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n";
+    let batch = upload(&s, "cards.vcf", cards.as_bytes().to_vec());
+    wait_for_analysis(&s, &batch);
+    let (status, _, _, rows) = stored_batch(&app, &batch);
+    assert_eq!((status.as_str(), rows), ("ready", 2));
+}
+
+#[test]
+fn a_card_cut_off_before_end_vcard_is_named_in_the_review() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hopper;Grace;;;\r\nFN:Grace Hopper\r\nEMAIL:grace@exa";
+    let batch = upload(&s, "cut.vcf", cards.as_bytes().to_vec());
+    let html = wait_for_analysis(&s, &batch);
+    assert!(html.contains("1 card ends without END:VCARD"), "{html}");
+    assert!(html.contains("card 2 (line 7): Grace Hopper"), "{html}");
+    let (status, _, _, rows) = stored_batch(&app, &batch);
+    assert_eq!((status.as_str(), rows), ("ready", 2));
+}
+
+#[test]
+fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    // A list waiting for review lives in imports/ and must survive the restart.
+    let batch = upload(
+        &s,
+        "a.csv",
+        b"First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n".to_vec(),
+    );
+    wait_for_analysis(&s, &batch);
+    let waiting: Vec<_> = std::fs::read_dir(app.data_dir.path().join("imports"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let tmp = app.config.upload_temp_dir();
+    let partial = tmp.join(".tmpAbC123");
+    std::fs::write(&partial, b"half an upload").unwrap();
+    std::fs::create_dir_all(tmp.join(".tmpdir")).unwrap();
+    app.restart();
+    assert!(!partial.exists(), "the partial upload is gone");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    assert!(waiting[0].exists(), "the list waiting for review is kept");
+}

@@ -556,3 +556,42 @@ fn the_command_line_imports_an_export_the_same_way() {
         "Nia, and Gregory (no Grace on this list)"
     );
 }
+
+#[test]
+fn an_export_of_many_small_files_that_unpacks_far_past_its_size_is_refused() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    // The shape, smaller: files of 1 MiB each (none over the per-file ratio
+    // check's 1 MiB), each distinct, each compressing to almost nothing.
+    let mut files = vec![(
+        "Contacts/Ada Lovelace - 200000001.vcf".to_string(),
+        card(
+            "Lovelace;Ada;;;",
+            "Ada Lovelace",
+            "EMAIL:ada@example.com\\n",
+            true,
+        ),
+    )];
+    for i in 0..40 {
+        let mut body = vec![b' '; 1024 * 1024];
+        body[..8].copy_from_slice(format!("{i:08}").as_bytes());
+        files.push((format!("Stored documents/Ada Lovelace/{i}.txt"), body));
+    }
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in &files {
+        w.start_file(name.as_str(), deflated).unwrap();
+        w.write_all(body).unwrap();
+    }
+    let bytes = w.finish().unwrap().into_inner();
+    assert!(bytes.len() < 200 * 1024, "{} bytes", bytes.len());
+    let batch = upload_export(&s, "small-files.zip", bytes);
+    let html = wait_for_analysis(&s, &batch);
+    assert!(
+        html.contains("times its own size; Caseload accepts at most 200 times"),
+        "{html}"
+    );
+    assert!(html.contains("Nothing was added"), "{html}");
+    assert_eq!(document_count(&app), 0);
+}
