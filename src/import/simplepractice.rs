@@ -312,6 +312,9 @@ pub fn read_export<R: Read + Seek>(
                 Some(c.swap_remove(0))
             }
         }) {
+            // A card file that ends before END:VCARD was damaged on the way: named with the
+            // unreadable ones rather than imported from half a card.
+            Some(card) if card.cut_off => unreadable_cards.push(e.path.clone()),
             Some(card) => {
                 let (display_name, simplepractice_id) = card_file_name(&e.path);
                 cards.push(ExportCard {

@@ -595,3 +595,28 @@ fn an_export_of_many_small_files_that_unpacks_far_past_its_size_is_refused() {
     assert!(html.contains("Nothing was added"), "{html}");
     assert_eq!(document_count(&app), 0);
 }
+
+#[test]
+fn a_card_cut_off_before_end_vcard_is_named_in_the_export_review() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let mut files = export_files();
+    files.push((
+        "Contacts/Cut Short - 200000099.vcf".into(),
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Short;Cut;;;\r\nFN:Cut Short\r\nEMAIL:cut@example.com\r\n"
+            .to_vec(),
+    ));
+    let batch = upload_export(&s, "export.zip", zip_of(&files));
+    let html = wait_for_analysis(&s, &batch);
+    assert!(
+        html.contains("1 card of the export could not be read"),
+        "{html}"
+    );
+    assert!(html.contains("Contacts/Cut Short - 200000099.vcf"));
+    assert!(
+        !review_rows(&html)
+            .iter()
+            .any(|(name, _, _)| name == "Cut Short"),
+        "half a card is not offered as a client"
+    );
+}
