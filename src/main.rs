@@ -376,31 +376,12 @@ fn import_file(
     if is_simplepractice_export(path, &config) {
         return import_export(config, path, provider_email, options);
     }
-    // The same limit as an upload's, checked before the file is read (and read no further
-    // than it, should the file grow meanwhile).
-    refuse_if_larger(
+    let bytes = read_bounded(
         path,
         config.max_import_bytes,
         "client lists",
         "CASELOAD_MAX_IMPORT_BYTES",
     )?;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(f, config.max_import_bytes.saturating_add(1)),
-                &mut bytes,
-            )
-        })
-        .map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
-    if bytes.len() as u64 > config.max_import_bytes {
-        refuse_if_larger(
-            path,
-            config.max_import_bytes,
-            "client lists",
-            "CASELOAD_MAX_IMPORT_BYTES",
-        )?;
-    }
     let mut conn = open_db(&config)?;
     let p = find_provider(&mut conn, provider_email)?;
     expire_unfinished(&config, &mut conn);
@@ -537,6 +518,35 @@ fn refuse_if_larger(
         );
     }
     Ok(())
+}
+
+/// Reads a whole file within the same limit as an upload's: checked before the file is
+/// read, and read no further than it, should the file grow meanwhile.
+fn read_bounded(
+    path: &std::path::Path,
+    limit: u64,
+    what: &str,
+    setting: &str,
+) -> anyhow::Result<Vec<u8>> {
+    refuse_if_larger(path, limit, what, setting)?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, limit.saturating_add(1)),
+                &mut bytes,
+            )
+        })
+        .map_err(|e| anyhow::anyhow!("cannot read {} ({e})", path.display()))?;
+    if bytes.len() as u64 > limit {
+        // It grew after the check: the check now says by how much.
+        refuse_if_larger(path, limit, what, setting)?;
+        anyhow::bail!(
+            "{} changed while it was read; import it again once it is complete",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }
 
 /// Imports an earlier run of the command line left unfinished expire as the server's
