@@ -271,8 +271,7 @@ fn main() {
     let floor = schema_floor(&bench, p.id().as_str(), &file);
 
     let t = Instant::now();
-    let outcome =
-        import_batch::commit(&mut conn, &p, &batch.id, false, "http://localhost").unwrap();
+    let outcome = import_batch::commit(&mut conn, &p, &batch.id, None).unwrap();
     let ours = seconds(t);
     assert_eq!(outcome.imported as usize, rows);
     println!("  import of {rows} new clients (one transaction, with audit entries): {ours:.2} s");

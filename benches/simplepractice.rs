@@ -102,16 +102,8 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     export_import::select_all_new(&mut conn, &p.id(), batch_id).unwrap();
     let t = Instant::now();
     let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();
-    let outcome = export_import::commit_export(
-        &mut conn,
-        &p,
-        batch_id,
-        &mut zip,
-        &index,
-        false,
-        "http://localhost",
-    )
-    .unwrap();
+    let outcome =
+        export_import::commit_export(&mut conn, &p, batch_id, &mut zip, &index, None).unwrap();
     let import = t.elapsed().as_secs_f64();
     println!(
         "  import ({} clients, {} documents, one transaction): {import:.2} s",

@@ -339,19 +339,18 @@ fn import_export(
     let details = caseload::import_jobs::export_notes(&index);
     export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, &details, false)?;
     eprintln!("Writing the clients and their documents…");
-    let outcome = export_import::commit_export(
-        &mut conn,
-        &p,
-        &batch.id,
-        &mut zip,
-        &index,
-        options.invite,
-        &config.public_url,
-    )
-    .map_err(|e| {
-        let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
-        anyhow::anyhow!("{e}")
-    })?;
+    let inviting = caseload::onboarding::inviting(&p, &config.public_url);
+    let on_created: import_batch::OnCreated = if options.invite {
+        Some(&inviting)
+    } else {
+        None
+    };
+    let outcome =
+        export_import::commit_export(&mut conn, &p, &batch.id, &mut zip, &index, on_created)
+            .map_err(|e| {
+                let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
+                anyhow::anyhow!("{e}")
+            })?;
     if !options.json {
         println!(
             "{counts}. Imported {} new clients; {} existing clients got documents; {} documents in all.",
@@ -439,12 +438,16 @@ fn import_file(
     let notes = serde_json::to_string(&analysed.notes)?;
     import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
     eprintln!("Writing {} new clients…", summary.new);
-    let outcome =
-        import_batch::commit(&mut conn, &p, &batch.id, options.invite, &config.public_url)
-            .map_err(|e| {
-                let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
-                anyhow::anyhow!("{e}")
-            })?;
+    let inviting = caseload::onboarding::inviting(&p, &config.public_url);
+    let on_created: import_batch::OnCreated = if options.invite {
+        Some(&inviting)
+    } else {
+        None
+    };
+    let outcome = import_batch::commit(&mut conn, &p, &batch.id, on_created).map_err(|e| {
+        let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
+        anyhow::anyhow!("{e}")
+    })?;
     if !options.json {
         let added = outcome.imported;
         let plural = if added == 1 { "" } else { "s" };

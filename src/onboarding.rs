@@ -106,6 +106,31 @@ pub fn invite(
     invite_as(conn, provider, client, public_url, now, false, ip)
 }
 
+/// Queues an invitation for each of these clients (an import's new clients), inside the
+/// caller's transaction.
+pub fn invite_all(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    ids: &[crate::db::ids::ClientId],
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for c in client::find_many(conn, &provider.id(), ids)? {
+        invite(conn, provider, &c, public_url, now, None)?;
+    }
+    Ok(())
+}
+
+/// [`invite_all`] as what an import does for the clients it creates
+/// (`import_batch::OnCreated`).
+pub fn inviting<'a>(
+    provider: &'a Provider,
+    public_url: &'a str,
+) -> impl Fn(&mut DbConnection, &[crate::db::ids::ClientId], NaiveDateTime) -> QueryResult<()> + 'a
+{
+    move |conn, ids, now| invite_all(conn, provider, ids, public_url, now)
+}
+
 /// Queues a fresh invitation (worded as a welcome to a client brought over from another
 /// system, or not) and records it in the audit trail, unless the client has already set
 /// up their account or is archived. Returns whether one was queued.

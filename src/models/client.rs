@@ -236,6 +236,25 @@ pub fn find(
         .optional()
 }
 
+/// These clients of this provider (ids of another provider's are not found).
+pub fn find_many(
+    conn: &mut DbConnection,
+    provider: &ProviderId,
+    ids: &[ClientId],
+) -> QueryResult<Vec<Client>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            clients::table
+                .filter(clients::provider_id.eq(provider.as_str()))
+                .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
+                .select(Client::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn find_id_by_email(
     conn: &mut DbConnection,
     provider: &ProviderId,

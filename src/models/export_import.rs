@@ -13,9 +13,9 @@ use zip::ZipArchive;
 use super::audit::{self, AuditAction};
 use super::document::{self, PendingDocument};
 use super::import_batch::{
-    find, finish_import, insert_new_clients, invite_all, list_rows, scoped, store_rows,
-    take_for_import, CommitError, FinishedCounts, ImportRow, NewImportRow, StoredHead, Taken,
-    CANCELLED, READY, SIMPLEPRACTICE,
+    find, finish_import, insert_new_clients, list_rows, scoped, store_rows, take_for_import,
+    CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken, CANCELLED,
+    READY, SIMPLEPRACTICE,
 };
 use super::provider::Provider;
 use crate::db::ids::{ClientId, ProviderId};
@@ -257,8 +257,7 @@ pub fn commit_export<R: Read + Seek>(
     id: &str,
     zip: &mut ZipArchive<R>,
     index: &ExportIndex,
-    invite: bool,
-    public_url: &str,
+    on_created: OnCreated<'_>,
 ) -> Result<ExportOutcome, CommitError> {
     let provider_id = provider.id();
     write_transaction(conn, |conn| {
@@ -293,8 +292,8 @@ pub fn commit_export<R: Read + Seek>(
             .filter(|r| existing_client(r).is_none())
             .collect();
         let ids = insert_new_clients(conn, &provider_id, id, &new_rows, now)?;
-        if invite {
-            invite_all(conn, provider, &ids, public_url, now)?;
+        if let Some(after) = on_created {
+            after(conn, &ids, now)?;
         }
         let mut owners: Vec<(&ImportRow, ClientId, bool)> = new_rows
             .iter()
@@ -402,7 +401,7 @@ pub fn commit_export<R: Read + Seek>(
                 skipped: batch.rows_total - imported - linked,
                 documents,
                 clients_with_documents: existing_with_documents,
-                invited: invite && imported > 0,
+                invited: on_created.is_some() && imported > 0,
                 existing_can_be_skipped: true,
             },
         )?;

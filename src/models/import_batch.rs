@@ -1053,26 +1053,11 @@ pub(super) fn insert_new_clients(
     Ok(ids)
 }
 
-/// Queues an invitation for each of these clients.
-pub(super) fn invite_all(
-    conn: &mut DbConnection,
-    provider: &Provider,
-    ids: &[ClientId],
-    public_url: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    for chunk in ids.chunks(1000) {
-        let created: Vec<super::client::Client> = clients::table
-            .filter(clients::provider_id.eq(&provider.id))
-            .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
-            .select(super::client::Client::as_select())
-            .load(conn)?;
-        for c in &created {
-            crate::onboarding::invite(conn, provider, c, public_url, now, None)?;
-        }
-    }
-    Ok(())
-}
+/// What the caller does, inside the import's transaction, for the clients an import
+/// creates (the web flow and the CLI queue their invitations): the import itself knows
+/// nothing of onboarding, so models never depend on it.
+pub type OnCreated<'a> =
+    Option<&'a dyn Fn(&mut DbConnection, &[ClientId], NaiveDateTime) -> QueryResult<()>>;
 
 /// Stores what the import did and deletes the rows: the counts say what happened; the
 /// rows (people left out too) are not kept.
@@ -1112,15 +1097,14 @@ pub(super) struct FinishedCounts {
     pub existing_can_be_skipped: bool,
 }
 
-/// Writes every selected row as a new client, with its audit entry (and its invitation
-/// when asked), and marks the batch imported — one transaction, all or nothing. A second
+/// Writes every selected row as a new client, with its audit entry (and what `on_created`
+/// does for them), and marks the batch imported — one transaction, all or nothing. A second
 /// call finds the batch imported and writes nothing.
 pub fn commit(
     conn: &mut DbConnection,
     provider: &Provider,
     id: &str,
-    invite: bool,
-    public_url: &str,
+    on_created: OnCreated<'_>,
 ) -> Result<CommitOutcome, CommitError> {
     let provider_id = provider.id();
     write_transaction(conn, |conn| {
@@ -1136,8 +1120,8 @@ pub fn commit(
         let selected = selected_rows(conn, id)?;
         let rows: Vec<&ImportRow> = selected.iter().collect();
         let ids = insert_new_clients(conn, &provider_id, id, &rows, now)?;
-        if invite {
-            invite_all(conn, provider, &ids, public_url, now)?;
+        if let Some(after) = on_created {
+            after(conn, &ids, now)?;
         }
         let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
         let linked: i64 = import_rows::table
@@ -1163,7 +1147,7 @@ pub fn commit(
                 imported,
                 linked,
                 skipped: outcome.skipped,
-                invited: invite && imported > 0,
+                invited: on_created.is_some() && imported > 0,
                 ..Default::default()
             },
         )?;

@@ -848,15 +848,23 @@ async fn save_review(
                     }
                     Err(e) => return Ok(Err(CommitError::Conflict(e.to_string()))),
                 };
+                let inviting = crate::onboarding::inviting(&p, &url);
+                let on_created: import_batch::OnCreated =
+                    if invite { Some(&inviting) } else { None };
                 Ok(
-                    export_import::commit_export(conn, &p, &id, &mut zip, &index, invite, &url)
+                    export_import::commit_export(conn, &p, &id, &mut zip, &index, on_created)
                         .map(|_| ()),
                 )
             })
             .await?
     } else {
         state
-            .db(move |conn| Ok(import_batch::commit(conn, &p, &id, invite, &url).map(|_| ())))
+            .db(move |conn| {
+                let inviting = crate::onboarding::inviting(&p, &url);
+                let on_created: import_batch::OnCreated =
+                    if invite { Some(&inviting) } else { None };
+                Ok(import_batch::commit(conn, &p, &id, on_created).map(|_| ()))
+            })
             .await?
     };
     match outcome {
