@@ -127,16 +127,22 @@ fn valid_utf8_prefix(bytes: &[u8]) -> bool {
     }
 }
 
-/// A human-readable size: "812 bytes", "14.2 KB", "3.1 MB".
+/// A human-readable size: "812 bytes", "14.2 KB", "3 MB", "1.5 GB": one decimal at
+/// most, none when it is 0, and the next unit up once the rounded number reaches 1024.
 pub fn format_size(bytes: i64) -> String {
-    let b = bytes as f64;
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
     if bytes < 1024 {
-        format!("{bytes} bytes")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else {
-        format!("{:.1} MB", b / (1024.0 * 1024.0))
+        return format!("{bytes} {}", super::plural::plural(bytes, "byte", "bytes"));
     }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while (value * 10.0).round() >= 10240.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
 }
 
 #[cfg(test)]
@@ -167,6 +173,19 @@ mod tests {
     fn sizes_read_well() {
         assert_eq!(format_size(812), "812 bytes");
         assert_eq!(format_size(14540), "14.2 KB");
-        assert_eq!(format_size(3 * 1024 * 1024), "3.0 MB");
+        assert_eq!(format_size(3 * 1024 * 1024), "3 MB");
+        assert_eq!(format_size(0), "0 bytes");
+        assert_eq!(format_size(1), "1 byte");
+        assert_eq!(format_size(1023), "1023 bytes");
+        assert_eq!(format_size(1024), "1 KB");
+        assert_eq!(format_size(1536), "1.5 KB");
+        // Just under a unit rounds up to it, never "1024.0 KB".
+        assert_eq!(format_size(1024 * 1024 - 1), "1 MB");
+        assert_eq!(format_size(1024 * 1024), "1 MB");
+        assert_eq!(format_size(25 * 1024 * 1024), "25 MB");
+        assert_eq!(format_size(1023 * 1024 * 1024), "1023 MB");
+        assert_eq!(format_size(2048 * 1024 * 1024), "2 GB");
+        assert_eq!(format_size(3 * 512 * 1024 * 1024), "1.5 GB");
+        assert_eq!(format_size(5 * 1024 * 1024 * 1024 * 1024), "5 TB");
     }
 }

@@ -9,6 +9,7 @@ pub mod name;
 pub mod onboarding;
 pub mod payment;
 pub mod phone;
+pub mod plural;
 pub mod search_key;
 pub mod time_zone;
 pub mod us_states;

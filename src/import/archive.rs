@@ -68,8 +68,8 @@ pub enum ArchiveError {
 /// Below this size, a file (or a whole archive) may be compressed any amount.
 const RATIO_FROM: u64 = 1024 * 1024;
 
-fn megabytes(bytes: u64) -> String {
-    format!("{} MB", bytes / (1024 * 1024))
+fn shown_size(bytes: u64) -> String {
+    crate::domain::document::format_size(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// Whether an entry is operating-system noise to skip quietly.
@@ -129,7 +129,7 @@ pub fn list<R: Read + Seek>(
             return Err(ArchiveError::TooLarge {
                 what: format!(
                     "\"{raw_name}\" is over {}, the most one file may be",
-                    megabytes(limits.max_entry_bytes)
+                    shown_size(limits.max_entry_bytes)
                 ),
             });
         }
@@ -145,7 +145,7 @@ pub fn list<R: Read + Seek>(
         total = total.saturating_add(size);
         if total > limits.max_total_bytes {
             return Err(ArchiveError::TooLarge {
-                what: format!("over {} in all", megabytes(limits.max_total_bytes)),
+                what: format!("over {} in all", shown_size(limits.max_total_bytes)),
             });
         }
         entries.push(ArchiveEntry {
@@ -162,7 +162,7 @@ pub fn list<R: Read + Seek>(
             found: total / own_size,
             limit: limits.max_ratio,
             files: entries.len(),
-            unpacked: megabytes(total),
+            unpacked: shown_size(total),
         });
     }
     strip_wrapping_folder(&mut entries);

@@ -127,9 +127,11 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// A size in the units people use: "64 KB", "1 MB".
+/// A size in the units people use: "64 KB", "1 MB", "2 GB".
 pub fn size_text(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
+        format!("{} GB", thousands(bytes >> 30))
+    } else if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MB", thousands(bytes / (1024 * 1024)))
     } else if bytes >= 1024 {
         format!("{} KB", thousands(bytes / 1024))
@@ -280,6 +282,8 @@ mod tests {
         assert_eq!(thousands(4_000_000), "4,000,000");
         assert_eq!(size_text(64 * 1024), "64 KB");
         assert_eq!(size_text(1024 * 1024), "1 MB");
+        assert_eq!(size_text(2048 * 1024 * 1024), "2 GB");
+        assert_eq!(size_text(1536 * 1024 * 1024), "1,536 MB");
         assert_eq!(size_text(12), "12 bytes");
     }
 

@@ -10,6 +10,7 @@ use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
 use crate::domain::onboarding::OnboardingFacts;
+use crate::domain::plural::plural;
 use crate::import::analysis::Analysis;
 use crate::import::extract::Candidate;
 use crate::import::matching::{self, Status};
@@ -1015,14 +1016,19 @@ pub(super) fn insert_new_clients(
     }
     if !unusable.is_empty() {
         return Err(CommitError::Conflict(format!(
-            "Rows {} lack a valid name or email address. Unselect them or correct the email, then import again.",
-            list_rows(&unusable)
+            "{} {} {} a valid name or email address. Unselect {} or correct the email, then import again.",
+            plural(unusable.len(), "Row", "Rows"),
+            list_rows(&unusable),
+            plural(unusable.len(), "lacks", "lack"),
+            plural(unusable.len(), "it", "them"),
         )));
     }
     if !repeated.is_empty() {
         return Err(CommitError::Conflict(format!(
-            "Rows {} have the same email address as another selected row. Keep one of each, then import again.",
-            list_rows(&repeated)
+            "{} {} {} the same email address as another selected row. Keep one of each, then import again.",
+            plural(repeated.len(), "Row", "Rows"),
+            list_rows(&repeated),
+            plural(repeated.len(), "has", "have"),
         )));
     }
     // Clients added since the review (another import, another tab) keep their email.
@@ -1039,8 +1045,10 @@ pub(super) fn insert_new_clients(
     if !taken.is_empty() {
         taken.sort_unstable();
         return Err(CommitError::Conflict(format!(
-            "Rows {} now have the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
-            list_rows(&taken)
+            "{} {} now {} the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
+            plural(taken.len(), "Row", "Rows"),
+            list_rows(&taken),
+            plural(taken.len(), "has", "have"),
         )));
     }
     let ids = super::client::insert_many(conn, provider, &to_add).map_err(|e| match e {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::session::{self, verify_csrf, EmptyForm, ProtectedForm};
 use super::{fmt, render, render_status, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::document::format_size;
+use crate::domain::plural::plural;
 use crate::error::AppError;
 use crate::import::analysis::FileNotes;
 use crate::import::columns::ManualColumns;
@@ -951,17 +952,27 @@ fn done_page(
         .skipped_reasons()
         .into_iter()
         .map(|(status, n)| {
-            (
-                match status.as_str() {
-                    "new" => "new clients you left unselected",
-                    "existing" => "existing clients you left unselected (no documents added)",
-                    "needs_review" => "needed review and were left out",
-                    "invalid" => "had missing information (no name or no valid email)",
-                    "duplicate_in_file" => "were repeated in the file",
-                    _ => "were left out",
-                },
-                n,
-            )
+            let (one, many) = match status.as_str() {
+                "new" => (
+                    "new client you left unselected",
+                    "new clients you left unselected",
+                ),
+                "existing" => (
+                    "existing client you left unselected (no documents added)",
+                    "existing clients you left unselected (no documents added)",
+                ),
+                "needs_review" => (
+                    "needed review and was left out",
+                    "needed review and were left out",
+                ),
+                "invalid" => (
+                    "had missing information (no name or no valid email)",
+                    "had missing information (no name or no valid email)",
+                ),
+                "duplicate_in_file" => ("was repeated in the file", "were repeated in the file"),
+                _ => ("was left out", "were left out"),
+            };
+            (plural(n, one, many), n)
         })
         .collect();
     render(&DonePage {

@@ -445,7 +445,7 @@ fn import_refuses_a_file_over_the_upload_limit_before_reading_it() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("Caseload reads client lists of at most 1.0 KB")
+        err.contains("Caseload reads client lists of at most 1 KB")
             && err.contains("CASELOAD_MAX_IMPORT_BYTES"),
         "{err}"
     );

@@ -166,8 +166,8 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     assert_eq!(select_text(&done, "[data-count=imported]"), ["3"]);
     assert_eq!(select_text(&done, "[data-count=linked]"), ["1"]);
     assert_eq!(select_text(&done, "[data-count=skipped]"), ["2"]);
-    assert!(done.contains("1 needed review and were left out"), "{done}");
-    assert!(done.contains("1 were repeated in the file"), "{done}");
+    assert!(done.contains("1 needed review and was left out"), "{done}");
+    assert!(done.contains("1 was repeated in the file"), "{done}");
     assert!(done.contains("Go to client list"));
     assert_eq!(client_count(&app), 4);
 
@@ -495,7 +495,7 @@ fn two_imports_of_the_same_people_cannot_both_add_them() {
     assert!(r
         .text()
         .unwrap()
-        .contains("now have the email of a client on your list"));
+        .contains("Row 2 now has the email of a client on your list"));
     assert_eq!(client_count(&app), 1);
 }
 
