@@ -301,8 +301,8 @@ impl Config {
             })?;
         if !fixed.is_empty() {
             tracing::warn!(
-                "{} file(s) and folder(s) in the data directory {} could be read by other users of this machine; they are now private to this user (folders 0700, files 0600)",
-                fixed.len(),
+                "{} in the data directory {} could be read by other users of this machine; now private to this user (folders 0700, files 0600)",
+                crate::domain::plural::count(fixed.len(), "file or folder", "files and folders"),
                 dir.display()
             );
         }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use caseload::config::Config;
 use caseload::domain::email::Email;
 use caseload::domain::name::PersonName;
+use caseload::domain::plural::{count, plural};
 use caseload::models::{client, provider};
 use caseload::{build_app, db, passwords, seed};
 use clap::{Parser, Subcommand};
@@ -324,8 +325,15 @@ fn import_export(
     }
     let s = &report.summary;
     let counts = format!(
-        "{} client cards: {} new, {} already clients, {} need review, {} missing information; {} documents",
-        s.rows, s.new, s.existing, s.needs_review, s.invalid, index.documents.len()
+        "{}: {} new, {} already {}, {} {} review, {} missing information; {}",
+        count(s.rows, "client card", "client cards"),
+        s.new,
+        s.existing,
+        plural(s.existing, "a client", "clients"),
+        s.needs_review,
+        plural(s.needs_review, "needs", "need"),
+        s.invalid,
+        count(index.documents.len(), "document", "documents"),
     );
     if options.dry_run {
         if !options.json {
@@ -353,8 +361,12 @@ fn import_export(
             })?;
     if !options.json {
         println!(
-            "{counts}. Imported {} new clients; {} existing clients got documents; {} documents in all.",
-            outcome.imported, outcome.clients_with_documents, outcome.documents
+            "{counts}. Imported {} new {}; {} existing {} documents; {} in all.",
+            outcome.imported,
+            plural(outcome.imported, "client", "clients"),
+            outcome.clients_with_documents,
+            plural(outcome.clients_with_documents, "client got", "clients got"),
+            count(outcome.documents, "document", "documents"),
         );
     }
     Ok(())
@@ -411,8 +423,15 @@ fn import_file(
     }
     let summary = &report.summary;
     let counts = format!(
-        "{} rows: {} new, {} already clients, {} need review, {} missing information, {} repeated in the file",
-        summary.rows, summary.new, summary.existing, summary.needs_review, summary.invalid, summary.duplicate_in_file
+        "{}: {} new, {} already {}, {} {} review, {} missing information, {} repeated in the file",
+        count(summary.rows, "row", "rows"),
+        summary.new,
+        summary.existing,
+        plural(summary.existing, "a client", "clients"),
+        summary.needs_review,
+        plural(summary.needs_review, "needs", "need"),
+        summary.invalid,
+        summary.duplicate_in_file
     );
     if !analysed.notes.cut_off_cards.is_empty() {
         eprintln!(
@@ -437,7 +456,10 @@ fn import_file(
     import_batch::start_analysis(&mut conn, &batch.id)?;
     let notes = serde_json::to_string(&analysed.notes)?;
     import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
-    eprintln!("Writing {} new clients…", summary.new);
+    eprintln!(
+        "Writing {}…",
+        count(summary.new, "new client", "new clients")
+    );
     let inviting = caseload::onboarding::inviting(&p, &config.public_url);
     let on_created: import_batch::OnCreated = if options.invite {
         Some(&inviting)
@@ -450,13 +472,15 @@ fn import_file(
     })?;
     if !options.json {
         let added = outcome.imported;
-        let plural = if added == 1 { "" } else { "s" };
         let invites = if options.invite && added > 0 {
             " and queued their invitations"
         } else {
             ""
         };
-        println!("{counts}. Imported {added} new client{plural}{invites}.");
+        println!(
+            "{counts}. Imported {}{invites}.",
+            count(added, "new client", "new clients")
+        );
     }
     Ok(())
 }

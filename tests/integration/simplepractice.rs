@@ -537,7 +537,7 @@ fn the_command_line_imports_an_export_the_same_way() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("Imported 0 new clients; 1 existing clients got documents; 6 documents"));
+        .contains("Imported 0 new clients; 1 existing client got documents; 6 documents"));
     assert_eq!(client_count(&app), 1, "new clients need --include-new");
     let out = run(&["--include-new"]);
     assert!(
