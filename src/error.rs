@@ -60,6 +60,8 @@ impl AppError {
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 struct ErrorPage {
+    /// Empty: the layout shows no one's name and no notice on an error.
+    page: crate::web::PageContext,
     title: &'static str,
     message: String,
     status: u16,
@@ -101,6 +103,7 @@ impl ResponseError for AppError {
         }
         let (title, message) = self.title_and_message();
         let body = ErrorPage {
+            page: crate::web::PageContext::default(),
             title,
             message,
             status: status.as_u16(),

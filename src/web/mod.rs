@@ -169,9 +169,16 @@ fn loggable_path(path: &str) -> String {
     path.to_string()
 }
 
+/// The start page of whoever is signed in: a provider's clients, a client's portal, or the
+/// provider's sign-in (error pages link here, whoever reads them).
 async fn home(req: HttpRequest) -> HttpResponse {
-    let signed_in = session::has_provider_token(&req);
-    see_other(if signed_in { "/clients" } else { "/login" })
+    see_other(if session::has_provider_token(&req) {
+        "/clients"
+    } else if session::has_client_token(&req) {
+        "/portal"
+    } else {
+        "/login"
+    })
 }
 
 async fn not_found() -> Result<HttpResponse, AppError> {

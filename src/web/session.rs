@@ -69,6 +69,10 @@ pub fn has_provider_token(req: &HttpRequest) -> bool {
     token(&req.get_session(), Kind::Provider).is_some()
 }
 
+pub fn has_client_token(req: &HttpRequest) -> bool {
+    token(&req.get_session(), Kind::Client).is_some()
+}
+
 fn token(session: &Session, kind: Kind) -> Option<String> {
     session.get::<String>(cookie_key(kind)).ok().flatten()
 }

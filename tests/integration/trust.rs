@@ -204,3 +204,34 @@ fn asking_again_for_a_new_link_says_truthfully_that_one_was_just_sent() {
     assert!(!page.contains("is on its way"));
     assert_eq!(outbox_links(&provider).len(), before, "no new email");
 }
+
+#[test]
+fn error_pages_use_the_one_layout_and_send_each_reader_to_their_own_start_page() {
+    let app = TestApp::spawn();
+    let provider = app.signed_in();
+    provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let client = crate::onboarding::verify(&app, &path_of(&outbox_links(&provider)[0]));
+
+    let (status, html) = client.get_text("/portal/no-such-page");
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+    assert_eq!(
+        select_text(&html, "a.skip-link"),
+        ["Skip to content"],
+        "the layout"
+    );
+    assert!(
+        !html.contains("your clients"),
+        "a client is not sent to a provider's list"
+    );
+    assert_eq!(select_attr(&html, "main a.button", "href"), ["/"]);
+    assert_eq!(location(&client.get("/")), "/portal");
+    assert_eq!(location(&provider.get("/")), "/clients");
+    assert_eq!(location(&app.session().get("/")), "/login");
+
+    // The portal's pages are the same layout with the portal's header.
+    let (_, portal) = client.get_text("/portal");
+    assert_eq!(select_text(&portal, "a.skip-link"), ["Skip to content"]);
+    assert_eq!(select_attr(&portal, "body", "class"), ["portal"]);
+    assert!(select_text(&portal, "title")[0].ends_with("· Client portal"));
+}
