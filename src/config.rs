@@ -288,11 +288,9 @@ impl Config {
     /// that a read-only mount fails at start-up instead of at the first upload.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
         let dir = &self.data_dir;
-        let fixed = crate::private_files::secure_dir(dir)
-            .and_then(|mut fixed| {
-                fixed.extend(crate::private_files::secure_dir(&dir.join("tmp"))?);
-                Ok(fixed)
-            })
+        // One walk of the whole directory, its new `tmp` folder included.
+        let fixed = std::fs::create_dir_all(dir.join("tmp"))
+            .and_then(|_| crate::private_files::secure_dir(dir))
             .map_err(|e| {
                 ConfigError(format!(
                     "the data directory {} cannot be created or made private ({e}); set CASELOAD_DATA_DIR to a folder this user can write",

@@ -325,14 +325,8 @@ fn import_export(
     }
     let s = &report.summary;
     let counts = format!(
-        "{}: {} new, {} already {}, {} {} review, {} missing information; {}",
-        count(s.rows, "client card", "client cards"),
-        s.new,
-        s.existing,
-        plural(s.existing, "a client", "clients"),
-        s.needs_review,
-        plural(s.needs_review, "needs", "need"),
-        s.invalid,
+        "{}; {}",
+        s.describe(("client card", "client cards")),
         count(index.documents.len(), "document", "documents"),
     );
     if options.dry_run {
@@ -423,14 +417,8 @@ fn import_file(
     }
     let summary = &report.summary;
     let counts = format!(
-        "{}: {} new, {} already {}, {} {} review, {} missing information, {} repeated in the file",
-        count(summary.rows, "row", "rows"),
-        summary.new,
-        summary.existing,
-        plural(summary.existing, "a client", "clients"),
-        summary.needs_review,
-        plural(summary.needs_review, "needs", "need"),
-        summary.invalid,
+        "{}, {} repeated in the file",
+        summary.describe(("row", "rows")),
         summary.duplicate_in_file
     );
     if !analysed.notes.cut_off_cards.is_empty() {

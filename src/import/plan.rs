@@ -62,6 +62,22 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// "4 rows: 1 new, 1 already a client, 0 need review, 1 missing information" — what
+    /// the command line says of a reviewed file; `unit` names what was counted.
+    pub fn describe(&self, unit: (&str, &str)) -> String {
+        use crate::domain::plural::{count, plural};
+        format!(
+            "{}: {} new, {} already {}, {} {} review, {} missing information",
+            count(self.rows, unit.0, unit.1),
+            self.new,
+            self.existing,
+            plural(self.existing, "a client", "clients"),
+            self.needs_review,
+            plural(self.needs_review, "needs", "need"),
+            self.invalid,
+        )
+    }
+
     pub fn of(rows: &[Reviewed]) -> Self {
         let mut s = Summary {
             rows: rows.len(),
