@@ -36,7 +36,7 @@ impl AppError {
         match self {
             Self::NotFound => (
                 "Page not found",
-                "There is nothing here. The link may be mistyped, or the record may belong to another account. Go back to your client list and look it up there.".into(),
+                "There is nothing here. The link may be mistyped, or the record may belong to another account. Start again from your start page and look for it there.".into(),
             ),
             Self::NotSignedIn { .. } | Self::PortalSignIn => ("Please sign in", "Sign in to continue.".into()),
             Self::CsrfMismatch => (
