@@ -23,7 +23,13 @@ fn main() {
     let mut conn = pool.get().expect("connection");
     let p = support::create_provider(&mut conn);
     let started = Instant::now();
-    client::insert_many(&mut conn, &p.id(), &seed::demo_clients(CLIENTS, 42)).expect("seed");
+    client::insert_many(
+        &mut conn,
+        &caseload::models::scope::Scope::of(&p),
+        &seed::demo_clients(CLIENTS, 42),
+        caseload::models::now(),
+    )
+    .expect("seed");
     println!(
         "seeded {CLIENTS} clients in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -95,7 +95,8 @@ fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
     let anon = AnonPeak::start();
 
     let t = Instant::now();
-    let existing = client::for_matching(&mut conn, &p.id()).unwrap();
+    let existing =
+        client::for_matching(&mut conn, &caseload::models::scope::Scope::of(&p)).unwrap();
     let load = seconds(t);
     let t = Instant::now();
     let a = analysis::analyse(
@@ -110,7 +111,7 @@ fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
     drop(a);
     let existing_count = existing.len();
     drop(existing);
-    import_batch::start_analysis(&mut conn, batch_id).unwrap();
+    import_batch::start_analysis(&mut conn, &batch).unwrap();
     let t = Instant::now();
     let outcome = import_jobs::analyse_batch(&mut conn, &batch, &bytes, &mut |_, _| {}).unwrap();
     let whole = seconds(t);
@@ -220,7 +221,13 @@ fn main() {
     let mut conn = pool.get().expect("connection");
     let p = support::create_provider(&mut conn);
     let t = Instant::now();
-    client::insert_many(&mut conn, &p.id(), &seed::demo_clients(rows, 7)).expect("seed");
+    client::insert_many(
+        &mut conn,
+        &caseload::models::scope::Scope::of(&p),
+        &seed::demo_clients(rows, 7),
+        caseload::models::now(),
+    )
+    .expect("seed");
     println!("seeded {rows} existing clients in {:.1} s", seconds(t));
     if let DbConnection::Postgres(c) = &mut *conn {
         use diesel::RunQueryDsl;
@@ -229,7 +236,14 @@ fn main() {
 
     let file = bench.data_dir.path().join("list.csv");
     std::fs::write(&file, list_csv(rows)).unwrap();
-    let batch = import_batch::create(&mut conn, &p.id(), "list.csv", "web").unwrap();
+    let batch = import_batch::create(
+        &mut conn,
+        &caseload::models::scope::Scope::of(&p),
+        "list.csv",
+        "web",
+        caseload::models::now(),
+    )
+    .unwrap();
 
     println!("\n{rows}-row CSV against {rows} clients");
     let child = Command::new(std::env::current_exe().unwrap())
@@ -271,7 +285,7 @@ fn main() {
     let floor = schema_floor(&bench, p.id().as_str(), &file);
 
     let t = Instant::now();
-    let outcome = import_batch::commit(&mut conn, &p, &batch.id, None).unwrap();
+    let outcome = import_batch::commit(&mut conn, &batch, None, caseload::models::now()).unwrap();
     let ours = seconds(t);
     assert_eq!(outcome.imported as usize, rows);
     println!("  import of {rows} new clients (one transaction, with audit entries): {ours:.2} s");
@@ -317,7 +331,8 @@ CREATE UNIQUE INDEX copy_baseline_email ON copy_baseline (email);
         ours / baseline.1
     );
 
-    let existing = client::for_matching(&mut conn, &p.id()).unwrap();
+    let existing =
+        client::for_matching(&mut conn, &caseload::models::scope::Scope::of(&p)).unwrap();
     xlsx_part(rows, &existing);
 }
 

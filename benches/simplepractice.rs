@@ -84,26 +84,31 @@ fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_b
 /// Child mode: analyse and import the export as the web flow does, in a fresh process,
 /// and report the times and that process's peak memory.
 fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
-    let (mut conn, batch, p) = support::open_batch(database_url, batch_id);
+    let (mut conn, batch, _) = support::open_batch(database_url, batch_id);
     let limits = ArchiveLimits::default();
     let uploads = import_jobs::UploadStore::new(std::path::Path::new(data_dir));
     let path = uploads.path(batch_id);
-    import_batch::start_analysis(&mut conn, batch_id).unwrap();
+    import_batch::start_analysis(&mut conn, &batch).unwrap();
     let t = Instant::now();
     import_jobs::analyse_export_batch(&mut conn, &batch, &uploads, &limits).unwrap();
     println!(
         "  analysis (directory, cards, review, stored): {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    let review = import_batch::find_for_worker(&mut conn, batch_id)
-        .unwrap()
-        .unwrap();
+    let review = import_batch::reload(&mut conn, &batch).unwrap();
     assert_eq!(review.status, "ready");
-    export_import::select_all_new(&mut conn, &p.id(), batch_id).unwrap();
+    export_import::select_all_new(&mut conn, &batch).unwrap();
     let t = Instant::now();
     let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();
-    let outcome =
-        export_import::commit_export(&mut conn, &p, batch_id, &mut zip, &index, None).unwrap();
+    let outcome = export_import::commit_export(
+        &mut conn,
+        &batch,
+        &mut zip,
+        &index,
+        None,
+        caseload::models::now(),
+    )
+    .unwrap();
     let import = t.elapsed().as_secs_f64();
     println!(
         "  import ({} clients, {} documents, one transaction): {import:.2} s",
@@ -128,7 +133,14 @@ fn main() {
     let pool = bench.pool();
     let mut conn = pool.get().expect("connection");
     let p = support::create_provider(&mut conn);
-    let batch = import_batch::create_export(&mut conn, &p.id(), "export.zip", "web").unwrap();
+    let batch = import_batch::create_export(
+        &mut conn,
+        &caseload::models::scope::Scope::of(&p),
+        "export.zip",
+        "web",
+        caseload::models::now(),
+    )
+    .unwrap();
     drop(conn);
     let uploads = import_jobs::UploadStore::new(bench.data_dir.path());
     uploads.prepare().unwrap();

@@ -18,6 +18,8 @@ use crate::import::columns::ManualColumns;
 use crate::import::extract::{ExtractError, ExtractOptions};
 use crate::import::simplepractice::{self, ExportError, ExportIndex};
 use crate::models::import_batch::{self, ImportBatch};
+use crate::models::scope::OwnedBatch;
+use crate::models::unscoped;
 use crate::models::{client, export_import};
 
 /// Where uploads wait between analysis and import: one file per batch, named by the
@@ -83,11 +85,11 @@ pub enum Outcome {
 /// Analyses `bytes` for `batch` and stores the result. `progress` hears each step.
 pub fn analyse_batch(
     conn: &mut DbConnection,
-    batch: &ImportBatch,
+    batch: &OwnedBatch,
     bytes: &[u8],
     progress: &mut dyn FnMut(&mut DbConnection, Step),
 ) -> Result<Outcome, diesel::result::Error> {
-    let existing = client::for_matching(conn, &batch.provider())?;
+    let existing = client::for_matching(conn, batch.scope())?;
     let today = chrono::Utc::now().date_naive();
     let options = options_of(batch);
     let result = {
@@ -104,7 +106,7 @@ pub fn analyse_batch(
                 },
             );
             let notes = serde_json::to_string(&a.notes).unwrap_or_default();
-            if !import_batch::save_analysis(conn, &batch.id, &a, &notes)? {
+            if !import_batch::save_analysis(conn, batch, &a, &notes)? {
                 return Ok(Outcome::Failed("The import was cancelled.".into()));
             }
             Ok(Outcome::Ready(Box::new(a)))
@@ -122,12 +124,12 @@ pub fn analyse_batch(
             let format = crate::import::extract::detect(bytes)
                 .map(|f| f.as_str())
                 .unwrap_or("csv");
-            import_batch::ask_for_columns(conn, &batch.id, &message, format, &details)?;
+            import_batch::ask_for_columns(conn, batch, &message, format, &details)?;
             Ok(Outcome::NeedsColumns(message))
         }
         Err(e) => {
             let message = e.to_string();
-            import_batch::fail(conn, &batch.id, &message)?;
+            import_batch::fail(conn, batch, &message)?;
             Ok(Outcome::Failed(message))
         }
     }
@@ -159,14 +161,14 @@ pub fn export_notes(index: &ExportIndex) -> String {
 /// Analyses a stored SimplePractice export for `batch` and stores the review.
 pub fn analyse_export_batch(
     conn: &mut DbConnection,
-    batch: &ImportBatch,
+    batch: &OwnedBatch,
     uploads: &UploadStore,
     limits: &ArchiveLimits,
 ) -> Result<Outcome, diesel::result::Error> {
     let path = uploads.path(&batch.id);
     let _ = import_batch::set_progress(
         conn,
-        &batch.id,
+        batch,
         "Reading the export's folders and client cards",
         0,
         0,
@@ -175,21 +177,14 @@ pub fn analyse_export_batch(
         Ok((_, index)) => index,
         Err(e) => {
             let message = e.to_string();
-            import_batch::fail(conn, &batch.id, &message)?;
+            import_batch::fail(conn, batch, &message)?;
             return Ok(Outcome::Failed(message));
         }
     };
-    let existing = client::for_matching(conn, &batch.provider())?;
+    let existing = client::for_matching(conn, batch.scope())?;
     let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
     let details = export_notes(&index);
-    let saved = export_import::save_export_analysis(
-        conn,
-        &batch.provider(),
-        &batch.id,
-        &rows,
-        &details,
-        true,
-    )?;
+    let saved = export_import::save_export_analysis(conn, batch, &rows, &details, true)?;
     if let Some(replaced) = &saved.replaced {
         uploads.remove(replaced);
     }
@@ -294,12 +289,12 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
         return;
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(), diesel::result::Error> {
-        if !import_batch::start_analysis(&mut conn, id)? {
-            return Ok(());
-        }
-        let Some(batch) = import_batch::find_for_worker(&mut conn, id)? else {
+        let Some(batch) = unscoped::batch_for_worker(&mut conn, id)? else {
             return Ok(());
         };
+        if !import_batch::start_analysis(&mut conn, &batch)? {
+            return Ok(());
+        }
         if batch.is_export() {
             if let Outcome::Failed(_) =
                 analyse_export_batch(&mut conn, &batch, uploads, export_limits)?
@@ -313,7 +308,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
             Err(_) => {
                 return import_batch::fail(
                     &mut conn,
-                    id,
+                    &batch,
                     "The uploaded file is no longer on the server. Nothing was imported. Upload the file again.",
                 );
             }
@@ -328,7 +323,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
                 Step::Reading => (0, 0),
                 Step::Checking { done, total } => (done, total),
             };
-            let _ = import_batch::set_progress(conn, id, step.label(), done, total);
+            let _ = import_batch::set_progress(conn, &batch, step.label(), done, total);
         };
         let outcome = analyse_batch(&mut conn, &batch, &bytes, &mut progress)?;
         if let Outcome::Failed(_) = outcome {
@@ -347,10 +342,10 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
             true
         }
     };
-    if failed {
+    if let (true, Ok(Some(batch))) = (failed, unscoped::batch_for_worker(&mut conn, id)) {
         let _ = import_batch::fail(
             &mut conn,
-            id,
+            &batch,
             "Caseload could not finish checking this file, and nothing was imported. Try again; if it keeps happening, tell whoever runs this server (the details are in its log).",
         );
         uploads.remove(id);

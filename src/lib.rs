@@ -56,6 +56,7 @@ pub mod onboarding;
 pub mod passwords;
 pub mod private_files;
 pub mod seed;
+pub mod services;
 pub mod web;
 
 use std::net::TcpListener;

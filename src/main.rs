@@ -7,6 +7,7 @@ use caseload::config::Config;
 use caseload::domain::email::Email;
 use caseload::domain::name::PersonName;
 use caseload::domain::plural::{count, plural};
+use caseload::models::scope::Scope;
 use caseload::models::{client, provider};
 use caseload::{build_app, db, passwords, seed};
 use clap::{Parser, Subcommand};
@@ -223,7 +224,7 @@ fn seed_demo(config: Config, provider_email: &str, count: usize) -> anyhow::Resu
     let p = find_provider(&mut conn, provider_email)?;
     let seed = chrono::Utc::now().timestamp_millis() as u64;
     let batch = seed::demo_clients(count, seed);
-    let inserted = client::insert_many(&mut conn, &p.id(), &batch)
+    let inserted = client::insert_many(&mut conn, &Scope::of(&p), &batch, caseload::models::now())
         .map(|ids| ids.len())
         .map_err(|e| match e {
             diesel::result::Error::DatabaseError(
@@ -306,7 +307,7 @@ fn import_export(
     expire_unfinished(&config, &mut conn);
     eprintln!("Reading the export's folders and client cards…");
     let (mut zip, index) = caseload::import_jobs::open_export(path, &config.export_limits)?;
-    let existing = client::for_matching(&mut conn, &p.id())?;
+    let existing = client::for_matching(&mut conn, &Scope::of(&p))?;
     let mut rows =
         simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
     if options.include_new {
@@ -336,10 +337,16 @@ fn import_export(
         return Ok(());
     }
     let file_name = shown_name(path, "export.zip");
-    let batch = import_batch::create_export(&mut conn, &p.id(), &file_name, import_batch::CLI)?;
-    import_batch::start_analysis(&mut conn, &batch.id)?;
+    let batch = import_batch::create_export(
+        &mut conn,
+        &Scope::of(&p),
+        &file_name,
+        import_batch::CLI,
+        caseload::models::now(),
+    )?;
+    import_batch::start_analysis(&mut conn, &batch)?;
     let details = caseload::import_jobs::export_notes(&index);
-    export_import::save_export_analysis(&mut conn, &p.id(), &batch.id, &rows, &details, false)?;
+    export_import::save_export_analysis(&mut conn, &batch, &rows, &details, false)?;
     eprintln!("Writing the clients and their documents…");
     let inviting = caseload::onboarding::inviting(&p, &config.public_url);
     let on_created: import_batch::OnCreated = if options.invite {
@@ -347,12 +354,18 @@ fn import_export(
     } else {
         None
     };
-    let outcome =
-        export_import::commit_export(&mut conn, &p, &batch.id, &mut zip, &index, on_created)
-            .map_err(|e| {
-                let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
-                anyhow::anyhow!("{e}")
-            })?;
+    let outcome = export_import::commit_export(
+        &mut conn,
+        &batch,
+        &mut zip,
+        &index,
+        on_created,
+        caseload::models::now(),
+    )
+    .map_err(|e| {
+        let _ = import_batch::fail(&mut conn, &batch, &e.to_string());
+        anyhow::anyhow!("{e}")
+    })?;
     if !options.json {
         println!(
             "{counts}. Imported {} new {}; {} existing {} documents; {} in all.",
@@ -395,7 +408,7 @@ fn import_file(
         sheet: options.sheet.clone(),
         columns: None,
     };
-    let existing = client::for_matching(&mut conn, &p.id())?;
+    let existing = client::for_matching(&mut conn, &Scope::of(&p))?;
     let analysed = analysis::analyse(
         &bytes,
         &extract_options,
@@ -440,10 +453,16 @@ fn import_file(
         return Ok(());
     }
     let file_name = shown_name(path, "file");
-    let batch = import_batch::create(&mut conn, &p.id(), &file_name, import_batch::CLI)?;
-    import_batch::start_analysis(&mut conn, &batch.id)?;
+    let batch = import_batch::create(
+        &mut conn,
+        &Scope::of(&p),
+        &file_name,
+        import_batch::CLI,
+        caseload::models::now(),
+    )?;
+    import_batch::start_analysis(&mut conn, &batch)?;
     let notes = serde_json::to_string(&analysed.notes)?;
-    import_batch::save_analysis(&mut conn, &batch.id, &analysed, &notes)?;
+    import_batch::save_analysis(&mut conn, &batch, &analysed, &notes)?;
     eprintln!(
         "Writing {}…",
         count(summary.new, "new client", "new clients")
@@ -454,10 +473,11 @@ fn import_file(
     } else {
         None
     };
-    let outcome = import_batch::commit(&mut conn, &p, &batch.id, on_created).map_err(|e| {
-        let _ = import_batch::fail(&mut conn, &batch.id, &e.to_string());
-        anyhow::anyhow!("{e}")
-    })?;
+    let outcome = import_batch::commit(&mut conn, &batch, on_created, caseload::models::now())
+        .map_err(|e| {
+            let _ = import_batch::fail(&mut conn, &batch, &e.to_string());
+            anyhow::anyhow!("{e}")
+        })?;
     if !options.json {
         let added = outcome.imported;
         let invites = if options.invite && added > 0 {

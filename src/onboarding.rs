@@ -6,8 +6,9 @@ use diesel::QueryResult;
 
 use crate::db::DbConnection;
 use crate::mail;
-use crate::models::client::{self, Client};
+use crate::models::client;
 use crate::models::provider::Provider;
+use crate::models::scope::{OwnedClient, Scope};
 use crate::models::{invitation, outbox};
 
 pub const INVITATION: &str = "invitation";
@@ -51,7 +52,7 @@ struct ClientEmail<'a> {
 fn queue_for(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     email: ClientEmail<'_>,
     ip: Option<&str>,
 ) -> QueryResult<()> {
@@ -98,7 +99,7 @@ fn render_error(e: askama::Error) -> diesel::result::Error {
 pub fn invite(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     public_url: &str,
     now: NaiveDateTime,
     ip: Option<&str>,
@@ -115,7 +116,7 @@ pub fn invite_all(
     public_url: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    for c in client::find_many(conn, &provider.id(), ids)? {
+    for c in client::find_many(conn, &Scope::of(provider), ids)? {
         invite(conn, provider, &c, public_url, now, None)?;
     }
     Ok(())
@@ -137,7 +138,7 @@ pub fn inviting<'a>(
 pub fn send_invitation(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     public_url: &str,
     welcome: bool,
     ip: Option<&str>,
@@ -153,16 +154,14 @@ pub fn send_invitation(
 fn invite_as(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     public_url: &str,
     now: NaiveDateTime,
     welcome: bool,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    let provider_id = provider.id();
-    let client_id = client.client_id();
-    outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER])?;
-    let token = invitation::create(conn, &provider_id, &client_id, now)?;
+    outbox::cancel_pending(conn, client, &[INVITATION, REMINDER])?;
+    let token = invitation::create(conn, client, now)?;
     let link = format!("{public_url}/portal/invite/{token}");
     // The date the link stops working, where the client is.
     let expires = client
@@ -191,14 +190,14 @@ fn invite_as(
         };
         queue_for(conn, provider, client, email, ip)?;
     }
-    client::mark_invited(conn, &provider_id, &client_id, now)
+    client::mark_invited(conn, client, now)
 }
 
 /// Tells the client their insurance could not be verified, and why.
 pub fn report_insurance_problem(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     reason: &str,
     public_url: &str,
     now: NaiveDateTime,
@@ -227,14 +226,14 @@ pub fn report_insurance_problem(
 pub fn notify_existing_client(
     conn: &mut DbConnection,
     provider: &Provider,
-    client: &Client,
+    client: &OwnedClient,
     public_url: &str,
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
     if client.password_hash.is_none() {
         // A link sent within the hour still works: don't let a public page revoke it.
-        if invitation::issued_since(conn, &client.client_id(), now - Duration::hours(1))? {
+        if invitation::issued_since(conn, client, now - Duration::hours(1))? {
             return Ok(());
         }
         return invite(conn, provider, client, public_url, now, ip);
@@ -256,10 +255,9 @@ pub fn notify_existing_client(
 /// The client's email changed: links and reminders sent to the old address stop working.
 pub fn email_changed(
     conn: &mut DbConnection,
-    client: &Client,
+    client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let client_id = client.client_id();
-    invitation::revoke_unused(conn, &client_id, now)?;
-    outbox::cancel_pending(conn, &client_id, &[INVITATION, REMINDER]).map(|_| ())
+    invitation::revoke_unused(conn, client, now)?;
+    outbox::cancel_pending(conn, client, &[INVITATION, REMINDER]).map(|_| ())
 }

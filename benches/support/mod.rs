@@ -176,16 +176,16 @@ pub fn open_batch(
     batch_id: &str,
 ) -> (
     db::PooledConnection,
-    caseload::models::import_batch::ImportBatch,
+    caseload::models::scope::OwnedBatch,
     Provider,
 ) {
     let url = DatabaseUrl::parse(database_url).unwrap();
     let pool = db::connect_and_migrate(&url, 1).unwrap();
     let mut conn = pool.get().unwrap();
-    let batch = caseload::models::import_batch::find_for_worker(&mut conn, batch_id)
+    let batch = caseload::models::unscoped::batch_for_worker(&mut conn, batch_id)
         .unwrap()
         .unwrap();
-    let p = provider::find(&mut conn, &batch.provider())
+    let p = provider::find(&mut conn, batch.provider_id())
         .unwrap()
         .unwrap();
     (conn, batch, p)

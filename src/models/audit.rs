@@ -223,14 +223,12 @@ pub struct AuditEventRow {
 /// The newest events of one client of this provider.
 pub fn for_client(
     conn: &mut DbConnection,
-    provider_id: &ProviderId,
-    client_id: &ClientId,
+    client: &super::scope::OwnedClient,
     limit: i64,
 ) -> QueryResult<Vec<AuditEventRow>> {
     audit_events::table
         .inner_join(providers::table)
-        .filter(audit_events::provider_id.eq(provider_id.as_str()))
-        .filter(audit_events::client_id.eq(client_id.as_str()))
+        .filter(audit_events::client_id.eq(client.id.as_str()))
         .order((audit_events::created_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select((

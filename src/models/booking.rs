@@ -4,7 +4,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use rand::RngCore;
 
-use crate::db::ids::{new_row_id, ProviderId};
+use super::scope::Scope;
+use crate::db::ids::new_row_id;
 use crate::db::schema::{booking_requests, providers};
 use crate::db::DbConnection;
 use crate::models::provider::Provider;
@@ -22,14 +23,14 @@ fn new_token() -> String {
 pub fn token(conn: &mut DbConnection, provider: &Provider) -> QueryResult<String> {
     match &provider.booking_token {
         Some(t) => Ok(t.clone()),
-        None => regenerate(conn, &provider.id()),
+        None => regenerate(conn, &Scope::of(provider)),
     }
 }
 
 /// A new token; the old link stops working.
-pub fn regenerate(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<String> {
+pub fn regenerate(conn: &mut DbConnection, scope: &Scope) -> QueryResult<String> {
     let t = new_token();
-    diesel::update(providers::table.find(provider.as_str()))
+    diesel::update(providers::table.find(scope.provider_id().as_str()))
         .set(providers::booking_token.eq(&t))
         .execute(conn)?;
     Ok(t)
@@ -58,14 +59,14 @@ pub fn rate_limited(conn: &mut DbConnection, ip: &str, now: NaiveDateTime) -> Qu
 
 pub fn record(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     ip: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(booking_requests::table)
         .values((
             booking_requests::id.eq(new_row_id()),
-            booking_requests::provider_id.eq(provider.as_str()),
+            booking_requests::provider_id.eq(scope.provider_id().as_str()),
             booking_requests::ip.eq(ip),
             booking_requests::created_at.eq(now),
         ))

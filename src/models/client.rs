@@ -1,4 +1,5 @@
-//! Clients of one provider. Every function takes the provider's id and filters by it.
+//! Clients of one provider: lists start from the provider's [`Scope`], and everything
+//! done to one client takes its [`OwnedClient`] handle.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
@@ -6,6 +7,7 @@ use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::scope::{OwnedClient, Scope};
 use crate::db::ids::{new_row_id, ClientId, ProviderId};
 use crate::db::schema::{assessment_requests, client_list_counts, clients};
 use crate::db::{DbConnection, MultiBackend};
@@ -190,13 +192,13 @@ fn is_unique_violation(e: &SaveClientError) -> bool {
 /// as if the check had caught it.
 fn save_client<T>(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     email_normalized: &str,
     f: impl FnOnce(&mut DbConnection) -> Result<T, SaveClientError>,
 ) -> Result<T, SaveClientError> {
     match crate::db::write_transaction(conn, f) {
         Err(e) if is_unique_violation(&e) => {
-            match find_id_by_email(conn, provider, email_normalized)? {
+            match find_id_by_email(conn, scope, email_normalized)? {
                 Some(existing) => Err(SaveClientError::EmailTaken { existing }),
                 None => Err(e),
             }
@@ -212,56 +214,44 @@ pub struct CreateOptions {
     pub assessments: Vec<Assessment>,
 }
 
-/// This provider's client `id`: the one way a single client's row is addressed.
-fn scoped(
-    provider: &ProviderId,
-    id: &ClientId,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<clients::table, diesel::dsl::Eq<clients::provider_id, String>>,
-    diesel::dsl::Eq<clients::id, String>,
-> {
-    clients::table
-        .filter(clients::provider_id.eq(provider.0.clone()))
-        .filter(clients::id.eq(id.0.clone()))
+/// The row of a client whose handle proves whose it is.
+fn this(
+    client: &OwnedClient,
+) -> diesel::dsl::Filter<clients::table, diesel::dsl::Eq<clients::id, String>> {
+    clients::table.filter(clients::id.eq(client.id.clone()))
 }
 
-pub fn find(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
-) -> QueryResult<Option<Client>> {
-    scoped(provider, id)
-        .select(Client::as_select())
-        .first(conn)
-        .optional()
+/// The client as they are now (after a change made through the handle).
+pub fn reload(conn: &mut DbConnection, client: &OwnedClient) -> QueryResult<OwnedClient> {
+    let row = this(client).select(Client::as_select()).first(conn)?;
+    Ok(client.sibling(row))
 }
 
 /// These clients of this provider (ids of another provider's are not found).
 pub fn find_many(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     ids: &[ClientId],
-) -> QueryResult<Vec<Client>> {
+) -> QueryResult<Vec<OwnedClient>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
-        out.extend(
-            clients::table
-                .filter(clients::provider_id.eq(provider.as_str()))
-                .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
-                .select(Client::as_select())
-                .load(conn)?,
-        );
+        let rows = scope
+            .clients()
+            .filter(clients::id.eq_any(chunk.iter().map(ClientId::as_str)))
+            .select(Client::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|c| scope.owns(c)));
     }
     Ok(out)
 }
 
 pub fn find_id_by_email(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     email_normalized: &str,
 ) -> QueryResult<Option<ClientId>> {
-    clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
+    scope
+        .clients()
         .filter(clients::email_normalized.eq(email_normalized))
         .select(clients::id)
         .first::<String>(conn)
@@ -271,21 +261,21 @@ pub fn find_id_by_email(
 
 pub fn create(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     details: &ClientDetails,
     options: &CreateOptions,
-) -> Result<Client, SaveClientError> {
-    let now = super::now();
+    now: NaiveDateTime,
+) -> Result<OwnedClient, SaveClientError> {
     let row = NewClientRow::new(
-        provider,
+        scope.provider_id(),
         details,
         options.notify,
         &OnboardingFacts::default(),
         now,
     );
     let id = ClientId(row.id.clone());
-    save_client(conn, provider, details.email.normalized(), |conn| {
-        if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
+    save_client(conn, scope, details.email.normalized(), |conn| {
+        if let Some(existing) = find_id_by_email(conn, scope, details.email.normalized())? {
             return Err(SaveClientError::EmailTaken { existing });
         }
         diesel::insert_into(clients::table)
@@ -301,7 +291,7 @@ pub fn create(
                 ))
                 .execute(conn)?;
         }
-        find(conn, provider, &id)?.ok_or(SaveClientError::NotFound)
+        scope.client(conn, &id)?.ok_or(SaveClientError::NotFound)
     })
 }
 
@@ -427,14 +417,13 @@ fn insurance_added_at(
 /// and the claim are one statement, so of two saves from one version only one wins.
 fn claim_next_version(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     expected: i64,
 ) -> Result<Client, SaveClientError> {
-    let claimed = diesel::update(scoped(provider, id).filter(clients::version.eq(expected)))
+    let claimed = diesel::update(this(client).filter(clients::version.eq(expected)))
         .set(clients::version.eq(clients::version + 1))
         .execute(conn)?;
-    let before = find(conn, provider, id)?.ok_or(SaveClientError::NotFound)?;
+    let before = reload(conn, client)?.into_row();
     if claimed == 0 {
         return Err(SaveClientError::Stale {
             current: Box::new(before),
@@ -447,15 +436,15 @@ fn claim_next_version(
 /// returns the client as they were before (their version already the new one).
 pub fn update(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     details: &ClientDetails,
     expected_version: i64,
+    now: NaiveDateTime,
 ) -> Result<Client, SaveClientError> {
-    let now = super::now();
-    save_client(conn, provider, details.email.normalized(), |conn| {
-        let before = claim_next_version(conn, provider, id, expected_version)?;
-        if let Some(existing) = find_id_by_email(conn, provider, details.email.normalized())? {
+    let scope = client.scope();
+    save_client(conn, scope, details.email.normalized(), |conn| {
+        let before = claim_next_version(conn, client, expected_version)?;
+        if let Some(existing) = find_id_by_email(conn, scope, details.email.normalized())? {
             if existing.as_str() != before.id {
                 return Err(SaveClientError::EmailTaken { existing });
             }
@@ -466,7 +455,7 @@ pub fn update(
         } else {
             None
         };
-        diesel::update(scoped(provider, id))
+        diesel::update(this(client))
             .set((
                 DetailColumns::of(details),
                 clients::insurance_added_at.eq(added),
@@ -491,12 +480,11 @@ pub fn update(
 
 pub fn set_archived(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     archived: bool,
+    now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let now = super::now();
-    diesel::update(scoped(provider, id))
+    diesel::update(this(client))
         .set((
             clients::archived_at.eq(if archived { Some(now) } else { None }),
             clients::updated_at.eq(now),
@@ -513,13 +501,10 @@ pub struct AssessmentRequest {
 
 pub fn assessment_requests(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
 ) -> QueryResult<Vec<AssessmentRequest>> {
     assessment_requests::table
-        .inner_join(clients::table)
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .filter(assessment_requests::client_id.eq(client.as_str()))
+        .filter(assessment_requests::client_id.eq(client.id.as_str()))
         .order(assessment_requests::instrument)
         .select((
             assessment_requests::instrument,
@@ -622,13 +607,8 @@ fn search_predicate(text: &str) -> Option<Predicate> {
         .reduce(|a, b| Box::new(a.or(b)))
 }
 
-fn filtered<'a>(
-    provider: &'a ProviderId,
-    q: &ClientQuery,
-) -> clients::BoxedQuery<'a, MultiBackend> {
-    let mut query = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .into_boxed();
+fn filtered<'a>(scope: &Scope, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
+    let mut query = scope.clients().into_boxed();
     // `list_state` is derived by the database from the onboarding facts (see the
     // migration) and indexed with the name order, so a filter is one index range.
     query = match q.filter {
@@ -646,10 +626,10 @@ fn pages_for(total: i64) -> i64 {
     ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
 }
 
-fn ordered<'a>(provider: &'a ProviderId, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
+fn ordered<'a>(scope: &Scope, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Text, Timestamp};
-    let query = filtered(provider, q);
+    let query = filtered(scope, q);
     match (q.sort, q.search.is_some()) {
         (ClientSort::Name, false) => query.order((clients::sort_name.asc(), clients::id.asc())),
         (ClientSort::NewestFirst, false) => {
@@ -669,16 +649,12 @@ fn ordered<'a>(provider: &'a ProviderId, q: &ClientQuery) -> clients::BoxedQuery
     }
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    q: &ClientQuery,
-) -> QueryResult<ClientPage> {
+pub fn list(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryResult<ClientPage> {
     if q.search.is_none() {
-        let total = count_without_search(conn, provider, q.filter)?;
+        let total = count_without_search(conn, scope, q.filter)?;
         let pages = pages_for(total);
         let page = q.page.clamp(1, pages);
-        let rows = ordered(provider, q)
+        let rows = ordered(scope, q)
             .select(ClientListRow::as_select())
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
@@ -690,10 +666,10 @@ pub fn list(
             pages,
         });
     }
-    let total = count_search(conn, provider, q)?;
+    let total = count_search(conn, scope, q)?;
     let pages = pages_for(total);
     let page = q.page.clamp(1, pages);
-    let rows = ordered(provider, q)
+    let rows = ordered(scope, q)
         .select(ClientListRow::as_select())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
@@ -709,19 +685,15 @@ pub fn list(
 /// How many clients a search matches. For the usual case (active clients) each branch is
 /// read from its index alone and the ids are united here, then the few archived matches
 /// are taken away: reading thousands of whole rows just to count them is the slow part.
-fn count_search(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    q: &ClientQuery,
-) -> QueryResult<i64> {
+fn count_search(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryResult<i64> {
     let text = q.search.as_deref().unwrap_or_default();
     if q.filter != ClientFilter::Active {
-        return filtered(provider, q).select(count_star()).first(conn);
+        return filtered(scope, q).select(count_star()).first(conn);
     }
     let mut ids = std::collections::HashSet::new();
     for branch in search_branches(text) {
-        let found: Vec<String> = clients::table
-            .filter(clients::provider_id.eq(provider.as_str()))
+        let found: Vec<String> = scope
+            .clients()
             .filter(branch)
             .select(clients::id)
             .into_boxed::<MultiBackend>()
@@ -732,9 +704,7 @@ fn count_search(
         filter: ClientFilter::Archived,
         ..q.clone()
     };
-    let archived_ids: Vec<String> = filtered(provider, &archived)
-        .select(clients::id)
-        .load(conn)?;
+    let archived_ids: Vec<String> = filtered(scope, &archived).select(clients::id).load(conn)?;
     for id in archived_ids {
         ids.remove(&id);
     }
@@ -744,11 +714,10 @@ fn count_search(
 /// Counts from `client_list_counts`, which triggers keep in step with `clients`.
 fn count_without_search(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     filter: ClientFilter,
 ) -> QueryResult<i64> {
-    let counts =
-        client_list_counts::table.filter(client_list_counts::provider_id.eq(provider.as_str()));
+    let counts = scope.client_list_counts();
     let n: Option<i64> = match filter {
         ClientFilter::Active => counts
             .filter(client_list_counts::list_state.ne(ARCHIVED))
@@ -774,13 +743,13 @@ fn count_without_search(
 /// unique index.
 pub fn insert_many(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     clients_to_add: &[(ClientDetails, OnboardingFacts)],
+    now: NaiveDateTime,
 ) -> QueryResult<Vec<ClientId>> {
-    let now = super::now();
     let rows: Vec<NewClientRow> = clients_to_add
         .iter()
-        .map(|(d, facts)| NewClientRow::new(provider, d, false, facts, now))
+        .map(|(d, facts)| NewClientRow::new(scope.provider_id(), d, false, facts, now))
         .collect();
     let ids: Vec<ClientId> = rows.iter().map(|r| ClientId(r.id.clone())).collect();
     conn.transaction(|conn| {
@@ -806,35 +775,12 @@ pub fn insert_many(
 
 // ---------- onboarding facts ----------
 
-/// A client's own record, for the client portal: scoped by the signed-in client's id.
-pub fn find_own(conn: &mut DbConnection, id: &ClientId) -> QueryResult<Option<Client>> {
-    clients::table
-        .filter(clients::id.eq(id.as_str()))
-        .select(Client::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Clients with this email and a portal password (one person may see several providers).
-pub fn find_portal_accounts(
-    conn: &mut DbConnection,
-    email_normalized: &str,
-) -> QueryResult<Vec<Client>> {
-    clients::table
-        .filter(clients::email_normalized.eq(email_normalized))
-        .filter(clients::password_hash.is_not_null())
-        .filter(clients::archived_at.is_null())
-        .select(Client::as_select())
-        .load(conn)
-}
-
 pub fn mark_invited(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(scoped(provider, id))
+    diesel::update(this(client))
         .set((
             clients::invited_at.eq(Some(now)),
             clients::updated_at.eq(now),
@@ -846,13 +792,12 @@ pub fn mark_invited(
 /// The client set their password through an invitation: their email is now verified.
 pub fn verify_account(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let before = find(conn, provider, id)?.ok_or(diesel::result::Error::NotFound)?;
-    diesel::update(scoped(provider, id))
+    let before = reload(conn, client)?;
+    diesel::update(this(client))
         .set((
             clients::password_hash.eq(Some(password_hash)),
             clients::account_verified_at.eq(before.account_verified_at.or(Some(now))),
@@ -874,13 +819,12 @@ pub struct InsuranceDetails {
 /// Saves insurance made from the details at `expected_version` (see [`update`]).
 pub fn set_insurance(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     ins: &InsuranceDetails,
     expected_version: i64,
     now: NaiveDateTime,
 ) -> Result<(), SaveClientError> {
-    let before = claim_next_version(conn, provider, id, expected_version)?;
+    let before = claim_next_version(conn, client, expected_version)?;
     // Saving the same card again keeps its verification; anything new must be verified.
     let unchanged = before.insurance_added_at.is_some()
         && before.insurance_issue.is_none()
@@ -891,7 +835,7 @@ pub fn set_insurance(
     } else {
         (Some(now), None)
     };
-    diesel::update(scoped(provider, id))
+    diesel::update(this(client))
         .set((
             clients::billing_type.eq(BillingType::Insurance.as_str()),
             clients::insurance_company.eq(Some(&ins.company)),
@@ -911,13 +855,12 @@ pub fn set_insurance(
 /// Private pay chosen in a form made from the details at `expected_version`.
 pub fn set_private_pay(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     expected_version: i64,
     now: NaiveDateTime,
 ) -> Result<(), SaveClientError> {
-    claim_next_version(conn, provider, id, expected_version)?;
-    diesel::update(scoped(provider, id))
+    claim_next_version(conn, client, expected_version)?;
+    diesel::update(this(client))
         .set((
             clients::billing_type.eq(BillingType::PrivatePay.as_str()),
             clients::insurance_company.eq(None::<String>),
@@ -936,12 +879,11 @@ pub fn set_private_pay(
 /// The provider checked the insurance: verified, or not with a reason the client is told.
 pub fn review_insurance(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     problem: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(scoped(provider, id).filter(clients::insurance_added_at.is_not_null()))
+    diesel::update(this(client).filter(clients::insurance_added_at.is_not_null()))
         .set((
             clients::insurance_verified_at.eq(if problem.is_none() { Some(now) } else { None }),
             clients::insurance_issue.eq(problem),
@@ -954,11 +896,10 @@ pub fn review_insurance(
 
 pub fn mark_forms_acknowledged(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
+    client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(scoped(provider, id))
+    diesel::update(this(client))
         .set((
             clients::forms_acknowledged_at.eq(Some(now)),
             clients::updated_at.eq(now),
@@ -1005,12 +946,9 @@ fn to_existing(rows: Vec<MatchingColumns>) -> Vec<crate::import::matching::Exist
 /// matching needs them.
 pub fn for_matching(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
 ) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
-    let rows = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
-        .select(matching_columns())
-        .load(conn)?;
+    let rows = scope.clients().select(matching_columns()).load(conn)?;
     Ok(to_existing(rows))
 }
 
@@ -1018,11 +956,11 @@ pub fn for_matching(
 /// for matching an imported card by hand; the email in it says which client.
 pub fn match_labels(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
-    let rows: Vec<(String, String, String)> = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
+    let rows: Vec<(String, String, String)> = scope
+        .clients()
         .filter(clients::archived_at.is_null())
         .order((clients::sort_name, clients::id))
         .limit(limit)
@@ -1044,14 +982,14 @@ pub fn email_in_label(label: &str) -> Option<&str> {
 /// The provider's clients one person could be: the same email, or the same name.
 pub fn for_matching_one(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     email_normalized: &str,
     first_name: &str,
     last_name: &str,
 ) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
     let name_key = search_key(&format!("{first_name} {last_name}"));
-    let rows = clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
+    let rows = scope
+        .clients()
         .filter(
             clients::email_normalized
                 .eq(email_normalized)

@@ -4,7 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::ids::{ClientId, DocumentId, ProviderId};
+use super::scope::{Owned, OwnedClient};
+use crate::db::ids::DocumentId;
 use crate::db::schema::{blobs, documents};
 use crate::db::DbConnection;
 use crate::domain::document::DocumentKind;
@@ -59,12 +60,10 @@ pub enum AddDocumentError {
 
 pub fn list_for_client(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
 ) -> QueryResult<Vec<Document>> {
     documents::table
-        .filter(documents::provider_id.eq(provider.as_str()))
-        .filter(documents::client_id.eq(client.as_str()))
+        .filter(documents::client_id.eq(client.id.as_str()))
         .order((documents::created_at.desc(), documents::id.desc()))
         .select(Document::as_select())
         .load(conn)
@@ -72,17 +71,16 @@ pub fn list_for_client(
 
 pub fn find(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     id: &DocumentId,
-) -> QueryResult<Option<Document>> {
-    documents::table
-        .filter(documents::provider_id.eq(provider.as_str()))
-        .filter(documents::client_id.eq(client.as_str()))
+) -> QueryResult<Option<Owned<Document>>> {
+    let row = documents::table
+        .filter(documents::client_id.eq(client.id.as_str()))
         .filter(documents::id.eq(id.as_str()))
         .select(Document::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(|d| client.sibling(d)))
 }
 
 pub fn content(conn: &mut DbConnection, doc: &Document) -> QueryResult<Vec<u8>> {
@@ -95,13 +93,12 @@ pub fn content(conn: &mut DbConnection, doc: &Document) -> QueryResult<Vec<u8>> 
 /// Attaches a file to a client. Call inside the transaction of the change it belongs to.
 pub fn add(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     new: &NewDocument<'_>,
+    now: NaiveDateTime,
 ) -> Result<Document, AddDocumentError> {
     let existing = documents::table
-        .filter(documents::provider_id.eq(provider.as_str()))
-        .filter(documents::client_id.eq(client.as_str()))
+        .filter(documents::client_id.eq(client.id.as_str()))
         .filter(documents::sha256.eq(new.sha256))
         .select(Document::as_select())
         .first(conn)
@@ -126,20 +123,20 @@ pub fn add(
     }
     let doc = Document {
         id: DocumentId::generate().0,
-        client_id: client.0.clone(),
+        client_id: client.id.clone(),
         kind: new.kind.as_str().to_string(),
         file_name: new.file_name.to_string(),
         content_type: new.content_type.to_string(),
         size_bytes: new.content.len() as i64,
         sha256: new.sha256.to_string(),
         document_date: new.document_date,
-        created_at: super::now(),
+        created_at: now,
         kind_detail: new.kind_detail.map(str::to_string),
     };
     diesel::insert_into(documents::table)
         .values((
             documents::id.eq(&doc.id),
-            documents::provider_id.eq(provider.as_str()),
+            documents::provider_id.eq(client.provider_id().as_str()),
             documents::client_id.eq(&doc.client_id),
             documents::kind.eq(&doc.kind),
             documents::file_name.eq(&doc.file_name),
@@ -168,12 +165,10 @@ pub struct PendingDocument {
 /// The SHA-256 of every document a client has, to leave out files they already have.
 pub fn hashes_of(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
 ) -> QueryResult<std::collections::HashSet<String>> {
     documents::table
-        .filter(documents::provider_id.eq(provider.as_str()))
-        .filter(documents::client_id.eq(client.as_str()))
+        .filter(documents::client_id.eq(client.id.as_str()))
         .select(documents::sha256)
         .load::<String>(conn)
         .map(|v| v.into_iter().collect())
@@ -184,11 +179,10 @@ pub fn hashes_of(
 /// Returns the new documents' ids. Call inside the transaction of the change.
 pub fn add_many(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     docs: &[PendingDocument],
+    now: NaiveDateTime,
 ) -> QueryResult<Vec<DocumentId>> {
-    let now = super::now();
     let mut seen = std::collections::HashSet::new();
     let blobs_rows: Vec<_> = docs
         .iter()
@@ -221,8 +215,8 @@ pub fn add_many(
         .map(|(d, id)| {
             (
                 documents::id.eq(id.as_str()),
-                documents::provider_id.eq(provider.as_str()),
-                documents::client_id.eq(client.as_str()),
+                documents::provider_id.eq(client.provider_id().as_str()),
+                documents::client_id.eq(client.id.as_str()),
                 documents::kind.eq(d.kind.as_str()),
                 documents::file_name.eq(d.file_name.as_str()),
                 documents::content_type.eq(d.content_type),

@@ -13,12 +13,12 @@ use zip::ZipArchive;
 use super::audit::{self, AuditAction};
 use super::document::{self, PendingDocument};
 use super::import_batch::{
-    find, finish_import, insert_new_clients, list_rows, scoped, store_rows, take_for_import,
+    finish_import, insert_new_clients, list_rows, reload, store_rows, take_for_import, this,
     CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken, CANCELLED,
     READY, SIMPLEPRACTICE,
 };
-use super::provider::Provider;
-use crate::db::ids::{ClientId, ProviderId};
+use super::scope::{OwnedBatch, OwnedClient};
+use crate::db::ids::ClientId;
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::document::FileType;
@@ -46,14 +46,14 @@ struct EarlierChoice {
 /// review is replaced by the new one (cancelled, its rows deleted).
 fn take_earlier_choices(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
 ) -> QueryResult<(HashMap<String, EarlierChoice>, Option<String>)> {
-    let earlier: Option<String> = import_batches::table
-        .filter(import_batches::provider_id.eq(provider.as_str()))
+    let scope = batch.scope();
+    let earlier: Option<String> = scope
+        .import_batches()
         .filter(import_batches::format.eq(SIMPLEPRACTICE))
         .filter(import_batches::status.eq(READY))
-        .filter(import_batches::id.ne(id))
+        .filter(import_batches::id.ne(batch.id.as_str()))
         .order(import_batches::created_at.desc())
         .select(import_batches::id)
         .first(conn)
@@ -66,13 +66,17 @@ fn take_earlier_choices(
         .select(ImportRow::as_select())
         .load(conn)?;
     // Only a review still open is replaced (not one being imported this moment).
-    let replaced =
-        diesel::update(scoped(provider, &earlier).filter(import_batches::status.eq(READY)))
-            .set((
-                import_batches::status.eq(CANCELLED),
-                import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
-            ))
-            .execute(conn)?;
+    let replaced = diesel::update(
+        scope
+            .import_batches()
+            .filter(import_batches::id.eq(&earlier))
+            .filter(import_batches::status.eq(READY)),
+    )
+    .set((
+        import_batches::status.eq(CANCELLED),
+        import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
+    ))
+    .execute(conn)?;
     if replaced == 0 {
         return Ok((HashMap::new(), None));
     }
@@ -84,7 +88,7 @@ fn take_earlier_choices(
         };
         // A link is kept only to a client still on this provider's list.
         let linked = match r.linked_client_id {
-            Some(c) => super::client::find(conn, provider, &ClientId(c.clone()))?.map(|_| c),
+            Some(c) => scope.client(conn, &ClientId(c.clone()))?.map(|_| c),
             None => None,
         };
         choices.insert(
@@ -115,15 +119,14 @@ pub struct SavedReview {
 /// under review are kept for clients whose card did not change (and that review ends).
 pub fn save_export_analysis(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
     rows: &[ExportRow],
     details: &str,
     keep_earlier_choices: bool,
 ) -> QueryResult<SavedReview> {
     write_transaction(conn, |conn| {
         let (earlier, replaced) = if keep_earlier_choices {
-            take_earlier_choices(conn, provider, id)?
+            take_earlier_choices(conn, batch)?
         } else {
             (HashMap::new(), None)
         };
@@ -135,7 +138,7 @@ pub fn save_export_analysis(
             .map(|(i, r)| {
                 let c = &r.reviewed.candidate;
                 let mut row = NewImportRow {
-                    batch_id: id,
+                    batch_id: &batch.id,
                     position: i as i64 + 1,
                     source_row: c.row as i64,
                     source: c.source.as_deref(),
@@ -188,7 +191,7 @@ pub fn save_export_analysis(
             summary,
         };
         Ok(SavedReview {
-            stored: store_rows(conn, id, &head, &stored)?,
+            stored: store_rows(conn, batch, &head, &stored)?,
             replaced,
         })
     })
@@ -196,11 +199,13 @@ pub fn save_export_analysis(
 
 /// Selects every new client of an export under review ("Select all new clients"), but
 /// not the cards with no records anywhere (guardians, emergency contacts).
-pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> QueryResult<()> {
+pub fn select_all_new(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<()> {
     write_transaction(conn, |conn| {
-        let Some(batch) = find(conn, provider, id)?.filter(|b| b.status == READY) else {
+        let current = reload(conn, batch)?;
+        if current.status != READY {
             return Ok(());
-        };
+        }
+        let id = batch.id.as_str();
         let changed = diesel::update(
             import_rows::table
                 .filter(import_rows::batch_id.eq(id))
@@ -211,8 +216,8 @@ pub fn select_all_new(conn: &mut DbConnection, provider: &ProviderId, id: &str) 
         )
         .set(import_rows::selected.eq(true))
         .execute(conn)?;
-        diesel::update(scoped(provider, id))
-            .set(import_batches::rows_selected.eq(batch.rows_selected + changed as i64))
+        diesel::update(this(batch))
+            .set(import_batches::rows_selected.eq(current.rows_selected + changed as i64))
             .execute(conn)?;
         Ok(())
     })
@@ -224,17 +229,23 @@ const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Attaches documents to a client with one audit entry each; returns how many.
 fn attach(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     docs: &[PendingDocument],
     now: chrono::NaiveDateTime,
 ) -> QueryResult<i64> {
     if docs.is_empty() {
         return Ok(0);
     }
-    let ids = document::add_many(conn, provider, client, docs)?;
-    let events: Vec<(&ClientId, &str)> = ids.iter().map(|d| (client, d.as_str())).collect();
-    audit::record_many(conn, provider, AuditAction::DocumentImported, &events, now)?;
+    let ids = document::add_many(conn, client, docs, now)?;
+    let client_id = client.client_id();
+    let events: Vec<(&ClientId, &str)> = ids.iter().map(|d| (&client_id, d.as_str())).collect();
+    audit::record_many(
+        conn,
+        client.provider_id(),
+        AuditAction::DocumentImported,
+        &events,
+        now,
+    )?;
     Ok(ids.len() as i64)
 }
 
@@ -253,16 +264,15 @@ pub struct ExportOutcome {
 /// added again.
 pub fn commit_export<R: Read + Seek>(
     conn: &mut DbConnection,
-    provider: &Provider,
-    id: &str,
+    batch: &OwnedBatch,
     zip: &mut ZipArchive<R>,
     index: &ExportIndex,
     on_created: OnCreated<'_>,
+    now: chrono::NaiveDateTime,
 ) -> Result<ExportOutcome, CommitError> {
-    let provider_id = provider.id();
+    let (scope, id) = (batch.scope(), batch.id.as_str());
     write_transaction(conn, |conn| {
-        let now = super::now();
-        if let Taken::AlreadyDone(b) = take_for_import(conn, &provider_id, id, now)? {
+        if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
             return Ok(ExportOutcome {
                 imported: b.imported_count,
                 clients_with_documents: b.clients_with_documents,
@@ -291,25 +301,31 @@ pub fn commit_export<R: Read + Seek>(
             .iter()
             .filter(|r| existing_client(r).is_none())
             .collect();
-        let ids = insert_new_clients(conn, &provider_id, id, &new_rows, now)?;
+        let ids = insert_new_clients(conn, batch, &new_rows, now)?;
         if let Some(after) = on_created {
             after(conn, &ids, now)?;
         }
-        let mut owners: Vec<(&ImportRow, ClientId, bool)> = new_rows
-            .iter()
-            .zip(&ids)
-            .map(|(r, c)| (*r, c.clone(), true))
-            .collect();
+        let mut created: HashMap<String, OwnedClient> =
+            super::client::find_many(conn, scope, &ids)?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect();
+        let mut owners: Vec<(&ImportRow, OwnedClient, bool)> = Vec::with_capacity(chosen.len());
+        for (r, c) in new_rows.iter().zip(&ids) {
+            let c = created
+                .remove(c.as_str())
+                .ok_or(CommitError::Database(diesel::result::Error::NotFound))?;
+            owners.push((r, c, true));
+        }
         for r in &chosen {
             if let Some(c) = existing_client(r) {
                 // Still this provider's client, inside this transaction.
-                let c = ClientId(c);
-                if super::client::find(conn, &provider_id, &c)?.is_none() {
+                let Some(c) = scope.client(conn, &ClientId(c))? else {
                     return Err(CommitError::Conflict(format!(
                         "Card {} was matched to a client who is no longer on your list. Match it again, then import.",
                         r.source_row
                     )));
-                }
+                };
                 owners.push((r, c, false));
             }
         }
@@ -347,7 +363,7 @@ pub fn commit_export<R: Read + Seek>(
                 continue;
             };
             let mut added_here = 0;
-            let mut have = document::hashes_of(conn, &provider_id, client)?;
+            let mut have = document::hashes_of(conn, client)?;
             let mut pending: Vec<PendingDocument> = Vec::new();
             let mut pending_bytes = 0usize;
             for (doc, shared) in index.documents_of(card) {
@@ -377,28 +393,28 @@ pub fn commit_export<R: Read + Seek>(
                 });
                 // Written in batches of a few megabytes: few statements, little memory.
                 if pending_bytes >= BATCH_BYTES {
-                    added_here += attach(conn, &provider_id, client, &pending, now)?;
+                    added_here += attach(conn, client, &pending, now)?;
                     pending.clear();
                     pending_bytes = 0;
                 }
             }
-            added_here += attach(conn, &provider_id, client, &pending, now)?;
+            added_here += attach(conn, client, &pending, now)?;
             documents += added_here;
             if !is_new && added_here > 0 {
-                existing_with_documents.insert(client.clone());
+                existing_with_documents.insert(client.id.clone());
             }
         }
         let existing_with_documents = existing_with_documents.len() as i64;
-        let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
+        let rows_total = reload(conn, batch)?.rows_total;
         let imported = ids.len() as i64;
         let linked = owners.len() as i64 - imported;
         finish_import(
             conn,
-            id,
+            batch,
             FinishedCounts {
                 imported,
                 linked,
-                skipped: batch.rows_total - imported - linked,
+                skipped: rows_total - imported - linked,
                 documents,
                 clients_with_documents: existing_with_documents,
                 invited: on_created.is_some() && imported > 0,

@@ -1,11 +1,12 @@
 //! Client-list imports: a batch per file with its analysis state and counts, and the
-//! reviewed rows with the provider's decisions. Every query takes the provider's id,
-//! except the worker's, which reads the batch it was handed and acts as its provider.
+//! reviewed rows with the provider's decisions. Everything done to a batch takes its
+//! [`OwnedBatch`] handle (the worker's comes from `unscoped`, for the batch it was handed).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::ids::{ClientId, ProviderId};
+use super::scope::{OwnedBatch, Scope};
+use crate::db::ids::ClientId;
 use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
@@ -16,7 +17,6 @@ use crate::import::extract::Candidate;
 use crate::import::matching::{self, Status};
 use crate::import::plan;
 use crate::models::audit::AuditAction;
-use crate::models::provider::Provider;
 
 pub const QUEUED: &str = "queued";
 pub const ANALYSING: &str = "analysing";
@@ -73,10 +73,6 @@ pub struct ImportBatch {
 }
 
 impl ImportBatch {
-    pub fn provider(&self) -> ProviderId {
-        ProviderId(self.provider_id.clone())
-    }
-
     /// How many rows have this status (all rows for `None`), as counted when stored.
     pub fn rows_with(&self, status: Option<&str>) -> i64 {
         match status {
@@ -160,48 +156,47 @@ impl ImportRow {
     }
 }
 
-pub(super) fn scoped(
-    provider: &ProviderId,
-    id: &str,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<
-        import_batches::table,
-        diesel::dsl::Eq<import_batches::provider_id, String>,
-    >,
-    diesel::dsl::Eq<import_batches::id, String>,
-> {
-    import_batches::table
-        .filter(import_batches::provider_id.eq(provider.0.clone()))
-        .filter(import_batches::id.eq(id.to_string()))
+/// The row of a batch whose handle proves whose it is.
+pub(super) fn this(
+    batch: &OwnedBatch,
+) -> diesel::dsl::Filter<import_batches::table, diesel::dsl::Eq<import_batches::id, String>> {
+    import_batches::table.filter(import_batches::id.eq(batch.id.clone()))
+}
+
+/// The batch as it is now.
+pub fn reload(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<OwnedBatch> {
+    let row = this(batch).select(ImportBatch::as_select()).first(conn)?;
+    Ok(batch.sibling(row))
 }
 
 /// A new batch for a SimplePractice export, waiting for analysis.
 pub fn create_export(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     file_name: &str,
     origin: &str,
-) -> QueryResult<ImportBatch> {
-    let batch = create(conn, provider, file_name, origin)?;
-    diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
+    now: NaiveDateTime,
+) -> QueryResult<OwnedBatch> {
+    let batch = create(conn, scope, file_name, origin, now)?;
+    diesel::update(this(&batch))
         .set(import_batches::format.eq(SIMPLEPRACTICE))
         .execute(conn)?;
-    find_for_worker(conn, &batch.id)?.ok_or(diesel::result::Error::NotFound)
+    reload(conn, &batch)
 }
 
 /// A new batch, waiting for analysis. `file_name` is display text only.
 pub fn create(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     file_name: &str,
     origin: &str,
-) -> QueryResult<ImportBatch> {
-    let now = super::now();
+    now: NaiveDateTime,
+) -> QueryResult<OwnedBatch> {
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(import_batches::table)
         .values((
             import_batches::id.eq(&id),
-            import_batches::provider_id.eq(provider.as_str()),
+            import_batches::provider_id.eq(scope.provider_id().as_str()),
             import_batches::file_name.eq(file_name),
             import_batches::origin.eq(origin),
             import_batches::status.eq(QUEUED),
@@ -225,33 +220,15 @@ pub fn create(
             import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
-    find_for_worker(conn, &id)?.ok_or(diesel::result::Error::NotFound)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
-) -> QueryResult<Option<ImportBatch>> {
-    scoped(provider, id)
-        .select(ImportBatch::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// The batch a worker was handed, whoever's it is; the worker then acts as its provider.
-pub fn find_for_worker(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ImportBatch>> {
-    import_batches::table
-        .filter(import_batches::id.eq(id))
-        .select(ImportBatch::as_select())
-        .first(conn)
-        .optional()
+    scope
+        .batch(conn, &id)?
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// The provider's imports, newest first (cancelled ones left out).
-pub fn history(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Vec<ImportBatch>> {
-    import_batches::table
-        .filter(import_batches::provider_id.eq(provider.as_str()))
+pub fn history(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<ImportBatch>> {
+    scope
+        .import_batches()
         .filter(import_batches::status.ne(CANCELLED))
         .order(import_batches::created_at.desc())
         .limit(200)
@@ -275,7 +252,8 @@ fn set_status(
 }
 
 /// The worker took the batch: only a queued one (a cancelled batch stays cancelled).
-pub fn start_analysis(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+    let id = batch.id.as_str();
     let n = diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
@@ -293,11 +271,12 @@ pub fn start_analysis(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
 
 pub fn set_progress(
     conn: &mut DbConnection,
-    id: &str,
+    batch: &OwnedBatch,
     label: &str,
     done: usize,
     total: usize,
 ) -> QueryResult<()> {
+    let id = batch.id.as_str();
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
@@ -314,7 +293,8 @@ pub fn set_progress(
 
 /// The file cannot be imported; `message` says why and what to do.
 /// Only a batch still being checked (or waiting) fails: a cancelled one stays cancelled.
-pub fn fail(conn: &mut DbConnection, id: &str, message: &str) -> QueryResult<()> {
+pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> QueryResult<()> {
+    let id = batch.id.as_str();
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
@@ -332,11 +312,12 @@ pub fn fail(conn: &mut DbConnection, id: &str, message: &str) -> QueryResult<()>
 /// The columns must be picked by hand; `details` holds the headers and first rows.
 pub fn ask_for_columns(
     conn: &mut DbConnection,
-    id: &str,
+    batch: &OwnedBatch,
     message: &str,
     format: &str,
     details: &str,
 ) -> QueryResult<()> {
+    let id = batch.id.as_str();
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
@@ -439,14 +420,14 @@ pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult
 /// Asks for a fresh analysis with another sheet or hand-picked columns.
 pub fn reanalyse(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
     sheet: Option<&str>,
     column_choice: Option<&str>,
 ) -> QueryResult<bool> {
+    let id = batch.id.as_str();
     write_transaction(conn, |conn| {
         let n = diesel::update(
-            scoped(provider, id).filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS])),
+            this(batch).filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS])),
         )
         .set((
             import_batches::status.eq(QUEUED),
@@ -465,9 +446,10 @@ pub fn reanalyse(
 }
 
 /// Drops a batch that was not imported, with its rows.
-pub fn cancel(conn: &mut DbConnection, provider: &ProviderId, id: &str) -> QueryResult<bool> {
+pub fn cancel(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+    let id = batch.id.as_str();
     write_transaction(conn, |conn| {
-        let n = diesel::update(scoped(provider, id).filter(import_batches::status.ne(IMPORTED)))
+        let n = diesel::update(this(batch).filter(import_batches::status.ne(IMPORTED)))
             .set((
                 import_batches::status.eq(CANCELLED),
                 import_batches::updated_at.eq(super::now()),
@@ -508,10 +490,11 @@ pub(super) struct NewImportRow<'a> {
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
 pub fn save_analysis(
     conn: &mut DbConnection,
-    id: &str,
+    batch: &OwnedBatch,
     analysis: &Analysis,
     details: &str,
 ) -> QueryResult<bool> {
+    let id = batch.id.as_str();
     let summary = plan::Summary::of(&analysis.rows);
     let rows: Vec<NewImportRow> = analysis
         .rows
@@ -549,7 +532,7 @@ pub fn save_analysis(
         details,
         summary,
     };
-    store_rows(conn, id, &head, &rows)
+    store_rows(conn, batch, &head, &rows)
 }
 
 /// What a finished analysis says about the batch as a whole.
@@ -565,10 +548,11 @@ pub(super) struct StoredHead<'a> {
 /// analysed: a batch cancelled meanwhile stays cancelled (and `false` says so).
 pub(super) fn store_rows(
     conn: &mut DbConnection,
-    id: &str,
+    batch: &OwnedBatch,
     head: &StoredHead<'_>,
     rows: &[NewImportRow<'_>],
 ) -> QueryResult<bool> {
+    let id = batch.id.as_str();
     let summary = &head.summary;
     write_transaction(conn, |conn| {
         let n = diesel::update(
@@ -618,14 +602,11 @@ pub(super) fn store_rows(
 /// with the batch (`ImportBatch::rows_with`): counting 100,000 rows per page would not do.
 pub fn rows_page(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
     status: Option<&str>,
     page: i64,
 ) -> QueryResult<Vec<ImportRow>> {
-    if find(conn, provider, id)?.is_none() {
-        return Ok(Vec::new());
-    }
+    let id = batch.id.as_str();
     let mut q = import_rows::table
         .filter(import_rows::batch_id.eq(id.to_string()))
         .into_boxed();
@@ -642,11 +623,11 @@ pub fn rows_page(
 /// Names of the provider's clients by id, for the rows that point at one.
 pub fn client_names(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     ids: &[String],
 ) -> QueryResult<Vec<(String, String, String, String)>> {
-    clients::table
-        .filter(clients::provider_id.eq(provider.as_str()))
+    scope
+        .clients()
         .filter(clients::id.eq_any(ids))
         .select((
             clients::id,
@@ -676,20 +657,21 @@ pub struct RowDecision {
 /// selected when it could be imported, and only linked to the client it matched.
 pub fn decide(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
     decisions: &[RowDecision],
 ) -> QueryResult<()> {
+    let (scope, id) = (batch.scope(), batch.id.as_str());
     write_transaction(conn, |conn| {
         // Touching the batch first takes its lock: a second tab or an import waits, and a
         // batch no longer under review is left alone.
-        let open = diesel::update(scoped(provider, id).filter(import_batches::status.eq(READY)))
+        let open = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
             .set(import_batches::updated_at.eq(super::now()))
             .execute(conn)?;
-        let Some(batch) = find(conn, provider, id)?.filter(|_| open == 1) else {
+        if open == 0 {
             return Ok(());
-        };
-        let export = batch.is_export();
+        }
+        let current = reload(conn, batch)?;
+        let export = current.is_export();
         // One decision per row, whatever the form repeated.
         let mut seen = std::collections::HashSet::new();
         let decisions: Vec<&RowDecision> = decisions
@@ -702,7 +684,7 @@ pub fn decide(
             .filter(import_rows::position.eq_any(&positions))
             .select(ImportRow::as_select())
             .load(conn)?;
-        let mut counts = Counts::of(&batch);
+        let mut counts = Counts::of(&current);
         for d in decisions {
             let Some(row) = rows.iter().find(|r| r.position == d.position) else {
                 continue;
@@ -722,7 +704,7 @@ pub fn decide(
                 if row.status == Status::Invalid.as_str()
                     || row.status == Status::NeedsReview.as_str()
                 {
-                    row = review_again(conn, provider, id, row, email)?;
+                    row = review_again(conn, batch, row, email)?;
                 }
             }
             // In an export, existing clients are selected to receive their documents, and
@@ -735,9 +717,7 @@ pub fn decide(
                 || (export && row.status == Status::Invalid.as_str())
             {
                 let link = match d.link_to.clone() {
-                    Some(l) if export => {
-                        super::client::find(conn, provider, &ClientId(l.clone()))?.map(|_| l)
-                    }
+                    Some(l) if export => scope.client(conn, &ClientId(l.clone()))?.map(|_| l),
                     Some(l) => Some(l).filter(|l| row.matched_client_id.as_ref() == Some(l)),
                     None => None,
                 };
@@ -745,7 +725,7 @@ pub fn decide(
                 // address); repeats within the file are caught when importing.
                 let wanted =
                     link.is_none() && d.selected && row.status == Status::NeedsReview.as_str();
-                let can_be_new = wanted && !email_taken(conn, provider, row.email.as_deref())?;
+                let can_be_new = wanted && !email_taken(conn, scope, row.email.as_deref())?;
                 (can_be_new, link)
             } else {
                 (false, None)
@@ -830,30 +810,26 @@ impl Counts {
     }
 }
 
-fn email_taken(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    email: Option<&str>,
-) -> QueryResult<bool> {
+fn email_taken(conn: &mut DbConnection, scope: &Scope, email: Option<&str>) -> QueryResult<bool> {
     let Some(email) = email else {
         return Ok(false);
     };
-    super::client::find_id_by_email(conn, provider, &normalize(email)).map(|c| c.is_some())
+    super::client::find_id_by_email(conn, scope, &normalize(email)).map(|c| c.is_some())
 }
 
 /// One row reviewed again with a corrected email: against the clients it could be (same
 /// email or same name) and against the other rows of the file.
 fn review_again(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    batch_id: &str,
+    batch: &OwnedBatch,
     mut row: ImportRow,
     email: &str,
 ) -> QueryResult<ImportRow> {
+    let batch_id = batch.id.as_str();
     let norm = normalize(email);
     let existing = super::client::for_matching_one(
         conn,
-        provider,
+        batch.scope(),
         &norm,
         row.first_name.as_deref().unwrap_or(""),
         row.last_name.as_deref().unwrap_or(""),
@@ -950,11 +926,10 @@ pub enum Taken {
 /// update is the lock, so a second submit waits here, then finds the batch imported.
 pub(super) fn take_for_import(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
+    batch: &OwnedBatch,
     now: NaiveDateTime,
 ) -> Result<Taken, CommitError> {
-    let took = diesel::update(scoped(provider, id).filter(import_batches::status.eq(READY)))
+    let took = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
         .set((
             import_batches::status.eq(IMPORTED),
             import_batches::imported_at.eq(now),
@@ -964,14 +939,20 @@ pub(super) fn take_for_import(
     if took == 1 {
         return Ok(Taken::Now);
     }
-    match find(conn, provider, id)? {
-        Some(b) if b.status == IMPORTED => Ok(Taken::AlreadyDone(Box::new(b))),
-        _ => Err(CommitError::NotReady),
+    let b = reload(conn, batch)?.into_row();
+    if b.status == IMPORTED {
+        Ok(Taken::AlreadyDone(Box::new(b)))
+    } else {
+        Err(CommitError::NotReady)
     }
 }
 
 /// The rows the provider selected, in file order.
-pub(super) fn selected_rows(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<ImportRow>> {
+pub(super) fn selected_rows(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+) -> QueryResult<Vec<ImportRow>> {
+    let id = batch.id.as_str();
     import_rows::table
         .filter(import_rows::batch_id.eq(id))
         .filter(import_rows::selected.eq(true))
@@ -985,8 +966,7 @@ pub(super) fn selected_rows(conn: &mut DbConnection, id: &str) -> QueryResult<Ve
 /// returns their ids in the same order.
 pub(super) fn insert_new_clients(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    batch_id: &str,
+    batch: &OwnedBatch,
     rows: &[&ImportRow],
     now: NaiveDateTime,
 ) -> Result<Vec<ClientId>, CommitError> {
@@ -1035,8 +1015,9 @@ pub(super) fn insert_new_clients(
     let emails: Vec<String> = first_by_email.keys().cloned().collect();
     let mut taken = Vec::new();
     for chunk in emails.chunks(5000) {
-        let found: Vec<String> = clients::table
-            .filter(clients::provider_id.eq(provider.as_str()))
+        let found: Vec<String> = batch
+            .scope()
+            .clients()
             .filter(clients::email_normalized.eq_any(chunk))
             .select(clients::email_normalized)
             .load(conn)?;
@@ -1051,13 +1032,13 @@ pub(super) fn insert_new_clients(
             plural(taken.len(), "has", "have"),
         )));
     }
-    let ids = super::client::insert_many(conn, provider, &to_add).map_err(|e| match e {
+    let ids = super::client::insert_many(conn, batch.scope(), &to_add, now).map_err(|e| match e {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
             CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
         }
         other => other.into(),
     })?;
-    record_imported(conn, provider, &ids, batch_id, now)?;
+    record_imported(conn, batch, &ids, now)?;
     Ok(ids)
 }
 
@@ -1071,9 +1052,10 @@ pub type OnCreated<'a> =
 /// rows (people left out too) are not kept.
 pub(super) fn finish_import(
     conn: &mut DbConnection,
-    id: &str,
+    batch: &OwnedBatch,
     counts: FinishedCounts,
 ) -> QueryResult<()> {
+    let id = batch.id.as_str();
     let skipped =
         serde_json::to_string(&skipped_reasons(conn, id, counts.existing_can_be_skipped)?)
             .unwrap_or_default();
@@ -1110,14 +1092,13 @@ pub(super) struct FinishedCounts {
 /// call finds the batch imported and writes nothing.
 pub fn commit(
     conn: &mut DbConnection,
-    provider: &Provider,
-    id: &str,
+    batch: &OwnedBatch,
     on_created: OnCreated<'_>,
+    now: NaiveDateTime,
 ) -> Result<CommitOutcome, CommitError> {
-    let provider_id = provider.id();
+    let id = batch.id.as_str();
     write_transaction(conn, |conn| {
-        let now = super::now();
-        if let Taken::AlreadyDone(b) = take_for_import(conn, &provider_id, id, now)? {
+        if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
             return Ok(CommitOutcome {
                 imported: b.imported_count,
                 linked: b.linked_count,
@@ -1125,13 +1106,13 @@ pub fn commit(
                 already_done: true,
             });
         }
-        let selected = selected_rows(conn, id)?;
+        let selected = selected_rows(conn, batch)?;
         let rows: Vec<&ImportRow> = selected.iter().collect();
-        let ids = insert_new_clients(conn, &provider_id, id, &rows, now)?;
+        let ids = insert_new_clients(conn, batch, &rows, now)?;
         if let Some(after) = on_created {
             after(conn, &ids, now)?;
         }
-        let batch = find(conn, &provider_id, id)?.ok_or(CommitError::NotReady)?;
+        let rows_total = reload(conn, batch)?.rows_total;
         let linked: i64 = import_rows::table
             .filter(import_rows::batch_id.eq(id))
             .filter(
@@ -1145,12 +1126,12 @@ pub fn commit(
         let outcome = CommitOutcome {
             imported,
             linked,
-            skipped: batch.rows_total - imported - linked,
+            skipped: rows_total - imported - linked,
             already_done: false,
         };
         finish_import(
             conn,
-            id,
+            batch,
             FinishedCounts {
                 imported,
                 linked,
@@ -1166,40 +1147,35 @@ pub fn commit(
 /// The clients an import created (its audit entries say which), for the welcome email.
 pub fn imported_clients(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
-) -> QueryResult<Vec<super::client::Client>> {
-    let ids: Vec<Option<String>> = audit_events::table
-        .filter(audit_events::provider_id.eq(provider.as_str()))
+    batch: &OwnedBatch,
+) -> QueryResult<Vec<super::scope::OwnedClient>> {
+    let ids: Vec<Option<String>> = batch
+        .scope()
+        .audit_events()
         .filter(audit_events::action.eq(AuditAction::ClientImported.as_str()))
-        .filter(audit_events::subject.eq(format!("import:{id}")))
+        .filter(audit_events::subject.eq(format!("import:{}", batch.id)))
         .select(audit_events::client_id)
         .load(conn)?;
-    let ids: Vec<String> = ids.into_iter().flatten().collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            clients::table
-                .filter(clients::provider_id.eq(provider.as_str()))
-                .filter(clients::id.eq_any(chunk))
-                .select(super::client::Client::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(out)
+    let ids: Vec<ClientId> = ids.into_iter().flatten().map(ClientId).collect();
+    super::client::find_many(conn, batch.scope(), &ids)
 }
 
 /// One audit entry per imported client, written in batches like the clients themselves.
 pub(super) fn record_imported(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    batch: &OwnedBatch,
     ids: &[ClientId],
-    batch_id: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let subject = format!("import:{batch_id}");
+    let subject = format!("import:{}", batch.id);
     let events: Vec<(&ClientId, &str)> = ids.iter().map(|c| (c, subject.as_str())).collect();
-    super::audit::record_many(conn, provider, AuditAction::ClientImported, &events, at)
+    super::audit::record_many(
+        conn,
+        batch.provider_id(),
+        AuditAction::ClientImported,
+        &events,
+        at,
+    )
 }
 
 /// Why the rows that were not imported were left out, with how many of each; called by

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use super::scope::OwnedClient;
+use crate::db::ids::new_row_id;
 use crate::db::schema::client_invitations;
 use crate::db::DbConnection;
 
@@ -48,13 +49,12 @@ fn new_token() -> String {
 /// token, which exists nowhere else once the email is sent.
 pub fn create(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     diesel::update(
         client_invitations::table
-            .filter(client_invitations::client_id.eq(client.as_str()))
+            .filter(client_invitations::client_id.eq(client.id.as_str()))
             .filter(client_invitations::used_at.is_null())
             .filter(client_invitations::revoked_at.is_null()),
     )
@@ -64,8 +64,8 @@ pub fn create(
     diesel::insert_into(client_invitations::table)
         .values((
             client_invitations::id.eq(new_row_id()),
-            client_invitations::provider_id.eq(provider.as_str()),
-            client_invitations::client_id.eq(client.as_str()),
+            client_invitations::provider_id.eq(client.provider_id().as_str()),
+            client_invitations::client_id.eq(client.id.as_str()),
             client_invitations::token_hash.eq(hash_token(&token)),
             client_invitations::created_at.eq(now),
             client_invitations::expires_at.eq(now + Duration::days(VALID_DAYS)),
@@ -112,12 +112,12 @@ pub fn mark_used(
 /// the wrong inbox).
 pub fn revoke_unused(
     conn: &mut DbConnection,
-    client: &ClientId,
+    client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         client_invitations::table
-            .filter(client_invitations::client_id.eq(client.as_str()))
+            .filter(client_invitations::client_id.eq(client.id.as_str()))
             .filter(client_invitations::used_at.is_null())
             .filter(client_invitations::revoked_at.is_null()),
     )
@@ -129,11 +129,11 @@ pub fn revoke_unused(
 /// faster than that, so nobody can keep revoking a client's link from a public page.
 pub fn issued_since(
     conn: &mut DbConnection,
-    client: &ClientId,
+    client: &OwnedClient,
     since: NaiveDateTime,
 ) -> QueryResult<bool> {
     client_invitations::table
-        .filter(client_invitations::client_id.eq(client.as_str()))
+        .filter(client_invitations::client_id.eq(client.id.as_str()))
         .filter(client_invitations::created_at.gt(since))
         .count()
         .get_result::<i64>(conn)

@@ -1,5 +1,6 @@
-//! One file per aggregate: the row structs and every query that touches them. Queries on
-//! client data take the signed-in provider's id; there is no unscoped lookup of a client.
+//! One file per aggregate: the row structs and every query that touches them. Queries on a
+//! provider's data start from their [`scope::Scope`] or take an [`scope::Owned`] handle;
+//! the few paths without a signed-in provider go through [`unscoped`].
 
 pub mod audit;
 pub mod booking;
@@ -13,7 +14,9 @@ pub mod outbox;
 pub mod payment_method;
 pub mod practice_form;
 pub mod provider;
+pub mod scope;
 pub mod sign_in_session;
+pub mod unscoped;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::scope::{OwnedClient, Scope};
 use crate::db::ids::{new_row_id, ClientId, ProviderId};
 use crate::db::schema::{email_attempts, outbox_emails};
 use crate::db::DbConnection;
@@ -75,12 +76,12 @@ pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<Strin
 /// Cancels a client's pending emails of the given kinds (reminders once they have acted).
 pub fn cancel_pending(
     conn: &mut DbConnection,
-    client: &ClientId,
+    client: &OwnedClient,
     kinds: &[&str],
 ) -> QueryResult<usize> {
     diesel::update(
         outbox_emails::table
-            .filter(outbox_emails::client_id.eq(client.as_str()))
+            .filter(outbox_emails::client_id.eq(client.id.as_str()))
             .filter(outbox_emails::kind.eq_any(kinds))
             .filter(outbox_emails::status.eq(PENDING)),
     )
@@ -91,11 +92,11 @@ pub fn cancel_pending(
 /// The provider's emails, newest first.
 pub fn for_provider(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     limit: i64,
 ) -> QueryResult<Vec<OutboxEmail>> {
-    outbox_emails::table
-        .filter(outbox_emails::provider_id.eq(provider.as_str()))
+    scope
+        .outbox_emails()
         .order((
             outbox_emails::created_at.desc(),
             outbox_emails::send_after.asc(),
@@ -106,14 +107,9 @@ pub fn for_provider(
         .load(conn)
 }
 
-pub fn for_client(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
-) -> QueryResult<Vec<OutboxEmail>> {
+pub fn for_client(conn: &mut DbConnection, client: &OwnedClient) -> QueryResult<Vec<OutboxEmail>> {
     outbox_emails::table
-        .filter(outbox_emails::provider_id.eq(provider.as_str()))
-        .filter(outbox_emails::client_id.eq(client.as_str()))
+        .filter(outbox_emails::client_id.eq(client.id.as_str()))
         .order((outbox_emails::created_at.desc(), outbox_emails::id.desc()))
         .select(OutboxEmail::as_select())
         .load(conn)

@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use super::scope::OwnedClient;
+use crate::db::ids::new_row_id;
 use crate::db::schema::{clients, payment_methods};
 use crate::db::DbConnection;
 use crate::domain::payment::StoredCard;
@@ -39,8 +40,7 @@ impl PaymentMethod {
 /// Adds a card and records the fact on the client. `added_by` is "client" or "provider".
 pub fn add(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     card: &StoredCard,
     added_by: &str,
     now: NaiveDateTime,
@@ -48,8 +48,8 @@ pub fn add(
     diesel::insert_into(payment_methods::table)
         .values((
             payment_methods::id.eq(new_row_id()),
-            payment_methods::provider_id.eq(provider.as_str()),
-            payment_methods::client_id.eq(client.as_str()),
+            payment_methods::provider_id.eq(client.provider_id().as_str()),
+            payment_methods::client_id.eq(client.id.as_str()),
             payment_methods::kind.eq(card.kind.as_str()),
             payment_methods::brand.eq(&card.brand),
             payment_methods::last4.eq(&card.last4),
@@ -59,28 +59,22 @@ pub fn add(
             payment_methods::created_at.eq(now),
         ))
         .execute(conn)?;
-    diesel::update(
-        clients::table
-            .filter(clients::provider_id.eq(provider.as_str()))
-            .filter(clients::id.eq(client.as_str())),
-    )
-    .set((
-        clients::payment_method_added_at.eq(Some(now)),
-        clients::updated_at.eq(now),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    diesel::update(clients::table.filter(clients::id.eq(client.id.as_str())))
+        .set((
+            clients::payment_method_added_at.eq(Some(now)),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The newest card on file.
 pub fn current(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
 ) -> QueryResult<Option<PaymentMethod>> {
     payment_methods::table
-        .filter(payment_methods::provider_id.eq(provider.as_str()))
-        .filter(payment_methods::client_id.eq(client.as_str()))
+        .filter(payment_methods::client_id.eq(client.id.as_str()))
         .order((
             payment_methods::created_at.desc(),
             payment_methods::id.desc(),

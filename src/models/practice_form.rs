@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::ids::{new_row_id, ClientId, ProviderId};
+use super::scope::{OwnedClient, Scope};
+use crate::db::ids::new_row_id;
 use crate::db::schema::{form_acknowledgments, practice_forms};
 use crate::db::DbConnection;
 
@@ -62,11 +63,11 @@ impl PracticeForm {
 
 /// The newest version of each form, creating version 1 from the shipped text if the
 /// provider has none yet.
-pub fn current(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Vec<PracticeForm>> {
+pub fn current(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<PracticeForm>> {
     let mut out = Vec::new();
     for kind in FormKind::ALL {
-        let newest = practice_forms::table
-            .filter(practice_forms::provider_id.eq(provider.as_str()))
+        let newest = scope
+            .practice_forms()
             .filter(practice_forms::kind.eq(kind.as_str()))
             .order(practice_forms::version.desc())
             .select(PracticeForm::as_select())
@@ -74,13 +75,7 @@ pub fn current(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Ve
             .optional()?;
         match newest {
             Some(f) => out.push(f),
-            None => out.push(insert_version(
-                conn,
-                provider,
-                kind,
-                1,
-                kind.default_body(),
-            )?),
+            None => out.push(insert_version(conn, scope, kind, 1, kind.default_body())?),
         }
     }
     Ok(out)
@@ -88,7 +83,7 @@ pub fn current(conn: &mut DbConnection, provider: &ProviderId) -> QueryResult<Ve
 
 fn insert_version(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     kind: FormKind,
     version: i32,
     body: &str,
@@ -103,7 +98,7 @@ fn insert_version(
     diesel::insert_into(practice_forms::table)
         .values((
             practice_forms::id.eq(&form.id),
-            practice_forms::provider_id.eq(provider.as_str()),
+            practice_forms::provider_id.eq(scope.provider_id().as_str()),
             practice_forms::kind.eq(&form.kind),
             practice_forms::version.eq(form.version),
             practice_forms::body.eq(&form.body),
@@ -125,13 +120,13 @@ pub enum FormSave {
 /// new version. Two edits made from one version cannot both be saved.
 pub fn save(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     kind: FormKind,
     body: &str,
     base: i32,
 ) -> QueryResult<FormSave> {
     crate::db::write_transaction(conn, |conn| {
-        let forms = current(conn, provider)?;
+        let forms = current(conn, scope)?;
         let Some(now) = forms.into_iter().find(|f| f.kind() == Some(kind)) else {
             return Err(diesel::result::Error::NotFound);
         };
@@ -142,17 +137,17 @@ pub fn save(
             return Ok(FormSave::Saved(now));
         }
         // The unique (provider, kind, version) index refuses a concurrent twin.
-        insert_version(conn, provider, kind, now.version + 1, body).map(FormSave::Saved)
+        insert_version(conn, scope, kind, now.version + 1, body).map(FormSave::Saved)
     })
 }
 
 pub fn find(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     form_id: &str,
 ) -> QueryResult<Option<PracticeForm>> {
-    practice_forms::table
-        .filter(practice_forms::provider_id.eq(provider.as_str()))
+    scope
+        .practice_forms()
         .filter(practice_forms::id.eq(form_id))
         .select(PracticeForm::as_select())
         .first(conn)
@@ -161,8 +156,7 @@ pub fn find(
 
 pub fn acknowledge(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     form: &PracticeForm,
     typed_name: &str,
     ip: Option<&str>,
@@ -171,8 +165,8 @@ pub fn acknowledge(
     diesel::insert_into(form_acknowledgments::table)
         .values((
             form_acknowledgments::id.eq(new_row_id()),
-            form_acknowledgments::provider_id.eq(provider.as_str()),
-            form_acknowledgments::client_id.eq(client.as_str()),
+            form_acknowledgments::provider_id.eq(client.provider_id().as_str()),
+            form_acknowledgments::client_id.eq(client.id.as_str()),
             form_acknowledgments::form_id.eq(&form.id),
             form_acknowledgments::typed_name.eq(typed_name),
             form_acknowledgments::ip.eq(ip),
@@ -194,13 +188,11 @@ pub struct Acknowledgment {
 /// What the client acknowledged, newest first.
 pub fn acknowledgments(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
 ) -> QueryResult<Vec<Acknowledgment>> {
     form_acknowledgments::table
         .inner_join(practice_forms::table)
-        .filter(form_acknowledgments::provider_id.eq(provider.as_str()))
-        .filter(form_acknowledgments::client_id.eq(client.as_str()))
+        .filter(form_acknowledgments::client_id.eq(client.id.as_str()))
         .order(form_acknowledgments::acknowledged_at.desc())
         .select((
             practice_forms::kind,

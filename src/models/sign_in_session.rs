@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use rand::RngCore;
 
+use super::scope::{OwnedClient, Scope};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::sign_in_sessions;
 use crate::db::DbConnection;
@@ -161,15 +162,11 @@ pub fn end_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Sig
 }
 
 /// Ends one of this provider's own sessions by its id; false when they have none such.
-pub fn end_providers(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &str,
-) -> QueryResult<bool> {
+pub fn end_providers(conn: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<bool> {
     diesel::delete(
-        sign_in_sessions::table
+        scope
+            .sign_in_sessions()
             .filter(sign_in_sessions::id.eq(id))
-            .filter(sign_in_sessions::provider_id.eq(provider.as_str()))
             .filter(sign_in_sessions::client_id.is_null()),
     )
     .execute(conn)
@@ -179,11 +176,11 @@ pub fn end_providers(
 /// Ends every session of this provider's own except `keep` (by id); returns the ids ended.
 pub fn end_provider_others(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     keep: Option<&str>,
 ) -> QueryResult<Vec<String>> {
-    let ids: Vec<String> = sign_in_sessions::table
-        .filter(sign_in_sessions::provider_id.eq(provider.as_str()))
+    let ids: Vec<String> = scope
+        .sign_in_sessions()
         .filter(sign_in_sessions::client_id.is_null())
         .filter(sign_in_sessions::id.ne(keep.unwrap_or("")))
         .select(sign_in_sessions::id)
@@ -194,20 +191,22 @@ pub fn end_provider_others(
 }
 
 /// Ends every portal session of this client.
-pub fn end_client_all(conn: &mut DbConnection, client: &ClientId) -> QueryResult<usize> {
-    diesel::delete(sign_in_sessions::table.filter(sign_in_sessions::client_id.eq(client.as_str())))
-        .execute(conn)
+pub fn end_client_all(conn: &mut DbConnection, client: &OwnedClient) -> QueryResult<usize> {
+    diesel::delete(
+        sign_in_sessions::table.filter(sign_in_sessions::client_id.eq(client.id.as_str())),
+    )
+    .execute(conn)
 }
 
 /// The provider's own live sessions, the most recently active first.
 pub fn list_for_provider(
     conn: &mut DbConnection,
-    provider: &ProviderId,
+    scope: &Scope,
     now: NaiveDateTime,
     lifetimes: Lifetimes,
 ) -> QueryResult<Vec<SignInSession>> {
-    let rows: Vec<SignInSession> = sign_in_sessions::table
-        .filter(sign_in_sessions::provider_id.eq(provider.as_str()))
+    let rows: Vec<SignInSession> = scope
+        .sign_in_sessions()
         .filter(sign_in_sessions::client_id.is_null())
         .order((
             sign_in_sessions::last_seen_at.desc(),

@@ -7,14 +7,12 @@ use serde::Deserialize;
 
 use super::session::ProtectedForm;
 use super::{client_ip, render, AppState, PageContext};
-use crate::db::write_transaction;
 use crate::domain::client::{ClientDetails, ClientInput, FieldErrors};
 use crate::domain::us_states::US_STATES;
 use crate::error::AppError;
-use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client::{self, CreateOptions, SaveClientError};
-use crate::models::{self as m, booking};
-use crate::onboarding;
+use crate::models::booking;
+use crate::services::booking::SignUp;
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/book/{token}", web::get().to(form))
@@ -112,7 +110,8 @@ async fn submit(
             false,
         ));
     }
-    let details = match ClientDetails::parse(&form.client, chrono::Utc::now().date_naive()) {
+    let now = state.clock.now();
+    let details = match ClientDetails::parse(&form.client, p.zone().date_of(&now)) {
         Ok(d) => d,
         Err(errors) => return render(&page_for(page, form.client, errors, false, false)),
     };
@@ -120,52 +119,10 @@ async fn submit(
     let provider = p.clone();
     let limited = state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let now = m::now();
-                if booking::rate_limited(conn, &ip, now)? {
-                    return Ok(true);
-                }
-                booking::record(conn, &provider.id(), &ip, now)?;
-                let pid = provider.id();
-                let options = CreateOptions {
-                    notify: true,
-                    assessments: vec![],
-                };
-                let (c, action) = match client::create(conn, &pid, &details, &options) {
-                    Ok(c) => {
-                        onboarding::invite(conn, &provider, &c, &public_url, now, Some(&ip))?;
-                        (c, AuditAction::BookingSignup)
-                    }
-                    Err(SaveClientError::EmailTaken { existing }) => {
-                        let c = client::find(conn, &pid, &existing)?.ok_or(AppError::NotFound)?;
-                        onboarding::notify_existing_client(
-                            conn,
-                            &provider,
-                            &c,
-                            &public_url,
-                            now,
-                            Some(&ip),
-                        )?;
-                        (c, AuditAction::BookingEmailMatched)
-                    }
-                    // A new client has no earlier version to be stale against.
-                    Err(SaveClientError::NotFound | SaveClientError::Stale { .. }) => {
-                        return Err(AppError::NotFound)
-                    }
-                    Err(SaveClientError::Database(e)) => return Err(e.into()),
-                };
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        provider_id: &pid,
-                        client_id: Some(&c.client_id()),
-                        action,
-                        subject: None,
-                        ip: Some(&ip),
-                    },
-                )?;
-                Ok(false)
-            })
+            let act = Act { ip: Some(&ip), now };
+            let outcome =
+                services::booking::sign_up(conn, &provider, &details, &public_url, &ip, act)?;
+            Ok(outcome == SignUp::RateLimited)
         })
         .await?;
     if limited {

@@ -7,18 +7,20 @@ use serde::Deserialize;
 
 use super::session::{self, EmptyForm, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, CurrentProvider, PageContext};
-use crate::db::ids::{ClientId, ProviderId};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::ids::ClientId;
+use crate::db::DbConnection;
 use crate::domain::billing::Assessment;
 use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
-use crate::domain::client_edit::{changed_fields, reconcile, DetailValues, EditConflict};
+use crate::domain::client_edit::{reconcile, DetailValues, EditConflict};
 use crate::domain::onboarding::OnboardingStatus;
 use crate::domain::us_states::{state_name, US_STATES};
 use crate::error::AppError;
-use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::audit::{self, AuditAction};
 use crate::models::client::{
     self, Client, ClientFilter, ClientQuery, ClientSort, SaveClientError, PAGE_SIZE,
 };
+use crate::models::scope::OwnedClient;
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients", web::get().to(list))
@@ -125,10 +127,10 @@ async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
     let query = params.query();
-    let provider_id = provider.id();
+    let scope = provider.scope();
     let q = query.clone();
     let result = state
-        .db(move |conn| Ok(client::list(conn, &provider_id, &q)?))
+        .db(move |conn| Ok(client::list(conn, &scope, &q)?))
         .await?;
     let (pages, page_no) = (result.pages, result.page);
     let first_shown = if result.rows.is_empty() {
@@ -273,41 +275,19 @@ async fn create(
         notify: input.notify.is_some(),
         assessments: parse_assessments(&input.assessments),
     };
-    let provider_id = provider.id();
     let ip = client_ip(&req);
-    let me = provider.0.clone();
+    let (me, now) = (provider.0.clone(), state.clock.now());
     let public_url = state.config.public_url.clone();
     let saved = state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let c = match client::create(conn, &provider_id, &details, &options) {
-                    Ok(c) => c,
-                    Err(SaveClientError::Database(e)) => return Err(e.into()),
-                    Err(e) => return Ok(Err(e)),
-                };
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        provider_id: &provider_id,
-                        client_id: Some(&c.client_id()),
-                        action: AuditAction::ClientCreated,
-                        subject: None,
-                        ip: ip.as_deref(),
-                    },
-                )?;
-                // The invitation is queued in the same transaction: both happen or neither.
-                if options.notify {
-                    crate::onboarding::invite(
-                        conn,
-                        &me,
-                        &c,
-                        &public_url,
-                        crate::models::now(),
-                        ip.as_deref(),
-                    )?;
-                }
-                Ok(Ok(c))
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            match services::clients::create(conn, &me, &details, &options, &public_url, act) {
+                Err(SaveClientError::Database(e)) => Err(e.into()),
+                other => Ok(other),
+            }
         })
         .await?;
     match saved {
@@ -343,42 +323,22 @@ fn email_taken(
     render(&form_page(page, editing, input, errors, Some(existing.0)))
 }
 
-pub(super) fn parse_client_id(raw: &str) -> Result<ClientId, AppError> {
-    ClientId::parse(raw).ok_or(AppError::NotFound)
-}
-
-/// Loads this provider's client and records the view of `subject` (a tab) in one go.
-pub(super) fn find_and_audit_view(
-    conn: &mut DbConnection,
-    provider: &ProviderId,
-    id: &ClientId,
-    subject: &str,
-    ip: Option<&str>,
-) -> Result<Client, AppError> {
-    let c = client::find(conn, provider, id)?.ok_or(AppError::NotFound)?;
-    audit::record(
-        conn,
-        AuditEntry {
-            provider_id: provider,
-            client_id: Some(id),
-            action: AuditAction::ClientViewed,
-            subject: Some(subject),
-            ip,
-        },
-    )?;
-    Ok(c)
-}
-
-pub(super) async fn load_and_audit_view(
+/// Records the view of `tab` (every view of a record is in its activity log).
+pub(super) async fn audit_view(
     state: &AppState,
-    provider: &ProviderId,
-    id: ClientId,
-    subject: &'static str,
-    ip: Option<String>,
-) -> Result<Client, AppError> {
-    let provider = provider.clone();
+    req: &HttpRequest,
+    client: &OwnedClient,
+    tab: &'static str,
+) -> Result<(), AppError> {
+    let (ip, now, c) = (client_ip(req), state.clock.now(), client.clone());
     state
-        .db(move |conn| find_and_audit_view(conn, &provider, &id, subject, ip.as_deref()))
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::clients::view(conn, &c, tab, act)?)
+        })
         .await
 }
 
@@ -387,11 +347,10 @@ async fn edit_form(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = parse_client_id(&path)?;
-    let c = load_and_audit_view(&state, &provider.id(), id, "edit", client_ip(&req)).await?;
+    audit_view(&state, &req, &c, "edit").await?;
     render(&form_page(
         page.signed_in(&provider),
         Some(ClientHeader::of(local, &c)),
@@ -415,55 +374,39 @@ async fn update(
     provider: CurrentProvider,
     page: PageContext,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = parse_client_id(&path)?;
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
+    let client_id = client.client_id();
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let parsed = ClientDetails::parse(&input, today(&state, &provider));
     let submitted = DetailValues::of(&input);
-    let submitted_version = input.version;
-    let client_id = id.clone();
-    let submitted_for_audit = submitted.clone();
+    // A form without its version (made before versions existed) counts as stale.
+    let expected = input.version.unwrap_or(0);
+    let submitted_for_save = submitted.clone();
     let outcome = state
         .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
             // Showing the form again shows the client: that is a view of the record.
             let shown_again = |conn: &mut DbConnection| {
-                find_and_audit_view(conn, &provider_id, &id, "edit", ip.as_deref()).map(Box::new)
+                services::clients::current(conn, &client, "edit", act).map(Box::new)
             };
             let details = match parsed {
                 Ok(d) => d,
                 Err(errors) => return Ok(UpdateOutcome::Invalid(shown_again(conn)?, errors)),
             };
-            // A form without its version (made before versions existed) counts as stale.
-            let expected = submitted_version.unwrap_or(0);
-            let saved = write_transaction(conn, |conn| {
-                let before = match client::update(conn, &provider_id, &id, &details, expected) {
-                    Ok(before) => before,
-                    Err(SaveClientError::NotFound) => return Err(AppError::NotFound),
-                    Err(SaveClientError::Database(e)) => return Err(e.into()),
-                    Err(e) => return Ok(Err(e)),
-                };
-                if crate::domain::email::normalize(&before.email) != details.email.normalized() {
-                    crate::onboarding::email_changed(conn, &before, crate::models::now())?;
-                }
-                let changed =
-                    changed_fields(&before.detail_values(), &submitted_for_audit).join(", ");
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        provider_id: &provider_id,
-                        client_id: Some(&id),
-                        action: AuditAction::ClientUpdated,
-                        subject: Some(&changed),
-                        ip: ip.as_deref(),
-                    },
-                )?;
-                Ok(Ok(()))
-            })?;
-            match saved {
+            match services::clients::update(
+                conn,
+                &client,
+                &details,
+                &submitted_for_save,
+                expected,
+                act,
+            ) {
                 Ok(()) => Ok(UpdateOutcome::Saved),
                 Err(SaveClientError::EmailTaken { existing }) => {
                     Ok(UpdateOutcome::EmailTaken(shown_again(conn)?, existing))
@@ -515,42 +458,23 @@ async fn update(
 async fn set_archived(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     archived: bool,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_client_id(&path)?;
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
-    let client_id = id.clone();
-    let name = state
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    let (client_id, name) = (client.client_id(), client.full_name());
+    state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let Some(c) = client::find(conn, &provider_id, &id)? else {
-                    return Ok(None);
-                };
-                client::set_archived(conn, &provider_id, &id, archived)?;
-                let action = if archived {
-                    AuditAction::ClientArchived
-                } else {
-                    AuditAction::ClientRestored
-                };
-                audit::record(
-                    conn,
-                    AuditEntry {
-                        provider_id: &provider_id,
-                        client_id: Some(&id),
-                        action,
-                        subject: None,
-                        ip: ip.as_deref(),
-                    },
-                )?;
-                Ok(Some(c.full_name()))
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::clients::set_archived(
+                conn, &client, archived, act,
+            )?)
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
     let message = if archived {
         format!("{name} was archived. Their record is kept; find them under the Archived filter, and restore them any time.")
     } else {
@@ -563,23 +487,21 @@ async fn set_archived(
 async fn archive(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     _csrf: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    set_archived(req, state, provider, session, path, true).await
+    set_archived(req, state, session, client, true).await
 }
 
 async fn restore(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     _csrf: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    set_archived(req, state, provider, session, path, false).await
+    set_archived(req, state, session, client, false).await
 }
 
 // ---------- the profile ----------
@@ -661,19 +583,17 @@ async fn overview(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = parse_client_id(&path)?;
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
-    let (c, requests, emails, card) = state
+    audit_view(&state, &req, &c, "overview").await?;
+    let client = c.clone();
+    let (requests, emails, card) = state
         .db(move |conn| {
-            let c = find_and_audit_view(conn, &provider_id, &id, "overview", ip.as_deref())?;
-            let requests = client::assessment_requests(conn, &provider_id, &id)?;
-            let emails = crate::models::outbox::for_client(conn, &provider_id, &id)?;
-            let card = crate::models::payment_method::current(conn, &provider_id, &id)?;
-            Ok((c, requests, emails, card))
+            let requests = client::assessment_requests(conn, &client)?;
+            let emails = crate::models::outbox::for_client(conn, &client)?;
+            let card = crate::models::payment_method::current(conn, &client)?;
+            Ok((requests, emails, card))
         })
         .await?;
     let smtp = state.config.smtp_url.is_some();
@@ -787,18 +707,16 @@ async fn billing(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = parse_client_id(&path)?;
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
-    let (c, card, acks) = state
+    audit_view(&state, &req, &c, "billing").await?;
+    let client = c.clone();
+    let (card, acks) = state
         .db(move |conn| {
-            let c = find_and_audit_view(conn, &provider_id, &id, "billing", ip.as_deref())?;
-            let card = crate::models::payment_method::current(conn, &provider_id, &id)?;
-            let acks = crate::models::practice_form::acknowledgments(conn, &provider_id, &id)?;
-            Ok((c, card, acks))
+            let card = crate::models::payment_method::current(conn, &client)?;
+            let acks = crate::models::practice_form::acknowledgments(conn, &client)?;
+            Ok((card, acks))
         })
         .await?;
     let billing = c.billing();
@@ -869,21 +787,13 @@ async fn activity(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = parse_client_id(&path)?;
-    let provider_id = provider.id();
-    let c = load_and_audit_view(
-        &state,
-        &provider_id,
-        id.clone(),
-        "activity",
-        client_ip(&req),
-    )
-    .await?;
+    audit_view(&state, &req, &c, "activity").await?;
+    let client = c.clone();
     let events = state
-        .db(move |conn| Ok(audit::for_client(conn, &provider_id, &id, ACTIVITY_LIMIT)?))
+        .db(move |conn| Ok(audit::for_client(conn, &client, ACTIVITY_LIMIT)?))
         .await?;
     let rows = events
         .into_iter()

@@ -1,7 +1,5 @@
 //! Clinical → Attachments: a client's documents, uploading one, and opening one.
 
-use std::io::Read;
-
 use actix_multipart::form::tempfile::{TempFile, TempFileConfig};
 use actix_multipart::form::text::Text;
 use actix_multipart::form::{MultipartForm, MultipartFormConfig};
@@ -12,17 +10,17 @@ use actix_web::http::header::{
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::clients::{load_and_audit_view, parse_client_id, ClientHeader};
+use super::clients::{audit_view, ClientHeader};
 use super::session::{self, verify_csrf};
 use super::{client_ip, fmt, see_other, AppState, CurrentProvider, PageContext};
-use crate::db::ids::{ClientId, DocumentId};
-use crate::domain::document::{format_size, DocumentKind, FileType};
+use crate::db::ids::DocumentId;
+use crate::domain::document::{format_size, DocumentKind};
 use crate::error::AppError;
-use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client;
-use crate::models::document::{self, AddDocumentError, NewDocument};
+use crate::models::document;
+use crate::models::scope::OwnedClient;
+use crate::services::documents::{Upload, UploadError};
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients/{id}/clinical", web::get().to(clinical))
@@ -35,21 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Another provider's client id answers 404 here too, not a redirect that confirms it.
-async fn clinical(
-    state: web::Data<AppState>,
-    provider: CurrentProvider,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_client_id(&path)?;
-    let pid = provider.id();
-    let lookup = id.clone();
-    let found = state
-        .db(move |conn| Ok(client::find(conn, &pid, &lookup)?.is_some()))
-        .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other(&format!("/clients/{id}/clinical/attachments")))
+async fn clinical(client: OwnedClient) -> Result<HttpResponse, AppError> {
+    Ok(see_other(&format!(
+        "/clients/{}/clinical/attachments",
+        client.id
+    )))
 }
 
 struct DocumentRow {
@@ -80,21 +68,14 @@ async fn attachments_page(
     state: &AppState,
     provider: &CurrentProvider,
     page: PageContext,
-    id: ClientId,
+    c: OwnedClient,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let provider_id = provider.id();
-    let c = load_and_audit_view(
-        state,
-        &provider_id,
-        id.clone(),
-        "attachments",
-        client_ip(req),
-    )
-    .await?;
+    audit_view(state, req, &c, "attachments").await?;
+    let client = c.clone();
     let docs = state
-        .db(move |conn| Ok(document::list_for_client(conn, &provider_id, &id)?))
+        .db(move |conn| Ok(document::list_for_client(conn, &client)?))
         .await?;
     let (notes, rest): (Vec<_>, Vec<_>) = docs
         .iter()
@@ -136,10 +117,9 @@ async fn attachments(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    client: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_client_id(&path)?;
-    attachments_page(&req, &state, &provider, page, id, None).await
+    attachments_page(&req, &state, &provider, page, client, None).await
 }
 
 #[derive(MultipartForm)]
@@ -174,7 +154,7 @@ async fn upload(
     provider: CurrentProvider,
     page: PageContext,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
@@ -183,14 +163,13 @@ async fn upload(
     if form.file.size as u64 > state.config.max_document_bytes {
         return Err(too_large(state.config.max_document_bytes));
     }
-    let id = parse_client_id(&path)?;
     let Some(kind) = DocumentKind::parse(&form.kind) else {
         return attachments_page(
             &req,
             &state,
             &provider,
             page,
-            id,
+            client,
             Some("Choose what kind of document this is.".into()),
         )
         .await;
@@ -205,49 +184,35 @@ async fn upload(
         Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
             Ok(date) => Some(date),
             Err(_) => {
-                return attachments_page(&req, &state, &provider, page, id, Some("Enter the document's date as a date, for example 2026-03-14, or leave it empty.".into())).await;
+                return attachments_page(&req, &state, &provider, page, client, Some("Enter the document's date as a date, for example 2026-03-14, or leave it empty.".into())).await;
             }
         },
     };
     // The browser's file name is shown to people, never used as a path.
     let file_name = display_file_name(form.file.file_name.as_deref());
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
-    let client_id = id.clone();
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let temp = form.file.file;
+    let owner = client.clone();
     let outcome = state
         .db(move |conn| {
-            // Check the client first: a stranger's id must not even read the upload.
-            client::find(conn, &provider_id, &client_id)?.ok_or(AppError::NotFound)?;
-            let mut content = Vec::new();
-            temp.as_file().read_to_end(&mut content).map_err(AppError::internal)?;
-            let Some(file_type) = FileType::detect(&content[..content.len().min(512)]) else {
-                return Ok(Err(if content.is_empty() {
-                    "The file is empty. Choose the file again; if it is empty on your computer too, export it again from where it came from.".to_string()
-                } else {
-                    "Caseload keeps PDFs, images (PNG, JPEG, GIF, WebP) and plain-text files. This file is none of these; save or print it as a PDF and upload that.".to_string()
-                }));
+            let act = Act { ip: ip.as_deref(), now };
+            let upload = Upload {
+                kind,
+                file_name: &file_name,
+                document_date,
+                content: &mut temp.as_file(),
             };
-            let sha256 = hex::encode(Sha256::digest(&content));
-            let new = NewDocument { kind, file_name: &file_name, content_type: file_type.content_type(), sha256: &sha256, content: &content, document_date, kind_detail: None };
-            crate::db::write_transaction(conn, |conn| {
-                let doc = match document::add(conn, &provider_id, &client_id, &new) {
-                    Ok(d) => d,
-                    Err(AddDocumentError::AlreadyAttached(existing)) => {
-                        return Ok(Err(format!(
-                            "This file is already attached to this client as \"{}\" (added {}). Nothing new was saved.",
-                            existing.file_name,
-                            local.date(&existing.created_at)
-                        )))
-                    }
-                    Err(AddDocumentError::Database(e)) => return Err(e.into()),
-                };
-                audit::record(
-                    conn,
-                    AuditEntry { provider_id: &provider_id, client_id: Some(&client_id), action: AuditAction::DocumentUploaded, subject: Some(&doc.id), ip: ip.as_deref() },
-                )?;
-                Ok(Ok(doc.file_name))
-            })
+            match services::documents::upload(conn, &owner, upload, act) {
+                Ok(doc) => Ok(Ok(doc.file_name)),
+                Err(UploadError::AlreadyAttached(existing)) => Ok(Err(format!(
+                    "This file is already attached to this client as \"{}\" (added {}). Nothing new was saved.",
+                    existing.file_name,
+                    local.date(&existing.created_at)
+                ))),
+                Err(UploadError::Unreadable(e)) => Err(AppError::internal(e)),
+                Err(UploadError::Database(e)) => Err(e.into()),
+                Err(refused) => Ok(Err(refused.to_string())),
+            }
         })
         .await?;
     match outcome {
@@ -256,9 +221,14 @@ async fn upload(
                 &session,
                 format!("\"{name}\" was added to the client's attachments."),
             );
-            Ok(see_other(&format!("/clients/{id}/clinical/attachments")))
+            Ok(see_other(&format!(
+                "/clients/{}/clinical/attachments",
+                client.id
+            )))
         }
-        Err(message) => attachments_page(&req, &state, &provider, page, id, Some(message)).await,
+        Err(message) => {
+            attachments_page(&req, &state, &provider, page, client, Some(message)).await
+        }
     }
 }
 
@@ -283,31 +253,19 @@ struct OpenParams {
 async fn open(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
+    client: OwnedClient,
     path: web::Path<(String, String)>,
     params: web::Query<OpenParams>,
 ) -> Result<HttpResponse, AppError> {
-    let (client_raw, doc_raw) = path.into_inner();
-    let client_id = parse_client_id(&client_raw)?;
-    let doc_id = DocumentId::parse(&doc_raw).ok_or(AppError::NotFound)?;
-    let provider_id = provider.id();
-    let ip = client_ip(&req);
+    let doc_id = DocumentId::parse(&path.1).ok_or(AppError::NotFound)?;
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let (doc, content) = state
         .db(move |conn| {
-            let doc = document::find(conn, &provider_id, &client_id, &doc_id)?
-                .ok_or(AppError::NotFound)?;
-            let content = document::content(conn, &doc)?;
-            audit::record(
-                conn,
-                AuditEntry {
-                    provider_id: &provider_id,
-                    client_id: Some(&client_id),
-                    action: AuditAction::DocumentViewed,
-                    subject: Some(&doc.id),
-                    ip: ip.as_deref(),
-                },
-            )?;
-            Ok((doc, content))
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            services::documents::open(conn, &client, &doc_id, act)?.ok_or(AppError::NotFound)
         })
         .await?;
     let disposition = ContentDisposition {

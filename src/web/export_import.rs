@@ -17,6 +17,7 @@ use super::{render, render_status, see_other, AppState, CurrentProvider, PageCon
 use crate::domain::document::format_size;
 use crate::error::AppError;
 use crate::models::import_batch;
+use crate::models::scope::OwnedBatch;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: MultipartFormConfig) {
     cfg.service(
@@ -64,15 +65,12 @@ async fn start(
     provider: &CurrentProvider,
     file_name: String,
     origin: &'static str,
-) -> Result<import_batch::ImportBatch, AppError> {
-    let provider_id = provider.id();
+) -> Result<OwnedBatch, AppError> {
+    let (scope, now) = (provider.scope(), state.clock.now());
     state
         .db(move |conn| {
             Ok(import_batch::create_export(
-                conn,
-                &provider_id,
-                &file_name,
-                origin,
+                conn, &scope, &file_name, origin, now,
             )?)
         })
         .await
@@ -108,10 +106,10 @@ async fn upload(
     )
     .await?;
     if let Err(e) = form.file.file.persist(state.uploads.path(&batch.id)) {
-        fail(&state, &batch.id).await?;
+        fail(&state, &batch).await?;
         return Err(AppError::internal(e.error));
     }
-    queue_analysis(&state, &batch.id).await?;
+    queue_analysis(&state, &batch).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
 
@@ -126,13 +124,13 @@ fn too_large(max: u64) -> AppError {
     ))
 }
 
-async fn fail(state: &AppState, id: &str) -> Result<(), AppError> {
-    let id = id.to_string();
+async fn fail(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
+    let owned = batch.clone();
     state
         .db(move |conn| {
             Ok(import_batch::fail(
                 conn,
-                &id,
+                &owned,
                 "The uploaded export could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload it again.",
             )?)
         })
@@ -173,7 +171,7 @@ async fn upload_folder(
 ) -> Result<HttpResponse, AppError> {
     let limit = state.config.max_export_bytes;
     let mut token_ok = false;
-    let mut batch: Option<import_batch::ImportBatch> = None;
+    let mut batch: Option<OwnedBatch> = None;
     let mut writer: Option<(
         std::sync::mpsc::SyncSender<Piece>,
         std::thread::JoinHandle<std::io::Result<()>>,
@@ -267,7 +265,7 @@ async fn upload_folder(
     if let Err(e) = received_all {
         drop(writer);
         if let Some(b) = &batch {
-            fail(&state, &b.id).await?;
+            fail(&state, b).await?;
             state.uploads.remove(&b.id);
         }
         return Err(e);
@@ -283,9 +281,9 @@ async fn upload_folder(
         .await
         .map_err(AppError::internal)?;
     if !matches!(written, Ok(Ok(()))) {
-        fail(&state, &batch.id).await?;
+        fail(&state, &batch).await?;
         return Err(AppError::internal("could not write the folder's archive"));
     }
-    queue_analysis(&state, &batch.id).await?;
+    queue_analysis(&state, &batch).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }

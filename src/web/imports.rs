@@ -22,6 +22,7 @@ use crate::import_jobs::ColumnsNeeded;
 use crate::models::import_batch::{
     self, CommitError, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE,
 };
+use crate::models::scope::OwnedBatch;
 use crate::models::{client, export_import};
 
 /// The routes under `/clients/import` (mounted as a scope with the upload limits).
@@ -129,42 +130,42 @@ async fn upload(
         return render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &template);
     }
     let file_name = display_name(form.file.file_name.as_deref());
-    let provider_id = provider.id();
+    let (scope, now) = (provider.scope(), state.clock.now());
     let batch = state
-        .db(move |conn| Ok(import_batch::create(conn, &provider_id, &file_name, "web")?))
+        .db(move |conn| Ok(import_batch::create(conn, &scope, &file_name, "web", now)?))
         .await?;
     let target = state.uploads.path(&batch.id);
     // Same file system (both inside the data dir), so this is a rename.
     if let Err(e) = form.file.file.persist(&target) {
-        let id = batch.id.clone();
+        let owned = batch.clone();
         state
             .db(move |conn| {
                 Ok(import_batch::fail(
                     conn,
-                    &id,
+                    &owned,
                     "The uploaded file could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload the file again.",
                 )?)
             })
             .await?;
         return Err(AppError::internal(e.error));
     }
-    queue_analysis(&state, &batch.id).await?;
+    queue_analysis(&state, &batch).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
 
 /// Hands a batch to the workers; when all are busy and the queue is full, the batch says
 /// so and its file is let go.
-pub(super) async fn queue_analysis(state: &AppState, batch_id: &str) -> Result<(), AppError> {
-    if state.imports.submit(batch_id).is_ok() {
+pub(super) async fn queue_analysis(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
+    if state.imports.submit(&batch.id).is_ok() {
         return Ok(());
     }
-    state.uploads.remove(batch_id);
-    let id = batch_id.to_string();
+    state.uploads.remove(&batch.id);
+    let owned = batch.clone();
     state
         .db(move |conn| {
             Ok(import_batch::fail(
                 conn,
-                &id,
+                &owned,
                 "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
             )?)
         })
@@ -173,20 +174,12 @@ pub(super) async fn queue_analysis(state: &AppState, batch_id: &str) -> Result<(
 
 // ---------- one batch ----------
 
-async fn load(
-    state: &AppState,
-    provider: &CurrentProvider,
-    id: &str,
-) -> Result<ImportBatch, AppError> {
-    let id = crate::db::ids::ImportBatchId::parse(id)
-        .ok_or(AppError::NotFound)?
-        .0;
-    let provider_id = provider.id();
+/// The batch as it is now (after a change this request made).
+async fn reload(state: &AppState, batch: &OwnedBatch) -> Result<OwnedBatch, AppError> {
+    let owned = batch.clone();
     state
-        .db(move |conn| Ok(import_batch::find(conn, &provider_id, &id)?))
-        .await?
-        .filter(|b| b.status != import_batch::CANCELLED)
-        .ok_or(AppError::NotFound)
+        .db(move |conn| Ok(import_batch::reload(conn, &owned)?))
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,16 +193,15 @@ async fn show(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     query: web::Query<ReviewParams>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
     let page = page.signed_in(&provider);
     match batch.status.as_str() {
         import_batch::QUEUED | import_batch::ANALYSING => render(&ProgressPage::of(page, &batch)),
         import_batch::NEEDS_COLUMNS => render(&ColumnsPage::of(page, &batch)),
-        import_batch::READY => review_page(&state, &provider, page, batch, &query).await,
-        import_batch::IMPORTED => done_page(page, batch, fmt::Local(provider.0.zone())),
+        import_batch::READY => review_page(&state, page, batch, &query).await,
+        import_batch::IMPORTED => done_page(page, batch.into_row(), fmt::Local(provider.0.zone())),
         _ => render(&FailedPage {
             page,
             file_name: batch.file_name.clone(),
@@ -222,12 +214,7 @@ async fn show(
 }
 
 /// The analysis's state, for the progress page's script.
-async fn status(
-    state: web::Data<AppState>,
-    provider: CurrentProvider,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
+async fn status(batch: OwnedBatch) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "status": batch.status,
         "label": batch.progress_label,
@@ -389,12 +376,10 @@ struct ColumnsInput {
 
 async fn choose_columns(
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     ProtectedForm(input): ProtectedForm<ColumnsInput>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
     let pick = |s: &str| s.trim().parse::<usize>().ok();
     let choice = ManualColumns {
         first_name: pick(&input.first_name),
@@ -415,7 +400,7 @@ async fn choose_columns(
     }
     let json = serde_json::to_string(&choice).map_err(AppError::internal)?;
     let sheet = batch.sheet.clone();
-    requeue(&state, &provider, &batch, sheet, Some(json)).await
+    requeue(&state, &batch, sheet, Some(json)).await
 }
 
 #[derive(Deserialize)]
@@ -425,36 +410,32 @@ struct SheetInput {
 
 async fn choose_sheet(
     state: web::Data<AppState>,
-    provider: CurrentProvider,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     ProtectedForm(input): ProtectedForm<SheetInput>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
-    requeue(&state, &provider, &batch, Some(input.sheet), None).await
+    requeue(&state, &batch, Some(input.sheet), None).await
 }
 
 /// Sends the stored file back to a worker with new reading options.
 async fn requeue(
     state: &AppState,
-    provider: &CurrentProvider,
-    batch: &ImportBatch,
+    batch: &OwnedBatch,
     sheet: Option<String>,
     columns: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (provider_id, id) = (provider.id(), batch.id.clone());
+    let owned = batch.clone();
     let queued = state
         .db(move |conn| {
             Ok(import_batch::reanalyse(
                 conn,
-                &provider_id,
-                &id,
+                &owned,
                 sheet.as_deref(),
                 columns.as_deref(),
             )?)
         })
         .await?;
     if queued {
-        queue_analysis(state, &batch.id).await?;
+        queue_analysis(state, batch).await?;
     }
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
@@ -607,19 +588,17 @@ struct ReviewPage {
 
 async fn review_page(
     state: &AppState,
-    provider: &CurrentProvider,
     page: PageContext,
-    batch: ImportBatch,
+    batch: OwnedBatch,
     query: &ReviewParams,
 ) -> Result<HttpResponse, AppError> {
-    review_page_with(state, provider, page, batch, query, None).await
+    review_page_with(state, page, batch, query, None).await
 }
 
 async fn review_page_with(
     state: &AppState,
-    provider: &CurrentProvider,
     page: PageContext,
-    batch: ImportBatch,
+    batch: OwnedBatch,
     query: &ReviewParams,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -631,15 +610,15 @@ async fn review_page_with(
     let total_for_filter = batch.rows_with(Some(show.as_str()).filter(|s| !s.is_empty()));
     let pages = ((total_for_filter + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE).max(1);
     let page_no = query.page.parse::<i64>().unwrap_or(1).clamp(1, pages);
-    let (provider_id, id, filter) = (provider.id(), batch.id.clone(), show.clone());
+    let (owned, filter) = (batch.clone(), show.clone());
     let (selected, linked) = (batch.rows_selected, batch.rows_linked);
     let export = batch.is_export();
     let (rows, names, clients) = state
         .db(move |conn| {
+            let scope = owned.scope();
             let rows = import_batch::rows_page(
                 conn,
-                &provider_id,
-                &id,
+                &owned,
                 Some(filter.as_str()).filter(|f| !f.is_empty()),
                 page_no,
             )?;
@@ -648,9 +627,9 @@ async fn review_page_with(
                 .flat_map(|r| [r.matched_client_id.clone(), r.linked_client_id.clone()])
                 .flatten()
                 .collect();
-            let names = import_batch::client_names(conn, &provider_id, &ids)?;
+            let names = import_batch::client_names(conn, scope, &ids)?;
             let clients = if export {
-                crate::models::client::match_labels(conn, &provider_id, MATCH_LIST_LIMIT)?
+                crate::models::client::match_labels(conn, scope, MATCH_LIST_LIMIT)?
             } else {
                 Vec::new()
             };
@@ -738,10 +717,9 @@ async fn save_review(
     provider: CurrentProvider,
     page: PageContext,
     session: Session,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     ProtectedForm(fields): ProtectedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
     let field = |name: &str| {
         fields
             .iter()
@@ -756,17 +734,18 @@ async fn save_review(
     }
     let mut decided = decisions(&fields);
     let export = batch.is_export();
-    let (provider_id, id) = (provider.id(), batch.id.clone());
+    let owned = batch.clone();
     let select_new = action == "select-new";
     state
         .db(move |conn| {
+            let scope = owned.scope();
             // An export's card is matched by hand with a "Name <email>" of the list.
             if export {
                 for d in &mut decided {
                     d.link_to = match d.link_to.as_deref().and_then(client::email_in_label) {
                         Some(email) => client::find_id_by_email(
                             conn,
-                            &provider_id,
+                            scope,
                             &crate::domain::email::normalize(email),
                         )?
                         .map(|c| c.0),
@@ -774,9 +753,9 @@ async fn save_review(
                     };
                 }
             }
-            import_batch::decide(conn, &provider_id, &id, &decided)?;
+            import_batch::decide(conn, &owned, &decided)?;
             if select_new {
-                export_import::select_all_new(conn, &provider_id, &id)?;
+                export_import::select_all_new(conn, &owned)?;
             }
             Ok(())
         })
@@ -812,7 +791,7 @@ async fn save_review(
             field("page")
         )));
     }
-    let fresh = load(&state, &provider, &batch.id).await?;
+    let fresh = reload(&state, &batch).await?;
     if fresh.rows_selected == 0 && fresh.rows_linked == 0 {
         let query = ReviewParams {
             show,
@@ -820,7 +799,6 @@ async fn save_review(
         };
         return review_page_with(
             &state,
-            &provider,
             page.signed_in(&provider),
             fresh,
             &query,
@@ -829,10 +807,11 @@ async fn save_review(
         .await;
     }
     let invite = field("invite") == "yes";
-    let (p, id, url) = (
+    let (p, owned, url, now) = (
         provider.0.clone(),
-        batch.id.clone(),
+        batch.clone(),
         state.config.public_url.clone(),
+        state.clock.now(),
     );
     let outcome = if export {
         let (path, limits) = (state.uploads.path(&batch.id), state.config.export_limits);
@@ -842,8 +821,7 @@ async fn save_review(
                     Ok(opened) => opened,
                     // A second submit finds the first one done (and its file gone).
                     Err(_)
-                        if import_batch::find(conn, &p.id(), &id)?
-                            .is_some_and(|b| b.status == import_batch::IMPORTED) =>
+                        if import_batch::reload(conn, &owned)?.status == import_batch::IMPORTED =>
                     {
                         return Ok(Ok(()));
                     }
@@ -853,7 +831,7 @@ async fn save_review(
                 let on_created: import_batch::OnCreated =
                     if invite { Some(&inviting) } else { None };
                 Ok(
-                    export_import::commit_export(conn, &p, &id, &mut zip, &index, on_created)
+                    export_import::commit_export(conn, &owned, &mut zip, &index, on_created, now)
                         .map(|_| ()),
                 )
             })
@@ -864,7 +842,7 @@ async fn save_review(
                 let inviting = crate::onboarding::inviting(&p, &url);
                 let on_created: import_batch::OnCreated =
                     if invite { Some(&inviting) } else { None };
-                Ok(import_batch::commit(conn, &p, &id, on_created).map(|_| ()))
+                Ok(import_batch::commit(conn, &owned, on_created, now).map(|_| ()))
             })
             .await?
     };
@@ -878,10 +856,9 @@ async fn save_review(
                 show,
                 page: field("page"),
             };
-            let fresh = load(&state, &provider, &batch.id).await?;
+            let fresh = reload(&state, &batch).await?;
             review_page_with(
                 &state,
-                &provider,
                 page.signed_in(&provider),
                 fresh,
                 &query,
@@ -896,15 +873,13 @@ async fn save_review(
 
 async fn cancel(
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
-    let (provider_id, id) = (provider.id(), batch.id.clone());
+    let owned = batch.clone();
     let cancelled = state
-        .db(move |conn| Ok(import_batch::cancel(conn, &provider_id, &id)?))
+        .db(move |conn| Ok(import_batch::cancel(conn, &owned)?))
         .await?;
     if cancelled {
         state.uploads.remove(&batch.id);
@@ -1002,13 +977,12 @@ async fn welcome_all(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let batch = load(&state, &provider, &path).await?;
-    let (me, id, url, ip) = (
+    let (me, owned, url, ip) = (
         provider.0.clone(),
-        batch.id.clone(),
+        batch.clone(),
         state.config.public_url.clone(),
         super::client_ip(&req),
     );
@@ -1016,7 +990,7 @@ async fn welcome_all(
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let mut sent = 0;
-                for c in import_batch::imported_clients(conn, &me.id(), &id)? {
+                for c in import_batch::imported_clients(conn, &owned)? {
                     if crate::onboarding::send_invitation(conn, &me, &c, &url, true, ip.as_deref())?
                     {
                         sent += 1;
@@ -1064,9 +1038,9 @@ async fn history(
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = provider.id();
+    let scope = provider.scope();
     let batches = state
-        .db(move |conn| Ok(import_batch::history(conn, &id)?))
+        .db(move |conn| Ok(import_batch::history(conn, &scope)?))
         .await?;
     let rows = batches
         .into_iter()

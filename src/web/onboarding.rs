@@ -5,16 +5,15 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::clients::parse_client_id;
 use super::portal::{parse_insurance, process_card, CardForm};
 use super::session::{self, EmptyForm, ProtectedForm};
 use super::{client_ip, see_other, AppState, CurrentProvider};
-use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
 use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client::{self, Client};
-use crate::models::{self as m, payment_method};
+use crate::models::client;
+use crate::models::payment_method;
+use crate::models::scope::OwnedClient;
 use crate::onboarding;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,16 +29,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn record(
     conn: &mut DbConnection,
-    provider: &ProviderId,
-    client: &ClientId,
+    client: &OwnedClient,
     action: AuditAction,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     audit::record(
         conn,
         AuditEntry {
-            provider_id: provider,
-            client_id: Some(client),
+            provider_id: client.provider_id(),
+            client_id: Some(&client.client_id()),
             action,
             subject: None,
             ip,
@@ -48,19 +46,16 @@ fn record(
     Ok(())
 }
 
-/// Runs `f` on this provider's client inside one write transaction; 404 for anyone else's.
+/// Runs `f` on the client (as they are now) inside one write transaction.
 async fn with_client<T: Send + 'static>(
     state: &AppState,
-    provider: &CurrentProvider,
-    raw_id: &str,
-    f: impl FnOnce(&mut DbConnection, &Client) -> Result<T, AppError> + Send + 'static,
+    client: OwnedClient,
+    f: impl FnOnce(&mut DbConnection, &OwnedClient) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let id = parse_client_id(raw_id)?;
-    let pid = provider.id();
     state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                let c = client::find(conn, &pid, &id)?.ok_or(AppError::NotFound)?;
+                let c = client::reload(conn, &client)?;
                 f(conn, &c)
             })
         })
@@ -74,11 +69,11 @@ async fn welcome(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let name = send_invitation(&req, &state, &provider, &id, true).await?;
+    let id = client.id.clone();
+    let name = send_invitation(&req, &state, &provider, client, true).await?;
     session::flash(
         &session,
         match name {
@@ -99,11 +94,11 @@ async fn invite(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let name = send_invitation(&req, &state, &provider, &id, false).await?;
+    let id = client.id.clone();
+    let name = send_invitation(&req, &state, &provider, client, false).await?;
     session::flash(
         &session,
         match name {
@@ -125,13 +120,13 @@ async fn send_invitation(
     req: &HttpRequest,
     state: &AppState,
     provider: &CurrentProvider,
-    id: &str,
+    client: OwnedClient,
     welcome: bool,
 ) -> Result<Option<String>, AppError> {
     let me = provider.0.clone();
     let public_url = state.config.public_url.clone();
     let ip = client_ip(req);
-    with_client(state, provider, id, move |conn, c| {
+    with_client(state, client, move |conn, c| {
         let sent = onboarding::send_invitation(conn, &me, c, &public_url, welcome, ip.as_deref())?;
         Ok(sent.then(|| c.full_name()))
     })
@@ -156,12 +151,11 @@ struct InsuranceForm {
 async fn enter_insurance(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     ProtectedForm(form): ProtectedForm<InsuranceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let back = format!("/clients/{}/billing", path.as_str());
+    let back = format!("/clients/{}/billing", client.id);
     let details = match parse_insurance(
         &form.insurance_company,
         &form.insurance_member_id,
@@ -181,23 +175,16 @@ async fn enter_insurance(
             return Ok(see_other(&back));
         }
     };
-    let pid = provider.id();
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let version = form.version;
-    let saved = with_client(&state, &provider, &path, move |conn, c| {
-        match client::set_insurance(conn, &pid, &c.client_id(), &details, version, m::now()) {
+    let saved = with_client(&state, client, move |conn, c| {
+        match client::set_insurance(conn, c, &details, version, now) {
             Ok(()) => {}
             Err(client::SaveClientError::Stale { .. }) => return Ok(false),
             Err(client::SaveClientError::Database(e)) => return Err(e.into()),
             Err(_) => return Err(AppError::NotFound),
         }
-        record(
-            conn,
-            &pid,
-            &c.client_id(),
-            AuditAction::ClientUpdated,
-            ip.as_deref(),
-        )?;
+        record(conn, c, AuditAction::ClientUpdated, ip.as_deref())?;
         Ok(true)
     })
     .await?;
@@ -224,10 +211,10 @@ async fn review_insurance(
     state: web::Data<AppState>,
     provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     ProtectedForm(form): ProtectedForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    let back = format!("/clients/{}/billing", path.as_str());
+    let back = format!("/clients/{}/billing", client.id);
     let reason = form
         .reason
         .trim()
@@ -250,16 +237,15 @@ async fn review_insurance(
     };
     let me = provider.0.clone();
     let public_url = state.config.public_url.clone();
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let told = problem.is_some();
-    with_client(&state, &provider, &path, move |conn, c| {
+    with_client(&state, client, move |conn, c| {
         if c.insurance_added_at.is_none() {
             return Err(AppError::BadRequest(
                 "There is no insurance on file to review yet.".into(),
             ));
         }
-        let now = m::now();
-        if !client::review_insurance(conn, &me.id(), &c.client_id(), problem.as_deref(), now)? {
+        if !client::review_insurance(conn, c, problem.as_deref(), now)? {
             return Err(AppError::BadRequest("There is no insurance on file to review any more; the client may have just changed it. Reload the page.".into()));
         }
         match &problem {
@@ -273,21 +259,9 @@ async fn review_insurance(
                     now,
                     ip.as_deref(),
                 )?;
-                record(
-                    conn,
-                    &me.id(),
-                    &c.client_id(),
-                    AuditAction::InsuranceProblemReported,
-                    ip.as_deref(),
-                )
+                record(conn, c, AuditAction::InsuranceProblemReported, ip.as_deref())
             }
-            None => record(
-                conn,
-                &me.id(),
-                &c.client_id(),
-                AuditAction::InsuranceVerified,
-                ip.as_deref(),
-            ),
+            None => record(conn, c, AuditAction::InsuranceVerified, ip.as_deref()),
         }
     })
     .await?;
@@ -305,12 +279,11 @@ async fn review_insurance(
 async fn add_card(
     req: HttpRequest,
     state: web::Data<AppState>,
-    provider: CurrentProvider,
     session: Session,
-    path: web::Path<String>,
+    client: OwnedClient,
     ProtectedForm(form): ProtectedForm<CardForm>,
 ) -> Result<HttpResponse, AppError> {
-    let back = format!("/clients/{}/billing", path.as_str());
+    let back = format!("/clients/{}/billing", client.id);
     let card = match process_card(&form) {
         Ok(card) => card,
         Err(errors) => {
@@ -325,17 +298,10 @@ async fn add_card(
         }
     };
     let described = card.describe();
-    let pid = provider.id();
-    let ip = client_ip(&req);
-    with_client(&state, &provider, &path, move |conn, c| {
-        payment_method::add(conn, &pid, &c.client_id(), &card, "provider", m::now())?;
-        record(
-            conn,
-            &pid,
-            &c.client_id(),
-            AuditAction::PaymentMethodAdded,
-            ip.as_deref(),
-        )
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    with_client(&state, client, move |conn, c| {
+        payment_method::add(conn, c, &card, "provider", now)?;
+        record(conn, c, AuditAction::PaymentMethodAdded, ip.as_deref())
     })
     .await?;
     session::flash(&session, format!("Saved: {described}."));

@@ -20,8 +20,9 @@ use crate::models::audit::{self, AuditAction, AuditEntry};
 use crate::models::client::{self, Client, InsuranceDetails};
 use crate::models::invitation::{self, TokenCheck};
 use crate::models::practice_form::{self, FormKind, PracticeForm};
+use crate::models::scope::OwnedClient;
 use crate::models::sign_in_session::{self, Who};
-use crate::models::{self as m, failed_login, outbox, payment_method, provider};
+use crate::models::{self as m, failed_login, outbox, payment_method, provider, unscoped};
 use crate::{onboarding, passwords};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,7 +67,7 @@ pub const COMMON_PAYERS: &[&str] = &[
 
 fn audit_client(
     conn: &mut DbConnection,
-    c: &Client,
+    c: &OwnedClient,
     action: AuditAction,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
@@ -134,15 +135,10 @@ async fn load_invite(
             let check = invitation::check(conn, &token, m::now())?;
             let client = match &check {
                 TokenCheck::Valid(i) | TokenCheck::Used(i) | TokenCheck::Expired(i) => {
-                    let c = client::find(
-                        conn,
-                        &ProviderId(i.provider_id.clone()),
-                        &ClientId(i.client_id.clone()),
-                    )?;
-                    match c {
+                    match unscoped::client(conn, &ClientId(i.client_id.clone()))? {
                         Some(c) => {
                             let practice = practice_name(conn, &c)?;
-                            Some((c, practice))
+                            Some((c.into_row(), practice))
                         }
                         None => None,
                     }
@@ -234,21 +230,14 @@ async fn accept_invite(
                 if !invitation::mark_used(conn, &inv.id, now)? {
                     return Ok(None);
                 }
-                let (provider_id, client_id) = (
-                    ProviderId(inv.provider_id.clone()),
-                    ClientId(inv.client_id.clone()),
-                );
-                client::verify_account(conn, &provider_id, &client_id, &hash, now)?;
+                let c = unscoped::client(conn, &ClientId(inv.client_id.clone()))?
+                    .ok_or(AppError::NotFound)?;
+                client::verify_account(conn, &c, &hash, now)?;
                 // A new password: any other portal session of this client ends.
-                sign_in_session::end_client_all(conn, &client_id)?;
-                outbox::cancel_pending(
-                    conn,
-                    &client_id,
-                    &[onboarding::INVITATION, onboarding::REMINDER],
-                )?;
-                let c = client::find(conn, &provider_id, &client_id)?.ok_or(AppError::NotFound)?;
+                sign_in_session::end_client_all(conn, &c)?;
+                outbox::cancel_pending(conn, &c, &[onboarding::INVITATION, onboarding::REMINDER])?;
                 audit_client(conn, &c, AuditAction::PortalAccountVerified, ip.as_deref())?;
-                Ok(Some((provider_id, client_id)))
+                Ok(Some((c.provider_id().clone(), c.client_id())))
             })
         })
         .await?;
@@ -289,8 +278,7 @@ async fn renew_invite(
                     TokenCheck::Valid(_) | TokenCheck::Unknown => return Ok(None),
                 };
                 let provider_id = ProviderId(inv.provider_id.clone());
-                let Some(c) = client::find(conn, &provider_id, &ClientId(inv.client_id.clone()))?
-                else {
+                let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
                     return Ok(None);
                 };
                 // Someone who already set a password signs in instead of getting links.
@@ -304,7 +292,7 @@ async fn renew_invite(
                 // keep revoking the client's current one. The page says so truthfully.
                 if invitation::issued_since(
                     conn,
-                    &c.client_id(),
+                    &c,
                     now - chrono::Duration::minutes(RENEW_MINUTES),
                 )? {
                     return Ok(Some((p.practice_display_name(), "recently_sent")));
@@ -372,7 +360,7 @@ async fn login(
                 }
                 failed_login::Check::Allowed(attempt) => attempt,
             };
-            let accounts = client::find_portal_accounts(conn, &email_norm)?;
+            let accounts = unscoped::portal_accounts(conn, &email_norm)?;
             // An unknown email costs one hash check too, so timing reveals no account.
             if accounts.is_empty() {
                 passwords::verify_dummy(&password);
@@ -441,11 +429,7 @@ async fn checklist(
     let ((practice, local), card) = state
         .db(move |conn| {
             audit_client(conn, &c2, AuditAction::PortalViewed, ip.as_deref())?;
-            let card = payment_method::current(
-                conn,
-                &ProviderId(c2.provider_id.clone()),
-                &c2.client_id(),
-            )?;
+            let card = payment_method::current(conn, &c2)?;
             Ok((practice_and_zone(conn, &c2)?, card))
         })
         .await?;
@@ -683,10 +667,9 @@ async fn save_insurance(
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let now = m::now();
-                let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
                 let saved = match &details {
-                    Some(d) => client::set_insurance(conn, &pid, &cid, d, version, now),
-                    None => client::set_private_pay(conn, &pid, &cid, version, now),
+                    Some(d) => client::set_insurance(conn, &c, d, version, now),
+                    None => client::set_private_pay(conn, &c, version, now),
                 };
                 match saved {
                     Ok(()) => {}
@@ -765,11 +748,11 @@ impl BillingPage {
 /// The client's card on file, described.
 async fn card_on_file(
     state: &AppState,
-    c: &Client,
+    c: &OwnedClient,
 ) -> Result<Option<payment_method::PaymentMethod>, AppError> {
-    let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
+    let c = c.clone();
     state
-        .db(move |conn| Ok(payment_method::current(conn, &pid, &cid)?))
+        .db(move |conn| Ok(payment_method::current(conn, &c)?))
         .await
 }
 
@@ -839,14 +822,7 @@ async fn save_billing(
     state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                payment_method::add(
-                    conn,
-                    &ProviderId(c.provider_id.clone()),
-                    &c.client_id(),
-                    &card,
-                    "client",
-                    m::now(),
-                )?;
+                payment_method::add(conn, &c, &card, "client", m::now())?;
                 audit_client(
                     conn,
                     &c,
@@ -877,16 +853,13 @@ struct FormsPage {
 /// The practice's forms, with its name and the client's zone (see `practice_and_zone`).
 async fn load_forms(
     state: &AppState,
-    c: &Client,
+    c: &OwnedClient,
 ) -> Result<(String, fmt::Local, Vec<(&'static str, PracticeForm)>), AppError> {
     let c = c.clone();
     state
         .db(move |conn| {
             let forms = write_transaction(conn, |conn| {
-                Ok::<_, AppError>(practice_form::current(
-                    conn,
-                    &ProviderId(c.provider_id.clone()),
-                )?)
+                Ok::<_, AppError>(practice_form::current(conn, c.scope())?)
             })?;
             let titled = forms
                 .into_iter()
@@ -965,11 +938,10 @@ async fn acknowledge_forms(
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let now = m::now();
-                let (pid, cid) = (ProviderId(c.provider_id.clone()), c.client_id());
                 for (_, f) in &forms {
-                    practice_form::acknowledge(conn, &pid, &cid, f, &typed, ip.as_deref(), now)?;
+                    practice_form::acknowledge(conn, &c, f, &typed, ip.as_deref(), now)?;
                 }
-                client::mark_forms_acknowledged(conn, &pid, &cid, now)?;
+                client::mark_forms_acknowledged(conn, &c, now)?;
                 audit_client(
                     conn,
                     &c,

@@ -9,17 +9,18 @@ use std::path::Path;
 use actix_session::{Session, SessionExt};
 use actix_web::cookie::Key;
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::AppState;
-use crate::db::ids::ProviderId;
+use crate::db::ids::{ClientId, ImportBatchId, ProviderId};
 use crate::error::AppError;
 use crate::models::audit;
 use crate::models::provider::{self, Provider};
+use crate::models::scope::{OwnedBatch, OwnedClient, Scope};
 use crate::models::sign_in_session::{self, Kind, Origin, Who};
 
 const CSRF: &str = "csrf";
@@ -248,12 +249,19 @@ impl FromRequest for PageContext {
     }
 }
 
-/// The signed-in provider, loaded fresh for each request; anyone else is sent to sign in.
+/// The signed-in provider, loaded fresh for each request (once: extractors that need it
+/// share it); anyone else is sent to sign in.
+#[derive(Clone)]
 pub struct CurrentProvider(pub Provider);
 
 impl CurrentProvider {
     pub fn id(&self) -> ProviderId {
         self.0.id()
+    }
+
+    /// Their own data: the one way a handler reaches it.
+    pub fn scope(&self) -> Scope {
+        Scope::of(&self.0)
     }
 }
 
@@ -264,6 +272,9 @@ impl FromRequest for CurrentProvider {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
+            if let Some(known) = req.extensions().get::<CurrentProvider>() {
+                return Ok(known.clone());
+            }
             let next = match req.query_string() {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
@@ -292,7 +303,11 @@ impl FromRequest for CurrentProvider {
                 })
                 .await?;
             match found {
-                Some(p) => Ok(CurrentProvider(p)),
+                Some(p) => {
+                    let current = CurrentProvider(p);
+                    req.extensions_mut().insert(current.clone());
+                    Ok(current)
+                }
                 None => {
                     session.remove(PROVIDER_TOKEN);
                     Err(not_signed_in())
@@ -366,7 +381,7 @@ pub async fn client_sign_out(state: &AppState, session: &Session) -> Result<(), 
 
 /// The client signed in to the portal, with their own record; anyone else is sent to the
 /// portal's sign-in page.
-pub struct CurrentClient(pub crate::models::client::Client);
+pub struct CurrentClient(pub OwnedClient);
 
 impl FromRequest for CurrentClient {
     type Error = AppError;
@@ -392,10 +407,7 @@ impl FromRequest for CurrentClient {
                     let Some(id) = row.client_id else {
                         return Ok(None);
                     };
-                    Ok(crate::models::client::find_own(
-                        conn,
-                        &crate::db::ids::ClientId(id),
-                    )?)
+                    Ok(crate::models::unscoped::client(conn, &ClientId(id))?)
                 })
                 .await?;
             match found {
@@ -407,4 +419,62 @@ impl FromRequest for CurrentClient {
             }
         })
     }
+}
+
+// ---------- a provider's own rows, from the path ----------
+
+/// `{id}` in the path as the signed-in provider's client; another provider's id (or
+/// anything that is not an id) answers 404.
+impl FromRequest for OwnedClient {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let provider = CurrentProvider::extract(&req).await?;
+            let id = req
+                .match_info()
+                .get("id")
+                .and_then(ClientId::parse)
+                .ok_or(AppError::NotFound)?;
+            let scope = provider.scope();
+            state_of(&req)?
+                .db(move |conn| scope.client(conn, &id)?.ok_or(AppError::NotFound))
+                .await
+        })
+    }
+}
+
+/// `{id}` in the path as the signed-in provider's import batch (not cancelled), or 404.
+impl FromRequest for OwnedBatch {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let provider = CurrentProvider::extract(&req).await?;
+            let id = req
+                .match_info()
+                .get("id")
+                .and_then(ImportBatchId::parse)
+                .ok_or(AppError::NotFound)?;
+            let scope = provider.scope();
+            state_of(&req)?
+                .db(move |conn| {
+                    // A cancelled import is gone, as far as anyone can see.
+                    let batch = scope.batch(conn, id.as_str())?;
+                    batch
+                        .filter(|b| b.status != crate::models::import_batch::CANCELLED)
+                        .ok_or(AppError::NotFound)
+                })
+                .await
+        })
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("app state missing"))
 }

@@ -92,11 +92,11 @@ async fn settings_page(
     let local = fmt::Local(provider.0.zone());
     let p = &provider.0;
     let current = session::current_provider_session_id(session);
-    let (id, now, lifetimes) = (provider.id(), state.clock.now(), state.lifetimes());
+    let (scope, now, lifetimes) = (provider.scope(), state.clock.now(), state.lifetimes());
     let rows = state
         .db(move |conn| {
             Ok(sign_in_session::list_for_provider(
-                conn, &id, now, lifetimes,
+                conn, &scope, now, lifetimes,
             )?)
         })
         .await?;
@@ -152,15 +152,20 @@ async fn end_session(
 ) -> Result<HttpResponse, AppError> {
     let target = path.into_inner();
     let current = session::current_provider_session_id(&session);
-    let (id, ip) = (provider.id(), super::client_ip(&req));
+    let (scope, ip) = (provider.scope(), super::client_ip(&req));
     let row_id = target.clone();
     let ended = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                if !sign_in_session::end_providers(conn, &id, &row_id)? {
+                if !sign_in_session::end_providers(conn, &scope, &row_id)? {
                     return Ok(false);
                 }
-                session::audit_session_ended(conn, &id, "signed out from Settings", ip.as_deref())?;
+                session::audit_session_ended(
+                    conn,
+                    scope.provider_id(),
+                    "signed out from Settings",
+                    ip.as_deref(),
+                )?;
                 Ok(true)
             })
         })
@@ -185,13 +190,13 @@ async fn end_other_sessions(
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     let current = session::current_provider_session_id(&session);
-    let (id, ip) = (provider.id(), super::client_ip(&req));
+    let (scope, ip) = (provider.scope(), super::client_ip(&req));
     let ended = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 end_others(
                     conn,
-                    &id,
+                    &scope,
                     current.as_deref(),
                     "signed out everywhere else",
                     ip.as_deref(),
@@ -213,14 +218,14 @@ async fn end_other_sessions(
 /// Ends the provider's sessions other than `keep`, each recorded in the audit trail.
 fn end_others(
     conn: &mut crate::db::DbConnection,
-    provider: &crate::db::ids::ProviderId,
+    scope: &crate::models::scope::Scope,
     keep: Option<&str>,
     why: &str,
     ip: Option<&str>,
 ) -> Result<usize, AppError> {
-    let ids = sign_in_session::end_provider_others(conn, provider, keep)?;
+    let ids = sign_in_session::end_provider_others(conn, scope, keep)?;
     for _ in &ids {
-        session::audit_session_ended(conn, provider, why, ip)?;
+        session::audit_session_ended(conn, scope.provider_id(), why, ip)?;
     }
     Ok(ids.len())
 }
@@ -233,9 +238,9 @@ async fn regenerate_booking_link(
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     let had_one = provider.0.booking_token.is_some();
-    let id = provider.id();
+    let scope = provider.scope();
     state
-        .db(move |conn| Ok(booking::regenerate(conn, &id)?))
+        .db(move |conn| Ok(booking::regenerate(conn, &scope)?))
         .await?;
     session::flash(
         &session,
@@ -274,9 +279,9 @@ async fn outbox_page(
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    let id = provider.id();
+    let scope = provider.scope();
     let emails = state
-        .db(move |conn| Ok(outbox::for_provider(conn, &id, 200)?))
+        .db(move |conn| Ok(outbox::for_provider(conn, &scope, 200)?))
         .await?;
     let now = crate::models::now();
     let rows = emails
@@ -354,10 +359,10 @@ async fn forms_page(
     provider: CurrentProvider,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
-    let id = provider.id();
+    let scope = provider.scope();
     let forms = state
         .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &id)?))
+            crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &scope)?))
         })
         .await?;
     let local = fmt::Local(provider.0.zone());
@@ -409,14 +414,14 @@ async fn save_form(
         );
         return Ok(see_other("/settings/forms"));
     }
-    let id = provider.id();
+    let scope = provider.scope();
     let yours = body.clone();
     let outcome = state
         .db(move |conn| {
-            let saved = practice_form::save(conn, &id, kind, &body, edit.version)?;
+            let saved = practice_form::save(conn, &scope, kind, &body, edit.version)?;
             let forms = match saved {
                 FormSave::Saved(_) => Vec::new(),
-                FormSave::Stale(_) => practice_form::current(conn, &id)?,
+                FormSave::Stale(_) => practice_form::current(conn, &scope)?,
             };
             Ok((saved, forms))
         })
@@ -508,7 +513,7 @@ async fn change_password(
     session: Session,
     ProtectedForm(input): ProtectedForm<PasswordInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = provider.id();
+    let (id, scope) = (provider.id(), provider.scope());
     let current_hash = provider.0.password_hash.clone();
     let origin = session::origin(&req);
     let current = session::current_provider_session_id(&session);
@@ -549,9 +554,9 @@ async fn change_password(
             let token = crate::db::write_transaction(conn, |conn| {
                 provider::update_password_hash(conn, &id, &hash)?;
                 let this = current.as_deref();
-                end_others(conn, &id, this, "password changed", origin.ip.as_deref())?;
+                end_others(conn, &scope, this, "password changed", origin.ip.as_deref())?;
                 if let Some(this) = this {
-                    sign_in_session::end_providers(conn, &id, this)?;
+                    sign_in_session::end_providers(conn, &scope, this)?;
                 }
                 Ok::<_, AppError>(sign_in_session::start(
                     conn,

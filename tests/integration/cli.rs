@@ -493,9 +493,14 @@ fn left_behind(app: &TestApp, origin: &str, hours: i64) -> String {
         .select(providers::id)
         .first(&mut conn)
         .unwrap();
-    let provider = caseload::db::ids::ProviderId(provider_id);
-    let batch = import_batch::create(&mut conn, &provider, "list.csv", origin).unwrap();
-    import_batch::start_analysis(&mut conn, &batch.id).unwrap();
+    let provider =
+        caseload::models::provider::find(&mut conn, &caseload::db::ids::ProviderId(provider_id))
+            .unwrap()
+            .unwrap();
+    let scope = caseload::models::scope::Scope::of(&provider);
+    let now = caseload::models::now();
+    let batch = import_batch::create(&mut conn, &scope, "list.csv", origin, now).unwrap();
+    import_batch::start_analysis(&mut conn, &batch).unwrap();
     let analysed = caseload::import::analysis::analyse(
         b"First Name,Last Name,Email\nNia,Okafor,nia@example.com\nSam,Lee,sam@example.com\n",
         &Default::default(),
@@ -504,13 +509,13 @@ fn left_behind(app: &TestApp, origin: &str, hours: i64) -> String {
         &mut |_| {},
     )
     .unwrap();
-    import_batch::save_analysis(&mut conn, &batch.id, &analysed, "{}").unwrap();
+    import_batch::save_analysis(&mut conn, &batch, &analysed, "{}").unwrap();
     let then = chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours);
     diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
         .set(import_batches::updated_at.eq(then))
         .execute(&mut conn)
         .unwrap();
-    batch.id
+    batch.id.clone()
 }
 
 fn status_and_rows(app: &TestApp, id: &str) -> (String, i64) {

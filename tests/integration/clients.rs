@@ -1,6 +1,6 @@
-use caseload::db::ids::ProviderId;
 use caseload::db::schema::clients;
 use caseload::domain::onboarding::OnboardingStatus;
+use caseload::models::scope::Scope;
 use caseload::models::{client, provider};
 use caseload::seed;
 use diesel::prelude::*;
@@ -34,11 +34,12 @@ fn assert_counts_match_rows(app: &TestApp) {
     assert_eq!(kept, counted);
 }
 
-fn provider_id(app: &TestApp, email: &str) -> ProviderId {
-    provider::find_by_email(&mut app.conn(), email)
-        .unwrap()
-        .unwrap()
-        .id()
+fn scope_of(app: &TestApp, email: &str) -> Scope {
+    Scope::of(
+        &provider::find_by_email(&mut app.conn(), email)
+            .unwrap()
+            .unwrap(),
+    )
 }
 
 #[test]
@@ -347,9 +348,9 @@ fn search_finds_by_name_email_and_phone() {
 fn the_list_pages_by_fifty_and_sorts_by_name_or_date_added() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let pid = provider_id(&app, "dr.rivera@example.com");
+    let pid = scope_of(&app, "dr.rivera@example.com");
     let batch = seed::demo_clients(120, 7);
-    client::insert_many(&mut app.conn(), &pid, &batch).unwrap();
+    client::insert_many(&mut app.conn(), &pid, &batch, app.clock.now()).unwrap();
     let (_, page1) = s.get_text("/clients");
     let names1 = listed_names(&page1);
     assert_eq!(names1.len(), 50);
@@ -396,8 +397,14 @@ fn the_list_pages_by_fifty_and_sorts_by_name_or_date_added() {
 fn status_filter_matches_the_badge_for_every_status() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    let pid = provider_id(&app, "dr.rivera@example.com");
-    client::insert_many(&mut app.conn(), &pid, &seed::demo_clients(150, 11)).unwrap();
+    let pid = scope_of(&app, "dr.rivera@example.com");
+    client::insert_many(
+        &mut app.conn(),
+        &pid,
+        &seed::demo_clients(150, 11),
+        app.clock.now(),
+    )
+    .unwrap();
     let mut seen = 0;
     for status in OnboardingStatus::ALL {
         let mut page = 1;
@@ -430,7 +437,7 @@ fn the_database_derives_the_same_status_as_the_domain_for_every_combination() {
 
     let app = TestApp::spawn();
     app.signed_in();
-    let pid = provider_id(&app, "dr.rivera@example.com");
+    let pid = scope_of(&app, "dr.rivera@example.com");
     let today = chrono::Utc::now().date_naive();
     let t = Some(chrono::Utc::now().naive_utc());
     let mut batch = Vec::new();
@@ -461,7 +468,7 @@ fn the_database_derives_the_same_status_as_the_domain_for_every_combination() {
         batch.push((details, facts));
     }
     let mut conn = app.conn();
-    client::insert_many(&mut conn, &pid, &batch).unwrap();
+    client::insert_many(&mut conn, &pid, &batch, app.clock.now()).unwrap();
     let rows: Vec<(String, String)> = clients::table
         .select((clients::first_name, clients::list_state))
         .load(&mut conn)

@@ -598,7 +598,10 @@ fn a_cancelled_import_stays_cancelled_when_its_check_ends_later() {
         &mut |_| {},
     )
     .unwrap();
-    assert!(!import_batch::save_analysis(&mut conn, &id, &a, "{}").unwrap());
+    let cancelled = caseload::models::unscoped::batch_for_worker(&mut conn, &id)
+        .unwrap()
+        .unwrap();
+    assert!(!import_batch::save_analysis(&mut conn, &cancelled, &a, "{}").unwrap());
     assert_eq!(s.get(&batch).status().as_u16(), 404, "still cancelled");
     let rows: i64 = import_rows::table.count().get_result(&mut conn).unwrap();
     assert_eq!(rows, 0);

@@ -144,3 +144,79 @@ fn signed_out_visitors_are_sent_to_sign_in_from_every_client_route() {
         assert!(location(&r).starts_with("/login"), "{path}");
     }
 }
+
+/// The database itself refuses a row about one provider's client filed under another
+/// provider (the composite foreign keys to `clients (provider_id, id)`), whatever the code.
+#[test]
+fn the_database_refuses_a_row_naming_another_providers_client() {
+    use caseload::db::schema::{outbox_emails, payment_methods, providers};
+    let app = TestApp::spawn();
+    let a = app.signed_in();
+    let client = a.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let mut conn = app.conn();
+    let b_id: String = providers::table
+        .filter(providers::email.eq("dr.okafor@example.com"))
+        .select(providers::id)
+        .first(&mut conn)
+        .unwrap();
+    let a_id: String = clients::table
+        .filter(clients::id.eq(&client))
+        .select(clients::provider_id)
+        .first(&mut conn)
+        .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let audit = |provider: &str, conn: &mut caseload::db::DbConnection| {
+        diesel::insert_into(audit_events::table)
+            .values((
+                audit_events::id.eq(uuid::Uuid::now_v7().to_string()),
+                audit_events::provider_id.eq(provider),
+                audit_events::client_id.eq(Some(client.as_str())),
+                audit_events::action.eq("client_viewed"),
+                audit_events::created_at.eq(now),
+            ))
+            .execute(conn)
+    };
+    assert!(
+        audit(&b_id, &mut conn).is_err(),
+        "audit row under B for A's client"
+    );
+    assert_eq!(
+        audit(&a_id, &mut conn).unwrap(),
+        1,
+        "the same row under A is fine"
+    );
+    let card = diesel::insert_into(payment_methods::table)
+        .values((
+            payment_methods::id.eq(uuid::Uuid::now_v7().to_string()),
+            payment_methods::provider_id.eq(&b_id),
+            payment_methods::client_id.eq(&client),
+            payment_methods::kind.eq("credit"),
+            payment_methods::brand.eq("Visa"),
+            payment_methods::last4.eq("4242"),
+            payment_methods::exp_month.eq(12),
+            payment_methods::exp_year.eq(2030),
+            payment_methods::added_by.eq("provider"),
+            payment_methods::created_at.eq(now),
+        ))
+        .execute(&mut conn);
+    assert!(card.is_err(), "card under B for A's client");
+    let email = diesel::insert_into(outbox_emails::table)
+        .values((
+            outbox_emails::id.eq(uuid::Uuid::now_v7().to_string()),
+            outbox_emails::provider_id.eq(&b_id),
+            outbox_emails::client_id.eq(Some(client.as_str())),
+            outbox_emails::kind.eq("invitation"),
+            outbox_emails::to_address.eq("ada@example.com"),
+            outbox_emails::subject.eq("s"),
+            outbox_emails::body_text.eq("t"),
+            outbox_emails::body_html.eq("h"),
+            outbox_emails::status.eq("pending"),
+            outbox_emails::attempts.eq(0),
+            outbox_emails::send_after.eq(now),
+            outbox_emails::next_attempt_at.eq(now),
+            outbox_emails::created_at.eq(now),
+        ))
+        .execute(&mut conn);
+    assert!(email.is_err(), "email under B about A's client");
+}

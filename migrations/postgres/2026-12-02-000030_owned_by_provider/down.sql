@@ -1,0 +1,10 @@
+ALTER TABLE form_acknowledgments DROP CONSTRAINT form_acknowledgments_form_of_provider;
+ALTER TABLE documents DROP CONSTRAINT documents_client_of_provider;
+ALTER TABLE audit_events DROP CONSTRAINT audit_events_client_of_provider;
+ALTER TABLE client_invitations DROP CONSTRAINT client_invitations_client_of_provider;
+ALTER TABLE outbox_emails DROP CONSTRAINT outbox_emails_client_of_provider;
+ALTER TABLE form_acknowledgments DROP CONSTRAINT form_acknowledgments_client_of_provider;
+ALTER TABLE payment_methods DROP CONSTRAINT payment_methods_client_of_provider;
+ALTER TABLE sign_in_sessions DROP CONSTRAINT sign_in_sessions_client_of_provider;
+ALTER TABLE practice_forms DROP CONSTRAINT practice_forms_provider_id_id;
+ALTER TABLE clients DROP CONSTRAINT clients_provider_id_id;

@@ -1,0 +1,60 @@
+//! The paths that legitimately act without a signed-in provider, all in one place: the
+//! import worker (the batch it was handed), the client portal (the client a sign-in or an
+//! invitation names), and sign-in by email. Each hands out the same [`Owned`] handles as
+//! [`Scope`], made from a row that names its own provider, so everything downstream is
+//! scoped as usual. Sweeps across every provider (expiries, the outbox) name themselves
+//! in their own model files and hand out nothing.
+
+use diesel::prelude::*;
+
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::schema::{clients, import_batches};
+use crate::db::DbConnection;
+
+use super::client::Client;
+use super::import_batch::ImportBatch;
+use super::scope::{Owned, OwnedBatch, OwnedClient, Scope};
+
+/// The batch a worker (or the command line) was handed, as its provider's.
+pub fn batch_for_worker(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OwnedBatch>> {
+    let row = import_batches::table
+        .filter(import_batches::id.eq(id))
+        .select(ImportBatch::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(owned_batch))
+}
+
+fn owned_batch(b: ImportBatch) -> Owned<ImportBatch> {
+    Scope::from_id(ProviderId(b.provider_id.clone())).owns(b)
+}
+
+/// A client by id, as their own provider's: the client a portal sign-in, an invitation
+/// or a booking names.
+pub fn client(conn: &mut DbConnection, id: &ClientId) -> QueryResult<Option<OwnedClient>> {
+    let row = clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .select(Client::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(owned_client))
+}
+
+fn owned_client(c: Client) -> OwnedClient {
+    Scope::from_id(ProviderId(c.provider_id.clone())).owns(c)
+}
+
+/// Clients with this email and a portal password (one person may see several providers),
+/// for the portal's sign-in.
+pub fn portal_accounts(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Vec<OwnedClient>> {
+    let rows = clients::table
+        .filter(clients::email_normalized.eq(email_normalized))
+        .filter(clients::password_hash.is_not_null())
+        .filter(clients::archived_at.is_null())
+        .select(Client::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(owned_client).collect())
+}

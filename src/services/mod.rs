@@ -1,0 +1,18 @@
+//! Use cases: each thing a person does to a provider's data, as one function below the
+//! web layer, inside one transaction, with the audit entry and the emails it always
+//! brings. Handlers parse the request, call one of these and render what it decided; the
+//! command line calls the same functions.
+
+pub mod booking;
+pub mod clients;
+pub mod documents;
+
+use chrono::NaiveDateTime;
+
+/// Who acted, from where, and when: what every change records.
+#[derive(Debug, Clone, Copy)]
+pub struct Act<'a> {
+    /// The address the request came from (none for the command line and the workers).
+    pub ip: Option<&'a str>,
+    pub now: NaiveDateTime,
+}
