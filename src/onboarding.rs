@@ -141,12 +141,12 @@ pub fn send_invitation(
     client: &OwnedClient,
     public_url: &str,
     welcome: bool,
+    now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<bool> {
     if client.account_verified_at.is_some() || client.archived_at.is_some() {
         return Ok(false);
     }
-    let now = crate::models::now();
     invite_as(conn, provider, client, public_url, now, welcome, ip)?;
     Ok(true)
 }

@@ -8,94 +8,68 @@ use crate::db::ids::{new_row_id, ClientId, ProviderId};
 use crate::db::schema::{audit_events, providers};
 use crate::db::DbConnection;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened, stored as its dotted name (`client.viewed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
 pub enum AuditAction {
+    #[strum(serialize = "client.created")]
     ClientCreated,
+    #[strum(serialize = "client.imported")]
     ClientImported,
+    #[strum(serialize = "client.viewed")]
     ClientViewed,
+    #[strum(serialize = "client.updated")]
     ClientUpdated,
+    #[strum(serialize = "client.archived")]
     ClientArchived,
+    #[strum(serialize = "client.restored")]
     ClientRestored,
+    #[strum(serialize = "document.uploaded")]
     DocumentUploaded,
+    #[strum(serialize = "document.imported")]
     DocumentImported,
+    #[strum(serialize = "document.viewed")]
     DocumentViewed,
+    #[strum(serialize = "client.invited")]
     InvitationSent,
+    #[strum(serialize = "insurance.verified")]
     InsuranceVerified,
+    #[strum(serialize = "insurance.problem_reported")]
     InsuranceProblemReported,
+    #[strum(serialize = "payment_method.added")]
     PaymentMethodAdded,
     /// The client signed themselves up through the booking link.
+    #[strum(serialize = "booking.signup")]
     BookingSignup,
     /// Someone used the booking link with this client's email.
+    #[strum(serialize = "booking.email_matched")]
     BookingEmailMatched,
+    #[strum(serialize = "portal.account_verified")]
     PortalAccountVerified,
+    #[strum(serialize = "portal.viewed")]
     PortalViewed,
+    #[strum(serialize = "portal.insurance_added")]
     PortalInsuranceAdded,
+    #[strum(serialize = "portal.private_pay_chosen")]
     PortalPrivatePayChosen,
+    #[strum(serialize = "portal.payment_method_added")]
     PortalPaymentMethodAdded,
+    #[strum(serialize = "portal.forms_acknowledged")]
     PortalFormsAcknowledged,
     /// An email about the client was put in the outbox; the subject names its kind.
+    #[strum(serialize = "email.queued")]
     EmailQueued,
     /// One of the provider's signed-in sessions was ended (no client involved).
+    #[strum(serialize = "session.ended")]
     SessionEnded,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 23] = [
-        Self::ClientCreated,
-        Self::ClientImported,
-        Self::ClientViewed,
-        Self::ClientUpdated,
-        Self::ClientArchived,
-        Self::ClientRestored,
-        Self::DocumentUploaded,
-        Self::DocumentImported,
-        Self::DocumentViewed,
-        Self::InvitationSent,
-        Self::InsuranceVerified,
-        Self::InsuranceProblemReported,
-        Self::PaymentMethodAdded,
-        Self::BookingSignup,
-        Self::BookingEmailMatched,
-        Self::PortalAccountVerified,
-        Self::PortalViewed,
-        Self::PortalInsuranceAdded,
-        Self::PortalPrivatePayChosen,
-        Self::PortalPaymentMethodAdded,
-        Self::PortalFormsAcknowledged,
-        Self::EmailQueued,
-        Self::SessionEnded,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientCreated => "client.created",
-            Self::ClientImported => "client.imported",
-            Self::ClientViewed => "client.viewed",
-            Self::ClientUpdated => "client.updated",
-            Self::ClientArchived => "client.archived",
-            Self::ClientRestored => "client.restored",
-            Self::DocumentUploaded => "document.uploaded",
-            Self::DocumentImported => "document.imported",
-            Self::DocumentViewed => "document.viewed",
-            Self::InvitationSent => "client.invited",
-            Self::InsuranceVerified => "insurance.verified",
-            Self::InsuranceProblemReported => "insurance.problem_reported",
-            Self::PaymentMethodAdded => "payment_method.added",
-            Self::BookingSignup => "booking.signup",
-            Self::BookingEmailMatched => "booking.email_matched",
-            Self::PortalAccountVerified => "portal.account_verified",
-            Self::PortalViewed => "portal.viewed",
-            Self::PortalInsuranceAdded => "portal.insurance_added",
-            Self::PortalPrivatePayChosen => "portal.private_pay_chosen",
-            Self::PortalPaymentMethodAdded => "portal.payment_method_added",
-            Self::PortalFormsAcknowledged => "portal.forms_acknowledged",
-            Self::EmailQueued => "email.queued",
-            Self::SessionEnded => "session.ended",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+        s.parse().ok()
     }
 
     /// Who acted: the client themselves (portal, booking page) or the provider.

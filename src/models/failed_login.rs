@@ -7,6 +7,7 @@
 //! the same write transaction that checked the limits, before the (slow) password check,
 //! and `succeeded` withdraws it. Concurrent tries therefore cannot all slip past the check.
 
+use crate::domain::time_zone::Zone;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -119,4 +120,13 @@ pub fn succeeded(conn: &mut DbConnection, attempt: Attempt) -> QueryResult<()> {
     diesel::delete(failed_logins::table.find(&attempt.id))
         .execute(conn)
         .map(|_| ())
+}
+
+/// What a locked-out person reads: why, and when they may try again (in `zone`; UTC for
+/// someone not signed in, whose zone is not known).
+pub fn locked_message(what: &str, until: NaiveDateTime, zone: Zone) -> String {
+    format!(
+        "Too many {what} from this address in the last {WINDOW_MINUTES} minutes. To protect the account, trying is paused. Try again after {}.",
+        zone.local(&until).format("%H:%M %Z")
+    )
 }

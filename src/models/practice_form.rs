@@ -9,7 +9,9 @@ use crate::db::ids::new_row_id;
 use crate::db::schema::{form_acknowledgments, practice_forms};
 use crate::db::DbConnection;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored (and in Settings' URLs) as `billing_policy`, `privacy_notice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum FormKind {
     BillingPolicy,
     PrivacyNotice,
@@ -19,14 +21,11 @@ impl FormKind {
     pub const ALL: [FormKind; 2] = [FormKind::BillingPolicy, FormKind::PrivacyNotice];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BillingPolicy => "billing_policy",
-            Self::PrivacyNotice => "privacy_notice",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn title(self) -> &'static str {
@@ -64,6 +63,11 @@ impl PracticeForm {
 /// The newest version of each form, creating version 1 from the shipped text if the
 /// provider has none yet.
 pub fn current(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<PracticeForm>> {
+    // One transaction: two first readers cannot both create version 1.
+    crate::db::write_transaction(conn, |conn| newest(conn, scope))
+}
+
+fn newest(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<PracticeForm>> {
     let mut out = Vec::new();
     for kind in FormKind::ALL {
         let newest = scope

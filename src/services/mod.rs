@@ -3,9 +3,12 @@
 //! brings. Handlers parse the request, call one of these and render what it decided; the
 //! command line calls the same functions.
 
+pub mod account;
 pub mod booking;
 pub mod clients;
 pub mod documents;
+pub mod onboarding;
+pub mod portal;
 
 use chrono::NaiveDateTime;
 

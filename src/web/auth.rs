@@ -238,14 +238,6 @@ enum LoginOutcome {
 }
 
 /// What a pause says: why, and when to try again.
-pub fn locked_message(what: &str, until: chrono::NaiveDateTime) -> String {
-    format!(
-        "Too many {what} from this address in the last {} minutes. To protect the account, trying is paused. Try again after {}.",
-        failed_login::WINDOW_MINUTES,
-        until.format("%H:%M UTC")
-    )
-}
-
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -290,7 +282,9 @@ async fn login(
         LoginOutcome::WrongCredentials => {
             "That email and password don't match an account. Check both and try again.".to_string()
         }
-        LoginOutcome::Locked(until) => locked_message("failed sign-ins", until),
+        LoginOutcome::Locked(until) => {
+            failed_login::locked_message("failed sign-ins", until, Zone::UTC)
+        }
     };
     let signup_open = signup_open(&state).await?;
     render(&LoginPage {

@@ -980,19 +980,27 @@ async fn welcome_all(
     batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, owned, url, ip) = (
+    let (me, owned, url, ip, now) = (
         provider.0.clone(),
         batch.clone(),
         state.config.public_url.clone(),
         super::client_ip(&req),
+        state.clock.now(),
     );
     let sent = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let mut sent = 0;
                 for c in import_batch::imported_clients(conn, &owned)? {
-                    if crate::onboarding::send_invitation(conn, &me, &c, &url, true, ip.as_deref())?
-                    {
+                    if crate::onboarding::send_invitation(
+                        conn,
+                        &me,
+                        &c,
+                        &url,
+                        true,
+                        now,
+                        ip.as_deref(),
+                    )? {
                         sent += 1;
                     }
                 }

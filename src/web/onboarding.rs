@@ -8,13 +8,11 @@ use serde::Deserialize;
 use super::portal::{parse_insurance, process_card, CardForm};
 use super::session::{self, EmptyForm, ProtectedForm};
 use super::{client_ip, see_other, AppState, CurrentProvider};
-use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
-use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client;
-use crate::models::payment_method;
+use crate::models::client::SaveClientError;
 use crate::models::scope::OwnedClient;
-use crate::onboarding;
+use crate::services::onboarding::ReviewError;
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clients/{id}/invitation", web::post().to(invite))
@@ -25,41 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(review_insurance),
         )
         .route("/clients/{id}/payment-method", web::post().to(add_card));
-}
-
-fn record(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    action: AuditAction,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        AuditEntry {
-            provider_id: client.provider_id(),
-            client_id: Some(&client.client_id()),
-            action,
-            subject: None,
-            ip,
-        },
-    )?;
-    Ok(())
-}
-
-/// Runs `f` on the client (as they are now) inside one write transaction.
-async fn with_client<T: Send + 'static>(
-    state: &AppState,
-    client: OwnedClient,
-    f: impl FnOnce(&mut DbConnection, &OwnedClient) -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let c = client::reload(conn, &client)?;
-                f(conn, &c)
-            })
-        })
-        .await
 }
 
 /// The welcome email for a client brought over from another system: an invitation that
@@ -123,14 +86,26 @@ async fn send_invitation(
     client: OwnedClient,
     welcome: bool,
 ) -> Result<Option<String>, AppError> {
-    let me = provider.0.clone();
-    let public_url = state.config.public_url.clone();
-    let ip = client_ip(req);
-    with_client(state, client, move |conn, c| {
-        let sent = onboarding::send_invitation(conn, &me, c, &public_url, welcome, ip.as_deref())?;
-        Ok(sent.then(|| c.full_name()))
-    })
-    .await
+    let (me, public_url) = (provider.0.clone(), state.config.public_url.clone());
+    let (ip, now) = (client_ip(req), state.clock.now());
+    let name = client.full_name();
+    let sent = state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::onboarding::send_invitation(
+                conn,
+                &me,
+                &client,
+                &public_url,
+                welcome,
+                act,
+            )?)
+        })
+        .await?;
+    Ok(sent.then_some(name))
 }
 
 #[derive(Deserialize)]
@@ -177,17 +152,20 @@ async fn enter_insurance(
     };
     let (ip, now) = (client_ip(&req), state.clock.now());
     let version = form.version;
-    let saved = with_client(&state, client, move |conn, c| {
-        match client::set_insurance(conn, c, &details, version, now) {
-            Ok(()) => {}
-            Err(client::SaveClientError::Stale { .. }) => return Ok(false),
-            Err(client::SaveClientError::Database(e)) => return Err(e.into()),
-            Err(_) => return Err(AppError::NotFound),
-        }
-        record(conn, c, AuditAction::ClientUpdated, ip.as_deref())?;
-        Ok(true)
-    })
-    .await?;
+    let saved = state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            match services::onboarding::enter_insurance(conn, &client, &details, version, act) {
+                Ok(()) => Ok(true),
+                Err(SaveClientError::Stale { .. }) => Ok(false),
+                Err(SaveClientError::Database(e)) => Err(e.into()),
+                Err(_) => Err(AppError::NotFound),
+            }
+        })
+        .await?;
     session::flash(
         &session,
         if saved {
@@ -235,36 +213,30 @@ async fn review_insurance(
             ))
         }
     };
-    let me = provider.0.clone();
-    let public_url = state.config.public_url.clone();
+    let (me, public_url) = (provider.0.clone(), state.config.public_url.clone());
     let (ip, now) = (client_ip(&req), state.clock.now());
     let told = problem.is_some();
-    with_client(&state, client, move |conn, c| {
-        if c.insurance_added_at.is_none() {
-            return Err(AppError::BadRequest(
-                "There is no insurance on file to review yet.".into(),
-            ));
-        }
-        if !client::review_insurance(conn, c, problem.as_deref(), now)? {
-            return Err(AppError::BadRequest("There is no insurance on file to review any more; the client may have just changed it. Reload the page.".into()));
-        }
-        match &problem {
-            Some(reason) => {
-                onboarding::report_insurance_problem(
-                    conn,
-                    &me,
-                    c,
-                    reason,
-                    &public_url,
-                    now,
-                    ip.as_deref(),
-                )?;
-                record(conn, c, AuditAction::InsuranceProblemReported, ip.as_deref())
+    state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let reviewed = services::onboarding::review_insurance(
+                conn,
+                &me,
+                &client,
+                problem.as_deref(),
+                &public_url,
+                act,
+            );
+            match reviewed {
+                Ok(()) => Ok(()),
+                Err(ReviewError::Database(e)) => Err(e.into()),
+                Err(refused) => Err(AppError::BadRequest(refused.to_string())),
             }
-            None => record(conn, c, AuditAction::InsuranceVerified, ip.as_deref()),
-        }
-    })
-    .await?;
+        })
+        .await?;
     session::flash(
         &session,
         if told {
@@ -299,11 +271,15 @@ async fn add_card(
     };
     let described = card.describe();
     let (ip, now) = (client_ip(&req), state.clock.now());
-    with_client(&state, client, move |conn, c| {
-        payment_method::add(conn, c, &card, "provider", now)?;
-        record(conn, c, AuditAction::PaymentMethodAdded, ip.as_deref())
-    })
-    .await?;
+    state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::onboarding::add_card(conn, &client, &card, act)?)
+        })
+        .await?;
     session::flash(&session, format!("Saved: {described}."));
     Ok(see_other(&back))
 }

@@ -9,21 +9,23 @@ use serde::Deserialize;
 use super::session::{self, CurrentClient, EmptyForm, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, PageContext};
 use crate::db::ids::{ClientId, ProviderId};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::client::{parse_date_of_birth, FieldErrors};
 use crate::domain::email;
 use crate::domain::name::{optional_text, PersonName};
 use crate::domain::onboarding::{can_confirm_appointment, Missing};
 use crate::domain::payment::{BuiltInProcessor, CardInput, PaymentKind, PaymentProcessor};
 use crate::error::AppError;
-use crate::models::audit::{self, AuditAction, AuditEntry};
-use crate::models::client::{self, Client, InsuranceDetails};
+use crate::models::client::SaveClientError;
+use crate::models::client::{Client, InsuranceDetails};
 use crate::models::invitation::{self, TokenCheck};
 use crate::models::practice_form::{self, FormKind, PracticeForm};
 use crate::models::scope::OwnedClient;
-use crate::models::sign_in_session::{self, Who};
-use crate::models::{self as m, failed_login, outbox, payment_method, provider, unscoped};
-use crate::{onboarding, passwords};
+use crate::models::sign_in_session::Who;
+use crate::models::{failed_login, payment_method, provider, unscoped};
+use crate::passwords;
+use crate::services::portal::{Renewal, RENEW_MINUTES};
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/portal", web::get().to(checklist))
@@ -64,25 +66,6 @@ pub const COMMON_PAYERS: &[&str] = &[
     "Oxford Health Plans",
     "UMR",
 ];
-
-fn audit_client(
-    conn: &mut DbConnection,
-    c: &OwnedClient,
-    action: AuditAction,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        AuditEntry {
-            provider_id: &ProviderId(c.provider_id.clone()),
-            client_id: Some(&c.client_id()),
-            action,
-            subject: None,
-            ip,
-        },
-    )?;
-    Ok(())
-}
 
 fn practice_name(conn: &mut DbConnection, c: &Client) -> Result<String, AppError> {
     Ok(practice_and_zone(conn, c)?.0)
@@ -130,9 +113,10 @@ async fn load_invite(
     state: &AppState,
     token: String,
 ) -> Result<(TokenCheck, Option<(Client, String)>), AppError> {
+    let now = state.clock.now();
     state
         .db(move |conn| {
-            let check = invitation::check(conn, &token, m::now())?;
+            let check = invitation::check(conn, &token, now)?;
             let client = match &check {
                 TokenCheck::Valid(i) | TokenCheck::Used(i) | TokenCheck::Expired(i) => {
                     match unscoped::client(conn, &ClientId(i.client_id.clone()))? {
@@ -218,27 +202,16 @@ async fn accept_invite(
             error: Some(error),
         });
     }
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let outcome = state
         .db(move |conn| {
             let hash = passwords::hash(&form.password).map_err(AppError::internal)?;
-            write_transaction(conn, |conn| {
-                let now = m::now();
-                let TokenCheck::Valid(inv) = invitation::check(conn, &token, now)? else {
-                    return Ok(None);
-                };
-                if !invitation::mark_used(conn, &inv.id, now)? {
-                    return Ok(None);
-                }
-                let c = unscoped::client(conn, &ClientId(inv.client_id.clone()))?
-                    .ok_or(AppError::NotFound)?;
-                client::verify_account(conn, &c, &hash, now)?;
-                // A new password: any other portal session of this client ends.
-                sign_in_session::end_client_all(conn, &c)?;
-                outbox::cancel_pending(conn, &c, &[onboarding::INVITATION, onboarding::REMINDER])?;
-                audit_client(conn, &c, AuditAction::PortalAccountVerified, ip.as_deref())?;
-                Ok(Some((c.provider_id().clone(), c.client_id())))
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let client = services::portal::accept_invitation(conn, &token, &hash, act)?;
+            Ok(client.map(|c| (c.provider_id().clone(), c.client_id())))
         })
         .await?;
     match outcome {
@@ -255,9 +228,6 @@ async fn accept_invite(
     }
 }
 
-/// How long after one setup link another may be asked for.
-const RENEW_MINUTES: i64 = 10;
-
 /// An expired or used link asks for a new one; it goes to the address the practice has.
 async fn renew_invite(
     req: HttpRequest,
@@ -268,38 +238,21 @@ async fn renew_invite(
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let public_url = state.config.public_url.clone();
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let practice = state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let now = m::now();
-                let inv = match invitation::check(conn, &token, now)? {
-                    TokenCheck::Expired(i) | TokenCheck::Used(i) => i,
-                    TokenCheck::Valid(_) | TokenCheck::Unknown => return Ok(None),
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let renewed = services::portal::renew_invitation(conn, &token, &public_url, act)?;
+            Ok(renewed.map(|(practice, r)| {
+                let state = match r {
+                    Renewal::Renewed => "renewed",
+                    Renewal::RecentlySent => "recently_sent",
                 };
-                let provider_id = ProviderId(inv.provider_id.clone());
-                let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
-                    return Ok(None);
-                };
-                // Someone who already set a password signs in instead of getting links.
-                if c.password_hash.is_some() {
-                    return Ok(None);
-                }
-                let Some(p) = provider::find(conn, &provider_id)? else {
-                    return Ok(None);
-                };
-                // One new link per ten minutes: an old link in someone else's hands cannot
-                // keep revoking the client's current one. The page says so truthfully.
-                if invitation::issued_since(
-                    conn,
-                    &c,
-                    now - chrono::Duration::minutes(RENEW_MINUTES),
-                )? {
-                    return Ok(Some((p.practice_display_name(), "recently_sent")));
-                }
-                onboarding::invite(conn, &p, &c, &public_url, now, ip.as_deref())?;
-                Ok(Some((p.practice_display_name(), "renewed")))
-            })
+                (practice, state)
+            }))
         })
         .await?;
     match practice {
@@ -356,7 +309,7 @@ async fn login(
         .db(move |conn| {
             let attempt = match failed_login::begin(conn, &key, ip.as_deref(), now)? {
                 failed_login::Check::Locked(until) => {
-                    return Ok(Err(super::auth::locked_message("failed sign-ins", until)))
+                    return Ok(Err(failed_login::locked_message("failed sign-ins", until, crate::domain::time_zone::Zone::UTC)))
                 }
                 failed_login::Check::Allowed(attempt) => attempt,
             };
@@ -424,11 +377,18 @@ async fn checklist(
     page: PageContext,
     CurrentClient(c): CurrentClient,
 ) -> Result<HttpResponse, AppError> {
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let c2 = c.clone();
     let ((practice, local), card) = state
         .db(move |conn| {
-            audit_client(conn, &c2, AuditAction::PortalViewed, ip.as_deref())?;
+            services::portal::viewed(
+                conn,
+                &c2,
+                Act {
+                    ip: ip.as_deref(),
+                    now,
+                },
+            )?;
             let card = payment_method::current(conn, &c2)?;
             Ok((practice_and_zone(conn, &c2)?, card))
         })
@@ -660,33 +620,21 @@ async fn save_insurance(
             }
         }
     };
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let version = input.version;
     let issue = c.insurance_issue.clone();
     let saved = state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let now = m::now();
-                let saved = match &details {
-                    Some(d) => client::set_insurance(conn, &c, d, version, now),
-                    None => client::set_private_pay(conn, &c, version, now),
-                };
-                match saved {
-                    Ok(()) => {}
-                    Err(client::SaveClientError::Stale { current }) => {
-                        return Ok(Some(current.version))
-                    }
-                    Err(client::SaveClientError::Database(e)) => return Err(e.into()),
-                    Err(_) => return Err(AppError::PortalSignIn),
-                }
-                let action = if private {
-                    AuditAction::PortalPrivatePayChosen
-                } else {
-                    AuditAction::PortalInsuranceAdded
-                };
-                audit_client(conn, &c, action, ip.as_deref())?;
-                Ok(None)
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            match services::portal::choose_billing(conn, &c, details.as_ref(), version, act) {
+                Ok(()) => Ok(None),
+                Err(SaveClientError::Stale { current }) => Ok(Some(current.version)),
+                Err(SaveClientError::Database(e)) => Err(e.into()),
+                Err(_) => Err(AppError::PortalSignIn),
+            }
         })
         .await?;
     if let Some(current) = saved {
@@ -817,19 +765,15 @@ async fn save_billing(
             });
         }
     };
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let described = card.describe();
     state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                payment_method::add(conn, &c, &card, "client", m::now())?;
-                audit_client(
-                    conn,
-                    &c,
-                    AuditAction::PortalPaymentMethodAdded,
-                    ip.as_deref(),
-                )
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::portal::add_card(conn, &c, &card, act)?)
         })
         .await?;
     session::flash(&session, format!("Saved: {described}."));
@@ -858,9 +802,7 @@ async fn load_forms(
     let c = c.clone();
     state
         .db(move |conn| {
-            let forms = write_transaction(conn, |conn| {
-                Ok::<_, AppError>(practice_form::current(conn, c.scope())?)
-            })?;
+            let forms = practice_form::current(conn, c.scope())?;
             let titled = forms
                 .into_iter()
                 .map(|f| (f.kind().map(FormKind::title).unwrap_or("Form"), f))
@@ -933,22 +875,17 @@ async fn acknowledge_forms(
         });
     }
     let typed = typed.unwrap_or_default();
-    let ip = client_ip(&req);
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    let forms: Vec<PracticeForm> = forms.into_iter().map(|(_, f)| f).collect();
     state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let now = m::now();
-                for (_, f) in &forms {
-                    practice_form::acknowledge(conn, &c, f, &typed, ip.as_deref(), now)?;
-                }
-                client::mark_forms_acknowledged(conn, &c, now)?;
-                audit_client(
-                    conn,
-                    &c,
-                    AuditAction::PortalFormsAcknowledged,
-                    ip.as_deref(),
-                )
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::portal::acknowledge_forms(
+                conn, &c, &forms, &typed, act,
+            )?)
         })
         .await?;
     session::flash(

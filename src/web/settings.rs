@@ -13,8 +13,9 @@ use crate::domain::time_zone::{self, Zone};
 use crate::error::AppError;
 use crate::models::practice_form::{self, FormKind, FormSave};
 use crate::models::sign_in_session::{self, Who};
-use crate::models::{booking, failed_login, outbox, provider};
-use crate::passwords;
+use crate::models::{booking, outbox, provider};
+use crate::services::account::{PasswordChange, PasswordError};
+use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings", web::get().to(show))
@@ -152,22 +153,15 @@ async fn end_session(
 ) -> Result<HttpResponse, AppError> {
     let target = path.into_inner();
     let current = session::current_provider_session_id(&session);
-    let (scope, ip) = (provider.scope(), super::client_ip(&req));
+    let (scope, ip, now) = (provider.scope(), super::client_ip(&req), state.clock.now());
     let row_id = target.clone();
     let ended = state
         .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                if !sign_in_session::end_providers(conn, &scope, &row_id)? {
-                    return Ok(false);
-                }
-                session::audit_session_ended(
-                    conn,
-                    scope.provider_id(),
-                    "signed out from Settings",
-                    ip.as_deref(),
-                )?;
-                Ok(true)
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::account::end_session(conn, &scope, &row_id, act)?)
         })
         .await?;
     if !ended {
@@ -190,18 +184,21 @@ async fn end_other_sessions(
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     let current = session::current_provider_session_id(&session);
-    let (scope, ip) = (provider.scope(), super::client_ip(&req));
+    let (scope, ip, now) = (provider.scope(), super::client_ip(&req), state.clock.now());
     let ended = state
         .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                end_others(
-                    conn,
-                    &scope,
-                    current.as_deref(),
-                    "signed out everywhere else",
-                    ip.as_deref(),
-                )
-            })
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let why = "signed out everywhere else";
+            Ok(services::account::end_other_sessions(
+                conn,
+                &scope,
+                current.as_deref(),
+                why,
+                act,
+            )?)
         })
         .await?;
     session::flash(
@@ -213,21 +210,6 @@ async fn end_other_sessions(
         },
     );
     Ok(see_other("/settings#sessions"))
-}
-
-/// Ends the provider's sessions other than `keep`, each recorded in the audit trail.
-fn end_others(
-    conn: &mut crate::db::DbConnection,
-    scope: &crate::models::scope::Scope,
-    keep: Option<&str>,
-    why: &str,
-    ip: Option<&str>,
-) -> Result<usize, AppError> {
-    let ids = sign_in_session::end_provider_others(conn, scope, keep)?;
-    for _ in &ids {
-        session::audit_session_ended(conn, scope.provider_id(), why, ip)?;
-    }
-    Ok(ids.len())
 }
 
 /// Creates the booking link, or replaces it: the old link stops working at once.
@@ -361,9 +343,7 @@ async fn forms_page(
 ) -> Result<HttpResponse, AppError> {
     let scope = provider.scope();
     let forms = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| Ok(practice_form::current(conn, &scope)?))
-        })
+        .db(move |conn| Ok(practice_form::current(conn, &scope)?))
         .await?;
     let local = fmt::Local(provider.0.zone());
     let forms = forms
@@ -500,11 +480,6 @@ async fn update_profile(
     Ok(see_other("/settings"))
 }
 
-enum PasswordOutcome {
-    Changed(String),
-    Invalid(FieldErrors),
-}
-
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -513,65 +488,40 @@ async fn change_password(
     session: Session,
     ProtectedForm(input): ProtectedForm<PasswordInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, scope) = (provider.id(), provider.scope());
-    let current_hash = provider.0.password_hash.clone();
+    let me = provider.0.clone();
     let origin = session::origin(&req);
     let current = session::current_provider_session_id(&session);
     let (now, lifetimes) = (state.clock.now(), state.lifetimes());
     // Hashing takes tens of milliseconds: keep it off the async executor.
     let outcome = state
         .db(move |conn| {
-            let mut errors = FieldErrors::new();
-            // Wrong current passwords are limited like sign-ins (counted before the check).
-            let key = format!("password:{}", id.as_str());
-            let attempt = match failed_login::begin(conn, &key, origin.ip.as_deref(), now)? {
-                failed_login::Check::Locked(until) => {
-                    errors.insert(
-                        "current_password",
-                        super::auth::locked_message("wrong passwords", until),
-                    );
-                    return Ok(PasswordOutcome::Invalid(errors));
-                }
-                failed_login::Check::Allowed(attempt) => attempt,
+            let act = Act {
+                ip: origin.ip.as_deref(),
+                now,
             };
-            if passwords::verify(&input.current_password, &current_hash) {
-                failed_login::succeeded(conn, attempt)?;
-            } else {
-                errors.insert(
-                    "current_password",
-                    "That is not your current password.".into(),
-                );
+            let changed = services::account::change_password(
+                conn,
+                &me,
+                PasswordChange {
+                    current: &input.current_password,
+                    new: &input.new_password,
+                },
+                current.as_deref(),
+                &origin,
+                lifetimes,
+                act,
+            );
+            match changed {
+                Ok(token) => Ok(Ok(token)),
+                Err(PasswordError::Invalid(errors)) => Ok(Err(errors)),
+                Err(PasswordError::Hash(e)) => Err(AppError::internal(e)),
+                Err(PasswordError::Database(e)) => Err(e.into()),
             }
-            if let Err(e) = passwords::check_strength(&input.new_password) {
-                errors.insert("new_password", e);
-            }
-            if !errors.is_empty() {
-                return Ok(PasswordOutcome::Invalid(errors));
-            }
-            let hash = passwords::hash(&input.new_password).map_err(AppError::internal)?;
-            // Every session ends, this browser's too (a copy of its cookie must not live
-            // on); this browser gets a new one.
-            let token = crate::db::write_transaction(conn, |conn| {
-                provider::update_password_hash(conn, &id, &hash)?;
-                let this = current.as_deref();
-                end_others(conn, &scope, this, "password changed", origin.ip.as_deref())?;
-                if let Some(this) = this {
-                    sign_in_session::end_providers(conn, &scope, this)?;
-                }
-                Ok::<_, AppError>(sign_in_session::start(
-                    conn,
-                    &Who::Provider(id.clone()),
-                    &origin,
-                    now,
-                    lifetimes,
-                )?)
-            })?;
-            Ok(PasswordOutcome::Changed(token))
         })
         .await?;
     let token = match outcome {
-        PasswordOutcome::Changed(token) => token,
-        PasswordOutcome::Invalid(errors) => {
+        Ok(token) => token,
+        Err(errors) => {
             return render(&settings_page(&state, &session, page, &provider, None, errors).await?)
         }
     };

@@ -537,6 +537,14 @@ fn wrong_current_passwords_on_the_password_form_are_limited_too() {
     let html = r.text().unwrap();
     assert!(html.contains("Too many wrong passwords"), "{html}");
     assert!(html.contains("Try again after"), "{html}");
+    // In the provider's own zone (New York), not UTC.
+    let when = html.split("Try again after").nth(1).unwrap_or("");
+    assert!(
+        when.trim_start()
+            .get(..9)
+            .is_some_and(|t| t.ends_with("EST") || t.ends_with("EDT")),
+        "{when}"
+    );
     // The password was not changed.
     app.session().sign_in("dr.rivera@example.com", PASSWORD);
     app.advance(chrono::Duration::minutes(16));

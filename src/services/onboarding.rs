@@ -1,0 +1,122 @@
+//! The provider's side of getting a client ready: (re)send the invitation or the welcome
+//! email, enter insurance or a card on the client's behalf, and review the insurance
+//! (verified, or not with a reason the client is emailed). Each is one transaction with
+//! its audit entry.
+
+use diesel::QueryResult;
+
+use super::Act;
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::payment::StoredCard;
+use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::client::{self, InsuranceDetails, SaveClientError};
+use crate::models::payment_method;
+use crate::models::provider::Provider;
+use crate::models::scope::OwnedClient;
+
+pub(super) fn record(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    action: AuditAction,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    audit::record_at(
+        conn,
+        AuditEntry {
+            provider_id: client.provider_id(),
+            client_id: Some(&client.client_id()),
+            action,
+            subject: None,
+            ip: act.ip,
+        },
+        act.now,
+    )
+}
+
+/// Queues a fresh invitation (worded as a welcome to a client brought over from another
+/// system, or not), earlier links revoked; `false` when none was queued because the client
+/// has set up their account already or is archived.
+pub fn send_invitation(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    public_url: &str,
+    welcome: bool,
+    act: Act<'_>,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let c = client::reload(conn, client)?;
+        crate::onboarding::send_invitation(conn, provider, &c, public_url, welcome, act.now, act.ip)
+    })
+}
+
+/// Saves insurance the provider entered, made from the details at `expected_version`;
+/// refused (`Stale`) when they changed since (the client may have entered them).
+pub fn enter_insurance(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    details: &InsuranceDetails,
+    expected_version: i64,
+    act: Act<'_>,
+) -> Result<(), SaveClientError> {
+    write_transaction(conn, |conn| {
+        client::set_insurance(conn, client, details, expected_version, act.now)?;
+        record(conn, client, AuditAction::ClientUpdated, act)?;
+        Ok(())
+    })
+}
+
+/// Why a review of the insurance was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("There is no insurance on file to review yet.")]
+    NothingOnFile,
+    #[error("There is no insurance on file to review any more; the client may have just changed it. Reload the page.")]
+    ChangedMeanwhile,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The provider checked the insurance with the payer: verified (`problem` is `None`), or
+/// not, and the client is emailed the reason to fix it.
+pub fn review_insurance(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    problem: Option<&str>,
+    public_url: &str,
+    act: Act<'_>,
+) -> Result<(), ReviewError> {
+    write_transaction(conn, |conn| {
+        let c = client::reload(conn, client)?;
+        if c.insurance_added_at.is_none() {
+            return Err(ReviewError::NothingOnFile);
+        }
+        if !client::review_insurance(conn, &c, problem, act.now)? {
+            return Err(ReviewError::ChangedMeanwhile);
+        }
+        match problem {
+            Some(reason) => {
+                crate::onboarding::report_insurance_problem(
+                    conn, provider, &c, reason, public_url, act.now, act.ip,
+                )?;
+                record(conn, &c, AuditAction::InsuranceProblemReported, act)?;
+            }
+            None => record(conn, &c, AuditAction::InsuranceVerified, act)?,
+        }
+        Ok(())
+    })
+}
+
+/// A card the provider entered for the client (as the processor left it).
+pub fn add_card(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    card: &StoredCard,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        payment_method::add(conn, client, card, "provider", act.now)?;
+        record(conn, client, AuditAction::PaymentMethodAdded, act)
+    })
+}

@@ -1,0 +1,153 @@
+//! What a client does in their portal, and through the single-use link that sets it up:
+//! choose a password (verifying their email), ask for a new link, give insurance or choose
+//! private pay, add a card, acknowledge the practice's forms. Each is one transaction with
+//! its audit entry (the client's own actions are marked as theirs in the activity log).
+
+use chrono::Duration;
+use diesel::QueryResult;
+
+use super::onboarding::record;
+use super::Act;
+use crate::db::ids::ClientId;
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::payment::StoredCard;
+use crate::models::audit::AuditAction;
+use crate::models::client::{self, InsuranceDetails, SaveClientError};
+use crate::models::invitation::{self, TokenCheck};
+use crate::models::practice_form::{self, PracticeForm};
+use crate::models::scope::OwnedClient;
+use crate::models::{outbox, payment_method, provider, sign_in_session, unscoped};
+use crate::onboarding;
+
+/// How long after one setup link another may be asked for.
+pub const RENEW_MINUTES: i64 = 10;
+
+/// Sets the client's password through a valid link (used once), which verifies their
+/// email; their other portal sessions end and the reminders stop. `None` when the link
+/// is not (or no longer) valid.
+pub fn accept_invitation(
+    conn: &mut DbConnection,
+    token: &str,
+    password_hash: &str,
+    act: Act<'_>,
+) -> QueryResult<Option<OwnedClient>> {
+    let now = act.now;
+    write_transaction(conn, |conn| {
+        let TokenCheck::Valid(inv) = invitation::check(conn, token, now)? else {
+            return Ok(None);
+        };
+        if !invitation::mark_used(conn, &inv.id, now)? {
+            return Ok(None);
+        }
+        let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
+            return Ok(None);
+        };
+        client::verify_account(conn, &c, password_hash, now)?;
+        sign_in_session::end_client_all(conn, &c)?;
+        outbox::cancel_pending(conn, &c, &[onboarding::INVITATION, onboarding::REMINDER])?;
+        record(conn, &c, AuditAction::PortalAccountVerified, act)?;
+        Ok(Some(c))
+    })
+}
+
+/// What asking for a new link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// A new link is on its way to the address the practice has.
+    Renewed,
+    /// One was sent within [`RENEW_MINUTES`]; no other is sent yet.
+    RecentlySent,
+}
+
+/// An expired or used link asks for a new one, sent to the address the practice has
+/// (never to one the asker names). `None` when the link is unknown or still valid, or the
+/// client has set a password already (they sign in instead). Returns the practice's name.
+pub fn renew_invitation(
+    conn: &mut DbConnection,
+    token: &str,
+    public_url: &str,
+    act: Act<'_>,
+) -> QueryResult<Option<(String, Renewal)>> {
+    let now = act.now;
+    write_transaction(conn, |conn| {
+        let inv = match invitation::check(conn, token, now)? {
+            TokenCheck::Expired(i) | TokenCheck::Used(i) => i,
+            TokenCheck::Valid(_) | TokenCheck::Unknown => return Ok(None),
+        };
+        let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
+            return Ok(None);
+        };
+        if c.password_hash.is_some() {
+            return Ok(None);
+        }
+        let Some(p) = provider::find(conn, c.provider_id())? else {
+            return Ok(None);
+        };
+        // An old link in someone else's hands cannot keep revoking the client's current one.
+        if invitation::issued_since(conn, &c, now - Duration::minutes(RENEW_MINUTES))? {
+            return Ok(Some((p.practice_display_name(), Renewal::RecentlySent)));
+        }
+        onboarding::invite(conn, &p, &c, public_url, now, act.ip)?;
+        Ok(Some((p.practice_display_name(), Renewal::Renewed)))
+    })
+}
+
+/// The client opened their portal.
+pub fn viewed(conn: &mut DbConnection, client: &OwnedClient, act: Act<'_>) -> QueryResult<()> {
+    record(conn, client, AuditAction::PortalViewed, act)
+}
+
+/// Insurance given (`Some`), or private pay chosen, in a form made from the details at
+/// `expected_version`; refused (`Stale`) when they changed since.
+pub fn choose_billing(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    insurance: Option<&InsuranceDetails>,
+    expected_version: i64,
+    act: Act<'_>,
+) -> Result<(), SaveClientError> {
+    write_transaction(conn, |conn| {
+        let action = match insurance {
+            Some(d) => {
+                client::set_insurance(conn, client, d, expected_version, act.now)?;
+                AuditAction::PortalInsuranceAdded
+            }
+            None => {
+                client::set_private_pay(conn, client, expected_version, act.now)?;
+                AuditAction::PortalPrivatePayChosen
+            }
+        };
+        record(conn, client, action, act)?;
+        Ok(())
+    })
+}
+
+/// A card the client entered (as the processor left it).
+pub fn add_card(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    card: &StoredCard,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        payment_method::add(conn, client, card, "client", act.now)?;
+        record(conn, client, AuditAction::PortalPaymentMethodAdded, act)
+    })
+}
+
+/// The client acknowledged these versions of the forms, signing with `typed_name`.
+pub fn acknowledge_forms(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    forms: &[PracticeForm],
+    typed_name: &str,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        for f in forms {
+            practice_form::acknowledge(conn, client, f, typed_name, act.ip, act.now)?;
+        }
+        client::mark_forms_acknowledged(conn, client, act.now)?;
+        record(conn, client, AuditAction::PortalFormsAcknowledged, act)
+    })
+}
