@@ -254,10 +254,6 @@ async fn new_form(provider: CurrentProvider, page: PageContext) -> Result<HttpRe
 }
 
 /// Today's date where the provider is (a date of birth cannot be later).
-fn today(state: &AppState, provider: &CurrentProvider) -> chrono::NaiveDate {
-    provider.0.zone().date_of(&state.clock.now())
-}
-
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -267,7 +263,7 @@ async fn create(
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.signed_in(&provider);
-    let details = match ClientDetails::parse(&input, today(&state, &provider)) {
+    let details = match ClientDetails::parse(&input, provider.today(&state.clock)) {
         Ok(d) => d,
         Err(errors) => return render(&form_page(page, None, input, errors, None)),
     };
@@ -380,7 +376,7 @@ async fn update(
     let local = fmt::Local(provider.0.zone());
     let client_id = client.client_id();
     let (ip, now) = (client_ip(&req), state.clock.now());
-    let parsed = ClientDetails::parse(&input, today(&state, &provider));
+    let parsed = ClientDetails::parse(&input, provider.today(&state.clock));
     let submitted = DetailValues::of(&input);
     // A form without its version (made before versions existed) counts as stale.
     let expected = input.version.unwrap_or(0);

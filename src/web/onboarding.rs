@@ -126,6 +126,7 @@ struct InsuranceForm {
 async fn enter_insurance(
     req: HttpRequest,
     state: web::Data<AppState>,
+    provider: CurrentProvider,
     session: Session,
     client: OwnedClient,
     ProtectedForm(form): ProtectedForm<InsuranceForm>,
@@ -136,6 +137,7 @@ async fn enter_insurance(
         &form.insurance_member_id,
         &form.holder_name,
         &form.date_of_birth,
+        provider.today(&state.clock),
     ) {
         Ok(d) => d,
         Err(errors) => {
@@ -251,12 +253,13 @@ async fn review_insurance(
 async fn add_card(
     req: HttpRequest,
     state: web::Data<AppState>,
+    provider: CurrentProvider,
     session: Session,
     client: OwnedClient,
     ProtectedForm(form): ProtectedForm<CardForm>,
 ) -> Result<HttpResponse, AppError> {
     let back = format!("/clients/{}/billing", client.id);
-    let card = match process_card(&form) {
+    let card = match process_card(&form, provider.today(&state.clock)) {
         Ok(card) => card,
         Err(errors) => {
             session::flash(

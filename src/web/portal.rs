@@ -532,12 +532,21 @@ async fn insurance_form(
     })
 }
 
+/// Today's date where the client is (their telehealth location's zone, else the
+/// practice's).
+async fn client_today(state: &AppState, c: &OwnedClient) -> Result<chrono::NaiveDate, AppError> {
+    let (c, now) = (c.clone(), state.clock.now());
+    let (_, local) = state.db(move |conn| practice_and_zone(conn, &c)).await?;
+    Ok(local.0.date_of(&now))
+}
+
 /// Parses the insurance form; shared with the provider's Billing tab.
 pub fn parse_insurance(
     company: &str,
     member_id: &str,
     holder: &str,
     dob: &str,
+    today: chrono::NaiveDate,
 ) -> Result<InsuranceDetails, FieldErrors> {
     let mut errors = FieldErrors::new();
     let company = match optional_text(company, "insurance company", 200) {
@@ -572,7 +581,7 @@ pub fn parse_insurance(
         .map_err(|e| errors.insert("holder_name", e))
         .ok()
         .flatten();
-    let date_of_birth = parse_date_of_birth(dob, chrono::Utc::now().date_naive())
+    let date_of_birth = parse_date_of_birth(dob, today)
         .map_err(|e| errors.insert("date_of_birth", e.to_string()))
         .ok()
         .flatten();
@@ -604,6 +613,7 @@ async fn save_insurance(
             &input.insurance_member_id,
             &input.holder_name,
             &input.date_of_birth,
+            client_today(&state, &c).await?,
         ) {
             Ok(d) => Some(d),
             Err(errors) => {
@@ -722,7 +732,10 @@ async fn billing_form(
 
 /// Checks a card through the payment processor; on failure, a message per field. The
 /// number and CVC are never kept, echoed back or logged.
-pub fn process_card(form: &CardForm) -> Result<crate::domain::payment::StoredCard, FieldErrors> {
+pub fn process_card(
+    form: &CardForm,
+    today: chrono::NaiveDate,
+) -> Result<crate::domain::payment::StoredCard, FieldErrors> {
     let kind = PaymentKind::parse(&form.kind).unwrap_or(PaymentKind::Card);
     let input = CardInput {
         kind,
@@ -731,16 +744,14 @@ pub fn process_card(form: &CardForm) -> Result<crate::domain::payment::StoredCar
         cvc: &form.cvc,
         zip: &form.zip,
     };
-    BuiltInProcessor
-        .store(&input, chrono::Utc::now().date_naive())
-        .map_err(|e| {
-            let mut errors = FieldErrors::new();
-            for p in crate::domain::payment::problems(&input, chrono::Utc::now().date_naive()) {
-                errors.entry(p.field()).or_insert_with(|| p.to_string());
-            }
-            errors.entry(e.field()).or_insert_with(|| e.to_string());
-            errors
-        })
+    BuiltInProcessor.store(&input, today).map_err(|e| {
+        let mut errors = FieldErrors::new();
+        for p in crate::domain::payment::problems(&input, today) {
+            errors.entry(p.field()).or_insert_with(|| p.to_string());
+        }
+        errors.entry(e.field()).or_insert_with(|| e.to_string());
+        errors
+    })
 }
 
 async fn save_billing(
@@ -751,7 +762,7 @@ async fn save_billing(
     CurrentClient(c): CurrentClient,
     ProtectedForm(form): ProtectedForm<CardForm>,
 ) -> Result<HttpResponse, AppError> {
-    let card = match process_card(&form) {
+    let card = match process_card(&form, client_today(&state, &c).await?) {
         Ok(card) => card,
         Err(errors) => {
             let current = card_on_file(&state, &c).await?;

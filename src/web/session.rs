@@ -263,6 +263,11 @@ impl CurrentProvider {
     pub fn scope(&self) -> Scope {
         Scope::of(&self.0)
     }
+
+    /// Today's date where the practice is.
+    pub fn today(&self, clock: &crate::clock::Clock) -> chrono::NaiveDate {
+        self.0.zone().date_of(&clock.now())
+    }
 }
 
 impl FromRequest for CurrentProvider {
