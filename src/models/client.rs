@@ -999,3 +999,250 @@ pub fn for_matching_one(
         .load(conn)?;
     Ok(to_existing(rows))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::testing::{at, conn, details, provider};
+
+    fn plain(first: &str, last: &str, email: &str) -> ClientDetails {
+        details(first, last, email, |_| {})
+    }
+
+    #[test]
+    fn a_client_is_found_only_through_their_own_providers_scope() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let (_, b) = provider(&mut c, "b@example.com");
+        let ada = create(
+            &mut c,
+            &a,
+            &plain("Ada", "Lovelace", "ada@example.com"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        assert_eq!(ada.provider_id(), a.provider_id());
+        assert!(a.client(&mut c, &ada.client_id()).unwrap().is_some());
+        assert!(b.client(&mut c, &ada.client_id()).unwrap().is_none());
+        assert!(find_many(&mut c, &b, &[ada.client_id()])
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            list(
+                &mut c,
+                &b,
+                &ClientQuery {
+                    page: 1,
+                    ..Default::default()
+                }
+            )
+            .unwrap()
+            .total,
+            0
+        );
+        assert!(for_matching(&mut c, &b).unwrap().is_empty());
+        // The same email is free under another provider.
+        create(
+            &mut c,
+            &b,
+            &plain("Ada", "L", "ADA@example.com"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn one_email_per_provider_whatever_its_case() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let first = create(
+            &mut c,
+            &a,
+            &plain("Ada", "Lovelace", "ada@example.com"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        match create(
+            &mut c,
+            &a,
+            &plain("Ada", "King", "Ada@Example.com"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        ) {
+            Err(SaveClientError::EmailTaken { existing }) => {
+                assert_eq!(existing, first.client_id())
+            }
+            other => panic!("expected EmailTaken, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_edit_from_an_older_version_is_refused_and_changes_nothing() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let ada = create(
+            &mut c,
+            &a,
+            &plain("Ada", "Lovelace", "ada@example.com"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        let v = ada.version;
+        update(
+            &mut c,
+            &ada,
+            &plain("Ada", "King", "ada@example.com"),
+            v,
+            at("2026-12-02 10:05"),
+        )
+        .unwrap();
+        match update(
+            &mut c,
+            &ada,
+            &plain("Augusta", "Lovelace", "ada@example.com"),
+            v,
+            at("2026-12-02 10:06"),
+        ) {
+            Err(SaveClientError::Stale { current }) => assert_eq!(current.last_name, "King"),
+            other => panic!("expected Stale, got {other:?}"),
+        }
+        let now = reload(&mut c, &ada).unwrap();
+        assert_eq!(
+            (now.first_name.as_str(), now.last_name.as_str()),
+            ("Ada", "King")
+        );
+        assert_eq!(now.version, v + 1);
+        assert_eq!(now.updated_at, at("2026-12-02 10:05"));
+    }
+
+    #[test]
+    fn changing_the_insurance_makes_it_unverified_again_and_keeping_it_does_not() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let insured = |company: &str| {
+            details("Ada", "Lovelace", "ada@example.com", |i| {
+                i.billing_type = "insurance".into();
+                i.insurance_company = company.into();
+                i.insurance_member_id = "M123".into();
+            })
+        };
+        let ada = create(
+            &mut c,
+            &a,
+            &insured("Aetna"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        assert_eq!(ada.insurance_added_at, Some(at("2026-12-02 10:00")));
+        assert!(review_insurance(&mut c, &ada, None, at("2026-12-02 11:00")).unwrap());
+        let v = reload(&mut c, &ada).unwrap().version;
+        update(&mut c, &ada, &insured("Aetna"), v, at("2026-12-02 12:00")).unwrap();
+        let kept = reload(&mut c, &ada).unwrap();
+        assert_eq!(kept.insurance_verified_at, Some(at("2026-12-02 11:00")));
+        update(
+            &mut c,
+            &ada,
+            &insured("Cigna"),
+            kept.version,
+            at("2026-12-02 13:00"),
+        )
+        .unwrap();
+        let changed = reload(&mut c, &ada).unwrap();
+        assert_eq!(changed.insurance_added_at, Some(at("2026-12-02 13:00")));
+        assert_eq!(changed.insurance_verified_at, None);
+    }
+
+    #[test]
+    fn the_list_filters_searches_and_counts_agree() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let now = at("2026-12-02 10:00");
+        for (f, l, e) in [
+            ("Ada", "Lovelace", "ada@x.org"),
+            ("Grace", "Hopper", "grace@x.org"),
+            ("Alan", "Turing", "alan@x.org"),
+        ] {
+            create(&mut c, &a, &plain(f, l, e), &CreateOptions::default(), now).unwrap();
+        }
+        let grace = find_id_by_email(&mut c, &a, "grace@x.org")
+            .unwrap()
+            .unwrap();
+        let grace = a.client(&mut c, &grace).unwrap().unwrap();
+        set_archived(&mut c, &grace, true, now).unwrap();
+        let q = |search: Option<&str>, filter| ClientQuery {
+            search: search.map(str::to_string),
+            filter,
+            sort: ClientSort::Name,
+            page: 1,
+        };
+        let names = |p: ClientPage| p.rows.into_iter().map(|r| r.last_name).collect::<Vec<_>>();
+        let active = list(&mut c, &a, &q(None, ClientFilter::Active)).unwrap();
+        assert_eq!(
+            (active.total, names(active)),
+            (2, vec!["Lovelace".to_string(), "Turing".to_string()])
+        );
+        let archived = list(&mut c, &a, &q(None, ClientFilter::Archived)).unwrap();
+        assert_eq!(
+            (archived.total, names(archived)),
+            (1, vec!["Hopper".to_string()])
+        );
+        // Search by the start of either name, by email, and "Last, First"; archived left out.
+        for (text, expected) in [
+            ("ada", "Lovelace"),
+            ("turi", "Turing"),
+            ("alan@", "Turing"),
+            ("Lovelace, Ada", "Lovelace"),
+        ] {
+            let found = list(&mut c, &a, &q(Some(text), ClientFilter::Active)).unwrap();
+            assert_eq!(
+                (found.total, names(found)),
+                (1, vec![expected.to_string()]),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            list(&mut c, &a, &q(Some("hopper"), ClientFilter::Active))
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(
+            list(&mut c, &a, &q(Some("hopper"), ClientFilter::Archived))
+                .unwrap()
+                .total,
+            1
+        );
+    }
+
+    #[test]
+    fn match_labels_name_the_active_clients_with_the_email_that_says_which() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let ada = create(
+            &mut c,
+            &a,
+            &plain("Ada", "Lovelace", "ada@x.org"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        create(
+            &mut c,
+            &a,
+            &plain("Alan", "Turing", "alan@x.org"),
+            &CreateOptions::default(),
+            at("2026-12-02 10:00"),
+        )
+        .unwrap();
+        set_archived(&mut c, &ada, true, at("2026-12-02 10:00")).unwrap();
+        let labels = match_labels(&mut c, &a, 10).unwrap();
+        assert_eq!(labels, ["Alan Turing <alan@x.org>"]);
+        assert_eq!(email_in_label(&labels[0]), Some("alan@x.org"));
+        assert_eq!(email_in_label("no email here"), None);
+    }
+}

@@ -16,6 +16,8 @@ pub mod practice_form;
 pub mod provider;
 pub mod scope;
 pub mod sign_in_session;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod unscoped;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
