@@ -44,6 +44,8 @@ struct ClientEmail<'a> {
     message: &'a mail::Rendered,
     action_url: Option<&'a str>,
     send_after: NaiveDateTime,
+    /// When it was queued (now, on the app's clock).
+    queued_at: NaiveDateTime,
 }
 
 /// Queues a rendered message to the client and records it in the client's audit trail
@@ -62,8 +64,9 @@ fn queue_for(
         message,
         action_url,
         send_after,
+        queued_at,
     } = email;
-    crate::models::audit::record(
+    crate::models::audit::record_at(
         conn,
         crate::models::audit::AuditEntry {
             provider_id: &provider.id(),
@@ -72,6 +75,7 @@ fn queue_for(
             subject: Some(audit_as),
             ip,
         },
+        queued_at,
     )?;
     outbox::queue(
         conn,
@@ -85,6 +89,7 @@ fn queue_for(
             html: &message.html,
             action_url,
             send_after,
+            queued_at,
         },
     )
     .map(|_| ())
@@ -187,6 +192,7 @@ fn invite_as(
             message: &message,
             action_url: Some(&link),
             send_after: now + Duration::days(after),
+            queued_at: now,
         };
         queue_for(conn, provider, client, email, ip)?;
     }
@@ -217,6 +223,7 @@ pub fn report_insurance_problem(
         message: &message,
         action_url: Some(&link),
         send_after: now,
+        queued_at: now,
     };
     queue_for(conn, provider, client, email, ip)
 }
@@ -248,6 +255,7 @@ pub fn notify_existing_client(
         message: &message,
         action_url: None,
         send_after: now,
+        queued_at: now,
     };
     queue_for(conn, provider, client, email, ip)
 }

@@ -125,10 +125,6 @@ pub struct AuditEntry<'a> {
     pub ip: Option<&'a str>,
 }
 
-pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
-    record_at(conn, entry, super::now())
-}
-
 pub fn record_at(
     conn: &mut DbConnection,
     entry: AuditEntry<'_>,

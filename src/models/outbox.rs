@@ -27,6 +27,7 @@ pub struct NewEmail<'a> {
     /// The one link the message is about, shown for copying while it is unsent.
     pub action_url: Option<&'a str>,
     pub send_after: NaiveDateTime,
+    pub queued_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -67,7 +68,7 @@ pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<Strin
             outbox_emails::attempts.eq(0),
             outbox_emails::send_after.eq(email.send_after),
             outbox_emails::next_attempt_at.eq(email.send_after),
-            outbox_emails::created_at.eq(super::now()),
+            outbox_emails::created_at.eq(email.queued_at),
         ))
         .execute(conn)?;
     Ok(id)

@@ -4,6 +4,7 @@
 use diesel::QueryResult;
 
 use super::Act;
+use crate::db::ids::ProviderId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::client::FieldErrors;
 use crate::models::audit::{self, AuditAction, AuditEntry};
@@ -14,16 +15,16 @@ use crate::models::sign_in_session::{self, Lifetimes, Origin, Who};
 use crate::passwords;
 
 /// Records that one of a provider's own sessions was ended, and why.
-pub fn record_session_ended(
+fn record_session_ended(
     conn: &mut DbConnection,
-    scope: &Scope,
+    provider: &ProviderId,
     why: &str,
     act: Act<'_>,
 ) -> QueryResult<()> {
     audit::record_at(
         conn,
         AuditEntry {
-            provider_id: scope.provider_id(),
+            provider_id: provider,
             client_id: None,
             action: AuditAction::SessionEnded,
             subject: Some(why),
@@ -31,6 +32,20 @@ pub fn record_session_ended(
         },
         act.now,
     )
+}
+
+/// Signs out the session of this token (a copy of its cookie is signed out too); a
+/// provider's is recorded in their audit trail.
+pub fn sign_out(conn: &mut DbConnection, token: &str, act: Act<'_>) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        if let Some(row) = sign_in_session::end_token(conn, token)? {
+            if row.client_id.is_none() {
+                let provider = ProviderId(row.provider_id);
+                record_session_ended(conn, &provider, "signed out", act)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Ends one of the provider's own sessions by its id; `false` when they have none such.
@@ -44,7 +59,7 @@ pub fn end_session(
         if !sign_in_session::end_providers(conn, scope, id)? {
             return Ok(false);
         }
-        record_session_ended(conn, scope, "signed out from Settings", act)?;
+        record_session_ended(conn, scope.provider_id(), "signed out from Settings", act)?;
         Ok(true)
     })
 }
@@ -60,7 +75,7 @@ pub fn end_other_sessions(
     write_transaction(conn, |conn| {
         let ids = sign_in_session::end_provider_others(conn, scope, keep)?;
         for _ in &ids {
-            record_session_ended(conn, scope, why, act)?;
+            record_session_ended(conn, scope.provider_id(), why, act)?;
         }
         Ok(ids.len())
     })

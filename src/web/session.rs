@@ -18,7 +18,6 @@ use serde::Deserialize;
 use super::AppState;
 use crate::db::ids::{ClientId, ImportBatchId, ProviderId};
 use crate::error::AppError;
-use crate::models::audit;
 use crate::models::provider::{self, Provider};
 use crate::models::scope::{OwnedBatch, OwnedClient, Scope};
 use crate::models::sign_in_session::{self, Kind, Origin, Who};
@@ -154,40 +153,18 @@ pub async fn sign_out(
     session: &Session,
 ) -> Result<(), AppError> {
     if let Some(token) = token(session, Kind::Provider) {
-        let ip = super::client_ip(req);
+        let (ip, now) = (super::client_ip(req), state.clock.now());
         state
             .db(move |conn| {
-                if let Some(row) = sign_in_session::end_token(conn, &token)? {
-                    if row.client_id.is_none() {
-                        let provider = ProviderId(row.provider_id);
-                        audit_session_ended(conn, &provider, "signed out", ip.as_deref())?;
-                    }
-                }
-                Ok(())
+                let act = crate::services::Act {
+                    ip: ip.as_deref(),
+                    now,
+                };
+                Ok(crate::services::account::sign_out(conn, &token, act)?)
             })
             .await?;
     }
     session.purge();
-    Ok(())
-}
-
-/// Records that one of a provider's own sessions was ended, and why.
-pub fn audit_session_ended(
-    conn: &mut crate::db::DbConnection,
-    provider: &ProviderId,
-    why: &str,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        audit::AuditEntry {
-            provider_id: provider,
-            client_id: None,
-            action: audit::AuditAction::SessionEnded,
-            subject: Some(why),
-            ip,
-        },
-    )?;
     Ok(())
 }
 

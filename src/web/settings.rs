@@ -265,7 +265,7 @@ async fn outbox_page(
     let emails = state
         .db(move |conn| Ok(outbox::for_provider(conn, &scope, 200)?))
         .await?;
-    let now = crate::models::now();
+    let now = state.clock.now();
     let rows = emails
         .into_iter()
         .map(|e| OutboxRow {

@@ -388,6 +388,7 @@ fn clients_and_providers_stay_on_their_own_side() {
     let app = TestApp::spawn();
     let provider = app.signed_in();
     let ada = provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    app.advance(chrono::Duration::minutes(1));
     let grace = provider.add_client("Grace", "Hopper", "grace@example.com", &[("notify", "on")]);
     let links = outbox_links(&provider);
     let client = verify(&app, &path_of(links.last().unwrap()));
