@@ -211,3 +211,29 @@ pub fn for_client(
         ))
         .load(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_stored_under_the_names_existing_rows_have() {
+        for (action, stored) in [
+            (AuditAction::ClientViewed, "client.viewed"),
+            (AuditAction::InvitationSent, "client.invited"),
+            (
+                AuditAction::InsuranceProblemReported,
+                "insurance.problem_reported",
+            ),
+            (
+                AuditAction::PortalFormsAcknowledged,
+                "portal.forms_acknowledged",
+            ),
+            (AuditAction::SessionEnded, "session.ended"),
+        ] {
+            assert_eq!(action.as_str(), stored);
+            assert_eq!(AuditAction::parse(stored), Some(action));
+        }
+        assert_eq!(AuditAction::parse("client.deleted"), None);
+    }
+}

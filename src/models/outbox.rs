@@ -10,10 +10,26 @@ use crate::db::ids::{new_row_id, ClientId, ProviderId};
 use crate::db::schema::{email_attempts, outbox_emails};
 use crate::db::DbConnection;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
+/// Where an email stands; stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum EmailStatus {
+    /// Waiting to be sent (now, later, or again after a failure).
+    Pending,
+    Sent,
+    /// Given up on after the last retry.
+    Failed,
+    /// Not needed any more (the client acted, or a newer email replaced it).
+    Cancelled,
+}
+
+impl EmailStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+use EmailStatus::{Cancelled, Failed, Pending, Sent};
 
 /// An email to queue.
 pub struct NewEmail<'a> {
@@ -51,6 +67,13 @@ pub struct OutboxEmail {
     pub created_at: NaiveDateTime,
 }
 
+impl OutboxEmail {
+    /// The stored status, typed (a value this version does not know reads as failed).
+    pub fn state(&self) -> EmailStatus {
+        self.status.parse().unwrap_or(Failed)
+    }
+}
+
 pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<String> {
     let id = new_row_id();
     diesel::insert_into(outbox_emails::table)
@@ -64,7 +87,7 @@ pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<Strin
             outbox_emails::body_text.eq(email.text),
             outbox_emails::body_html.eq(email.html),
             outbox_emails::action_url.eq(email.action_url),
-            outbox_emails::status.eq(PENDING),
+            outbox_emails::status.eq(Pending.as_str()),
             outbox_emails::attempts.eq(0),
             outbox_emails::send_after.eq(email.send_after),
             outbox_emails::next_attempt_at.eq(email.send_after),
@@ -84,9 +107,9 @@ pub fn cancel_pending(
         outbox_emails::table
             .filter(outbox_emails::client_id.eq(client.id.as_str()))
             .filter(outbox_emails::kind.eq_any(kinds))
-            .filter(outbox_emails::status.eq(PENDING)),
+            .filter(outbox_emails::status.eq(Pending.as_str())),
     )
-    .set(outbox_emails::status.eq(CANCELLED))
+    .set(outbox_emails::status.eq(Cancelled.as_str()))
     .execute(conn)
 }
 
@@ -123,7 +146,7 @@ pub fn due(
     limit: i64,
 ) -> QueryResult<Vec<OutboxEmail>> {
     outbox_emails::table
-        .filter(outbox_emails::status.eq(PENDING))
+        .filter(outbox_emails::status.eq(Pending.as_str()))
         .filter(outbox_emails::next_attempt_at.le(now))
         .order(outbox_emails::next_attempt_at.asc())
         .limit(limit)
@@ -135,7 +158,7 @@ pub fn due(
 pub fn is_pending(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     outbox_emails::table
         .filter(outbox_emails::id.eq(id))
-        .filter(outbox_emails::status.eq(PENDING))
+        .filter(outbox_emails::status.eq(Pending.as_str()))
         .count()
         .get_result::<i64>(conn)
         .map(|n| n == 1)
@@ -166,14 +189,15 @@ pub fn record_attempt(
         let target = outbox_emails::table.filter(outbox_emails::id.eq(&email.id));
         match outcome {
             Ok(()) => {
-                let target = target.filter(outbox_emails::status.eq_any([PENDING, CANCELLED]));
+                let target = target
+                    .filter(outbox_emails::status.eq_any([Pending.as_str(), Cancelled.as_str()]));
                 let redact = |body: &str| match &email.action_url {
                     Some(url) => body.replace(url.as_str(), "[link removed after sending]"),
                     None => body.to_string(),
                 };
                 diesel::update(target)
                     .set((
-                        outbox_emails::status.eq(SENT),
+                        outbox_emails::status.eq(Sent.as_str()),
                         outbox_emails::attempts.eq(attempts),
                         outbox_emails::sent_at.eq(Some(now)),
                         outbox_emails::last_error.eq(None::<String>),
@@ -185,10 +209,10 @@ pub fn record_attempt(
             }
             Err(error) => {
                 let (status, next) = match retry_after(attempts as u32) {
-                    Some(delay) => (PENDING, now + delay),
-                    None => (FAILED, now),
+                    Some(delay) => (Pending.as_str(), now + delay),
+                    None => (Failed.as_str(), now),
                 };
-                diesel::update(target.filter(outbox_emails::status.eq(PENDING)))
+                diesel::update(target.filter(outbox_emails::status.eq(Pending.as_str())))
                     .set((
                         outbox_emails::status.eq(status),
                         outbox_emails::attempts.eq(attempts),
@@ -200,4 +224,23 @@ pub fn record_attempt(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_stored_under_the_names_existing_rows_have() {
+        for (status, stored) in [
+            (Pending, "pending"),
+            (Sent, "sent"),
+            (Failed, "failed"),
+            (Cancelled, "cancelled"),
+        ] {
+            assert_eq!(status.as_str(), stored);
+            assert_eq!(stored.parse::<EmailStatus>().ok(), Some(status));
+        }
+        assert!("queued".parse::<EmailStatus>().is_err());
+    }
 }

@@ -207,3 +207,20 @@ pub fn acknowledgments(
         ))
         .load(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_stored_and_addressed_by_their_snake_case_names() {
+        for (kind, stored) in [
+            (FormKind::BillingPolicy, "billing_policy"),
+            (FormKind::PrivacyNotice, "privacy_notice"),
+        ] {
+            assert_eq!(kind.as_str(), stored);
+            assert_eq!(FormKind::parse(stored), Some(kind));
+        }
+        assert_eq!(FormKind::parse("BillingPolicy"), None);
+    }
+}

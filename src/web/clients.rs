@@ -564,11 +564,11 @@ fn invitation_state(
     smtp: bool,
     local: fmt::Local,
 ) -> String {
-    use crate::models::outbox::{CANCELLED, FAILED, SENT};
-    match email.status.as_str() {
-        SENT => format!("Invitation emailed {}", email.sent_at.as_ref().map(|t| local.datetime(t)).unwrap_or_default()),
-        FAILED => format!("The invitation could not be sent ({}). Copy its link from Settings → Outbox and send it yourself, or send a new one.", email.last_error.clone().unwrap_or_default()),
-        CANCELLED => "The invitation was replaced by a newer one.".to_string(),
+    use crate::models::outbox::EmailStatus::{Cancelled, Failed, Sent};
+    match email.state() {
+        Sent => format!("Invitation emailed {}", email.sent_at.as_ref().map(|t| local.datetime(t)).unwrap_or_default()),
+        Failed => format!("The invitation could not be sent ({}). Copy its link from Settings → Outbox and send it yourself, or send a new one.", email.last_error.clone().unwrap_or_default()),
+        Cancelled => "The invitation was replaced by a newer one.".to_string(),
         _ if smtp => format!("Invitation queued {} and being sent.", local.datetime(&email.created_at)),
         _ => "Invitation waiting in Settings → Outbox: no email server is set up, so copy its link from there and send it to the client yourself.".to_string(),
     }

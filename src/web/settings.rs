@@ -11,6 +11,7 @@ use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
 use crate::domain::time_zone::{self, Zone};
 use crate::error::AppError;
+use crate::models::outbox::EmailStatus;
 use crate::models::practice_form::{self, FormKind, FormSave};
 use crate::models::sign_in_session::{self, Who};
 use crate::models::{booking, outbox, provider};
@@ -269,16 +270,16 @@ async fn outbox_page(
     let rows = emails
         .into_iter()
         .map(|e| OutboxRow {
-            status: match e.status.as_str() {
-                outbox::SENT => format!(
+            status: match e.state() {
+                EmailStatus::Sent => format!(
                     "Sent {}",
                     e.sent_at
                         .as_ref()
                         .map(|t| local.datetime(t))
                         .unwrap_or_default()
                 ),
-                outbox::FAILED => "Could not be sent".into(),
-                outbox::CANCELLED => "Not needed any more".into(),
+                EmailStatus::Failed => "Could not be sent".into(),
+                EmailStatus::Cancelled => "Not needed any more".into(),
                 _ if e.attempts > 0 => "Trying again".into(),
                 _ if e.send_after > now => {
                     format!("Scheduled for {}", local.date(&e.send_after))
