@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use caseload::import::archive::ArchiveLimits;
 use caseload::import_jobs;
-use caseload::models::{export_import, import_batch};
+use caseload::models::{import_batch, simplepractice_import};
 
 /// (clients, documents per client, bytes per document) under `cargo bench`; a short smoke
 /// pass of the same code under `cargo test --all-targets`.
@@ -97,10 +97,10 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     );
     let review = import_batch::reload(&mut conn, &batch).unwrap();
     assert_eq!(review.status, "ready");
-    export_import::select_all_new(&mut conn, &batch).unwrap();
+    simplepractice_import::select_all_new(&mut conn, &batch).unwrap();
     let t = Instant::now();
     let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();
-    let outcome = export_import::commit_export(
+    let outcome = simplepractice_import::commit_export(
         &mut conn,
         &batch,
         &mut zip,

@@ -20,7 +20,7 @@ use crate::import::simplepractice::{self, ExportError, ExportIndex};
 use crate::models::import_batch::{self, ImportBatch};
 use crate::models::scope::OwnedBatch;
 use crate::models::unscoped;
-use crate::models::{client, export_import};
+use crate::models::{client, simplepractice_import};
 
 /// Where uploads wait between analysis and import: one file per batch, named by the
 /// batch's id (never by the name the file had on the provider's computer).
@@ -184,7 +184,7 @@ pub fn analyse_export_batch(
     let existing = client::for_matching(conn, batch.scope())?;
     let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
     let details = export_notes(&index);
-    let saved = export_import::save_export_analysis(conn, batch, &rows, &details, true)?;
+    let saved = simplepractice_import::save_export_analysis(conn, batch, &rows, &details, true)?;
     if let Some(replaced) = &saved.replaced {
         uploads.remove(replaced);
     }

@@ -295,7 +295,7 @@ fn import_export(
     options: ImportOptions,
 ) -> anyhow::Result<()> {
     use caseload::import::{plan, simplepractice};
-    use caseload::models::{export_import, import_batch};
+    use caseload::models::{import_batch, simplepractice_import};
     refuse_if_larger(
         path,
         config.max_export_bytes,
@@ -346,7 +346,7 @@ fn import_export(
     )?;
     import_batch::start_analysis(&mut conn, &batch)?;
     let details = caseload::import_jobs::export_notes(&index);
-    export_import::save_export_analysis(&mut conn, &batch, &rows, &details, false)?;
+    simplepractice_import::save_export_analysis(&mut conn, &batch, &rows, &details, false)?;
     eprintln!("Writing the clients and their documents…");
     let inviting = caseload::onboarding::inviting(&p, &config.public_url);
     let on_created: import_batch::OnCreated = if options.invite {
@@ -354,7 +354,7 @@ fn import_export(
     } else {
         None
     };
-    let outcome = export_import::commit_export(
+    let outcome = simplepractice_import::commit_export(
         &mut conn,
         &batch,
         &mut zip,

@@ -6,7 +6,6 @@ pub mod audit;
 pub mod booking;
 pub mod client;
 pub mod document;
-pub mod export_import;
 pub mod failed_login;
 pub mod import_batch;
 pub mod invitation;
@@ -16,6 +15,7 @@ pub mod practice_form;
 pub mod provider;
 pub mod scope;
 pub mod sign_in_session;
+pub mod simplepractice_import;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod unscoped;

@@ -23,7 +23,7 @@ use crate::models::import_batch::{
     self, CommitError, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE,
 };
 use crate::models::scope::OwnedBatch;
-use crate::models::{client, export_import};
+use crate::models::{client, simplepractice_import};
 
 /// The routes under `/clients/import` (mounted as a scope with the upload limits).
 pub fn configure_batches(cfg: &mut web::ServiceConfig) {
@@ -755,7 +755,7 @@ async fn save_review(
             }
             import_batch::decide(conn, &owned, &decided)?;
             if select_new {
-                export_import::select_all_new(conn, &owned)?;
+                simplepractice_import::select_all_new(conn, &owned)?;
             }
             Ok(())
         })
@@ -830,10 +830,10 @@ async fn save_review(
                 let inviting = crate::onboarding::inviting(&p, &url);
                 let on_created: import_batch::OnCreated =
                     if invite { Some(&inviting) } else { None };
-                Ok(
-                    export_import::commit_export(conn, &owned, &mut zip, &index, on_created, now)
-                        .map(|_| ()),
+                Ok(simplepractice_import::commit_export(
+                    conn, &owned, &mut zip, &index, on_created, now,
                 )
+                .map(|_| ()))
             })
             .await?
     } else {

@@ -5,12 +5,12 @@ mod auth;
 mod booking;
 mod clients;
 mod documents;
-mod export_import;
 mod imports;
 mod onboarding;
 mod portal;
 mod session;
 mod settings;
+mod simplepractice_import;
 
 use std::net::TcpListener;
 
@@ -87,7 +87,7 @@ pub fn server(
         clock,
     });
     let import_limits = imports::upload_limits(config.max_import_bytes);
-    let export_limits = export_import::upload_limits(config.max_export_bytes);
+    let export_limits = simplepractice_import::upload_limits(config.max_export_bytes);
     let (multipart_limits, temp_files) =
         documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
     if let Some(url) = &config.smtp_url {
@@ -115,7 +115,7 @@ pub fn server(
                 web::scope("/clients/import")
                     .app_data(import_limits.clone())
                     // Before /{id}, which would take "simplepractice" for an id.
-                    .configure(|cfg| export_import::configure(cfg, export_limits.clone()))
+                    .configure(|cfg| simplepractice_import::configure(cfg, export_limits.clone()))
                     .configure(imports::configure_batches),
             )
             .configure(imports::configure_history)

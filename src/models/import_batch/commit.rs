@@ -1,0 +1,330 @@
+//! Importing a batch: the selected rows become clients (with their audit entries) and the
+//! batch is marked imported, in one transaction; a second submit finds it done.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{reload, this, ImportBatch, ImportRow, IMPORTED, READY};
+use crate::db::ids::ClientId;
+use crate::db::schema::{audit_events, clients, import_batches, import_rows};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::onboarding::OnboardingFacts;
+use crate::domain::plural::plural;
+use crate::import::matching::Status;
+use crate::import::plan;
+use crate::models::audit::AuditAction;
+use crate::models::scope::OwnedBatch;
+
+/// Why an import could not be written; nothing was.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("{0}")]
+    Conflict(String),
+    #[error("This import is not ready: its file is still being checked, or it was cancelled.")]
+    NotReady,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitOutcome {
+    pub imported: i64,
+    pub linked: i64,
+    pub skipped: i64,
+    /// The batch had been imported already (a second submit): nothing was done now.
+    pub already_done: bool,
+}
+
+pub(in crate::models) fn list_rows(rows: &[i64]) -> String {
+    let mut shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
+    if rows.len() > 10 {
+        shown.push(format!("and {} more", rows.len() - 10));
+    }
+    shown.join(", ")
+}
+
+/// Whether `take_for_import` took the batch now, or found it imported already.
+pub enum Taken {
+    Now,
+    AlreadyDone(Box<ImportBatch>),
+}
+
+/// Marks a batch under review imported, first thing in the import's transaction: that
+/// update is the lock, so a second submit waits here, then finds the batch imported.
+pub(in crate::models) fn take_for_import(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> Result<Taken, CommitError> {
+    let took = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
+        .set((
+            import_batches::status.eq(IMPORTED),
+            import_batches::imported_at.eq(now),
+            import_batches::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if took == 1 {
+        return Ok(Taken::Now);
+    }
+    let b = reload(conn, batch)?.into_row();
+    if b.status == IMPORTED {
+        Ok(Taken::AlreadyDone(Box::new(b)))
+    } else {
+        Err(CommitError::NotReady)
+    }
+}
+
+/// The rows the provider selected, in file order.
+pub(in crate::models) fn selected_rows(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+) -> QueryResult<Vec<ImportRow>> {
+    let id = batch.id.as_str();
+    import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::selected.eq(true))
+        .order(import_rows::position)
+        .select(ImportRow::as_select())
+        .load(conn)
+}
+
+/// Inserts `rows` as new clients with their audit entries, after checking that each is
+/// valid, that no two share an email and that no client on the list has one of them;
+/// returns their ids in the same order.
+pub(in crate::models) fn insert_new_clients(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    rows: &[&ImportRow],
+    now: NaiveDateTime,
+) -> Result<Vec<ClientId>, CommitError> {
+    let mut to_add = Vec::with_capacity(rows.len());
+    let mut unusable = Vec::new();
+    let mut first_by_email = std::collections::HashMap::new();
+    let mut repeated = Vec::new();
+    for r in rows {
+        match plan::details_from(
+            r.first_name.as_deref(),
+            r.last_name.as_deref(),
+            r.email.as_deref(),
+            r.phone.as_deref(),
+            r.date_of_birth,
+        ) {
+            Some(d) => {
+                if first_by_email
+                    .insert(d.email.normalized().to_string(), r.source_row)
+                    .is_some()
+                {
+                    repeated.push(r.source_row);
+                }
+                to_add.push((d, OnboardingFacts::default()));
+            }
+            None => unusable.push(r.source_row),
+        }
+    }
+    if !unusable.is_empty() {
+        return Err(CommitError::Conflict(format!(
+            "{} {} {} a valid name or email address. Unselect {} or correct the email, then import again.",
+            plural(unusable.len(), "Row", "Rows"),
+            list_rows(&unusable),
+            plural(unusable.len(), "lacks", "lack"),
+            plural(unusable.len(), "it", "them"),
+        )));
+    }
+    if !repeated.is_empty() {
+        return Err(CommitError::Conflict(format!(
+            "{} {} {} the same email address as another selected row. Keep one of each, then import again.",
+            plural(repeated.len(), "Row", "Rows"),
+            list_rows(&repeated),
+            plural(repeated.len(), "has", "have"),
+        )));
+    }
+    // Clients added since the review (another import, another tab) keep their email.
+    let emails: Vec<String> = first_by_email.keys().cloned().collect();
+    let mut taken = Vec::new();
+    for chunk in emails.chunks(5000) {
+        let found: Vec<String> = batch
+            .scope()
+            .clients()
+            .filter(clients::email_normalized.eq_any(chunk))
+            .select(clients::email_normalized)
+            .load(conn)?;
+        taken.extend(found.iter().filter_map(|e| first_by_email.get(e).copied()));
+    }
+    if !taken.is_empty() {
+        taken.sort_unstable();
+        return Err(CommitError::Conflict(format!(
+            "{} {} now {} the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
+            plural(taken.len(), "Row", "Rows"),
+            list_rows(&taken),
+            plural(taken.len(), "has", "have"),
+        )));
+    }
+    let ids = crate::models::client::insert_many(conn, batch.scope(), &to_add, now).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
+        }
+        other => other.into(),
+    })?;
+    record_imported(conn, batch, &ids, now)?;
+    Ok(ids)
+}
+
+/// What the caller does, inside the import's transaction, for the clients an import
+/// creates (the web flow and the CLI queue their invitations): the import itself knows
+/// nothing of onboarding, so models never depend on it.
+pub type OnCreated<'a> =
+    Option<&'a dyn Fn(&mut DbConnection, &[ClientId], NaiveDateTime) -> QueryResult<()>>;
+
+/// Stores what the import did and deletes the rows: the counts say what happened; the
+/// rows (people left out too) are not kept.
+pub(in crate::models) fn finish_import(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    counts: FinishedCounts,
+) -> QueryResult<()> {
+    let id = batch.id.as_str();
+    let skipped =
+        serde_json::to_string(&skipped_reasons(conn, id, counts.existing_can_be_skipped)?)
+            .unwrap_or_default();
+    diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
+        .set((
+            import_batches::imported_count.eq(counts.imported),
+            import_batches::linked_count.eq(counts.linked),
+            import_batches::skipped_count.eq(counts.skipped),
+            import_batches::documents_count.eq(counts.documents),
+            import_batches::clients_with_documents.eq(counts.clients_with_documents),
+            import_batches::invited.eq(counts.invited),
+            import_batches::outcome.eq(skipped),
+        ))
+        .execute(conn)?;
+    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(in crate::models) struct FinishedCounts {
+    pub imported: i64,
+    pub linked: i64,
+    pub skipped: i64,
+    pub documents: i64,
+    pub clients_with_documents: i64,
+    pub invited: bool,
+    /// An export's existing clients are chosen too (to get documents): left unchecked,
+    /// they were skipped.
+    pub existing_can_be_skipped: bool,
+}
+
+/// Writes every selected row as a new client, with its audit entry (and what `on_created`
+/// does for them), and marks the batch imported — one transaction, all or nothing. A second
+/// call finds the batch imported and writes nothing.
+pub fn commit(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    on_created: OnCreated<'_>,
+    now: NaiveDateTime,
+) -> Result<CommitOutcome, CommitError> {
+    let id = batch.id.as_str();
+    write_transaction(conn, |conn| {
+        if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
+            return Ok(CommitOutcome {
+                imported: b.imported_count,
+                linked: b.linked_count,
+                skipped: b.skipped_count,
+                already_done: true,
+            });
+        }
+        let selected = selected_rows(conn, batch)?;
+        let rows: Vec<&ImportRow> = selected.iter().collect();
+        let ids = insert_new_clients(conn, batch, &rows, now)?;
+        if let Some(after) = on_created {
+            after(conn, &ids, now)?;
+        }
+        let rows_total = reload(conn, batch)?.rows_total;
+        let linked: i64 = import_rows::table
+            .filter(import_rows::batch_id.eq(id))
+            .filter(
+                import_rows::linked_client_id
+                    .is_not_null()
+                    .or(import_rows::status.eq(Status::Existing.as_str())),
+            )
+            .count()
+            .get_result(conn)?;
+        let imported = ids.len() as i64;
+        let outcome = CommitOutcome {
+            imported,
+            linked,
+            skipped: rows_total - imported - linked,
+            already_done: false,
+        };
+        finish_import(
+            conn,
+            batch,
+            FinishedCounts {
+                imported,
+                linked,
+                skipped: outcome.skipped,
+                invited: on_created.is_some() && imported > 0,
+                ..Default::default()
+            },
+        )?;
+        Ok(outcome)
+    })
+}
+
+/// The clients an import created (its audit entries say which), for the welcome email.
+pub fn imported_clients(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+) -> QueryResult<Vec<crate::models::scope::OwnedClient>> {
+    let ids: Vec<Option<String>> = batch
+        .scope()
+        .audit_events()
+        .filter(audit_events::action.eq(AuditAction::ClientImported.as_str()))
+        .filter(audit_events::subject.eq(format!("import:{}", batch.id)))
+        .select(audit_events::client_id)
+        .load(conn)?;
+    let ids: Vec<ClientId> = ids.into_iter().flatten().map(ClientId).collect();
+    crate::models::client::find_many(conn, batch.scope(), &ids)
+}
+
+/// One audit entry per imported client, written in batches like the clients themselves.
+pub(in crate::models) fn record_imported(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    ids: &[ClientId],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let subject = format!("import:{}", batch.id);
+    let events: Vec<(&ClientId, &str)> = ids.iter().map(|c| (c, subject.as_str())).collect();
+    crate::models::audit::record_many(
+        conn,
+        batch.provider_id(),
+        AuditAction::ClientImported,
+        &events,
+        at,
+    )
+}
+
+/// Why the rows that were not imported were left out, with how many of each; called by
+/// `commit` for the batch it holds.
+fn skipped_reasons(
+    conn: &mut DbConnection,
+    id: &str,
+    existing_can_be_skipped: bool,
+) -> QueryResult<Vec<(String, i64)>> {
+    let leave_out = if existing_can_be_skipped {
+        ""
+    } else {
+        Status::Existing.as_str()
+    };
+    import_rows::table
+        .filter(import_rows::batch_id.eq(id))
+        .filter(import_rows::selected.eq(false))
+        .filter(import_rows::linked_client_id.is_null())
+        .filter(import_rows::status.ne(leave_out))
+        .group_by(import_rows::status)
+        .select((import_rows::status, diesel::dsl::count_star()))
+        .order(import_rows::status)
+        .load(conn)
+}
