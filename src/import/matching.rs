@@ -20,24 +20,35 @@ pub struct ExistingClient {
     pub date_of_birth: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the review found a row to be; stored with the row as its snake_case name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
+    /// Not on the provider's list: imported as a new client when selected.
     New,
+    /// On the list already (same name and email): left as it is.
     Existing,
+    /// Could be a client on the list, or not: the provider decides.
     NeedsReview,
+    /// No name, or no valid email address.
     Invalid,
+    /// The same person as an earlier row of the file.
     DuplicateInFile,
 }
 
 impl Status {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Existing => "existing",
-            Self::NeedsReview => "needs_review",
-            Self::Invalid => "invalid",
-            Self::DuplicateInFile => "duplicate_in_file",
-        }
+        self.into()
     }
 }
 

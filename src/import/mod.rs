@@ -9,7 +9,8 @@
 //!   cell's and one row's length, what an archive may unpack to); `hostile` feeds every
 //!   reader generated hostile shapes.
 //!
-//! Validation, matching against the list, review and commit build on these (the issue
+//! Validation, matching against the list (`matching`), the review's rules (`review`: what
+//! each row offers and what a choice makes of it) and commit build on these (the issue
 //! "Import existing clients from .csv, .xlsx and .vcf files").
 
 pub mod analysis;
@@ -22,6 +23,7 @@ mod hostile;
 pub mod limits;
 pub mod matching;
 pub mod plan;
+pub mod review;
 pub mod simplepractice;
 pub mod table;
 pub mod vcard;
