@@ -96,7 +96,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
         t.elapsed().as_secs_f64()
     );
     let review = import_batch::reload(&mut conn, &batch).unwrap();
-    assert_eq!(review.status, "ready");
+    assert_eq!(review.status.as_str(), "ready");
     simplepractice_import::select_all_new(&mut conn, &batch).unwrap();
     let t = Instant::now();
     let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();

@@ -14,8 +14,9 @@ use super::audit::{self, AuditAction};
 use super::document::{self, PendingDocument};
 use super::import_batch::{
     finish_import, insert_new_clients, list_rows, reload, store_rows, take_for_import, this,
-    CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken, CANCELLED,
-    READY, SIMPLEPRACTICE,
+    BatchStatus::{Cancelled, Ready},
+    CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken,
+    SIMPLEPRACTICE,
 };
 use super::scope::{OwnedBatch, OwnedClient};
 use crate::db::ids::ClientId;
@@ -35,7 +36,7 @@ struct EarlierChoice {
         Option<String>,
         Option<NaiveDate>,
     ),
-    status: String,
+    status: Status,
     shares_folder: bool,
     selected: bool,
     linked: Option<String>,
@@ -52,7 +53,7 @@ fn take_earlier_choices(
     let earlier: Option<String> = scope
         .import_batches()
         .filter(import_batches::format.eq(SIMPLEPRACTICE))
-        .filter(import_batches::status.eq(READY))
+        .filter(import_batches::status.eq(Ready.as_str()))
         .filter(import_batches::id.ne(batch.id.as_str()))
         .order(import_batches::created_at.desc())
         .select(import_batches::id)
@@ -70,10 +71,10 @@ fn take_earlier_choices(
         scope
             .import_batches()
             .filter(import_batches::id.eq(&earlier))
-            .filter(import_batches::status.eq(READY)),
+            .filter(import_batches::status.eq(Ready.as_str())),
     )
     .set((
-        import_batches::status.eq(CANCELLED),
+        import_batches::status.eq(Cancelled.as_str()),
         import_batches::error.eq(Some("Replaced by a newer upload of the export.")),
     ))
     .execute(conn)?;
@@ -172,7 +173,7 @@ pub fn save_export_analysis(
                                 c.email.clone(),
                                 c.date_of_birth,
                             )
-                            && e.status == r.reviewed.status.as_str()
+                            && e.status == r.reviewed.status
                             && e.shares_folder == r.shares_folder
                     });
                 if let Some(e) = unchanged {
@@ -202,7 +203,7 @@ pub fn save_export_analysis(
 pub fn select_all_new(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         let current = reload(conn, batch)?;
-        if current.status != READY {
+        if current.status != Ready {
             return Ok(());
         }
         let id = batch.id.as_str();
@@ -292,7 +293,7 @@ pub fn commit_export<R: Read + Seek>(
             .load(conn)?;
         let existing_client = |r: &ImportRow| {
             r.linked_client_id.clone().or_else(|| {
-                (r.status == Status::Existing.as_str())
+                (r.status == Status::Existing)
                     .then(|| r.matched_client_id.clone())
                     .flatten()
             })

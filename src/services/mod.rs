@@ -7,6 +7,7 @@ pub mod account;
 pub mod booking;
 pub mod clients;
 pub mod documents;
+pub mod imports;
 pub mod onboarding;
 pub mod portal;
 

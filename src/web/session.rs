@@ -448,7 +448,7 @@ impl FromRequest for OwnedBatch {
                     // A cancelled import is gone, as far as anyone can see.
                     let batch = scope.batch(conn, id.as_str())?;
                     batch
-                        .filter(|b| b.status != crate::models::import_batch::CANCELLED)
+                        .filter(|b| b.status != crate::models::import_batch::BatchStatus::Cancelled)
                         .ok_or(AppError::NotFound)
                 })
                 .await

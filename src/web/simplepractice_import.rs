@@ -1,6 +1,7 @@
 //! Importing a SimplePractice export: the upload page (a .zip, or the folder a browser
 //! unzipped), streamed to disk. Its review, import and confirmation are the import
-//! pages of `imports`, which read the batch's format.
+//! pages of `imports`, which read the batch's format; the use cases are
+//! `services::imports`'.
 
 use std::io::Write;
 
@@ -11,13 +12,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 
-use super::imports::{display_name, queue_analysis, ImportUpload};
+use super::imports::{files, ImportUpload};
 use super::session::verify_csrf;
 use super::{render, render_status, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::document::format_size;
 use crate::error::AppError;
-use crate::models::import_batch;
+use crate::import::review::Kind;
 use crate::models::scope::OwnedBatch;
+use crate::services::imports::upload::{shown_name, too_large};
+use crate::services::imports::{self, UploadError};
+use crate::services::Act;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: MultipartFormConfig) {
     cfg.service(
@@ -60,17 +64,26 @@ async fn upload_page(
     render(&upload_template(&state, page, &provider, None))
 }
 
+/// A new export batch for a folder still arriving.
 async fn start(
+    req: &HttpRequest,
     state: &AppState,
     provider: &CurrentProvider,
     file_name: String,
-    origin: &'static str,
 ) -> Result<OwnedBatch, AppError> {
-    let (scope, now) = (provider.scope(), state.clock.now());
+    let (scope, ip, now) = (provider.scope(), super::client_ip(req), state.clock.now());
     state
         .db(move |conn| {
-            Ok(import_batch::create_export(
-                conn, &scope, &file_name, origin, now,
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(imports::upload::start(
+                conn,
+                &scope,
+                Kind::Export,
+                &file_name,
+                act,
             )?)
         })
         .await
@@ -84,56 +97,55 @@ async fn upload(
     MultipartForm(form): MultipartForm<ImportUpload>,
 ) -> Result<HttpResponse, AppError> {
     verify_csrf(&req.get_session(), &form.csrf_token)?;
-    if form.file.size as u64 > state.config.max_export_bytes {
-        return Err(too_large(state.config.max_export_bytes));
+    let upload = form.into_upload(Kind::Export, state.config.max_export_bytes);
+    let (scope, files, ip, now) = (
+        provider.scope(),
+        files(&state),
+        super::client_ip(&req),
+        state.clock.now(),
+    );
+    let uploaded = state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(imports::upload(conn, &scope, upload, &files, act))
+        })
+        .await?;
+    match uploaded {
+        Ok(batch) => Ok(see_other(&format!("/clients/import/{}", batch.id))),
+        Err(e @ UploadError::TooLarge { .. }) => Err(AppError::PayloadTooLarge(e.to_string())),
+        Err(e @ (UploadError::NoFile(_) | UploadError::Empty(_))) => {
+            let template = upload_template(&state, page, &provider, Some(e.to_string()));
+            render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &template)
+        }
+        Err(UploadError::NotKept(e)) => Err(AppError::internal(e)),
+        Err(UploadError::Database(e)) => Err(e.into()),
     }
-    if form.file.size == 0 {
-        let template = upload_template(
-            &state,
-            page,
-            &provider,
-            Some(
-                "Choose the export first: the .zip file SimplePractice made, or its folder.".into(),
-            ),
-        );
-        return render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &template);
-    }
-    let batch = start(
-        &state,
-        &provider,
-        display_name(form.file.file_name.as_deref()),
-        "web",
-    )
-    .await?;
-    if let Err(e) = form.file.file.persist(state.uploads.path(&batch.id)) {
-        fail(&state, &batch).await?;
-        return Err(AppError::internal(e.error));
-    }
-    queue_analysis(&state, &batch).await?;
-    Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }
 
 pub fn upload_limits(max_export_bytes: u64) -> MultipartFormConfig {
-    super::multipart_limits(max_export_bytes, too_large, "export")
+    super::multipart_limits(
+        max_export_bytes,
+        |max| AppError::PayloadTooLarge(too_large(Kind::Export, max)),
+        "export",
+    )
 }
 
-fn too_large(max: u64) -> AppError {
-    AppError::PayloadTooLarge(format!(
-        "Exports can be at most {} here. Nothing was imported. Ask whoever runs this server to raise CASELOAD_MAX_EXPORT_BYTES, or export fewer clients at a time (SimplePractice can export the clients of one clinician).",
-        format_size(max as i64)
-    ))
-}
-
-async fn fail(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    let owned = batch.clone();
+/// The folder's upload did not arrive whole: the batch says so, and what arrived goes.
+async fn not_kept(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
+    let (owned, files) = (batch.clone(), files(state));
     state
-        .db(move |conn| {
-            Ok(import_batch::fail(
-                conn,
-                &owned,
-                "The uploaded export could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload it again.",
-            )?)
-        })
+        .db(move |conn| Ok(imports::upload::not_kept(conn, &owned, &files)?))
+        .await
+}
+
+/// Hands the whole folder's archive to the workers.
+async fn queue(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
+    let (owned, files) = (batch.clone(), files(state));
+    state
+        .db(move |conn| Ok(imports::upload::queue(conn, &owned, &files).map(|_| ())?))
         .await
 }
 
@@ -216,7 +228,7 @@ async fn upload_folder(
             .unwrap_or_default();
         if batch.is_none() {
             let top = path.split('/').next().unwrap_or("").to_string();
-            let b = start(&state, &provider, display_name(Some(&top)), "web").await?;
+            let b = start(&req, &state, &provider, shown_name(Some(&top))).await?;
             let file = std::fs::File::create(state.uploads.path(&b.id)).map_err(AppError::internal)?;
             let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(16);
             let handle = std::thread::spawn(move || -> std::io::Result<()> {
@@ -252,7 +264,7 @@ async fn upload_folder(
             let chunk = chunk.map_err(|_| bad())?;
             received += chunk.len() as u64;
             if received > limit {
-                return Err(too_large(limit));
+                return Err(AppError::PayloadTooLarge(too_large(Kind::Export, limit)));
             }
             send_piece(tx, Piece::Bytes(chunk))
                 .await
@@ -265,8 +277,7 @@ async fn upload_folder(
     if let Err(e) = received_all {
         drop(writer);
         if let Some(b) = &batch {
-            fail(&state, b).await?;
-            state.uploads.remove(&b.id);
+            not_kept(&state, b).await?;
         }
         return Err(e);
     }
@@ -281,9 +292,9 @@ async fn upload_folder(
         .await
         .map_err(AppError::internal)?;
     if !matches!(written, Ok(Ok(()))) {
-        fail(&state, &batch).await?;
+        not_kept(&state, &batch).await?;
         return Err(AppError::internal("could not write the folder's archive"));
     }
-    queue_analysis(&state, &batch).await?;
+    queue(&state, &batch).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))
 }

@@ -11,6 +11,7 @@ mod cli;
 mod clients;
 mod documents;
 mod edits;
+mod import_review;
 mod imports;
 mod isolation;
 mod migrations;

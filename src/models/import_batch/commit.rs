@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{reload, this, ImportBatch, ImportRow, IMPORTED, READY};
+use super::BatchStatus::{Imported, Ready};
+use super::{reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
@@ -57,9 +58,9 @@ pub(in crate::models) fn take_for_import(
     batch: &OwnedBatch,
     now: NaiveDateTime,
 ) -> Result<Taken, CommitError> {
-    let took = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
+    let took = diesel::update(this(batch).filter(import_batches::status.eq(Ready.as_str())))
         .set((
-            import_batches::status.eq(IMPORTED),
+            import_batches::status.eq(Imported.as_str()),
             import_batches::imported_at.eq(now),
             import_batches::updated_at.eq(now),
         ))
@@ -68,7 +69,7 @@ pub(in crate::models) fn take_for_import(
         return Ok(Taken::Now);
     }
     let b = reload(conn, batch)?.into_row();
-    if b.status == IMPORTED {
+    if b.status == Imported {
         Ok(Taken::AlreadyDone(Box::new(b)))
     } else {
         Err(CommitError::NotReady)

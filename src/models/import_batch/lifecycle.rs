@@ -3,9 +3,10 @@
 
 use diesel::prelude::*;
 
-use super::{
-    this, ANALYSING, CANCELLED, CLI, FAILED, IMPORTED, INTERRUPTED, NEEDS_COLUMNS, QUEUED, READY,
+use super::BatchStatus::{
+    self, Analysing, Cancelled, Failed, Imported, Interrupted, NeedsColumns, Queued, Ready,
 };
+use super::{this, CLI};
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::models::now;
@@ -14,12 +15,12 @@ use crate::models::scope::OwnedBatch;
 fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: BatchStatus,
     error: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
         .set((
-            import_batches::status.eq(status),
+            import_batches::status.eq(status.as_str()),
             import_batches::error.eq(error),
             import_batches::updated_at.eq(now()),
         ))
@@ -32,10 +33,10 @@ pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResul
     let n = diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
-            .filter(import_batches::status.eq(QUEUED)),
+            .filter(import_batches::status.eq(Queued.as_str())),
     )
     .set((
-        import_batches::status.eq(ANALYSING),
+        import_batches::status.eq(Analysing.as_str()),
         import_batches::progress_done.eq(0i64),
         import_batches::progress_total.eq(0i64),
         import_batches::updated_at.eq(now()),
@@ -55,7 +56,7 @@ pub fn set_progress(
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
-            .filter(import_batches::status.eq(ANALYSING)),
+            .filter(import_batches::status.eq(Analysing.as_str())),
     )
     .set((
         import_batches::progress_label.eq(label),
@@ -73,10 +74,14 @@ pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> Query
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
-            .filter(import_batches::status.eq_any([QUEUED, ANALYSING, READY])),
+            .filter(import_batches::status.eq_any([
+                Queued.as_str(),
+                Analysing.as_str(),
+                Ready.as_str(),
+            ])),
     )
     .set((
-        import_batches::status.eq(FAILED),
+        import_batches::status.eq(Failed.as_str()),
         import_batches::error.eq(message),
         import_batches::updated_at.eq(now()),
     ))
@@ -96,10 +101,10 @@ pub fn ask_for_columns(
     diesel::update(
         import_batches::table
             .filter(import_batches::id.eq(id))
-            .filter(import_batches::status.eq(ANALYSING)),
+            .filter(import_batches::status.eq(Analysing.as_str())),
     )
     .set((
-        import_batches::status.eq(NEEDS_COLUMNS),
+        import_batches::status.eq(NeedsColumns.as_str()),
         import_batches::error.eq(message),
         import_batches::format.eq(format),
         import_batches::details.eq(details),
@@ -112,14 +117,14 @@ pub fn ask_for_columns(
 /// Analyses cut short by a stop of the server: they will not finish, so say so.
 pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     let ids: Vec<String> = import_batches::table
-        .filter(import_batches::status.eq_any([QUEUED, ANALYSING]))
+        .filter(import_batches::status.eq_any([Queued.as_str(), Analysing.as_str()]))
         .select(import_batches::id)
         .load(conn)?;
     for id in &ids {
         set_status(
             conn,
             id,
-            INTERRUPTED,
+            Interrupted,
             Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
         )?;
     }
@@ -131,7 +136,7 @@ pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>>
 pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<String>> {
     let before = now() - chrono::Duration::days(days);
     let ids: Vec<String> = import_batches::table
-        .filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS]))
+        .filter(import_batches::status.eq_any([Ready.as_str(), NeedsColumns.as_str()]))
         .filter(import_batches::updated_at.lt(before))
         .select(import_batches::id)
         .load(conn)?;
@@ -142,7 +147,7 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
             set_status(
                 conn,
                 id,
-                CANCELLED,
+                Cancelled,
                 Some("Left unreviewed for too long; cancelled."),
             )
         })?;
@@ -159,34 +164,34 @@ pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult
     let stale: Vec<(String, String)> = import_batches::table
         .filter(import_batches::origin.eq(CLI))
         .filter(import_batches::status.eq_any([
-            QUEUED,
-            ANALYSING,
-            READY,
-            NEEDS_COLUMNS,
-            INTERRUPTED,
-            FAILED,
+            Queued.as_str(),
+            Analysing.as_str(),
+            Ready.as_str(),
+            NeedsColumns.as_str(),
+            Interrupted.as_str(),
+            Failed.as_str(),
         ]))
         .filter(import_batches::updated_at.lt(before))
         .select((import_batches::id, import_batches::status))
         .load(conn)?;
     let mut cancelled = Vec::new();
-    for (id, status) in &stale {
-        let waiting = [QUEUED, ANALYSING, READY, NEEDS_COLUMNS].contains(&status.as_str());
+    for (id, status) in stale {
+        let waiting = [Queued, Analysing, Ready, NeedsColumns].contains(&BatchStatus::from(status));
         write_transaction(conn, |conn| {
-            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id)))
+            diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(&id)))
                 .execute(conn)?;
             if waiting {
                 set_status(
                     conn,
-                    id,
-                    CANCELLED,
+                    &id,
+                    Cancelled,
                     Some("Started from the command line and not finished; cancelled."),
                 )?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
         if waiting {
-            cancelled.push(id.clone());
+            cancelled.push(id);
         }
     }
     Ok(cancelled)
@@ -202,10 +207,11 @@ pub fn reanalyse(
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
         let n = diesel::update(
-            this(batch).filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS])),
+            this(batch)
+                .filter(import_batches::status.eq_any([Ready.as_str(), NeedsColumns.as_str()])),
         )
         .set((
-            import_batches::status.eq(QUEUED),
+            import_batches::status.eq(Queued.as_str()),
             import_batches::sheet.eq(sheet),
             import_batches::column_choice.eq(column_choice),
             import_batches::error.eq(None::<String>),
@@ -224,9 +230,9 @@ pub fn reanalyse(
 pub fn cancel(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
-        let n = diesel::update(this(batch).filter(import_batches::status.ne(IMPORTED)))
+        let n = diesel::update(this(batch).filter(import_batches::status.ne(Imported.as_str())))
             .set((
-                import_batches::status.eq(CANCELLED),
+                import_batches::status.eq(Cancelled.as_str()),
                 import_batches::updated_at.eq(now()),
             ))
             .execute(conn)?;

@@ -25,15 +25,62 @@ use diesel::prelude::*;
 use super::scope::{OwnedBatch, Scope};
 use crate::db::schema::import_batches;
 use crate::db::DbConnection;
+use crate::import::matching::Status;
+use crate::import::review::Kind;
 
-pub const QUEUED: &str = "queued";
-pub const ANALYSING: &str = "analysing";
-pub const NEEDS_COLUMNS: &str = "needs_columns";
-pub const READY: &str = "ready";
-pub const FAILED: &str = "failed";
-pub const INTERRUPTED: &str = "interrupted";
-pub const IMPORTED: &str = "imported";
-pub const CANCELLED: &str = "cancelled";
+/// Where a batch stands; stored as its snake_case name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum BatchStatus {
+    /// Uploaded, waiting for a worker.
+    Queued,
+    /// A worker is reading and checking the file.
+    Analysing,
+    /// The columns must be picked by hand before the file can be read.
+    NeedsColumns,
+    /// Checked: its rows wait for the provider's review.
+    Ready,
+    /// The file cannot be imported (the batch's error says why).
+    Failed,
+    /// A restart cut the check short.
+    Interrupted,
+    Imported,
+    /// Dropped by the provider, replaced, or expired: gone, as far as anyone can see.
+    Cancelled,
+}
+
+impl BatchStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// What the import history says of a batch in this state.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Imported => "Imported",
+            Self::Ready => "Waiting for your review",
+            Self::NeedsColumns => "Waiting for you to pick columns",
+            Self::Queued | Self::Analysing => "Being checked",
+            Self::Interrupted => "Interrupted by a restart: nothing imported",
+            Self::Failed | Self::Cancelled => "Could not be imported",
+        }
+    }
+
+    /// The analysis has not finished yet (it is waiting for or in a worker).
+    pub fn in_progress(self) -> bool {
+        matches!(self, Self::Queued | Self::Analysing)
+    }
+}
+
+/// A stored status; one this version does not know (written by a newer one) reads as
+/// failed, which offers nothing to do with the batch.
+impl From<String> for BatchStatus {
+    fn from(stored: String) -> Self {
+        stored.parse().unwrap_or(Self::Failed)
+    }
+}
 
 /// The origin of a batch the command line created (`caseload import`).
 pub const CLI: &str = "cli";
@@ -50,7 +97,8 @@ pub struct ImportBatch {
     pub provider_id: String,
     pub file_name: String,
     pub origin: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: BatchStatus,
     pub format: Option<String>,
     pub layout: Option<String>,
     pub sheet: Option<String>,
@@ -82,24 +130,28 @@ pub struct ImportBatch {
 
 impl ImportBatch {
     /// How many rows have this status (all rows for `None`), as counted when stored.
-    pub fn rows_with(&self, status: Option<&str>) -> i64 {
+    pub fn rows_with(&self, status: Option<Status>) -> i64 {
         match status {
             None => self.rows_total,
-            Some("new") => self.rows_new,
-            Some("existing") => self.rows_existing,
-            Some("needs_review") => self.rows_needs_review,
-            Some("invalid") => self.rows_invalid,
-            Some("duplicate_in_file") => self.rows_duplicate,
-            Some(_) => 0,
+            Some(Status::New) => self.rows_new,
+            Some(Status::Existing) => self.rows_existing,
+            Some(Status::NeedsReview) => self.rows_needs_review,
+            Some(Status::Invalid) => self.rows_invalid,
+            Some(Status::DuplicateInFile) => self.rows_duplicate,
         }
     }
 
     /// Why the rows left out of an import were, with how many of each (status, count).
-    pub fn skipped_reasons(&self) -> Vec<(String, i64)> {
-        self.outcome
+    pub fn skipped_reasons(&self) -> Vec<(Status, i64)> {
+        let stored: Vec<(String, i64)> = self
+            .outcome
             .as_deref()
             .and_then(|o| serde_json::from_str(o).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        stored
+            .into_iter()
+            .filter_map(|(status, n)| Some((status.parse().ok()?, n)))
+            .collect()
     }
 
     /// A SimplePractice export (clients with their documents), not a client list.
@@ -107,9 +159,18 @@ impl ImportBatch {
         self.format.as_deref() == Some(SIMPLEPRACTICE)
     }
 
+    /// What is being imported: a client list or an export (their reviews differ).
+    pub fn kind(&self) -> Kind {
+        if self.is_export() {
+            Kind::Export
+        } else {
+            Kind::List
+        }
+    }
+
     /// The analysis has not finished yet (it is waiting for or in a worker).
     pub fn in_progress(&self) -> bool {
-        self.status == QUEUED || self.status == ANALYSING
+        self.status.in_progress()
     }
 }
 
@@ -156,7 +217,7 @@ pub fn create(
             import_batches::provider_id.eq(scope.provider_id().as_str()),
             import_batches::file_name.eq(file_name),
             import_batches::origin.eq(origin),
-            import_batches::status.eq(QUEUED),
+            import_batches::status.eq(BatchStatus::Queued.as_str()),
             import_batches::progress_done.eq(0i64),
             import_batches::progress_total.eq(0i64),
             import_batches::rows_total.eq(0i64),
@@ -186,7 +247,7 @@ pub fn create(
 pub fn history(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<ImportBatch>> {
     scope
         .import_batches()
-        .filter(import_batches::status.ne(CANCELLED))
+        .filter(import_batches::status.ne(BatchStatus::Cancelled.as_str()))
         .order(import_batches::created_at.desc())
         .limit(200)
         .select(ImportBatch::as_select())

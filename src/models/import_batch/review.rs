@@ -3,12 +3,14 @@
 
 use diesel::prelude::*;
 
-use super::{reload, this, ImportBatch, ImportRow, READY};
+use super::BatchStatus::Ready;
+use super::{reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
 use crate::import::matching::{self, Status};
+use crate::import::review::{Choice, Link};
 use crate::models::now;
 use crate::models::scope::{OwnedBatch, Scope};
 
@@ -26,9 +28,10 @@ pub struct RowDecision {
     pub takes_documents: bool,
 }
 
-/// Saves the decisions for rows of a batch that is ready for review. A corrected email is
-/// checked again against the list and the file, as the analysis would; a row is only
-/// selected when it could be imported, and only linked to the client it matched.
+/// Saves the decisions for rows of a batch that is ready for review, by the review's
+/// rules ([`crate::import::review`]): a choice a row does not offer is not taken. A
+/// corrected email is checked again against the list and the file, as the analysis
+/// would; a link is kept only to a client of the provider's list.
 pub fn decide(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
@@ -38,14 +41,14 @@ pub fn decide(
     write_transaction(conn, |conn| {
         // Touching the batch first takes its lock: a second tab or an import waits, and a
         // batch no longer under review is left alone.
-        let open = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
+        let open = diesel::update(this(batch).filter(import_batches::status.eq(Ready.as_str())))
             .set(import_batches::updated_at.eq(now()))
             .execute(conn)?;
         if open == 0 {
             return Ok(());
         }
         let current = reload(conn, batch)?;
-        let export = current.is_export();
+        let kind = current.kind();
         // One decision per row, whatever the form repeated.
         let mut seen = std::collections::HashSet::new();
         let decisions: Vec<&RowDecision> = decisions
@@ -63,46 +66,37 @@ pub fn decide(
             let Some(row) = rows.iter().find(|r| r.position == d.position) else {
                 continue;
             };
-            counts.take(
-                row.status.as_str(),
-                row.selected,
-                row.linked_client_id.is_some(),
-            );
+            counts.change(row.status, row.selected, row.linked_client_id.is_some(), -1);
             let mut row = row.clone();
+            let mut rules = row.rules(kind);
             let corrected = d
                 .email
                 .as_deref()
                 .map(crate::domain::email::address_in)
                 .filter(|e| !e.is_empty() && Some(*e) != row.email.as_deref());
-            if let Some(email) = corrected {
-                if row.status == Status::Invalid.as_str()
-                    || row.status == Status::NeedsReview.as_str()
-                {
-                    row = review_again(conn, batch, row, email)?;
-                }
+            if let Some(email) = corrected.filter(|_| rules.offers().email) {
+                row = review_again(conn, batch, row, email)?;
+                rules = rules.corrected(row.status, row.matched_client_id.is_some());
             }
-            // In an export, existing clients are selected to receive their documents, and
-            // an uncertain card may be matched by hand to any client on the list.
-            let (selected, linked) = if row.status == Status::New.as_str()
-                || (export && row.status == Status::Existing.as_str())
-            {
-                (d.selected, None)
-            } else if row.status == Status::NeedsReview.as_str()
-                || (export && row.status == Status::Invalid.as_str())
-            {
-                let link = match d.link_to.clone() {
-                    Some(l) if export => scope.client(conn, &ClientId(l.clone()))?.map(|_| l),
-                    Some(l) => Some(l).filter(|l| row.matched_client_id.as_ref() == Some(l)),
-                    None => None,
-                };
-                // Importing as new needs an email no client has (the list keeps one per
-                // address); repeats within the file are caught when importing.
-                let wanted =
-                    link.is_none() && d.selected && row.status == Status::NeedsReview.as_str();
-                let can_be_new = wanted && !email_taken(conn, scope, row.email.as_deref())?;
-                (can_be_new, link)
+            let link = match d.link_to.as_deref() {
+                None => Link::None,
+                Some(l) if row.matched_client_id.as_deref() == Some(l) => Link::Matched,
+                Some(l) => match scope.client(conn, &ClientId(l.to_string()))? {
+                    Some(_) => Link::Other,
+                    None => Link::None,
+                },
+            };
+            let choice = Choice {
+                import: d.selected,
+                link,
+                takes_documents: d.takes_documents,
+            };
+            let outcome =
+                rules.apply(&choice, || email_taken(conn, scope, row.email.as_deref()))?;
+            let linked = if outcome.linked {
+                d.link_to.clone()
             } else {
-                (false, None)
+                None
             };
             diesel::update(
                 import_rows::table
@@ -111,27 +105,29 @@ pub fn decide(
             )
             .set((
                 import_rows::email.eq(&row.email),
-                import_rows::status.eq(&row.status),
+                import_rows::status.eq(row.status.as_str()),
                 import_rows::reasons.eq(&row.reasons),
                 import_rows::matched_client_id.eq(&row.matched_client_id),
-                import_rows::selected.eq(selected),
+                import_rows::selected.eq(outcome.selected),
                 import_rows::linked_client_id.eq(&linked),
-                import_rows::takes_documents.eq(if export {
-                    d.takes_documents
-                } else {
-                    row.takes_documents
-                }),
+                import_rows::takes_documents
+                    .eq(outcome.takes_documents.unwrap_or(row.takes_documents)),
             ))
             .execute(conn)?;
-            counts.add(row.status.as_str(), selected, linked.is_some());
+            counts.change(row.status, outcome.selected, linked.is_some(), 1);
         }
         counts.save(conn, id)
     })
 }
 
 /// The batch's per-status and per-choice counts, kept up to date as rows change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Counts {
-    by_status: [(&'static str, i64); 5],
+    new: i64,
+    existing: i64,
+    needs_review: i64,
+    invalid: i64,
+    duplicate: i64,
     selected: i64,
     linked: i64,
 }
@@ -139,43 +135,41 @@ struct Counts {
 impl Counts {
     fn of(b: &ImportBatch) -> Self {
         Counts {
-            by_status: [
-                (Status::New.as_str(), b.rows_new),
-                (Status::Existing.as_str(), b.rows_existing),
-                (Status::NeedsReview.as_str(), b.rows_needs_review),
-                (Status::Invalid.as_str(), b.rows_invalid),
-                (Status::DuplicateInFile.as_str(), b.rows_duplicate),
-            ],
+            new: b.rows_new,
+            existing: b.rows_existing,
+            needs_review: b.rows_needs_review,
+            invalid: b.rows_invalid,
+            duplicate: b.rows_duplicate,
             selected: b.rows_selected,
             linked: b.rows_linked,
         }
     }
 
-    fn change(&mut self, status: &str, selected: bool, linked: bool, by: i64) {
-        if let Some((_, n)) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
-            *n += by;
+    fn of_status(&mut self, status: Status) -> &mut i64 {
+        match status {
+            Status::New => &mut self.new,
+            Status::Existing => &mut self.existing,
+            Status::NeedsReview => &mut self.needs_review,
+            Status::Invalid => &mut self.invalid,
+            Status::DuplicateInFile => &mut self.duplicate,
         }
+    }
+
+    /// A row of this status and these choices leaves (`by` -1) or joins (+1) the counts.
+    fn change(&mut self, status: Status, selected: bool, linked: bool, by: i64) {
+        *self.of_status(status) += by;
         self.selected += i64::from(selected) * by;
         self.linked += i64::from(linked) * by;
     }
 
-    fn take(&mut self, status: &str, selected: bool, linked: bool) {
-        self.change(status, selected, linked, -1);
-    }
-
-    fn add(&mut self, status: &str, selected: bool, linked: bool) {
-        self.change(status, selected, linked, 1);
-    }
-
     fn save(&self, conn: &mut DbConnection, id: &str) -> QueryResult<()> {
-        let n = |i: usize| self.by_status[i].1;
         diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
             .set((
-                import_batches::rows_new.eq(n(0)),
-                import_batches::rows_existing.eq(n(1)),
-                import_batches::rows_needs_review.eq(n(2)),
-                import_batches::rows_invalid.eq(n(3)),
-                import_batches::rows_duplicate.eq(n(4)),
+                import_batches::rows_new.eq(self.new),
+                import_batches::rows_existing.eq(self.existing),
+                import_batches::rows_needs_review.eq(self.needs_review),
+                import_batches::rows_invalid.eq(self.invalid),
+                import_batches::rows_duplicate.eq(self.duplicate),
                 import_batches::rows_selected.eq(self.selected),
                 import_batches::rows_linked.eq(self.linked),
             ))
@@ -255,7 +249,7 @@ fn review_again(
         reviewed.status = Status::NeedsReview;
     }
     row.email = Some(email.to_string());
-    row.status = reviewed.status.as_str().to_string();
+    row.status = reviewed.status;
     row.reasons = serde_json::to_string(&reviewed.reasons).unwrap_or_else(|_| "[]".into());
     row.matched_client_id = reviewed.matched_client_id;
     Ok(row)

@@ -4,12 +4,15 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::{ANALYSING, READY, ROWS_PER_PAGE};
+use super::BatchStatus::{Analysing, Ready};
+use super::ROWS_PER_PAGE;
 use crate::db::schema::{clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::import::analysis::Analysis;
 use crate::import::extract::Candidate;
+use crate::import::matching::Status;
 use crate::import::plan;
+use crate::import::review::{Kind, ReviewRow};
 use crate::models::now;
 use crate::models::scope::{OwnedBatch, Scope};
 
@@ -24,7 +27,8 @@ pub struct ImportRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: Status,
     pub reasons: String,
     pub matched_client_id: Option<String>,
     pub selected: bool,
@@ -37,7 +41,25 @@ pub struct ImportRow {
     pub shares_folder: bool,
 }
 
+/// A stored row status; one this version does not know (written by a newer one) reads as
+/// missing information, which is never imported as it is.
+impl From<String> for Status {
+    fn from(stored: String) -> Self {
+        stored.parse().unwrap_or(Status::Invalid)
+    }
+}
+
 impl ImportRow {
+    /// The row as the review's rules see it, in a review of this kind.
+    pub fn rules(&self, kind: Kind) -> ReviewRow {
+        ReviewRow {
+            kind,
+            status: self.status,
+            has_match: self.matched_client_id.is_some(),
+            shares_folder: self.shares_folder,
+        }
+    }
+
     /// The documents found for the row's person: (kind, count).
     pub fn document_counts(&self) -> Vec<(String, usize)> {
         self.documents
@@ -159,10 +181,10 @@ pub(in crate::models) fn store_rows(
         let n = diesel::update(
             import_batches::table
                 .filter(import_batches::id.eq(id))
-                .filter(import_batches::status.eq(ANALYSING)),
+                .filter(import_batches::status.eq(Analysing.as_str())),
         )
         .set((
-            import_batches::status.eq(READY),
+            import_batches::status.eq(Ready.as_str()),
             import_batches::error.eq(None::<String>),
             import_batches::format.eq(head.format),
             import_batches::layout.eq(head.layout),
@@ -204,7 +226,7 @@ pub(in crate::models) fn store_rows(
 pub fn rows_page(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
-    status: Option<&str>,
+    status: Option<Status>,
     page: i64,
 ) -> QueryResult<Vec<ImportRow>> {
     let id = batch.id.as_str();
@@ -212,7 +234,7 @@ pub fn rows_page(
         .filter(import_rows::batch_id.eq(id.to_string()))
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(import_rows::status.eq(s.to_string()));
+        q = q.filter(import_rows::status.eq(s.as_str()));
     }
     q.order(import_rows::position)
         .limit(ROWS_PER_PAGE)

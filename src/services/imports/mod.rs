@@ -1,0 +1,87 @@
+//! Importing clients, from a client list or a SimplePractice export: each thing a provider
+//! does to an import is one function here, with its own error type that the handler turns
+//! into a page.
+//!
+//! - [`upload`]: an upload kept and handed to the analysis workers (or the batch says why
+//!   not);
+//! - [`reading`]: the file read again with another sheet or hand-picked columns;
+//! - [`review`]: the review's decisions saved ("Select all new clients", and an export's
+//!   card matched by hand to a "Name <email>" of the list);
+//! - [`commit`]: the selected rows imported (an export's documents read from its stored
+//!   archive); a second submit finds the import done;
+//! - [`cancel`] and [`welcome`]: an import dropped, and the welcome email to the clients an
+//!   import created.
+
+pub mod commit;
+pub mod reading;
+pub mod review;
+pub mod upload;
+
+pub use commit::{commit, CommitError, Committed};
+pub use reading::{reanalyse, Reading, ReadingError};
+pub use review::{save_review, ReviewError, ReviewForm};
+pub use upload::{upload, Upload, UploadError};
+
+use diesel::QueryResult;
+
+use super::Act;
+use crate::db::{write_transaction, DbConnection};
+use crate::import::archive::ArchiveLimits;
+use crate::import_jobs::{UploadStore, Workers};
+use crate::models::import_batch;
+use crate::models::provider::Provider;
+use crate::models::scope::OwnedBatch;
+
+/// Where an import's upload waits, who analyses it, and how much an export may unpack to.
+#[derive(Clone)]
+pub struct ImportFiles {
+    pub uploads: UploadStore,
+    pub workers: Workers,
+    pub export_limits: ArchiveLimits,
+}
+
+/// Why an import could not be cancelled.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    /// Done already (from another tab, or a second click): nothing was changed.
+    #[error("This import had already been done, so it could not be cancelled.")]
+    AlreadyImported,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Drops an import that was not done, with its rows and its upload.
+pub fn cancel(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    files: &ImportFiles,
+) -> Result<(), CancelError> {
+    if !import_batch::cancel(conn, batch)? {
+        return Err(CancelError::AlreadyImported);
+    }
+    files.uploads.remove(&batch.id);
+    Ok(())
+}
+
+/// Queues the welcome email (with a link to finish setting up) for every client the
+/// import created who has not set up their account yet; returns how many were queued.
+/// Its only failure is the database's.
+pub fn welcome(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    batch: &OwnedBatch,
+    public_url: &str,
+    act: Act<'_>,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        let mut sent = 0;
+        for c in import_batch::imported_clients(conn, batch)? {
+            if crate::onboarding::send_invitation(
+                conn, provider, &c, public_url, true, act.now, act.ip,
+            )? {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    })
+}

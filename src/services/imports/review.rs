@@ -1,0 +1,67 @@
+//! The review's decisions saved: each row's choice (by the rules of `import::review`),
+//! "Select all new clients", and an export's card matched by hand to a client the
+//! provider typed as "Name <email>" from the list.
+
+use crate::db::DbConnection;
+use crate::domain::email::normalize;
+use crate::models::client;
+use crate::models::import_batch::{self, BatchStatus, RowDecision};
+use crate::models::scope::OwnedBatch;
+use crate::models::simplepractice_import;
+
+/// What the review form sent.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewForm {
+    /// The choices for the rows the page showed. An export's `link_to` is the label the
+    /// provider picked ("Name <email>"); a list's is the id of the client it matched.
+    pub decisions: Vec<RowDecision>,
+    /// "Select all new clients" was pressed.
+    pub select_all_new: bool,
+}
+
+/// Why the review was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// A second submit (double click, back button, another tab): nothing is done twice.
+    #[error("This import has been done already.")]
+    AlreadyImported,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Saves the provider's choices for the rows of a batch under review.
+pub fn save_review(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    form: ReviewForm,
+) -> Result<(), ReviewError> {
+    if batch.status == BatchStatus::Imported {
+        return Err(ReviewError::AlreadyImported);
+    }
+    let mut decisions = form.decisions;
+    if batch.is_export() {
+        for d in &mut decisions {
+            d.link_to = match d.link_to.as_deref() {
+                Some(label) => client_named(conn, batch, label)?,
+                None => None,
+            };
+        }
+    }
+    import_batch::decide(conn, batch, &decisions)?;
+    if form.select_all_new {
+        simplepractice_import::select_all_new(conn, batch)?;
+    }
+    Ok(())
+}
+
+/// The provider's client a "Name <email>" label of the list names (by its email).
+fn client_named(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    label: &str,
+) -> diesel::QueryResult<Option<String>> {
+    let Some(email) = client::email_in_label(label) else {
+        return Ok(None);
+    };
+    Ok(client::find_id_by_email(conn, batch.scope(), &normalize(email))?.map(|c| c.0))
+}
