@@ -430,3 +430,159 @@ pub fn commit_export<R: Read + Seek>(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::extract::Candidate;
+    use crate::import::matching::Reviewed;
+    use crate::models::client::{self, CreateOptions};
+    use crate::models::import_batch::BatchStatus;
+    use crate::models::import_batch::{
+        create_export, decide, rows_page, start_analysis, RowDecision,
+    };
+    use crate::models::scope::Scope;
+    use crate::models::testing::{at, conn, details, provider};
+
+    fn card(
+        row: usize,
+        first: &str,
+        email: Option<&str>,
+        status: Status,
+        docs: usize,
+    ) -> ExportRow {
+        ExportRow {
+            reviewed: Reviewed {
+                candidate: Candidate {
+                    row,
+                    first_name: Some(first.into()),
+                    last_name: Some("Okafor".into()),
+                    email: email.map(str::to_string),
+                    phone: None,
+                    date_of_birth: None,
+                    date_problem: None,
+                    source: None,
+                },
+                status,
+                selected: false,
+                reasons: Vec::new(),
+                matched_client_id: None,
+            },
+            display_name: format!("{first} Okafor"),
+            simplepractice_id: Some(format!("card-{row}")),
+            documents: (0..docs)
+                .map(|_| ("Progress note".to_string(), 1))
+                .collect(),
+            takes_documents: true,
+            shares_folder: false,
+        }
+    }
+
+    fn export(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        cards: &[ExportRow],
+        keep: bool,
+    ) -> (OwnedBatch, SavedReview) {
+        let batch =
+            create_export(conn, scope, "export.zip", "web", at("2026-12-02 10:00")).unwrap();
+        assert!(start_analysis(conn, &batch).unwrap());
+        let saved = save_export_analysis(conn, &batch, cards, "{}", keep).unwrap();
+        (reload(conn, &batch).unwrap(), saved)
+    }
+
+    fn rows(conn: &mut DbConnection, batch: &OwnedBatch) -> Vec<ImportRow> {
+        rows_page(conn, batch, None, 1).unwrap()
+    }
+
+    #[test]
+    fn select_all_new_leaves_out_the_cards_with_no_records() {
+        let mut conn = conn();
+        let (_, scope) = provider(&mut conn, "elena@example.com");
+        let cards = [
+            card(1, "Nia", Some("nia@example.com"), Status::New, 2),
+            card(2, "Obi", Some("obi@example.com"), Status::New, 0),
+            card(3, "Ife", None, Status::Invalid, 1),
+        ];
+        let (batch, saved) = export(&mut conn, &scope, &cards, false);
+        assert!(saved.stored && saved.replaced.is_none());
+        assert_eq!((batch.status, batch.rows_selected), (BatchStatus::Ready, 0));
+        select_all_new(&mut conn, &batch).unwrap();
+        let selected: Vec<bool> = rows(&mut conn, &batch).iter().map(|r| r.selected).collect();
+        assert_eq!(
+            selected,
+            [true, false, false],
+            "a guardian's card has no records"
+        );
+        assert_eq!(reload(&mut conn, &batch).unwrap().rows_selected, 1);
+        // Pressed twice: counted once.
+        select_all_new(&mut conn, &batch).unwrap();
+        assert_eq!(reload(&mut conn, &batch).unwrap().rows_selected, 1);
+    }
+
+    #[test]
+    fn a_new_upload_of_the_export_keeps_the_choices_for_unchanged_cards_and_replaces_the_review() {
+        let mut conn = conn();
+        let (_, scope) = provider(&mut conn, "elena@example.com");
+        let options = CreateOptions {
+            notify: false,
+            assessments: Vec::new(),
+        };
+        let grace = client::create(
+            &mut conn,
+            &scope,
+            &details("Grace", "Hopper", "family@example.com", |_| {}),
+            &options,
+            at("2026-12-01 09:00"),
+        )
+        .unwrap()
+        .id
+        .clone();
+        let first = [
+            card(1, "Nia", Some("nia@example.com"), Status::New, 1),
+            card(2, "Ife", None, Status::Invalid, 1),
+            card(3, "Ada", Some("ada@example.com"), Status::New, 1),
+        ];
+        let (earlier, _) = export(&mut conn, &scope, &first, true);
+        let r = rows(&mut conn, &earlier);
+        let choose = |row: &ImportRow, selected: bool, link_to: Option<String>| RowDecision {
+            position: row.position,
+            selected,
+            link_to,
+            email: None,
+            takes_documents: true,
+        };
+        decide(
+            &mut conn,
+            &earlier,
+            &[
+                choose(&r[0], true, None),
+                choose(&r[1], false, Some(grace.clone())),
+                choose(&r[2], true, None),
+            ],
+        )
+        .unwrap();
+
+        // Ada's card changed (a new email); Nia's and Ife's did not.
+        let second = [
+            card(1, "Nia", Some("nia@example.com"), Status::New, 1),
+            card(2, "Ife", None, Status::Invalid, 1),
+            card(3, "Ada", Some("ada.new@example.com"), Status::New, 1),
+        ];
+        let (again, saved) = export(&mut conn, &scope, &second, true);
+        assert_eq!(saved.replaced.as_deref(), Some(earlier.id.as_str()));
+        let kept: Vec<(bool, Option<String>)> = rows(&mut conn, &again)
+            .into_iter()
+            .map(|r| (r.selected, r.linked_client_id))
+            .collect();
+        assert_eq!(
+            kept,
+            [(true, None), (false, Some(grace)), (false, None)],
+            "choices kept for the unchanged cards only"
+        );
+        assert_eq!((again.rows_selected, again.rows_linked), (1, 1));
+        let old = reload(&mut conn, &earlier).unwrap();
+        assert_eq!(old.status, BatchStatus::Cancelled);
+        assert!(rows(&mut conn, &earlier).is_empty());
+    }
+}

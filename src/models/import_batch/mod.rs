@@ -13,6 +13,8 @@ mod commit;
 mod lifecycle;
 mod review;
 mod rows;
+#[cfg(test)]
+mod tests;
 
 pub use commit::*;
 pub use lifecycle::*;

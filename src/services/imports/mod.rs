@@ -5,8 +5,8 @@
 //! - [`upload`]: an upload kept and handed to the analysis workers (or the batch says why
 //!   not);
 //! - [`reading`]: the file read again with another sheet or hand-picked columns;
-//! - [`review`]: the review's decisions saved ("Select all new clients", and an export's
-//!   card matched by hand to a "Name <email>" of the list);
+//! - [`review`]: a page of the review, and its decisions saved ("Select all new
+//!   clients", and an export's card matched by hand to a "Name <email>" of the list);
 //! - [`commit`]: the selected rows imported (an export's documents read from its stored
 //!   archive); a second submit finds the import done;
 //! - [`cancel`] and [`welcome`]: an import dropped, and the welcome email to the clients an
@@ -19,7 +19,7 @@ pub mod upload;
 
 pub use commit::{commit, CommitError, Committed};
 pub use reading::{reanalyse, Reading, ReadingError};
-pub use review::{save_review, ReviewError, ReviewForm};
+pub use review::{review_page, save_review, ReviewError, ReviewForm};
 pub use upload::{upload, Upload, UploadError};
 
 use diesel::QueryResult;

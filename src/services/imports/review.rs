@@ -4,8 +4,9 @@
 
 use crate::db::DbConnection;
 use crate::domain::email::normalize;
+use crate::import::matching::Status;
 use crate::models::client;
-use crate::models::import_batch::{self, BatchStatus, RowDecision};
+use crate::models::import_batch::{self, BatchStatus, ImportRow, RowDecision};
 use crate::models::scope::OwnedBatch;
 use crate::models::simplepractice_import;
 
@@ -64,4 +65,44 @@ fn client_named(
         return Ok(None);
     };
     Ok(client::find_id_by_email(conn, batch.scope(), &normalize(email))?.map(|c| c.0))
+}
+
+/// How many of the provider's clients the "match by hand" list offers.
+const MATCH_LIST_LIMIT: i64 = 5_000;
+
+/// One page of the review, with what the page names.
+pub struct ReviewPage {
+    pub rows: Vec<ImportRow>,
+    /// The clients the rows matched or were linked to: (id, first name, last name, email).
+    pub names: Vec<(String, String, String, String)>,
+    /// An export's review: the provider's clients to match a card by hand, as
+    /// "Name <email>".
+    pub clients: Vec<String>,
+}
+
+/// Page `page` of the batch's rows (of one status, or all).
+pub fn review_page(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    status: Option<Status>,
+    page: i64,
+) -> diesel::QueryResult<ReviewPage> {
+    let scope = batch.scope();
+    let rows = import_batch::rows_page(conn, batch, status, page)?;
+    let ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| [r.matched_client_id.clone(), r.linked_client_id.clone()])
+        .flatten()
+        .collect();
+    let names = import_batch::client_names(conn, scope, &ids)?;
+    let clients = if batch.is_export() {
+        client::match_labels(conn, scope, MATCH_LIST_LIMIT)?
+    } else {
+        Vec::new()
+    };
+    Ok(ReviewPage {
+        rows,
+        names,
+        clients,
+    })
 }

@@ -14,7 +14,7 @@ use crate::import::analysis::FileNotes;
 use crate::import::extract::Format;
 use crate::import::matching::Status;
 use crate::import::review::{self as rules, Chosen, Documents, Offer};
-use crate::models::import_batch::{self, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE};
+use crate::models::import_batch::{ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE};
 use crate::models::scope::OwnedBatch;
 use crate::services::imports::{
     self, CancelError, CommitError, Committed, ReviewError, ReviewForm,
@@ -22,9 +22,6 @@ use crate::services::imports::{
 use crate::services::Act;
 use crate::web::session::{self, EmptyForm, ProtectedForm};
 use crate::web::{fmt, render_status, see_other, AppState, CurrentProvider, PageContext};
-
-/// How many of the provider's clients the "match by hand" list offers.
-const MATCH_LIST_LIMIT: i64 = 5_000;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -172,24 +169,8 @@ pub(super) async fn review_page(
     let pages = ((batch.rows_with(show) + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE).max(1);
     let page_no = query.page.parse::<i64>().unwrap_or(1).clamp(1, pages);
     let owned = batch.clone();
-    let export = batch.is_export();
-    let (rows, names, clients) = state
-        .db(move |conn| {
-            let scope = owned.scope();
-            let rows = import_batch::rows_page(conn, &owned, show, page_no)?;
-            let ids: Vec<String> = rows
-                .iter()
-                .flat_map(|r| [r.matched_client_id.clone(), r.linked_client_id.clone()])
-                .flatten()
-                .collect();
-            let names = import_batch::client_names(conn, scope, &ids)?;
-            let clients = if export {
-                crate::models::client::match_labels(conn, scope, MATCH_LIST_LIMIT)?
-            } else {
-                Vec::new()
-            };
-            Ok((rows, names, clients))
-        })
+    let found = state
+        .db(move |conn| Ok(imports::review_page(conn, &owned, show, page_no)?))
         .await?;
     let notes: FileNotes = batch
         .details
@@ -218,9 +199,10 @@ pub(super) async fn review_page(
             sheet: batch.sheet.clone().unwrap_or_default(),
             filters: filters(&batch),
             show: show.map(Status::as_str).unwrap_or("").to_string(),
-            rows: rows
+            rows: found
+                .rows
                 .into_iter()
-                .map(|r| RowView::of(r, &batch, &names))
+                .map(|r| RowView::of(r, &batch, &found.names))
                 .collect(),
             page_no,
             pages,
@@ -228,8 +210,8 @@ pub(super) async fn review_page(
             linked: batch.rows_linked,
             existing: batch.rows_existing,
             error,
-            export,
-            clients,
+            export: batch.is_export(),
+            clients: found.clients,
         },
     )
 }
