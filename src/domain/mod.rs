@@ -1,6 +1,7 @@
 //! Pure rules of the practice: no actix, no Diesel. Parse, don't validate.
 
 pub mod billing;
+pub mod billing_codes;
 pub mod client;
 pub mod client_edit;
 pub mod document;
@@ -10,6 +11,7 @@ pub mod onboarding;
 pub mod payment;
 pub mod phone;
 pub mod plural;
+pub mod recurrence;
 pub mod search_key;
 pub mod time_zone;
 pub mod us_states;
