@@ -13,6 +13,7 @@ pub mod phone;
 pub mod plural;
 pub mod recurrence;
 pub mod search_key;
+pub mod session_rules;
 pub mod time_zone;
 pub mod us_states;
 pub mod user_agent;
