@@ -1,5 +1,6 @@
 //! Pure rules of the practice: no actix, no Diesel. Parse, don't validate.
 
+pub mod appointment;
 pub mod billing;
 pub mod billing_codes;
 pub mod client;

@@ -2,6 +2,7 @@
 //! provider's data start from their [`scope::Scope`] or take an [`scope::Owned`] handle;
 //! the few paths without a signed-in provider go through [`unscoped`].
 
+pub mod appointment;
 pub mod audit;
 pub mod booking;
 pub mod client;

@@ -7,6 +7,7 @@ mod support;
 mod audit;
 mod auth;
 mod browser;
+mod calendar;
 mod cli;
 mod clients;
 mod documents;
