@@ -18,3 +18,4 @@ pub mod session_rules;
 pub mod time_zone;
 pub mod us_states;
 pub mod user_agent;
+pub mod week_grid;

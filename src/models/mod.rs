@@ -16,6 +16,7 @@ pub mod payment_method;
 pub mod practice_form;
 pub mod provider;
 pub mod scope;
+pub mod service;
 pub mod sign_in_session;
 #[cfg(test)]
 pub(crate) mod testing;
