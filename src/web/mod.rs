@@ -3,6 +3,7 @@
 mod assets;
 mod auth;
 mod booking;
+mod calendar;
 mod clients;
 mod documents;
 mod export_import;
@@ -119,6 +120,7 @@ pub fn server(
                     .configure(imports::configure_batches),
             )
             .configure(imports::configure_history)
+            .configure(calendar::configure)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)

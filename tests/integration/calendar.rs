@@ -76,3 +76,171 @@ fn two_bookings_of_one_slot_at_the_same_moment_give_one_entry() {
 fn app_now() -> chrono::NaiveDateTime {
     chrono::NaiveDateTime::parse_from_str("2026-12-02 08:00", "%Y-%m-%d %H:%M").unwrap()
 }
+
+/// The service id the form offers for a CPT code.
+fn service_id(s: &Session, cpt: &str) -> String {
+    let (_, html) = s.get_text("/calendar/new");
+    let ids = select_attr(&html, "#service option", "value");
+    let labels = select_text(&html, "#service option");
+    ids.into_iter()
+        .zip(labels)
+        .find(|(_, l)| l.starts_with(cpt))
+        .map(|(id, _)| id)
+        .expect("the service is offered")
+}
+
+#[test]
+fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // From her profile, the form comes with her chosen.
+    let (_, profile) = s.get_text(&format!("/clients/{ada}"));
+    let schedule = format!("/calendar/new?client={ada}");
+    assert!(profile.contains(&schedule), "{profile}");
+    let (_, form) = s.get_text(&schedule);
+    assert_eq!(select_attr(&form, "#client", "value"), ["Ada Lovelace <ada@example.com>"]);
+    // The week shows free half hours that add a session there.
+    let (code, week) = s.get_text("/calendar?date=2026-12-08");
+    assert_eq!(code, 200);
+    let adds = select_attr(&week, "td.free a", "href");
+    assert!(
+        adds.contains(&"/calendar/new?start=2026-12-08T10:00".to_string()),
+        "{adds:?}"
+    );
+    let (_, form) = s.get_text("/calendar/new?start=2026-12-08T10:00");
+    assert_eq!(select_attr(&form, "#date", "value"), ["2026-12-08"]);
+    assert_eq!(select_attr(&form, "#time", "value"), ["10:00"]);
+    let service = service_id(&s, "90834");
+    let fields = [
+        ("client", "Ada Lovelace <ada@example.com>"),
+        ("service", service.as_str()),
+        ("date", "2026-12-08"),
+        ("time", "10:00"),
+        ("minutes", ""),
+        ("location", "Telehealth"),
+        ("note", ""),
+    ];
+    let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/calendar?date=2026-12-07");
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert!(
+        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 10:00 EST."),
+        "{week}"
+    );
+    // 10:00–10:45 New York time (the service's 45 minutes), in Tuesday's column.
+    let entries = select_text(&week, "td.busy .entry");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        entries[0].contains("10:00–10:45")
+            && entries[0].contains("Ada Lovelace")
+            && entries[0].contains("90834"),
+        "{entries:?}"
+    );
+    assert!(!select_attr(&week, "td.free a", "href")
+        .contains(&"/calendar/new?start=2026-12-08T10:00".to_string()));
+    assert!(week.contains("1 session this week"), "{week}");
+
+    // An overlapping one is refused, saying with what; nothing is written.
+    let mut overlapping = fields;
+    overlapping[3] = ("time", "10:30");
+    let r = s.submit("/calendar/new", "/calendar/sessions", &overlapping);
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(
+        html.contains("Nothing was scheduled: that time is taken."),
+        "{html}"
+    );
+    assert!(
+        html.contains("It overlaps another entry on Dec 8, 2026 10:00 EST–10:45."),
+        "{html}"
+    );
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert_eq!(select_text(&week, "td.busy .entry").len(), 1);
+    // Back to back is fine.
+    overlapping[3] = ("time", "10:45");
+    assert_eq!(
+        s.submit("/calendar/new", "/calendar/sessions", &overlapping)
+            .status(),
+        303
+    );
+
+    // Another provider sees none of it, and cannot book Ada.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let (_, theirs) = other.get_text("/calendar?date=2026-12-08");
+    assert!(select_text(&theirs, "td.busy .entry").is_empty());
+    let mut as_other = fields;
+    let their_service = service_id(&other, "90834");
+    as_other[1] = ("service", their_service.as_str());
+    let r = other.submit("/calendar/new", "/calendar/sessions", &as_other);
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("That client is not on your active list"));
+    // Nor use the first provider's service.
+    let mut wrong_service = fields;
+    wrong_service[3] = ("time", "15:00");
+    let r = other.submit("/calendar/new", "/calendar/sessions", &wrong_service);
+    assert_eq!(r.status(), 422);
+}
+
+#[test]
+fn a_session_at_a_time_the_clocks_skip_says_so() {
+    let app = TestApp::spawn();
+    app.set_time("2026-03-01 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90832");
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", service.as_str()),
+            ("date", "2026-03-08"),
+            ("time", "02:30"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("Dec") || week.contains("Mar 8, 2026 03:30 EDT"),
+        "{week}"
+    );
+    assert!(week.contains("does not exist that day"), "{week}");
+    assert!(select_text(&week, "td.busy .entry")[0].contains("03:30–04:00"));
+}
+
+#[test]
+fn the_calendar_form_names_each_missing_field() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "nobody"),
+            ("date", "tomorrow"),
+            ("time", "25:00"),
+            ("minutes", "3"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    for message in [
+        "Choose the client from the list",
+        "Choose the service.",
+        "Enter the date, for example",
+        "Enter the start time, for example 10:00.",
+        "Enter the length in minutes, from 5 to 480.",
+    ] {
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    // Signed out, the calendar asks to sign in.
+    let r = app.session().get("/calendar");
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"));
+}
