@@ -301,7 +301,7 @@ async fn new_session(
         time: start
             .map(|s| s.format("%H:%M").to_string())
             .unwrap_or_default(),
-        location: "telehealth".into(),
+        location: "Telehealth".into(),
         ..Default::default()
     };
     if let Some(id) = ClientId::parse(&params.client) {
