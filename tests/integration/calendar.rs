@@ -100,7 +100,10 @@ fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
     let schedule = format!("/calendar/new?client={ada}");
     assert!(profile.contains(&schedule), "{profile}");
     let (_, form) = s.get_text(&schedule);
-    assert_eq!(select_attr(&form, "#client", "value"), ["Ada Lovelace <ada@example.com>"]);
+    assert_eq!(
+        select_attr(&form, "#client", "value"),
+        ["Ada Lovelace <ada@example.com>"]
+    );
     // The week shows free half hours that add a session there.
     let (code, week) = s.get_text("/calendar?date=2026-12-08");
     assert_eq!(code, 200);
