@@ -144,6 +144,7 @@ async fn upload(
                     conn,
                     &owned,
                     "The uploaded file could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload the file again.",
+                    now,
                 )?)
             })
             .await?;
@@ -156,17 +157,18 @@ async fn upload(
 /// Hands a batch to the workers; when all are busy and the queue is full, the batch says
 /// so and its file is let go.
 pub(super) async fn queue_analysis(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    if state.imports.submit(&batch.id).is_ok() {
+    if state.jobs.submit_analysis(&batch.id).is_ok() {
         return Ok(());
     }
     state.uploads.remove(&batch.id);
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     state
         .db(move |conn| {
             Ok(import_batch::fail(
                 conn,
                 &owned,
                 "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
+                now,
             )?)
         })
         .await
