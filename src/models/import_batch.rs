@@ -449,6 +449,7 @@ pub fn reanalyse(
     batch: &OwnedBatch,
     sheet: Option<&str>,
     column_choice: Option<&str>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
@@ -460,7 +461,7 @@ pub fn reanalyse(
             import_batches::sheet.eq(sheet),
             import_batches::column_choice.eq(column_choice),
             import_batches::error.eq(None::<String>),
-            import_batches::updated_at.eq(super::now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
         if n == 1 {
@@ -472,13 +473,17 @@ pub fn reanalyse(
 }
 
 /// Drops a batch that was not imported, with its rows.
-pub fn cancel(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+pub fn cancel(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
         let n = diesel::update(this(batch).filter(import_batches::status.ne(IMPORTED)))
             .set((
                 import_batches::status.eq(CANCELLED),
-                import_batches::updated_at.eq(super::now()),
+                import_batches::updated_at.eq(now),
             ))
             .execute(conn)?;
         if n == 1 {
@@ -687,13 +692,14 @@ pub fn decide(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     decisions: &[RowDecision],
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
     write_transaction(conn, |conn| {
         // Touching the batch first takes its lock: a second tab or an import waits, and a
         // batch no longer under review is left alone.
         let open = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
-            .set(import_batches::updated_at.eq(super::now()))
+            .set(import_batches::updated_at.eq(now))
             .execute(conn)?;
         if open == 0 {
             return Ok(());

@@ -425,7 +425,7 @@ async fn requeue(
     sheet: Option<String>,
     columns: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let queued = state
         .db(move |conn| {
             Ok(import_batch::reanalyse(
@@ -433,6 +433,7 @@ async fn requeue(
                 &owned,
                 sheet.as_deref(),
                 columns.as_deref(),
+                now,
             )?)
         })
         .await?;
@@ -736,7 +737,7 @@ async fn save_review(
     }
     let mut decided = decisions(&fields);
     let export = batch.is_export();
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let select_new = action == "select-new";
     state
         .db(move |conn| {
@@ -755,7 +756,7 @@ async fn save_review(
                     };
                 }
             }
-            import_batch::decide(conn, &owned, &decided)?;
+            import_batch::decide(conn, &owned, &decided, now)?;
             if select_new {
                 export_import::select_all_new(conn, &owned)?;
             }
@@ -879,9 +880,9 @@ async fn cancel(
     batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let cancelled = state
-        .db(move |conn| Ok(import_batch::cancel(conn, &owned)?))
+        .db(move |conn| Ok(import_batch::cancel(conn, &owned, now)?))
         .await?;
     if cancelled {
         state.uploads.remove(&batch.id);
