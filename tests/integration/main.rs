@@ -18,5 +18,6 @@ mod onboarding;
 mod sessions;
 mod simplepractice;
 mod smtp;
+mod time_passes;
 mod time_zones;
 mod trust;

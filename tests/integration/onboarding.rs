@@ -254,6 +254,22 @@ fn without_smtp_the_invitation_waits_in_the_outbox_with_its_link() {
             .count()
             == 2
     );
+    // Running the jobs sends nothing, even once the reminders are due: they all wait.
+    app.advance(chrono::Duration::days(6));
+    app.run_jobs();
+    provider.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, outbox) = provider.get_text("/settings/outbox");
+    assert_eq!(
+        select_text(&outbox, "table.outbox td:nth-child(3)"),
+        ["Not sent: no email server"; 3]
+    );
+    assert_eq!(
+        email_attempts::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
     // The link works as the email's would.
     let client = verify(&app, &path_of(&link));
     assert_eq!(client.get("/portal").status(), 200);
