@@ -67,7 +67,7 @@ enum Queue {
 pub struct Busy;
 
 /// How many files may wait for analysis before uploads are turned away.
-const QUEUE_LENGTH: usize = 32;
+pub const QUEUE_LENGTH: usize = 32;
 /// How often a running server looks for imports to expire (besides at start-up).
 const EXPIRY_EVERY: Duration = Duration::from_secs(60 * 60);
 /// Delivery passes one [`Jobs::run_due`] makes at most (each sends up to 20 emails);

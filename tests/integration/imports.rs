@@ -754,3 +754,37 @@ fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     assert!(waiting[0].exists(), "the list waiting for review is kept");
 }
+
+#[test]
+fn uploads_past_a_full_queue_are_turned_away_and_the_queued_ones_are_checked() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let list = |n: usize| format!("First Name,Last Name\nAda,Lovelace{n}\n").into_bytes();
+    let queued: Vec<String> = (0..caseload::jobs::QUEUE_LENGTH)
+        .map(|n| upload(&s, &format!("list-{n}.csv"), list(n)))
+        .collect();
+    // The queue is full: one more upload is refused, and its page says why.
+    let refused = upload(&s, "one-too-many.csv", list(99));
+    let (_, html) = s.get_text(&refused);
+    assert!(
+        html.contains("The server is busy checking other files. Nothing was imported."),
+        "{html}"
+    );
+    let id = refused.trim_start_matches("/clients/import/");
+    assert!(
+        !app.data_dir
+            .path()
+            .join("imports")
+            .join(format!("{id}.upload"))
+            .exists(),
+        "its file is let go"
+    );
+    // Every queued one is checked when the jobs run, and the queue takes uploads again.
+    assert_eq!(app.run_jobs().analyses, queued.len());
+    for batch in &queued {
+        assert_eq!(stored_batch(&app, batch).0, "ready", "{batch}");
+    }
+    let again = upload(&s, "again.csv", list(100));
+    analysed(&app, &s, &again);
+    assert_eq!(stored_batch(&app, &again).0, "ready");
+}
