@@ -37,6 +37,8 @@ fn assert_none_delivered(app: &TestApp, why: &str) {
 fn reminders_go_out_two_and_five_days_after_the_invitation_and_not_before() {
     assert_eq!(REMINDER_DAYS, [2, 5], "the schedule this test follows");
     let app = TestApp::spawn_with_mailer();
+    // A working day's afternoon in New York, the provider's zone: nothing near a night.
+    app.set_time("2026-12-07 18:00");
     let provider = app.signed_in();
     provider.fill(
         "/settings",
@@ -100,6 +102,7 @@ fn reminders_go_out_two_and_five_days_after_the_invitation_and_not_before() {
 #[test]
 fn no_reminder_goes_to_a_client_who_has_set_up_their_account() {
     let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-07 18:00");
     let provider = app.signed_in();
     provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
     provider.add_client("Grace", "Hopper", "grace@example.com", &[("notify", "on")]);
