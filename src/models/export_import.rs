@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
@@ -123,6 +123,7 @@ pub fn save_export_analysis(
     rows: &[ExportRow],
     details: &str,
     keep_earlier_choices: bool,
+    now: NaiveDateTime,
 ) -> QueryResult<SavedReview> {
     write_transaction(conn, |conn| {
         let (earlier, replaced) = if keep_earlier_choices {
@@ -191,7 +192,7 @@ pub fn save_export_analysis(
             summary,
         };
         Ok(SavedReview {
-            stored: store_rows(conn, batch, &head, &stored)?,
+            stored: store_rows(conn, batch, &head, &stored, now)?,
             replaced,
         })
     })

@@ -241,18 +241,23 @@ fn set_status(
     id: &str,
     status: &str,
     error: Option<&str>,
+    now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
         .set((
             import_batches::status.eq(status),
             import_batches::error.eq(error),
-            import_batches::updated_at.eq(super::now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)
 }
 
 /// The worker took the batch: only a queued one (a cancelled batch stays cancelled).
-pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+pub fn start_analysis(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let n = diesel::update(
         import_batches::table
@@ -263,7 +268,7 @@ pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResul
         import_batches::status.eq(ANALYSING),
         import_batches::progress_done.eq(0i64),
         import_batches::progress_total.eq(0i64),
-        import_batches::updated_at.eq(super::now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(n == 1)
@@ -293,7 +298,12 @@ pub fn set_progress(
 
 /// The file cannot be imported; `message` says why and what to do.
 /// Only a batch still being checked (or waiting) fails: a cancelled one stays cancelled.
-pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> QueryResult<()> {
+pub fn fail(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    message: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let id = batch.id.as_str();
     diesel::update(
         import_batches::table
@@ -303,7 +313,7 @@ pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> Query
     .set((
         import_batches::status.eq(FAILED),
         import_batches::error.eq(message),
-        import_batches::updated_at.eq(super::now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)
     .map(|_| ())
@@ -316,6 +326,7 @@ pub fn ask_for_columns(
     message: &str,
     format: &str,
     details: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let id = batch.id.as_str();
     diesel::update(
@@ -328,14 +339,17 @@ pub fn ask_for_columns(
         import_batches::error.eq(message),
         import_batches::format.eq(format),
         import_batches::details.eq(details),
-        import_batches::updated_at.eq(super::now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)
     .map(|_| ())
 }
 
 /// Analyses cut short by a stop of the server: they will not finish, so say so.
-pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+pub fn interrupt_unfinished(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let ids: Vec<String> = import_batches::table
         .filter(import_batches::status.eq_any([QUEUED, ANALYSING]))
         .select(import_batches::id)
@@ -346,15 +360,21 @@ pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>>
             id,
             INTERRUPTED,
             Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
+            now,
         )?;
     }
     Ok(ids)
 }
 
-/// Imports left waiting for review or for columns longer than `days`: cancelled, with
-/// their rows, so a forgotten upload does not keep people's details. Returns their ids.
-pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<String>> {
-    let before = super::now() - chrono::Duration::days(days);
+/// Imports left waiting for review or for columns longer than `days` before `now`:
+/// cancelled, with their rows, so a forgotten upload does not keep people's details.
+/// Returns their ids.
+pub fn expire_abandoned(
+    conn: &mut DbConnection,
+    days: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let before = now - chrono::Duration::days(days);
     let ids: Vec<String> = import_batches::table
         .filter(import_batches::status.eq_any([READY, NEEDS_COLUMNS]))
         .filter(import_batches::updated_at.lt(before))
@@ -369,6 +389,7 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
                 id,
                 CANCELLED,
                 Some("Left unreviewed for too long; cancelled."),
+                now,
             )
         })?;
     }
@@ -379,8 +400,12 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
 /// or the commit failed) and are older than `hours`: no page leads anyone back to finish
 /// them, so their rows (people's details) are deleted, and those still waiting are
 /// cancelled. Returns the ids of the batches cancelled.
-pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult<Vec<String>> {
-    let before = super::now() - chrono::Duration::hours(hours);
+pub fn expire_unfinished_cli(
+    conn: &mut DbConnection,
+    hours: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let before = now - chrono::Duration::hours(hours);
     let stale: Vec<(String, String)> = import_batches::table
         .filter(import_batches::origin.eq(CLI))
         .filter(import_batches::status.eq_any([
@@ -406,6 +431,7 @@ pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult
                     id,
                     CANCELLED,
                     Some("Started from the command line and not finished; cancelled."),
+                    now,
                 )?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -423,6 +449,7 @@ pub fn reanalyse(
     batch: &OwnedBatch,
     sheet: Option<&str>,
     column_choice: Option<&str>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
@@ -434,7 +461,7 @@ pub fn reanalyse(
             import_batches::sheet.eq(sheet),
             import_batches::column_choice.eq(column_choice),
             import_batches::error.eq(None::<String>),
-            import_batches::updated_at.eq(super::now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
         if n == 1 {
@@ -446,13 +473,17 @@ pub fn reanalyse(
 }
 
 /// Drops a batch that was not imported, with its rows.
-pub fn cancel(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+pub fn cancel(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
         let n = diesel::update(this(batch).filter(import_batches::status.ne(IMPORTED)))
             .set((
                 import_batches::status.eq(CANCELLED),
-                import_batches::updated_at.eq(super::now()),
+                import_batches::updated_at.eq(now),
             ))
             .execute(conn)?;
         if n == 1 {
@@ -493,6 +524,7 @@ pub fn save_analysis(
     batch: &OwnedBatch,
     analysis: &Analysis,
     details: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = plan::Summary::of(&analysis.rows);
@@ -532,7 +564,7 @@ pub fn save_analysis(
         details,
         summary,
     };
-    store_rows(conn, batch, &head, &rows)
+    store_rows(conn, batch, &head, &rows, now)
 }
 
 /// What a finished analysis says about the batch as a whole.
@@ -551,6 +583,7 @@ pub(super) fn store_rows(
     batch: &OwnedBatch,
     head: &StoredHead<'_>,
     rows: &[NewImportRow<'_>],
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = &head.summary;
@@ -576,7 +609,7 @@ pub(super) fn store_rows(
             import_batches::rows_selected.eq(rows.iter().filter(|r| r.selected).count() as i64),
             import_batches::rows_linked
                 .eq(rows.iter().filter(|r| r.linked_client_id.is_some()).count() as i64),
-            import_batches::updated_at.eq(super::now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
         if n == 0 {
@@ -659,13 +692,14 @@ pub fn decide(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     decisions: &[RowDecision],
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
     write_transaction(conn, |conn| {
         // Touching the batch first takes its lock: a second tab or an import waits, and a
         // batch no longer under review is left alone.
         let open = diesel::update(this(batch).filter(import_batches::status.eq(READY)))
-            .set(import_batches::updated_at.eq(super::now()))
+            .set(import_batches::updated_at.eq(now))
             .execute(conn)?;
         if open == 0 {
             return Ok(());

@@ -592,7 +592,7 @@ async fn overview(
             Ok((requests, emails, card))
         })
         .await?;
-    let smtp = state.config.smtp_url.is_some();
+    let smtp = state.jobs.sends_email();
     let invitation = emails
         .iter()
         .find(|e| e.kind == crate::onboarding::INVITATION)

@@ -125,13 +125,14 @@ fn too_large(max: u64) -> AppError {
 }
 
 async fn fail(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     state
         .db(move |conn| {
             Ok(import_batch::fail(
                 conn,
                 &owned,
                 "The uploaded export could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload it again.",
+                now,
             )?)
         })
         .await

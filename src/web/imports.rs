@@ -144,6 +144,7 @@ async fn upload(
                     conn,
                     &owned,
                     "The uploaded file could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload the file again.",
+                    now,
                 )?)
             })
             .await?;
@@ -156,17 +157,18 @@ async fn upload(
 /// Hands a batch to the workers; when all are busy and the queue is full, the batch says
 /// so and its file is let go.
 pub(super) async fn queue_analysis(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    if state.imports.submit(&batch.id).is_ok() {
+    if state.jobs.submit_analysis(&batch.id).is_ok() {
         return Ok(());
     }
     state.uploads.remove(&batch.id);
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     state
         .db(move |conn| {
             Ok(import_batch::fail(
                 conn,
                 &owned,
                 "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
+                now,
             )?)
         })
         .await
@@ -423,7 +425,7 @@ async fn requeue(
     sheet: Option<String>,
     columns: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let queued = state
         .db(move |conn| {
             Ok(import_batch::reanalyse(
@@ -431,6 +433,7 @@ async fn requeue(
                 &owned,
                 sheet.as_deref(),
                 columns.as_deref(),
+                now,
             )?)
         })
         .await?;
@@ -734,7 +737,7 @@ async fn save_review(
     }
     let mut decided = decisions(&fields);
     let export = batch.is_export();
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let select_new = action == "select-new";
     state
         .db(move |conn| {
@@ -753,7 +756,7 @@ async fn save_review(
                     };
                 }
             }
-            import_batch::decide(conn, &owned, &decided)?;
+            import_batch::decide(conn, &owned, &decided, now)?;
             if select_new {
                 export_import::select_all_new(conn, &owned)?;
             }
@@ -877,9 +880,9 @@ async fn cancel(
     batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let cancelled = state
-        .db(move |conn| Ok(import_batch::cancel(conn, &owned)?))
+        .db(move |conn| Ok(import_batch::cancel(conn, &owned, now)?))
         .await?;
     if cancelled {
         state.uploads.remove(&batch.id);

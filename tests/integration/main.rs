@@ -1,7 +1,6 @@
 //! The one integration test binary: the real app, built by `build_app`, on a fresh database
 //! per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
-mod smtp_sink;
 mod support;
 
 mod audit;
@@ -18,5 +17,7 @@ mod migrations;
 mod onboarding;
 mod sessions;
 mod simplepractice;
+mod smtp;
+mod time_passes;
 mod time_zones;
 mod trust;
