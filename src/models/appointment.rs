@@ -217,6 +217,18 @@ pub fn between(
         .load(conn)
 }
 
+/// The client's sessions, newest first.
+pub fn for_client(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+) -> QueryResult<Vec<Appointment>> {
+    appointments::table
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .order((appointments::starts_at.desc(), appointments::id))
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,8 @@ use crate::services::{self, Act};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/calendar", web::get().to(week))
         .route("/calendar/new", web::get().to(new_session))
-        .route("/calendar/sessions", web::post().to(create_session));
+        .route("/calendar/sessions", web::post().to(create_session))
+        .route("/clients/{id}/sessions", web::get().to(client_sessions));
 }
 
 #[derive(Deserialize, Default)]
@@ -489,4 +490,72 @@ async fn create_session(
             form_page(&state, &provider, page, input, FieldErrors::new(), list).await
         }
     }
+}
+
+// ---------- a client's sessions ----------
+
+struct SessionRow {
+    when: String,
+    service: String,
+    status: &'static str,
+    location: String,
+}
+
+#[derive(Template)]
+#[template(path = "clients/sessions.html")]
+struct ClientSessionsPage {
+    page: PageContext,
+    header: super::clients::ClientHeader,
+    tab: &'static str,
+    upcoming: Vec<SessionRow>,
+    past: Vec<SessionRow>,
+    zone: &'static str,
+}
+
+/// The Sessions tab of a client's record: upcoming (soonest first) and past.
+async fn client_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    c: crate::models::scope::OwnedClient,
+) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
+    super::clients::audit_view(&state, &req, &c, "sessions").await?;
+    let (client, scope, now) = (c.clone(), provider.scope(), state.clock.now());
+    let (sessions, services) = state
+        .db(move |conn| {
+            let sessions = appointment::for_client(conn, &client)?;
+            let services: HashMap<String, String> = service::offered(conn, &scope, now)?
+                .into_iter()
+                .map(|s| (s.id.clone(), s.label()))
+                .collect();
+            Ok((sessions, services))
+        })
+        .await?;
+    let row = |a: &Appointment| SessionRow {
+        when: format!(
+            "{}–{}",
+            local.datetime(&a.starts_at),
+            local.0.local(&a.ends_at).format("%H:%M")
+        ),
+        service: a
+            .service_id
+            .as_ref()
+            .and_then(|s| services.get(s).cloned())
+            .unwrap_or_default(),
+        status: a.state().label(),
+        location: a.location.clone().unwrap_or_default(),
+    };
+    let (mut upcoming, past): (Vec<&Appointment>, Vec<&Appointment>) =
+        sessions.iter().partition(|a| a.ends_at > now);
+    upcoming.reverse();
+    render(&ClientSessionsPage {
+        page: page.signed_in(&provider),
+        header: super::clients::ClientHeader::of(local, &c),
+        tab: "sessions",
+        upcoming: upcoming.into_iter().map(row).collect(),
+        past: past.into_iter().map(row).collect(),
+        zone: local.0.name(),
+    })
 }

@@ -797,7 +797,10 @@ async fn activity(
             let action = AuditAction::parse(&e.action);
             let label = action.map(AuditAction::label).unwrap_or("Other");
             let what = match e.subject.as_deref() {
-                Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => {
+                Some(
+                    tab @ ("overview" | "sessions" | "billing" | "attachments" | "activity"
+                    | "edit"),
+                ) => {
                     format!("{label} ({tab})")
                 }
                 Some(kind) if action == Some(AuditAction::EmailQueued) => {

@@ -247,3 +247,55 @@ fn the_calendar_form_names_each_missing_field() {
     assert_eq!(r.status(), 303);
     assert!(location(&r).starts_with("/login"));
 }
+
+#[test]
+fn a_clients_sessions_tab_lists_upcoming_and_past_and_records_the_view() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90837");
+    for date in ["2026-12-01", "2026-12-03", "2026-12-10"] {
+        let r = s.submit(
+            "/calendar/new",
+            "/calendar/sessions",
+            &[
+                ("client", "Ada Lovelace <ada@example.com>"),
+                ("service", service.as_str()),
+                ("date", date),
+                ("time", "09:00"),
+                ("location", "Office, 12 Elm St"),
+            ],
+        );
+        assert_eq!(r.status(), 303, "{date}");
+    }
+    let (code, tab) = s.get_text(&format!("/clients/{ada}/sessions"));
+    assert_eq!(code, 200);
+    let upcoming = select_text(&tab, "table.sessions-upcoming tbody tr");
+    let past = select_text(&tab, "table.sessions-past tbody tr");
+    assert_eq!(upcoming.len(), 2, "{upcoming:?}");
+    assert!(
+        upcoming[0].contains("Dec 3, 2026 09:00 EST–10:00") && upcoming[1].contains("Dec 10, 2026"),
+        "{upcoming:?}"
+    );
+    assert!(
+        upcoming[0].contains("90837")
+            && upcoming[0].contains("Office, 12 Elm St")
+            && upcoming[0].contains("Scheduled")
+    );
+    assert_eq!(past.len(), 1);
+    assert!(past[0].contains("Dec 1, 2026"));
+    let (_, activity) = s.get_text(&format!("/clients/{ada}/activity"));
+    assert!(
+        activity.contains("Viewed the record (sessions)"),
+        "{activity}"
+    );
+    assert_eq!(
+        activity.matches("Scheduled a session").count(),
+        3,
+        "{activity}"
+    );
+    // Another provider's client id is not found.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    assert_eq!(other.get(&format!("/clients/{ada}/sessions")).status(), 404);
+}
