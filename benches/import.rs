@@ -111,9 +111,11 @@ fn measure_analysis(database_url: &str, batch_id: &str, file: &str) {
     drop(a);
     let existing_count = existing.len();
     drop(existing);
-    import_batch::start_analysis(&mut conn, &batch).unwrap();
+    import_batch::start_analysis(&mut conn, &batch, caseload::models::now()).unwrap();
     let t = Instant::now();
-    let outcome = import_jobs::analyse_batch(&mut conn, &batch, &bytes, &mut |_, _| {}).unwrap();
+    let clock = caseload::clock::Clock::system();
+    let outcome =
+        import_jobs::analyse_batch(&mut conn, &batch, &bytes, &clock, &mut |_, _| {}).unwrap();
     let whole = seconds(t);
     assert!(matches!(outcome, Outcome::Ready(_)));
     let existing = existing_count;

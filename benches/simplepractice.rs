@@ -88,9 +88,10 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     let limits = ArchiveLimits::default();
     let uploads = import_jobs::UploadStore::new(std::path::Path::new(data_dir));
     let path = uploads.path(batch_id);
-    import_batch::start_analysis(&mut conn, &batch).unwrap();
+    import_batch::start_analysis(&mut conn, &batch, caseload::models::now()).unwrap();
     let t = Instant::now();
-    import_jobs::analyse_export_batch(&mut conn, &batch, &uploads, &limits).unwrap();
+    let clock = caseload::clock::Clock::system();
+    import_jobs::analyse_export_batch(&mut conn, &batch, &uploads, &limits, &clock).unwrap();
     println!(
         "  analysis (directory, cards, review, stored): {:.2} s",
         t.elapsed().as_secs_f64()

@@ -1,16 +1,17 @@
-//! Running the import analysis outside the request: a bounded pool of worker threads
-//! takes batch ids, reads the stored upload, runs the pure pipeline and writes its state
-//! and progress to the database, so that a page can show progress and survive a reload.
+//! The import jobs, run outside the request by [`crate::jobs`]: the analysis of one
+//! uploaded batch (read the stored upload, run the pure pipeline, write its state and
+//! progress to the database, so that a page can show progress and survive a reload), and
+//! the expiry of abandoned imports. Every time they stamp comes from the app's clock.
 //! The CLI runs the same `analyse_batch` in its own thread.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::db::{DbConnection, Pool};
 use crate::import::analysis::{self, Analysis, Step};
 use crate::import::archive::ArchiveLimits;
@@ -82,15 +83,17 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Analyses `bytes` for `batch` and stores the result. `progress` hears each step.
+/// Analyses `bytes` for `batch` and stores the result. `progress` hears each step;
+/// `clock` says what day it is (for dates of birth in the future) and stamps the result.
 pub fn analyse_batch(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     bytes: &[u8],
+    clock: &Clock,
     progress: &mut dyn FnMut(&mut DbConnection, Step),
 ) -> Result<Outcome, diesel::result::Error> {
     let existing = client::for_matching(conn, batch.scope())?;
-    let today = chrono::Utc::now().date_naive();
+    let today = clock.now().date();
     let options = options_of(batch);
     let result = {
         let mut tell = |s: Step| progress(conn, s);
@@ -106,7 +109,7 @@ pub fn analyse_batch(
                 },
             );
             let notes = serde_json::to_string(&a.notes).unwrap_or_default();
-            if !import_batch::save_analysis(conn, batch, &a, &notes)? {
+            if !import_batch::save_analysis(conn, batch, &a, &notes, clock.now())? {
                 return Ok(Outcome::Failed("The import was cancelled.".into()));
             }
             Ok(Outcome::Ready(Box::new(a)))
@@ -124,12 +127,12 @@ pub fn analyse_batch(
             let format = crate::import::extract::detect(bytes)
                 .map(|f| f.as_str())
                 .unwrap_or("csv");
-            import_batch::ask_for_columns(conn, batch, &message, format, &details)?;
+            import_batch::ask_for_columns(conn, batch, &message, format, &details, clock.now())?;
             Ok(Outcome::NeedsColumns(message))
         }
         Err(e) => {
             let message = e.to_string();
-            import_batch::fail(conn, batch, &message)?;
+            import_batch::fail(conn, batch, &message, clock.now())?;
             Ok(Outcome::Failed(message))
         }
     }
@@ -164,6 +167,7 @@ pub fn analyse_export_batch(
     batch: &OwnedBatch,
     uploads: &UploadStore,
     limits: &ArchiveLimits,
+    clock: &Clock,
 ) -> Result<Outcome, diesel::result::Error> {
     let path = uploads.path(&batch.id);
     let _ = import_batch::set_progress(
@@ -177,14 +181,21 @@ pub fn analyse_export_batch(
         Ok((_, index)) => index,
         Err(e) => {
             let message = e.to_string();
-            import_batch::fail(conn, batch, &message)?;
+            import_batch::fail(conn, batch, &message, clock.now())?;
             return Ok(Outcome::Failed(message));
         }
     };
     let existing = client::for_matching(conn, batch.scope())?;
-    let rows = simplepractice::review_export(&index, &existing, chrono::Utc::now().date_naive());
+    let rows = simplepractice::review_export(&index, &existing, clock.now().date());
     let details = export_notes(&index);
-    let saved = simplepractice_import::save_export_analysis(conn, batch, &rows, &details, true)?;
+    let saved = simplepractice_import::save_export_analysis(
+        conn,
+        batch,
+        &rows,
+        &details,
+        true,
+        clock.now(),
+    )?;
     if let Some(replaced) = &saved.replaced {
         uploads.remove(replaced);
     }
@@ -194,96 +205,53 @@ pub fn analyse_export_batch(
     Ok(Outcome::Exported(rows.len()))
 }
 
-/// The pool of analysis workers. Cloning shares the same queue.
-#[derive(Clone)]
-pub struct Workers {
-    queue: SyncSender<String>,
-}
-
-/// The queue of analyses is full: the server is busy with other files.
-#[derive(Debug)]
-pub struct Busy;
-
-/// How many files may wait for a worker before uploads are turned away.
-const QUEUE_LENGTH: usize = 32;
 /// Imports left unreviewed this long are cancelled, rows and file deleted.
-const ABANDONED_AFTER_DAYS: i64 = 30;
+pub const ABANDONED_AFTER_DAYS: i64 = 30;
 /// Imports the command line started and did not finish: no page leads back to them.
 pub const CLI_UNFINISHED_AFTER_HOURS: i64 = 24;
-/// How often a running server looks for imports to expire (besides at start-up).
-const EXPIRY_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Cancels abandoned imports (their rows and uploads deleted): those left unreviewed for
-/// [`ABANDONED_AFTER_DAYS`], and those the command line left unfinished for
+/// [`ABANDONED_AFTER_DAYS`] before `now`, and those the command line left unfinished for
 /// [`CLI_UNFINISHED_AFTER_HOURS`].
-pub fn expire(conn: &mut DbConnection, uploads: &UploadStore) -> Result<(), diesel::result::Error> {
-    for id in import_batch::expire_abandoned(conn, ABANDONED_AFTER_DAYS)? {
+pub fn expire(
+    conn: &mut DbConnection,
+    uploads: &UploadStore,
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    for id in import_batch::expire_abandoned(conn, ABANDONED_AFTER_DAYS, now)? {
         uploads.remove(&id);
     }
-    for id in import_batch::expire_unfinished_cli(conn, CLI_UNFINISHED_AFTER_HOURS)? {
+    for id in import_batch::expire_unfinished_cli(conn, CLI_UNFINISHED_AFTER_HOURS, now)? {
         uploads.remove(&id);
     }
     Ok(())
 }
+
+/// At start-up: analyses an earlier run left unfinished will not finish (nothing of them
+/// was written), so they are marked interrupted and their uploads removed.
+pub fn interrupt_unfinished(
+    conn: &mut DbConnection,
+    uploads: &UploadStore,
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    for id in import_batch::interrupt_unfinished(conn, now)? {
+        uploads.remove(&id);
+    }
+    Ok(())
+}
+
 /// How often a running analysis writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
-impl Workers {
-    /// Starts `threads` workers. Analyses left unfinished by an earlier run are marked
-    /// interrupted first (their uploads removed): nothing of them was written.
-    pub fn start(
-        pool: Pool,
-        uploads: UploadStore,
-        threads: usize,
-        export_limits: ArchiveLimits,
-    ) -> anyhow::Result<Self> {
-        uploads.prepare()?;
-        let mut conn = pool.get()?;
-        for id in import_batch::interrupt_unfinished(&mut conn)? {
-            uploads.remove(&id);
-        }
-        expire(&mut conn, &uploads)?;
-        drop(conn);
-        {
-            let (pool, uploads) = (pool.clone(), uploads.clone());
-            std::thread::Builder::new()
-                .name("import-expiry".into())
-                .spawn(move || loop {
-                    std::thread::sleep(EXPIRY_EVERY);
-                    if let Ok(mut conn) = pool.get() {
-                        if let Err(e) = expire(&mut conn, &uploads) {
-                            tracing::error!(error = %e, "expiring abandoned imports failed");
-                        }
-                    }
-                })?;
-        }
-        let (queue, jobs) = mpsc::sync_channel::<String>(QUEUE_LENGTH);
-        let jobs = Arc::new(Mutex::new(jobs));
-        for n in 0..threads.max(1) {
-            let (pool, uploads, jobs) = (pool.clone(), uploads.clone(), jobs.clone());
-            std::thread::Builder::new()
-                .name(format!("import-worker-{n}"))
-                .spawn(move || loop {
-                    let next = match jobs.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(id) = next else { return };
-                    run_job(&pool, &uploads, &id, &export_limits);
-                })?;
-        }
-        Ok(Workers { queue })
-    }
-
-    pub fn submit(&self, batch_id: &str) -> Result<(), Busy> {
-        match self.queue.try_send(batch_id.to_string()) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(Busy),
-        }
-    }
-}
-
-fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &ArchiveLimits) {
+/// Analyses one queued batch to the end (a failure, even a panic, fails the batch and
+/// says so on its page).
+pub fn run_job(
+    pool: &Pool,
+    uploads: &UploadStore,
+    id: &str,
+    export_limits: &ArchiveLimits,
+    clock: &Clock,
+) {
     let Ok(mut conn) = pool.get() else {
         tracing::error!("import worker: no database connection");
         return;
@@ -292,12 +260,12 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
         let Some(batch) = unscoped::batch_for_worker(&mut conn, id)? else {
             return Ok(());
         };
-        if !import_batch::start_analysis(&mut conn, &batch)? {
+        if !import_batch::start_analysis(&mut conn, &batch, clock.now())? {
             return Ok(());
         }
         if batch.is_export() {
             if let Outcome::Failed(_) =
-                analyse_export_batch(&mut conn, &batch, uploads, export_limits)?
+                analyse_export_batch(&mut conn, &batch, uploads, export_limits, clock)?
             {
                 uploads.remove(id);
             }
@@ -310,6 +278,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
                     &mut conn,
                     &batch,
                     "The uploaded file is no longer on the server. Nothing was imported. Upload the file again.",
+                    clock.now(),
                 );
             }
         };
@@ -325,7 +294,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
             };
             let _ = import_batch::set_progress(conn, &batch, step.label(), done, total);
         };
-        let outcome = analyse_batch(&mut conn, &batch, &bytes, &mut progress)?;
+        let outcome = analyse_batch(&mut conn, &batch, &bytes, clock, &mut progress)?;
         if let Outcome::Failed(_) = outcome {
             uploads.remove(id);
         }
@@ -347,6 +316,7 @@ fn run_job(pool: &Pool, uploads: &UploadStore, id: &str, export_limits: &Archive
             &mut conn,
             &batch,
             "Caseload could not finish checking this file, and nothing was imported. Try again; if it keeps happening, tell whoever runs this server (the details are in its log).",
+            clock.now(),
         );
         uploads.remove(id);
     }

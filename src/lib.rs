@@ -50,6 +50,7 @@ pub mod domain;
 pub mod error;
 pub mod import;
 pub mod import_jobs;
+pub mod jobs;
 pub mod mail;
 pub mod models;
 pub mod onboarding;
@@ -65,11 +66,14 @@ use actix_web::dev::Server;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::jobs::Jobs;
+use crate::mail::Mailer;
 
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -82,18 +86,46 @@ impl Application {
         self.server.handle()
     }
 
+    /// The app's background jobs: the tests run the due ones with `run_due`.
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-/// Prepares the data dir, opens and migrates the database, binds the listen address.
-pub fn build_app(config: Config) -> anyhow::Result<Application> {
-    build_app_with_clock(config, Clock::system())
+/// What a running server and a test run differently: the time, where email goes, and
+/// whether background jobs run by themselves.
+pub struct Runtime {
+    pub clock: Clock,
+    /// None: emails wait in Settings → Outbox (no email server is set up).
+    pub mailer: Option<Mailer>,
+    pub jobs: jobs::Mode,
 }
 
-/// `build_app` on a given clock: the tests pass a manual one they can move forward.
-pub fn build_app_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<Application> {
+impl Runtime {
+    /// The real clock, SMTP when `CASELOAD_SMTP_URL` is set, jobs on their own threads.
+    pub fn production(config: &Config) -> anyhow::Result<Runtime> {
+        Ok(Runtime {
+            clock: Clock::system(),
+            mailer: Mailer::from_smtp_url(config.smtp_url.as_deref())
+                .map_err(anyhow::Error::msg)?,
+            jobs: jobs::Mode::Background,
+        })
+    }
+}
+
+/// Prepares the data dir, opens and migrates the database, binds the listen address.
+pub fn build_app(config: Config) -> anyhow::Result<Application> {
+    let runtime = Runtime::production(&config)?;
+    build_app_with(config, runtime)
+}
+
+/// `build_app` with a given runtime: the tests pass a manual clock they move, an in-memory
+/// mailer they read, and jobs they run on demand.
+pub fn build_app_with(mut config: Config, runtime: Runtime) -> anyhow::Result<Application> {
     private_files::restrict_new_files();
     config.prepare_data_dir()?;
     let leftovers = config.clear_upload_temp_dir();
@@ -124,6 +156,18 @@ pub fn build_app_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<
         config.public_url = format!("http://{bound}");
     }
     let port = bound.port();
-    let server = web::server(config, pool, listener, clock)?;
-    Ok(Application { port, server })
+    let jobs = Jobs::start(
+        pool.clone(),
+        runtime.clock.clone(),
+        runtime.mailer,
+        import_jobs::UploadStore::new(&config.data_dir),
+        jobs::Settings {
+            import_workers: config.import_workers,
+            export_limits: config.export_limits,
+            from_address: config.smtp_from.clone(),
+        },
+        runtime.jobs,
+    )?;
+    let server = web::server(config, pool, listener, runtime.clock, jobs.clone())?;
+    Ok(Application { port, server, jobs })
 }

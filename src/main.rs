@@ -344,9 +344,16 @@ fn import_export(
         import_batch::CLI,
         caseload::models::now(),
     )?;
-    import_batch::start_analysis(&mut conn, &batch)?;
+    import_batch::start_analysis(&mut conn, &batch, caseload::models::now())?;
     let details = caseload::import_jobs::export_notes(&index);
-    simplepractice_import::save_export_analysis(&mut conn, &batch, &rows, &details, false)?;
+    simplepractice_import::save_export_analysis(
+        &mut conn,
+        &batch,
+        &rows,
+        &details,
+        false,
+        caseload::models::now(),
+    )?;
     eprintln!("Writing the clients and their documents…");
     let inviting = caseload::onboarding::inviting(&p, &config.public_url);
     let on_created: import_batch::OnCreated = if options.invite {
@@ -363,7 +370,7 @@ fn import_export(
         caseload::models::now(),
     )
     .map_err(|e| {
-        let _ = import_batch::fail(&mut conn, &batch, &e.to_string());
+        let _ = import_batch::fail(&mut conn, &batch, &e.to_string(), caseload::models::now());
         anyhow::anyhow!("{e}")
     })?;
     if !options.json {
@@ -460,9 +467,15 @@ fn import_file(
         import_batch::CLI,
         caseload::models::now(),
     )?;
-    import_batch::start_analysis(&mut conn, &batch)?;
+    import_batch::start_analysis(&mut conn, &batch, caseload::models::now())?;
     let notes = serde_json::to_string(&analysed.notes)?;
-    import_batch::save_analysis(&mut conn, &batch, &analysed, &notes)?;
+    import_batch::save_analysis(
+        &mut conn,
+        &batch,
+        &analysed,
+        &notes,
+        caseload::models::now(),
+    )?;
     eprintln!(
         "Writing {}…",
         count(summary.new, "new client", "new clients")
@@ -475,7 +488,7 @@ fn import_file(
     };
     let outcome = import_batch::commit(&mut conn, &batch, on_created, caseload::models::now())
         .map_err(|e| {
-            let _ = import_batch::fail(&mut conn, &batch, &e.to_string());
+            let _ = import_batch::fail(&mut conn, &batch, &e.to_string(), caseload::models::now());
             anyhow::anyhow!("{e}")
         })?;
     if !options.json {
@@ -588,7 +601,7 @@ fn read_bounded(
 /// own sweep would expire them (a killed run leaves its batch behind).
 fn expire_unfinished(config: &Config, conn: &mut db::PooledConnection) {
     let uploads = caseload::import_jobs::UploadStore::new(&config.data_dir);
-    if let Err(e) = caseload::import_jobs::expire(conn, &uploads) {
+    if let Err(e) = caseload::import_jobs::expire(conn, &uploads, caseload::models::now()) {
         tracing::warn!(error = %e, "expiring unfinished imports failed");
     }
 }

@@ -12,6 +12,8 @@ diesel::table! {
         booking_token -> Nullable<Text>,
         created_at -> Timestamp,
         time_zone -> Text,
+        cancellation_policy -> Text,
+        reminder_hours -> Integer,
     }
 }
 
@@ -308,3 +310,70 @@ diesel::table! {
 
 diesel::joinable!(sign_in_sessions -> providers (provider_id));
 diesel::allow_tables_to_appear_in_same_query!(sign_in_sessions, providers);
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        provider_id -> Text,
+        name -> Text,
+        cpt_code -> Text,
+        minutes -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    working_hours (provider_id, weekday) {
+        provider_id -> Text,
+        weekday -> Integer,
+        starts -> Text,
+        ends -> Text,
+    }
+}
+
+diesel::table! {
+    appointment_series (id) {
+        id -> Text,
+        provider_id -> Text,
+        frequency -> Text,
+        ends_after -> Nullable<Integer>,
+        ends_on -> Nullable<Date>,
+        local_time -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appointments (id) {
+        id -> Text,
+        provider_id -> Text,
+        kind -> Text,
+        client_id -> Nullable<Text>,
+        service_id -> Nullable<Text>,
+        series_id -> Nullable<Text>,
+        series_index -> Nullable<Integer>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        location -> Nullable<Text>,
+        note -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        cpt_code -> Nullable<Text>,
+        diagnosis_codes -> Nullable<Text>,
+        actual_start -> Nullable<Timestamp>,
+        actual_end -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(appointments -> clients (client_id));
+diesel::joinable!(appointments -> services (service_id));
+diesel::allow_tables_to_appear_in_same_query!(appointments, clients, services, appointment_series);

@@ -5,8 +5,20 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _};
+use chrono::{
+    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset as _, TimeZone as _,
+};
 use chrono_tz::Tz;
+
+/// How a wall-clock time fits its day in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFit {
+    Exact,
+    /// The clocks jumped over it (spring forward): it is held at the offset before the jump.
+    Skipped,
+    /// It happened twice (fall back): the first of the two is meant.
+    Repeated,
+}
 
 /// An IANA time zone, such as `America/New_York`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +56,29 @@ impl Zone {
     /// The calendar date in this zone at an instant stored in UTC: "today" is this at now.
     pub fn date_of(&self, utc: &NaiveDateTime) -> NaiveDate {
         self.local(utc).date_naive()
+    }
+
+    /// The instant (UTC) of a wall-clock time in this zone, and how it fits. Follows RFC
+    /// 5545: a time skipped by a daylight-saving change is read with the offset before the
+    /// change (02:30 on a spring-forward night is 03:30 daylight time); a time that happens
+    /// twice is the first of the two.
+    pub fn to_utc(&self, local: NaiveDateTime) -> (NaiveDateTime, LocalFit) {
+        match self.0.from_local_datetime(&local) {
+            LocalResult::Single(t) => (t.naive_utc(), LocalFit::Exact),
+            LocalResult::Ambiguous(first, _) => (first.naive_utc(), LocalFit::Repeated),
+            LocalResult::None => {
+                // The offset in force before the gap: that of the latest valid time before.
+                let offset = (1..=48)
+                    .map(|m| local - Duration::minutes(30 * m))
+                    .find_map(|t| self.0.from_local_datetime(&t).earliest())
+                    .map(|t| t.offset().fix().local_minus_utc())
+                    .unwrap_or(0);
+                (
+                    local - Duration::seconds(i64::from(offset)),
+                    LocalFit::Skipped,
+                )
+            }
+        }
     }
 
     /// A client's zone from their telehealth location (the state's most populous zone).
@@ -95,6 +130,41 @@ pub fn choices() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_clock_times_on_daylight_saving_days_follow_rfc_5545() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        // An ordinary winter and summer morning.
+        assert_eq!(
+            ny.to_utc(at("2026-01-05 10:00")),
+            (at("2026-01-05 15:00"), LocalFit::Exact)
+        );
+        assert_eq!(
+            ny.to_utc(at("2026-07-06 10:00")),
+            (at("2026-07-06 14:00"), LocalFit::Exact)
+        );
+        // 2026-03-08: 02:00 EST jumps to 03:00 EDT; 02:30 is read at EST, i.e. 03:30 EDT.
+        assert_eq!(
+            ny.to_utc(at("2026-03-08 02:30")),
+            (at("2026-03-08 07:30"), LocalFit::Skipped)
+        );
+        assert_eq!(
+            ny.local(&at("2026-03-08 07:30"))
+                .format("%H:%M %Z")
+                .to_string(),
+            "03:30 EDT"
+        );
+        // 2026-11-01: 01:30 happens twice; the first (EDT) is meant.
+        assert_eq!(
+            ny.to_utc(at("2026-11-01 01:30")),
+            (at("2026-11-01 05:30"), LocalFit::Repeated)
+        );
+        let la = Zone::parse("America/Los_Angeles").unwrap();
+        assert_eq!(
+            la.to_utc(at("2026-03-08 02:15")),
+            (at("2026-03-08 10:15"), LocalFit::Skipped)
+        );
+    }
     use crate::domain::us_states::US_STATES;
 
     fn at(s: &str) -> NaiveDateTime {

@@ -1,14 +1,18 @@
-//! Emails: the messages Caseload sends, and the worker that delivers the outbox.
+//! Emails: the messages Caseload sends, and the pass that delivers the outbox through the
+//! app's mailer.
 
+pub mod mailer;
 pub mod smtp;
 
 use std::time::Duration;
 
 use askama::Template;
 
+use crate::clock::Clock;
 use crate::db::Pool;
-use crate::models::{self, outbox, provider};
-use smtp::{OutgoingEmail, SmtpSender};
+use crate::models::{outbox, provider};
+pub use mailer::{Mailer, MemoryMailer};
+use smtp::OutgoingEmail;
 
 /// A rendered message: subject, plain text and HTML.
 pub struct Rendered {
@@ -171,30 +175,20 @@ pub fn already_a_client(
     })
 }
 
-/// How often the worker looks for due emails.
+/// How often a running server looks for due emails.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Delivers due outbox emails over SMTP, forever, on its own thread.
-pub fn spawn_delivery_worker(pool: Pool, sender: SmtpSender, from_address: String) {
-    std::thread::Builder::new()
-        .name("email-delivery".into())
-        .spawn(move || loop {
-            if let Err(e) = deliver_due(&pool, &sender, &from_address) {
-                tracing::warn!(error = %e, "email delivery pass failed; will retry");
-            }
-            std::thread::sleep(POLL_INTERVAL);
-        })
-        .map(|_| ())
-        .unwrap_or_else(
-            |e| tracing::error!(error = %e, "could not start the email delivery worker"),
-        );
-}
-
-/// One pass: sends what is due and records each attempt. Returns how many were tried.
-pub fn deliver_due(pool: &Pool, sender: &SmtpSender, from_address: &str) -> Result<usize, String> {
+/// One pass: sends what is due by `clock` and records each attempt, stamped by the same
+/// clock. Returns how many were tried. Run by `jobs` — on a thread in a running server, on
+/// demand in tests.
+pub fn deliver_due(
+    pool: &Pool,
+    mailer: &Mailer,
+    from_address: &str,
+    clock: &Clock,
+) -> Result<usize, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let now = models::now();
-    let due = outbox::due(&mut conn, now, 20).map_err(|e| e.to_string())?;
+    let due = outbox::due(&mut conn, clock.now(), 20).map_err(|e| e.to_string())?;
     for email in &due {
         // A reminder cancelled since the batch was read (the client acted) is not sent.
         if !outbox::is_pending(&mut conn, &email.id).map_err(|e| e.to_string())? {
@@ -207,7 +201,7 @@ pub fn deliver_due(pool: &Pool, sender: &SmtpSender, from_address: &str) -> Resu
         .map_err(|e| e.to_string())?
         .map(|p| p.practice_display_name())
         .unwrap_or_else(|| "Caseload".into());
-        let outcome = sender.send(&OutgoingEmail {
+        let outcome = mailer.send(&OutgoingEmail {
             from_name: practice,
             from_address: from_address.to_string(),
             to: email.to_address.clone(),
@@ -220,7 +214,7 @@ pub fn deliver_due(pool: &Pool, sender: &SmtpSender, from_address: &str) -> Resu
             // where the provider sees it, and out of the log.
             tracing::warn!(email_id = %email.id, attempt = email.attempts + 1, "email not delivered; see Settings → Outbox");
         }
-        outbox::record_attempt(&mut conn, email, models::now(), outcome, smtp::retry_delay)
+        outbox::record_attempt(&mut conn, email, clock.now(), outcome, smtp::retry_delay)
             .map_err(|e| e.to_string())?;
     }
     Ok(due.len())

@@ -92,27 +92,7 @@ impl SmtpSender {
     /// Sends one multipart/alternative message (text, then HTML). The error is a short
     /// sentence for the outbox and the log: it names neither the recipient nor the body.
     pub fn send(&self, email: &OutgoingEmail) -> Result<(), String> {
-        let from_address: Address = email
-            .from_address
-            .trim()
-            .parse()
-            .map_err(|_| "the sender address is not a valid email address".to_string())?;
-        let to: Address = email
-            .to
-            .trim()
-            .parse()
-            .map_err(|_| "the recipient address is not a valid email address".to_string())?;
-        let from_name = email.from_name.trim();
-        let from_name = (!from_name.is_empty()).then(|| from_name.to_string());
-        let message = Message::builder()
-            .from(Mailbox::new(from_name, from_address))
-            .to(Mailbox::new(None, to))
-            .subject(email.subject.as_str())
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
-            .map_err(|e| format!("could not build the email: {e}"))?;
+        let message = message(email)?;
         self.transport.send(&message).map(|_| ()).map_err(|e| {
             format!(
                 "could not send via {}: {}",
@@ -121,6 +101,33 @@ impl SmtpSender {
             )
         })
     }
+}
+
+/// The email as it goes on the wire: one multipart/alternative message (text, then HTML).
+/// Every mailer builds it, so an address an SMTP server would never see is refused the
+/// same way in tests. The error names neither the recipient nor the body.
+pub(super) fn message(email: &OutgoingEmail) -> Result<Message, String> {
+    let from_address: Address = email
+        .from_address
+        .trim()
+        .parse()
+        .map_err(|_| "the sender address is not a valid email address".to_string())?;
+    let to: Address = email
+        .to
+        .trim()
+        .parse()
+        .map_err(|_| "the recipient address is not a valid email address".to_string())?;
+    let from_name = email.from_name.trim();
+    let from_name = (!from_name.is_empty()).then(|| from_name.to_string());
+    Message::builder()
+        .from(Mailbox::new(from_name, from_address))
+        .to(Mailbox::new(None, to))
+        .subject(email.subject.as_str())
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|e| format!("could not build the email: {e}"))
 }
 
 /// How long to wait after the `attempts`-th failed attempt before trying again; `None`

@@ -61,6 +61,9 @@ pub enum AuditAction {
     /// One of the provider's signed-in sessions was ended (no client involved).
     #[strum(serialize = "session.ended")]
     SessionEnded,
+    /// A session with the client was put on the calendar; the subject is its id.
+    #[strum(serialize = "appointment.scheduled")]
+    AppointmentScheduled,
 }
 
 impl AuditAction {
@@ -112,6 +115,7 @@ impl AuditAction {
             Self::PortalFormsAcknowledged => "Acknowledged the practice's forms",
             Self::EmailQueued => "Email queued",
             Self::SessionEnded => "Ended a signed-in session",
+            Self::AppointmentScheduled => "Scheduled a session",
         }
     }
 }

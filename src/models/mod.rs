@@ -2,6 +2,7 @@
 //! provider's data start from their [`scope::Scope`] or take an [`scope::Owned`] handle;
 //! the few paths without a signed-in provider go through [`unscoped`].
 
+pub mod appointment;
 pub mod audit;
 pub mod booking;
 pub mod client;
@@ -14,6 +15,7 @@ pub mod payment_method;
 pub mod practice_form;
 pub mod provider;
 pub mod scope;
+pub mod service;
 pub mod sign_in_session;
 pub mod simplepractice_import;
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Every email goes here first, in the same transaction as the change that caused it. The
-//! delivery worker sends what is due when SMTP is set up; otherwise the provider sees each
-//! message under Settings → Outbox and can copy its link.
+//! delivery job (`crate::jobs`) sends what is due when the app has a mailer; otherwise the
+//! provider sees each message under Settings → Outbox and can copy its link.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

@@ -13,8 +13,9 @@ use diesel::prelude::*;
 
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
-    audit_events, booking_requests, client_list_counts, clients, documents, form_acknowledgments,
-    import_batches, outbox_emails, payment_methods, practice_forms, sign_in_sessions,
+    appointment_series, appointments, audit_events, booking_requests, client_list_counts, clients,
+    documents, form_acknowledgments, import_batches, outbox_emails, payment_methods,
+    practice_forms, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -69,6 +70,10 @@ impl Scope {
         payment_methods => payment_methods;
         sign_in_sessions => sign_in_sessions;
         booking_requests => booking_requests;
+        appointments => appointments;
+        appointment_series => appointment_series;
+        services => services;
+        working_hours => working_hours;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
@@ -124,6 +124,7 @@ pub fn save_export_analysis(
     rows: &[ExportRow],
     details: &str,
     keep_earlier_choices: bool,
+    now: NaiveDateTime,
 ) -> QueryResult<SavedReview> {
     write_transaction(conn, |conn| {
         let (earlier, replaced) = if keep_earlier_choices {
@@ -192,7 +193,7 @@ pub fn save_export_analysis(
             summary,
         };
         Ok(SavedReview {
-            stored: store_rows(conn, batch, &head, &stored)?,
+            stored: store_rows(conn, batch, &head, &stored, now)?,
             replaced,
         })
     })
@@ -444,6 +445,10 @@ mod tests {
     use crate::models::scope::Scope;
     use crate::models::testing::{at, conn, details, provider};
 
+    fn now() -> chrono::NaiveDateTime {
+        at("2026-12-02 12:00")
+    }
+
     fn card(
         row: usize,
         first: &str,
@@ -486,8 +491,8 @@ mod tests {
     ) -> (OwnedBatch, SavedReview) {
         let batch =
             create_export(conn, scope, "export.zip", "web", at("2026-12-02 10:00")).unwrap();
-        assert!(start_analysis(conn, &batch).unwrap());
-        let saved = save_export_analysis(conn, &batch, cards, "{}", keep).unwrap();
+        assert!(start_analysis(conn, &batch, now()).unwrap());
+        let saved = save_export_analysis(conn, &batch, cards, "{}", keep, now()).unwrap();
         (reload(conn, &batch).unwrap(), saved)
     }
 
@@ -560,6 +565,7 @@ mod tests {
                 choose(&r[1], false, Some(grace.clone())),
                 choose(&r[2], true, None),
             ],
+            now(),
         )
         .unwrap();
 

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod booking;
+pub mod calendar;
 pub mod clients;
 pub mod documents;
 pub mod imports;

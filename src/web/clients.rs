@@ -592,7 +592,7 @@ async fn overview(
             Ok((requests, emails, card))
         })
         .await?;
-    let smtp = state.config.smtp_url.is_some();
+    let smtp = state.jobs.sends_email();
     let invitation = emails
         .iter()
         .find(|e| e.kind == crate::onboarding::INVITATION)
@@ -797,7 +797,10 @@ async fn activity(
             let action = AuditAction::parse(&e.action);
             let label = action.map(AuditAction::label).unwrap_or("Other");
             let what = match e.subject.as_deref() {
-                Some(tab @ ("overview" | "billing" | "attachments" | "activity" | "edit")) => {
+                Some(
+                    tab @ ("overview" | "sessions" | "billing" | "attachments" | "activity"
+                    | "edit"),
+                ) => {
                     format!("{label} ({tab})")
                 }
                 Some(kind) if action == Some(AuditAction::EmailQueued) => {

@@ -3,6 +3,7 @@
 mod assets;
 mod auth;
 mod booking;
+mod calendar;
 mod clients;
 mod documents;
 mod imports;
@@ -35,7 +36,8 @@ pub use session::{CurrentProvider, PageContext};
 pub struct AppState {
     pub config: Config,
     pub pool: Pool,
-    pub imports: crate::import_jobs::Workers,
+    /// Background work: import analysis, email delivery, expiry (`crate::jobs`).
+    pub jobs: crate::jobs::Jobs,
     pub uploads: crate::import_jobs::UploadStore,
     /// What "now" is: the system clock, or a test's manual clock.
     pub clock: crate::clock::Clock,
@@ -70,30 +72,20 @@ pub fn server(
     pool: Pool,
     listener: TcpListener,
     clock: crate::clock::Clock,
+    jobs: crate::jobs::Jobs,
 ) -> anyhow::Result<Server> {
     let key = session::load_or_create_key(&config.session_key_path())?;
-    let uploads = crate::import_jobs::UploadStore::new(&config.data_dir);
-    let imports = crate::import_jobs::Workers::start(
-        pool.clone(),
-        uploads.clone(),
-        config.import_workers,
-        config.export_limits,
-    )?;
     let state = web::Data::new(AppState {
         config: config.clone(),
         pool,
-        imports,
-        uploads,
+        uploads: jobs.uploads().clone(),
+        jobs,
         clock,
     });
     let import_limits = imports::upload_limits(config.max_import_bytes);
     let export_limits = simplepractice_import::upload_limits(config.max_export_bytes);
     let (multipart_limits, temp_files) =
         documents::upload_config(config.max_document_bytes, config.upload_temp_dir());
-    if let Some(url) = &config.smtp_url {
-        let sender = crate::mail::smtp::SmtpSender::from_url(url).map_err(anyhow::Error::msg)?;
-        crate::mail::spawn_delivery_worker(state.pool.clone(), sender, config.smtp_from.clone());
-    }
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -119,6 +111,7 @@ pub fn server(
                     .configure(imports::configure_batches),
             )
             .configure(imports::configure_history)
+            .configure(calendar::configure)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)

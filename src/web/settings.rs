@@ -284,7 +284,7 @@ async fn outbox_page(
                 _ if e.send_after > now => {
                     format!("Scheduled for {}", local.date(&e.send_after))
                 }
-                _ if state.config.smtp_url.is_some() => "Sending".into(),
+                _ if state.jobs.sends_email() => "Sending".into(),
                 _ => "Not sent: no email server".into(),
             },
             to: e.to_address,
@@ -299,7 +299,7 @@ async fn outbox_page(
         .collect();
     render(&OutboxPage {
         page: page.signed_in(&provider),
-        smtp: state.config.smtp_url.is_some(),
+        smtp: state.jobs.sends_email(),
         rows,
     })
 }

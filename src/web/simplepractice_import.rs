@@ -135,17 +135,17 @@ pub fn upload_limits(max_export_bytes: u64) -> MultipartFormConfig {
 
 /// The folder's upload did not arrive whole: the batch says so, and what arrived goes.
 async fn not_kept(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    let (owned, files) = (batch.clone(), files(state));
+    let (owned, files, now) = (batch.clone(), files(state), state.clock.now());
     state
-        .db(move |conn| Ok(imports::upload::not_kept(conn, &owned, &files)?))
+        .db(move |conn| Ok(imports::upload::not_kept(conn, &owned, &files, now)?))
         .await
 }
 
 /// Hands the whole folder's archive to the workers.
 async fn queue(state: &AppState, batch: &OwnedBatch) -> Result<(), AppError> {
-    let (owned, files) = (batch.clone(), files(state));
+    let (owned, files, now) = (batch.clone(), files(state), state.clock.now());
     state
-        .db(move |conn| Ok(imports::upload::queue(conn, &owned, &files).map(|_| ())?))
+        .db(move |conn| Ok(imports::upload::queue(conn, &owned, &files, now).map(|_| ())?))
         .await
 }
 

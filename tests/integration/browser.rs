@@ -1,9 +1,10 @@
 //! The main flow in a real headless Chromium over WebDriver. Needs Debian's `chromium` and
 //! `chromium-driver`; `.ci/run` installs them and runs this with `--include-ignored`.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use thirtyfour::prelude::*;
 
@@ -18,18 +19,22 @@ impl Chromedriver {
             .local_addr()
             .unwrap()
             .port();
-        let child =
+        let mut child =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
                 .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        // It says when it listens (and ends its output if it cannot).
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let started = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("started successfully"));
+        assert!(started, "chromedriver did not start");
+        // Keep reading what it prints, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         Chromedriver(child, port)
     }
 }
@@ -147,7 +152,10 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
 
 /// Starts the app, chromedriver and a headless Chromium, runs `flow`, and saves a
 /// screenshot under target/ when it fails.
-async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebDriverResult<()>) {
+async fn in_browser(
+    name: &str,
+    flow: impl AsyncFnOnce(&WebDriver, &TestApp) -> WebDriverResult<()>,
+) {
     let app = tokio::task::spawn_blocking(TestApp::spawn).await.unwrap();
     let chromedriver = Chromedriver::start();
     let mut caps = DesiredCapabilities::chrome();
@@ -172,7 +180,7 @@ async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebD
         .set_implicit_wait_timeout(Duration::from_secs(5))
         .await
         .unwrap();
-    let result = flow(&driver, &app.base).await;
+    let result = flow(&driver, &app).await;
     if result.is_err() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
         let _ = std::fs::create_dir_all(&dir);
@@ -188,8 +196,8 @@ async fn in_browser(name: &str, flow: impl AsyncFnOnce(&WebDriver, &str) -> WebD
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn sign_up_add_a_client_find_and_open_them() {
-    in_browser("main-flow", async |driver, base| {
-        main_flow(driver, base).await
+    in_browser("main-flow", async |driver, app| {
+        main_flow(driver, &app.base).await
     })
     .await;
 }
@@ -268,14 +276,14 @@ async fn onboarding_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn a_client_is_invited_finishes_setting_up_and_becomes_ready_to_schedule() {
-    in_browser("onboarding", async |driver, base| {
-        onboarding_flow(driver, base).await
+    in_browser("onboarding", async |driver, app| {
+        onboarding_flow(driver, &app.base).await
     })
     .await;
 }
 
-async fn import_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
-    main_flow(driver, base).await?;
+async fn import_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()> {
+    main_flow(driver, &app.base).await?;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("clients.csv");
     std::fs::write(
@@ -298,6 +306,8 @@ async fn import_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .send_keys(file.to_string_lossy())
         .await?;
     click_button(driver, "Upload and check").await?;
+    // The app's jobs run when the test says: the analysis now, while the page waits.
+    tokio::task::block_in_place(|| app.run_jobs());
     // The progress page follows the analysis and shows the review when it is done.
     let heading = driver
         .query(By::XPath("//h1[starts-with(normalize-space(), 'Review')]"))
@@ -362,14 +372,11 @@ async fn import_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn a_client_list_is_uploaded_reviewed_and_imported() {
-    in_browser("import", async |driver, base| {
-        import_flow(driver, base).await
-    })
-    .await;
+    in_browser("import", async |driver, app| import_flow(driver, app).await).await;
 }
 
-async fn simplepractice_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
-    main_flow(driver, base).await?;
+async fn simplepractice_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()> {
+    main_flow(driver, &app.base).await?;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("export.zip");
     std::fs::write(
@@ -388,6 +395,8 @@ async fn simplepractice_flow(driver: &WebDriver, base: &str) -> WebDriverResult<
         .send_keys(file.to_string_lossy())
         .await?;
     click_button(driver, "Upload and check").await?;
+    // The app's jobs run when the test says: the analysis now, while the page waits.
+    tokio::task::block_in_place(|| app.run_jobs());
     driver
         .query(By::XPath("//h1[starts-with(normalize-space(), 'Review')]"))
         .wait(Duration::from_secs(30), Duration::from_millis(200))
@@ -429,8 +438,8 @@ async fn simplepractice_flow(driver: &WebDriver, base: &str) -> WebDriverResult<
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
 async fn a_simplepractice_export_is_imported_with_its_documents() {
-    in_browser("simplepractice", async |driver, base| {
-        simplepractice_flow(driver, base).await
+    in_browser("simplepractice", async |driver, app| {
+        simplepractice_flow(driver, app).await
     })
     .await;
 }

@@ -256,11 +256,27 @@ fn the_server_log_holds_no_client_data() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    // The log is read as it is written: the server says when it listens.
+    let stderr = server.stderr.take().unwrap();
+    let (running, said_running) = std::sync::mpsc::channel();
+    let log_reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut log = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("Caseload is running at") {
+                let _ = running.send(());
+            }
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    said_running
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the server says it is running");
     let s = Session::new(&base);
     s.sign_in("dr.rivera@example.com", PASSWORD);
     let id = s.add_client(
@@ -311,7 +327,7 @@ fn the_server_log_holds_no_client_data() {
     let out = server.wait_with_output().unwrap();
     let log = format!(
         "{}{}",
-        String::from_utf8_lossy(&out.stderr),
+        log_reader.join().unwrap(),
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(log.contains("GET /clients"), "requests are logged: {log}");
@@ -500,7 +516,7 @@ fn left_behind(app: &TestApp, origin: &str, hours: i64) -> String {
     let scope = caseload::models::scope::Scope::of(&provider);
     let now = caseload::models::now();
     let batch = import_batch::create(&mut conn, &scope, "list.csv", origin, now).unwrap();
-    import_batch::start_analysis(&mut conn, &batch).unwrap();
+    import_batch::start_analysis(&mut conn, &batch, now).unwrap();
     let analysed = caseload::import::analysis::analyse(
         b"First Name,Last Name,Email\nNia,Okafor,nia@example.com\nSam,Lee,sam@example.com\n",
         &Default::default(),
@@ -509,7 +525,7 @@ fn left_behind(app: &TestApp, origin: &str, hours: i64) -> String {
         &mut |_| {},
     )
     .unwrap();
-    import_batch::save_analysis(&mut conn, &batch, &analysed, "{}").unwrap();
+    import_batch::save_analysis(&mut conn, &batch, &analysed, "{}", now).unwrap();
     let then = chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours);
     diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
         .set(import_batches::updated_at.eq(then))

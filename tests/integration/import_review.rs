@@ -4,7 +4,7 @@
 use caseload::db::schema::clients;
 use diesel::prelude::*;
 
-use crate::imports::{upload, wait_for_analysis};
+use crate::imports::{analysed, upload};
 use crate::support::*;
 
 /// (source row, status, position, ticked) of each row of the review.
@@ -40,7 +40,7 @@ fn a_ticked_row_with_missing_information_stays_ticked_and_the_import_names_it() 
     let s = app.signed_in();
     let csv = "First Name,Last Name,Email\nNia,Okafor,nia@example.com\nLee,Kim,\n";
     let batch = upload(&s, "list.csv", csv.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     let found = rows(&html);
     assert_eq!(
         found

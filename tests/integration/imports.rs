@@ -2,7 +2,6 @@
 //! columns, review with corrections and matches, import, confirmation, history.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
 
 use caseload::db::schema::{audit_events, clients, import_batches, import_rows, outbox_emails};
 use diesel::prelude::*;
@@ -28,25 +27,21 @@ pub fn upload(s: &Session, name: &str, bytes: Vec<u8>) -> String {
     to
 }
 
-/// Waits for the analysis to end; returns the batch page as it then reads.
-pub fn wait_for_analysis(s: &Session, batch: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let (code, body) = s.get_text(&format!("{batch}/status"));
-        assert_eq!(code, 200, "{body}");
-        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let st = status["status"].as_str().unwrap_or("").to_string();
-        if st != "queued" && st != "analysing" {
-            let (code, html) = s.get_text(batch);
-            assert_eq!(code, 200, "{html}");
-            return html;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "analysis did not end"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Runs the queued analyses (the app's background jobs, on demand) and returns the
+/// batch page as it then reads.
+pub fn analysed(app: &TestApp, s: &Session, batch: &str) -> String {
+    app.run_jobs();
+    let (code, body) = s.get_text(&format!("{batch}/status"));
+    assert_eq!(code, 200, "{body}");
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let st = status["status"].as_str().unwrap_or("");
+    assert!(
+        st != "queued" && st != "analysing",
+        "the analysis ran: {st}"
+    );
+    let (code, html) = s.get_text(batch);
+    assert_eq!(code, 200, "{html}");
+    html
 }
 
 fn row_statuses(html: &str) -> Vec<(String, String)> {
@@ -97,7 +92,7 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     );
 
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert_eq!(
         row_statuses(&html),
         [
@@ -238,7 +233,7 @@ fn a_needs_review_row_can_be_matched_to_the_client_or_imported_as_new() {
         "First Name,Last Name,Email\nBob,Moses,bob@example.com\nJonh,Keats,keats@example.com\n";
     s.add_client("John", "Keats", "john.keats@example.com", &[]);
     let batch = upload(&s, "list.csv", csv.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("(a short form of the name)"), "{html}");
     assert!(html.contains("(a similar spelling)"), "{html}");
     let (bob, jonh) = (position_of(&html, "2"), position_of(&html, "3"));
@@ -276,7 +271,7 @@ fn importing_with_nothing_selected_says_so() {
         "a.csv",
         b"First Name,Last Name,Email\nNia,Okafor,nia@example.com\n".to_vec(),
     );
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     let pos = position_of(&html, "2");
     let r = s.post_raw(
         &format!("{batch}/review"),
@@ -303,7 +298,7 @@ fn missing_name_columns_are_picked_by_hand_with_a_preview() {
     let s = app.signed_in();
     let csv = "Kunde;Mail;Geburtstag\n\"Lovelace, Ada\";ada@example.com;10.12.1985\nGrace Hopper;grace@example.com;09.12.1906\n";
     let batch = upload(&s, "export.csv", csv.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("Which column is which?"), "{html}");
     assert!(html.contains("Columns found: Kunde, Mail, Geburtstag"));
     assert!(html.contains("Lovelace, Ada"), "the first rows are shown");
@@ -320,7 +315,7 @@ fn missing_name_columns_are_picked_by_hand_with_a_preview() {
         ],
     );
     assert_eq!(r.status().as_u16(), 303);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert_eq!(
         row_statuses(&html),
         [
@@ -360,7 +355,7 @@ fn a_zip_of_contact_cards_is_read_as_one_list() {
         ("__MACOSX/Contacts/._x.vcf", b"\0\0"),
     ]);
     let batch = upload(&s, "Contacts.zip", zip);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains(".zip of contact cards"), "{html}");
     assert_eq!(
         row_statuses(&html),
@@ -408,7 +403,7 @@ fn files_that_are_not_client_lists_say_what_was_received() {
     ];
     for (name, bytes, expected) in cases {
         let batch = upload(&s, name, bytes);
-        let html = wait_for_analysis(&s, &batch);
+        let html = analysed(&app, &s, &batch);
         assert!(html.contains(expected), "{name}: {html}");
         assert!(html.contains("Nothing was added to your client list"));
     }
@@ -452,14 +447,10 @@ fn uploads_over_the_limit_are_refused_and_the_server_keeps_serving() {
 fn a_restart_marks_an_unfinished_analysis_interrupted() {
     let app = TestApp::spawn();
     let s = app.signed_in();
+    // Queued, not yet analysed, when the server stops: its queue is gone with it.
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
-    wait_for_analysis(&s, &batch);
-    let id = batch.trim_start_matches("/clients/import/").to_string();
-    // As if the server had stopped in the middle of the analysis.
-    diesel::update(import_batches::table.filter(import_batches::id.eq(&id)))
-        .set(import_batches::status.eq("analysing"))
-        .execute(&mut app.conn())
-        .unwrap();
+    let (_, status) = s.get_text(&format!("{batch}/status"));
+    assert!(status.contains("\"queued\""), "{status}");
     let base = app.restart();
     let again = Session::new(&base);
     again.sign_in("dr.rivera@example.com", PASSWORD);
@@ -479,8 +470,8 @@ fn two_imports_of_the_same_people_cannot_both_add_them() {
     let csv = "First Name,Last Name,Email\nNia,Okafor,nia@example.com\n";
     let first = upload(&s, "a.csv", csv.as_bytes().to_vec());
     let second = upload(&s, "b.csv", csv.as_bytes().to_vec());
-    let html1 = wait_for_analysis(&s, &first);
-    let html2 = wait_for_analysis(&s, &second);
+    let html1 = analysed(&app, &s, &first);
+    let html2 = analysed(&app, &s, &second);
     let import = |batch: &str, html: &str| {
         let pos = position_of(html, "2");
         s.post_raw(
@@ -504,7 +495,7 @@ fn another_providers_import_is_not_found() {
     let app = TestApp::spawn_with(|c| c.open_signup = true);
     let s = app.signed_in();
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     let other = app.provider("dr.chen@example.com", "Wei", "Chen");
     for path in [batch.clone(), format!("{batch}/status")] {
         assert_eq!(other.get(&path).status().as_u16(), 404, "{path}");
@@ -553,7 +544,7 @@ fn a_workbook_sheet_can_be_chosen() {
     clients_sheet.write(1, 3, 4155550102.0).unwrap();
     let bytes = book.save_to_buffer().unwrap();
     let batch = upload(&s, "clients.xlsx", bytes);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("Read this sheet instead"), "{html}");
     assert_eq!(
         row_statuses(&html),
@@ -565,7 +556,7 @@ fn a_workbook_sheet_can_be_chosen() {
         &[("sheet", "Clients")],
     );
     assert_eq!(r.status().as_u16(), 303);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert_eq!(row_statuses(&html), [("2".to_string(), "new".to_string())]);
     assert!(
         html.contains("4155550102"),
@@ -580,7 +571,7 @@ fn a_cancelled_import_stays_cancelled_when_its_check_ends_later() {
     let app = TestApp::spawn();
     let s = app.signed_in();
     let batch = upload(&s, "a.csv", LIST.as_bytes().to_vec());
-    wait_for_analysis(&s, &batch);
+    analysed(&app, &s, &batch);
     let id = batch.trim_start_matches("/clients/import/").to_string();
     let mut conn = app.conn();
     // As if a worker were still checking the file when the provider cancelled it.
@@ -601,7 +592,9 @@ fn a_cancelled_import_stays_cancelled_when_its_check_ends_later() {
     let cancelled = caseload::models::unscoped::batch_for_worker(&mut conn, &id)
         .unwrap()
         .unwrap();
-    assert!(!import_batch::save_analysis(&mut conn, &cancelled, &a, "{}").unwrap());
+    assert!(
+        !import_batch::save_analysis(&mut conn, &cancelled, &a, "{}", app.clock.now()).unwrap()
+    );
     assert_eq!(s.get(&batch).status().as_u16(), 404, "still cancelled");
     let rows: i64 = import_rows::table.count().get_result(&mut conn).unwrap();
     assert_eq!(rows, 0);
@@ -643,7 +636,7 @@ fn a_header_of_ten_thousand_columns_is_refused_naming_the_row_and_the_limit() {
         csv.push_str(&format!("{i}\n"));
     }
     let batch = upload(&s, "wide.csv", csv.into_bytes());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(
         html.contains("Row 1 has 10,000 columns; Caseload reads at most 200."),
         "{html}"
@@ -658,7 +651,7 @@ fn one_line_of_megabytes_is_refused_and_never_stored_with_the_batch() {
     let s = app.signed_in();
     let line = "x".repeat(3 * 1024 * 1024);
     let batch = upload(&s, "one-line.csv", line.into_bytes());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(
         html.contains("Row 1 is longer than 1 MB; Caseload reads rows of at most 1 MB."),
         "{}",
@@ -683,7 +676,7 @@ fn the_column_picking_page_shows_short_samples_of_long_cells() {
         csv.push_str(&format!("Ann {i} {long},ann{i}@example.com,{long}\n"));
     }
     let batch = upload(&s, "long-cells.csv", csv.into_bytes());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("Which column is which?"), "{}", &html[..2000]);
     assert!(html.contains("Ann 0 yyy"), "samples are shown");
     assert!(html.len() < 100_000, "the page is {} bytes", html.len());
@@ -702,7 +695,7 @@ fn repeated_begin_vcard_lines_are_not_clients() {
         "empty.vcf",
         "BEGIN:VCARD\r\n".repeat(20_000).into_bytes(),
     );
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(
         html.contains("20,000 contact cards hold no names, email addresses or phone numbers"),
         "{}",
@@ -716,7 +709,7 @@ fn repeated_begin_vcard_lines_are_not_clients() {
                  BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n\
                  BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hopper;Grace;;;\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n";
     let batch = upload(&s, "cards.vcf", cards.as_bytes().to_vec());
-    wait_for_analysis(&s, &batch);
+    analysed(&app, &s, &batch);
     let (status, _, _, rows) = stored_batch(&app, &batch);
     assert_eq!((status.as_str(), rows), ("ready", 2));
 }
@@ -728,7 +721,7 @@ fn a_card_cut_off_before_end_vcard_is_named_in_the_review() {
     let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\nEMAIL:ada@example.com\r\nEND:VCARD\r\n\
                  BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hopper;Grace;;;\r\nFN:Grace Hopper\r\nEMAIL:grace@exa";
     let batch = upload(&s, "cut.vcf", cards.as_bytes().to_vec());
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("1 card ends without END:VCARD"), "{html}");
     assert!(html.contains("card 2 (line 7): Grace Hopper"), "{html}");
     let (status, _, _, rows) = stored_batch(&app, &batch);
@@ -745,7 +738,7 @@ fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
         "a.csv",
         b"First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n".to_vec(),
     );
-    wait_for_analysis(&s, &batch);
+    analysed(&app, &s, &batch);
     let waiting: Vec<_> = std::fs::read_dir(app.data_dir.path().join("imports"))
         .unwrap()
         .flatten()
@@ -760,4 +753,38 @@ fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
     assert!(!partial.exists(), "the partial upload is gone");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     assert!(waiting[0].exists(), "the list waiting for review is kept");
+}
+
+#[test]
+fn uploads_past_a_full_queue_are_turned_away_and_the_queued_ones_are_checked() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let list = |n: usize| format!("First Name,Last Name\nAda,Lovelace{n}\n").into_bytes();
+    let queued: Vec<String> = (0..caseload::jobs::QUEUE_LENGTH)
+        .map(|n| upload(&s, &format!("list-{n}.csv"), list(n)))
+        .collect();
+    // The queue is full: one more upload is refused, and its page says why.
+    let refused = upload(&s, "one-too-many.csv", list(99));
+    let (_, html) = s.get_text(&refused);
+    assert!(
+        html.contains("The server is busy checking other files. Nothing was imported."),
+        "{html}"
+    );
+    let id = refused.trim_start_matches("/clients/import/");
+    assert!(
+        !app.data_dir
+            .path()
+            .join("imports")
+            .join(format!("{id}.upload"))
+            .exists(),
+        "its file is let go"
+    );
+    // Every queued one is checked when the jobs run, and the queue takes uploads again.
+    assert_eq!(app.run_jobs().analyses, queued.len());
+    for batch in &queued {
+        assert_eq!(stored_batch(&app, batch).0, "ready", "{batch}");
+    }
+    let again = upload(&s, "again.csv", list(100));
+    analysed(&app, &s, &again);
+    assert_eq!(stored_batch(&app, &again).0, "ready");
 }

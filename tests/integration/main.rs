@@ -1,12 +1,12 @@
 //! The one integration test binary: the real app, built by `build_app`, on a fresh database
 //! per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
-mod smtp_sink;
 mod support;
 
 mod audit;
 mod auth;
 mod browser;
+mod calendar;
 mod cli;
 mod clients;
 mod documents;
@@ -18,5 +18,7 @@ mod migrations;
 mod onboarding;
 mod sessions;
 mod simplepractice;
+mod smtp;
+mod time_passes;
 mod time_zones;
 mod trust;

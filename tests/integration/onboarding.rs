@@ -1,12 +1,9 @@
-//! Client onboarding end to end: invitation email over real SMTP, the client portal,
-//! readiness on the provider's side, the booking link, and the outbox.
-
-use std::time::Duration;
+//! Client onboarding end to end: the invitation email, the client portal, readiness on
+//! the provider's side, the booking link, and the outbox.
 
 use caseload::db::schema::{client_invitations, clients, email_attempts, outbox_emails};
 use diesel::prelude::*;
 
-use crate::smtp_sink::SmtpSink;
 use crate::support::*;
 
 const CARD: &str = "4242 4242 4242 4242";
@@ -94,9 +91,7 @@ fn complete_portal(c: &Session) {
 
 #[test]
 fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
-    let sink = SmtpSink::start();
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(url));
+    let app = TestApp::spawn_with_mailer();
     let provider = app.signed_in();
     provider.fill(
         "/settings",
@@ -113,22 +108,20 @@ fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
         ["Invited"]
     );
 
-    // The invitation arrives at a real SMTP server.
-    let mail = sink.wait_for(1, Duration::from_secs(20)).remove(0);
-    assert_eq!(mail.to, ["ada@example.com"]);
-    let body = mail.decoded();
+    // The invitation is delivered (its reminders are not due yet).
+    let mut delivered = app.emails();
+    assert_eq!(delivered.len(), 1, "the invitation alone");
+    let mail = delivered.remove(0);
+    assert_eq!(mail.to, "ada@example.com");
+    assert_eq!(mail.from_name, "Harbor Counseling");
+    let body = &mail.text;
     assert!(body.contains("Harbor Counseling"), "{body}");
     assert!(
         body.contains("add your insurance information"),
         "the email says what will be asked"
     );
-    assert!(
-        mail.data.contains("From: \"Harbor Counseling\"")
-            || mail.data.contains("From: Harbor Counseling"),
-        "{}",
-        mail.data
-    );
-    let link = invite_link(&body);
+    assert!(mail.html.contains("add your insurance information"));
+    let link = invite_link(body);
     assert!(
         link.starts_with(&app.base),
         "links use the public URL: {link}"
@@ -172,15 +165,7 @@ fn the_whole_loop_from_invitation_email_to_ready_to_schedule() {
         listed_names(&provider.get_text("/clients?status=ready").1),
         ["Ada Lovelace"]
     );
-    // The server records the delivery just after the sink has the message: wait for it.
-    let started = std::time::Instant::now();
-    let overview = loop {
-        let (_, overview) = provider.get_text(&format!("/clients/{id}"));
-        if overview.contains("Invitation emailed") || started.elapsed() > Duration::from_secs(10) {
-            break overview;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (_, overview) = provider.get_text(&format!("/clients/{id}"));
     assert!(overview.contains("Ready to schedule: appointments with this client can be confirmed"));
     assert!(overview.contains("Invitation emailed"), "{overview}");
 
@@ -268,6 +253,22 @@ fn without_smtp_the_invitation_waits_in_the_outbox_with_its_link() {
             .filter(|s| s.starts_with("Scheduled"))
             .count()
             == 2
+    );
+    // Running the jobs sends nothing, even once the reminders are due: they all wait.
+    app.advance(chrono::Duration::days(6));
+    app.run_jobs();
+    provider.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, outbox) = provider.get_text("/settings/outbox");
+    assert_eq!(
+        select_text(&outbox, "table.outbox td:nth-child(3)"),
+        ["Not sent: no email server"; 3]
+    );
+    assert_eq!(
+        email_attempts::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
     );
     // The link works as the email's would.
     let client = verify(&app, &path_of(&link));
@@ -714,37 +715,17 @@ fn a_forms_edit_is_a_new_version_and_acknowledgments_name_it() {
     );
 }
 
-#[test]
-fn a_failing_email_server_is_retried_and_every_attempt_recorded() {
-    // Nothing listens on this port: every attempt fails.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")));
-    let provider = app.signed_in();
-    provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let mut conn = app.conn();
-    loop {
-        let attempts: i64 = email_attempts::table.count().get_result(&mut conn).unwrap();
-        if attempts >= 1 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no delivery attempt was recorded"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let (status, attempts, error, next, sent): (
-        String,
-        i32,
-        Option<String>,
-        chrono::NaiveDateTime,
-        Option<chrono::NaiveDateTime>,
-    ) = outbox_emails::table
+/// The invitation's row: status, attempts, last error, next attempt, sent at.
+fn invitation_row(
+    app: &TestApp,
+) -> (
+    String,
+    i32,
+    Option<String>,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+) {
+    outbox_emails::table
         .filter(outbox_emails::kind.eq("invitation"))
         .select((
             outbox_emails::status,
@@ -753,17 +734,96 @@ fn a_failing_email_server_is_retried_and_every_attempt_recorded() {
             outbox_emails::next_attempt_at,
             outbox_emails::sent_at,
         ))
-        .first(&mut conn)
-        .unwrap();
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+#[test]
+fn a_failing_email_server_is_retried_and_every_attempt_recorded() {
+    let app = TestApp::spawn_with_mailer();
+    app.mailbox()
+        .refuse("421 mail.example.com is busy, try again later");
+    let provider = app.signed_in();
+    provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let first_try = app.clock.now();
+    assert_eq!(
+        app.run_jobs().deliveries,
+        1,
+        "the invitation is tried at once"
+    );
+    let (status, attempts, error, next, sent) = invitation_row(&app);
     assert_eq!((status.as_str(), attempts, sent), ("pending", 1, None));
-    assert!(error.is_some());
-    assert!(
-        next > chrono::Utc::now().naive_utc() + chrono::Duration::seconds(30),
-        "backs off before the next try"
+    assert_eq!(
+        error.as_deref(),
+        Some("421 mail.example.com is busy, try again later")
+    );
+    assert_eq!(
+        next,
+        first_try + chrono::Duration::minutes(1),
+        "backs off a minute"
     );
     let (_, outbox) = provider.get_text("/settings/outbox");
     assert!(outbox.contains("Trying again"));
     assert!(outbox.contains("1 attempt"));
+    assert!(outbox.contains("421 mail.example.com is busy"));
+
+    // Not before the minute is up; then again, backing off five minutes.
+    app.advance(chrono::Duration::seconds(59));
+    assert_eq!(app.run_jobs().deliveries, 0);
+    app.advance(chrono::Duration::seconds(1));
+    assert_eq!(app.run_jobs().deliveries, 1);
+    let (_, attempts, _, next, _) = invitation_row(&app);
+    assert_eq!(attempts, 2);
+    assert_eq!(next, app.clock.now() + chrono::Duration::minutes(5));
+
+    // The server is back: the next try delivers, and the row says when.
+    app.mailbox().accept();
+    app.advance(chrono::Duration::minutes(5));
+    let delivered = app.emails();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].to, "ada@example.com");
+    let (status, attempts, error, _, sent) = invitation_row(&app);
+    assert_eq!((status.as_str(), attempts), ("sent", 3));
+    assert_eq!((error, sent), (None, Some(app.clock.now())));
+    let tries: Vec<(chrono::NaiveDateTime, bool)> = email_attempts::table
+        .order(email_attempts::attempted_at)
+        .select((email_attempts::attempted_at, email_attempts::succeeded))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        tries,
+        [
+            (first_try, false),
+            (first_try + chrono::Duration::minutes(1), false),
+            (first_try + chrono::Duration::minutes(6), true),
+        ],
+        "every attempt, at the app's time"
+    );
+    let (_, outbox) = provider.get_text("/settings/outbox");
+    assert!(outbox.contains("3 attempts"), "{outbox}");
+}
+
+#[test]
+fn an_email_that_keeps_failing_is_given_up_and_the_outbox_says_so() {
+    let app = TestApp::spawn_with_mailer();
+    app.mailbox().refuse("550 no such mailbox");
+    let provider = app.signed_in();
+    provider.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    // Tries after 0, 1, 5, 30 minutes, 2, 6 and 12 hours: seven in all, then it stops.
+    for attempt in 1..=7 {
+        app.run_jobs();
+        assert_eq!(invitation_row(&app).1, attempt);
+        app.advance(chrono::Duration::hours(12));
+    }
+    app.run_jobs();
+    let (status, attempts, error, _, sent) = invitation_row(&app);
+    assert_eq!((status.as_str(), attempts, sent), ("failed", 7, None));
+    assert_eq!(error.as_deref(), Some("550 no such mailbox"));
+    // Days have passed: the provider signs in again to look.
+    provider.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, outbox) = provider.get_text("/settings/outbox");
+    assert!(outbox.contains("Could not be sent"), "{outbox}");
+    assert!(app.mailbox().delivered().is_empty());
 }
 
 #[test]

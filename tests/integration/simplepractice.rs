@@ -8,7 +8,7 @@ use caseload::db::schema::{audit_events, clients, documents, outbox_emails};
 use diesel::prelude::*;
 use reqwest::blocking::multipart::{Form, Part};
 
-use crate::imports::wait_for_analysis;
+use crate::imports::analysed;
 use crate::support::*;
 
 fn card(n: &str, fn_: &str, extra: &str, crlf: bool) -> Vec<u8> {
@@ -204,7 +204,7 @@ fn an_export_is_reviewed_and_imported_with_every_document() {
     assert!(page.contains("Settings &gt; Data Export") && page.contains("require a password"));
 
     let batch = upload_export(&s, "export.zip", zip_of(&export_files()));
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert_eq!(
         review_rows(&html),
         [
@@ -321,7 +321,7 @@ fn an_export_is_reviewed_and_imported_with_every_document() {
     // The same export again adds no document twice.
     let docs_before = document_count(&app);
     let again = upload_export(&s, "export.zip", zip_of(&export_files()));
-    let html = wait_for_analysis(&s, &again);
+    let html = analysed(&app, &s, &again);
     let rows = review_rows(&html);
     assert_eq!(rows[0].1, "existing");
     assert_eq!(rows[1].1, "existing", "Nia is a client now");
@@ -350,7 +350,7 @@ fn a_reupload_keeps_the_choices_made_for_unchanged_clients() {
     let app = TestApp::spawn();
     let s = app.signed_in();
     let batch = upload_export(&s, "export.zip", zip_of(&export_files()));
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     let nia = position_by_name(&html, "Nia Okafor", 0);
     let r = s.post_raw(
         &format!("{batch}/review"),
@@ -376,7 +376,7 @@ fn a_reupload_keeps_the_choices_made_for_unchanged_clients() {
         }
     }
     let again = upload_export(&s, "export.zip", zip_of(&files));
-    let html = wait_for_analysis(&s, &again);
+    let html = analysed(&app, &s, &again);
     let rows = review_rows(&html);
     assert_eq!(rows[1], ("Nia Okafor".into(), "new".into(), true), "kept");
     assert_eq!(rows[4].1, "new", "Zoë has an email now");
@@ -406,7 +406,7 @@ fn the_unzipped_folder_can_be_uploaded_instead() {
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    let html = wait_for_analysis(&s, &location(&r));
+    let html = analysed(&app, &s, &location(&r));
     assert_eq!(review_rows(&html).len(), 6, "{html}");
     assert!(html.contains("SimplePractice export 2026-11-30"));
 }
@@ -479,7 +479,7 @@ fn bad_archives_say_what_is_wrong_and_write_nothing() {
     ];
     for (name, bytes, expected) in cases {
         let batch = upload_export(&s, name, bytes);
-        let html = wait_for_analysis(&s, &batch);
+        let html = analysed(&app, &s, &batch);
         assert!(html.contains(expected), "{name}: {html}");
         assert!(html.contains("Nothing was added"), "{name}");
     }
@@ -487,7 +487,7 @@ fn bad_archives_say_what_is_wrong_and_write_nothing() {
     assert_eq!(document_count(&app), 0);
     // On the client-list page, a full export points to this import.
     let batch = crate::imports::upload(&s, "export.zip", good);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(html.contains("Import a SimplePractice export"), "{html}");
 }
 
@@ -587,7 +587,7 @@ fn an_export_of_many_small_files_that_unpacks_far_past_its_size_is_refused() {
     let bytes = w.finish().unwrap().into_inner();
     assert!(bytes.len() < 200 * 1024, "{} bytes", bytes.len());
     let batch = upload_export(&s, "small-files.zip", bytes);
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(
         html.contains("times its own size; Caseload accepts at most 200 times"),
         "{html}"
@@ -607,7 +607,7 @@ fn a_card_cut_off_before_end_vcard_is_named_in_the_export_review() {
             .to_vec(),
     ));
     let batch = upload_export(&s, "export.zip", zip_of(&files));
-    let html = wait_for_analysis(&s, &batch);
+    let html = analysed(&app, &s, &batch);
     assert!(
         html.contains("1 card of the export could not be read"),
         "{html}"

@@ -1,5 +1,7 @@
-//! `TestApp`: a real server on a free port, with its own data dir and database, plus
-//! sessions (each with its own cookie jar) that act as a browser would.
+//! `TestApp`: a real server on a free port, with its own data dir and database, its own
+//! clock (standing still until the test moves it), background jobs that run only when the
+//! test says (`run_jobs`), and — when asked for — an email server in memory (`emails`);
+//! plus sessions (each with its own cookie jar) that act as a browser would.
 
 use std::net::IpAddr;
 use std::sync::{mpsc, Arc};
@@ -11,6 +13,9 @@ use caseload::config::{Config, FileSettings};
 use caseload::db::{self, DatabaseUrl, DbConnection};
 use caseload::domain::email::Email;
 use caseload::domain::name::PersonName;
+use caseload::jobs::{self, Jobs};
+use caseload::mail::smtp::OutgoingEmail;
+use caseload::mail::{Mailer, MemoryMailer};
 use caseload::models::provider;
 use caseload::passwords;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -28,18 +33,33 @@ pub struct TestApp {
     pub data_dir: TempDir,
     /// The app's clock: it stands still until the test moves it (`advance`).
     pub clock: Clock,
+    /// The in-memory email server, when the app has one ([`TestApp::spawn_with_mailer`]).
+    mailbox: Option<MemoryMailer>,
     postgres: Option<(String, String)>,
     /// Every server started on this app's database, stopped when the test ends so that
-    /// no connection outlives its database (or the test binary's exit).
-    servers: std::sync::Mutex<Vec<ServerHandle>>,
+    /// no connection outlives its database (or the test binary's exit); with their jobs.
+    servers: std::sync::Mutex<Vec<(ServerHandle, Jobs)>>,
 }
 
 impl TestApp {
+    /// The app as installed without an email server: emails wait in Settings → Outbox.
     pub fn spawn() -> Self {
         Self::spawn_with(|_| {})
     }
 
+    /// [`TestApp::spawn`] with settings changed first. With `smtp_url` set, the app sends
+    /// over real SMTP.
     pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::build(adjust, None)
+    }
+
+    /// The app with an email server in memory: `run_jobs` delivers what is due into it,
+    /// and `emails` reads it.
+    pub fn spawn_with_mailer() -> Self {
+        Self::build(|_| {}, Some(MemoryMailer::new()))
+    }
+
+    fn build(adjust: impl FnOnce(&mut Config), mailbox: Option<MemoryMailer>) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL")
             .ok()
@@ -82,24 +102,71 @@ impl TestApp {
         config.db_pool_size = 4;
         adjust(&mut config);
         let clock = Clock::manual(chrono::Utc::now().naive_utc());
-        let (base, handle) = start_server(config.clone(), clock.clone());
-        TestApp {
-            base,
+        let mut app = TestApp {
+            base: String::new(),
             config,
             data_dir,
             clock,
+            mailbox,
             postgres,
-            servers: std::sync::Mutex::new(vec![handle]),
-        }
+            servers: std::sync::Mutex::new(Vec::new()),
+        };
+        app.base = app.start_server();
+        app
     }
 
     /// A second server on the same data dir and database, as after a restart.
     pub fn restart(&self) -> String {
-        let (base, handle) = start_server(self.config.clone(), self.clock.clone());
+        self.start_server()
+    }
+
+    fn start_server(&self) -> String {
+        let mailer = match (&self.config.smtp_url, &self.mailbox) {
+            (Some(url), _) => Mailer::from_smtp_url(Some(url)).expect("an SMTP URL"),
+            (None, Some(mailbox)) => Some(Mailer::Memory(mailbox.clone())),
+            (None, None) => None,
+        };
+        let runtime = caseload::Runtime {
+            clock: self.clock.clone(),
+            mailer,
+            jobs: jobs::Mode::OnDemand,
+        };
+        let (base, handle, jobs) = start_server(self.config.clone(), runtime);
         if let Ok(mut servers) = self.servers.lock() {
-            servers.push(handle);
+            servers.push((handle, jobs));
         }
         base
+    }
+
+    /// Runs every background job that is due by the app's clock, to the end: queued
+    /// analyses, import expiry, email deliveries (reminders included). Nothing runs by
+    /// itself in tests.
+    pub fn run_jobs(&self) -> jobs::Ran {
+        let all: Vec<Jobs> = self
+            .servers
+            .lock()
+            .map(|s| s.iter().map(|(_, j)| j.clone()).collect())
+            .unwrap_or_default();
+        let mut ran = jobs::Ran::default();
+        for j in all {
+            let r = j.run_due().expect("background jobs");
+            ran.analyses += r.analyses;
+            ran.deliveries += r.deliveries;
+        }
+        ran
+    }
+
+    /// The in-memory email server (the app must have been spawned with one).
+    pub fn mailbox(&self) -> &MemoryMailer {
+        self.mailbox
+            .as_ref()
+            .expect("an app spawned with TestApp::spawn_with_mailer")
+    }
+
+    /// Runs the due jobs, then takes the emails delivered since the last look.
+    pub fn emails(&self) -> Vec<OutgoingEmail> {
+        self.run_jobs();
+        self.mailbox().take()
     }
 
     /// Sets the app's clock to a UTC time written `YYYY-MM-DD HH:MM`.
@@ -161,7 +228,7 @@ impl Drop for TestApp {
         // On a thread of its own: a test may end inside another async runtime.
         let _ = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                for s in servers {
+                for (s, _) in servers {
                     s.stop(false).await;
                 }
             })
@@ -176,13 +243,13 @@ impl Drop for TestApp {
     }
 }
 
-fn start_server(config: Config, clock: Clock) -> (String, ServerHandle) {
+fn start_server(config: Config, runtime: caseload::Runtime) -> (String, ServerHandle, Jobs) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            match caseload::build_app_with_clock(config, clock) {
+            match caseload::build_app_with(config, runtime) {
                 Ok(app) => {
-                    let _ = tx.send(Ok((app.port(), app.handle())));
+                    let _ = tx.send(Ok((app.port(), app.handle(), app.jobs())));
                     let _ = app.run_until_stopped().await;
                 }
                 Err(e) => {
@@ -191,11 +258,11 @@ fn start_server(config: Config, clock: Clock) -> (String, ServerHandle) {
             }
         })
     });
-    let (port, handle) = rx
+    let (port, handle, jobs) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("server start")
         .expect("build_app");
-    (format!("http://127.0.0.1:{port}"), handle)
+    (format!("http://127.0.0.1:{port}"), handle, jobs)
 }
 
 /// One browser: a cookie jar, no automatic redirects (tests look at them).

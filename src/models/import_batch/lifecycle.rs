@@ -1,6 +1,7 @@
 //! Where a batch stands: taken by a worker, its progress, failed, waiting for columns,
 //! interrupted by a restart, expired, sent back for another reading, or cancelled.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::BatchStatus::{
@@ -9,7 +10,6 @@ use super::BatchStatus::{
 use super::{this, CLI};
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
-use crate::models::now;
 use crate::models::scope::OwnedBatch;
 
 fn set_status(
@@ -17,18 +17,23 @@ fn set_status(
     id: &str,
     status: BatchStatus,
     error: Option<&str>,
+    now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(import_batches::table.filter(import_batches::id.eq(id)))
         .set((
             import_batches::status.eq(status.as_str()),
             import_batches::error.eq(error),
-            import_batches::updated_at.eq(now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)
 }
 
 /// The worker took the batch: only a queued one (a cancelled batch stays cancelled).
-pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+pub fn start_analysis(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let n = diesel::update(
         import_batches::table
@@ -39,7 +44,7 @@ pub fn start_analysis(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResul
         import_batches::status.eq(Analysing.as_str()),
         import_batches::progress_done.eq(0i64),
         import_batches::progress_total.eq(0i64),
-        import_batches::updated_at.eq(now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(n == 1)
@@ -69,7 +74,12 @@ pub fn set_progress(
 
 /// The file cannot be imported; `message` says why and what to do.
 /// Only a batch still being checked (or waiting) fails: a cancelled one stays cancelled.
-pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> QueryResult<()> {
+pub fn fail(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    message: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let id = batch.id.as_str();
     diesel::update(
         import_batches::table
@@ -83,7 +93,7 @@ pub fn fail(conn: &mut DbConnection, batch: &OwnedBatch, message: &str) -> Query
     .set((
         import_batches::status.eq(Failed.as_str()),
         import_batches::error.eq(message),
-        import_batches::updated_at.eq(now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)
     .map(|_| ())
@@ -96,6 +106,7 @@ pub fn ask_for_columns(
     message: &str,
     format: &str,
     details: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let id = batch.id.as_str();
     diesel::update(
@@ -108,14 +119,17 @@ pub fn ask_for_columns(
         import_batches::error.eq(message),
         import_batches::format.eq(format),
         import_batches::details.eq(details),
-        import_batches::updated_at.eq(now()),
+        import_batches::updated_at.eq(now),
     ))
     .execute(conn)
     .map(|_| ())
 }
 
 /// Analyses cut short by a stop of the server: they will not finish, so say so.
-pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+pub fn interrupt_unfinished(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let ids: Vec<String> = import_batches::table
         .filter(import_batches::status.eq_any([Queued.as_str(), Analysing.as_str()]))
         .select(import_batches::id)
@@ -126,15 +140,21 @@ pub fn interrupt_unfinished(conn: &mut DbConnection) -> QueryResult<Vec<String>>
             id,
             Interrupted,
             Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
+            now,
         )?;
     }
     Ok(ids)
 }
 
-/// Imports left waiting for review or for columns longer than `days`: cancelled, with
-/// their rows, so a forgotten upload does not keep people's details. Returns their ids.
-pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<String>> {
-    let before = now() - chrono::Duration::days(days);
+/// Imports left waiting for review or for columns longer than `days` before `now`:
+/// cancelled, with their rows, so a forgotten upload does not keep people's details.
+/// Returns their ids.
+pub fn expire_abandoned(
+    conn: &mut DbConnection,
+    days: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let before = now - chrono::Duration::days(days);
     let ids: Vec<String> = import_batches::table
         .filter(import_batches::status.eq_any([Ready.as_str(), NeedsColumns.as_str()]))
         .filter(import_batches::updated_at.lt(before))
@@ -149,6 +169,7 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
                 id,
                 Cancelled,
                 Some("Left unreviewed for too long; cancelled."),
+                now,
             )
         })?;
     }
@@ -159,8 +180,12 @@ pub fn expire_abandoned(conn: &mut DbConnection, days: i64) -> QueryResult<Vec<S
 /// or the commit failed) and are older than `hours`: no page leads anyone back to finish
 /// them, so their rows (people's details) are deleted, and those still waiting are
 /// cancelled. Returns the ids of the batches cancelled.
-pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult<Vec<String>> {
-    let before = now() - chrono::Duration::hours(hours);
+pub fn expire_unfinished_cli(
+    conn: &mut DbConnection,
+    hours: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let before = now - chrono::Duration::hours(hours);
     let stale: Vec<(String, String)> = import_batches::table
         .filter(import_batches::origin.eq(CLI))
         .filter(import_batches::status.eq_any([
@@ -186,6 +211,7 @@ pub fn expire_unfinished_cli(conn: &mut DbConnection, hours: i64) -> QueryResult
                     &id,
                     Cancelled,
                     Some("Started from the command line and not finished; cancelled."),
+                    now,
                 )?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -203,6 +229,7 @@ pub fn reanalyse(
     batch: &OwnedBatch,
     sheet: Option<&str>,
     column_choice: Option<&str>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
@@ -215,7 +242,7 @@ pub fn reanalyse(
             import_batches::sheet.eq(sheet),
             import_batches::column_choice.eq(column_choice),
             import_batches::error.eq(None::<String>),
-            import_batches::updated_at.eq(now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
         if n == 1 {
@@ -227,13 +254,17 @@ pub fn reanalyse(
 }
 
 /// Drops a batch that was not imported, with its rows.
-pub fn cancel(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+pub fn cancel(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let id = batch.id.as_str();
     write_transaction(conn, |conn| {
         let n = diesel::update(this(batch).filter(import_batches::status.ne(Imported.as_str())))
             .set((
                 import_batches::status.eq(Cancelled.as_str()),
-                import_batches::updated_at.eq(now()),
+                import_batches::updated_at.eq(now),
             ))
             .execute(conn)?;
         if n == 1 {

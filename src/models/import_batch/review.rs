@@ -1,6 +1,7 @@
 //! The provider's decisions on the rows of a batch under review: select, link to a
 //! client, correct an email (the row is then checked again), give a folder's documents.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::BatchStatus::Ready;
@@ -11,7 +12,6 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
 use crate::import::matching::{self, Status};
 use crate::import::review::{Choice, Link};
-use crate::models::now;
 use crate::models::scope::{OwnedBatch, Scope};
 
 /// What the provider decided for one row on the review page.
@@ -36,13 +36,14 @@ pub fn decide(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     decisions: &[RowDecision],
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
     write_transaction(conn, |conn| {
         // Touching the batch first takes its lock: a second tab or an import waits, and a
         // batch no longer under review is left alone.
         let open = diesel::update(this(batch).filter(import_batches::status.eq(Ready.as_str())))
-            .set(import_batches::updated_at.eq(now()))
+            .set(import_batches::updated_at.eq(now))
             .execute(conn)?;
         if open == 0 {
             return Ok(());

@@ -1,7 +1,7 @@
 //! The reviewed rows of a batch: stored when an analysis ends (with the batch's counts),
 //! read a page at a time for the review.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::BatchStatus::{Analysing, Ready};
@@ -13,7 +13,6 @@ use crate::import::extract::Candidate;
 use crate::import::matching::Status;
 use crate::import::plan;
 use crate::import::review::{Kind, ReviewRow};
-use crate::models::now;
 use crate::models::scope::{OwnedBatch, Scope};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -116,6 +115,7 @@ pub fn save_analysis(
     batch: &OwnedBatch,
     analysis: &Analysis,
     details: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = plan::Summary::of(&analysis.rows);
@@ -155,7 +155,7 @@ pub fn save_analysis(
         details,
         summary,
     };
-    store_rows(conn, batch, &head, &rows)
+    store_rows(conn, batch, &head, &rows, now)
 }
 
 /// What a finished analysis says about the batch as a whole.
@@ -174,6 +174,7 @@ pub(in crate::models) fn store_rows(
     batch: &OwnedBatch,
     head: &StoredHead<'_>,
     rows: &[NewImportRow<'_>],
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = &head.summary;
@@ -199,7 +200,7 @@ pub(in crate::models) fn store_rows(
             import_batches::rows_selected.eq(rows.iter().filter(|r| r.selected).count() as i64),
             import_batches::rows_linked
                 .eq(rows.iter().filter(|r| r.linked_client_id.is_some()).count() as i64),
-            import_batches::updated_at.eq(now()),
+            import_batches::updated_at.eq(now),
         ))
         .execute(conn)?;
         if n == 0 {

@@ -2,6 +2,7 @@
 //! state, the rows and counts an analysis stores, the decisions the review saves (kept in
 //! step with the counts), and the commit's all-or-nothing.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use strum::IntoEnumIterator;
 
@@ -13,6 +14,11 @@ use crate::import::extract::ExtractOptions;
 use crate::import::matching::Status;
 use crate::models::client::{self, CreateOptions};
 use crate::models::testing::{at, conn, details, provider, today};
+
+/// The time the tests run at: the batches are created a little earlier.
+fn now() -> NaiveDateTime {
+    at("2026-12-02 12:00")
+}
 
 const LIST: &str = "First Name,Last Name,Email\n\
 Nia,Okafor,nia@example.com\n\
@@ -56,7 +62,7 @@ fn analysed(conn: &mut DbConnection, csv: &str) -> (Scope, OwnedBatch) {
 
 fn analyse(conn: &mut DbConnection, scope: &Scope, csv: &str) -> OwnedBatch {
     let batch = create(conn, scope, "list.csv", "web", at("2026-12-02 10:00")).unwrap();
-    assert!(start_analysis(conn, &batch).unwrap());
+    assert!(start_analysis(conn, &batch, now()).unwrap());
     let existing = client::for_matching(conn, scope).unwrap();
     let a = analysis::analyse(
         csv.as_bytes(),
@@ -66,7 +72,7 @@ fn analyse(conn: &mut DbConnection, scope: &Scope, csv: &str) -> OwnedBatch {
         &mut |_| {},
     )
     .unwrap();
-    assert!(save_analysis(conn, &batch, &a, "{}").unwrap());
+    assert!(save_analysis(conn, &batch, &a, "{}", now()).unwrap());
     reload(conn, &batch).unwrap()
 }
 
@@ -155,9 +161,9 @@ fn a_new_batch_waits_for_a_worker_that_takes_it_once() {
     assert_eq!(b.status, BatchStatus::Queued);
     assert!(b.in_progress() && !b.is_export() && b.kind() == Kind::List);
     assert_eq!((b.rows_total, b.rows_selected, b.imported_count), (0, 0, 0));
-    assert!(start_analysis(&mut conn, &b).unwrap());
+    assert!(start_analysis(&mut conn, &b, now()).unwrap());
     assert!(
-        !start_analysis(&mut conn, &b).unwrap(),
+        !start_analysis(&mut conn, &b, now()).unwrap(),
         "only a queued batch"
     );
     assert_eq!(
@@ -176,8 +182,8 @@ fn a_new_batch_waits_for_a_worker_that_takes_it_once() {
     assert!(e.is_export() && e.kind() == Kind::Export);
     assert_eq!(e.status, BatchStatus::Queued);
     // Cancelled before a worker took it: it stays cancelled.
-    assert!(cancel(&mut conn, &e).unwrap());
-    assert!(!start_analysis(&mut conn, &e).unwrap());
+    assert!(cancel(&mut conn, &e, now()).unwrap());
+    assert!(!start_analysis(&mut conn, &e, now()).unwrap());
     let listed: Vec<String> = history(&mut conn, &scope)
         .unwrap()
         .into_iter()
@@ -215,8 +221,8 @@ fn an_analysis_is_stored_with_its_counts_only_while_the_batch_is_being_analysed(
 
     // A batch cancelled while it was being checked keeps no rows.
     let late = create(&mut conn, &scope, "late.csv", "web", at("2026-12-02 12:00")).unwrap();
-    assert!(start_analysis(&mut conn, &late).unwrap());
-    assert!(cancel(&mut conn, &late).unwrap());
+    assert!(start_analysis(&mut conn, &late, now()).unwrap());
+    assert!(cancel(&mut conn, &late, now()).unwrap());
     let a = analysis::analyse(
         LIST.as_bytes(),
         &ExtractOptions::default(),
@@ -225,7 +231,7 @@ fn an_analysis_is_stored_with_its_counts_only_while_the_batch_is_being_analysed(
         &mut |_| {},
     )
     .unwrap();
-    assert!(!save_analysis(&mut conn, &late, &a, "{}").unwrap());
+    assert!(!save_analysis(&mut conn, &late, &a, "{}", now()).unwrap());
     assert!(rows(&mut conn, &late).is_empty());
     assert_eq!(
         reload(&mut conn, &late).unwrap().status,
@@ -260,7 +266,7 @@ fn ticking_and_unticking_new_rows_keeps_the_counts() {
     let mut conn = conn();
     let (_, batch) = analysed(&mut conn, LIST);
     let nia = line(&mut conn, &batch, 2);
-    decide(&mut conn, &batch, &[decision(&nia)]).unwrap();
+    decide(&mut conn, &batch, &[decision(&nia)], now()).unwrap();
     assert!(!line(&mut conn, &batch, 2).selected);
     assert_counts_agree(&mut conn, &batch);
     let tick = RowDecision {
@@ -268,7 +274,7 @@ fn ticking_and_unticking_new_rows_keeps_the_counts() {
         ..decision(&nia)
     };
     // One decision per row, whatever the form repeated: the first counts.
-    decide(&mut conn, &batch, &[tick.clone(), decision(&nia)]).unwrap();
+    decide(&mut conn, &batch, &[tick.clone(), decision(&nia)], now()).unwrap();
     assert!(line(&mut conn, &batch, 2).selected);
     assert_counts_agree(&mut conn, &batch);
     assert_eq!(reload(&mut conn, &batch).unwrap().rows_selected, 1);
@@ -284,7 +290,7 @@ fn a_ticked_row_with_missing_information_is_kept_ticked_and_the_import_names_it(
         selected: true,
         ..decision(&lee)
     };
-    decide(&mut conn, &batch, &[tick]).unwrap();
+    decide(&mut conn, &batch, &[tick], now()).unwrap();
     assert!(
         line(&mut conn, &batch, 5).selected,
         "the page's tick is saved"
@@ -315,7 +321,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("Lee <lee@example.com>".into()),
         ..decision(&lee)
     };
-    decide(&mut conn, &batch, &[fixed]).unwrap();
+    decide(&mut conn, &batch, &[fixed], now()).unwrap();
     let lee = line(&mut conn, &batch, 5);
     assert_eq!(
         (lee.status, lee.selected, lee.email.as_deref()),
@@ -332,7 +338,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("ada@example.com".into()),
         ..decision(&other)
     };
-    decide(&mut conn, &batch, &[to_ada]).unwrap();
+    decide(&mut conn, &batch, &[to_ada], now()).unwrap();
     let row = line(&mut conn, &batch, 4);
     assert_eq!((row.status, row.selected), (Status::Existing, false));
     assert_counts_agree(&mut conn, &batch);
@@ -343,7 +349,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("nia@example.com".into()),
         ..decision(&gregory)
     };
-    decide(&mut conn, &batch, &[to_nia]).unwrap();
+    decide(&mut conn, &batch, &[to_nia], now()).unwrap();
     let row = line(&mut conn, &batch, 7);
     assert_eq!(row.status, Status::NeedsReview);
     assert!(
@@ -359,7 +365,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("someone@example.com".into()),
         ..decision(&nia)
     };
-    decide(&mut conn, &batch, &[ignored]).unwrap();
+    decide(&mut conn, &batch, &[ignored], now()).unwrap();
     assert_eq!(
         line(&mut conn, &batch, 2).email.as_deref(),
         Some("nia@example.com")
@@ -379,14 +385,14 @@ fn an_uncertain_row_links_only_to_its_match_and_is_new_only_with_an_email_no_cli
         link_to: Some(carol),
         ..decision(&ada_other)
     };
-    decide(&mut conn, &batch, &[to_carol]).unwrap();
+    decide(&mut conn, &batch, &[to_carol], now()).unwrap();
     assert!(line(&mut conn, &batch, 4).linked_client_id.is_none());
     let to_ada = RowDecision {
         link_to: Some(matched.clone()),
         selected: true,
         ..decision(&ada_other)
     };
-    decide(&mut conn, &batch, &[to_ada]).unwrap();
+    decide(&mut conn, &batch, &[to_ada], now()).unwrap();
     let row = line(&mut conn, &batch, 4);
     assert_eq!(
         (row.linked_client_id.as_deref(), row.selected),
@@ -398,13 +404,13 @@ fn an_uncertain_row_links_only_to_its_match_and_is_new_only_with_an_email_no_cli
         selected: true,
         ..decision(row)
     };
-    decide(&mut conn, &batch, &[as_new(&ada_other)]).unwrap();
+    decide(&mut conn, &batch, &[as_new(&ada_other)], now()).unwrap();
     assert!(
         line(&mut conn, &batch, 4).selected,
         "an email no client has"
     );
     let gregory = line(&mut conn, &batch, 7);
-    decide(&mut conn, &batch, &[as_new(&gregory)]).unwrap();
+    decide(&mut conn, &batch, &[as_new(&gregory)], now()).unwrap();
     assert!(
         !line(&mut conn, &batch, 7).selected,
         "Grace has that email: one client per address"
@@ -418,7 +424,7 @@ fn decisions_on_a_batch_no_longer_under_review_change_nothing() {
     let (_, batch) = analysed(&mut conn, LIST);
     let nia = line(&mut conn, &batch, 2);
     commit(&mut conn, &batch, None, at("2026-12-02 13:00")).unwrap();
-    decide(&mut conn, &batch, &[decision(&nia)]).unwrap();
+    decide(&mut conn, &batch, &[decision(&nia)], now()).unwrap();
     let b = reload(&mut conn, &batch).unwrap();
     assert_eq!((b.status, b.rows_selected), (BatchStatus::Imported, 1));
 }
@@ -438,7 +444,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         at("2026-12-02 10:00"),
     )
     .unwrap();
-    assert!(start_analysis(&mut conn, &batch).unwrap());
+    assert!(start_analysis(&mut conn, &batch, now()).unwrap());
     let card = |position: i64, status: Status, first: &'static str| NewImportRow {
         batch_id: &batch.id,
         position,
@@ -476,7 +482,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         card(1, Status::NeedsReview, "Gregory"),
         card(2, Status::Invalid, "Grace"),
     ];
-    assert!(store_rows(&mut conn, &batch, &head, &stored).unwrap());
+    assert!(store_rows(&mut conn, &batch, &head, &stored, now()).unwrap());
     let rows_now = rows(&mut conn, &batch);
     let link = |row: &ImportRow, to: &str| RowDecision {
         link_to: Some(to.to_string()),
@@ -487,6 +493,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         &mut conn,
         &batch,
         &[link(&rows_now[0], &grace), link(&rows_now[1], &stranger)],
+        now(),
     )
     .unwrap();
     let after = rows(&mut conn, &batch);
@@ -578,7 +585,7 @@ fn an_import_that_conflicts_writes_nothing_and_stays_under_review() {
 fn a_batch_fails_cancels_and_is_read_again_only_from_the_states_that_allow_it() {
     let mut conn = conn();
     let (scope, batch) = analysed(&mut conn, LIST);
-    assert!(reanalyse(&mut conn, &batch, Some("Sheet 2"), None).unwrap());
+    assert!(reanalyse(&mut conn, &batch, Some("Sheet 2"), None, now()).unwrap());
     let b = reload(&mut conn, &batch).unwrap();
     assert_eq!(
         (b.status, b.sheet.as_deref()),
@@ -586,10 +593,10 @@ fn a_batch_fails_cancels_and_is_read_again_only_from_the_states_that_allow_it() 
     );
     assert!(rows(&mut conn, &batch).is_empty(), "the old review goes");
     assert!(
-        !reanalyse(&mut conn, &batch, None, None).unwrap(),
+        !reanalyse(&mut conn, &batch, None, None, now()).unwrap(),
         "already queued"
     );
-    fail(&mut conn, &batch, "Unreadable.").unwrap();
+    fail(&mut conn, &batch, "Unreadable.", now()).unwrap();
     let b = reload(&mut conn, &batch).unwrap();
     assert_eq!(
         (b.status, b.error.as_deref()),
@@ -598,10 +605,10 @@ fn a_batch_fails_cancels_and_is_read_again_only_from_the_states_that_allow_it() 
 
     let done = analyse(&mut conn, &scope, LIST);
     commit(&mut conn, &done, None, at("2026-12-02 13:00")).unwrap();
-    fail(&mut conn, &done, "Too late.").unwrap();
-    assert!(!reanalyse(&mut conn, &done, None, None).unwrap());
+    fail(&mut conn, &done, "Too late.", now()).unwrap();
+    assert!(!reanalyse(&mut conn, &done, None, None, now()).unwrap());
     assert!(
-        !cancel(&mut conn, &done).unwrap(),
+        !cancel(&mut conn, &done, now()).unwrap(),
         "an import done stays done"
     );
     assert_eq!(
@@ -610,7 +617,7 @@ fn a_batch_fails_cancels_and_is_read_again_only_from_the_states_that_allow_it() 
     );
 
     let open = analyse(&mut conn, &scope, LIST);
-    assert!(cancel(&mut conn, &open).unwrap());
+    assert!(cancel(&mut conn, &open, now()).unwrap());
     assert!(rows(&mut conn, &open).is_empty());
     assert_eq!(
         reload(&mut conn, &open).unwrap().status,
@@ -621,7 +628,7 @@ fn a_batch_fails_cancels_and_is_read_again_only_from_the_states_that_allow_it() 
 /// Moves a batch's last change back by `hours`.
 fn age(conn: &mut DbConnection, batch: &OwnedBatch, hours: i64) {
     diesel::update(import_batches::table.filter(import_batches::id.eq(&batch.id)))
-        .set(import_batches::updated_at.eq(crate::models::now() - chrono::Duration::hours(hours)))
+        .set(import_batches::updated_at.eq(now() - chrono::Duration::hours(hours)))
         .execute(conn)
         .unwrap();
 }
@@ -632,8 +639,8 @@ fn restarts_and_abandoned_or_unfinished_imports_end_their_batches() {
     let (scope, ready) = analysed(&mut conn, LIST);
     let queued = create(&mut conn, &scope, "q.csv", "web", at("2026-12-02 10:00")).unwrap();
     let checking = create(&mut conn, &scope, "a.csv", "web", at("2026-12-02 10:00")).unwrap();
-    start_analysis(&mut conn, &checking).unwrap();
-    let mut interrupted = interrupt_unfinished(&mut conn).unwrap();
+    start_analysis(&mut conn, &checking, now()).unwrap();
+    let mut interrupted = interrupt_unfinished(&mut conn, now()).unwrap();
     interrupted.sort();
     let mut expected = vec![queued.id.clone(), checking.id.clone()];
     expected.sort();
@@ -654,7 +661,7 @@ fn restarts_and_abandoned_or_unfinished_imports_end_their_batches() {
     let fresh = analyse(&mut conn, &scope, LIST);
     age(&mut conn, &ready, 31 * 24);
     assert_eq!(
-        expire_abandoned(&mut conn, 30).unwrap(),
+        expire_abandoned(&mut conn, 30, now()).unwrap(),
         [ready.id.as_str()]
     );
     assert_eq!(
@@ -670,12 +677,12 @@ fn restarts_and_abandoned_or_unfinished_imports_end_their_batches() {
     // The command line's: waiting ones cancelled, failed ones keep their state (rows go).
     let cli = create(&mut conn, &scope, "cli.csv", CLI, at("2026-12-02 10:00")).unwrap();
     let cli_failed = create(&mut conn, &scope, "bad.csv", CLI, at("2026-12-02 10:00")).unwrap();
-    fail(&mut conn, &cli_failed, "Unreadable.").unwrap();
+    fail(&mut conn, &cli_failed, "Unreadable.", now()).unwrap();
     age(&mut conn, &cli, 25);
     age(&mut conn, &cli_failed, 25);
     age(&mut conn, &fresh, 25);
     assert_eq!(
-        expire_unfinished_cli(&mut conn, 24).unwrap(),
+        expire_unfinished_cli(&mut conn, 24, now()).unwrap(),
         [cli.id.as_str()]
     );
     assert_eq!(

@@ -22,12 +22,14 @@ pub use reading::{reanalyse, Reading, ReadingError};
 pub use review::{review_page, save_review, ReviewError, ReviewForm};
 pub use upload::{upload, Upload, UploadError};
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::Act;
 use crate::db::{write_transaction, DbConnection};
 use crate::import::archive::ArchiveLimits;
-use crate::import_jobs::{UploadStore, Workers};
+use crate::import_jobs::UploadStore;
+use crate::jobs::Jobs;
 use crate::models::import_batch;
 use crate::models::provider::Provider;
 use crate::models::scope::OwnedBatch;
@@ -36,7 +38,7 @@ use crate::models::scope::OwnedBatch;
 #[derive(Clone)]
 pub struct ImportFiles {
     pub uploads: UploadStore,
-    pub workers: Workers,
+    pub jobs: Jobs,
     pub export_limits: ArchiveLimits,
 }
 
@@ -55,8 +57,9 @@ pub fn cancel(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     files: &ImportFiles,
+    now: NaiveDateTime,
 ) -> Result<(), CancelError> {
-    if !import_batch::cancel(conn, batch)? {
+    if !import_batch::cancel(conn, batch, now)? {
         return Err(CancelError::AlreadyImported);
     }
     files.uploads.remove(&batch.id);

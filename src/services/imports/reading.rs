@@ -1,6 +1,8 @@
 //! A file read again: another sheet of a workbook, or the columns picked by hand when its
 //! headers said too little. The batch goes back to the workers with its stored upload.
 
+use chrono::NaiveDateTime;
+
 use super::{upload, ImportFiles};
 use crate::db::DbConnection;
 use crate::import::columns::ManualColumns;
@@ -33,6 +35,7 @@ pub fn reanalyse(
     batch: &OwnedBatch,
     reading: Reading,
     files: &ImportFiles,
+    now: NaiveDateTime,
 ) -> Result<(), ReadingError> {
     let (sheet, columns) = match reading {
         Reading::Sheet(sheet) => (Some(sheet), None),
@@ -46,8 +49,8 @@ pub fn reanalyse(
             (batch.sheet.clone(), Some(json))
         }
     };
-    if import_batch::reanalyse(conn, batch, sheet.as_deref(), columns.as_deref())? {
-        upload::queue(conn, batch, files)?;
+    if import_batch::reanalyse(conn, batch, sheet.as_deref(), columns.as_deref(), now)? {
+        upload::queue(conn, batch, files, now)?;
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! "Select all new clients", and an export's card matched by hand to a client the
 //! provider typed as "Name <email>" from the list.
 
+use chrono::NaiveDateTime;
+
 use crate::db::DbConnection;
 use crate::domain::email::normalize;
 use crate::import::matching::Status;
@@ -35,6 +37,7 @@ pub fn save_review(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     form: ReviewForm,
+    now: NaiveDateTime,
 ) -> Result<(), ReviewError> {
     if batch.status == BatchStatus::Imported {
         return Err(ReviewError::AlreadyImported);
@@ -48,7 +51,7 @@ pub fn save_review(
             };
         }
     }
-    import_batch::decide(conn, batch, &decisions)?;
+    import_batch::decide(conn, batch, &decisions, now)?;
     if form.select_all_new {
         simplepractice_import::select_all_new(conn, batch)?;
     }

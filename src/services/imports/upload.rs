@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::ImportFiles;
@@ -102,10 +103,10 @@ pub fn upload(
         act,
     )?;
     if let Err(e) = (upload.keep)(&files.uploads.path(&batch.id)) {
-        not_kept(conn, &batch, files)?;
+        not_kept(conn, &batch, files, act.now)?;
         return Err(UploadError::NotKept(e));
     }
-    queue(conn, &batch, files)?;
+    queue(conn, &batch, files, act.now)?;
     Ok(batch)
 }
 
@@ -130,8 +131,9 @@ pub fn queue(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     files: &ImportFiles,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    if files.workers.submit(&batch.id).is_ok() {
+    if files.jobs.submit_analysis(&batch.id).is_ok() {
         return Ok(true);
     }
     files.uploads.remove(&batch.id);
@@ -139,6 +141,7 @@ pub fn queue(
         conn,
         batch,
         "The server is busy checking other files. Nothing was imported. Upload the file again in a minute.",
+        now,
     )?;
     Ok(false)
 }
@@ -148,6 +151,7 @@ pub fn not_kept(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     files: &ImportFiles,
+    now: NaiveDateTime,
 ) -> QueryResult<()> {
     files.uploads.remove(&batch.id);
     let message = if batch.is_export() {
@@ -155,7 +159,7 @@ pub fn not_kept(
     } else {
         "The uploaded file could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload the file again."
     };
-    import_batch::fail(conn, batch, message)
+    import_batch::fail(conn, batch, message, now)
 }
 
 /// The name the file had, as display text: its last part, printable, not too long.

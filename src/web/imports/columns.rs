@@ -165,9 +165,9 @@ async fn read_again(
     batch: OwnedBatch,
     reading: Reading,
 ) -> Result<HttpResponse, AppError> {
-    let (owned, files) = (batch.clone(), files(state));
+    let (owned, files, now) = (batch.clone(), files(state), state.clock.now());
     let read = state
-        .db(move |conn| Ok(imports::reanalyse(conn, &owned, reading, &files)))
+        .db(move |conn| Ok(imports::reanalyse(conn, &owned, reading, &files, now)))
         .await?;
     match read {
         Ok(()) => {}

@@ -79,7 +79,7 @@ impl ImportUpload {
 pub(super) fn files(state: &AppState) -> ImportFiles {
     ImportFiles {
         uploads: state.uploads.clone(),
-        workers: state.imports.clone(),
+        jobs: state.jobs.clone(),
         export_limits: state.config.export_limits,
     }
 }

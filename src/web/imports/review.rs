@@ -270,12 +270,14 @@ pub(super) async fn save_review(
         decisions: decisions(&fields),
         select_all_new: action == "select-new",
     };
-    let owned = batch.clone();
+    let (owned, now) = (batch.clone(), state.clock.now());
     let saved = state
-        .db(move |conn| match imports::save_review(conn, &owned, form) {
-            Err(ReviewError::Database(e)) => Err(e.into()),
-            other => Ok(other),
-        })
+        .db(
+            move |conn| match imports::save_review(conn, &owned, form, now) {
+                Err(ReviewError::Database(e)) => Err(e.into()),
+                other => Ok(other),
+            },
+        )
         .await?;
     if let Err(ReviewError::AlreadyImported) = saved {
         return Ok(see_other(&batch_url(&batch)));
@@ -361,12 +363,14 @@ pub(super) async fn cancel(
     batch: OwnedBatch,
     _form: ProtectedForm<EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (owned, files) = (batch.clone(), files(&state));
+    let (owned, files, now) = (batch.clone(), files(&state), state.clock.now());
     let cancelled = state
-        .db(move |conn| match imports::cancel(conn, &owned, &files) {
-            Err(CancelError::Database(e)) => Err(e.into()),
-            other => Ok(other),
-        })
+        .db(
+            move |conn| match imports::cancel(conn, &owned, &files, now) {
+                Err(CancelError::Database(e)) => Err(e.into()),
+                other => Ok(other),
+            },
+        )
         .await?;
     match cancelled {
         Ok(()) => {

@@ -1,0 +1,366 @@
+//! A provider's calendar entries, and the one way they are written: inside a transaction
+//! that holds the provider's calendar, after checking every new entry against every entry
+//! that holds its time — one range query for a whole series, not one per occurrence — so
+//! that two people booking the same hour at the same moment get one entry and one refusal.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::scope::{Owned, Scope};
+use crate::db::ids::new_row_id;
+use crate::db::schema::{appointments, providers};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::appointment::{Kind, Span, Status};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = appointments)]
+pub struct Appointment {
+    pub id: String,
+    pub provider_id: String,
+    pub kind: String,
+    pub client_id: Option<String>,
+    pub service_id: Option<String>,
+    pub series_id: Option<String>,
+    pub series_index: Option<i32>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub status: String,
+    pub location: Option<String>,
+    pub note: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Appointment {
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.starts_at,
+            end: self.ends_at,
+        }
+    }
+
+    /// The stored status, typed (an unknown value reads as cancelled: it holds no time).
+    pub fn state(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Cancelled)
+    }
+
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Unavailable)
+    }
+}
+
+/// An entry to write.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    pub kind: Kind,
+    pub status: Status,
+    /// Must be this provider's client (the composite foreign key refuses any other).
+    pub client_id: Option<String>,
+    pub service_id: Option<String>,
+    pub span: Span,
+    pub location: Option<String>,
+    pub note: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+/// A new entry that would overlap one already on the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// Which of the entries asked for (0-based, in the order given).
+    pub index: usize,
+    pub wanted: Span,
+    /// The entry it would overlap.
+    pub existing_id: String,
+    pub existing: Span,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    /// Nothing was written; every conflict is listed.
+    #[error("{} of these times overlap the calendar", .0.len())]
+    Conflicts(Vec<Conflict>),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Makes other writers of this provider's calendar wait until this transaction commits.
+/// SQLite: `write_transaction` already holds the database's one write lock. PostgreSQL: a
+/// row lock on the provider.
+fn hold_calendar(conn: &mut DbConnection, scope: &Scope) -> QueryResult<()> {
+    if let DbConnection::Postgres(c) = conn {
+        providers::table
+            .find(scope.provider_id().as_str())
+            .select(providers::id)
+            .for_update()
+            .first::<String>(c)?;
+    }
+    Ok(())
+}
+
+/// The entries that hold their time in `[from, to)`.
+fn holding_between(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Appointment>> {
+    scope
+        .appointments()
+        .filter(appointments::starts_at.lt(to))
+        .filter(appointments::ends_at.gt(from))
+        .filter(appointments::status.eq_any(Status::HOLDING.map(Status::as_str)))
+        .order(appointments::starts_at)
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
+/// Every overlap of `wanted` (each entry that would hold time) with the calendar; one
+/// query over the whole range.
+pub fn conflicts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    wanted: &[NewAppointment],
+) -> QueryResult<Vec<Conflict>> {
+    let holding: Vec<(usize, &NewAppointment)> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.status.holds_time())
+        .collect();
+    let (Some(from), Some(to)) = (
+        holding.iter().map(|(_, w)| w.span.start).min(),
+        holding.iter().map(|(_, w)| w.span.end).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let existing = holding_between(conn, scope, from, to)?;
+    let mut out = Vec::new();
+    for (index, w) in &holding {
+        // `existing` is ordered by start: only those starting before this one ends matter.
+        let end = existing.partition_point(|e| e.starts_at < w.span.end);
+        if let Some(e) = existing[..end].iter().find(|e| e.span().overlaps(&w.span)) {
+            out.push(Conflict {
+                index: *index,
+                wanted: w.span,
+                existing_id: e.id.clone(),
+                existing: e.span(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the entries — all, or none when any would overlap the calendar. The check runs
+/// inside the transaction that writes, with the calendar held.
+pub fn book(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    wanted: &[NewAppointment],
+    now: NaiveDateTime,
+) -> Result<Vec<Owned<Appointment>>, BookError> {
+    write_transaction(conn, |conn| {
+        hold_calendar(conn, scope)?;
+        let found = conflicts(conn, scope, wanted)?;
+        if !found.is_empty() {
+            return Err(BookError::Conflicts(found));
+        }
+        let mut ids = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            let id = new_row_id();
+            diesel::insert_into(appointments::table)
+                .values((
+                    appointments::id.eq(&id),
+                    appointments::provider_id.eq(scope.provider_id().as_str()),
+                    appointments::kind.eq(w.kind.as_str()),
+                    appointments::client_id.eq(w.client_id.as_deref()),
+                    appointments::service_id.eq(w.service_id.as_deref()),
+                    appointments::starts_at.eq(w.span.start),
+                    appointments::ends_at.eq(w.span.end),
+                    appointments::status.eq(w.status.as_str()),
+                    appointments::location.eq(w.location.as_deref()),
+                    appointments::note.eq(w.note.as_deref()),
+                    appointments::contact_name.eq(w.contact_name.as_deref()),
+                    appointments::contact_phone.eq(w.contact_phone.as_deref()),
+                    appointments::version.eq(1i64),
+                    appointments::created_at.eq(now),
+                    appointments::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            ids.push(id);
+        }
+        let rows = scope
+            .appointments()
+            .filter(appointments::id.eq_any(&ids))
+            .order(appointments::starts_at)
+            .select(Appointment::as_select())
+            .load(conn)?;
+        Ok(rows.into_iter().map(|a| scope.owns(a)).collect())
+    })
+}
+
+/// The provider's entries overlapping `[from, to)`, whatever their status, by start.
+pub fn between(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Appointment>> {
+    scope
+        .appointments()
+        .filter(appointments::starts_at.lt(to))
+        .filter(appointments::ends_at.gt(from))
+        .order((appointments::starts_at, appointments::id))
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
+/// The client's sessions, newest first.
+pub fn for_client(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+) -> QueryResult<Vec<Appointment>> {
+    appointments::table
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .order((appointments::starts_at.desc(), appointments::id))
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::testing::{at, conn, provider};
+
+    fn block(start: &str, end: &str) -> NewAppointment {
+        NewAppointment {
+            kind: Kind::Unavailable,
+            status: Status::Scheduled,
+            client_id: None,
+            service_id: None,
+            span: Span {
+                start: at(start),
+                end: at(end),
+            },
+            location: None,
+            note: None,
+            contact_name: None,
+            contact_phone: None,
+        }
+    }
+
+    #[test]
+    fn an_overlapping_booking_is_refused_whole_and_back_to_back_is_fine() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let now = at("2026-12-01 08:00");
+        book(
+            &mut c,
+            &a,
+            &[block("2026-12-02 09:00", "2026-12-02 10:00")],
+            now,
+        )
+        .unwrap();
+        // The second of three overlaps: nothing of the three is written.
+        let wanted = [
+            block("2026-12-02 08:00", "2026-12-02 09:00"),
+            block("2026-12-02 09:30", "2026-12-02 10:30"),
+            block("2026-12-02 10:00", "2026-12-02 11:00"),
+        ];
+        match book(&mut c, &a, &wanted, now) {
+            Err(BookError::Conflicts(found)) => {
+                assert_eq!(found.len(), 1);
+                assert_eq!(found[0].index, 1);
+                assert_eq!(found[0].existing.start, at("2026-12-02 09:00"));
+            }
+            other => panic!("expected conflicts, got {other:?}"),
+        }
+        assert_eq!(
+            between(&mut c, &a, at("2026-12-02 00:00"), at("2026-12-03 00:00"))
+                .unwrap()
+                .len(),
+            1
+        );
+        // Without the overlapping one, the other two fit around the first.
+        let booked = book(&mut c, &a, &[wanted[0].clone(), wanted[2].clone()], now).unwrap();
+        assert_eq!(booked.len(), 2);
+        assert_eq!(booked[0].provider_id(), a.provider_id());
+    }
+
+    #[test]
+    fn cancelled_entries_and_other_providers_hold_no_time() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let (_, b) = provider(&mut c, "b@example.com");
+        let now = at("2026-12-01 08:00");
+        let mut cancelled = block("2026-12-02 09:00", "2026-12-02 10:00");
+        cancelled.status = Status::Cancelled;
+        book(&mut c, &a, &[cancelled], now).unwrap();
+        book(
+            &mut c,
+            &b,
+            &[block("2026-12-02 09:00", "2026-12-02 10:00")],
+            now,
+        )
+        .unwrap();
+        book(
+            &mut c,
+            &a,
+            &[block("2026-12-02 09:00", "2026-12-02 10:00")],
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            between(&mut c, &a, at("2026-12-02 00:00"), at("2026-12-03 00:00"))
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            between(&mut c, &b, at("2026-12-02 00:00"), at("2026-12-03 00:00"))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_long_series_is_checked_in_one_pass_and_names_the_occurrence_that_collides() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let now = at("2026-12-01 08:00");
+        let first = at("2027-01-05 10:00");
+        let weekly: Vec<NewAppointment> = (0..300)
+            .map(|i| {
+                let start = first + chrono::Duration::weeks(i);
+                let mut b = block("2027-01-05 10:00", "2027-01-05 10:50");
+                b.span = Span {
+                    start,
+                    end: start + chrono::Duration::minutes(50),
+                };
+                b
+            })
+            .collect();
+        let fortieth = weekly[39].span;
+        book(
+            &mut c,
+            &a,
+            &[block(
+                &fortieth.start.format("%Y-%m-%d %H:%M").to_string(),
+                &(fortieth.start + chrono::Duration::minutes(15))
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+            )],
+            now,
+        )
+        .unwrap();
+        match book(&mut c, &a, &weekly, now) {
+            Err(BookError::Conflicts(found)) => {
+                assert_eq!(found.iter().map(|f| f.index).collect::<Vec<_>>(), [39]);
+            }
+            other => panic!("expected conflicts, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,561 @@
+//! The calendar: the week as a table in the provider's zone (every free half hour adds a
+//! session there), and adding a session.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Deserialize;
+
+use super::session::{self, ProtectedForm};
+use super::{
+    client_ip, fmt, render, render_status, see_other, AppState, CurrentProvider, PageContext,
+};
+use crate::db::ids::ClientId;
+use crate::domain::appointment::Status;
+use crate::domain::client::FieldErrors;
+use crate::domain::time_zone::LocalFit;
+use crate::domain::week_grid::{self, Cell};
+use crate::error::AppError;
+use crate::models::appointment::{self, Appointment};
+use crate::models::client;
+use crate::models::scope::Owned;
+use crate::models::service::{self, Service};
+use crate::services::calendar::{ScheduleError, SessionRequest};
+use crate::services::{self, Act};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/calendar", web::get().to(week))
+        .route("/calendar/new", web::get().to(new_session))
+        .route("/calendar/sessions", web::post().to(create_session))
+        .route("/clients/{id}/sessions", web::get().to(client_sessions));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WeekParams {
+    date: String,
+}
+
+struct EntryView {
+    time: String,
+    title: String,
+    detail: String,
+    status: &'static str,
+    holds: bool,
+    href: Option<String>,
+}
+
+struct CellView {
+    /// "free", "busy" or "covered".
+    kind: &'static str,
+    rows: usize,
+    add_href: String,
+    add_label: String,
+    entries: Vec<EntryView>,
+}
+
+struct RowView {
+    time: String,
+    cells: Vec<CellView>,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/week.html")]
+struct WeekPage {
+    page: PageContext,
+    title: String,
+    days: Vec<String>,
+    rows: Vec<RowView>,
+    zone: &'static str,
+    date: String,
+    previous: String,
+    next: String,
+    today: String,
+    count: usize,
+}
+
+/// The Monday of the week asked for (today's when none or an unreadable one was).
+fn asked_week(raw: &str, today: NaiveDate) -> NaiveDate {
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").unwrap_or(today);
+    week_grid::week_start(date)
+}
+
+async fn week(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    params: web::Query<WeekParams>,
+) -> Result<HttpResponse, AppError> {
+    let zone = provider.0.zone();
+    let today = provider.today(&state.clock);
+    let monday = asked_week(&params.date, today);
+    let from = zone.to_utc(monday.and_time(NaiveTime::MIN)).0;
+    let to = zone
+        .to_utc((monday + Duration::days(7)).and_time(NaiveTime::MIN))
+        .0;
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let (entries, names, services) = state
+        .db(move |conn| {
+            let entries = appointment::between(conn, &scope, from, to)?;
+            let ids: Vec<ClientId> = entries
+                .iter()
+                .filter_map(|a| a.client_id.clone().map(ClientId))
+                .collect();
+            let names: HashMap<String, String> = client::find_many(conn, &scope, &ids)?
+                .into_iter()
+                .map(|c| (c.id.clone(), c.full_name()))
+                .collect();
+            let services: HashMap<String, String> = service::offered(conn, &scope, now)?
+                .into_iter()
+                .map(|s| (s.id.clone(), s.cpt_code.clone()))
+                .collect();
+            Ok((entries, names, services))
+        })
+        .await?;
+    let spans: Vec<(NaiveDateTime, NaiveDateTime)> =
+        entries.iter().map(|a| (a.starts_at, a.ends_at)).collect();
+    let grid = week_grid::layout(monday, zone, &spans);
+    let local = fmt::Local(zone);
+    let entry_view = |a: &Appointment| {
+        let start = zone.local(&a.starts_at);
+        let end = zone.local(&a.ends_at);
+        EntryView {
+            time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
+            title: a
+                .client_id
+                .as_ref()
+                .and_then(|c| names.get(c).cloned())
+                .unwrap_or_else(|| a.kind().label().to_string()),
+            detail: a
+                .service_id
+                .as_ref()
+                .and_then(|s| services.get(s).cloned())
+                .unwrap_or_default(),
+            status: a.state().label(),
+            holds: a.state().holds_time(),
+            href: a.client_id.as_ref().map(|c| format!("/clients/{c}")),
+        }
+    };
+    let rows = grid
+        .rows
+        .iter()
+        .map(|r| RowView {
+            time: r.time.format("%H:%M").to_string(),
+            cells: r
+                .cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Free(at) => CellView {
+                        kind: "free",
+                        rows: 1,
+                        add_href: format!("/calendar/new?start={}", at.format("%Y-%m-%dT%H:%M")),
+                        add_label: format!("Add a session {}", at.format("%A, %B %-d at %H:%M")),
+                        entries: Vec::new(),
+                    },
+                    Cell::Busy { rows, entries: at } => CellView {
+                        kind: "busy",
+                        rows: *rows,
+                        add_href: String::new(),
+                        add_label: String::new(),
+                        entries: at
+                            .iter()
+                            .filter_map(|i| entries.get(*i))
+                            .map(entry_view)
+                            .collect(),
+                    },
+                    Cell::Covered => CellView {
+                        kind: "covered",
+                        rows: 0,
+                        add_href: String::new(),
+                        add_label: String::new(),
+                        entries: Vec::new(),
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let sunday = monday + Duration::days(6);
+    render(&WeekPage {
+        page: page.signed_in(&provider),
+        title: format!("{} – {}", fmt::date(&monday), fmt::date(&sunday)),
+        days: grid
+            .days
+            .iter()
+            .map(|d| d.format("%a %b %-d").to_string())
+            .collect(),
+        rows,
+        zone: local.0.name(),
+        date: monday.format("%Y-%m-%d").to_string(),
+        previous: (monday - Duration::days(7)).format("%Y-%m-%d").to_string(),
+        next: (monday + Duration::days(7)).format("%Y-%m-%d").to_string(),
+        today: today.format("%Y-%m-%d").to_string(),
+        count: entries
+            .iter()
+            .filter(|a| a.state() == Status::Scheduled || a.state() == Status::Confirmed)
+            .count(),
+    })
+}
+
+// ---------- adding a session ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct SessionInput {
+    client: String,
+    service: String,
+    date: String,
+    time: String,
+    minutes: String,
+    location: String,
+    note: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewParams {
+    start: String,
+    client: String,
+}
+
+struct ServiceOption {
+    id: String,
+    label: String,
+    minutes: i32,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/new.html")]
+struct NewPage {
+    page: PageContext,
+    input: SessionInput,
+    clients: Vec<String>,
+    services: Vec<ServiceOption>,
+    errors: FieldErrors,
+    zone: &'static str,
+    overlaps: Vec<String>,
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+const CLIENT_CHOICES: i64 = 5_000;
+
+async fn form_page(
+    state: &AppState,
+    provider: &CurrentProvider,
+    page: PageContext,
+    input: SessionInput,
+    errors: FieldErrors,
+    overlaps: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let (clients, services) = state
+        .db(move |conn| {
+            let clients = client::match_labels(conn, &scope, CLIENT_CHOICES)?;
+            let services = service::offered(conn, &scope, now)?;
+            Ok((clients, services))
+        })
+        .await?;
+    let status = if errors.is_empty() && overlaps.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &NewPage {
+            page: page.signed_in(provider),
+            input,
+            clients,
+            services: services
+                .into_iter()
+                .map(|s| ServiceOption {
+                    id: s.id.clone(),
+                    label: s.label(),
+                    minutes: s.minutes,
+                })
+                .collect(),
+            errors,
+            zone: provider.0.zone().name(),
+            overlaps,
+        },
+    )
+}
+
+async fn new_session(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    params: web::Query<NewParams>,
+) -> Result<HttpResponse, AppError> {
+    let start = NaiveDateTime::parse_from_str(params.start.trim(), "%Y-%m-%dT%H:%M").ok();
+    let mut input = SessionInput {
+        date: start
+            .map(|s| s.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| provider.today(&state.clock).format("%Y-%m-%d").to_string()),
+        time: start
+            .map(|s| s.format("%H:%M").to_string())
+            .unwrap_or_default(),
+        location: "Telehealth".into(),
+        ..Default::default()
+    };
+    if let Some(id) = ClientId::parse(&params.client) {
+        let scope = provider.scope();
+        let label = state
+            .db(move |conn| {
+                Ok(scope
+                    .client(conn, &id)?
+                    .map(|c| format!("{} <{}>", c.full_name(), c.email)))
+            })
+            .await?;
+        input.client = label.unwrap_or_default();
+    }
+    form_page(
+        &state,
+        &provider,
+        page,
+        input,
+        FieldErrors::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// What the form asked for, checked field by field.
+struct Parsed {
+    client_email: String,
+    service_id: String,
+    local_start: NaiveDateTime,
+    minutes: Option<i64>,
+    location: Option<String>,
+    note: Option<String>,
+}
+
+fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let client_email = client::email_in_label(&input.client).map(str::to_string);
+    if client_email.is_none() {
+        errors.insert(
+            "client",
+            "Choose the client from the list (start typing their name).".into(),
+        );
+    }
+    if input.service.trim().is_empty() {
+        errors.insert("service", "Choose the service.".into());
+    }
+    let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
+    }
+    let time = NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time", "Enter the start time, for example 10:00.".into());
+    }
+    let minutes = match input.minutes.trim() {
+        "" => None,
+        m => match m.parse::<i64>() {
+            Ok(n) if (5..=480).contains(&n) => Some(n),
+            _ => {
+                errors.insert(
+                    "minutes",
+                    "Enter the length in minutes, from 5 to 480.".into(),
+                );
+                None
+            }
+        },
+    };
+    let text = |s: &str, max: usize| {
+        let t: String = s
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .take(max)
+            .collect();
+        (!t.is_empty()).then_some(t)
+    };
+    match (client_email, date, time) {
+        (Some(client_email), Some(d), Some(t)) if errors.is_empty() => Ok(Parsed {
+            client_email,
+            service_id: input.service.trim().to_string(),
+            local_start: d.and_time(t),
+            minutes,
+            location: text(&input.location, 300),
+            note: text(&input.note, 2000),
+        }),
+        _ => Err(errors),
+    }
+}
+
+enum Outcome {
+    Scheduled { when: String, fit: LocalFit },
+    Invalid(FieldErrors),
+    Overlaps(Vec<String>),
+}
+
+async fn create_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<SessionInput>,
+) -> Result<HttpResponse, AppError> {
+    let parsed = match parse(&input) {
+        Ok(p) => p,
+        Err(errors) => return form_page(&state, &provider, page, input, errors, Vec::new()).await,
+    };
+    let zone = provider.0.zone();
+    let (scope, ip, now) = (provider.scope(), client_ip(&req), state.clock.now());
+    let local = fmt::Local(zone);
+    let monday = week_grid::week_start(parsed.local_start.date());
+    let outcome = state
+        .db(move |conn| {
+            let mut errors = FieldErrors::new();
+            let norm = crate::domain::email::normalize(&parsed.client_email);
+            let found = match client::find_id_by_email(conn, &scope, &norm)? {
+                Some(id) => scope.client(conn, &id)?,
+                None => None,
+            };
+            let Some(c) = found.filter(|c| c.archived_at.is_none()) else {
+                errors.insert(
+                    "client",
+                    "That client is not on your active list. Choose one from the list.".into(),
+                );
+                return Ok(Outcome::Invalid(errors));
+            };
+            let Some(svc): Option<Owned<Service>> =
+                service::find(conn, &scope, &parsed.service_id)?
+            else {
+                errors.insert("service", "Choose one of your services.".into());
+                return Ok(Outcome::Invalid(errors));
+            };
+            let minutes = parsed.minutes.unwrap_or(i64::from(svc.minutes));
+            let request = SessionRequest {
+                client: &c,
+                service: &svc,
+                local_start: parsed.local_start,
+                minutes,
+                location: parsed.location,
+                note: parsed.note,
+            };
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            match services::calendar::schedule_session(conn, zone, request, act) {
+                Ok((booked, fit)) => Ok(Outcome::Scheduled {
+                    when: format!("{} {}", c.full_name(), local.datetime(&booked.starts_at)),
+                    fit,
+                }),
+                Err(ScheduleError::Overlaps(found)) => Ok(Outcome::Overlaps(
+                    found
+                        .iter()
+                        .map(|f| {
+                            format!(
+                                "It overlaps another entry on {}–{}.",
+                                local.datetime(&f.existing.start),
+                                zone.local(&f.existing.end).format("%H:%M")
+                            )
+                        })
+                        .collect(),
+                )),
+                Err(ScheduleError::Mismatch) => Err(AppError::NotFound),
+                Err(ScheduleError::Database(e)) => Err(e.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Outcome::Scheduled { when, fit } => {
+            let note = match fit {
+                LocalFit::Exact => String::new(),
+                LocalFit::Skipped => " That time does not exist that day (the clocks go forward), so it starts an hour later by the clock.".into(),
+                LocalFit::Repeated => " That time happens twice that day (the clocks go back); it is the first of the two.".into(),
+            };
+            session::flash(&session, format!("Scheduled: {when}.{note}"));
+            Ok(see_other(&format!(
+                "/calendar?date={}",
+                monday.format("%Y-%m-%d")
+            )))
+        }
+        Outcome::Invalid(errors) => {
+            form_page(&state, &provider, page, input, errors, Vec::new()).await
+        }
+        Outcome::Overlaps(list) => {
+            form_page(&state, &provider, page, input, FieldErrors::new(), list).await
+        }
+    }
+}
+
+// ---------- a client's sessions ----------
+
+struct SessionRow {
+    when: String,
+    service: String,
+    status: &'static str,
+    location: String,
+}
+
+#[derive(Template)]
+#[template(path = "clients/sessions.html")]
+struct ClientSessionsPage {
+    page: PageContext,
+    header: super::clients::ClientHeader,
+    tab: &'static str,
+    upcoming: Vec<SessionRow>,
+    past: Vec<SessionRow>,
+    zone: &'static str,
+}
+
+/// The Sessions tab of a client's record: upcoming (soonest first) and past.
+async fn client_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    c: crate::models::scope::OwnedClient,
+) -> Result<HttpResponse, AppError> {
+    let local = fmt::Local(provider.0.zone());
+    super::clients::audit_view(&state, &req, &c, "sessions").await?;
+    let (client, scope, now) = (c.clone(), provider.scope(), state.clock.now());
+    let (sessions, services) = state
+        .db(move |conn| {
+            let sessions = appointment::for_client(conn, &client)?;
+            let services: HashMap<String, String> = service::offered(conn, &scope, now)?
+                .into_iter()
+                .map(|s| (s.id.clone(), s.label()))
+                .collect();
+            Ok((sessions, services))
+        })
+        .await?;
+    let row = |a: &Appointment| SessionRow {
+        when: format!(
+            "{}–{}",
+            local.datetime(&a.starts_at),
+            local.0.local(&a.ends_at).format("%H:%M")
+        ),
+        service: a
+            .service_id
+            .as_ref()
+            .and_then(|s| services.get(s).cloned())
+            .unwrap_or_default(),
+        status: a.state().label(),
+        location: a.location.clone().unwrap_or_default(),
+    };
+    let (mut upcoming, past): (Vec<&Appointment>, Vec<&Appointment>) =
+        sessions.iter().partition(|a| a.ends_at > now);
+    upcoming.reverse();
+    render(&ClientSessionsPage {
+        page: page.signed_in(&provider),
+        header: super::clients::ClientHeader::of(local, &c),
+        tab: "sessions",
+        upcoming: upcoming.into_iter().map(row).collect(),
+        past: past.into_iter().map(row).collect(),
+        zone: local.0.name(),
+    })
+}

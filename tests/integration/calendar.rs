@@ -1,0 +1,301 @@
+//! The calendar's guarantees that hold below any page: two bookings of one slot at the
+//! same moment, from two connections, give one entry and one refusal — on SQLite and on
+//! PostgreSQL alike.
+
+use std::sync::{Arc, Barrier};
+
+use caseload::domain::appointment::{Kind, Span, Status};
+use caseload::models::appointment::{self, BookError, NewAppointment};
+use caseload::models::provider;
+use caseload::models::scope::Scope;
+
+use crate::support::*;
+
+fn slot(start: &str, minutes: i64) -> NewAppointment {
+    let start = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M").unwrap();
+    NewAppointment {
+        kind: Kind::Unavailable,
+        status: Status::Scheduled,
+        client_id: None,
+        service_id: None,
+        span: Span {
+            start,
+            end: start + chrono::Duration::minutes(minutes),
+        },
+        location: None,
+        note: None,
+        contact_name: None,
+        contact_phone: None,
+    }
+}
+
+#[test]
+fn two_bookings_of_one_slot_at_the_same_moment_give_one_entry() {
+    let app = TestApp::spawn();
+    app.signed_in();
+    let p = provider::find_by_email(&mut app.conn(), "dr.rivera@example.com")
+        .unwrap()
+        .unwrap();
+    let scope = Scope::of(&p);
+    for round in 0..5 {
+        let start = format!("2026-12-{:02} 10:00", 7 + round);
+        let barrier = Arc::new(Barrier::new(2));
+        let outcomes: Vec<Result<usize, String>> = [0, 30]
+            .into_iter()
+            .map(|offset| {
+                let (barrier, scope) = (barrier.clone(), scope.clone());
+                let mut conn = app.conn();
+                // The second overlaps the first by half an hour.
+                let mut wanted = slot(&start, 60);
+                wanted.span.start += chrono::Duration::minutes(offset);
+                wanted.span.end += chrono::Duration::minutes(offset);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    match appointment::book(&mut conn, &scope, &[wanted], app_now()) {
+                        Ok(b) => Ok(b.len()),
+                        Err(BookError::Conflicts(c)) => Err(format!("{} conflict", c.len())),
+                        Err(BookError::Database(e)) => Err(format!("database: {e}")),
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        let won = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(won, 1, "round {round}: {outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| o.as_ref().err().map(String::as_str) == Some("1 conflict")),
+            "round {round}: the loser is told of the conflict, not a database error: {outcomes:?}"
+        );
+    }
+}
+
+fn app_now() -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str("2026-12-02 08:00", "%Y-%m-%d %H:%M").unwrap()
+}
+
+/// The service id the form offers for a CPT code.
+fn service_id(s: &Session, cpt: &str) -> String {
+    let (_, html) = s.get_text("/calendar/new");
+    let ids = select_attr(&html, "#service option", "value");
+    let labels = select_text(&html, "#service option");
+    ids.into_iter()
+        .zip(labels)
+        .find(|(_, l)| l.starts_with(cpt))
+        .map(|(id, _)| id)
+        .expect("the service is offered")
+}
+
+#[test]
+fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // From her profile, the form comes with her chosen.
+    let (_, profile) = s.get_text(&format!("/clients/{ada}"));
+    let schedule = format!("/calendar/new?client={ada}");
+    assert!(profile.contains(&schedule), "{profile}");
+    let (_, form) = s.get_text(&schedule);
+    assert_eq!(
+        select_attr(&form, "#client", "value"),
+        ["Ada Lovelace <ada@example.com>"]
+    );
+    // The week shows free half hours that add a session there.
+    let (code, week) = s.get_text("/calendar?date=2026-12-08");
+    assert_eq!(code, 200);
+    let adds = select_attr(&week, "td.free a", "href");
+    assert!(
+        adds.contains(&"/calendar/new?start=2026-12-08T10:00".to_string()),
+        "{adds:?}"
+    );
+    let (_, form) = s.get_text("/calendar/new?start=2026-12-08T10:00");
+    assert_eq!(select_attr(&form, "#date", "value"), ["2026-12-08"]);
+    assert_eq!(select_attr(&form, "#time", "value"), ["10:00"]);
+    let service = service_id(&s, "90834");
+    let fields = [
+        ("client", "Ada Lovelace <ada@example.com>"),
+        ("service", service.as_str()),
+        ("date", "2026-12-08"),
+        ("time", "10:00"),
+        ("minutes", ""),
+        ("location", "Telehealth"),
+        ("note", ""),
+    ];
+    let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/calendar?date=2026-12-07");
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert!(
+        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 10:00 EST."),
+        "{week}"
+    );
+    // 10:00–10:45 New York time (the service's 45 minutes), in Tuesday's column.
+    let entries = select_text(&week, "td.busy .entry");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        entries[0].contains("10:00–10:45")
+            && entries[0].contains("Ada Lovelace")
+            && entries[0].contains("90834"),
+        "{entries:?}"
+    );
+    assert!(!select_attr(&week, "td.free a", "href")
+        .contains(&"/calendar/new?start=2026-12-08T10:00".to_string()));
+    assert!(week.contains("1 session this week"), "{week}");
+
+    // An overlapping one is refused, saying with what; nothing is written.
+    let mut overlapping = fields;
+    overlapping[3] = ("time", "10:30");
+    let r = s.submit("/calendar/new", "/calendar/sessions", &overlapping);
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(
+        html.contains("Nothing was scheduled: that time is taken."),
+        "{html}"
+    );
+    assert!(
+        html.contains("It overlaps another entry on Dec 8, 2026 10:00 EST–10:45."),
+        "{html}"
+    );
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert_eq!(select_text(&week, "td.busy .entry").len(), 1);
+    // Back to back is fine.
+    overlapping[3] = ("time", "10:45");
+    assert_eq!(
+        s.submit("/calendar/new", "/calendar/sessions", &overlapping)
+            .status(),
+        303
+    );
+
+    // Another provider sees none of it, and cannot book Ada.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let (_, theirs) = other.get_text("/calendar?date=2026-12-08");
+    assert!(select_text(&theirs, "td.busy .entry").is_empty());
+    let mut as_other = fields;
+    let their_service = service_id(&other, "90834");
+    as_other[1] = ("service", their_service.as_str());
+    let r = other.submit("/calendar/new", "/calendar/sessions", &as_other);
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("That client is not on your active list"));
+    // Nor use the first provider's service.
+    let mut wrong_service = fields;
+    wrong_service[3] = ("time", "15:00");
+    let r = other.submit("/calendar/new", "/calendar/sessions", &wrong_service);
+    assert_eq!(r.status(), 422);
+}
+
+#[test]
+fn a_session_at_a_time_the_clocks_skip_says_so() {
+    let app = TestApp::spawn();
+    app.set_time("2026-03-01 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90832");
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", service.as_str()),
+            ("date", "2026-03-08"),
+            ("time", "02:30"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("Dec") || week.contains("Mar 8, 2026 03:30 EDT"),
+        "{week}"
+    );
+    assert!(week.contains("does not exist that day"), "{week}");
+    assert!(select_text(&week, "td.busy .entry")[0].contains("03:30–04:00"));
+}
+
+#[test]
+fn the_calendar_form_names_each_missing_field() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "nobody"),
+            ("date", "tomorrow"),
+            ("time", "25:00"),
+            ("minutes", "3"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    for message in [
+        "Choose the client from the list",
+        "Choose the service.",
+        "Enter the date, for example",
+        "Enter the start time, for example 10:00.",
+        "Enter the length in minutes, from 5 to 480.",
+    ] {
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    // Signed out, the calendar asks to sign in.
+    let r = app.session().get("/calendar");
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"));
+}
+
+#[test]
+fn a_clients_sessions_tab_lists_upcoming_and_past_and_records_the_view() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90837");
+    for date in ["2026-12-01", "2026-12-03", "2026-12-10"] {
+        let r = s.submit(
+            "/calendar/new",
+            "/calendar/sessions",
+            &[
+                ("client", "Ada Lovelace <ada@example.com>"),
+                ("service", service.as_str()),
+                ("date", date),
+                ("time", "09:00"),
+                ("location", "Office, 12 Elm St"),
+            ],
+        );
+        assert_eq!(r.status(), 303, "{date}");
+    }
+    let (code, tab) = s.get_text(&format!("/clients/{ada}/sessions"));
+    assert_eq!(code, 200);
+    let upcoming = select_text(&tab, "table.sessions-upcoming tbody tr");
+    let past = select_text(&tab, "table.sessions-past tbody tr");
+    assert_eq!(upcoming.len(), 2, "{upcoming:?}");
+    assert!(
+        upcoming[0].contains("Dec 3, 2026 09:00 EST–10:00") && upcoming[1].contains("Dec 10, 2026"),
+        "{upcoming:?}"
+    );
+    assert!(
+        upcoming[0].contains("90837")
+            && upcoming[0].contains("Office, 12 Elm St")
+            && upcoming[0].contains("Scheduled")
+    );
+    assert_eq!(past.len(), 1);
+    assert!(past[0].contains("Dec 1, 2026"));
+    let (_, activity) = s.get_text(&format!("/clients/{ada}/activity"));
+    assert!(
+        activity.contains("Viewed the record (sessions)"),
+        "{activity}"
+    );
+    assert_eq!(
+        activity.matches("Scheduled a session").count(),
+        3,
+        "{activity}"
+    );
+    // Another provider's client id is not found.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    assert_eq!(other.get(&format!("/clients/{ada}/sessions")).status(), 404);
+}
