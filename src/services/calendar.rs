@@ -5,12 +5,12 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::Act;
+use super::{record, Act};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Kind, Span, Status};
 use crate::domain::time_zone::{LocalFit, Zone};
 use crate::models::appointment::{self, Appointment, BookError, Conflict, NewAppointment};
-use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::audit::AuditAction;
 use crate::models::scope::{Owned, OwnedClient};
 use crate::models::service::Service;
 
@@ -76,16 +76,12 @@ pub fn schedule_session(
             Err(BookError::Conflicts(c)) => return Err(ScheduleError::Overlaps(c)),
             Err(BookError::Database(e)) => return Err(e.into()),
         };
-        audit::record_at(
+        record(
             conn,
-            AuditEntry {
-                provider_id: client.provider_id(),
-                client_id: Some(&client.client_id()),
-                action: AuditAction::AppointmentScheduled,
-                subject: Some(&booked.id),
-                ip: act.ip,
-            },
-            act.now,
+            client,
+            AuditAction::AppointmentScheduled,
+            Some(&booked.id),
+            act,
         )?;
         Ok((booked, fit))
     })

@@ -4,34 +4,14 @@
 
 use diesel::QueryResult;
 
-use super::Act;
+use super::{record, Act};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::client::ClientDetails;
 use crate::domain::client_edit::{changed_fields, DetailValues};
-use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::audit::AuditAction;
 use crate::models::client::{self, Client, CreateOptions, SaveClientError};
 use crate::models::provider::Provider;
 use crate::models::scope::{OwnedClient, Scope};
-
-fn record(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    action: AuditAction,
-    subject: Option<&str>,
-    act: Act<'_>,
-) -> QueryResult<()> {
-    audit::record_at(
-        conn,
-        AuditEntry {
-            provider_id: client.provider_id(),
-            client_id: Some(&client.client_id()),
-            action,
-            subject,
-            ip: act.ip,
-        },
-        act.now,
-    )
-}
 
 /// Records that the provider looked at `tab` of the client's record.
 pub fn view(

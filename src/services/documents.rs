@@ -6,11 +6,11 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
-use super::Act;
+use super::{record, Act};
 use crate::db::ids::DocumentId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::document::{DocumentKind, FileType};
-use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::audit::AuditAction;
 use crate::models::document::{self, AddDocumentError, Document, NewDocument};
 use crate::models::scope::{Owned, OwnedClient};
 
@@ -76,7 +76,13 @@ pub fn upload(
             }
             Err(AddDocumentError::Database(e)) => return Err(e.into()),
         };
-        record(conn, client, AuditAction::DocumentUploaded, &doc.id, act)?;
+        record(
+            conn,
+            client,
+            AuditAction::DocumentUploaded,
+            Some(&doc.id),
+            act,
+        )?;
         Ok(doc)
     })
 }
@@ -93,26 +99,12 @@ pub fn open(
         return Ok(None);
     };
     let content = document::content(conn, &doc)?;
-    record(conn, client, AuditAction::DocumentViewed, &doc.id, act)?;
-    Ok(Some((doc, content)))
-}
-
-fn record(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    action: AuditAction,
-    document_id: &str,
-    act: Act<'_>,
-) -> diesel::QueryResult<()> {
-    audit::record_at(
+    record(
         conn,
-        AuditEntry {
-            provider_id: client.provider_id(),
-            client_id: Some(&client.client_id()),
-            action,
-            subject: Some(document_id),
-            ip: act.ip,
-        },
-        act.now,
-    )
+        client,
+        AuditAction::DocumentViewed,
+        Some(&doc.id),
+        act,
+    )?;
+    Ok(Some((doc, content)))
 }

@@ -13,6 +13,11 @@ pub mod onboarding;
 pub mod portal;
 
 use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::scope::OwnedClient;
 
 /// Who acted, from where, and when: what every change records.
 #[derive(Debug, Clone, Copy)]
@@ -20,4 +25,25 @@ pub struct Act<'a> {
     /// The address the request came from (none for the command line and the workers).
     pub ip: Option<&'a str>,
     pub now: NaiveDateTime,
+}
+
+/// Records `action` in the client's audit trail, with `subject` (a tab, a document's id…).
+pub(crate) fn record(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    action: AuditAction,
+    subject: Option<&str>,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    audit::record_at(
+        conn,
+        AuditEntry {
+            provider_id: client.provider_id(),
+            client_id: Some(&client.client_id()),
+            action,
+            subject,
+            ip: act.ip,
+        },
+        act.now,
+    )
 }

@@ -5,33 +5,14 @@
 
 use diesel::QueryResult;
 
-use super::Act;
+use super::{record, Act};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::payment::StoredCard;
-use crate::models::audit::{self, AuditAction, AuditEntry};
+use crate::models::audit::AuditAction;
 use crate::models::client::{self, InsuranceDetails, SaveClientError};
 use crate::models::payment_method;
 use crate::models::provider::Provider;
 use crate::models::scope::OwnedClient;
-
-pub(super) fn record(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    action: AuditAction,
-    act: Act<'_>,
-) -> QueryResult<()> {
-    audit::record_at(
-        conn,
-        AuditEntry {
-            provider_id: client.provider_id(),
-            client_id: Some(&client.client_id()),
-            action,
-            subject: None,
-            ip: act.ip,
-        },
-        act.now,
-    )
-}
 
 /// Queues a fresh invitation (worded as a welcome to a client brought over from another
 /// system, or not), earlier links revoked; `false` when none was queued because the client
@@ -61,7 +42,7 @@ pub fn enter_insurance(
 ) -> Result<(), SaveClientError> {
     write_transaction(conn, |conn| {
         client::set_insurance(conn, client, details, expected_version, act.now)?;
-        record(conn, client, AuditAction::ClientUpdated, act)?;
+        record(conn, client, AuditAction::ClientUpdated, None, act)?;
         Ok(())
     })
 }
@@ -100,23 +81,36 @@ pub fn review_insurance(
                 crate::onboarding::report_insurance_problem(
                     conn, provider, &c, reason, public_url, act.now, act.ip,
                 )?;
-                record(conn, &c, AuditAction::InsuranceProblemReported, act)?;
+                record(conn, &c, AuditAction::InsuranceProblemReported, None, act)?;
             }
-            None => record(conn, &c, AuditAction::InsuranceVerified, act)?,
+            None => record(conn, &c, AuditAction::InsuranceVerified, None, act)?,
         }
         Ok(())
     })
 }
 
-/// A card the provider entered for the client (as the processor left it).
+/// Who entered a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddedBy {
+    Provider,
+    /// The client, in their portal.
+    Client,
+}
+
+/// A card entered for the client (as the processor left it), by them or the provider.
 pub fn add_card(
     conn: &mut DbConnection,
     client: &OwnedClient,
     card: &StoredCard,
+    by: AddedBy,
     act: Act<'_>,
 ) -> QueryResult<()> {
+    let (who, action) = match by {
+        AddedBy::Provider => ("provider", AuditAction::PaymentMethodAdded),
+        AddedBy::Client => ("client", AuditAction::PortalPaymentMethodAdded),
+    };
     write_transaction(conn, |conn| {
-        payment_method::add(conn, client, card, "provider", act.now)?;
-        record(conn, client, AuditAction::PaymentMethodAdded, act)
+        payment_method::add(conn, client, card, who, act.now)?;
+        record(conn, client, action, None, act)
     })
 }

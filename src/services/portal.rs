@@ -1,22 +1,20 @@
 //! What a client does in their portal, and through the single-use link that sets it up:
 //! choose a password (verifying their email), ask for a new link, give insurance or choose
-//! private pay, add a card, acknowledge the practice's forms. Each is one transaction with
-//! its audit entry (the client's own actions are marked as theirs in the activity log).
+//! private pay, acknowledge the practice's forms (a card: `onboarding::add_card`). Each is
+//! one transaction with its audit entry (the client's own actions are marked as theirs).
 
 use chrono::Duration;
 use diesel::QueryResult;
 
-use super::onboarding::record;
-use super::Act;
+use super::{record, Act};
 use crate::db::ids::ClientId;
 use crate::db::{write_transaction, DbConnection};
-use crate::domain::payment::StoredCard;
 use crate::models::audit::AuditAction;
 use crate::models::client::{self, InsuranceDetails, SaveClientError};
 use crate::models::invitation::{self, TokenCheck};
 use crate::models::practice_form::{self, PracticeForm};
 use crate::models::scope::OwnedClient;
-use crate::models::{outbox, payment_method, provider, sign_in_session, unscoped};
+use crate::models::{outbox, provider, sign_in_session, unscoped};
 use crate::onboarding;
 
 /// How long after one setup link another may be asked for.
@@ -45,7 +43,7 @@ pub fn accept_invitation(
         client::verify_account(conn, &c, password_hash, now)?;
         sign_in_session::end_client_all(conn, &c)?;
         outbox::cancel_pending(conn, &c, &[onboarding::INVITATION, onboarding::REMINDER])?;
-        record(conn, &c, AuditAction::PortalAccountVerified, act)?;
+        record(conn, &c, AuditAction::PortalAccountVerified, None, act)?;
         Ok(Some(c))
     })
 }
@@ -94,7 +92,7 @@ pub fn renew_invitation(
 
 /// The client opened their portal.
 pub fn viewed(conn: &mut DbConnection, client: &OwnedClient, act: Act<'_>) -> QueryResult<()> {
-    record(conn, client, AuditAction::PortalViewed, act)
+    record(conn, client, AuditAction::PortalViewed, None, act)
 }
 
 /// Insurance given (`Some`), or private pay chosen, in a form made from the details at
@@ -117,21 +115,8 @@ pub fn choose_billing(
                 AuditAction::PortalPrivatePayChosen
             }
         };
-        record(conn, client, action, act)?;
+        record(conn, client, action, None, act)?;
         Ok(())
-    })
-}
-
-/// A card the client entered (as the processor left it).
-pub fn add_card(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    card: &StoredCard,
-    act: Act<'_>,
-) -> QueryResult<()> {
-    write_transaction(conn, |conn| {
-        payment_method::add(conn, client, card, "client", act.now)?;
-        record(conn, client, AuditAction::PortalPaymentMethodAdded, act)
     })
 }
 
@@ -148,6 +133,12 @@ pub fn acknowledge_forms(
             practice_form::acknowledge(conn, client, f, typed_name, act.ip, act.now)?;
         }
         client::mark_forms_acknowledged(conn, client, act.now)?;
-        record(conn, client, AuditAction::PortalFormsAcknowledged, act)
+        record(
+            conn,
+            client,
+            AuditAction::PortalFormsAcknowledged,
+            None,
+            act,
+        )
     })
 }

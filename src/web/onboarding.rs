@@ -11,7 +11,7 @@ use super::{client_ip, see_other, AppState, CurrentProvider};
 use crate::error::AppError;
 use crate::models::client::SaveClientError;
 use crate::models::scope::OwnedClient;
-use crate::services::onboarding::ReviewError;
+use crate::services::onboarding::{AddedBy, ReviewError};
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -280,7 +280,13 @@ async fn add_card(
                 ip: ip.as_deref(),
                 now,
             };
-            Ok(services::onboarding::add_card(conn, &client, &card, act)?)
+            Ok(services::onboarding::add_card(
+                conn,
+                &client,
+                &card,
+                AddedBy::Provider,
+                act,
+            )?)
         })
         .await?;
     session::flash(&session, format!("Saved: {described}."));

@@ -24,6 +24,7 @@ use crate::models::scope::OwnedClient;
 use crate::models::sign_in_session::Who;
 use crate::models::{failed_login, payment_method, provider, unscoped};
 use crate::passwords;
+use crate::services::onboarding::AddedBy;
 use crate::services::portal::{Renewal, RENEW_MINUTES};
 use crate::services::{self, Act};
 
@@ -784,7 +785,13 @@ async fn save_billing(
                 ip: ip.as_deref(),
                 now,
             };
-            Ok(services::portal::add_card(conn, &c, &card, act)?)
+            Ok(services::onboarding::add_card(
+                conn,
+                &c,
+                &card,
+                AddedBy::Client,
+                act,
+            )?)
         })
         .await?;
     session::flash(&session, format!("Saved: {described}."));
