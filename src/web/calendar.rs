@@ -1,5 +1,5 @@
 //! The calendar: the week as a table in the provider's zone (every free half hour adds a
-//! session there), and adding a session.
+//! session there), adding a session, a client's Sessions tab, and Settings → Services.
 
 use std::collections::HashMap;
 
@@ -30,7 +30,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/calendar", web::get().to(week))
         .route("/calendar/new", web::get().to(new_session))
         .route("/calendar/sessions", web::post().to(create_session))
-        .route("/clients/{id}/sessions", web::get().to(client_sessions));
+        .route("/clients/{id}/sessions", web::get().to(client_sessions))
+        .route("/settings/services", web::get().to(show_services))
+        .route("/settings/services", web::post().to(add_service));
 }
 
 #[derive(Deserialize, Default)]
@@ -558,4 +560,133 @@ async fn client_sessions(
         past: past.into_iter().map(row).collect(),
         zone: local.0.name(),
     })
+}
+
+// ---------- Settings → Services ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ServiceInput {
+    name: String,
+    cpt_code: String,
+    minutes: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings/services.html")]
+struct ServicesPage {
+    page: PageContext,
+    services: Vec<ServiceOption>,
+    input: ServiceInput,
+    errors: FieldErrors,
+}
+
+impl ServicesPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+async fn services_page(
+    state: &AppState,
+    provider: &CurrentProvider,
+    page: PageContext,
+    input: ServiceInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let services = state
+        .db(move |conn| Ok(service::offered(conn, &scope, now)?))
+        .await?;
+    let status = if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &ServicesPage {
+            page: page.signed_in(provider),
+            services: services
+                .into_iter()
+                .map(|s| ServiceOption {
+                    id: s.id.clone(),
+                    label: s.label(),
+                    minutes: s.minutes,
+                })
+                .collect(),
+            input,
+            errors,
+        },
+    )
+}
+
+async fn show_services(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    services_page(
+        &state,
+        &provider,
+        page,
+        ServiceInput::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+async fn add_service(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<ServiceInput>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new();
+    let name: String = input
+        .name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    if name.is_empty() {
+        errors.insert(
+            "name",
+            "Give the service a name, for example “Couples session”.".into(),
+        );
+    }
+    let code = crate::domain::billing_codes::parse_cpt(&input.cpt_code)
+        .map_err(|e| errors.insert("cpt_code", e))
+        .ok();
+    let minutes = match input.minutes.trim().parse::<i32>() {
+        Ok(m) if (5..=480).contains(&m) => Some(m),
+        _ => {
+            errors.insert(
+                "minutes",
+                "Enter the usual length in minutes, from 5 to 480.".into(),
+            );
+            None
+        }
+    };
+    let (Some(code), Some(minutes), true) = (code, minutes, errors.is_empty()) else {
+        return services_page(&state, &provider, page, input, errors).await;
+    };
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let saved_name = name.clone();
+    state
+        .db(move |conn| {
+            Ok(service::add(
+                conn,
+                &scope,
+                &saved_name,
+                &code,
+                minutes,
+                now,
+            )?)
+        })
+        .await?;
+    session::flash(&session, format!("“{name}” was added to your services."));
+    Ok(see_other("/settings/services"))
 }

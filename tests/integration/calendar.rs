@@ -299,3 +299,49 @@ fn a_clients_sessions_tab_lists_upcoming_and_past_and_records_the_view() {
     let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
     assert_eq!(other.get(&format!("/clients/{ada}/sessions")).status(), 404);
 }
+
+#[test]
+fn services_start_with_the_common_codes_and_the_provider_adds_their_own() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let (code, page) = s.get_text("/settings/services");
+    assert_eq!(code, 200);
+    let listed = select_text(&page, "table.services tbody tr");
+    assert_eq!(listed.len(), 7, "{listed:?}");
+    assert!(
+        listed[2].contains("90834") && listed[2].contains("45 minutes"),
+        "{listed:?}"
+    );
+    let r = s.submit(
+        "/settings/services",
+        "/settings/services",
+        &[("name", ""), ("cpt_code", "9084"), ("minutes", "0")],
+    );
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(html.contains("Give the service a name"), "{html}");
+    assert!(html.contains("is not a CPT code"), "{html}");
+    assert!(html.contains("from 5 to 480"), "{html}");
+    let r = s.submit(
+        "/settings/services",
+        "/settings/services",
+        &[
+            ("name", "Couples session"),
+            ("cpt_code", "90847"),
+            ("minutes", "75"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, page) = s.get_text("/settings/services");
+    assert!(page.contains("“Couples session” was added to your services."));
+    assert!(select_text(&page, "table.services tbody tr")
+        .iter()
+        .any(|r| r.contains("90847 · Couples session") && r.contains("75 minutes")));
+    // It is offered when adding a session, and to no other provider.
+    assert!(!service_id(&s, "90847").is_empty());
+    let (_, form) = s.get_text("/calendar/new");
+    assert!(form.contains("Couples session"));
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let (_, theirs) = other.get_text("/settings/services");
+    assert!(!theirs.contains("Couples session"));
+}
