@@ -29,6 +29,14 @@ pub struct Appointment {
     pub note: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cpt_code: Option<String>,
+    /// Comma-separated ICD-10 codes, as confirmed.
+    pub diagnosis_codes: Option<String>,
+    pub actual_start: Option<NaiveDateTime>,
+    pub actual_end: Option<NaiveDateTime>,
+    pub confirmed_at: Option<NaiveDateTime>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -215,6 +223,90 @@ pub fn between(
         .order((appointments::starts_at, appointments::id))
         .select(Appointment::as_select())
         .load(conn)
+}
+
+/// One of the provider's entries, by id.
+pub fn find(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: &str,
+) -> QueryResult<Option<Owned<Appointment>>> {
+    let row = scope
+        .appointments()
+        .filter(appointments::id.eq(id))
+        .select(Appointment::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|a| scope.owns(a)))
+}
+
+/// What confirming a session records.
+pub struct Confirmation<'a> {
+    pub cpt_code: &'a str,
+    pub diagnosis_codes: &'a [String],
+    pub actual: Span,
+    pub note: Option<&'a str>,
+}
+
+/// Marks a scheduled session confirmed with its codes and real times; `false` when it
+/// was no longer scheduled at `expected_version` (another tab changed it first).
+pub fn confirm(
+    conn: &mut DbConnection,
+    appointment: &Owned<Appointment>,
+    c: &Confirmation<'_>,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        appointments::table
+            .filter(appointments::id.eq(appointment.id.as_str()))
+            .filter(appointments::status.eq(Status::Scheduled.as_str()))
+            .filter(appointments::version.eq(expected_version)),
+    )
+    .set((
+        appointments::status.eq(Status::Confirmed.as_str()),
+        appointments::cpt_code.eq(c.cpt_code),
+        appointments::diagnosis_codes.eq(c.diagnosis_codes.join(",")),
+        appointments::actual_start.eq(c.actual.start),
+        appointments::actual_end.eq(c.actual.end),
+        appointments::note.eq(c.note.or(appointment.note.as_deref())),
+        appointments::confirmed_at.eq(now),
+        appointments::version.eq(appointments::version + 1),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ends a scheduled (or requested) entry as cancelled, late-cancelled or a no-show, with
+/// why and by whom; `false` when it was no longer open at `expected_version`.
+pub fn close(
+    conn: &mut DbConnection,
+    appointment: &Owned<Appointment>,
+    status: Status,
+    reason: Option<&str>,
+    by: &str,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        appointments::table
+            .filter(appointments::id.eq(appointment.id.as_str()))
+            .filter(
+                appointments::status
+                    .eq_any([Status::Scheduled.as_str(), Status::Requested.as_str()]),
+            )
+            .filter(appointments::version.eq(expected_version)),
+    )
+    .set((
+        appointments::status.eq(status.as_str()),
+        appointments::cancel_reason.eq(reason),
+        appointments::cancelled_by.eq(by),
+        appointments::version.eq(appointments::version + 1),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// The client's sessions, newest first.

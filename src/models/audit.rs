@@ -64,6 +64,12 @@ pub enum AuditAction {
     /// A session with the client was put on the calendar; the subject is its id.
     #[strum(serialize = "appointment.scheduled")]
     AppointmentScheduled,
+    /// The session took place and was confirmed with its codes.
+    #[strum(serialize = "appointment.confirmed")]
+    AppointmentConfirmed,
+    /// Cancelled, late-cancelled or a no-show; the subject is its id.
+    #[strum(serialize = "appointment.closed")]
+    AppointmentClosed,
 }
 
 impl AuditAction {
@@ -116,6 +122,8 @@ impl AuditAction {
             Self::EmailQueued => "Email queued",
             Self::SessionEnded => "Ended a signed-in session",
             Self::AppointmentScheduled => "Scheduled a session",
+            Self::AppointmentConfirmed => "Confirmed a session",
+            Self::AppointmentClosed => "Cancelled a session or marked it a no-show",
         }
     }
 }

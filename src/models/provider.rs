@@ -6,6 +6,7 @@ use crate::db::schema::providers;
 use crate::db::DbConnection;
 use crate::domain::email::Email;
 use crate::domain::name::PersonName;
+use crate::domain::session_rules::CancellationPolicy;
 use crate::domain::time_zone::Zone;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -23,6 +24,8 @@ pub struct Provider {
     pub created_at: NaiveDateTime,
     /// IANA name; read it through [`Provider::zone`].
     pub time_zone: String,
+    /// Read it through [`Provider::cancellation_policy`].
+    pub cancellation_policy: String,
 }
 
 impl Provider {
@@ -33,6 +36,11 @@ impl Provider {
     /// The provider's time zone: every time they read is shown in it.
     pub fn zone(&self) -> Zone {
         Zone::or_utc(&self.time_zone)
+    }
+
+    /// What makes a client's cancellation late (none until the provider sets one).
+    pub fn cancellation_policy(&self) -> CancellationPolicy {
+        CancellationPolicy::parse(&self.cancellation_policy).unwrap_or(CancellationPolicy::None)
     }
 
     pub fn full_name(&self) -> String {
@@ -82,6 +90,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         booking_token: None,
         created_at: super::now(),
         time_zone: new.time_zone.name().to_string(),
+        cancellation_policy: CancellationPolicy::None.as_str().to_string(),
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {

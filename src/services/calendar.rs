@@ -86,3 +86,178 @@ pub fn schedule_session(
         Ok((booked, fit))
     })
 }
+
+/// A confirmation as the provider filled it in.
+pub struct ConfirmRequest<'a> {
+    pub cpt_code: &'a str,
+    /// ICD-10 codes separated by commas or spaces.
+    pub diagnosis: &'a str,
+    /// The real start and end, wall-clock in the provider's zone.
+    pub actual_start: NaiveDateTime,
+    pub actual_end: NaiveDateTime,
+    pub note: Option<&'a str>,
+    pub expected_version: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// Fields to correct (by field name).
+    #[error("some fields need attention")]
+    Invalid(crate::domain::client::FieldErrors),
+    /// What the client has still to do, in words.
+    #[error("the client is not ready")]
+    NotReady(Vec<&'static str>),
+    #[error("A session is confirmed after it took place; this one has not started yet.")]
+    TooEarly,
+    #[error("This session was changed meanwhile (confirmed or cancelled in another tab). Reload it to see where it stands.")]
+    NotOpen,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Confirms that a session took place: only after its start, only when the client is
+/// ready (the readiness rule's every missing step is listed), with a CPT code whose time
+/// range fits the real length and at least one well-formed ICD-10 code.
+pub fn confirm_session(
+    conn: &mut DbConnection,
+    zone: Zone,
+    session: &Owned<Appointment>,
+    request: ConfirmRequest<'_>,
+    act: Act<'_>,
+) -> Result<(), ConfirmError> {
+    use crate::domain::billing_codes::{check_minutes, parse_cpt, parse_icd10};
+    if act.now < session.starts_at {
+        return Err(ConfirmError::TooEarly);
+    }
+    let mut errors = crate::domain::client::FieldErrors::new();
+    let cpt = parse_cpt(request.cpt_code)
+        .map_err(|e| errors.insert("cpt_code", e))
+        .ok();
+    let codes: Vec<&str> = request
+        .diagnosis
+        .split([',', ' ', ';'])
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    let mut diagnosis = Vec::new();
+    if codes.is_empty() {
+        errors.insert(
+            "diagnosis",
+            "Enter at least one diagnosis code (ICD-10), for example F41.1.".into(),
+        );
+    }
+    for c in codes {
+        match parse_icd10(c) {
+            Ok(code) => diagnosis.push(code),
+            Err(e) => {
+                errors.insert("diagnosis", e);
+            }
+        }
+    }
+    let actual = Span {
+        start: zone.to_utc(request.actual_start).0,
+        end: zone.to_utc(request.actual_end).0,
+    };
+    let minutes = (actual.end - actual.start).num_minutes();
+    if minutes <= 0 {
+        errors.insert("actual_end", "The session must end after it starts.".into());
+    } else if let Some(cpt) = &cpt {
+        if let Err(e) = check_minutes(cpt, u32::try_from(minutes).unwrap_or(u32::MAX)) {
+            errors.insert("cpt_code", e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ConfirmError::Invalid(errors));
+    }
+    let cpt = cpt.unwrap_or_default();
+    write_transaction(conn, |conn| {
+        let client = match &session.client_id {
+            Some(id) => session
+                .scope()
+                .client(conn, &crate::db::ids::ClientId(id.clone()))?,
+            None => None,
+        };
+        let Some(client) = client else {
+            return Err(ConfirmError::NotOpen);
+        };
+        if let Err(missing) =
+            crate::domain::onboarding::can_confirm_appointment(&client.onboarding_facts())
+        {
+            return Err(ConfirmError::NotReady(
+                missing.into_iter().map(|m| m.describe()).collect(),
+            ));
+        }
+        let confirmation = appointment::Confirmation {
+            cpt_code: &cpt,
+            diagnosis_codes: &diagnosis,
+            actual,
+            note: request.note,
+        };
+        if !appointment::confirm(
+            conn,
+            session,
+            &confirmation,
+            request.expected_version,
+            act.now,
+        )? {
+            return Err(ConfirmError::NotOpen);
+        }
+        record(
+            conn,
+            &client,
+            AuditAction::AppointmentConfirmed,
+            Some(&session.id),
+            act,
+        )?;
+        Ok(())
+    })
+}
+
+/// How a scheduled session ended without taking place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// The client cancelled: late or not, by the practice's policy.
+    ByClient,
+    ByProvider,
+    NoShow,
+}
+
+/// Cancels a session (or marks it a no-show) with the reason; returns the status it
+/// got. `None` when it was no longer scheduled at `expected_version`.
+pub fn close_session(
+    conn: &mut DbConnection,
+    policy: crate::domain::session_rules::CancellationPolicy,
+    session: &Owned<Appointment>,
+    how: Closing,
+    reason: Option<&str>,
+    expected_version: i64,
+    act: Act<'_>,
+) -> diesel::QueryResult<Option<Status>> {
+    let (status, by) = match how {
+        Closing::ByClient if policy.is_late(act.now, session.starts_at) => {
+            (Status::LateCancelled, "client")
+        }
+        Closing::ByClient => (Status::Cancelled, "client"),
+        Closing::ByProvider => (Status::Cancelled, "provider"),
+        Closing::NoShow => (Status::NoShow, "client"),
+    };
+    write_transaction(conn, |conn| {
+        if !appointment::close(conn, session, status, reason, by, expected_version, act.now)? {
+            return Ok(None);
+        }
+        if let Some(id) = &session.client_id {
+            if let Some(client) = session
+                .scope()
+                .client(conn, &crate::db::ids::ClientId(id.clone()))?
+            {
+                record(
+                    conn,
+                    &client,
+                    AuditAction::AppointmentClosed,
+                    Some(&session.id),
+                    act,
+                )?;
+            }
+        }
+        Ok(Some(status))
+    })
+}

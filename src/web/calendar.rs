@@ -23,7 +23,7 @@ use crate::models::appointment::{self, Appointment};
 use crate::models::client;
 use crate::models::scope::Owned;
 use crate::models::service::{self, Service};
-use crate::services::calendar::{ScheduleError, SessionRequest};
+use crate::services::calendar::{ConfirmError, ScheduleError, SessionRequest};
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -31,6 +31,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/calendar/new", web::get().to(new_session))
         .route("/calendar/sessions", web::post().to(create_session))
         .route("/clients/{id}/sessions", web::get().to(client_sessions))
+        .route("/calendar/sessions/{id}", web::get().to(show_session))
+        .route(
+            "/calendar/sessions/{id}/confirm",
+            web::post().to(confirm_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/close",
+            web::post().to(close_session),
+        )
         .route("/settings/services", web::get().to(show_services))
         .route("/settings/services", web::post().to(add_service));
 }
@@ -138,7 +147,7 @@ async fn week(
                 .unwrap_or_default(),
             status: a.state().label(),
             holds: a.state().holds_time(),
-            href: a.client_id.as_ref().map(|c| format!("/clients/{c}")),
+            href: Some(format!("/calendar/sessions/{}", a.id)),
         }
     };
     let rows = grid
@@ -689,4 +698,341 @@ async fn add_service(
         .await?;
     session::flash(&session, format!("“{name}” was added to your services."));
     Ok(see_other("/settings/services"))
+}
+
+// ---------- one session: confirm, cancel ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ConfirmInput {
+    cpt_code: String,
+    diagnosis: String,
+    actual_start: String,
+    actual_end: String,
+    note: String,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/session.html")]
+struct SessionPage {
+    page: PageContext,
+    id: String,
+    client_name: String,
+    client_href: String,
+    when: String,
+    service: String,
+    location: String,
+    note: String,
+    status: &'static str,
+    /// Open to confirm or cancel (scheduled).
+    open: bool,
+    /// It has started: confirming is possible.
+    started: bool,
+    /// What the client has still to do before a session can be confirmed.
+    not_ready: Vec<&'static str>,
+    confirmed: Option<String>,
+    closed: Option<String>,
+    input: ConfirmInput,
+    errors: FieldErrors,
+    refusal: Option<String>,
+    zone: &'static str,
+    version: i64,
+}
+
+impl SessionPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+async fn load_session(
+    state: &AppState,
+    provider: &CurrentProvider,
+    id: &str,
+) -> Result<
+    (
+        Owned<Appointment>,
+        crate::models::scope::OwnedClient,
+        Option<Owned<Service>>,
+    ),
+    AppError,
+> {
+    let (scope, id) = (provider.scope(), id.to_string());
+    state
+        .db(move |conn| {
+            let a = appointment::find(conn, &scope, &id)?.ok_or(AppError::NotFound)?;
+            let client_id = a
+                .client_id
+                .clone()
+                .map(ClientId)
+                .ok_or(AppError::NotFound)?;
+            let c = scope.client(conn, &client_id)?.ok_or(AppError::NotFound)?;
+            let s = match &a.service_id {
+                Some(sid) => service::find(conn, &scope, sid)?,
+                None => None,
+            };
+            Ok((a, c, s))
+        })
+        .await
+}
+
+async fn session_page(
+    state: &AppState,
+    provider: &CurrentProvider,
+    page: PageContext,
+    id: &str,
+    input: Option<ConfirmInput>,
+    errors: FieldErrors,
+    refusal: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (a, c, s) = load_session(state, provider, id).await?;
+    let zone = provider.0.zone();
+    let local = fmt::Local(zone);
+    let now = state.clock.now();
+    let hm = |t: &NaiveDateTime| zone.local(t).format("%Y-%m-%dT%H:%M").to_string();
+    let input = input.unwrap_or_else(|| ConfirmInput {
+        cpt_code: s.as_ref().map(|s| s.cpt_code.clone()).unwrap_or_default(),
+        actual_start: hm(&a.starts_at),
+        actual_end: hm(&a.ends_at),
+        version: a.version,
+        ..Default::default()
+    });
+    let not_ready = crate::domain::onboarding::can_confirm_appointment(&c.onboarding_facts())
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(crate::domain::onboarding::Missing::describe)
+        .collect();
+    let status = if errors.is_empty() && refusal.is_none() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &SessionPage {
+            page: page.signed_in(provider),
+            id: a.id.clone(),
+            client_name: c.full_name(),
+            client_href: format!("/clients/{}", c.id),
+            when: format!(
+                "{}–{}",
+                local.datetime(&a.starts_at),
+                zone.local(&a.ends_at).format("%H:%M")
+            ),
+            service: s.map(|s| s.label()).unwrap_or_default(),
+            location: a.location.clone().unwrap_or_default(),
+            note: a.note.clone().unwrap_or_default(),
+            status: a.state().label(),
+            open: a.state() == Status::Scheduled,
+            started: now >= a.starts_at,
+            not_ready,
+            confirmed: a.confirmed_at.map(|_| {
+                format!(
+                    "{} · {} · {}–{}",
+                    a.cpt_code.clone().unwrap_or_default(),
+                    a.diagnosis_codes
+                        .clone()
+                        .unwrap_or_default()
+                        .replace(',', ", "),
+                    a.actual_start
+                        .map(|t| local.datetime(&t))
+                        .unwrap_or_default(),
+                    a.actual_end
+                        .map(|t| zone.local(&t).format("%H:%M").to_string())
+                        .unwrap_or_default()
+                )
+            }),
+            closed: a.cancelled_by.as_ref().map(|by| {
+                let reason = a
+                    .cancel_reason
+                    .clone()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                format!("{} (by the {by}){reason}", a.state().label())
+            }),
+            input,
+            errors,
+            refusal,
+            zone: zone.name(),
+            version: a.version,
+        },
+    )
+}
+
+async fn show_session(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    session_page(
+        &state,
+        &provider,
+        page,
+        &path,
+        None,
+        FieldErrors::new(),
+        None,
+    )
+    .await
+}
+
+async fn confirm_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(input): ProtectedForm<ConfirmInput>,
+) -> Result<HttpResponse, AppError> {
+    let (a, _, _) = load_session(&state, &provider, &path).await?;
+    let parse = |raw: &str| NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok();
+    let mut errors = FieldErrors::new();
+    let start = parse(&input.actual_start);
+    if start.is_none() {
+        errors.insert(
+            "actual_start",
+            "Enter when the session really started.".into(),
+        );
+    }
+    let end = parse(&input.actual_end);
+    if end.is_none() {
+        errors.insert("actual_end", "Enter when the session really ended.".into());
+    }
+    let (Some(start), Some(end)) = (start, end) else {
+        return session_page(&state, &provider, page, &path, Some(input), errors, None).await;
+    };
+    let zone = provider.0.zone();
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    let form = input.clone();
+    let outcome = state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let note = Some(form.note.trim()).filter(|n| !n.is_empty());
+            let request = crate::services::calendar::ConfirmRequest {
+                cpt_code: &form.cpt_code,
+                diagnosis: &form.diagnosis,
+                actual_start: start,
+                actual_end: end,
+                note,
+                expected_version: form.version,
+            };
+            match services::calendar::confirm_session(conn, zone, &a, request, act) {
+                Ok(()) => Ok(Ok(())),
+                Err(ConfirmError::Database(e)) => Err(e.into()),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            session::flash(&session, "The session is confirmed.");
+            Ok(see_other(&format!("/calendar/sessions/{}", path.as_str())))
+        }
+        Err(ConfirmError::Invalid(errors)) => {
+            session_page(&state, &provider, page, &path, Some(input), errors, None).await
+        }
+        Err(ConfirmError::NotReady(missing)) => {
+            let why = format!(
+                "This session cannot be confirmed yet. {}",
+                missing.join(" ")
+            );
+            session_page(
+                &state,
+                &provider,
+                page,
+                &path,
+                Some(input),
+                FieldErrors::new(),
+                Some(why),
+            )
+            .await
+        }
+        Err(other) => {
+            session_page(
+                &state,
+                &provider,
+                page,
+                &path,
+                Some(input),
+                FieldErrors::new(),
+                Some(other.to_string()),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CloseInput {
+    how: String,
+    reason: String,
+    version: i64,
+}
+
+async fn close_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    session: Session,
+    path: web::Path<String>,
+    ProtectedForm(input): ProtectedForm<CloseInput>,
+) -> Result<HttpResponse, AppError> {
+    use crate::services::calendar::Closing;
+    let how = match input.how.as_str() {
+        "client" => Closing::ByClient,
+        "provider" => Closing::ByProvider,
+        "no_show" => Closing::NoShow,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose who cancelled, or that the client did not come.".into(),
+            ))
+        }
+    };
+    let (a, _, _) = load_session(&state, &provider, &path).await?;
+    let (ip, now, policy) = (
+        client_ip(&req),
+        state.clock.now(),
+        provider.0.cancellation_policy(),
+    );
+    let reason: String = input
+        .reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect();
+    let closed = state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            let reason = Some(reason.as_str()).filter(|r| !r.is_empty());
+            Ok(services::calendar::close_session(
+                conn,
+                policy,
+                &a,
+                how,
+                reason,
+                input.version,
+                act,
+            )?)
+        })
+        .await?;
+    session::flash(
+        &session,
+        match closed {
+            Some(status) => format!("The session is marked: {}.", status.label().to_lowercase()),
+            None => "Nothing changed: this session was changed meanwhile (in another tab). Here is where it stands.".to_string(),
+        },
+    );
+    Ok(see_other(&format!("/calendar/sessions/{}", path.as_str())))
 }

@@ -345,3 +345,195 @@ fn services_start_with_the_common_codes_and_the_provider_adds_their_own() {
     let (_, theirs) = other.get_text("/settings/services");
     assert!(!theirs.contains("Couples session"));
 }
+
+fn schedule(s: &Session, service: &str, date: &str, time: &str) -> String {
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", service),
+            ("date", date),
+            ("time", time),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    // The newest entry's page (ids are time-ordered).
+    select_attr(&week, "td.busy .entry a", "href")
+        .into_iter()
+        .filter(|h| h.starts_with("/calendar/sessions/"))
+        .max()
+        .expect("the session links to its page")
+}
+
+/// Posts a session page's form, with the version the page was made from.
+fn post_form(
+    s: &Session,
+    session: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let (_, page) = s.get_text(session);
+    let version = select_attr(&page, "input[name=version]", "value")
+        .pop()
+        .unwrap_or_default();
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("version", version.as_str()));
+    s.submit(session, &format!("{session}/{action}"), &all)
+}
+
+fn confirm(s: &Session, session: &str, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
+    post_form(s, session, "confirm", fields)
+}
+
+#[test]
+fn a_session_is_confirmed_after_it_took_place_only_when_the_client_is_ready() {
+    use crate::onboarding::{complete_portal, outbox_links, path_of, verify};
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let service = service_id(&s, "90837");
+    let session = schedule(&s, &service, "2026-12-08", "10:00");
+    // Before it starts, there is nothing to confirm yet.
+    let (_, page) = s.get_text(&session);
+    assert!(page.contains("come back once it has started"), "{page}");
+    let too_early = confirm(
+        &s,
+        &session,
+        &[
+            ("cpt_code", "90837"),
+            ("diagnosis", "F41.1"),
+            ("actual_start", "2026-12-08T10:00"),
+            ("actual_end", "2026-12-08T11:00"),
+        ],
+    );
+    assert_eq!(too_early.status(), 422);
+    assert!(too_early
+        .text()
+        .unwrap()
+        .contains("this one has not started yet"));
+    // After it, the page lists what the client has still to do, and confirming is refused.
+    app.set_time("2026-12-08 16:05");
+    // Days later: the sign-in has long timed out.
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, page) = s.get_text(&session);
+    for missing in [
+        "has not verified their account",
+        "insurance details are missing",
+        "no form of billing",
+        "has not acknowledged the billing policy",
+    ] {
+        assert!(page.contains(missing), "{missing}: {page}");
+    }
+    let fields = [
+        ("cpt_code", "90837"),
+        ("diagnosis", "F41.1"),
+        ("actual_start", "2026-12-08T10:00"),
+        ("actual_end", "2026-12-08T11:00"),
+        ("note", ""),
+    ];
+    let refused = confirm(&s, &session, &fields);
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().unwrap();
+    assert!(
+        html.contains(
+            "This session cannot be confirmed yet. The client has not verified their account yet."
+        ),
+        "{html}"
+    );
+    assert!(select_text(&s.get_text(&session).1, ".session-status")[0].contains("Scheduled"));
+
+    // The client gets ready; the provider verifies the insurance.
+    let link = outbox_links(&s).remove(0);
+    let client = verify(&app, &path_of(&link));
+    complete_portal(&client);
+    let r = s.submit(
+        &format!("/clients/{ada}/billing"),
+        &format!("/clients/{ada}/insurance/review"),
+        &[("decision", "verified"), ("reason", "")],
+    );
+    assert_eq!(r.status(), 303);
+
+    // The codes are checked: 90837 needs 53 minutes; ICD-10 codes must be well formed.
+    let mut short = fields;
+    short[3] = ("actual_end", "2026-12-08T10:45");
+    short[1] = ("diagnosis", "F41.1, banana");
+    let r = confirm(&s, &session, &short);
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(
+        html.contains(
+            "90837 needs at least 53 minutes; this session ran 45 minutes. Bill it as 90834"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("“banana” is not an ICD-10 code"), "{html}");
+    let mut good = fields;
+    good[1] = ("diagnosis", "f411 Z63.0");
+    let (_, page) = s.get_text(&session);
+    let version = select_attr(&page, "input[name=version]", "value").remove(0);
+    let mut with_version = good.to_vec();
+    with_version.push(("version", version.as_str()));
+    let r = s.submit(&session, &format!("{session}/confirm"), &with_version);
+    assert_eq!(r.status(), 303);
+    let (_, page) = s.get_text(&session);
+    assert!(page.contains("The session is confirmed."));
+    assert!(select_text(&page, ".session-status")[0].contains("Confirmed"));
+    assert!(
+        page.contains("90837 · F41.1, Z63.0 · Dec 8, 2026 10:00 EST–11:00"),
+        "{page}"
+    );
+    // A second submit of the same form (made from the same version) changes nothing.
+    let again = s.post_raw(
+        &format!("{session}/confirm"),
+        &s.csrf(&session),
+        &with_version,
+    );
+    assert_eq!(again.status(), 422);
+    assert!(again
+        .text()
+        .unwrap()
+        .contains("This session was changed meanwhile"));
+    let (_, activity) = s.get_text(&format!("/clients/{ada}/activity"));
+    assert_eq!(
+        activity.matches("Confirmed a session").count(),
+        1,
+        "{activity}"
+    );
+}
+
+#[test]
+fn a_session_can_be_cancelled_with_a_reason_or_marked_a_no_show() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    let first = schedule(&s, &service, "2026-12-08", "10:00");
+    let r = post_form(
+        &s,
+        &first,
+        "close",
+        &[("how", "client"), ("reason", "Has the flu")],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, page) = s.get_text(&first);
+    assert!(page.contains("The session is marked: cancelled."), "{page}");
+    assert!(
+        page.contains("Cancelled (by the client): Has the flu"),
+        "{page}"
+    );
+    // A cancelled session frees its time.
+    let again = schedule(&s, &service, "2026-12-08", "10:00");
+    assert_ne!(again, first);
+    app.set_time("2026-12-08 16:00");
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let r = post_form(&s, &again, "close", &[("how", "no_show"), ("reason", "")]);
+    assert_eq!(r.status(), 303);
+    assert!(s.get_text(&again).1.contains("No-show"));
+    // Another provider cannot see or change it.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    assert_eq!(other.get(&again).status(), 404);
+}

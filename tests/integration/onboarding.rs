@@ -55,7 +55,7 @@ pub(crate) fn verify(app: &TestApp, link_path: &str) -> Session {
     c
 }
 
-fn complete_portal(c: &Session) {
+pub(crate) fn complete_portal(c: &Session) {
     let r = c.fill(
         "/portal/insurance",
         "/portal/insurance",
