@@ -21,6 +21,7 @@ pub mod simplepractice_import;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod unscoped;
+pub mod working_hours;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

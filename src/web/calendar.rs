@@ -1,5 +1,6 @@
 //! The calendar: the week as a table in the provider's zone (every free half hour adds a
-//! session there), adding a session, a client's Sessions tab, and Settings → Services.
+//! session there), adding a session, a session's page (confirm, cancel), a client's Sessions
+//! tab, and Settings → Calendar and → Services.
 
 use std::collections::HashMap;
 
@@ -40,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/calendar/sessions/{id}/close",
             web::post().to(close_session),
         )
+        .route("/settings/calendar", web::get().to(show_calendar_settings))
+        .route("/settings/calendar", web::post().to(save_calendar_settings))
         .route("/settings/services", web::get().to(show_services))
         .route("/settings/services", web::post().to(add_service));
 }
@@ -108,8 +111,9 @@ async fn week(
         .to_utc((monday + Duration::days(7)).and_time(NaiveTime::MIN))
         .0;
     let (scope, now) = (provider.scope(), state.clock.now());
-    let (entries, names, services) = state
+    let (entries, names, services, hours) = state
         .db(move |conn| {
+            let hours = crate::models::working_hours::of(conn, &scope)?;
             let entries = appointment::between(conn, &scope, from, to)?;
             let ids: Vec<ClientId> = entries
                 .iter()
@@ -123,9 +127,16 @@ async fn week(
                 .into_iter()
                 .map(|s| (s.id.clone(), s.cpt_code.clone()))
                 .collect();
-            Ok((entries, names, services))
+            Ok((entries, names, services, hours))
         })
         .await?;
+    let working = |at: &NaiveDateTime| {
+        use chrono::Datelike;
+        let day = at.date().weekday().num_days_from_monday();
+        hours
+            .iter()
+            .any(|h| h.weekday == day && at.time() >= h.starts && at.time() < h.ends)
+    };
     let spans: Vec<(NaiveDateTime, NaiveDateTime)> =
         entries.iter().map(|a| (a.starts_at, a.ends_at)).collect();
     let grid = week_grid::layout(monday, zone, &spans);
@@ -160,7 +171,7 @@ async fn week(
                 .iter()
                 .map(|c| match c {
                     Cell::Free(at) => CellView {
-                        kind: "free",
+                        kind: if working(at) { "free" } else { "free off" },
                         rows: 1,
                         add_href: format!("/calendar/new?start={}", at.format("%Y-%m-%dT%H:%M")),
                         add_label: format!("Add a session {}", at.format("%A, %B %-d at %H:%M")),
@@ -1035,4 +1046,141 @@ async fn close_session(
         },
     );
     Ok(see_other(&format!("/calendar/sessions/{}", path.as_str())))
+}
+
+// ---------- Settings → Calendar ----------
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+struct DayHours {
+    index: usize,
+    name: &'static str,
+    works: bool,
+    starts: String,
+    ends: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings/calendar.html")]
+struct CalendarSettingsPage {
+    page: PageContext,
+    days: Vec<DayHours>,
+    policy: &'static str,
+    errors: Vec<String>,
+}
+
+async fn show_calendar_settings(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+) -> Result<HttpResponse, AppError> {
+    let scope = provider.scope();
+    let hours = state
+        .db(move |conn| Ok(crate::models::working_hours::of(conn, &scope)?))
+        .await?;
+    let days = WEEKDAYS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let h = hours.iter().find(|h| h.weekday as usize == i);
+            DayHours {
+                index: i,
+                name,
+                works: h.is_some(),
+                starts: h
+                    .map(|h| h.starts.format("%H:%M").to_string())
+                    .unwrap_or_else(|| "09:00".into()),
+                ends: h
+                    .map(|h| h.ends.format("%H:%M").to_string())
+                    .unwrap_or_else(|| "17:00".into()),
+            }
+        })
+        .collect();
+    render(&CalendarSettingsPage {
+        page: page.signed_in(&provider),
+        days,
+        policy: provider.0.cancellation_policy().as_str(),
+        errors: Vec::new(),
+    })
+}
+
+async fn save_calendar_settings(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(fields): ProtectedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::session_rules::CancellationPolicy;
+    use crate::models::working_hours::Hours;
+    let field = |name: String| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let mut errors = Vec::new();
+    let mut hours = Vec::new();
+    let mut shown = Vec::new();
+    for (i, name) in WEEKDAYS.iter().enumerate() {
+        let works = field(format!("works_{i}")).is_some();
+        let starts = field(format!("starts_{i}")).unwrap_or_default();
+        let ends = field(format!("ends_{i}")).unwrap_or_default();
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").ok();
+        if works {
+            match (t(&starts), t(&ends)) {
+                (Some(s), Some(e)) if e > s => hours.push(Hours {
+                    weekday: i as u32,
+                    starts: s,
+                    ends: e,
+                }),
+                (Some(_), Some(_)) => {
+                    errors.push(format!("{name}: the day must end after it starts."))
+                }
+                _ => errors.push(format!(
+                    "{name}: enter the hours as HH:MM, for example 09:00 and 17:00."
+                )),
+            }
+        }
+        shown.push(DayHours {
+            index: i,
+            name,
+            works,
+            starts,
+            ends,
+        });
+    }
+    let policy = field("policy".into()).and_then(|p| CancellationPolicy::parse(&p));
+    if policy.is_none() {
+        errors.push("Choose a cancellation policy.".into());
+    }
+    let Some(policy) = policy.filter(|_| errors.is_empty()) else {
+        return render_status(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &CalendarSettingsPage {
+                page: page.signed_in(&provider),
+                days: shown,
+                policy: provider.0.cancellation_policy().as_str(),
+                errors,
+            },
+        );
+    };
+    let scope = provider.scope();
+    state
+        .db(move |conn| {
+            Ok(crate::models::working_hours::save(
+                conn, &scope, &hours, policy,
+            )?)
+        })
+        .await?;
+    session::flash(&session, "Your calendar settings were saved.");
+    Ok(see_other("/settings/calendar"))
 }

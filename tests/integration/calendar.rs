@@ -537,3 +537,71 @@ fn a_session_can_be_cancelled_with_a_reason_or_marked_a_no_show() {
     let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
     assert_eq!(other.get(&again).status(), 404);
 }
+
+#[test]
+fn working_hours_shade_the_week_and_the_policy_makes_a_late_cancellation() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // A day that ends before it starts is refused, naming the day.
+    let r = s.submit(
+        "/settings/calendar",
+        "/settings/calendar",
+        &[
+            ("works_1", "on"),
+            ("starts_1", "17:00"),
+            ("ends_1", "09:00"),
+            ("policy", "hours24"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("Tuesday: the day must end after it starts."));
+    // Tuesdays 09:00–17:00, and 24 hours' notice.
+    let r = s.submit(
+        "/settings/calendar",
+        "/settings/calendar",
+        &[
+            ("works_1", "on"),
+            ("starts_1", "09:00"),
+            ("ends_1", "17:00"),
+            ("policy", "hours24"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, settings) = s.get_text("/settings/calendar");
+    assert_eq!(
+        select_attr(&settings, "input[name=works_1]", "checked").len(),
+        1
+    );
+    assert!(select_attr(&settings, "input[name=works_2]", "checked").is_empty());
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    let working = select_attr(&week, "td.free:not(.off) a", "href");
+    assert!(
+        working.contains(&"/calendar/new?start=2026-12-08T09:00".to_string()),
+        "{working:?}"
+    );
+    assert!(working.contains(&"/calendar/new?start=2026-12-08T16:30".to_string()));
+    assert!(!working.contains(&"/calendar/new?start=2026-12-08T17:00".to_string()));
+    assert!(
+        !working.iter().any(|h| h.contains("2026-12-09")),
+        "Wednesday is off"
+    );
+    assert!(select_attr(&week, "td.off a", "href")
+        .contains(&"/calendar/new?start=2026-12-09T10:00".to_string()));
+
+    // The client cancels a session 20 hours ahead: late, by the policy.
+    let service = service_id(&s, "90834");
+    let session = schedule(&s, &service, "2026-12-08", "10:00");
+    app.set_time("2026-12-07 20:00");
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let r = post_form(&s, &session, "close", &[("how", "client"), ("reason", "")]);
+    assert_eq!(r.status(), 303);
+    assert!(s
+        .get_text(&session)
+        .1
+        .contains("Late cancellation (by the client)"));
+}

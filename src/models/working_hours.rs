@@ -1,0 +1,91 @@
+//! When the provider works, per weekday, in their own zone (Settings → Calendar): the
+//! week view shades the rest, and the booking link will offer only these hours.
+
+use chrono::NaiveTime;
+use diesel::prelude::*;
+
+use super::scope::Scope;
+use crate::db::schema::{providers, working_hours};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::session_rules::CancellationPolicy;
+
+/// One weekday's hours; weekday 0 is Monday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hours {
+    pub weekday: u32,
+    pub starts: NaiveTime,
+    pub ends: NaiveTime,
+}
+
+/// The provider's hours, by weekday (days off are absent).
+pub fn of(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Hours>> {
+    let rows: Vec<(i32, String, String)> = scope
+        .working_hours()
+        .order(working_hours::weekday)
+        .select((
+            working_hours::weekday,
+            working_hours::starts,
+            working_hours::ends,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(d, s, e)| {
+            Some(Hours {
+                weekday: u32::try_from(d).ok()?,
+                starts: NaiveTime::parse_from_str(&s, "%H:%M").ok()?,
+                ends: NaiveTime::parse_from_str(&e, "%H:%M").ok()?,
+            })
+        })
+        .collect())
+}
+
+/// Replaces the provider's hours and cancellation policy, in one transaction.
+pub fn save(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    hours: &[Hours],
+    policy: CancellationPolicy,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        diesel::delete(scope.working_hours()).execute(conn)?;
+        for h in hours {
+            diesel::insert_into(working_hours::table)
+                .values((
+                    working_hours::provider_id.eq(scope.provider_id().as_str()),
+                    working_hours::weekday.eq(h.weekday as i32),
+                    working_hours::starts.eq(h.starts.format("%H:%M").to_string()),
+                    working_hours::ends.eq(h.ends.format("%H:%M").to_string()),
+                ))
+                .execute(conn)?;
+        }
+        diesel::update(providers::table.find(scope.provider_id().as_str()))
+            .set(providers::cancellation_policy.eq(policy.as_str()))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::testing::{conn, provider};
+
+    #[test]
+    fn hours_are_replaced_whole_and_kept_per_provider() {
+        let mut c = conn();
+        let (_, a) = provider(&mut c, "a@example.com");
+        let (_, b) = provider(&mut c, "b@example.com");
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        let week = [0, 1, 2].map(|d| Hours {
+            weekday: d,
+            starts: t(9),
+            ends: t(17),
+        });
+        save(&mut c, &a, &week, CancellationPolicy::Hours24).unwrap();
+        assert_eq!(of(&mut c, &a).unwrap(), week);
+        save(&mut c, &a, &week[..1], CancellationPolicy::Hours24).unwrap();
+        assert_eq!(of(&mut c, &a).unwrap().len(), 1);
+        assert!(of(&mut c, &b).unwrap().is_empty());
+    }
+}
