@@ -261,3 +261,44 @@ pub fn close_session(
         Ok(Some(status))
     })
 }
+
+/// A phone consultation with a prospective client (no record), or time the provider is
+/// unavailable, at a wall-clock time in the provider's zone; refused when it overlaps.
+pub struct OtherEntry {
+    pub kind: Kind,
+    pub local_start: NaiveDateTime,
+    pub minutes: i64,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub note: Option<String>,
+}
+
+pub fn add_entry(
+    conn: &mut DbConnection,
+    scope: &crate::models::scope::Scope,
+    zone: Zone,
+    entry: OtherEntry,
+    act: Act<'_>,
+) -> Result<(Owned<Appointment>, LocalFit), ScheduleError> {
+    let (start, fit) = zone.to_utc(entry.local_start);
+    let wanted = NewAppointment {
+        kind: entry.kind,
+        status: Status::Scheduled,
+        client_id: None,
+        service_id: None,
+        span: Span {
+            start,
+            end: start + Duration::minutes(entry.minutes),
+        },
+        location: None,
+        note: entry.note,
+        contact_name: entry.contact_name,
+        contact_phone: entry.contact_phone,
+    };
+    match appointment::book(conn, scope, &[wanted], act.now) {
+        Ok(mut b) if !b.is_empty() => Ok((b.remove(0), fit)),
+        Ok(_) => Err(ScheduleError::Database(diesel::result::Error::NotFound)),
+        Err(BookError::Conflicts(c)) => Err(ScheduleError::Overlaps(c)),
+        Err(BookError::Database(e)) => Err(e.into()),
+    }
+}

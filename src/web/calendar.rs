@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/calendar", web::get().to(week))
         .route("/calendar/new", web::get().to(new_session))
         .route("/calendar/sessions", web::post().to(create_session))
+        .route("/calendar/other/new", web::get().to(new_other))
+        .route("/calendar/other", web::post().to(create_other))
         .route("/clients/{id}/sessions", web::get().to(client_sessions))
         .route("/calendar/sessions/{id}", web::get().to(show_session))
         .route(
@@ -150,6 +152,11 @@ async fn week(
                 .client_id
                 .as_ref()
                 .and_then(|c| names.get(c).cloned())
+                .or_else(|| {
+                    a.contact_name.as_ref().map(|n| {
+                        format!("{n} (call {})", a.contact_phone.clone().unwrap_or_default())
+                    })
+                })
                 .unwrap_or_else(|| a.kind().label().to_string()),
             detail: a
                 .service_id
@@ -158,7 +165,10 @@ async fn week(
                 .unwrap_or_default(),
             status: a.state().label(),
             holds: a.state().holds_time(),
-            href: Some(format!("/calendar/sessions/{}", a.id)),
+            href: a
+                .client_id
+                .as_ref()
+                .map(|_| format!("/calendar/sessions/{}", a.id)),
         }
     };
     let rows = grid
@@ -1183,4 +1193,201 @@ async fn save_calendar_settings(
         .await?;
     session::flash(&session, "Your calendar settings were saved.");
     Ok(see_other("/settings/calendar"))
+}
+
+// ---------- a consultation or an unavailable block ----------
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct OtherInput {
+    kind: String,
+    contact_name: String,
+    contact_phone: String,
+    date: String,
+    time: String,
+    minutes: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/other.html")]
+struct OtherPage {
+    page: PageContext,
+    consultation: bool,
+    input: OtherInput,
+    errors: FieldErrors,
+    overlaps: Vec<String>,
+    zone: &'static str,
+}
+
+impl OtherPage {
+    fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+fn other_page(
+    provider: &CurrentProvider,
+    page: PageContext,
+    input: OtherInput,
+    errors: FieldErrors,
+    overlaps: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let status = if errors.is_empty() && overlaps.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &OtherPage {
+            page: page.signed_in(provider),
+            consultation: input.kind == "consultation",
+            input,
+            errors,
+            overlaps,
+            zone: provider.0.zone().name(),
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OtherParams {
+    kind: String,
+    start: String,
+}
+
+async fn new_other(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    params: web::Query<OtherParams>,
+) -> Result<HttpResponse, AppError> {
+    let start = NaiveDateTime::parse_from_str(params.start.trim(), "%Y-%m-%dT%H:%M").ok();
+    let consultation = params.kind == "consultation";
+    let input = OtherInput {
+        kind: if consultation {
+            "consultation"
+        } else {
+            "unavailable"
+        }
+        .into(),
+        date: start
+            .map(|s| s.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| provider.today(&state.clock).format("%Y-%m-%d").to_string()),
+        time: start
+            .map(|s| s.format("%H:%M").to_string())
+            .unwrap_or_default(),
+        minutes: if consultation { "15" } else { "60" }.into(),
+        ..Default::default()
+    };
+    other_page(&provider, page, input, FieldErrors::new(), Vec::new())
+}
+
+async fn create_other(
+    state: web::Data<AppState>,
+    provider: CurrentProvider,
+    page: PageContext,
+    session: Session,
+    ProtectedForm(input): ProtectedForm<OtherInput>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::appointment::Kind;
+    let mut errors = FieldErrors::new();
+    let kind = match input.kind.as_str() {
+        "consultation" => Kind::Consultation,
+        _ => Kind::Unavailable,
+    };
+    let text = |s: &str, max: usize| {
+        let t: String = s
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(max)
+            .collect();
+        (!t.is_empty()).then_some(t)
+    };
+    let (name, phone) = (
+        text(&input.contact_name, 120),
+        text(&input.contact_phone, 40),
+    );
+    let phone = match (kind, phone) {
+        (Kind::Consultation, Some(p)) => match crate::domain::phone::Phone::parse(&p) {
+            Ok(_) => Some(p),
+            Err(e) => {
+                errors.insert("contact_phone", e.to_string());
+                None
+            }
+        },
+        (Kind::Consultation, None) => {
+            errors.insert("contact_phone", "Enter the number to call.".into());
+            None
+        }
+        _ => None,
+    };
+    if kind == Kind::Consultation && name.is_none() {
+        errors.insert("contact_name", "Enter who is calling.".into());
+    }
+    let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
+    }
+    let time = NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time", "Enter the start time, for example 10:00.".into());
+    }
+    let minutes = match input.minutes.trim().parse::<i64>() {
+        Ok(n) if (5..=720).contains(&n) => Some(n),
+        _ => {
+            errors.insert(
+                "minutes",
+                "Enter the length in minutes, from 5 to 720.".into(),
+            );
+            None
+        }
+    };
+    let (Some(date), Some(time), Some(minutes), true) = (date, time, minutes, errors.is_empty())
+    else {
+        return other_page(&provider, page, input, errors, Vec::new());
+    };
+    let zone = provider.0.zone();
+    let local = fmt::Local(zone);
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let entry = crate::services::calendar::OtherEntry {
+        kind,
+        local_start: date.and_time(time),
+        minutes,
+        contact_name: name,
+        contact_phone: phone,
+        note: text(&input.note, 2000),
+    };
+    let outcome = state
+        .db(move |conn| {
+            let act = Act { ip: None, now };
+            match services::calendar::add_entry(conn, &scope, zone, entry, act) {
+                Ok((a, _)) => Ok(Ok(local.datetime(&a.starts_at))),
+                Err(ScheduleError::Overlaps(found)) => Ok(Err(found
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "It overlaps another entry on {}.",
+                            local.datetime(&f.existing.start)
+                        )
+                    })
+                    .collect::<Vec<_>>())),
+                Err(ScheduleError::Mismatch) => Err(AppError::NotFound),
+                Err(ScheduleError::Database(e)) => Err(e.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(when) => {
+            session::flash(&session, format!("Added: {} at {when}.", kind.label()));
+            Ok(see_other(&format!(
+                "/calendar?date={}",
+                date.format("%Y-%m-%d")
+            )))
+        }
+        Err(overlaps) => other_page(&provider, page, input, FieldErrors::new(), overlaps),
+    }
 }

@@ -605,3 +605,82 @@ fn working_hours_shade_the_week_and_the_policy_makes_a_late_cancellation() {
         .1
         .contains("Late cancellation (by the client)"));
 }
+
+#[test]
+fn a_phone_consultation_and_blocked_time_hold_their_time_too() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let r = s.submit(
+        "/calendar/other/new?kind=consultation",
+        "/calendar/other",
+        &[
+            ("kind", "consultation"),
+            ("contact_name", ""),
+            ("contact_phone", "12"),
+            ("date", "2026-12-08"),
+            ("time", "09:00"),
+            ("minutes", "15"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(html.contains("Enter who is calling."), "{html}");
+    let r = s.submit(
+        "/calendar/other/new?kind=consultation",
+        "/calendar/other",
+        &[
+            ("kind", "consultation"),
+            ("contact_name", "Sam Prospect"),
+            ("contact_phone", "(212) 555-0143"),
+            ("date", "2026-12-08"),
+            ("time", "09:00"),
+            ("minutes", "15"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let r = s.submit(
+        "/calendar/other/new?kind=unavailable",
+        "/calendar/other",
+        &[
+            ("kind", "unavailable"),
+            ("date", "2026-12-08"),
+            ("time", "12:00"),
+            ("minutes", "60"),
+            ("note", "Lunch"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    let entries = select_text(&week, "td.busy .entry");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.contains("09:00–09:15") && e.contains("Sam Prospect (call (212) 555-0143)")),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.contains("12:00–13:00") && e.contains("Unavailable")),
+        "{entries:?}"
+    );
+    // A session over the blocked hour is refused.
+    let service = service_id(&s, "90834");
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", service.as_str()),
+            ("date", "2026-12-08"),
+            ("time", "12:30"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("Nothing was scheduled: that time is taken."));
+}
