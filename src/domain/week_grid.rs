@@ -42,7 +42,17 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
 
 /// Lays out `spans` (UTC start and end of each entry) over the week starting `monday`.
 pub fn layout(monday: NaiveDate, zone: Zone, spans: &[(NaiveDateTime, NaiveDateTime)]) -> WeekGrid {
-    let days: Vec<NaiveDate> = (0..7).map(|d| monday + Duration::days(d)).collect();
+    layout_days(monday, 7, zone, spans)
+}
+
+/// The same for `count` days from `first` (one, for the day view).
+pub fn layout_days(
+    first: NaiveDate,
+    count: i64,
+    zone: Zone,
+    spans: &[(NaiveDateTime, NaiveDateTime)],
+) -> WeekGrid {
+    let days: Vec<NaiveDate> = (0..count).map(|d| first + Duration::days(d)).collect();
     // Each entry in wall-clock time, clipped to its start day.
     let local: Vec<(usize, NaiveDate, u32, u32)> = spans
         .iter()
@@ -249,6 +259,19 @@ mod tests {
         assert!(matches!(grid.rows[nine + 3].cells[2], Cell::Free(_)));
         // Every row has one cell per day that is not covered or is covered: seven in all.
         assert!(grid.rows.iter().all(|r| r.cells.len() == 7));
+        // The day view is the same grid for one day.
+        let day = layout_days(
+            NaiveDate::from_ymd_opt(2026, 12, 9).unwrap(),
+            1,
+            utc,
+            &[(at("2026-12-09 09:00"), at("2026-12-09 10:00"))],
+        );
+        assert!(day.rows.iter().all(|r| r.cells.len() == 1));
+        assert!(day.rows.iter().any(|r| r.cells[0]
+            == Cell::Busy {
+                rows: 2,
+                entries: vec![0]
+            }));
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(default)]
 struct WeekParams {
     date: String,
+    /// week (the default), day or month.
+    view: String,
 }
 
 struct EntryView {
@@ -91,6 +93,8 @@ struct WeekPage {
     next: String,
     today: String,
     count: usize,
+    /// "week" or "day".
+    view: &'static str,
 }
 
 /// The Monday of the week asked for (today's when none or an unreadable one was).
@@ -107,10 +111,19 @@ async fn week(
 ) -> Result<HttpResponse, AppError> {
     let zone = provider.0.zone();
     let today = provider.today(&state.clock);
-    let monday = asked_week(&params.date, today);
+    if params.view == "month" {
+        return month(&state, &provider, page, &params.date, today).await;
+    }
+    let day_view = params.view == "day";
+    let (monday, count) = if day_view {
+        let date = NaiveDate::parse_from_str(params.date.trim(), "%Y-%m-%d").unwrap_or(today);
+        (date, 1)
+    } else {
+        (asked_week(&params.date, today), 7)
+    };
     let from = zone.to_utc(monday.and_time(NaiveTime::MIN)).0;
     let to = zone
-        .to_utc((monday + Duration::days(7)).and_time(NaiveTime::MIN))
+        .to_utc((monday + Duration::days(count)).and_time(NaiveTime::MIN))
         .0;
     let (scope, now) = (provider.scope(), state.clock.now());
     let (entries, names, services, hours) = state
@@ -141,7 +154,7 @@ async fn week(
     };
     let spans: Vec<(NaiveDateTime, NaiveDateTime)> =
         entries.iter().map(|a| (a.starts_at, a.ends_at)).collect();
-    let grid = week_grid::layout(monday, zone, &spans);
+    let grid = week_grid::layout_days(monday, count, zone, &spans);
     let local = fmt::Local(zone);
     let entry_view = |a: &Appointment| {
         let start = zone.local(&a.starts_at);
@@ -209,10 +222,14 @@ async fn week(
                 .collect(),
         })
         .collect();
-    let sunday = monday + Duration::days(6);
+    let last = monday + Duration::days(count - 1);
     render(&WeekPage {
         page: page.signed_in(&provider),
-        title: format!("{} – {}", fmt::date(&monday), fmt::date(&sunday)),
+        title: if day_view {
+            monday.format("%A, %B %-d, %Y").to_string()
+        } else {
+            format!("{} – {}", fmt::date(&monday), fmt::date(&last))
+        },
         days: grid
             .days
             .iter()
@@ -221,8 +238,13 @@ async fn week(
         rows,
         zone: local.0.name(),
         date: monday.format("%Y-%m-%d").to_string(),
-        previous: (monday - Duration::days(7)).format("%Y-%m-%d").to_string(),
-        next: (monday + Duration::days(7)).format("%Y-%m-%d").to_string(),
+        previous: (monday - Duration::days(count))
+            .format("%Y-%m-%d")
+            .to_string(),
+        next: (monday + Duration::days(count))
+            .format("%Y-%m-%d")
+            .to_string(),
+        view: if day_view { "day" } else { "week" },
         today: today.format("%Y-%m-%d").to_string(),
         count: entries
             .iter()
@@ -1390,4 +1412,95 @@ async fn create_other(
         }
         Err(overlaps) => other_page(&provider, page, input, FieldErrors::new(), overlaps),
     }
+}
+
+// ---------- the month overview ----------
+
+struct MonthDay {
+    date: String,
+    day: u32,
+    in_month: bool,
+    is_today: bool,
+    sessions: usize,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/month.html")]
+struct MonthPage {
+    page: PageContext,
+    title: String,
+    weeks: Vec<Vec<MonthDay>>,
+    previous: String,
+    next: String,
+    today: String,
+    total: usize,
+    zone: &'static str,
+}
+
+/// The month holding `raw` (today's by default): each day with how many sessions hold
+/// time in it, a link to its day view.
+async fn month(
+    state: &AppState,
+    provider: &CurrentProvider,
+    page: PageContext,
+    raw: &str,
+    today: NaiveDate,
+) -> Result<HttpResponse, AppError> {
+    use chrono::{Datelike, Months};
+    let zone = provider.0.zone();
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").unwrap_or(today);
+    let first = date.with_day(1).unwrap_or(date);
+    let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let grid_start = week_grid::week_start(first);
+    let grid_end = week_grid::week_start(next_month - Duration::days(1)) + Duration::days(7);
+    let from = zone.to_utc(grid_start.and_time(NaiveTime::MIN)).0;
+    let to = zone.to_utc(grid_end.and_time(NaiveTime::MIN)).0;
+    let scope = provider.scope();
+    let entries = state
+        .db(move |conn| Ok(appointment::between(conn, &scope, from, to)?))
+        .await?;
+    let mut per_day: HashMap<NaiveDate, usize> = HashMap::new();
+    for a in entries
+        .iter()
+        .filter(|a| a.state().holds_time() && a.client_id.is_some())
+    {
+        *per_day.entry(zone.date_of(&a.starts_at)).or_default() += 1;
+    }
+    let mut weeks = Vec::new();
+    let mut day = grid_start;
+    while day < grid_end {
+        let week = (0..7)
+            .map(|i| {
+                let d = day + Duration::days(i);
+                MonthDay {
+                    date: d.format("%Y-%m-%d").to_string(),
+                    day: d.day(),
+                    in_month: d.month() == first.month(),
+                    is_today: d == today,
+                    sessions: per_day.get(&d).copied().unwrap_or(0),
+                }
+            })
+            .collect();
+        weeks.push(week);
+        day += Duration::days(7);
+    }
+    let total = per_day
+        .iter()
+        .filter(|(d, _)| d.month() == first.month())
+        .map(|(_, n)| n)
+        .sum();
+    render(&MonthPage {
+        page: page.signed_in(provider),
+        title: first.format("%B %Y").to_string(),
+        weeks,
+        previous: first
+            .checked_sub_months(Months::new(1))
+            .unwrap_or(first)
+            .format("%Y-%m-%d")
+            .to_string(),
+        next: next_month.format("%Y-%m-%d").to_string(),
+        today: today.format("%Y-%m-%d").to_string(),
+        total,
+        zone: zone.name(),
+    })
 }

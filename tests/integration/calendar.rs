@@ -144,7 +144,7 @@ fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
     );
     assert!(!select_attr(&week, "td.free a", "href")
         .contains(&"/calendar/new?start=2026-12-08T10:00".to_string()));
-    assert!(week.contains("1 session this week"), "{week}");
+    assert!(week.contains("1 entry this week"), "{week}");
 
     // An overlapping one is refused, saying with what; nothing is written.
     let mut overlapping = fields;
@@ -683,4 +683,48 @@ fn a_phone_consultation_and_blocked_time_hold_their_time_too() {
         .text()
         .unwrap()
         .contains("Nothing was scheduled: that time is taken."));
+}
+
+#[test]
+fn the_day_and_month_views_show_the_same_sessions() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    for (date, time) in [
+        ("2026-12-08", "10:00"),
+        ("2026-12-08", "15:00"),
+        ("2026-12-31", "09:00"),
+        ("2027-01-04", "09:00"),
+    ] {
+        schedule(&s, &service, date, time);
+    }
+    let (code, day) = s.get_text("/calendar?view=day&date=2026-12-08");
+    assert_eq!(code, 200);
+    assert!(day.contains("Tuesday, December 8, 2026"), "{day}");
+    assert_eq!(
+        select_text(&day, "thead th").len(),
+        2,
+        "a time column and one day"
+    );
+    assert_eq!(select_text(&day, "td.busy .entry").len(), 2);
+    assert!(
+        select_attr(&day, "a", "href").contains(&"/calendar?view=day&date=2026-12-09".to_string())
+    );
+    let (code, month) = s.get_text("/calendar?view=month&date=2026-12-15");
+    assert_eq!(code, 200);
+    assert!(month.contains("3 sessions in December 2026"), "{month}");
+    let counts: Vec<(String, String)> = select_attr(&month, "table.month td a", "href")
+        .into_iter()
+        .zip(select_text(&month, "table.month td a"))
+        .filter(|(_, t)| t.contains("session"))
+        .collect();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert_eq!(counts[0].0, "/calendar?view=day&date=2026-12-08");
+    assert!(counts[0].1.contains("2 sessions"));
+    assert!(counts[1].1.contains("1 session"));
+    // January 4 lies in the grid's last week but belongs to the next month's count.
+    assert!(select_attr(&month, "td.other-month a", "href")
+        .contains(&"/calendar?view=day&date=2027-01-03".to_string()));
 }
