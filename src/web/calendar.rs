@@ -64,6 +64,8 @@ struct EntryView {
     status: &'static str,
     holds: bool,
     href: Option<String>,
+    /// A session whose client could not be confirmed yet (onboarding unfinished).
+    not_ready: bool,
 }
 
 struct CellView {
@@ -134,9 +136,13 @@ async fn week(
                 .iter()
                 .filter_map(|a| a.client_id.clone().map(ClientId))
                 .collect();
-            let names: HashMap<String, String> = client::find_many(conn, &scope, &ids)?
+            let names: HashMap<String, (String, bool)> = client::find_many(conn, &scope, &ids)?
                 .into_iter()
-                .map(|c| (c.id.clone(), c.full_name()))
+                .map(|c| {
+                    let facts = c.onboarding_facts();
+                    let ready = crate::domain::onboarding::can_confirm_appointment(&facts).is_ok();
+                    (c.id.clone(), (c.full_name(), ready))
+                })
                 .collect();
             let services: HashMap<String, String> = service::offered(conn, &scope, now)?
                 .into_iter()
@@ -164,7 +170,7 @@ async fn week(
             title: a
                 .client_id
                 .as_ref()
-                .and_then(|c| names.get(c).cloned())
+                .and_then(|c| names.get(c).map(|(n, _)| n.clone()))
                 .or_else(|| {
                     a.contact_name.as_ref().map(|n| {
                         format!("{n} (call {})", a.contact_phone.clone().unwrap_or_default())
@@ -182,6 +188,11 @@ async fn week(
                 .client_id
                 .as_ref()
                 .map(|_| format!("/calendar/sessions/{}", a.id)),
+            not_ready: a.state() == Status::Scheduled
+                && a.client_id
+                    .as_ref()
+                    .and_then(|c| names.get(c))
+                    .is_some_and(|(_, ready)| !ready),
         }
     };
     let rows = grid

@@ -145,6 +145,8 @@ fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
     assert!(!select_attr(&week, "td.free a", "href")
         .contains(&"/calendar/new?start=2026-12-08T10:00".to_string()));
     assert!(week.contains("1 entry this week"), "{week}");
+    // Ada has not finished setting up: the week says the session cannot be confirmed yet.
+    assert!(entries[0].contains("Not ready to confirm"), "{entries:?}");
 
     // An overlapping one is refused, saying with what; nothing is written.
     let mut overlapping = fields;
@@ -456,6 +458,9 @@ fn a_session_is_confirmed_after_it_took_place_only_when_the_client_is_ready() {
     );
     assert_eq!(r.status(), 303);
 
+    // Ready now: the week no longer marks the session.
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert!(!week.contains("Not ready to confirm"), "{week}");
     // The codes are checked: 90837 needs 53 minutes; ICD-10 codes must be well formed.
     let mut short = fields;
     short[3] = ("actual_end", "2026-12-08T10:45");
