@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::scope::{Owned, Scope};
 use crate::db::ids::new_row_id;
-use crate::db::schema::{appointments, providers};
+use crate::db::schema::{appointment_series, appointments, providers};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Kind, Span, Status};
 
@@ -169,6 +169,52 @@ pub fn book(
     wanted: &[NewAppointment],
     now: NaiveDateTime,
 ) -> Result<Vec<Owned<Appointment>>, BookError> {
+    book_in(conn, scope, wanted, None, now)
+}
+
+/// What a series was asked to be (its occurrences are the rows).
+pub struct NewSeries<'a> {
+    pub frequency: &'a str,
+    pub ends_after: Option<i32>,
+    pub ends_on: Option<chrono::NaiveDate>,
+    /// The wall-clock start, "HH:MM", in `time_zone`.
+    pub local_time: String,
+    pub time_zone: &'a str,
+}
+
+/// Books every occurrence of a series (numbered in order) with its rule, all or none.
+pub fn book_series(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    series: &NewSeries<'_>,
+    wanted: &[NewAppointment],
+    now: NaiveDateTime,
+) -> Result<Vec<Owned<Appointment>>, BookError> {
+    write_transaction(conn, |conn| {
+        let id = new_row_id();
+        diesel::insert_into(appointment_series::table)
+            .values((
+                appointment_series::id.eq(&id),
+                appointment_series::provider_id.eq(scope.provider_id().as_str()),
+                appointment_series::frequency.eq(series.frequency),
+                appointment_series::ends_after.eq(series.ends_after),
+                appointment_series::ends_on.eq(series.ends_on),
+                appointment_series::local_time.eq(&series.local_time),
+                appointment_series::time_zone.eq(series.time_zone),
+                appointment_series::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        book_in(conn, scope, wanted, Some(&id), now)
+    })
+}
+
+fn book_in(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    wanted: &[NewAppointment],
+    series: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Vec<Owned<Appointment>>, BookError> {
     write_transaction(conn, |conn| {
         hold_calendar(conn, scope)?;
         let found = conflicts(conn, scope, wanted)?;
@@ -176,7 +222,7 @@ pub fn book(
             return Err(BookError::Conflicts(found));
         }
         let mut ids = Vec::with_capacity(wanted.len());
-        for w in wanted {
+        for (index, w) in wanted.iter().enumerate() {
             let id = new_row_id();
             diesel::insert_into(appointments::table)
                 .values((
@@ -192,6 +238,8 @@ pub fn book(
                     appointments::note.eq(w.note.as_deref()),
                     appointments::contact_name.eq(w.contact_name.as_deref()),
                     appointments::contact_phone.eq(w.contact_phone.as_deref()),
+                    appointments::series_id.eq(series),
+                    appointments::series_index.eq(series.map(|_| index as i32)),
                     appointments::version.eq(1i64),
                     appointments::created_at.eq(now),
                     appointments::updated_at.eq(now),

@@ -302,3 +302,125 @@ pub fn add_entry(
         Err(BookError::Database(e)) => Err(e.into()),
     }
 }
+
+/// A repeating session: what the first one is, the rule, and whether to leave out the
+/// occurrences that collide (the provider saw the list and chose to).
+pub struct SeriesRequest<'a> {
+    pub first: SessionRequest<'a>,
+    pub rule: crate::domain::recurrence::Rule,
+    pub skip_conflicts: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeriesError {
+    #[error("{0}")]
+    Rule(#[from] crate::domain::recurrence::RuleError),
+    /// Nothing was written: these occurrences (wall-clock starts) collide.
+    #[error("some occurrences overlap the calendar")]
+    Collides(Vec<NaiveDateTime>),
+    #[error("every occurrence overlaps the calendar; nothing was scheduled")]
+    NothingLeft,
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+}
+
+impl From<diesel::result::Error> for SeriesError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Schedule(ScheduleError::Database(e))
+    }
+}
+
+/// What scheduling a series did.
+pub struct SeriesOutcome {
+    pub scheduled: usize,
+    /// The wall-clock starts left out because they collided.
+    pub skipped: Vec<NaiveDateTime>,
+}
+
+/// Schedules every occurrence of a series at its wall-clock time, after checking all of
+/// them against the calendar in one query: nothing is written while any collides, unless
+/// the provider chose to leave those out.
+pub fn schedule_series(
+    conn: &mut DbConnection,
+    zone: Zone,
+    request: SeriesRequest<'_>,
+    act: Act<'_>,
+) -> Result<SeriesOutcome, SeriesError> {
+    use crate::domain::recurrence::{expand, End};
+    let SeriesRequest {
+        first,
+        rule,
+        skip_conflicts,
+    } = request;
+    if first.client.scope() != first.service.scope() {
+        return Err(ScheduleError::Mismatch.into());
+    }
+    let occurrences = expand(first.local_start, zone, rule)?;
+    let wanted: Vec<NewAppointment> = occurrences
+        .iter()
+        .map(|o| NewAppointment {
+            kind: Kind::Session,
+            status: Status::Scheduled,
+            client_id: Some(first.client.id.clone()),
+            service_id: Some(first.service.id.clone()),
+            span: Span {
+                start: o.start_utc,
+                end: o.start_utc + Duration::minutes(first.minutes),
+            },
+            location: first.location.clone(),
+            note: first.note.clone(),
+            contact_name: None,
+            contact_phone: None,
+        })
+        .collect();
+    let scope = first.client.scope();
+    write_transaction(conn, |conn| {
+        let collisions = appointment::conflicts(conn, scope, &wanted)?;
+        let colliding: Vec<usize> = collisions.iter().map(|c| c.index).collect();
+        let skipped: Vec<NaiveDateTime> = colliding
+            .iter()
+            .map(|i| occurrences[*i].local_start)
+            .collect();
+        if !colliding.is_empty() && !skip_conflicts {
+            return Err(SeriesError::Collides(skipped));
+        }
+        let keep: Vec<NewAppointment> = wanted
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !colliding.contains(i))
+            .map(|(_, w)| w.clone())
+            .collect();
+        if keep.is_empty() {
+            return Err(SeriesError::NothingLeft);
+        }
+        let (ends_after, ends_on) = match rule.end {
+            End::After(n) => (i32::try_from(n).ok(), None),
+            End::On(d) => (None, Some(d)),
+        };
+        let series = appointment::NewSeries {
+            frequency: rule.frequency.as_str(),
+            ends_after,
+            ends_on,
+            local_time: first.local_start.format("%H:%M").to_string(),
+            time_zone: zone.name(),
+        };
+        let booked = match appointment::book_series(conn, scope, &series, &keep, act.now) {
+            Ok(b) => b,
+            Err(BookError::Conflicts(c)) => return Err(ScheduleError::Overlaps(c).into()),
+            Err(BookError::Database(e)) => return Err(ScheduleError::Database(e).into()),
+        };
+        for b in &booked {
+            record(
+                conn,
+                first.client,
+                AuditAction::AppointmentScheduled,
+                Some(&b.id),
+                act,
+            )?;
+        }
+        Ok(SeriesOutcome {
+            scheduled: booked.len(),
+            skipped,
+        })
+    })
+}

@@ -276,6 +276,14 @@ struct SessionInput {
     minutes: String,
     location: String,
     note: String,
+    /// Empty: does not repeat; else a recurrence frequency.
+    repeat: String,
+    /// "after" (a count) or "on" (a date).
+    ends: String,
+    count: String,
+    until: String,
+    /// The provider saw the colliding dates and chose to leave them out.
+    skip_conflicts: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -301,6 +309,9 @@ struct NewPage {
     errors: FieldErrors,
     zone: &'static str,
     overlaps: Vec<String>,
+    /// A series' occurrences that collide, by date; the form offers to leave them out.
+    collisions: Vec<String>,
+    frequencies: Vec<(&'static str, &'static str)>,
 }
 
 impl NewPage {
@@ -318,6 +329,7 @@ async fn form_page(
     input: SessionInput,
     errors: FieldErrors,
     overlaps: Vec<String>,
+    collisions: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
     let (scope, now) = (provider.scope(), state.clock.now());
     let (clients, services) = state
@@ -327,7 +339,7 @@ async fn form_page(
             Ok((clients, services))
         })
         .await?;
-    let status = if errors.is_empty() && overlaps.is_empty() {
+    let status = if errors.is_empty() && overlaps.is_empty() && collisions.is_empty() {
         actix_web::http::StatusCode::OK
     } else {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -335,6 +347,11 @@ async fn form_page(
     render_status(
         status,
         &NewPage {
+            collisions,
+            frequencies: crate::domain::recurrence::Frequency::ALL
+                .iter()
+                .map(|f| (f.as_str(), f.label()))
+                .collect(),
             page: page.signed_in(provider),
             input,
             clients,
@@ -388,12 +405,14 @@ async fn new_session(
         input,
         FieldErrors::new(),
         Vec::new(),
+        Vec::new(),
     )
     .await
 }
 
 /// What the form asked for, checked field by field.
 struct Parsed {
+    rule: Option<crate::domain::recurrence::Rule>,
     client_email: String,
     service_id: String,
     local_start: NaiveDateTime,
@@ -444,8 +463,45 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
             .collect();
         (!t.is_empty()).then_some(t)
     };
+    let rule = match input.repeat.trim() {
+        "" => None,
+        f => {
+            use crate::domain::recurrence::{End, Frequency, Rule};
+            let frequency = Frequency::parse(f);
+            if frequency.is_none() {
+                errors.insert("repeat", "Choose how often the session repeats.".into());
+            }
+            let end = if input.ends == "on" {
+                match NaiveDate::parse_from_str(input.until.trim(), "%Y-%m-%d") {
+                    Ok(d) => Some(End::On(d)),
+                    Err(_) => {
+                        errors.insert(
+                            "until",
+                            "Enter the date of the last session, for example 2027-06-30.".into(),
+                        );
+                        None
+                    }
+                }
+            } else {
+                match input.count.trim().parse::<usize>() {
+                    Ok(n) => Some(End::After(n)),
+                    Err(_) => {
+                        errors.insert(
+                            "count",
+                            "Enter how many sessions in all, from 2 to 300.".into(),
+                        );
+                        None
+                    }
+                }
+            };
+            frequency
+                .zip(end)
+                .map(|(frequency, end)| Rule { frequency, end })
+        }
+    };
     match (client_email, date, time) {
         (Some(client_email), Some(d), Some(t)) if errors.is_empty() => Ok(Parsed {
+            rule,
             client_email,
             service_id: input.service.trim().to_string(),
             local_start: d.and_time(t),
@@ -458,7 +514,16 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
 }
 
 enum Outcome {
-    Scheduled { when: String, fit: LocalFit },
+    Scheduled {
+        when: String,
+        fit: LocalFit,
+    },
+    Series {
+        count: usize,
+        first: String,
+        skipped: usize,
+    },
+    Collides(Vec<String>),
     Invalid(FieldErrors),
     Overlaps(Vec<String>),
 }
@@ -473,12 +538,24 @@ async fn create_session(
 ) -> Result<HttpResponse, AppError> {
     let parsed = match parse(&input) {
         Ok(p) => p,
-        Err(errors) => return form_page(&state, &provider, page, input, errors, Vec::new()).await,
+        Err(errors) => {
+            return form_page(
+                &state,
+                &provider,
+                page,
+                input,
+                errors,
+                Vec::new(),
+                Vec::new(),
+            )
+            .await
+        }
     };
     let zone = provider.0.zone();
     let (scope, ip, now) = (provider.scope(), client_ip(&req), state.clock.now());
     let local = fmt::Local(zone);
     let monday = week_grid::week_start(parsed.local_start.date());
+    let skip = input.skip_conflicts == "yes";
     let outcome = state
         .db(move |conn| {
             let mut errors = FieldErrors::new();
@@ -513,6 +590,42 @@ async fn create_session(
                 ip: ip.as_deref(),
                 now,
             };
+            if let Some(rule) = parsed.rule {
+                use crate::services::calendar::{SeriesError, SeriesRequest};
+                let series = SeriesRequest {
+                    first: request,
+                    rule,
+                    skip_conflicts: skip,
+                };
+                return match services::calendar::schedule_series(conn, zone, series, act) {
+                    Ok(done) => Ok(Outcome::Series {
+                        count: done.scheduled,
+                        first: format!(
+                            "{} from {} {}",
+                            c.full_name(),
+                            parsed.local_start.format("%b %-d, %Y %H:%M"),
+                            zone.local(&zone.to_utc(parsed.local_start).0).format("%Z")
+                        ),
+                        skipped: done.skipped.len(),
+                    }),
+                    Err(SeriesError::Collides(at)) => Ok(Outcome::Collides(
+                        at.iter().map(|t| t.format("%a %b %-d, %Y %H:%M").to_string()).collect(),
+                    )),
+                    Err(SeriesError::NothingLeft) => Ok(Outcome::Overlaps(vec![
+                        "Every session of the series overlaps another entry.".into(),
+                    ])),
+                    Err(SeriesError::Rule(e)) => {
+                        let mut errors = FieldErrors::new();
+                        errors.insert("repeat", e.to_string());
+                        Ok(Outcome::Invalid(errors))
+                    }
+                    Err(SeriesError::Schedule(ScheduleError::Overlaps(_))) => Ok(Outcome::Overlaps(vec![
+                        "Another entry was added at one of these times just now. Check the calendar and try again.".into(),
+                    ])),
+                    Err(SeriesError::Schedule(ScheduleError::Mismatch)) => Err(AppError::NotFound),
+                    Err(SeriesError::Schedule(ScheduleError::Database(e))) => Err(e.into()),
+                };
+            }
             match services::calendar::schedule_session(conn, zone, request, act) {
                 Ok((booked, fit)) => Ok(Outcome::Scheduled {
                     when: format!("{} {}", c.full_name(), local.datetime(&booked.starts_at)),
@@ -548,11 +661,63 @@ async fn create_session(
                 monday.format("%Y-%m-%d")
             )))
         }
+        Outcome::Series {
+            count,
+            first,
+            skipped,
+        } => {
+            let left_out = match skipped {
+                0 => String::new(),
+                n => format!(
+                    " {n} {} that collided {} left out.",
+                    if n == 1 { "date" } else { "dates" },
+                    if n == 1 { "was" } else { "were" }
+                ),
+            };
+            session::flash(
+                &session,
+                format!("Scheduled {count} sessions: {first}.{left_out}"),
+            );
+            Ok(see_other(&format!(
+                "/calendar?date={}",
+                monday.format("%Y-%m-%d")
+            )))
+        }
+        Outcome::Collides(list) => {
+            form_page(
+                &state,
+                &provider,
+                page,
+                input,
+                FieldErrors::new(),
+                Vec::new(),
+                list,
+            )
+            .await
+        }
         Outcome::Invalid(errors) => {
-            form_page(&state, &provider, page, input, errors, Vec::new()).await
+            form_page(
+                &state,
+                &provider,
+                page,
+                input,
+                errors,
+                Vec::new(),
+                Vec::new(),
+            )
+            .await
         }
         Outcome::Overlaps(list) => {
-            form_page(&state, &provider, page, input, FieldErrors::new(), list).await
+            form_page(
+                &state,
+                &provider,
+                page,
+                input,
+                FieldErrors::new(),
+                list,
+                Vec::new(),
+            )
+            .await
         }
     }
 }

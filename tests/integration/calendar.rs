@@ -733,3 +733,96 @@ fn the_day_and_month_views_show_the_same_sessions() {
     assert!(select_attr(&month, "td.other-month a", "href")
         .contains(&"/calendar?view=day&date=2027-01-03".to_string()));
 }
+
+#[test]
+fn a_weekly_series_keeps_its_time_across_dst_and_a_collision_on_its_40th_is_listed_first() {
+    use caseload::db::schema::appointments;
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    app.set_time("2026-01-20 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    // The 40th Tuesday from Feb 3 is Nov 3 (after the clocks went back): block it.
+    let r = s.submit(
+        "/calendar/other/new?kind=unavailable",
+        "/calendar/other",
+        &[
+            ("kind", "unavailable"),
+            ("date", "2026-11-03"),
+            ("time", "10:30"),
+            ("minutes", "30"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let mut fields = vec![
+        ("client", "Ada Lovelace <ada@example.com>"),
+        ("service", service.as_str()),
+        ("date", "2026-02-03"),
+        ("time", "10:00"),
+        ("repeat", "weekly"),
+        ("ends", "after"),
+        ("count", "45"),
+    ];
+    let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
+    assert_eq!(r.status(), 422);
+    let html = r.text().unwrap();
+    assert!(
+        html.contains("Nothing was scheduled: 1 of the series"),
+        "{html}"
+    );
+    assert_eq!(
+        select_text(&html, ".collisions li"),
+        ["Tue Nov 3, 2026 10:00"]
+    );
+    let count = |app: &TestApp| -> i64 {
+        appointments::table
+            .filter(appointments::kind.eq("session"))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        count(&app),
+        0,
+        "nothing is written while any occurrence collides"
+    );
+    fields.push(("skip_conflicts", "yes"));
+    let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(week.contains("Scheduled 44 sessions: Ada Lovelace from Feb 3, 2026 10:00 EST. 1 date that collided was left out."), "{week}");
+    assert_eq!(count(&app), 44);
+    // Stored in UTC: 15:00 in winter, 14:00 in summer; the same 10:00 on the wall.
+    let starts: Vec<chrono::NaiveDateTime> = appointments::table
+        .filter(appointments::kind.eq("session"))
+        .order(appointments::starts_at)
+        .select(appointments::starts_at)
+        .load(&mut app.conn())
+        .unwrap();
+    let hour = |t: &chrono::NaiveDateTime| t.format("%H:%M").to_string();
+    assert_eq!(hour(&starts[0]), "15:00", "Feb 3 (EST)");
+    assert_eq!(hour(&starts[5]), "14:00", "Mar 10 (EDT)");
+    assert_eq!(hour(&starts[38]), "14:00", "Oct 27 (EDT)");
+    assert_eq!(hour(&starts[39]), "15:00", "Nov 10 (EST; Nov 3 left out)");
+    for (date, expect) in [
+        ("2026-03-03", "10:00–10:45"),
+        ("2026-07-07", "10:00–10:45"),
+        ("2026-11-10", "10:00–10:45"),
+    ] {
+        let (_, week) = s.get_text(&format!("/calendar?date={date}"));
+        let entries = select_text(&week, "td.busy .entry");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.contains(expect) && e.contains("Ada Lovelace")),
+            "{date}: {entries:?}"
+        );
+    }
+    // A series with too many sessions is refused, saying the limit.
+    let mut too_many = fields.clone();
+    too_many[6] = ("count", "301");
+    let r = s.submit("/calendar/new", "/calendar/sessions", &too_many);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("at most 300 sessions"));
+}
