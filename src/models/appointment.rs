@@ -357,6 +357,34 @@ pub fn close(
     Ok(n == 1)
 }
 
+/// The still-open occurrences of `appointment`'s series: all of them, or (with
+/// `following`) this one and those after it. Empty for an entry of no series.
+pub fn open_in_series(
+    conn: &mut DbConnection,
+    appointment: &Owned<Appointment>,
+    following: bool,
+) -> QueryResult<Vec<Owned<Appointment>>> {
+    let (Some(series), Some(index)) = (&appointment.series_id, appointment.series_index) else {
+        return Ok(Vec::new());
+    };
+    let mut q = appointment
+        .scope()
+        .appointments()
+        .filter(appointments::series_id.eq(series))
+        .filter(
+            appointments::status.eq_any([Status::Scheduled.as_str(), Status::Requested.as_str()]),
+        )
+        .into_boxed();
+    if following {
+        q = q.filter(appointments::series_index.ge(index));
+    }
+    let rows = q
+        .order(appointments::series_index)
+        .select(Appointment::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|a| appointment.sibling(a)).collect())
+}
+
 /// The client's sessions, newest first.
 pub fn for_client(
     conn: &mut DbConnection,

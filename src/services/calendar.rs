@@ -221,6 +221,14 @@ pub enum Closing {
     NoShow,
 }
 
+/// Which occurrences of a series a change applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    This,
+    ThisAndFollowing,
+    WholeSeries,
+}
+
 /// Cancels a session (or marks it a no-show) with the reason; returns the status it
 /// got. `None` when it was no longer scheduled at `expected_version`.
 pub fn close_session(
@@ -422,5 +430,45 @@ pub fn schedule_series(
             scheduled: booked.len(),
             skipped,
         })
+    })
+}
+
+/// Cancels occurrences of a series: this one and the following, or all still open (each
+/// with the reason, each in the client's audit trail); returns how many. The clicked one
+/// must still be open at `expected_version`, else nothing changes (`None`).
+pub fn close_series(
+    conn: &mut DbConnection,
+    session: &Owned<Appointment>,
+    which: Which,
+    reason: Option<&str>,
+    by: &str,
+    expected_version: i64,
+    act: Act<'_>,
+) -> diesel::QueryResult<Option<usize>> {
+    write_transaction(conn, |conn| {
+        let current = appointment::find(conn, session.scope(), &session.id)?;
+        if current
+            .as_ref()
+            .is_none_or(|c| c.version != expected_version || c.state() != Status::Scheduled)
+        {
+            return Ok(None);
+        }
+        let targets = appointment::open_in_series(conn, session, which == Which::ThisAndFollowing)?;
+        let client = match &session.client_id {
+            Some(id) => session
+                .scope()
+                .client(conn, &crate::db::ids::ClientId(id.clone()))?,
+            None => None,
+        };
+        let mut n = 0;
+        for t in &targets {
+            if appointment::close(conn, t, Status::Cancelled, reason, by, t.version, act.now)? {
+                n += 1;
+                if let Some(c) = &client {
+                    record(conn, c, AuditAction::AppointmentClosed, Some(&t.id), act)?;
+                }
+            }
+        }
+        Ok(Some(n))
     })
 }

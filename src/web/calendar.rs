@@ -948,6 +948,8 @@ struct SessionPage {
     open: bool,
     /// It has started: confirming is possible.
     started: bool,
+    /// Its place in a series ("3 of 10"), when it is one.
+    in_series: Option<String>,
     /// What the client has still to do before a session can be confirmed.
     not_ready: Vec<&'static str>,
     confirmed: Option<String>,
@@ -1046,6 +1048,9 @@ async fn session_page(
             status: a.state().label(),
             open: a.state() == Status::Scheduled,
             started: now >= a.starts_at,
+            in_series: a
+                .series_index
+                .map(|i| format!("session {} of a series", i + 1)),
             not_ready,
             confirmed: a.confirmed_at.map(|_| {
                 format!(
@@ -1194,6 +1199,8 @@ struct CloseInput {
     how: String,
     reason: String,
     version: i64,
+    /// For a series: "this" (the default), "following" or "all".
+    which: String,
 }
 
 async fn close_session(
@@ -1221,6 +1228,52 @@ async fn close_session(
         state.clock.now(),
         provider.0.cancellation_policy(),
     );
+    use crate::services::calendar::Which;
+    let which = match input.which.as_str() {
+        "following" if a.series_id.is_some() => Which::ThisAndFollowing,
+        "all" if a.series_id.is_some() => Which::WholeSeries,
+        _ => Which::This,
+    };
+    if which != Which::This {
+        if how == Closing::NoShow {
+            return Err(AppError::BadRequest(
+                "A no-show is marked for one session only. Choose “Only this session”.".into(),
+            ));
+        }
+        let by = if how == Closing::ByClient {
+            "client"
+        } else {
+            "provider"
+        };
+        let reason: String = input
+            .reason
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(500)
+            .collect();
+        let version = input.version;
+        let closed = state
+            .db(move |conn| {
+                let act = Act {
+                    ip: ip.as_deref(),
+                    now,
+                };
+                let reason = Some(reason.as_str()).filter(|r| !r.is_empty());
+                Ok(services::calendar::close_series(
+                    conn, &a, which, reason, by, version, act,
+                )?)
+            })
+            .await?;
+        session::flash(
+            &session,
+            match closed {
+                Some(n) => format!("{n} {} of the series {} cancelled.", if n == 1 { "session" } else { "sessions" }, if n == 1 { "was" } else { "were" }),
+                None => "Nothing changed: this session was changed meanwhile (in another tab). Here is where it stands.".to_string(),
+            },
+        );
+        return Ok(see_other(&format!("/calendar/sessions/{}", path.as_str())));
+    }
     let reason: String = input
         .reason
         .trim()

@@ -826,3 +826,107 @@ fn a_weekly_series_keeps_its_time_across_dst_and_a_collision_on_its_40th_is_list
     assert_eq!(r.status(), 422);
     assert!(r.text().unwrap().contains("at most 300 sessions"));
 }
+
+#[test]
+fn cancelling_this_and_following_or_the_whole_series_does_exactly_that() {
+    use caseload::db::schema::appointments;
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    let weekly = |start: &str| {
+        let r = s.submit(
+            "/calendar/new",
+            "/calendar/sessions",
+            &[
+                ("client", "Ada Lovelace <ada@example.com>"),
+                ("service", service.as_str()),
+                ("date", start),
+                ("time", "10:00"),
+                ("repeat", "weekly"),
+                ("ends", "after"),
+                ("count", "5"),
+            ],
+        );
+        assert_eq!(r.status(), 303);
+    };
+    weekly("2027-01-05");
+    let statuses = |app: &TestApp| -> Vec<(i32, String)> {
+        appointments::table
+            .filter(appointments::series_index.is_not_null())
+            .order((appointments::starts_at, appointments::series_index))
+            .select((
+                appointments::series_index.assume_not_null(),
+                appointments::status,
+            ))
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    // The third occurrence's page, and cancelling it and the following.
+    let (_, week) = s.get_text("/calendar?date=2027-01-19");
+    let third = select_attr(&week, "td.busy .entry a", "href").remove(0);
+    let (_, page) = s.get_text(&third);
+    assert!(page.contains("This is session 3 of a series."), "{page}");
+    let r = post_form(
+        &s,
+        &third,
+        "close",
+        &[
+            ("how", "provider"),
+            ("reason", "Moving away"),
+            ("which", "following"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    assert!(s
+        .get_text(&third)
+        .1
+        .contains("3 sessions of the series were cancelled."));
+    let after: Vec<String> = statuses(&app).into_iter().map(|(_, st)| st).collect();
+    assert_eq!(
+        after,
+        [
+            "scheduled",
+            "scheduled",
+            "cancelled",
+            "cancelled",
+            "cancelled"
+        ]
+    );
+    // The whole series: the two still scheduled.
+    let (_, week) = s.get_text("/calendar?date=2027-01-05");
+    let first = select_attr(&week, "td.busy .entry a", "href").remove(0);
+    let r = post_form(
+        &s,
+        &first,
+        "close",
+        &[("how", "client"), ("reason", ""), ("which", "all")],
+    );
+    assert_eq!(r.status(), 303);
+    assert!(s
+        .get_text(&first)
+        .1
+        .contains("2 sessions of the series were cancelled."));
+    assert!(statuses(&app).iter().all(|(_, st)| st == "cancelled"));
+    // Only this one, in a new series, leaves the others alone.
+    weekly("2027-03-02");
+    let (_, week) = s.get_text("/calendar?date=2027-03-09");
+    let second = select_attr(&week, "td.busy .entry a", "href")
+        .into_iter()
+        .max()
+        .unwrap();
+    let r = post_form(
+        &s,
+        &second,
+        "close",
+        &[("how", "provider"), ("reason", ""), ("which", "this")],
+    );
+    assert_eq!(r.status(), 303);
+    let scheduled = statuses(&app)
+        .iter()
+        .filter(|(_, st)| st == "scheduled")
+        .count();
+    assert_eq!(scheduled, 4);
+}
