@@ -370,6 +370,8 @@ struct ChecklistPage {
     first_name: String,
     steps: Vec<Step>,
     ready: bool,
+    /// The client's upcoming sessions, in their own zone.
+    upcoming: Vec<String>,
 }
 
 async fn checklist(
@@ -380,7 +382,7 @@ async fn checklist(
 ) -> Result<HttpResponse, AppError> {
     let (ip, now) = (client_ip(&req), state.clock.now());
     let c2 = c.clone();
-    let ((practice, local), card) = state
+    let ((practice, local), card, sessions) = state
         .db(move |conn| {
             services::portal::viewed(
                 conn,
@@ -391,7 +393,8 @@ async fn checklist(
                 },
             )?;
             let card = payment_method::current(conn, &c2)?;
-            Ok((practice_and_zone(conn, &c2)?, card))
+            let sessions = crate::models::appointment::for_client(conn, &c2)?;
+            Ok((practice_and_zone(conn, &c2)?, card, sessions))
         })
         .await?;
     let facts = c.onboarding_facts();
@@ -467,6 +470,23 @@ async fn checklist(
         first_name: c.first_name.clone(),
         steps,
         ready: missing.is_empty(),
+        upcoming: sessions
+            .iter()
+            .rev()
+            .filter(|a| a.ends_at > now && a.state().holds_time())
+            .map(|a| {
+                let place = a
+                    .location
+                    .clone()
+                    .map(|l| format!(" · {l}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}–{}{place}",
+                    local.datetime(&a.starts_at),
+                    local.0.local(&a.ends_at).format("%H:%M")
+                )
+            })
+            .collect(),
     })
 }
 

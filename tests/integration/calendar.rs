@@ -930,3 +930,30 @@ fn cancelling_this_and_following_or_the_whole_series_does_exactly_that() {
         .count();
     assert_eq!(scheduled, 4);
 }
+
+#[test]
+fn the_client_sees_their_upcoming_sessions_in_their_portal() {
+    use crate::onboarding::{outbox_links, path_of, verify};
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let client = verify(&app, &path_of(&outbox_links(&s).remove(0)));
+    let (_, portal) = client.get_text("/portal");
+    assert!(portal.contains("None scheduled."), "{portal}");
+    let service = service_id(&s, "90834");
+    let past = schedule(&s, &service, "2026-12-01", "10:00");
+    let kept = schedule(&s, &service, "2026-12-09", "10:00");
+    let cancelled = schedule(&s, &service, "2026-12-10", "10:00");
+    let r = post_form(
+        &s,
+        &cancelled,
+        "close",
+        &[("how", "provider"), ("reason", "")],
+    );
+    assert_eq!(r.status(), 303);
+    assert_ne!(past, kept);
+    let (_, portal) = client.get_text("/portal");
+    let listed = select_text(&portal, "ul.upcoming-sessions li");
+    assert_eq!(listed, ["Dec 9, 2026 10:00 EST–10:45"], "{portal}");
+}
