@@ -77,6 +77,9 @@ impl Status {
 
     /// The statuses that hold time, as stored (for the overlap query).
     pub const HOLDING: [Status; 2] = [Status::Scheduled, Status::Confirmed];
+
+    /// The statuses an entry may still be cancelled from.
+    pub const OPEN: [Status; 2] = [Status::Scheduled, Status::Requested];
 }
 
 /// A span of time, UTC, end exclusive: one that ends at 10:00 does not overlap one that

@@ -340,10 +340,7 @@ pub fn close(
     let n = diesel::update(
         appointments::table
             .filter(appointments::id.eq(appointment.id.as_str()))
-            .filter(
-                appointments::status
-                    .eq_any([Status::Scheduled.as_str(), Status::Requested.as_str()]),
-            )
+            .filter(appointments::status.eq_any(Status::OPEN.map(Status::as_str)))
             .filter(appointments::version.eq(expected_version)),
     )
     .set((
@@ -371,9 +368,7 @@ pub fn open_in_series(
         .scope()
         .appointments()
         .filter(appointments::series_id.eq(series))
-        .filter(
-            appointments::status.eq_any([Status::Scheduled.as_str(), Status::Requested.as_str()]),
-        )
+        .filter(appointments::status.eq_any(Status::OPEN.map(Status::as_str)))
         .into_boxed();
     if following {
         q = q.filter(appointments::series_index.ge(index));

@@ -53,6 +53,17 @@ pub fn offered(
     })
 }
 
+/// Every service the provider has had (archived too: old sessions still name theirs),
+/// by id, for showing sessions — a plain read, unlike [`offered`], which may add the
+/// shipped ones.
+pub fn by_id(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> QueryResult<std::collections::HashMap<String, Service>> {
+    let rows = scope.services().select(Service::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|s| (s.id.clone(), s)).collect())
+}
+
 /// One of the provider's services, by id.
 pub fn find(
     conn: &mut DbConnection,

@@ -127,7 +127,7 @@ async fn week(
     let to = zone
         .to_utc((monday + Duration::days(count)).and_time(NaiveTime::MIN))
         .0;
-    let (scope, now) = (provider.scope(), state.clock.now());
+    let scope = provider.scope();
     let (entries, names, services, hours) = state
         .db(move |conn| {
             let hours = crate::models::working_hours::of(conn, &scope)?;
@@ -144,9 +144,9 @@ async fn week(
                     (c.id.clone(), (c.full_name(), ready))
                 })
                 .collect();
-            let services: HashMap<String, String> = service::offered(conn, &scope, now)?
+            let services: HashMap<String, String> = service::by_id(conn, &scope)?
                 .into_iter()
-                .map(|s| (s.id.clone(), s.cpt_code.clone()))
+                .map(|(id, s)| (id, s.cpt_code))
                 .collect();
             Ok((entries, names, services, hours))
         })
@@ -339,11 +339,7 @@ async fn form_page(
             Ok((clients, services))
         })
         .await?;
-    let status = if errors.is_empty() && overlaps.is_empty() && collisions.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors.is_empty() && overlaps.is_empty() && collisions.is_empty());
     render_status(
         status,
         &NewPage {
@@ -410,6 +406,59 @@ async fn new_session(
     .await
 }
 
+/// The forms' date and start time (wall-clock), each unreadable one named in `errors`.
+fn parse_start(date: &str, time: &str, errors: &mut FieldErrors) -> Option<NaiveDateTime> {
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
+    }
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time", "Enter the start time, for example 10:00.".into());
+    }
+    Some(date?.and_time(time?))
+}
+
+/// A length in minutes from 5 to `max`; empty is `None` with no error (the caller says
+/// whether one is needed), anything else out of range is named in `errors`.
+fn parse_minutes(raw: &str, max: i64, errors: &mut FieldErrors) -> Option<i64> {
+    match raw.trim() {
+        "" => None,
+        m => match m.parse::<i64>() {
+            Ok(n) if (5..=max).contains(&n) => Some(n),
+            _ => {
+                errors.insert("minutes", minutes_error(max));
+                None
+            }
+        },
+    }
+}
+
+fn minutes_error(max: i64) -> String {
+    format!("Enter the length in minutes, from 5 to {max}.")
+}
+
+/// Typed text without control characters (a note keeps its line breaks), at most `max`
+/// characters; `None` when nothing is left.
+fn clean_text(s: &str, max: usize) -> Option<String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(max)
+        .collect();
+    (!t.is_empty()).then_some(t)
+}
+
+/// 200 for a form shown fresh, 422 for one shown again with what to correct.
+fn form_status(ok: bool) -> actix_web::http::StatusCode {
+    if ok {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// What the form asked for, checked field by field.
 struct Parsed {
     rule: Option<crate::domain::recurrence::Rule>,
@@ -433,36 +482,8 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
     if input.service.trim().is_empty() {
         errors.insert("service", "Choose the service.".into());
     }
-    let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d").ok();
-    if date.is_none() {
-        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
-    }
-    let time = NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
-    if time.is_none() {
-        errors.insert("time", "Enter the start time, for example 10:00.".into());
-    }
-    let minutes = match input.minutes.trim() {
-        "" => None,
-        m => match m.parse::<i64>() {
-            Ok(n) if (5..=480).contains(&n) => Some(n),
-            _ => {
-                errors.insert(
-                    "minutes",
-                    "Enter the length in minutes, from 5 to 480.".into(),
-                );
-                None
-            }
-        },
-    };
-    let text = |s: &str, max: usize| {
-        let t: String = s
-            .trim()
-            .chars()
-            .filter(|c| !c.is_control() || *c == '\n')
-            .take(max)
-            .collect();
-        (!t.is_empty()).then_some(t)
-    };
+    let start = parse_start(&input.date, &input.time, &mut errors);
+    let minutes = parse_minutes(&input.minutes, 480, &mut errors);
     let rule = match input.repeat.trim() {
         "" => None,
         f => {
@@ -499,15 +520,15 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
                 .map(|(frequency, end)| Rule { frequency, end })
         }
     };
-    match (client_email, date, time) {
-        (Some(client_email), Some(d), Some(t)) if errors.is_empty() => Ok(Parsed {
+    match (client_email, start) {
+        (Some(client_email), Some(local_start)) if errors.is_empty() => Ok(Parsed {
             rule,
             client_email,
             service_id: input.service.trim().to_string(),
-            local_start: d.and_time(t),
+            local_start,
             minutes,
-            location: text(&input.location, 300),
-            note: text(&input.note, 2000),
+            location: clean_text(&input.location, 300),
+            note: clean_text(&input.note, 2000),
         }),
         _ => Err(errors),
     }
@@ -756,9 +777,9 @@ async fn client_sessions(
     let (sessions, services) = state
         .db(move |conn| {
             let sessions = appointment::for_client(conn, &client)?;
-            let services: HashMap<String, String> = service::offered(conn, &scope, now)?
+            let services: HashMap<String, String> = service::by_id(conn, &scope)?
                 .into_iter()
-                .map(|s| (s.id.clone(), s.label()))
+                .map(|(id, s)| (id, s.label()))
                 .collect();
             Ok((sessions, services))
         })
@@ -826,11 +847,7 @@ async fn services_page(
     let services = state
         .db(move |conn| Ok(service::offered(conn, &scope, now)?))
         .await?;
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors.is_empty());
     render_status(
         status,
         &ServicesPage {
@@ -1025,11 +1042,7 @@ async fn session_page(
         .into_iter()
         .map(crate::domain::onboarding::Missing::describe)
         .collect();
-    let status = if errors.is_empty() && refusal.is_none() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors.is_empty() && refusal.is_none());
     render_status(
         status,
         &SessionPage {
@@ -1484,11 +1497,7 @@ fn other_page(
     errors: FieldErrors,
     overlaps: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
-    let status = if errors.is_empty() && overlaps.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors.is_empty() && overlaps.is_empty());
     render_status(
         status,
         &OtherPage {
@@ -1549,18 +1558,9 @@ async fn create_other(
         "consultation" => Kind::Consultation,
         _ => Kind::Unavailable,
     };
-    let text = |s: &str, max: usize| {
-        let t: String = s
-            .trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(max)
-            .collect();
-        (!t.is_empty()).then_some(t)
-    };
     let (name, phone) = (
-        text(&input.contact_name, 120),
-        text(&input.contact_phone, 40),
+        clean_text(&input.contact_name, 120).map(|n| n.replace('\n', " ")),
+        clean_text(&input.contact_phone, 40),
     );
     let phone = match (kind, phone) {
         (Kind::Consultation, Some(p)) => match crate::domain::phone::Phone::parse(&p) {
@@ -1579,26 +1579,14 @@ async fn create_other(
     if kind == Kind::Consultation && name.is_none() {
         errors.insert("contact_name", "Enter who is calling.".into());
     }
-    let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d").ok();
-    if date.is_none() {
-        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
+    let start = parse_start(&input.date, &input.time, &mut errors);
+    let minutes = parse_minutes(&input.minutes, 720, &mut errors);
+    if minutes.is_none() {
+        errors
+            .entry("minutes")
+            .or_insert_with(|| minutes_error(720));
     }
-    let time = NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
-    if time.is_none() {
-        errors.insert("time", "Enter the start time, for example 10:00.".into());
-    }
-    let minutes = match input.minutes.trim().parse::<i64>() {
-        Ok(n) if (5..=720).contains(&n) => Some(n),
-        _ => {
-            errors.insert(
-                "minutes",
-                "Enter the length in minutes, from 5 to 720.".into(),
-            );
-            None
-        }
-    };
-    let (Some(date), Some(time), Some(minutes), true) = (date, time, minutes, errors.is_empty())
-    else {
+    let (Some(local_start), Some(minutes), true) = (start, minutes, errors.is_empty()) else {
         return other_page(&provider, page, input, errors, Vec::new());
     };
     let zone = provider.0.zone();
@@ -1606,11 +1594,11 @@ async fn create_other(
     let (scope, now) = (provider.scope(), state.clock.now());
     let entry = crate::services::calendar::OtherEntry {
         kind,
-        local_start: date.and_time(time),
+        local_start,
         minutes,
         contact_name: name,
         contact_phone: phone,
-        note: text(&input.note, 2000),
+        note: clean_text(&input.note, 2000),
     };
     let outcome = state
         .db(move |conn| {
@@ -1636,7 +1624,7 @@ async fn create_other(
             session::flash(&session, format!("Added: {} at {when}.", kind.label()));
             Ok(see_other(&format!(
                 "/calendar?date={}",
-                date.format("%Y-%m-%d")
+                local_start.format("%Y-%m-%d")
             )))
         }
         Err(overlaps) => other_page(&provider, page, input, FieldErrors::new(), overlaps),
