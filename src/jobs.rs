@@ -40,6 +40,8 @@ pub struct Settings {
     pub export_limits: ArchiveLimits,
     /// The sender address of every email.
     pub from_address: String,
+    /// Where the app is reached: the links in reminders.
+    pub public_url: String,
 }
 
 /// The handle on the jobs; clones share them.
@@ -70,6 +72,8 @@ pub struct Busy;
 pub const QUEUE_LENGTH: usize = 32;
 /// How often a running server looks for imports to expire (besides at start-up).
 const EXPIRY_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How often a running server looks for reminders that fell due.
+const REMINDERS_EVERY: Duration = Duration::from_secs(60);
 /// Delivery passes one [`Jobs::run_due`] makes at most (each sends up to 20 emails);
 /// a failed email waits at least a minute, so the passes end long before.
 const MAX_DELIVERY_PASSES: usize = 1000;
@@ -81,6 +85,8 @@ pub struct Ran {
     pub analyses: usize,
     /// Delivery attempts made (successful or not).
     pub deliveries: usize,
+    /// Session reminders queued.
+    pub reminders: usize,
 }
 
 impl Jobs {
@@ -146,6 +152,15 @@ impl Jobs {
                     tracing::error!(error = %e, "expiring abandoned imports failed");
                 }
             })?;
+        let jobs = self.clone();
+        std::thread::Builder::new()
+            .name("session-reminders".into())
+            .spawn(move || loop {
+                if let Err(e) = jobs.queue_reminders() {
+                    tracing::warn!(error = %e, "queueing session reminders failed; will retry");
+                }
+                std::thread::sleep(REMINDERS_EVERY);
+            })?;
         if self.0.mailer.is_some() {
             let jobs = self.clone();
             std::thread::Builder::new()
@@ -205,6 +220,7 @@ impl Jobs {
             }
         }
         self.expire_imports().map_err(|e| e.to_string())?;
+        ran.reminders = self.queue_reminders()?;
         for _ in 0..MAX_DELIVERY_PASSES {
             let tried = self.deliver_emails()?;
             ran.deliveries += tried;
@@ -224,6 +240,18 @@ impl Jobs {
             &inner.settings.export_limits,
             &inner.clock,
         );
+    }
+
+    /// Queues the session reminders that are due; the delivery pass sends them.
+    fn queue_reminders(&self) -> Result<usize, String> {
+        let inner = &self.0;
+        let mut conn = inner.pool.get().map_err(|e| e.to_string())?;
+        crate::services::calendar::reminders::queue_due(
+            &mut conn,
+            inner.clock.now(),
+            &inner.settings.public_url,
+        )
+        .map_err(|e| e.to_string())
     }
 
     fn expire_imports(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

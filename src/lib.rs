@@ -43,6 +43,7 @@ macro_rules! printable {
 }
 
 pub mod allocator;
+pub mod client_email;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -165,6 +166,7 @@ pub fn build_app_with(mut config: Config, runtime: Runtime) -> anyhow::Result<Ap
             import_workers: config.import_workers,
             export_limits: config.export_limits,
             from_address: config.smtp_from.clone(),
+            public_url: config.public_url.clone(),
         },
         runtime.jobs,
     )?;

@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
+use crate::client_email::{queue_for, render_error, ClientEmail};
 use crate::db::DbConnection;
 use crate::mail;
 use crate::models::client;
@@ -34,70 +35,6 @@ pub fn email_kind_label(subject: &str) -> &'static str {
 
 /// The audit trail's name for a welcome; in the outbox it is an invitation.
 const WELCOME: &str = "welcome";
-
-/// One email to queue for a client.
-struct ClientEmail<'a> {
-    /// The outbox's kind.
-    kind: &'a str,
-    /// The audit trail's name for it (a welcome is an invitation in the outbox).
-    audit_as: &'a str,
-    message: &'a mail::Rendered,
-    action_url: Option<&'a str>,
-    send_after: NaiveDateTime,
-    /// When it was queued (now, on the app's clock).
-    queued_at: NaiveDateTime,
-}
-
-/// Queues a rendered message to the client and records it in the client's audit trail
-/// (with the address of whoever caused it, when a person did): every email about a client
-/// passes through here.
-fn queue_for(
-    conn: &mut DbConnection,
-    provider: &Provider,
-    client: &OwnedClient,
-    email: ClientEmail<'_>,
-    ip: Option<&str>,
-) -> QueryResult<()> {
-    let ClientEmail {
-        kind,
-        audit_as,
-        message,
-        action_url,
-        send_after,
-        queued_at,
-    } = email;
-    crate::models::audit::record_at(
-        conn,
-        crate::models::audit::AuditEntry {
-            provider_id: &provider.id(),
-            client_id: Some(&client.client_id()),
-            action: crate::models::audit::AuditAction::EmailQueued,
-            subject: Some(audit_as),
-            ip,
-        },
-        queued_at,
-    )?;
-    outbox::queue(
-        conn,
-        &outbox::NewEmail {
-            provider_id: &provider.id(),
-            client_id: Some(&client.client_id()),
-            kind,
-            to: &client.email,
-            subject: &message.subject,
-            text: &message.text,
-            html: &message.html,
-            action_url,
-            send_after,
-            queued_at,
-        },
-    )
-    .map(|_| ())
-}
-
-fn render_error(e: askama::Error) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(Box::new(e))
-}
 
 /// Queues the invitation (and its reminders) with a fresh single-use link, replacing any
 /// earlier one, and records that the client was invited.

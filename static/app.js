@@ -11,6 +11,19 @@
     }
   });
 
+  // A recent diagnosis code, clicked, joins the codes typed in its form.
+  document.querySelectorAll("button[data-code]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = button.form && button.form.querySelector("input[name=diagnosis]");
+      if (!input) return;
+      var code = button.getAttribute("data-code");
+      var codes = input.value.split(/[\s,;]+/).filter(function (c) { return c; });
+      if (codes.indexOf(code) < 0) codes.push(code);
+      input.value = codes.join(", ");
+      input.focus();
+    });
+  });
+
   // Ask before archiving and similar actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -205,3 +205,144 @@ pub fn status_mb(field: &str) -> f64 {
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
+
+/// What [`seed_calendar`] made.
+pub struct CalendarHistory {
+    /// The benchmark provider (America/New_York), with 5 years of sessions behind `today`
+    /// and 8 weeks ahead: 30 a week, Monday to Friday at 09, 10, 11, 13, 14 and 15.
+    pub provider: Provider,
+    pub sessions: usize,
+    /// Sessions of the 100 other providers in the same database.
+    pub others: usize,
+    /// The Monday of the week holding `today` (weeks are seeded from it).
+    pub this_monday: chrono::NaiveDate,
+}
+
+/// Seeds the calendar benchmarks' database: the provider's history as above, ending 8
+/// weeks after `today`, and 100 other providers with 78 sessions each. `weeks_back` is
+/// 260 (5 years) for a real run; the smoke pass under `cargo test` seeds a few.
+pub fn seed_calendar(
+    conn: &mut db::DbConnection,
+    today: chrono::NaiveDate,
+    weeks_back: i64,
+) -> CalendarHistory {
+    use caseload::domain::appointment::{Kind, Span, Status};
+    use caseload::domain::time_zone::Zone;
+    use caseload::models::appointment::{self, NewAppointment};
+    use caseload::models::scope::Scope;
+    use caseload::models::{client, service};
+    use chrono::{Datelike, Duration, NaiveTime};
+    use diesel::prelude::*;
+
+    let p = create_provider(conn);
+    diesel::update(caseload::db::schema::providers::table)
+        .set(caseload::db::schema::providers::time_zone.eq("America/New_York"))
+        .execute(conn)
+        .expect("zone");
+    let p = provider::find(conn, &p.id()).unwrap().unwrap();
+    let zone = Zone::parse("America/New_York").unwrap();
+    let now = caseload::models::now();
+    let seed_clients = |conn: &mut db::DbConnection, scope: &Scope, n: usize, seed: u64| {
+        client::insert_many(conn, scope, &caseload::seed::demo_clients(n, seed), now)
+            .expect("clients");
+        use caseload::db::schema::clients;
+        clients::table
+            .filter(clients::provider_id.eq(scope.provider_id().as_str()))
+            .select(clients::id)
+            .load::<String>(conn)
+            .expect("ids")
+    };
+    let scope = Scope::of(&p);
+    let clients = seed_clients(conn, &scope, 40, 7);
+    let services = service::offered(conn, &scope, now).expect("services");
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let hours = [9, 10, 11, 13, 14, 15];
+    let mut sessions = 0;
+    for week in -weeks_back..8 {
+        let monday = this_monday + Duration::weeks(week);
+        let mut wanted = Vec::with_capacity(30);
+        for day in 0..5 {
+            for (slot, hour) in hours.iter().enumerate() {
+                let local = (monday + Duration::days(day))
+                    .and_time(NaiveTime::from_hms_opt(*hour, 0, 0).unwrap());
+                let start = zone.to_utc(local).0;
+                let n = (day as usize) * hours.len() + slot;
+                let past = local.date() < today;
+                wanted.push(NewAppointment {
+                    kind: Kind::Session,
+                    status: if past {
+                        Status::Confirmed
+                    } else {
+                        Status::Scheduled
+                    },
+                    client_id: Some(clients[n % clients.len()].clone()),
+                    service_id: Some(services[2 + n % 2].id.clone()),
+                    span: Span {
+                        start,
+                        end: start + Duration::minutes(50),
+                    },
+                    location: Some("Telehealth".into()),
+                    note: None,
+                    contact_name: None,
+                    contact_phone: None,
+                });
+            }
+        }
+        sessions += appointment::book(conn, &scope, &wanted, now)
+            .expect("a week of sessions")
+            .len();
+    }
+    let mut others = 0;
+    for i in 0..100 {
+        let other = provider::create(
+            conn,
+            provider::NewProvider {
+                first_name: PersonName::parse("Other", "first name").unwrap(),
+                last_name: PersonName::parse("Provider", "last name").unwrap(),
+                email: Email::parse(&format!("other{i}@example.com")).unwrap(),
+                password_hash: "not a real hash".into(),
+                time_zone: Zone::parse("America/New_York").unwrap(),
+            },
+        )
+        .expect("other provider");
+        let scope = Scope::of(&other);
+        let theirs = seed_clients(conn, &scope, 1, 100 + i as u64);
+        let service = service::offered(conn, &scope, now)
+            .expect("services")
+            .remove(0);
+        let wanted: Vec<NewAppointment> = (0..78)
+            .map(|k| {
+                // Every third week over the same years, at the bench provider's hours.
+                let local = (this_monday + Duration::weeks(8 - 3 * k) + Duration::days(k % 5))
+                    .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+                let start = zone.to_utc(local).0;
+                NewAppointment {
+                    kind: Kind::Session,
+                    status: Status::Scheduled,
+                    client_id: Some(theirs[0].clone()),
+                    service_id: Some(service.id.clone()),
+                    span: Span {
+                        start,
+                        end: start + Duration::minutes(50),
+                    },
+                    location: None,
+                    note: None,
+                    contact_name: None,
+                    contact_phone: None,
+                }
+            })
+            .collect();
+        others += appointment::book(conn, &scope, &wanted, now)
+            .expect("other sessions")
+            .len();
+    }
+    if let db::DbConnection::Postgres(c) = conn {
+        diesel::sql_query("ANALYZE").execute(c).expect("analyze");
+    }
+    CalendarHistory {
+        provider: p,
+        sessions,
+        others,
+        this_monday,
+    }
+}

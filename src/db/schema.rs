@@ -14,6 +14,9 @@ diesel::table! {
         time_zone -> Text,
         cancellation_policy -> Text,
         reminder_hours -> Integer,
+        cancellation_fee_cents -> Integer,
+        video_link -> Nullable<Text>,
+        office_address -> Nullable<Text>,
     }
 }
 
@@ -371,6 +374,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        fee_cents -> Nullable<Integer>,
+        reminder_queued_at -> Nullable<Timestamp>,
     }
 }
 

@@ -82,6 +82,22 @@ impl Status {
     pub const OPEN: [Status; 2] = [Status::Scheduled, Status::Requested];
 }
 
+/// How a telehealth session's place is stored; anything else in `location` is an address.
+pub const TELEHEALTH: &str = "Telehealth";
+
+/// Where the client goes for a session, in words: the video link for telehealth (read at
+/// the time of writing, so a new link reaches every later message), else the address.
+pub fn where_to_meet(location: Option<&str>, video_link: Option<&str>) -> Option<String> {
+    match location.map(str::trim) {
+        Some(l) if l.eq_ignore_ascii_case(TELEHEALTH) => Some(match video_link {
+            Some(link) => format!("By video: {link}"),
+            None => "By video (your provider will send the link)".to_string(),
+        }),
+        Some("") | None => None,
+        Some(address) => Some(format!("At {address}")),
+    }
+}
+
 /// A span of time, UTC, end exclusive: one that ends at 10:00 does not overlap one that
 /// starts at 10:00.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,5 +156,23 @@ mod tests {
         }
         assert_eq!(Status::LateCancelled.as_str(), "late_cancelled");
         assert_eq!(Kind::parse("unavailable"), Some(Kind::Unavailable));
+    }
+
+    #[test]
+    fn a_telehealth_session_names_the_video_link_and_an_office_one_its_address() {
+        let link = Some("https://meet.example.com/rivera");
+        assert_eq!(
+            where_to_meet(Some("telehealth"), link).as_deref(),
+            Some("By video: https://meet.example.com/rivera")
+        );
+        assert_eq!(
+            where_to_meet(Some(TELEHEALTH), None).as_deref(),
+            Some("By video (your provider will send the link)")
+        );
+        assert_eq!(
+            where_to_meet(Some("12 Elm St, Suite 3"), link).as_deref(),
+            Some("At 12 Elm St, Suite 3")
+        );
+        assert_eq!(where_to_meet(None, link), None);
     }
 }

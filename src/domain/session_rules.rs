@@ -28,10 +28,11 @@ pub fn reminder_at(start: NaiveDateTime, lead: Duration, zone: Zone) -> NaiveDat
 }
 
 /// The practice's cancellation policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
 #[strum(serialize_all = "snake_case")]
 pub enum CancellationPolicy {
     /// Any cancellation is a plain cancellation.
+    #[default]
     None,
     /// Cancelling less than 24 hours ahead is a late cancellation.
     Hours24,

@@ -2,6 +2,7 @@
 //! app's mailer.
 
 pub mod mailer;
+pub mod sessions;
 pub mod smtp;
 
 use std::time::Duration;

@@ -40,6 +40,10 @@ pub struct Appointment {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The fee a late cancellation or no-show carries under the policy of the day.
+    pub fee_cents: Option<i32>,
+    /// When the reminder for the session's current time was queued.
+    pub reminder_queued_at: Option<NaiveDateTime>,
 }
 
 impl Appointment {
@@ -95,6 +99,18 @@ pub enum BookError {
     Database(#[from] diesel::result::Error),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum MoveError {
+    /// Nothing was written; every new time that overlaps the calendar is listed.
+    #[error("{} of the new times overlap the calendar", .0.len())]
+    Conflicts(Vec<Conflict>),
+    /// Nothing was written: an entry was changed meanwhile (another tab, another person).
+    #[error("an entry was changed meanwhile")]
+    Changed,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
 /// Makes other writers of this provider's calendar wait until this transaction commits.
 /// SQLite: `write_transaction` already holds the database's one write lock. PostgreSQL: a
 /// row lock on the provider.
@@ -133,26 +149,39 @@ pub fn conflicts(
     scope: &Scope,
     wanted: &[NewAppointment],
 ) -> QueryResult<Vec<Conflict>> {
-    let holding: Vec<(usize, &NewAppointment)> = wanted
+    let spans: Vec<(usize, Span)> = wanted
         .iter()
         .enumerate()
         .filter(|(_, w)| w.status.holds_time())
+        .map(|(i, w)| (i, w.span))
         .collect();
+    overlaps(conn, scope, &spans, &[])
+}
+
+/// Every overlap of these spans (numbered by the caller) with the entries holding time,
+/// leaving out the entries in `moving` (they are the ones being given these spans).
+fn overlaps(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    spans: &[(usize, Span)],
+    moving: &[&str],
+) -> QueryResult<Vec<Conflict>> {
     let (Some(from), Some(to)) = (
-        holding.iter().map(|(_, w)| w.span.start).min(),
-        holding.iter().map(|(_, w)| w.span.end).max(),
+        spans.iter().map(|(_, s)| s.start).min(),
+        spans.iter().map(|(_, s)| s.end).max(),
     ) else {
         return Ok(Vec::new());
     };
-    let existing = holding_between(conn, scope, from, to)?;
+    let mut existing = holding_between(conn, scope, from, to)?;
+    existing.retain(|e| !moving.contains(&e.id.as_str()));
     let mut out = Vec::new();
-    for (index, w) in &holding {
+    for (index, span) in spans {
         // `existing` is ordered by start: only those starting before this one ends matter.
-        let end = existing.partition_point(|e| e.starts_at < w.span.end);
-        if let Some(e) = existing[..end].iter().find(|e| e.span().overlaps(&w.span)) {
+        let end = existing.partition_point(|e| e.starts_at < span.end);
+        if let Some(e) = existing[..end].iter().find(|e| e.span().overlaps(span)) {
             out.push(Conflict {
                 index: *index,
-                wanted: w.span,
+                wanted: *span,
                 existing_id: e.id.clone(),
                 existing: e.span(),
             });
@@ -257,6 +286,148 @@ fn book_in(
     })
 }
 
+/// An open entry's new time and details.
+pub struct Move<'a> {
+    pub entry: &'a Owned<Appointment>,
+    pub span: Span,
+    pub service_id: Option<&'a str>,
+    pub location: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+/// Gives each entry its new time and details — all, or none when any new time overlaps
+/// the calendar (the entries being moved do not count against each other) or any entry
+/// is no longer scheduled at the version it was read at. Each moved entry waits for a
+/// reminder at its new time.
+pub fn reschedule(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    moves: &[Move<'_>],
+    now: NaiveDateTime,
+) -> Result<(), MoveError> {
+    write_transaction(conn, |conn| {
+        hold_calendar(conn, scope)?;
+        let spans: Vec<(usize, Span)> = moves.iter().map(|m| m.span).enumerate().collect();
+        let moving: Vec<&str> = moves.iter().map(|m| m.entry.id.as_str()).collect();
+        let found = overlaps(conn, scope, &spans, &moving)?;
+        if !found.is_empty() {
+            return Err(MoveError::Conflicts(found));
+        }
+        for m in moves {
+            let moved = m.span != m.entry.span();
+            let n = diesel::update(
+                scope
+                    .appointments()
+                    .filter(appointments::id.eq(m.entry.id.as_str()))
+                    .filter(appointments::status.eq(Status::Scheduled.as_str()))
+                    .filter(appointments::version.eq(m.entry.version)),
+            )
+            .set((
+                appointments::starts_at.eq(m.span.start),
+                appointments::ends_at.eq(m.span.end),
+                appointments::service_id.eq(m.service_id),
+                appointments::location.eq(m.location),
+                appointments::note.eq(m.note),
+                appointments::version.eq(appointments::version + 1),
+                appointments::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+            if n != 1 {
+                return Err(MoveError::Changed);
+            }
+            if moved {
+                diesel::update(
+                    scope
+                        .appointments()
+                        .filter(appointments::id.eq(m.entry.id.as_str())),
+                )
+                .set(appointments::reminder_queued_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Makes `from` and the occurrences after it a series of their own (numbered from 0),
+/// asked for at `local_time`; the earlier ones keep the old series, now ending before it.
+pub fn split_series(
+    conn: &mut DbConnection,
+    from: &Owned<Appointment>,
+    local_time: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (Some(old), Some(index)) = (&from.series_id, from.series_index) else {
+        return Ok(());
+    };
+    let scope = from.scope();
+    let rule: (String, Option<i32>, Option<chrono::NaiveDate>, String) = scope
+        .appointment_series()
+        .filter(appointment_series::id.eq(old))
+        .select((
+            appointment_series::frequency,
+            appointment_series::ends_after,
+            appointment_series::ends_on,
+            appointment_series::time_zone,
+        ))
+        .first(conn)?;
+    let (frequency, ends_after, ends_on, zone) = rule;
+    let id = new_row_id();
+    diesel::insert_into(appointment_series::table)
+        .values((
+            appointment_series::id.eq(&id),
+            appointment_series::provider_id.eq(scope.provider_id().as_str()),
+            appointment_series::frequency.eq(&frequency),
+            appointment_series::ends_after.eq(ends_after.map(|n| n - index)),
+            appointment_series::ends_on.eq(ends_on),
+            appointment_series::local_time.eq(local_time),
+            appointment_series::time_zone.eq(&zone),
+            appointment_series::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        scope
+            .appointments()
+            .filter(appointments::series_id.eq(old))
+            .filter(appointments::series_index.ge(index)),
+    )
+    .set((
+        appointments::series_id.eq(&id),
+        appointments::series_index.eq(appointments::series_index - index),
+    ))
+    .execute(conn)?;
+    diesel::update(
+        scope
+            .appointment_series()
+            .filter(appointment_series::id.eq(old)),
+    )
+    .set((
+        appointment_series::ends_after.eq(Some(index)),
+        appointment_series::ends_on.eq(None::<chrono::NaiveDate>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records the wall-clock time a whole series is now asked for.
+pub fn set_series_time(
+    conn: &mut DbConnection,
+    of: &Owned<Appointment>,
+    local_time: &str,
+) -> QueryResult<()> {
+    let Some(series) = &of.series_id else {
+        return Ok(());
+    };
+    diesel::update(
+        of.scope()
+            .appointment_series()
+            .filter(appointment_series::id.eq(series)),
+    )
+    .set(appointment_series::local_time.eq(local_time))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// The provider's entries overlapping `[from, to)`, whatever their status, by start.
 pub fn between(
     conn: &mut DbConnection,
@@ -306,7 +477,9 @@ pub fn confirm(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(
-        appointments::table
+        appointment
+            .scope()
+            .appointments()
             .filter(appointments::id.eq(appointment.id.as_str()))
             .filter(appointments::status.eq(Status::Scheduled.as_str()))
             .filter(appointments::version.eq(expected_version)),
@@ -326,27 +499,133 @@ pub fn confirm(
     Ok(n == 1)
 }
 
-/// Ends a scheduled (or requested) entry as cancelled, late-cancelled or a no-show, with
-/// why and by whom; `false` when it was no longer open at `expected_version`.
-pub fn close(
+/// Corrects a confirmed session's codes, real times and note; `false` when it was no
+/// longer confirmed at `expected_version`. (The 48-hour window is the caller's rule.)
+pub fn amend(
     conn: &mut DbConnection,
     appointment: &Owned<Appointment>,
-    status: Status,
-    reason: Option<&str>,
-    by: &str,
+    c: &Confirmation<'_>,
     expected_version: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(
-        appointments::table
+        appointment
+            .scope()
+            .appointments()
+            .filter(appointments::id.eq(appointment.id.as_str()))
+            .filter(appointments::status.eq(Status::Confirmed.as_str()))
+            .filter(appointments::version.eq(expected_version)),
+    )
+    .set((
+        appointments::cpt_code.eq(c.cpt_code),
+        appointments::diagnosis_codes.eq(c.diagnosis_codes.join(",")),
+        appointments::actual_start.eq(c.actual.start),
+        appointments::actual_end.eq(c.actual.end),
+        appointments::note.eq(c.note),
+        appointments::version.eq(appointments::version + 1),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The diagnosis codes the provider confirmed most recently, newest first, each once —
+/// offered when confirming the next session.
+pub fn recent_diagnoses(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limit: usize,
+) -> QueryResult<Vec<String>> {
+    let rows: Vec<Option<String>> = scope
+        .appointments()
+        .filter(appointments::status.eq(Status::Confirmed.as_str()))
+        .filter(appointments::confirmed_at.is_not_null())
+        .order(appointments::confirmed_at.desc())
+        .select(appointments::diagnosis_codes)
+        .limit(200)
+        .load(conn)?;
+    let mut out: Vec<String> = Vec::new();
+    for code in rows.iter().flatten().flat_map(|c| c.split(',')) {
+        if out.len() >= limit {
+            break;
+        }
+        if !code.is_empty() && !out.iter().any(|c| c == code) {
+            out.push(code.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Marks the session's reminder queued; `false` when it already was (another server's
+/// sweep got there first), so that a reminder is queued once.
+pub fn mark_reminded(
+    conn: &mut DbConnection,
+    appointment: &Owned<Appointment>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        appointment
+            .scope()
+            .appointments()
+            .filter(appointments::id.eq(appointment.id.as_str()))
+            .filter(appointments::reminder_queued_at.is_null()),
+    )
+    .set(appointments::reminder_queued_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The diagnosis codes of the client's latest confirmed session, if any.
+pub fn last_diagnosis(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+) -> QueryResult<Option<String>> {
+    Ok(client
+        .scope()
+        .appointments()
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .filter(appointments::status.eq(Status::Confirmed.as_str()))
+        .order(appointments::confirmed_at.desc())
+        .select(appointments::diagnosis_codes)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// How an entry ends without taking place.
+pub struct Closure<'a> {
+    /// Cancelled, late-cancelled, no-show or declined.
+    pub status: Status,
+    pub reason: Option<&'a str>,
+    /// "client" or "provider".
+    pub by: &'a str,
+    /// The fee it carries under the policy (late cancellations and no-shows).
+    pub fee_cents: Option<i32>,
+}
+
+/// Ends a scheduled (or requested) entry as cancelled, late-cancelled, a no-show or
+/// declined, with why and by whom; `false` when it was no longer open at
+/// `expected_version`.
+pub fn close(
+    conn: &mut DbConnection,
+    appointment: &Owned<Appointment>,
+    closure: &Closure<'_>,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        appointment
+            .scope()
+            .appointments()
             .filter(appointments::id.eq(appointment.id.as_str()))
             .filter(appointments::status.eq_any(Status::OPEN.map(Status::as_str)))
             .filter(appointments::version.eq(expected_version)),
     )
     .set((
-        appointments::status.eq(status.as_str()),
-        appointments::cancel_reason.eq(reason),
-        appointments::cancelled_by.eq(by),
+        appointments::status.eq(closure.status.as_str()),
+        appointments::cancel_reason.eq(closure.reason),
+        appointments::cancelled_by.eq(closure.by),
+        appointments::fee_cents.eq(closure.fee_cents),
         appointments::version.eq(appointments::version + 1),
         appointments::updated_at.eq(now),
     ))
@@ -385,7 +664,9 @@ pub fn for_client(
     conn: &mut DbConnection,
     client: &super::scope::OwnedClient,
 ) -> QueryResult<Vec<Appointment>> {
-    appointments::table
+    client
+        .scope()
+        .appointments()
         .filter(appointments::client_id.eq(client.id.as_str()))
         .order((appointments::starts_at.desc(), appointments::id))
         .select(Appointment::as_select())

@@ -70,6 +70,15 @@ pub enum AuditAction {
     /// Cancelled, late-cancelled or a no-show; the subject is its id.
     #[strum(serialize = "appointment.closed")]
     AppointmentClosed,
+    /// Moved, or its service, place or note changed; the subject is its id.
+    #[strum(serialize = "appointment.changed")]
+    AppointmentChanged,
+    /// A confirmed session's codes, times or note corrected (within 48 hours).
+    #[strum(serialize = "appointment.amended")]
+    AppointmentAmended,
+    /// The client cancelled it from their portal.
+    #[strum(serialize = "portal.appointment_cancelled")]
+    PortalAppointmentCancelled,
 }
 
 impl AuditAction {
@@ -124,6 +133,9 @@ impl AuditAction {
             Self::AppointmentScheduled => "Scheduled a session",
             Self::AppointmentConfirmed => "Confirmed a session",
             Self::AppointmentClosed => "Cancelled a session or marked it a no-show",
+            Self::AppointmentChanged => "Changed a session",
+            Self::AppointmentAmended => "Corrected a confirmed session",
+            Self::PortalAppointmentCancelled => "Cancelled a session from the portal",
         }
     }
 }

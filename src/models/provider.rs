@@ -26,6 +26,13 @@ pub struct Provider {
     pub time_zone: String,
     /// Read it through [`Provider::cancellation_policy`].
     pub cancellation_policy: String,
+    /// How long before a session its reminder goes to the client; 0 sends none.
+    pub reminder_hours: i32,
+    /// Charged for a late cancellation or a no-show under the policy (0: no fee).
+    pub cancellation_fee_cents: i32,
+    /// Where telehealth sessions happen.
+    pub video_link: Option<String>,
+    pub office_address: Option<String>,
 }
 
 impl Provider {
@@ -41,6 +48,11 @@ impl Provider {
     /// What makes a client's cancellation late (none until the provider sets one).
     pub fn cancellation_policy(&self) -> CancellationPolicy {
         CancellationPolicy::parse(&self.cancellation_policy).unwrap_or(CancellationPolicy::None)
+    }
+
+    /// How long before a session its reminder goes out, if reminders are on.
+    pub fn reminder_lead(&self) -> Option<chrono::Duration> {
+        (self.reminder_hours > 0).then(|| chrono::Duration::hours(i64::from(self.reminder_hours)))
     }
 
     pub fn full_name(&self) -> String {
@@ -91,6 +103,10 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         created_at: super::now(),
         time_zone: new.time_zone.name().to_string(),
         cancellation_policy: CancellationPolicy::None.as_str().to_string(),
+        reminder_hours: 24,
+        cancellation_fee_cents: 0,
+        video_link: None,
+        office_address: None,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {

@@ -58,3 +58,28 @@ pub fn portal_accounts(
         .load(conn)?;
     Ok(rows.into_iter().map(owned_client).collect())
 }
+
+/// The reminder job's sweep: every provider's scheduled sessions starting in `(from, to]`
+/// whose reminder is not queued yet, each as its provider's.
+pub fn sessions_awaiting_reminder(
+    conn: &mut DbConnection,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> QueryResult<Vec<Owned<super::appointment::Appointment>>> {
+    use crate::db::schema::appointments;
+    use crate::domain::appointment::{Kind, Status};
+    let rows = appointments::table
+        .filter(appointments::reminder_queued_at.is_null())
+        .filter(appointments::starts_at.gt(from))
+        .filter(appointments::starts_at.le(to))
+        .filter(appointments::status.eq(Status::Scheduled.as_str()))
+        .filter(appointments::kind.eq(Kind::Session.as_str()))
+        .filter(appointments::client_id.is_not_null())
+        .order(appointments::starts_at)
+        .select(super::appointment::Appointment::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| Scope::from_id(ProviderId(a.provider_id.clone())).owns(a))
+        .collect())
+}

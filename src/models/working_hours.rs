@@ -40,12 +40,24 @@ pub fn of(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Hours>> {
         .collect())
 }
 
-/// Replaces the provider's hours and cancellation policy, in one transaction.
+/// The rest of Settings → Calendar, saved with the hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarRules {
+    pub policy: CancellationPolicy,
+    /// Charged for a late cancellation or a no-show; 0 for none.
+    pub fee_cents: i32,
+    /// How long before a session its reminder goes out; 0 for none.
+    pub reminder_hours: i32,
+    pub video_link: Option<String>,
+    pub office_address: Option<String>,
+}
+
+/// Replaces the provider's hours and calendar rules, in one transaction.
 pub fn save(
     conn: &mut DbConnection,
     scope: &Scope,
     hours: &[Hours],
-    policy: CancellationPolicy,
+    rules: &CalendarRules,
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         diesel::delete(scope.working_hours()).execute(conn)?;
@@ -60,7 +72,13 @@ pub fn save(
                 .execute(conn)?;
         }
         diesel::update(providers::table.find(scope.provider_id().as_str()))
-            .set(providers::cancellation_policy.eq(policy.as_str()))
+            .set((
+                providers::cancellation_policy.eq(rules.policy.as_str()),
+                providers::cancellation_fee_cents.eq(rules.fee_cents),
+                providers::reminder_hours.eq(rules.reminder_hours),
+                providers::video_link.eq(rules.video_link.as_deref()),
+                providers::office_address.eq(rules.office_address.as_deref()),
+            ))
             .execute(conn)?;
         Ok(())
     })
@@ -82,9 +100,16 @@ mod tests {
             starts: t(9),
             ends: t(17),
         });
-        save(&mut c, &a, &week, CancellationPolicy::Hours24).unwrap();
+        let rules = CalendarRules {
+            policy: CancellationPolicy::Hours24,
+            fee_cents: 7500,
+            reminder_hours: 24,
+            video_link: None,
+            office_address: None,
+        };
+        save(&mut c, &a, &week, &rules).unwrap();
         assert_eq!(of(&mut c, &a).unwrap(), week);
-        save(&mut c, &a, &week[..1], CancellationPolicy::Hours24).unwrap();
+        save(&mut c, &a, &week[..1], &rules).unwrap();
         assert_eq!(of(&mut c, &a).unwrap().len(), 1);
         assert!(of(&mut c, &b).unwrap().is_empty());
     }

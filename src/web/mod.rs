@@ -9,6 +9,7 @@ mod documents;
 mod imports;
 mod onboarding;
 mod portal;
+mod portal_sessions;
 mod session;
 mod settings;
 mod simplepractice_import;
@@ -117,6 +118,7 @@ pub fn server(
             .configure(settings::configure)
             .configure(onboarding::configure)
             .configure(portal::configure)
+            .configure(portal_sessions::configure)
             .configure(booking::configure)
             .route("/", web::get().to(home))
             .default_service(web::to(not_found))

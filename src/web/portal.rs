@@ -371,7 +371,7 @@ struct ChecklistPage {
     steps: Vec<Step>,
     ready: bool,
     /// The client's upcoming sessions, in their own zone.
-    upcoming: Vec<String>,
+    upcoming: Vec<super::portal_sessions::UpcomingSession>,
 }
 
 async fn checklist(
@@ -382,7 +382,7 @@ async fn checklist(
 ) -> Result<HttpResponse, AppError> {
     let (ip, now) = (client_ip(&req), state.clock.now());
     let c2 = c.clone();
-    let ((practice, local), card, sessions) = state
+    let ((practice, local), card, sessions, provider) = state
         .db(move |conn| {
             services::portal::viewed(
                 conn,
@@ -394,7 +394,8 @@ async fn checklist(
             )?;
             let card = payment_method::current(conn, &c2)?;
             let sessions = crate::models::appointment::for_client(conn, &c2)?;
-            Ok((practice_and_zone(conn, &c2)?, card, sessions))
+            let provider = provider::find(conn, &ProviderId(c2.provider_id.clone()))?;
+            Ok((practice_and_zone(conn, &c2)?, card, sessions, provider))
         })
         .await?;
     let facts = c.onboarding_facts();
@@ -470,23 +471,7 @@ async fn checklist(
         first_name: c.first_name.clone(),
         steps,
         ready: missing.is_empty(),
-        upcoming: sessions
-            .iter()
-            .rev()
-            .filter(|a| a.ends_at > now && a.state().holds_time())
-            .map(|a| {
-                let place = a
-                    .location
-                    .clone()
-                    .map(|l| format!(" · {l}"))
-                    .unwrap_or_default();
-                format!(
-                    "{}–{}{place}",
-                    local.datetime(&a.starts_at),
-                    local.0.local(&a.ends_at).format("%H:%M")
-                )
-            })
-            .collect(),
+        upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
     })
 }
 

@@ -443,3 +443,142 @@ async fn a_simplepractice_export_is_imported_with_its_documents() {
     })
     .await;
 }
+
+/// The calendar's own flow, after the onboarding one made Ada ready: click an empty slot
+/// in the week, add a weekly session there, confirm the one already past, and be refused
+/// for a client who has not finished setting up.
+async fn calendar_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()> {
+    let base = &app.base;
+    onboarding_flow(driver, base).await?;
+    // A second client, who has done nothing yet.
+    driver.goto(format!("{base}/clients/new")).await?;
+    fill(driver, "first_name", "Bob").await?;
+    fill(driver, "last_name", "Notready").await?;
+    fill(driver, "email", "bob@example.com").await?;
+    navigate(
+        driver,
+        By::XPath("//button[normalize-space()='Add client']"),
+    )
+    .await?;
+
+    // The week of Monday, December 7: click the empty Monday 09:00 slot.
+    driver
+        .goto(format!("{base}/calendar?date=2026-12-07"))
+        .await?;
+    shot(driver, "calendar-week-empty").await?;
+    navigate(
+        driver,
+        By::Css("td.free a[href='/calendar/new?start=2026-12-07T09:00']"),
+    )
+    .await?;
+    assert_eq!(
+        driver.find(By::Id("time")).await?.value().await?.as_deref(),
+        Some("09:00")
+    );
+    fill(driver, "client", "Ada Lovelace <ada@example.com>").await?;
+    driver
+        .find(By::XPath(
+            "//select[@id='service']/option[starts-with(normalize-space(), '90834')]",
+        ))
+        .await?
+        .click()
+        .await?;
+    driver
+        .find(By::Css("select#repeat option[value=weekly]"))
+        .await?
+        .click()
+        .await?;
+    fill(driver, "count", "4").await?;
+    shot(driver, "calendar-add-weekly").await?;
+    click_button(driver, "Schedule").await?;
+    let notice = driver.find(By::Css(".notice")).await?.text().await?;
+    assert!(notice.contains("Scheduled 4 sessions"), "{notice}");
+    let entries = driver.find_all(By::Css("td.busy .entry")).await?;
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].text().await?.contains("09:00–09:45"));
+    shot(driver, "calendar-week").await?;
+
+    // A session of Bob's the same morning; the week marks it as not ready to confirm.
+    navigate(
+        driver,
+        By::Css("td.free a[href='/calendar/new?start=2026-12-07T11:00']"),
+    )
+    .await?;
+    fill(driver, "client", "Bob Notready <bob@example.com>").await?;
+    driver
+        .find(By::XPath(
+            "//select[@id='service']/option[starts-with(normalize-space(), '90834')]",
+        ))
+        .await?
+        .click()
+        .await?;
+    click_button(driver, "Schedule").await?;
+    let marked = driver
+        .find(By::Css("td.busy .not-ready-mark"))
+        .await?
+        .text()
+        .await?;
+    assert!(marked.contains("Not ready to confirm"), "{marked}");
+
+    // After the morning: Ada's first session is confirmed from its page.
+    app.set_time("2026-12-07 18:00");
+    driver.goto(format!("{base}/login")).await?;
+    fill(driver, "email", "dr.rivera@example.com").await?;
+    fill(driver, "password", PASSWORD).await?;
+    navigate(driver, By::Css("main button[type=submit]")).await?;
+    driver
+        .goto(format!("{base}/calendar?date=2026-12-07"))
+        .await?;
+    navigate(driver, By::PartialLinkText("Ada Lovelace")).await?;
+    fill(driver, "diagnosis", "F41.1").await?;
+    shot(driver, "calendar-confirm").await?;
+    click_button(driver, "Confirm the session").await?;
+    assert!(driver
+        .find(By::Css(".notice"))
+        .await?
+        .text()
+        .await?
+        .contains("The session is confirmed."));
+    assert_eq!(
+        driver
+            .find(By::Css(".session-status"))
+            .await?
+            .text()
+            .await?,
+        "Confirmed"
+    );
+
+    // Bob's is refused, with what he has still to do.
+    driver
+        .goto(format!("{base}/calendar?date=2026-12-07"))
+        .await?;
+    navigate(driver, By::PartialLinkText("Bob Notready")).await?;
+    fill(driver, "diagnosis", "F41.1").await?;
+    click_button(driver, "Confirm the session").await?;
+    let refusal = driver.find(By::Css(".alert")).await?.text().await?;
+    assert!(
+        refusal.contains("This session cannot be confirmed yet.")
+            && refusal.contains("has not verified their account"),
+        "{refusal}"
+    );
+    shot(driver, "calendar-refused").await?;
+    assert_eq!(
+        driver
+            .find(By::Css(".session-status"))
+            .await?
+            .text()
+            .await?,
+        "Scheduled"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn a_weekly_session_is_added_from_an_empty_slot_and_confirmed_only_for_a_ready_client() {
+    in_browser("calendar", async |driver, app| {
+        app.set_time("2026-12-02 14:00");
+        calendar_flow(driver, app).await
+    })
+    .await;
+}

@@ -78,7 +78,7 @@ fn app_now() -> chrono::NaiveDateTime {
 }
 
 /// The service id the form offers for a CPT code.
-fn service_id(s: &Session, cpt: &str) -> String {
+pub(crate) fn service_id(s: &Session, cpt: &str) -> String {
     let (_, html) = s.get_text("/calendar/new");
     let ids = select_attr(&html, "#service option", "value");
     let labels = select_text(&html, "#service option");
@@ -348,7 +348,7 @@ fn services_start_with_the_common_codes_and_the_provider_adds_their_own() {
     assert!(!theirs.contains("Couples session"));
 }
 
-fn schedule(s: &Session, service: &str, date: &str, time: &str) -> String {
+pub(crate) fn schedule(s: &Session, service: &str, date: &str, time: &str) -> String {
     let r = s.submit(
         "/calendar/new",
         "/calendar/sessions",
@@ -370,7 +370,7 @@ fn schedule(s: &Session, service: &str, date: &str, time: &str) -> String {
 }
 
 /// Posts a session page's form, with the version the page was made from.
-fn post_form(
+pub(crate) fn post_form(
     s: &Session,
     session: &str,
     action: &str,
@@ -385,7 +385,11 @@ fn post_form(
     s.submit(session, &format!("{session}/{action}"), &all)
 }
 
-fn confirm(s: &Session, session: &str, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
+pub(crate) fn confirm(
+    s: &Session,
+    session: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
     post_form(s, session, "confirm", fields)
 }
 
@@ -954,6 +958,6 @@ fn the_client_sees_their_upcoming_sessions_in_their_portal() {
     assert_eq!(r.status(), 303);
     assert_ne!(past, kept);
     let (_, portal) = client.get_text("/portal");
-    let listed = select_text(&portal, "ul.upcoming-sessions li");
+    let listed = select_text(&portal, "ul.upcoming-sessions li .when");
     assert_eq!(listed, ["Dec 9, 2026 10:00 EST–10:45"], "{portal}");
 }

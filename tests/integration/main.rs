@@ -16,6 +16,7 @@ mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;
+mod session_changes;
 mod sessions;
 mod simplepractice;
 mod smtp;

@@ -1,0 +1,180 @@
+//! The emails about a client's sessions: a reminder before each, and a notice when one is
+//! moved or cancelled. Every time is written in the client's zone, with the zone named.
+
+use super::{render, Parts, Rendered};
+
+/// One session as the client reads it.
+pub struct SessionLine {
+    /// "Tuesday, December 8, 2026 at 10:00 EST".
+    pub when: String,
+    pub service: String,
+}
+
+/// Sent before a session (the reminder job decides when: never in the client's night).
+pub fn reminder(
+    practice: &str,
+    first_name: &str,
+    session: &SessionLine,
+    place: Option<&str>,
+    portal: &str,
+) -> Result<Rendered, askama::Error> {
+    let mut paragraphs = vec![format!(
+        "This is a reminder of your {} with {practice} on {}.",
+        session.service, session.when
+    )];
+    paragraphs.extend(place.map(str::to_string));
+    render(Parts {
+        subject: format!("Reminder: your session with {practice} on {}", session.when),
+        greeting: format!("Hello {first_name},"),
+        paragraphs,
+        action_label: "See your sessions",
+        action_url: Some(portal.to_string()),
+        after: vec![
+            "If you cannot come, please let your provider know as early as you can.".to_string(),
+        ],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent when the provider moves one or more sessions: each old time and its new one.
+pub fn moved(
+    practice: &str,
+    first_name: &str,
+    changes: &[(SessionLine, SessionLine)],
+    place: Option<&str>,
+    portal: &str,
+) -> Result<Rendered, askama::Error> {
+    let mut paragraphs = match changes {
+        [(old, new)] => vec![format!(
+            "Your {} with {practice} on {} has moved to {}.",
+            old.service, old.when, new.when
+        )],
+        _ => {
+            let mut p = vec![format!(
+                "{} of your sessions with {practice} have moved:",
+                changes.len()
+            )];
+            p.extend(
+                changes
+                    .iter()
+                    .take(MAX_LISTED)
+                    .map(|(old, new)| format!("{} → {}", old.when, new.when)),
+            );
+            if changes.len() > MAX_LISTED {
+                p.push(format!(
+                    "… and {} more; the portal lists them all.",
+                    changes.len() - MAX_LISTED
+                ));
+            }
+            p
+        }
+    };
+    paragraphs.extend(place.map(str::to_string));
+    render(Parts {
+        subject: format!("Your session time with {practice} has changed"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs,
+        action_label: "See your sessions",
+        action_url: Some(portal.to_string()),
+        after: vec!["If the new time does not suit you, please contact your provider.".to_string()],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent when sessions are cancelled (by the provider, or recorded as cancelled by the
+/// client); `fee` names a late-cancellation fee the policy charges.
+pub fn cancelled(
+    practice: &str,
+    first_name: &str,
+    sessions: &[SessionLine],
+    fee: Option<&str>,
+    portal: &str,
+) -> Result<Rendered, askama::Error> {
+    let mut paragraphs = match sessions {
+        [one] => vec![format!(
+            "Your {} with {practice} on {} is cancelled.",
+            one.service, one.when
+        )],
+        _ => {
+            let mut p = vec![format!(
+                "{} of your sessions with {practice} are cancelled:",
+                sessions.len()
+            )];
+            p.extend(sessions.iter().take(MAX_LISTED).map(|s| s.when.clone()));
+            if sessions.len() > MAX_LISTED {
+                p.push(format!("… and {} more.", sessions.len() - MAX_LISTED));
+            }
+            p
+        }
+    };
+    if let Some(fee) = fee {
+        paragraphs.push(format!(
+            "It was cancelled with less notice than the practice's cancellation policy asks, so a late-cancellation fee of {fee} applies."
+        ));
+    }
+    render(Parts {
+        subject: format!("Your session with {practice} is cancelled"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs,
+        action_label: "See your sessions",
+        action_url: Some(portal.to_string()),
+        after: vec!["To book another time, contact your provider.".to_string()],
+        signature: practice.to_string(),
+    })
+}
+
+/// How many sessions one email lists by date before it counts the rest.
+const MAX_LISTED: usize = 12;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(when: &str) -> SessionLine {
+        SessionLine {
+            when: when.into(),
+            service: "Psychotherapy, 45 minutes".into(),
+        }
+    }
+
+    #[test]
+    fn a_move_names_the_old_and_new_time_and_a_long_one_counts_the_rest() {
+        let one = moved(
+            "Rivera Counseling",
+            "Jo",
+            &[(
+                line("Tue Dec 8 at 10:00 EST"),
+                line("Wed Dec 9 at 11:00 EST"),
+            )],
+            Some("By video: https://meet.example.com/r"),
+            "https://c.example/portal/login",
+        )
+        .unwrap();
+        assert!(one
+            .text
+            .contains("on Tue Dec 8 at 10:00 EST has moved to Wed Dec 9 at 11:00 EST"));
+        assert!(one.text.contains("https://meet.example.com/r"));
+        let many: Vec<_> = (0..20)
+            .map(|i| (line(&format!("old {i}")), line(&format!("new {i}"))))
+            .collect();
+        let m = moved("P", "Jo", &many, None, "u").unwrap();
+        assert!(m.text.contains("20 of your sessions"));
+        assert!(m.text.contains("old 11 → new 11") && !m.text.contains("old 12 →"));
+        assert!(m.text.contains("… and 8 more"));
+    }
+
+    #[test]
+    fn a_late_cancellation_says_which_fee_applies() {
+        let c = cancelled(
+            "P",
+            "Jo",
+            &[line("Tue Dec 8 at 10:00 EST")],
+            Some("$75.00"),
+            "u",
+        )
+        .unwrap();
+        assert!(c.text.contains("is cancelled") && c.text.contains("fee of $75.00"));
+        let plain = cancelled("P", "Jo", &[line("x")], None, "u").unwrap();
+        assert!(!plain.text.contains("fee"));
+    }
+}

@@ -1,0 +1,201 @@
+//! The emails a change to a client's sessions sends them, queued in the transaction that
+//! made the change: only about sessions still ahead, each time in the client's zone.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::client_email::{queue_for, render_error, ClientEmail};
+use crate::db::DbConnection;
+use crate::domain::appointment::where_to_meet;
+use crate::domain::time_zone::Zone;
+use crate::mail::sessions::{self, SessionLine};
+use crate::models::appointment::Appointment;
+use crate::models::provider::Provider;
+use crate::models::scope::OwnedClient;
+use crate::models::service;
+
+pub const SESSION_REMINDER: &str = "session_reminder";
+pub const SESSION_MOVED: &str = "session_moved";
+pub const SESSION_CANCELLED: &str = "session_cancelled";
+
+/// Who the emails come from, and where the client's portal is.
+#[derive(Clone, Copy)]
+pub struct Notify<'a> {
+    pub provider: &'a Provider,
+    pub public_url: &'a str,
+}
+
+impl Notify<'_> {
+    fn portal(&self) -> String {
+        format!("{}/portal/login", self.public_url)
+    }
+
+    fn place(&self, a: &Appointment) -> Option<String> {
+        where_to_meet(a.location.as_deref(), self.provider.video_link.as_deref())
+    }
+}
+
+/// "Tuesday, December 8, 2026 at 10:00 EST", in `zone`.
+pub fn client_time(zone: Zone, at: &NaiveDateTime) -> String {
+    zone.local(at)
+        .format("%A, %B %-d, %Y at %H:%M %Z")
+        .to_string()
+}
+
+fn line(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    zone: Zone,
+    start: &NaiveDateTime,
+    service_id: Option<&str>,
+) -> QueryResult<SessionLine> {
+    let service = match service_id {
+        Some(id) => service::find(conn, client.scope(), id)?.map(|s| s.name.to_lowercase()),
+        None => None,
+    };
+    Ok(SessionLine {
+        when: client_time(zone, start),
+        service: service.unwrap_or_else(|| "session".to_string()),
+    })
+}
+
+fn send(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    kind: &str,
+    message: &crate::mail::Rendered,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let portal = notify.portal();
+    queue_for(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind,
+            audit_as: kind,
+            message,
+            action_url: Some(&portal),
+            send_after: now,
+            queued_at: now,
+        },
+        ip,
+    )
+}
+
+/// Tells the client their sessions moved: each (as it was, as it is now) that is still
+/// ahead and whose time or place changed.
+pub fn moved(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    changes: &[(Appointment, Appointment)],
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let zone = client.zone(notify.provider.zone());
+    let mut lines = Vec::new();
+    for (old, new) in changes {
+        let changed = old.starts_at != new.starts_at || old.location != new.location;
+        if changed && new.starts_at > now {
+            let before = line(
+                conn,
+                client,
+                zone,
+                &old.starts_at,
+                old.service_id.as_deref(),
+            )?;
+            let after = line(
+                conn,
+                client,
+                zone,
+                &new.starts_at,
+                new.service_id.as_deref(),
+            )?;
+            lines.push((before, after));
+        }
+    }
+    let Some((_, last)) = changes.last() else {
+        return Ok(());
+    };
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let practice = notify.provider.practice_display_name();
+    let message = sessions::moved(
+        &practice,
+        &client.first_name,
+        &lines,
+        notify.place(last).as_deref(),
+        &notify.portal(),
+    )
+    .map_err(render_error)?;
+    send(conn, notify, client, SESSION_MOVED, &message, now, ip)
+}
+
+/// Tells the client these sessions (those still ahead) are cancelled, naming the fee a
+/// late cancellation carries.
+pub fn cancelled(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    sessions_cancelled: &[&Appointment],
+    fee: Option<String>,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let zone = client.zone(notify.provider.zone());
+    let mut lines = Vec::new();
+    for a in sessions_cancelled.iter().filter(|a| a.starts_at > now) {
+        lines.push(line(
+            conn,
+            client,
+            zone,
+            &a.starts_at,
+            a.service_id.as_deref(),
+        )?);
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let practice = notify.provider.practice_display_name();
+    let message = sessions::cancelled(
+        &practice,
+        &client.first_name,
+        &lines,
+        fee.as_deref(),
+        &notify.portal(),
+    )
+    .map_err(render_error)?;
+    send(conn, notify, client, SESSION_CANCELLED, &message, now, ip)
+}
+
+/// The reminder of one session, due now.
+pub fn reminder(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    session: &Appointment,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let zone = client.zone(notify.provider.zone());
+    let what = line(
+        conn,
+        client,
+        zone,
+        &session.starts_at,
+        session.service_id.as_deref(),
+    )?;
+    let practice = notify.provider.practice_display_name();
+    let message = sessions::reminder(
+        &practice,
+        &client.first_name,
+        &what,
+        notify.place(session).as_deref(),
+        &notify.portal(),
+    )
+    .map_err(render_error)?;
+    send(conn, notify, client, SESSION_REMINDER, &message, now, None)
+}

@@ -1,0 +1,149 @@
+//! The calendar: the week as a table in the provider's zone (every free half hour adds a
+//! session there), adding a session, a session's page (confirm, cancel), a client's Sessions
+//! tab, and Settings → Calendar and → Services.
+
+mod calendar_settings;
+mod client_sessions;
+mod month;
+mod new_session;
+mod other_entry;
+mod services_settings;
+mod session_edit;
+mod session_page;
+mod week;
+
+use actix_web::web;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::domain::client::FieldErrors;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/calendar", web::get().to(week::week))
+        .route("/calendar/new", web::get().to(new_session::new_session))
+        .route(
+            "/calendar/sessions",
+            web::post().to(new_session::create_session),
+        )
+        .route("/calendar/other/new", web::get().to(other_entry::new_other))
+        .route("/calendar/other", web::post().to(other_entry::create_other))
+        .route(
+            "/clients/{id}/sessions",
+            web::get().to(client_sessions::client_sessions),
+        )
+        .route(
+            "/calendar/sessions/{id}",
+            web::get().to(session_page::show_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/confirm",
+            web::post().to(session_page::confirm_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/amend",
+            web::post().to(session_page::amend_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/edit",
+            web::get().to(session_edit::edit_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/edit",
+            web::post().to(session_edit::save_session),
+        )
+        .route(
+            "/calendar/sessions/{id}/close",
+            web::post().to(session_page::close_session),
+        )
+        .route(
+            "/settings/calendar",
+            web::get().to(calendar_settings::show_calendar_settings),
+        )
+        .route(
+            "/settings/calendar",
+            web::post().to(calendar_settings::save_calendar_settings),
+        )
+        .route(
+            "/settings/services",
+            web::get().to(services_settings::show_services),
+        )
+        .route(
+            "/settings/services",
+            web::post().to(services_settings::add_service),
+        );
+}
+
+struct ServiceOption {
+    id: String,
+    label: String,
+    minutes: i32,
+}
+
+/// The places a session form offers: telehealth, and the office's address if given.
+fn places(provider: &crate::models::provider::Provider) -> Vec<String> {
+    let mut places = vec![crate::domain::appointment::TELEHEALTH.to_string()];
+    places.extend(provider.office_address.clone());
+    places
+}
+
+impl ServiceOption {
+    fn of(s: &crate::models::service::Service) -> Self {
+        Self {
+            id: s.id.clone(),
+            label: s.label(),
+            minutes: s.minutes,
+        }
+    }
+}
+
+/// The forms' date and start time (wall-clock), each unreadable one named in `errors`.
+fn parse_start(date: &str, time: &str, errors: &mut FieldErrors) -> Option<NaiveDateTime> {
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("date", "Enter the date, for example 2026-12-08.".into());
+    }
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time", "Enter the start time, for example 10:00.".into());
+    }
+    Some(date?.and_time(time?))
+}
+
+/// A length in minutes from 5 to `max`; empty is `None` with no error (the caller says
+/// whether one is needed), anything else out of range is named in `errors`.
+fn parse_minutes(raw: &str, max: i64, errors: &mut FieldErrors) -> Option<i64> {
+    match raw.trim() {
+        "" => None,
+        m => match m.parse::<i64>() {
+            Ok(n) if (5..=max).contains(&n) => Some(n),
+            _ => {
+                errors.insert("minutes", minutes_error(max));
+                None
+            }
+        },
+    }
+}
+
+fn minutes_error(max: i64) -> String {
+    format!("Enter the length in minutes, from 5 to {max}.")
+}
+
+/// Typed text without control characters (a note keeps its line breaks), at most `max`
+/// characters; `None` when nothing is left.
+fn clean_text(s: &str, max: usize) -> Option<String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(max)
+        .collect();
+    (!t.is_empty()).then_some(t)
+}
+
+/// 200 for a form shown fresh, 422 for one shown again with what to correct.
+fn form_status(ok: bool) -> actix_web::http::StatusCode {
+    if ok {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
