@@ -467,21 +467,27 @@ pub struct Confirmation<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Marks a scheduled session confirmed with its codes and real times; `false` when it
-/// was no longer scheduled at `expected_version` (another tab changed it first).
-pub fn confirm(
+/// Records a session's confirmation: a scheduled one becomes confirmed (stamped `now`),
+/// or a confirmed one gets its codes, real times and note corrected (its stamp kept).
+/// `false` when it was no longer in that status at `expected_version` (another tab
+/// changed it first). The 48-hour window for corrections is the caller's rule.
+pub fn save_confirmation(
     conn: &mut DbConnection,
     appointment: &Owned<Appointment>,
     c: &Confirmation<'_>,
     expected_version: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let (from, confirmed_at) = match appointment.confirmed_at {
+        Some(at) => (Status::Confirmed, at),
+        None => (Status::Scheduled, now),
+    };
     let n = diesel::update(
         appointment
             .scope()
             .appointments()
             .filter(appointments::id.eq(appointment.id.as_str()))
-            .filter(appointments::status.eq(Status::Scheduled.as_str()))
+            .filter(appointments::status.eq(from.as_str()))
             .filter(appointments::version.eq(expected_version)),
     )
     .set((
@@ -490,38 +496,8 @@ pub fn confirm(
         appointments::diagnosis_codes.eq(c.diagnosis_codes.join(",")),
         appointments::actual_start.eq(c.actual.start),
         appointments::actual_end.eq(c.actual.end),
-        appointments::note.eq(c.note.or(appointment.note.as_deref())),
-        appointments::confirmed_at.eq(now),
-        appointments::version.eq(appointments::version + 1),
-        appointments::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Corrects a confirmed session's codes, real times and note; `false` when it was no
-/// longer confirmed at `expected_version`. (The 48-hour window is the caller's rule.)
-pub fn amend(
-    conn: &mut DbConnection,
-    appointment: &Owned<Appointment>,
-    c: &Confirmation<'_>,
-    expected_version: i64,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        appointment
-            .scope()
-            .appointments()
-            .filter(appointments::id.eq(appointment.id.as_str()))
-            .filter(appointments::status.eq(Status::Confirmed.as_str()))
-            .filter(appointments::version.eq(expected_version)),
-    )
-    .set((
-        appointments::cpt_code.eq(c.cpt_code),
-        appointments::diagnosis_codes.eq(c.diagnosis_codes.join(",")),
-        appointments::actual_start.eq(c.actual.start),
-        appointments::actual_end.eq(c.actual.end),
         appointments::note.eq(c.note),
+        appointments::confirmed_at.eq(confirmed_at),
         appointments::version.eq(appointments::version + 1),
         appointments::updated_at.eq(now),
     ))

@@ -140,15 +140,18 @@ pub fn confirm_session(
             cpt_code: &checked.cpt,
             diagnosis_codes: &checked.diagnosis,
             actual: checked.actual,
-            note: request.note,
+            // An empty note keeps the one written when scheduling.
+            note: request.note.or(session.note.as_deref()),
         };
-        if !appointment::confirm(
-            conn,
-            session,
-            &confirmation,
-            request.expected_version,
-            act.now,
-        )? {
+        if session.confirmed_at.is_some()
+            || !appointment::save_confirmation(
+                conn,
+                session,
+                &confirmation,
+                request.expected_version,
+                act.now,
+            )?
+        {
             return Err(ConfirmError::NotOpen);
         }
         record(
@@ -185,7 +188,8 @@ pub fn amend_confirmation(
             actual: checked.actual,
             note: request.note,
         };
-        if !appointment::amend(conn, &current, &confirmation, current.version, act.now)? {
+        if !appointment::save_confirmation(conn, &current, &confirmation, current.version, act.now)?
+        {
             return Err(ConfirmError::NotOpen);
         }
         if let Some(id) = &current.client_id {
