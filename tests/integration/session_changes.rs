@@ -141,6 +141,21 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
             "Tue 2027-04-06 11:00"
         ]
     );
+    // Once one has taken place, "the whole series" means the sessions still ahead.
+    app.set_time("2027-03-24 12:00");
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let fifth = session_on(&s, "2027-03-30");
+    let r = edit(&s, &fifth, &[("which", "all"), ("time", "12:00")]);
+    assert_eq!(r.status(), 303);
+    let times: Vec<String> = occurrences(&app).into_iter().map(|(_, t, _)| t).collect();
+    assert_eq!(
+        &times[3..],
+        [
+            "Tue 2027-03-23 11:00",
+            "Tue 2027-03-30 12:00",
+            "Tue 2027-04-06 12:00"
+        ]
+    );
     // The week shows the new times, in the provider's zone.
     let (_, week) = s.get_text("/calendar?date=2027-03-16");
     assert!(
@@ -185,7 +200,7 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
     let (_, activity) = s.get_text(&format!("/clients/{}/activity", client_id(&app)));
     assert_eq!(
         activity.matches("Changed a session").count(),
-        1 + 3 + 3,
+        1 + 3 + 3 + 2,
         "{activity}"
     );
 }

@@ -70,7 +70,11 @@ pub fn change_session(
                     &current,
                     request.which == Which::ThisAndFollowing,
                 )?;
-                open.retain(|a| a.state() == Status::Scheduled);
+                // A series change is about the sessions still ahead (and the one asked
+                // about): one that took place waits to be confirmed at its own time.
+                open.retain(|a| {
+                    a.state() == Status::Scheduled && (a.id == current.id || a.starts_at > act.now)
+                });
                 open
             }
         };
