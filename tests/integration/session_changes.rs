@@ -174,7 +174,7 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
         .collect();
     assert_eq!(
         moved.len(),
-        3,
+        4,
         "{:?}",
         moved.iter().map(|e| &e.subject).collect::<Vec<_>>()
     );
