@@ -227,6 +227,91 @@ pub fn time_zone_definition(zone: &Zone, from: NaiveDateTime, to: NaiveDateTime)
     out
 }
 
+/// How far back the feed reaches: a year of history, and everything ahead.
+pub const FEED_HISTORY_DAYS: i64 = 366;
+
+/// What a feed entry is called: the service (or kind) and the person, by initials unless
+/// the provider chose full names. Nothing else about the client is written.
+pub fn feed_summary(entry: &crate::models::calendar_feed::FeedEntry, full_names: bool) -> String {
+    use crate::domain::appointment::Kind;
+    let a = &entry.appointment;
+    let who = entry.person.as_ref().map(|(first, last)| {
+        if full_names {
+            format!("{first} {last}").trim().to_string()
+        } else {
+            initials(first, last)
+        }
+    });
+    let what = match a.kind() {
+        Kind::Session => entry
+            .service
+            .clone()
+            .unwrap_or_else(|| "Session".to_string()),
+        Kind::Consultation => Kind::Consultation.label().to_string(),
+        Kind::Unavailable => return Kind::Unavailable.label().to_string(),
+    };
+    match who.filter(|w| !w.is_empty()) {
+        Some(w) => format!("{what} — {w}"),
+        None => what,
+    }
+}
+
+/// The provider's feed as served: a year back to everything ahead, cancelled entries
+/// included (so subscribed calendars remove them), in the provider's zone.
+pub fn build_provider_feed(
+    conn: &mut crate::db::DbConnection,
+    provider: &crate::models::provider::Provider,
+    full_names: bool,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<String> {
+    let scope = crate::models::scope::Scope::of(provider);
+    let rows = crate::models::calendar_feed::entries_since(
+        conn,
+        &scope,
+        now - Duration::days(FEED_HISTORY_DAYS),
+    )?;
+    let video_link = provider.video_link.as_deref();
+    let entries: Vec<CalendarEntry> = rows
+        .iter()
+        .map(|row| {
+            let a = &row.appointment;
+            CalendarEntry {
+                id: a.id.clone(),
+                summary: feed_summary(row, full_names),
+                location: location(a.location.as_deref(), video_link),
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                status: a.state(),
+                version: a.version,
+            }
+        })
+        .collect();
+    let name = format!("Caseload — {}", provider.practice_display_name());
+    Ok(provider_feed(&name, &entries, &provider.zone(), now))
+}
+
+/// A client's file for one of their sessions: the service and the provider's name, the
+/// place, and the time in the provider's zone.
+pub fn client_session_entry(
+    session: &crate::models::appointment::Appointment,
+    service: Option<&str>,
+    provider: &crate::models::provider::Provider,
+) -> CalendarEntry {
+    CalendarEntry {
+        id: session.id.clone(),
+        summary: format!(
+            "{} with {}",
+            service.unwrap_or("Session"),
+            provider.practice_display_name()
+        ),
+        location: location(session.location.as_deref(), provider.video_link.as_deref()),
+        starts_at: session.starts_at,
+        ends_at: session.ends_at,
+        status: session.state(),
+        version: session.version,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

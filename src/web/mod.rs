@@ -155,7 +155,7 @@ fn security_headers() -> DefaultHeaders {
 
 /// The request path as logged: secrets in paths (setup tokens, booking tokens) replaced.
 fn loggable_path(path: &str) -> String {
-    for prefix in ["/portal/invite/", "/book/"] {
+    for prefix in ["/portal/invite/", "/book/", "/calendar/feed/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
             return format!("{prefix}[token]{tail}");
