@@ -347,7 +347,7 @@ fn calendar_file_the_portal_gives_a_client_their_own_sessions_file_only() {
     let (_, portal) = client.get_text("/portal");
     let links = select_attr(&portal, "a.calendar-file", "href");
     let own = format!("/portal/sessions/{}.ics", id_of(&ada_session));
-    assert_eq!(links, [own.clone()], "{portal}");
+    assert_eq!(links, std::slice::from_ref(&own), "{portal}");
     let r = client.get(&own);
     assert_eq!(r.status(), 200);
     assert_eq!(
