@@ -390,3 +390,48 @@ fn client_id(app: &TestApp, email: &str) -> String {
         .first(&mut app.conn())
         .unwrap()
 }
+
+#[test]
+fn calendar_file_a_reminder_carries_the_sessions_file_at_its_time() {
+    let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-01 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let r = s.submit(
+        "/settings/calendar",
+        "/settings/calendar",
+        &[("policy", "none"), ("reminder_hours", "24")],
+    );
+    assert_eq!(r.status(), 303);
+    let service = service_id(&s, "90834");
+    let session = schedule(&s, &service, "2026-12-10", "15:00");
+    app.set_time("2026-12-09 20:00"); // 15:00 in New York, 24 hours ahead
+    app.run_jobs();
+    let sent: Vec<_> = app
+        .mailbox()
+        .delivered()
+        .into_iter()
+        .filter(|e| e.subject.starts_with("Reminder: your session"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .text
+            .contains("The calendar file attached adds it to your calendar."),
+        "{}",
+        sent[0].text
+    );
+    let ics = sent[0]
+        .calendar_ics
+        .as_deref()
+        .expect("the .ics is attached");
+    let events = read_events(ics, "America/New_York");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].start, "2026-12-10 15:00");
+    assert_eq!(events[0].end, "2026-12-10 15:45");
+    assert_eq!(
+        events[0].uid,
+        format!("{}@caseload", session.rsplit('/').next().unwrap())
+    );
+    assert_eq!(events[0].status, "CONFIRMED");
+}
