@@ -333,3 +333,17 @@ pub mod fmt {
         }
     }
 }
+
+#[cfg(test)]
+mod loggable_path_tests {
+    use super::loggable_path;
+
+    #[test]
+    fn ics_the_calendar_feeds_token_never_reaches_the_log() {
+        let token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCde";
+        let logged = loggable_path(&format!("/calendar/feed/{token}.ics"));
+        assert_eq!(logged, "/calendar/feed/[token]");
+        assert!(!logged.contains("AbCd"));
+        assert_eq!(loggable_path("/calendar"), "/calendar");
+    }
+}
