@@ -33,6 +33,18 @@ pub fn queue_for(
     email: ClientEmail<'_>,
     ip: Option<&str>,
 ) -> QueryResult<()> {
+    queue_with_calendar_file(conn, provider, client, email, ip, None)
+}
+
+/// [`queue_for`], the email carrying one calendar file (a session's .ics) as an attachment.
+pub fn queue_with_calendar_file(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    email: ClientEmail<'_>,
+    ip: Option<&str>,
+    calendar_ics: Option<&str>,
+) -> QueryResult<()> {
     let ClientEmail {
         kind,
         audit_as,
@@ -65,6 +77,7 @@ pub fn queue_for(
             action_url,
             send_after,
             queued_at,
+            calendar_ics,
         },
     )
     .map(|_| ())

@@ -43,6 +43,7 @@ macro_rules! printable {
 }
 
 pub mod allocator;
+pub mod calendar_files;
 pub mod client_email;
 pub mod clock;
 pub mod config;

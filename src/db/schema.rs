@@ -151,6 +151,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        calendar_ics -> Nullable<Text>,
     }
 }
 
@@ -382,3 +383,12 @@ diesel::table! {
 diesel::joinable!(appointments -> clients (client_id));
 diesel::joinable!(appointments -> services (service_id));
 diesel::allow_tables_to_appear_in_same_query!(appointments, clients, services, appointment_series);
+
+diesel::table! {
+    calendar_feeds (provider_id) {
+        provider_id -> Text,
+        token -> Text,
+        full_names -> Bool,
+        created_at -> Timestamp,
+    }
+}

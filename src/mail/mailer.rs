@@ -110,6 +110,7 @@ mod tests {
             subject: "Hello".into(),
             text: "private body".into(),
             html: "<p>private body</p>".into(),
+            calendar_ics: None,
         }
     }
 

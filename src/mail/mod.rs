@@ -209,6 +209,7 @@ pub fn deliver_due(
             subject: email.subject.clone(),
             text: email.body_text.clone(),
             html: email.body_html.clone(),
+            calendar_ics: email.calendar_ics.clone(),
         });
         if outcome.is_err() {
             // A server's refusal can quote the address: the error stays in the outbox row,

@@ -17,12 +17,16 @@ pub fn reminder(
     session: &SessionLine,
     place: Option<&str>,
     portal: &str,
+    calendar_file_attached: bool,
 ) -> Result<Rendered, askama::Error> {
     let mut paragraphs = vec![format!(
         "This is a reminder of your {} with {practice} on {}.",
         session.service, session.when
     )];
     paragraphs.extend(place.map(str::to_string));
+    if calendar_file_attached {
+        paragraphs.push("The calendar file attached adds it to your calendar.".to_string());
+    }
     render(Parts {
         subject: format!("Reminder: your session with {practice} on {}", session.when),
         greeting: format!("Hello {first_name},"),

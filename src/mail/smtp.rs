@@ -20,7 +20,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, Message, SmtpTransport, Transport};
 
@@ -39,6 +40,8 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A calendar file to attach as `session.ics` (text/calendar; method=PUBLISH).
+    pub calendar_ics: Option<String>,
 }
 
 /// A configured SMTP transport. Cheap to share by reference; each `send` opens its own
@@ -119,14 +122,22 @@ pub(super) fn message(email: &OutgoingEmail) -> Result<Message, String> {
         .map_err(|_| "the recipient address is not a valid email address".to_string())?;
     let from_name = email.from_name.trim();
     let from_name = (!from_name.is_empty()).then(|| from_name.to_string());
+    let body = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+    let body = match &email.calendar_ics {
+        None => body,
+        Some(ics) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| format!("could not build the email: {e}"))?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new("session.ics".to_string()).body(ics.clone(), calendar))
+        }
+    };
     Message::builder()
         .from(Mailbox::new(from_name, from_address))
         .to(Mailbox::new(None, to))
         .subject(email.subject.as_str())
-        .multipart(MultiPart::alternative_plain_html(
-            email.text.clone(),
-            email.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| format!("could not build the email: {e}"))
 }
 
@@ -509,6 +520,7 @@ mod tests {
             subject: "Hello".into(),
             text: "secret body".into(),
             html: "<p>secret body</p>".into(),
+            calendar_ics: None,
         };
         let e = sender.send(&email).unwrap_err();
         assert!(e.contains("recipient"), "{e}");
@@ -541,5 +553,37 @@ mod tests {
     fn short_keeps_one_line() {
         assert_eq!(short("a\r\n  b"), "a b");
         assert_eq!(short(&"x".repeat(1000)).chars().count(), 301);
+    }
+
+    #[test]
+    fn ics_a_calendar_file_travels_as_a_session_ics_attachment_beside_text_and_html() {
+        let mut email = OutgoingEmail {
+            from_name: "Dr. Example".into(),
+            from_address: "practice@example.com".into(),
+            to: "client@example.com".into(),
+            subject: "Reminder".into(),
+            text: "See you soon".into(),
+            html: "<p>See you soon</p>".into(),
+            calendar_ics: None,
+        };
+        let plain = String::from_utf8(message(&email).unwrap().formatted()).unwrap();
+        assert!(plain.contains("multipart/alternative") && !plain.contains("multipart/mixed"));
+        assert!(!plain.contains("text/calendar"));
+        email.calendar_ics = Some("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into());
+        let with_file = String::from_utf8(message(&email).unwrap().formatted()).unwrap();
+        let mixed = with_file.find("multipart/mixed").expect("mixed");
+        let alternative = with_file
+            .find("multipart/alternative")
+            .expect("alternative");
+        assert!(mixed < alternative, "{with_file}");
+        assert!(
+            with_file.contains("Content-Type: text/calendar; charset=utf-8; method=PUBLISH"),
+            "{with_file}"
+        );
+        assert!(
+            with_file.contains("Content-Disposition: attachment; filename=\"session.ics\""),
+            "{with_file}"
+        );
+        assert!(with_file.contains("BEGIN:VCALENDAR"), "{with_file}");
     }
 }

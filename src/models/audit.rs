@@ -79,6 +79,9 @@ pub enum AuditAction {
     /// The client cancelled it from their portal.
     #[strum(serialize = "portal.appointment_cancelled")]
     PortalAppointmentCancelled,
+    /// The client downloaded a session's calendar file; the subject is its id.
+    #[strum(serialize = "portal.calendar_file_downloaded")]
+    PortalCalendarFileDownloaded,
 }
 
 impl AuditAction {
@@ -102,6 +105,7 @@ impl AuditAction {
                 | Self::PortalPrivatePayChosen
                 | Self::PortalPaymentMethodAdded
                 | Self::PortalFormsAcknowledged
+                | Self::PortalCalendarFileDownloaded
         )
     }
 
@@ -136,6 +140,7 @@ impl AuditAction {
             Self::AppointmentChanged => "Changed a session",
             Self::AppointmentAmended => "Corrected a confirmed session",
             Self::PortalAppointmentCancelled => "Cancelled a session from the portal",
+            Self::PortalCalendarFileDownloaded => "Downloaded a session's calendar file",
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod appointment;
 pub mod audit;
 pub mod booking;
+pub mod calendar_feed;
 pub mod client;
 pub mod document;
 pub mod failed_login;

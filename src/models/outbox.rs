@@ -44,6 +44,8 @@ pub struct NewEmail<'a> {
     pub action_url: Option<&'a str>,
     pub send_after: NaiveDateTime,
     pub queued_at: NaiveDateTime,
+    /// One calendar file to attach (a session's .ics), sent as `session.ics`.
+    pub calendar_ics: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -65,6 +67,7 @@ pub struct OutboxEmail {
     pub sent_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
+    pub calendar_ics: Option<String>,
 }
 
 impl OutboxEmail {
@@ -92,6 +95,7 @@ pub fn queue(conn: &mut DbConnection, email: &NewEmail<'_>) -> QueryResult<Strin
             outbox_emails::send_after.eq(email.send_after),
             outbox_emails::next_attempt_at.eq(email.send_after),
             outbox_emails::created_at.eq(email.queued_at),
+            outbox_emails::calendar_ics.eq(email.calendar_ics),
         ))
         .execute(conn)?;
     Ok(id)

@@ -13,9 +13,9 @@ use diesel::prelude::*;
 
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
-    appointment_series, appointments, audit_events, booking_requests, client_list_counts, clients,
-    documents, form_acknowledgments, import_batches, outbox_emails, payment_methods,
-    practice_forms, services, sign_in_sessions, working_hours,
+    appointment_series, appointments, audit_events, booking_requests, calendar_feeds,
+    client_list_counts, clients, documents, form_acknowledgments, import_batches, outbox_emails,
+    payment_methods, practice_forms, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -74,6 +74,7 @@ impl Scope {
         appointment_series => appointment_series;
         services => services;
         working_hours => working_hours;
+        calendar_feeds => calendar_feeds;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

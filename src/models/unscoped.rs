@@ -83,3 +83,22 @@ pub fn sessions_awaiting_reminder(
         .map(|a| Scope::from_id(ProviderId(a.provider_id.clone())).owns(a))
         .collect())
 }
+
+/// The feed a calendar program asks for by its secret address, as its provider's: the
+/// token is the whole of the sign-in.
+pub fn calendar_feed(
+    conn: &mut DbConnection,
+    token: &str,
+) -> QueryResult<Option<Owned<super::calendar_feed::CalendarFeed>>> {
+    use super::calendar_feed::{looks_like_token, CalendarFeed};
+    use crate::db::schema::calendar_feeds;
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let row = calendar_feeds::table
+        .filter(calendar_feeds::token.eq(token))
+        .select(CalendarFeed::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|f| Scope::from_id(ProviderId(f.provider_id.clone())).owns(f)))
+}

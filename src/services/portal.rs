@@ -95,6 +95,22 @@ pub fn viewed(conn: &mut DbConnection, client: &OwnedClient, act: Act<'_>) -> Qu
     record(conn, client, AuditAction::PortalViewed, None, act)
 }
 
+/// The client downloaded the calendar file of one of their sessions.
+pub fn calendar_file_downloaded(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    appointment_id: &str,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        client,
+        AuditAction::PortalCalendarFileDownloaded,
+        Some(appointment_id),
+        act,
+    )
+}
+
 /// Insurance given (`Some`), or private pay chosen, in a form made from the details at
 /// `expected_version`; refused (`Stale`) when they changed since.
 pub fn choose_billing(

@@ -155,7 +155,7 @@ fn security_headers() -> DefaultHeaders {
 
 /// The request path as logged: secrets in paths (setup tokens, booking tokens) replaced.
 fn loggable_path(path: &str) -> String {
-    for prefix in ["/portal/invite/", "/book/"] {
+    for prefix in ["/portal/invite/", "/book/", "/calendar/feed/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
             return format!("{prefix}[token]{tail}");
@@ -331,5 +331,19 @@ pub mod fmt {
         pub fn date(&self, t: &NaiveDateTime) -> String {
             date(&self.0.date_of(t))
         }
+    }
+}
+
+#[cfg(test)]
+mod loggable_path_tests {
+    use super::loggable_path;
+
+    #[test]
+    fn ics_the_calendar_feeds_token_never_reaches_the_log() {
+        let token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCde";
+        let logged = loggable_path(&format!("/calendar/feed/{token}.ics"));
+        assert_eq!(logged, "/calendar/feed/[token]");
+        assert!(!logged.contains("AbCd"));
+        assert_eq!(loggable_path("/calendar"), "/calendar");
     }
 }

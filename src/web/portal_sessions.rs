@@ -18,7 +18,11 @@ use crate::services::calendar::{CancelError, Cancellation, Closing, Notify, Whic
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/portal/sessions/{id}/cancel", web::post().to(cancel));
+    cfg.route("/portal/sessions/{id}/cancel", web::post().to(cancel))
+        .route(
+            "/portal/sessions/{id}.ics",
+            web::get().to(download_calendar_file),
+        );
 }
 
 /// One upcoming session as the client's list shows it.
@@ -150,4 +154,58 @@ async fn cancel(
         },
     );
     Ok(see_other("/portal"))
+}
+
+/// One of the client's own sessions as a calendar file to add to their calendar; another
+/// client's session is 404.
+async fn download_calendar_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentClient(c): CurrentClient,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    let id = path.into_inner();
+    let (text, date) = state
+        .db(move |conn| {
+            let a = appointment::find(conn, c.scope(), &id)?
+                .filter(|a| a.client_id.as_deref() == Some(c.id.as_str()))
+                .filter(|a| a.kind() == crate::domain::appointment::Kind::Session)
+                .ok_or(AppError::NotFound)?;
+            let p = provider::find(conn, &ProviderId(c.provider_id.clone()))?
+                .ok_or(AppError::NotFound)?;
+            let service = match &a.service_id {
+                Some(s) => crate::models::service::find(conn, c.scope(), s)?,
+                None => None,
+            };
+            let entry = crate::calendar_files::client_session_entry(
+                &a,
+                service.as_ref().map(|s| s.name.as_str()),
+                &p,
+            );
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            services::portal::calendar_file_downloaded(conn, &c, &a.id, act)?;
+            let zone = p.zone();
+            Ok((
+                crate::calendar_files::session_file(&entry, &zone, now),
+                zone.date_of(&a.starts_at),
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            "text/calendar; charset=utf-8",
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"session-{}.ics\"",
+                date.format("%Y-%m-%d")
+            ),
+        ))
+        .body(text))
 }

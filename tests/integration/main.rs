@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod calendar;
+mod calendar_files;
 mod cli;
 mod clients;
 mod documents;

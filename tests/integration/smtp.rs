@@ -192,6 +192,7 @@ fn an_invitation_goes_out_over_real_smtp() {
             subject: "Hello".into(),
             text: "private body".into(),
             html: "<p>private body</p>".into(),
+            calendar_ics: None,
         })
         .expect_err("the server offers no STARTTLS");
     assert!(

@@ -195,7 +195,27 @@ pub fn reminder(
         &what,
         notify.place(session).as_deref(),
         &notify.portal(),
+        true,
     )
     .map_err(render_error)?;
-    send(conn, notify, client, SESSION_REMINDER, &message, now, None)
+    // The session's calendar file travels with the reminder.
+    let entry =
+        crate::calendar_files::client_session_entry(session, Some(&what.service), notify.provider);
+    let ics = crate::calendar_files::session_file(&entry, &notify.provider.zone(), now);
+    let portal = notify.portal();
+    crate::client_email::queue_with_calendar_file(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind: SESSION_REMINDER,
+            audit_as: SESSION_REMINDER,
+            message: &message,
+            action_url: Some(&portal),
+            send_after: now,
+            queued_at: now,
+        },
+        None,
+        Some(&ics),
+    )
 }

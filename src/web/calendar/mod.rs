@@ -4,6 +4,7 @@
 
 mod calendar_settings;
 mod client_sessions;
+mod feed;
 mod month;
 mod new_session;
 mod other_entry;
@@ -61,6 +62,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/calendar",
             web::post().to(calendar_settings::save_calendar_settings),
+        )
+        .route(
+            "/settings/calendar/feed",
+            web::get().to(feed::show_feed_settings),
+        )
+        .route("/settings/calendar/feed", web::post().to(feed::change_feed))
+        .route(
+            "/calendar/feed/{token}.ics",
+            web::get().to(feed::serve_feed),
         )
         .route(
             "/settings/services",

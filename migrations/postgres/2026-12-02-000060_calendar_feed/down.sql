@@ -1,0 +1,2 @@
+ALTER TABLE outbox_emails DROP COLUMN calendar_ics;
+DROP TABLE calendar_feeds;
