@@ -102,7 +102,8 @@ fn main() {
         "conflict check, 300 weekly occurrences"
     );
     let week = history.this_monday.format("%Y-%m-%d");
-    let last_year = (history.this_monday - Duration::weeks(52)).format("%Y-%m-%d");
+    let last_year =
+        (history.this_monday - Duration::weeks(52.min(weeks_back()))).format("%Y-%m-%d");
     for (label, path, expect) in [
         (
             "week view, this week",
