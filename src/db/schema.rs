@@ -383,6 +383,7 @@ diesel::table! {
 diesel::joinable!(appointments -> clients (client_id));
 diesel::joinable!(appointments -> services (service_id));
 diesel::allow_tables_to_appear_in_same_query!(appointments, clients, services, appointment_series);
+diesel::allow_tables_to_appear_in_same_query!(appointments, providers);
 
 diesel::table! {
     calendar_feeds (provider_id) {

@@ -85,17 +85,34 @@ impl Status {
 /// How a telehealth session's place is stored; anything else in `location` is an address.
 pub const TELEHEALTH: &str = "Telehealth";
 
-/// Where the client goes for a session, in words: the video link for telehealth (read at
-/// the time of writing, so a new link reaches every later message), else the address.
-pub fn where_to_meet(location: Option<&str>, video_link: Option<&str>) -> Option<String> {
-    match location.map(str::trim) {
-        Some(l) if l.eq_ignore_ascii_case(TELEHEALTH) => Some(match video_link {
-            Some(link) => format!("By video: {link}"),
-            None => "By video (your provider will send the link)".to_string(),
-        }),
-        Some("") | None => None,
-        Some(address) => Some(format!("At {address}")),
+/// Where a session happens, read from its stored `location`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    /// By video, at the provider's link (read when needed, so a new link reaches every
+    /// later message and the feed).
+    Video,
+    Address(&'a str),
+}
+
+impl<'a> Place<'a> {
+    /// The place a stored location names, if any.
+    pub fn of(location: Option<&'a str>) -> Option<Self> {
+        match location.map(str::trim) {
+            Some(l) if l.eq_ignore_ascii_case(TELEHEALTH) => Some(Self::Video),
+            Some("") | None => None,
+            Some(address) => Some(Self::Address(address)),
+        }
     }
+}
+
+/// Where the client goes for a session, in words: the video link for telehealth, else
+/// the address.
+pub fn where_to_meet(location: Option<&str>, video_link: Option<&str>) -> Option<String> {
+    Place::of(location).map(|place| match (place, video_link) {
+        (Place::Video, Some(link)) => format!("By video: {link}"),
+        (Place::Video, None) => "By video (your provider will send the link)".to_string(),
+        (Place::Address(address), _) => format!("At {address}"),
+    })
 }
 
 /// A span of time, UTC, end exclusive: one that ends at 10:00 does not overlap one that

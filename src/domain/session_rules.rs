@@ -61,6 +61,13 @@ impl CancellationPolicy {
     pub fn is_late(self, at: NaiveDateTime, start: NaiveDateTime) -> bool {
         self.notice().is_some_and(|notice| start - at < notice)
     }
+
+    /// Whether the client may cancel it themselves (in the portal) at `at`: before it
+    /// starts, and not late — a late cancellation, which carries a fee, goes through the
+    /// practice.
+    pub fn client_may_cancel(self, at: NaiveDateTime, start: NaiveDateTime) -> bool {
+        at < start && !self.is_late(at, start)
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +118,10 @@ mod tests {
         assert!(CancellationPolicy::Hours24.is_late(at("2026-12-09 15:01"), start));
         assert!(CancellationPolicy::Hours48.is_late(at("2026-12-09 15:00"), start));
         assert!(!CancellationPolicy::Hours48.is_late(at("2026-12-08 15:00"), start));
+        assert!(CancellationPolicy::Hours24.client_may_cancel(at("2026-12-09 15:00"), start));
+        assert!(!CancellationPolicy::Hours24.client_may_cancel(at("2026-12-09 15:01"), start));
+        assert!(CancellationPolicy::None.client_may_cancel(at("2026-12-10 14:59"), start));
+        assert!(!CancellationPolicy::None.client_may_cancel(start, start));
         assert_eq!(
             CancellationPolicy::parse("hours24"),
             Some(CancellationPolicy::Hours24)

@@ -59,16 +59,21 @@ pub fn portal_accounts(
     Ok(rows.into_iter().map(owned_client).collect())
 }
 
-/// The reminder job's sweep: every provider's scheduled sessions starting in `(from, to]`
-/// whose reminder is not queued yet, each as its provider's.
+/// The reminder job's sweep: the scheduled sessions starting in `(from, to]` whose
+/// reminder is not queued yet, of every provider who sends reminders, each as its
+/// provider's.
 pub fn sessions_awaiting_reminder(
     conn: &mut DbConnection,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<Owned<super::appointment::Appointment>>> {
-    use crate::db::schema::appointments;
+    use crate::db::schema::{appointments, providers};
     use crate::domain::appointment::{Kind, Status};
+    let reminding = providers::table
+        .filter(providers::reminder_hours.gt(0))
+        .select(providers::id);
     let rows = appointments::table
+        .filter(appointments::provider_id.eq_any(reminding))
         .filter(appointments::reminder_queued_at.is_null())
         .filter(appointments::starts_at.gt(from))
         .filter(appointments::starts_at.le(to))

@@ -79,11 +79,16 @@ fn practice_and_zone(
     c: &Client,
 ) -> Result<(String, fmt::Local), AppError> {
     let p = provider::find(conn, &ProviderId(c.provider_id.clone()))?;
-    let practice_zone = p.as_ref().map(|p| p.zone()).unwrap_or_default();
-    Ok((
+    Ok(practice_and_zone_of(p.as_ref(), c))
+}
+
+/// [`practice_and_zone`] from the practice's row, already read.
+fn practice_and_zone_of(p: Option<&provider::Provider>, c: &Client) -> (String, fmt::Local) {
+    let practice_zone = p.map(|p| p.zone()).unwrap_or_default();
+    (
         p.map(|p| p.practice_display_name()).unwrap_or_default(),
         fmt::Local(c.zone(practice_zone)),
-    ))
+    )
 }
 
 // ---------- the invitation link ----------
@@ -395,7 +400,12 @@ async fn checklist(
             let card = payment_method::current(conn, &c2)?;
             let sessions = crate::models::appointment::for_client(conn, &c2)?;
             let provider = provider::find(conn, &ProviderId(c2.provider_id.clone()))?;
-            Ok((practice_and_zone(conn, &c2)?, card, sessions, provider))
+            Ok((
+                practice_and_zone_of(provider.as_ref(), &c2),
+                card,
+                sessions,
+                provider,
+            ))
         })
         .await?;
     let facts = c.onboarding_facts();

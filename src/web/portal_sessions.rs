@@ -57,7 +57,7 @@ pub fn upcoming(
     list.sort_by_key(|a| a.starts_at);
     list.into_iter()
         .map(|a| {
-            let late = a.starts_at <= now || policy.is_late(now, a.starts_at);
+            let late = !policy.client_may_cancel(now, a.starts_at);
             let fee = provider
                 .map(|p| p.cancellation_fee_cents)
                 .filter(|f| *f > 0)
@@ -117,12 +117,6 @@ async fn cancel(
                 .ok_or(AppError::NotFound)?;
             let p = provider::find(conn, &ProviderId(c.provider_id.clone()))?
                 .ok_or(AppError::NotFound)?;
-            if p.cancellation_policy().is_late(now, a.starts_at) || a.starts_at <= now {
-                return Ok(Err(format!(
-                    "It is too late to cancel this session online. Please contact {} directly.",
-                    p.practice_display_name()
-                )));
-            }
             let request = Cancellation {
                 how: Closing::ByClient,
                 which: Which::This,
@@ -142,6 +136,10 @@ async fn cancel(
             match services::calendar::cancel(conn, &a, request, notify, act) {
                 Ok(_) => Ok(Ok(())),
                 Err(CancelError::Database(e)) => Err(e.into()),
+                Err(CancelError::TooLate) => Ok(Err(format!(
+                    "It is too late to cancel this session online. Please contact {} directly.",
+                    p.practice_display_name()
+                ))),
                 Err(other) => Ok(Err(other.to_string())),
             }
         })

@@ -135,7 +135,7 @@ pub fn change_session(
         };
         if let Some(client) = &client {
             let mut changes = Vec::with_capacity(targets.len());
-            for t in &targets {
+            for (t, m) in targets.iter().zip(&moves) {
                 record(
                     conn,
                     client,
@@ -143,9 +143,13 @@ pub fn change_session(
                     Some(&t.id),
                     act,
                 )?;
-                if let Some(now) = appointment::find(conn, scope, &t.id)? {
-                    changes.push((Appointment::clone(t), now.into_row()));
-                }
+                // As it is now: what the move wrote.
+                let mut after = Appointment::clone(t);
+                after.starts_at = m.span.start;
+                after.ends_at = m.span.end;
+                after.service_id = m.service_id.map(str::to_string);
+                after.location = m.location.map(str::to_string);
+                changes.push((Appointment::clone(t), after));
             }
             notices::moved(conn, notify, client, &changes, act.now, act.ip)?;
         }

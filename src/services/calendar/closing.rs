@@ -30,8 +30,9 @@ pub struct Cancellation<'a> {
     pub expected_version: i64,
     /// The audit trail's name for it (the portal's cancel is the client's own act).
     pub audit_as: AuditAction,
-    /// Refuse a client's cancellation that the policy would make late (the portal
-    /// cancels only in time; a late one goes through the practice).
+    /// Refuse a client's cancellation the client may not make themselves: late, or once
+    /// the session started (the portal cancels only in time; the rest goes through the
+    /// practice).
     pub refuse_late: bool,
 }
 
@@ -104,14 +105,14 @@ pub fn cancel(
             None => None,
         };
         let policy = provider.cancellation_policy();
+        if refuse_late && !policy.client_may_cancel(act.now, current.starts_at) {
+            return Err(CancelError::TooLate);
+        }
         let mut clicked = None;
         let mut closed = Vec::new();
         for t in &targets {
             let (status, by) = match how {
                 Closing::ByClient if policy.is_late(act.now, t.starts_at) => {
-                    if refuse_late {
-                        return Err(CancelError::TooLate);
-                    }
                     (Status::LateCancelled, "client")
                 }
                 Closing::ByClient => (Status::Cancelled, "client"),

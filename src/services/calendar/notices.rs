@@ -42,21 +42,37 @@ pub fn client_time(zone: Zone, at: &NaiveDateTime) -> String {
         .to_string()
 }
 
-fn line(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
+/// How the client's emails name each session: the time in the client's zone, and the
+/// service lower-case ("your psychotherapy, 45 minutes"), the names read once per email.
+struct Lines {
     zone: Zone,
-    start: &NaiveDateTime,
-    service_id: Option<&str>,
-) -> QueryResult<SessionLine> {
-    let service = match service_id {
-        Some(id) => service::find(conn, client.scope(), id)?.map(|s| s.name.to_lowercase()),
-        None => None,
-    };
-    Ok(SessionLine {
-        when: client_time(zone, start),
-        service: service.unwrap_or_else(|| "session".to_string()),
-    })
+    services: std::collections::HashMap<String, String>,
+}
+
+impl Lines {
+    fn for_client(
+        conn: &mut DbConnection,
+        notify: Notify<'_>,
+        client: &OwnedClient,
+    ) -> QueryResult<Self> {
+        let services = service::by_id(conn, client.scope())?
+            .into_iter()
+            .map(|(id, s)| (id, s.name.to_lowercase()))
+            .collect();
+        Ok(Lines {
+            zone: client.zone(notify.provider.zone()),
+            services,
+        })
+    }
+
+    fn line(&self, start: &NaiveDateTime, service_id: Option<&str>) -> SessionLine {
+        SessionLine {
+            when: client_time(self.zone, start),
+            service: service_id
+                .and_then(|id| self.services.get(id).cloned())
+                .unwrap_or_else(|| "session".to_string()),
+        }
+    }
 }
 
 fn send(
@@ -95,28 +111,19 @@ pub fn moved(
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    let zone = client.zone(notify.provider.zone());
-    let mut lines = Vec::new();
-    for (old, new) in changes {
-        let changed = old.starts_at != new.starts_at || old.location != new.location;
-        if changed && new.starts_at > now {
-            let before = line(
-                conn,
-                client,
-                zone,
-                &old.starts_at,
-                old.service_id.as_deref(),
-            )?;
-            let after = line(
-                conn,
-                client,
-                zone,
-                &new.starts_at,
-                new.service_id.as_deref(),
-            )?;
-            lines.push((before, after));
-        }
-    }
+    let names = Lines::for_client(conn, notify, client)?;
+    let lines: Vec<(SessionLine, SessionLine)> = changes
+        .iter()
+        .filter(|(old, new)| {
+            (old.starts_at != new.starts_at || old.location != new.location) && new.starts_at > now
+        })
+        .map(|(old, new)| {
+            (
+                names.line(&old.starts_at, old.service_id.as_deref()),
+                names.line(&new.starts_at, new.service_id.as_deref()),
+            )
+        })
+        .collect();
     let Some((_, last)) = changes.last() else {
         return Ok(());
     };
@@ -146,17 +153,12 @@ pub fn cancelled(
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    let zone = client.zone(notify.provider.zone());
-    let mut lines = Vec::new();
-    for a in sessions_cancelled.iter().filter(|a| a.starts_at > now) {
-        lines.push(line(
-            conn,
-            client,
-            zone,
-            &a.starts_at,
-            a.service_id.as_deref(),
-        )?);
-    }
+    let names = Lines::for_client(conn, notify, client)?;
+    let lines: Vec<SessionLine> = sessions_cancelled
+        .iter()
+        .filter(|a| a.starts_at > now)
+        .map(|a| names.line(&a.starts_at, a.service_id.as_deref()))
+        .collect();
     if lines.is_empty() {
         return Ok(());
     }
@@ -180,14 +182,8 @@ pub fn reminder(
     session: &Appointment,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let zone = client.zone(notify.provider.zone());
-    let what = line(
-        conn,
-        client,
-        zone,
-        &session.starts_at,
-        session.service_id.as_deref(),
-    )?;
+    let what = Lines::for_client(conn, notify, client)?
+        .line(&session.starts_at, session.service_id.as_deref());
     let practice = notify.provider.practice_display_name();
     let message = sessions::reminder(
         &practice,

@@ -5,11 +5,12 @@
 //! range the file covers. What goes in is decided by the caller: these functions write what
 //! they are given, nothing more (no notes, diagnoses or phone numbers are ever asked for).
 
-use chrono::{Duration, NaiveDateTime, Offset, TimeZone, Utc};
-use chrono_tz::{OffsetComponents, OffsetName, Tz};
+mod vtimezone;
+
+use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
 
-use crate::domain::appointment::{Status, TELEHEALTH};
+use crate::domain::appointment::{Place, Status};
 use crate::domain::time_zone::Zone;
 
 const PRODID: &str = "-//Caseload//Caseload calendar//EN";
@@ -59,13 +60,11 @@ pub fn initials(first: &str, last: &str) -> String {
 /// The event's LOCATION: the video link for telehealth (when the provider set one), else
 /// the stored address.
 pub fn location(stored: Option<&str>, video_link: Option<&str>) -> Option<String> {
-    match stored.map(str::trim) {
-        Some(l) if l.eq_ignore_ascii_case(TELEHEALTH) => {
-            Some(video_link.map_or_else(|| "Video session".to_string(), str::to_string))
-        }
-        Some("") | None => None,
-        Some(address) => Some(address.to_string()),
-    }
+    Place::of(stored).map(|place| match (place, video_link) {
+        (Place::Video, Some(link)) => link.to_string(),
+        (Place::Video, None) => "Video session".to_string(),
+        (Place::Address(address), _) => address.to_string(),
+    })
 }
 
 fn zoned(zone: &Zone, utc: &NaiveDateTime) -> CalendarDateTime {
@@ -133,7 +132,7 @@ fn write_calendar(
     let from = entries.iter().map(|e| e.starts_at).min();
     let to = entries.iter().map(|e| e.ends_at).max();
     if let (Some(from), Some(to)) = (from, to) {
-        out.push_str(&time_zone_definition(zone, from, to));
+        out.push_str(&vtimezone::time_zone_definition(zone, from, to));
     }
     for entry in entries {
         if let Ok(text) = session_event(entry, zone, now).try_into_string() {
@@ -141,89 +140,6 @@ fn write_calendar(
         }
     }
     out.push_str("END:VCALENDAR\r\n");
-    out
-}
-
-/// The offset in force at an instant: seconds east of UTC, its abbreviation, and whether
-/// it is daylight saving time.
-fn offset_at(tz: Tz, utc: NaiveDateTime) -> (i32, String, bool) {
-    let offset = tz.offset_from_utc_datetime(&utc);
-    (
-        offset.fix().local_minus_utc(),
-        offset.abbreviation().unwrap_or("").to_string(),
-        !offset.dst_offset().is_zero(),
-    )
-}
-
-/// `-0500`, or `+053000`-style when seconds are needed.
-fn format_offset(seconds: i32) -> String {
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let s = seconds.unsigned_abs();
-    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-    if sec == 0 {
-        format!("{sign}{h:02}{m:02}")
-    } else {
-        format!("{sign}{h:02}{m:02}{sec:02}")
-    }
-}
-
-/// One observance (STANDARD or DAYLIGHT) starting at `onset` (UTC), from `before` to
-/// `after`.
-fn observance(onset: NaiveDateTime, before: i32, after: &(i32, String, bool)) -> String {
-    let kind = if after.2 { "DAYLIGHT" } else { "STANDARD" };
-    // DTSTART is the onset's wall-clock time under the offset in force before it.
-    let local = onset + Duration::seconds(i64::from(before));
-    let mut s = format!(
-        "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n",
-        local.format("%Y%m%dT%H%M%S"),
-        format_offset(before),
-        format_offset(after.0)
-    );
-    if !after.1.is_empty()
-        && after
-            .1
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-')
-    {
-        s.push_str(&format!("TZNAME:{}\r\n", after.1));
-    }
-    s.push_str(&format!("END:{kind}\r\n"));
-    s
-}
-
-/// The VTIMEZONE for `zone` covering `[from, to]` (UTC): the offset in force a day before
-/// `from`, then every change of offset up to a day after `to`, each found to the second.
-pub fn time_zone_definition(zone: &Zone, from: NaiveDateTime, to: NaiveDateTime) -> String {
-    let tz: Tz = zone.name().parse().unwrap_or(Tz::UTC);
-    let start = from - Duration::days(1);
-    let end = to + Duration::days(1);
-    let first = offset_at(tz, start);
-    let mut out = format!("BEGIN:VTIMEZONE\r\nTZID:{}\r\n", zone.name());
-    out.push_str(&observance(start, first.0, &first));
-    let mut current = first;
-    let mut day = start;
-    while day < end {
-        let next = day + Duration::days(1);
-        let later = offset_at(tz, next);
-        if later.0 != current.0 || later.2 != current.2 {
-            // The first second with the new offset, between `day` and `next`.
-            let (mut lo, mut hi) = (day, next);
-            while hi - lo > Duration::seconds(1) {
-                let mid = lo + (hi - lo) / 2;
-                let o = offset_at(tz, mid);
-                if o.0 == current.0 && o.2 == current.2 {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            let changed = offset_at(tz, hi);
-            out.push_str(&observance(hi, current.0, &changed));
-            current = changed;
-        }
-        day = next;
-    }
-    out.push_str("END:VTIMEZONE\r\n");
     out
 }
 
@@ -314,6 +230,7 @@ pub fn client_session_entry(
 
 #[cfg(test)]
 mod tests {
+    use super::vtimezone::{format_offset, time_zone_definition};
     use super::*;
 
     fn at(s: &str) -> NaiveDateTime {
