@@ -17,6 +17,8 @@ diesel::table! {
         cancellation_fee_cents -> Integer,
         video_link -> Nullable<Text>,
         office_address -> Nullable<Text>,
+        booking_notice_hours -> Integer,
+        booking_service_id -> Nullable<Text>,
     }
 }
 

@@ -127,6 +127,68 @@ pub fn cancelled(
     })
 }
 
+/// Sent when the provider accepts a time asked for through the booking link.
+pub fn request_accepted(
+    practice: &str,
+    first_name: &str,
+    session: &SessionLine,
+    place: Option<&str>,
+    portal: &str,
+) -> Result<Rendered, askama::Error> {
+    let mut paragraphs = vec![format!(
+        "{practice} accepted your request: your {} is booked for {}.",
+        session.service, session.when
+    )];
+    paragraphs.extend(place.map(str::to_string));
+    paragraphs.push("The calendar file attached adds it to your calendar.".to_string());
+    render(Parts {
+        subject: format!(
+            "Your session with {practice} is booked for {}",
+            session.when
+        ),
+        greeting: format!("Hello {first_name},"),
+        paragraphs,
+        action_label: "See your sessions",
+        action_url: Some(portal.to_string()),
+        after: vec![
+            "If you cannot come, please let your provider know as early as you can.".to_string(),
+        ],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent when the provider declines a requested time (or accepts another request for it);
+/// `book_again` is the booking link, to pick another time.
+pub fn request_declined(
+    practice: &str,
+    first_name: &str,
+    session: &SessionLine,
+    reason: Option<&str>,
+    book_again: Option<&str>,
+) -> Result<Rendered, askama::Error> {
+    let mut paragraphs = vec![format!(
+        "{practice} cannot see you at the time you asked for, {}.",
+        session.when
+    )];
+    paragraphs.extend(reason.map(|r| format!("Their note: {r}")));
+    let action_label = if book_again.is_some() {
+        paragraphs.push("You are welcome to choose another time.".to_string());
+        "Choose another time"
+    } else {
+        paragraphs.push("Please contact the practice to find another time.".to_string());
+        ""
+    };
+    render(Parts {
+        subject: format!("Your requested time with {practice} is not available"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs,
+        action_label,
+        action_url: book_again.map(str::to_string),
+        after: vec![],
+        signature: practice.to_string(),
+    })
+}
+
 /// How many sessions one email lists by date before it counts the rest.
 const MAX_LISTED: usize = 12;
 
@@ -180,5 +242,28 @@ mod tests {
         assert!(c.text.contains("is cancelled") && c.text.contains("fee of $75.00"));
         let plain = cancelled("P", "Jo", &[line("x")], None, "u").unwrap();
         assert!(!plain.text.contains("fee"));
+    }
+
+    #[test]
+    fn a_declined_request_offers_the_booking_link_when_there_is_one() {
+        let when = line("Tue Dec 8 at 10:00 EST");
+        let again = request_declined(
+            "P",
+            "Jo",
+            &when,
+            Some("I am away"),
+            Some("https://c/book/x"),
+        )
+        .unwrap();
+        assert!(again
+            .text
+            .contains("at the time you asked for, Tue Dec 8 at 10:00 EST"));
+        assert!(again.text.contains("Their note: I am away"));
+        assert!(again.text.contains("https://c/book/x"));
+        let no_link = request_declined("P", "Jo", &when, None, None).unwrap();
+        assert!(no_link.text.contains("Please contact the practice"));
+        let yes = request_accepted("P", "Jo", &when, Some("At 1 Elm St"), "u").unwrap();
+        assert!(yes.text.contains("is booked for Tue Dec 8 at 10:00 EST"));
+        assert!(yes.text.contains("At 1 Elm St"));
     }
 }

@@ -286,6 +286,104 @@ fn book_in(
     })
 }
 
+/// Writes a booking request (a requested entry, which holds no time) — unless its time
+/// has been taken meanwhile: the check runs with the calendar held, as for a booking.
+pub fn request(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    wanted: &NewAppointment,
+    now: NaiveDateTime,
+) -> Result<Owned<Appointment>, BookError> {
+    write_transaction(conn, |conn| {
+        hold_calendar(conn, scope)?;
+        let found = overlaps(conn, scope, &[(0, wanted.span)], &[])?;
+        if !found.is_empty() {
+            return Err(BookError::Conflicts(found));
+        }
+        let mut asked = wanted.clone();
+        asked.status = Status::Requested;
+        let mut rows = book_in(conn, scope, &[asked], None, now)?;
+        rows.pop()
+            .ok_or(BookError::Database(diesel::result::Error::NotFound))
+    })
+}
+
+/// Makes a request a scheduled session — unless its time is now taken (every overlap is
+/// returned) or it is no longer a request at `expected_version`; checked and written with
+/// the calendar held, so two accepts of overlapping requests give one session. Returns
+/// the other requests that overlap it, still open: the caller declines them.
+pub fn accept(
+    conn: &mut DbConnection,
+    request: &Owned<Appointment>,
+    expected_version: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<Owned<Appointment>>, MoveError> {
+    let scope = request.scope();
+    write_transaction(conn, |conn| {
+        hold_calendar(conn, scope)?;
+        let found = overlaps(conn, scope, &[(0, request.span())], &[])?;
+        if !found.is_empty() {
+            return Err(MoveError::Conflicts(found));
+        }
+        let n = diesel::update(
+            scope
+                .appointments()
+                .filter(appointments::id.eq(request.id.as_str()))
+                .filter(appointments::status.eq(Status::Requested.as_str()))
+                .filter(appointments::version.eq(expected_version)),
+        )
+        .set((
+            appointments::status.eq(Status::Scheduled.as_str()),
+            appointments::version.eq(appointments::version + 1),
+            appointments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(MoveError::Changed);
+        }
+        let rivals = scope
+            .appointments()
+            .filter(appointments::status.eq(Status::Requested.as_str()))
+            .filter(appointments::starts_at.lt(request.ends_at))
+            .filter(appointments::ends_at.gt(request.starts_at))
+            .filter(appointments::id.ne(request.id.as_str()))
+            .order(appointments::created_at)
+            .select(Appointment::as_select())
+            .load(conn)?;
+        Ok(rivals.into_iter().map(|a| request.sibling(a)).collect())
+    })
+}
+
+/// The requests waiting for the provider's answer, soonest first.
+pub fn open_requests(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Appointment>> {
+    scope
+        .appointments()
+        .filter(appointments::status.eq(Status::Requested.as_str()))
+        .order((appointments::starts_at, appointments::created_at))
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
+/// The spans that hold time in `[from, to)`: what the booking link cannot offer.
+pub fn busy_between(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Span>> {
+    let rows: Vec<(NaiveDateTime, NaiveDateTime)> = scope
+        .appointments()
+        .filter(appointments::starts_at.lt(to))
+        .filter(appointments::ends_at.gt(from))
+        .filter(appointments::status.eq_any(Status::HOLDING.map(Status::as_str)))
+        .select((appointments::starts_at, appointments::ends_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(start, end)| Span { start, end })
+        .collect())
+}
+
 /// An open entry's new time and details.
 pub struct Move<'a> {
     pub entry: &'a Owned<Appointment>,
@@ -633,6 +731,19 @@ pub fn open_in_series(
         .select(Appointment::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(|a| appointment.sibling(a)).collect())
+}
+
+/// The client an entry is with (none for a consultation or a block).
+pub fn client_of(
+    conn: &mut DbConnection,
+    entry: &Owned<Appointment>,
+) -> QueryResult<Option<super::scope::OwnedClient>> {
+    match &entry.client_id {
+        Some(id) => entry
+            .scope()
+            .client(conn, &crate::db::ids::ClientId(id.clone())),
+        None => Ok(None),
+    }
 }
 
 /// The client's sessions, newest first.

@@ -43,6 +43,16 @@ pub enum AuditAction {
     /// Someone used the booking link with this client's email.
     #[strum(serialize = "booking.email_matched")]
     BookingEmailMatched,
+    /// The client asked for a session time through the booking link; the subject is the
+    /// requested entry's id.
+    #[strum(serialize = "booking.requested")]
+    BookingRequested,
+    /// The provider accepted a booking request: it is a scheduled session.
+    #[strum(serialize = "booking.accepted")]
+    BookingAccepted,
+    /// The provider declined a booking request (or accepted another for its time).
+    #[strum(serialize = "booking.declined")]
+    BookingDeclined,
     #[strum(serialize = "portal.account_verified")]
     PortalAccountVerified,
     #[strum(serialize = "portal.viewed")]
@@ -99,6 +109,7 @@ impl AuditAction {
             self,
             Self::BookingSignup
                 | Self::BookingEmailMatched
+                | Self::BookingRequested
                 | Self::PortalAccountVerified
                 | Self::PortalViewed
                 | Self::PortalInsuranceAdded
@@ -126,6 +137,9 @@ impl AuditAction {
             Self::PaymentMethodAdded => "Added a card on file",
             Self::BookingSignup => "Signed up through the booking link",
             Self::BookingEmailMatched => "Booking link used with this email",
+            Self::BookingRequested => "Asked for a session time through the booking link",
+            Self::BookingAccepted => "Accepted a booking request",
+            Self::BookingDeclined => "Declined a booking request",
             Self::PortalAccountVerified => "Verified their account",
             Self::PortalViewed => "Opened their portal",
             Self::PortalInsuranceAdded => "Added insurance details",

@@ -33,6 +33,10 @@ pub struct Provider {
     /// Where telehealth sessions happen.
     pub video_link: Option<String>,
     pub office_address: Option<String>,
+    /// The booking link offers only times at least this many hours ahead.
+    pub booking_notice_hours: i32,
+    /// The service the booking link offers (read through `service::for_booking`).
+    pub booking_service_id: Option<String>,
 }
 
 impl Provider {
@@ -107,6 +111,8 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         cancellation_fee_cents: 0,
         video_link: None,
         office_address: None,
+        booking_notice_hours: 2,
+        booking_service_id: None,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {

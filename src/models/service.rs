@@ -53,6 +53,25 @@ pub fn offered(
     })
 }
 
+/// The service the booking link offers: the one the provider chose while it is offered,
+/// else the intake (90791), else the first.
+pub fn for_booking(
+    conn: &mut DbConnection,
+    provider: &crate::models::provider::Provider,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Owned<Service>>> {
+    let mut offered = offered(conn, &Scope::of(provider), now)?;
+    let chosen = provider
+        .booking_service_id
+        .as_deref()
+        .and_then(|id| offered.iter().position(|s| s.id == id))
+        .or_else(|| offered.iter().position(|s| s.cpt_code == "90791"));
+    Ok(match chosen {
+        Some(i) => Some(offered.swap_remove(i)),
+        None => offered.into_iter().next(),
+    })
+}
+
 /// Every service the provider has had (archived too: old sessions still name theirs),
 /// by id, for showing sessions — a plain read, unlike [`offered`], which may add the
 /// shipped ones.

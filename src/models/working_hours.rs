@@ -9,13 +9,8 @@ use crate::db::schema::{providers, working_hours};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::session_rules::CancellationPolicy;
 
-/// One weekday's hours; weekday 0 is Monday.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hours {
-    pub weekday: u32,
-    pub starts: NaiveTime,
-    pub ends: NaiveTime,
-}
+/// One weekday's hours (the booking link's rule reads the same type).
+pub use crate::domain::free_slots::DayHours as Hours;
 
 /// The provider's hours, by weekday (days off are absent).
 pub fn of(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Hours>> {
@@ -50,6 +45,10 @@ pub struct CalendarRules {
     pub reminder_hours: i32,
     pub video_link: Option<String>,
     pub office_address: Option<String>,
+    /// The booking link offers times at least this many hours ahead.
+    pub booking_notice_hours: i32,
+    /// The service the booking link offers (none: the intake).
+    pub booking_service_id: Option<String>,
 }
 
 /// Replaces the provider's hours and calendar rules, in one transaction.
@@ -78,6 +77,8 @@ pub fn save(
                 providers::reminder_hours.eq(rules.reminder_hours),
                 providers::video_link.eq(rules.video_link.as_deref()),
                 providers::office_address.eq(rules.office_address.as_deref()),
+                providers::booking_notice_hours.eq(rules.booking_notice_hours),
+                providers::booking_service_id.eq(rules.booking_service_id.as_deref()),
             ))
             .execute(conn)?;
         Ok(())
@@ -106,6 +107,8 @@ mod tests {
             reminder_hours: 24,
             video_link: None,
             office_address: None,
+            booking_notice_hours: 2,
+            booking_service_id: None,
         };
         save(&mut c, &a, &week, &rules).unwrap();
         assert_eq!(of(&mut c, &a).unwrap(), week);

@@ -1,17 +1,25 @@
-//! The provider's public booking link: a new client signs themselves up. The page answers
-//! the same whether or not the email is already a client's, so it reveals nobody.
+//! The provider's public booking link: a new client picks one of the provider's free
+//! times (week by week, up to 8 weeks out) and signs up; the time goes on the calendar as
+//! a request. The page answers the same whether or not the email is already a client's,
+//! so it reveals nobody.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{Datelike, Duration, NaiveDateTime};
 use serde::Deserialize;
 
 use super::session::ProtectedForm;
-use super::{client_ip, render, AppState, PageContext};
+use super::{client_ip, render_status, AppState, PageContext};
+use crate::domain::appointment::{Span, TELEHEALTH};
 use crate::domain::client::{ClientDetails, ClientInput, FieldErrors};
+use crate::domain::free_slots::WEEKS_AHEAD;
 use crate::domain::us_states::US_STATES;
+use crate::domain::week_grid::week_start;
 use crate::error::AppError;
 use crate::models::booking;
-use crate::services::booking::SignUp;
+use crate::models::provider::Provider;
+use crate::services::booking::{PickedTime, SignUp, SignUpRequest};
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,13 +27,59 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/book/{token}", web::post().to(submit));
 }
 
+/// How a picked time travels in the page's links and form: its UTC start.
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M";
+/// What `time` says when the person would rather be contacted than pick a time.
+const NO_TIME: &str = "none";
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct BookingInput {
     #[serde(flatten)]
     client: ClientInput,
+    /// The picked start (UTC, [`TIME_FORMAT`]), or [`NO_TIME`].
+    time: String,
+    /// "video" or "office".
+    place: String,
     /// A field people never see; anything in it came from a bot.
     website: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BookingQuery {
+    /// Weeks after this one (0 to 8).
+    week: i64,
+    time: String,
+}
+
+/// One offered time, as a link.
+struct SlotLink {
+    label: String,
+    value: String,
+}
+
+struct DayOffer {
+    label: String,
+    slots: Vec<SlotLink>,
+}
+
+/// A week of free times to choose from.
+struct WeekChoice {
+    heading: String,
+    days: Vec<DayOffer>,
+    earlier: Option<i64>,
+    later: Option<i64>,
+}
+
+/// What the page shows besides the sign-up fields.
+enum Step {
+    /// Choosing a time from this week.
+    Choose(WeekChoice),
+    /// Signing up, with this time picked (or none, to be contacted).
+    Details(Option<SlotLink>),
+    /// Done: what was asked for, if a time.
+    Done(Option<String>),
 }
 
 #[derive(Template)]
@@ -34,10 +88,20 @@ struct BookingPage {
     page: PageContext,
     token: String,
     practice: String,
+    step: Step,
+    /// "Psychiatric diagnostic evaluation (intake), 60 minutes".
+    service: String,
+    zone: String,
+    notice_hours: i32,
+    /// Nothing at all is open in the weeks offered.
+    none_open: bool,
+    /// The time picked was taken or is no longer offered.
+    taken: bool,
+    office_address: Option<String>,
     input: ClientInput,
+    place: String,
     errors: FieldErrors,
     states: &'static [(&'static str, &'static str)],
-    done: bool,
     limited: bool,
 }
 
@@ -47,36 +111,210 @@ impl BookingPage {
     }
 }
 
-async fn practice_for(
-    state: &AppState,
-    token: String,
-) -> Result<crate::models::provider::Provider, AppError> {
+async fn practice_for(state: &AppState, token: String) -> Result<Provider, AppError> {
     state
         .db(move |conn| booking::provider_by_token(conn, &token)?.ok_or(AppError::NotFound))
         .await
+}
+
+/// The week's free times (`week` weeks after the provider's current week), and whether
+/// any time at all is open in the weeks offered; `None` when no service is offered.
+async fn week_of_times(
+    state: &AppState,
+    provider: &Provider,
+    week: i64,
+) -> Result<Option<(WeekChoice, bool, String)>, AppError> {
+    let now = state.clock.now();
+    let zone = provider.zone();
+    let this_monday = week_start(zone.date_of(&now));
+    let week = week.clamp(0, WEEKS_AHEAD);
+    let monday = this_monday + Duration::weeks(week);
+    let p = provider.clone();
+    let found = state
+        .db(move |conn| {
+            let Some(offer) = services::booking::offer(
+                conn,
+                &p,
+                (this_monday, this_monday + Duration::weeks(WEEKS_AHEAD + 1)),
+                now,
+            )?
+            else {
+                return Ok(None);
+            };
+            let o = offer.offer();
+            let any_open = !o.slots(this_monday, o.last_day()).is_empty();
+            let slots = o.slots(monday, monday + Duration::days(6));
+            Ok(Some((slots, any_open, service_label(&offer.service))))
+        })
+        .await?;
+    let Some((slots, any_open, service)) = found else {
+        return Ok(None);
+    };
+    let mut days: Vec<DayOffer> = Vec::new();
+    for s in slots {
+        let local = zone.local(&s.start);
+        let label = local.format("%A, %B %-d").to_string();
+        let link = SlotLink {
+            label: local.format("%H:%M").to_string(),
+            value: s.start.format(TIME_FORMAT).to_string(),
+        };
+        match days.last_mut() {
+            Some(d) if d.label == label => d.slots.push(link),
+            _ => days.push(DayOffer {
+                label,
+                slots: vec![link],
+            }),
+        }
+    }
+    let choice = WeekChoice {
+        heading: format!(
+            "Week of {} {}",
+            monday.format("%B %-d"),
+            if monday.year() != this_monday.year() {
+                monday.year().to_string()
+            } else {
+                String::new()
+            }
+        )
+        .trim_end()
+        .to_string(),
+        days,
+        earlier: (week > 0).then(|| week - 1),
+        later: (week < WEEKS_AHEAD).then(|| week + 1),
+    };
+    Ok(Some((choice, any_open, service)))
+}
+
+/// "Psychiatric diagnostic evaluation (intake), 60 minutes"; a name that gives its length
+/// already ("Psychotherapy, 45 minutes") as it is.
+fn service_label(s: &crate::models::service::Service) -> String {
+    if s.name.contains("minute") {
+        s.name.clone()
+    } else {
+        format!("{}, {} minutes", s.name, s.minutes)
+    }
+}
+
+/// The picked time, when it is still one of the times offered.
+async fn still_offered(
+    state: &AppState,
+    provider: &Provider,
+    raw: &str,
+) -> Result<Option<(PickedTime, String)>, AppError> {
+    let Ok(start) = NaiveDateTime::parse_from_str(raw.trim(), TIME_FORMAT) else {
+        return Ok(None);
+    };
+    let (p, now) = (provider.clone(), state.clock.now());
+    let day = provider.zone().date_of(&start);
+    state
+        .db(move |conn| {
+            let Some(offer) = services::booking::offer(conn, &p, (day, day), now)? else {
+                return Ok(None);
+            };
+            if !offer.offer().offers(start) {
+                return Ok(None);
+            }
+            let span = Span {
+                start,
+                end: start + Duration::minutes(i64::from(offer.service.minutes)),
+            };
+            let label = service_label(&offer.service);
+            Ok(Some((
+                PickedTime {
+                    span,
+                    service_id: offer.service.id.clone(),
+                    location: None,
+                },
+                label,
+            )))
+        })
+        .await
+}
+
+/// "Monday, December 7, 2026 at 10:00 EST".
+fn picked_label(provider: &Provider, start: &NaiveDateTime) -> String {
+    provider
+        .zone()
+        .local(start)
+        .format("%A, %B %-d, %Y at %H:%M %Z")
+        .to_string()
+}
+
+fn page_for(provider: &Provider, page: PageContext, token: String, step: Step) -> BookingPage {
+    BookingPage {
+        page,
+        token,
+        practice: provider.practice_display_name(),
+        step,
+        service: String::new(),
+        zone: provider.zone().name().to_string(),
+        notice_hours: provider.booking_notice_hours,
+        none_open: false,
+        taken: false,
+        office_address: provider.office_address.clone(),
+        input: ClientInput {
+            billing_type: "insurance".into(),
+            ..Default::default()
+        },
+        place: "video".into(),
+        errors: FieldErrors::new(),
+        states: US_STATES,
+        limited: false,
+    }
+}
+
+/// The page that chooses a time: this week's, or (with nothing open at all) the sign-up
+/// form straight away, to be contacted.
+async fn choosing(
+    state: &AppState,
+    provider: &Provider,
+    mut page: BookingPage,
+    week: i64,
+) -> Result<BookingPage, AppError> {
+    match week_of_times(state, provider, week).await? {
+        Some((choice, true, service)) => {
+            page.step = Step::Choose(choice);
+            page.service = service;
+        }
+        Some((_, false, service)) => {
+            page.step = Step::Details(None);
+            page.service = service;
+            page.none_open = true;
+        }
+        None => {
+            page.step = Step::Details(None);
+            page.none_open = true;
+        }
+    }
+    Ok(page)
 }
 
 async fn form(
     state: web::Data<AppState>,
     page: PageContext,
     path: web::Path<String>,
+    query: web::Query<BookingQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let p = practice_for(&state, token.clone()).await?;
-    let input = ClientInput {
-        billing_type: "insurance".into(),
-        ..Default::default()
-    };
-    render(&BookingPage {
-        page,
-        token,
-        practice: p.practice_display_name(),
-        input,
-        errors: FieldErrors::new(),
-        states: US_STATES,
-        done: false,
-        limited: false,
-    })
+    let mut shown = page_for(&p, page, token, Step::Done(None));
+    if query.time == NO_TIME {
+        shown.step = Step::Details(None);
+        return render_status(StatusCode::OK, &shown);
+    }
+    if !query.time.is_empty() {
+        if let Some((picked, service)) = still_offered(&state, &p, &query.time).await? {
+            shown.step = Step::Details(Some(SlotLink {
+                label: picked_label(&p, &picked.span.start),
+                value: query.time.clone(),
+            }));
+            shown.service = service;
+            return render_status(StatusCode::OK, &shown);
+        }
+        shown.taken = true;
+    }
+    let shown = choosing(&state, &p, shown, query.week).await?;
+    render_status(StatusCode::OK, &shown)
 }
 
 async fn submit(
@@ -88,52 +326,112 @@ async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let p = practice_for(&state, token.clone()).await?;
-    let practice = p.practice_display_name();
     let ip = client_ip(&req).unwrap_or_default();
-    let page_for = |page, input, errors, done, limited| BookingPage {
-        page,
-        token: token.clone(),
-        practice: practice.clone(),
-        input,
-        errors,
-        states: US_STATES,
-        done,
-        limited,
-    };
     // A bot that filled the hidden field sees the usual answer and nothing is made.
     if !form.website.trim().is_empty() {
-        return render(&page_for(
-            page,
-            ClientInput::default(),
-            FieldErrors::new(),
-            true,
-            false,
-        ));
+        let done = page_for(&p, page, token, Step::Done(None));
+        return render_status(StatusCode::OK, &done);
     }
+    let mut shown = page_for(&p, page, token, Step::Done(None));
+    let picked = if form.time.is_empty() || form.time == NO_TIME {
+        None
+    } else {
+        match still_offered(&state, &p, &form.time).await? {
+            Some((mut picked, service)) => {
+                picked.location = Some(match (form.place.as_str(), &p.office_address) {
+                    ("office", Some(address)) => address.clone(),
+                    _ => TELEHEALTH.to_string(),
+                });
+                shown.service = service;
+                Some(picked)
+            }
+            None => {
+                shown.taken = true;
+                shown.input = form.client;
+                let week = week_of(&p, &form.time, state.clock.now());
+                let again = choosing(&state, &p, shown, week).await?;
+                return render_status(StatusCode::CONFLICT, &again);
+            }
+        }
+    };
+    let slot = picked.as_ref().map(|t| SlotLink {
+        label: picked_label(&p, &t.span.start),
+        value: form.time.clone(),
+    });
     let now = state.clock.now();
     let details = match ClientDetails::parse(&form.client, p.zone().date_of(&now)) {
         Ok(d) => d,
-        Err(errors) => return render(&page_for(page, form.client, errors, false, false)),
+        Err(errors) => {
+            shown.step = Step::Details(slot);
+            shown.input = form.client;
+            shown.place = form.place;
+            shown.errors = errors;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &shown);
+        }
     };
     let public_url = state.config.public_url.clone();
     let provider = p.clone();
-    let limited = state
+    let asked = picked.clone();
+    let outcome = state
         .db(move |conn| {
             let act = Act { ip: Some(&ip), now };
-            let outcome =
-                services::booking::sign_up(conn, &provider, &details, &public_url, &ip, act)?;
-            Ok(outcome == SignUp::RateLimited)
+            let request = SignUpRequest {
+                details: &details,
+                time: asked.as_ref(),
+            };
+            Ok(services::booking::sign_up(
+                conn,
+                &provider,
+                request,
+                &public_url,
+                &ip,
+                act,
+            )?)
         })
         .await?;
-    if limited {
-        let page = page_for(page, form.client, FieldErrors::new(), false, true);
-        return super::render_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &page);
+    match outcome {
+        SignUp::Received => {
+            shown.step = Step::Done(slot.map(|s| s.label));
+            render_status(StatusCode::OK, &shown)
+        }
+        SignUp::RateLimited => {
+            shown.step = Step::Details(slot);
+            shown.input = form.client;
+            shown.place = form.place;
+            shown.limited = true;
+            render_status(StatusCode::TOO_MANY_REQUESTS, &shown)
+        }
+        SignUp::TimeTaken => {
+            shown.taken = true;
+            shown.input = form.client;
+            let again = choosing(&state, &p, shown, week_of(&p, &form.time, now)).await?;
+            render_status(StatusCode::CONFLICT, &again)
+        }
     }
-    render(&page_for(
-        page,
-        ClientInput::default(),
-        FieldErrors::new(),
-        true,
-        false,
-    ))
+}
+
+/// The week (after the provider's current one) a picked time lies in; this week when it
+/// does not read as a time.
+fn week_of(provider: &Provider, raw: &str, now: NaiveDateTime) -> i64 {
+    let zone = provider.zone();
+    let monday = |t: &NaiveDateTime| week_start(zone.date_of(t));
+    NaiveDateTime::parse_from_str(raw.trim(), TIME_FORMAT)
+        .map(|start| (monday(&start) - monday(&now)).num_weeks())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picked_time_and_place_come_through_with_the_details() {
+        let form: BookingInput = serde_html_form::from_bytes(
+            b"csrf_token=x&time=2026-12-08T16%3A00&website=&first_name=Nia&place=office",
+        )
+        .unwrap();
+        assert_eq!(form.time, "2026-12-08T16:00");
+        assert_eq!(form.place, "office");
+        assert_eq!(form.client.first_name, "Nia");
+    }
 }

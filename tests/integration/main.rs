@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod booking_requests;
 mod browser;
 mod calendar;
 mod calendar_files;

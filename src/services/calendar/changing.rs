@@ -8,7 +8,6 @@ use chrono::{Duration, NaiveDateTime};
 use super::super::{record, Act};
 use super::notices::{self, Notify};
 use super::Which;
-use crate::db::ids::ClientId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Span, Status};
 use crate::domain::time_zone::Zone;
@@ -129,10 +128,7 @@ pub fn change_session(
             }
             Which::This => {}
         }
-        let client = match &current.client_id {
-            Some(id) => scope.client(conn, &ClientId(id.clone()))?,
-            None => None,
-        };
+        let client = appointment::client_of(conn, &current)?;
         if let Some(client) = &client {
             let mut changes = Vec::with_capacity(targets.len());
             for (t, m) in targets.iter().zip(&moves) {

@@ -5,7 +5,6 @@
 use super::super::{record, Act};
 use super::notices::{self, Notify};
 use super::Which;
-use crate::db::ids::ClientId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::Status;
 use crate::domain::money::dollars;
@@ -100,10 +99,7 @@ pub fn cancel(
                 open
             }
         };
-        let client = match &current.client_id {
-            Some(id) => scope.client(conn, &ClientId(id.clone()))?,
-            None => None,
-        };
+        let client = appointment::client_of(conn, &current)?;
         let policy = provider.cancellation_policy();
         if refuse_late && !policy.client_may_cancel(act.now, current.starts_at) {
             return Err(CancelError::TooLate);

@@ -4,7 +4,6 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::super::{record, Act};
-use crate::db::ids::ClientId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Span, Status};
 use crate::domain::billing_codes::{check_minutes, parse_cpt, parse_icd10};
@@ -122,10 +121,7 @@ pub fn confirm_session(
     }
     let checked = check(zone, &request)?;
     write_transaction(conn, |conn| {
-        let client = match &session.client_id {
-            Some(id) => session.scope().client(conn, &ClientId(id.clone()))?,
-            None => None,
-        };
+        let client = appointment::client_of(conn, session)?;
         let Some(client) = client else {
             return Err(ConfirmError::NotOpen);
         };
@@ -192,16 +188,14 @@ pub fn amend_confirmation(
         {
             return Err(ConfirmError::NotOpen);
         }
-        if let Some(id) = &current.client_id {
-            if let Some(client) = current.scope().client(conn, &ClientId(id.clone()))? {
-                record(
-                    conn,
-                    &client,
-                    AuditAction::AppointmentAmended,
-                    Some(&current.id),
-                    act,
-                )?;
-            }
+        if let Some(client) = appointment::client_of(conn, &current)? {
+            record(
+                conn,
+                &client,
+                AuditAction::AppointmentAmended,
+                Some(&current.id),
+                act,
+            )?;
         }
         Ok(())
     })

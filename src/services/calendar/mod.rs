@@ -8,12 +8,14 @@ mod closing;
 mod confirming;
 pub mod notices;
 pub mod reminders;
+mod requests;
 mod scheduling;
 
 pub use changing::*;
 pub use closing::*;
 pub use confirming::*;
 pub use notices::Notify;
+pub use requests::*;
 pub use scheduling::*;
 
 /// Which occurrences of a series a change applies to.

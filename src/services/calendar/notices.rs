@@ -17,6 +17,8 @@ use crate::models::service;
 pub const SESSION_REMINDER: &str = "session_reminder";
 pub const SESSION_MOVED: &str = "session_moved";
 pub const SESSION_CANCELLED: &str = "session_cancelled";
+pub const REQUEST_ACCEPTED: &str = "booking_accepted";
+pub const REQUEST_DECLINED: &str = "booking_declined";
 
 /// Who the emails come from, and where the client's portal is.
 #[derive(Clone, Copy)]
@@ -174,6 +176,114 @@ pub fn cancelled(
     send(conn, notify, client, SESSION_CANCELLED, &message, now, ip)
 }
 
+/// Tells the client their requested time is booked, with its calendar file.
+pub fn request_accepted(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    session: &Appointment,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let what = Lines::for_client(conn, notify, client)?
+        .line(&session.starts_at, session.service_id.as_deref());
+    let practice = notify.provider.practice_display_name();
+    let message = sessions::request_accepted(
+        &practice,
+        &client.first_name,
+        &what,
+        notify.place(session).as_deref(),
+        &notify.portal(),
+    )
+    .map_err(render_error)?;
+    let letter = Letter {
+        kind: REQUEST_ACCEPTED,
+        message: &message,
+    };
+    send_with_file(conn, notify, client, (session, &what), letter, now, ip)
+}
+
+/// Tells the client the time they asked for is not theirs, with the booking link to pick
+/// another.
+pub fn request_declined(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    session: &Appointment,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let what = Lines::for_client(conn, notify, client)?
+        .line(&session.starts_at, session.service_id.as_deref());
+    let practice = notify.provider.practice_display_name();
+    let book_again = notify
+        .provider
+        .booking_token
+        .as_ref()
+        .map(|t| format!("{}/book/{t}", notify.public_url));
+    let message = sessions::request_declined(
+        &practice,
+        &client.first_name,
+        &what,
+        reason,
+        book_again.as_deref(),
+    )
+    .map_err(render_error)?;
+    queue_for(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind: REQUEST_DECLINED,
+            audit_as: REQUEST_DECLINED,
+            message: &message,
+            action_url: book_again.as_deref(),
+            send_after: now,
+            queued_at: now,
+        },
+        ip,
+    )
+}
+
+/// One email's outbox kind and its text.
+struct Letter<'a> {
+    kind: &'a str,
+    message: &'a crate::mail::Rendered,
+}
+
+/// Queues a letter about one session with the session's calendar file attached.
+fn send_with_file(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    (session, what): (&Appointment, &SessionLine),
+    letter: Letter<'_>,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let Letter { kind, message } = letter;
+    let entry =
+        crate::calendar_files::client_session_entry(session, Some(&what.service), notify.provider);
+    let ics = crate::calendar_files::session_file(&entry, &notify.provider.zone(), now);
+    let portal = notify.portal();
+    crate::client_email::queue_with_calendar_file(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind,
+            audit_as: kind,
+            message,
+            action_url: Some(&portal),
+            send_after: now,
+            queued_at: now,
+        },
+        ip,
+        Some(&ics),
+    )
+}
+
 /// The reminder of one session, due now.
 pub fn reminder(
     conn: &mut DbConnection,
@@ -195,23 +305,9 @@ pub fn reminder(
     )
     .map_err(render_error)?;
     // The session's calendar file travels with the reminder.
-    let entry =
-        crate::calendar_files::client_session_entry(session, Some(&what.service), notify.provider);
-    let ics = crate::calendar_files::session_file(&entry, &notify.provider.zone(), now);
-    let portal = notify.portal();
-    crate::client_email::queue_with_calendar_file(
-        conn,
-        notify.provider,
-        client,
-        ClientEmail {
-            kind: SESSION_REMINDER,
-            audit_as: SESSION_REMINDER,
-            message: &message,
-            action_url: Some(&portal),
-            send_after: now,
-            queued_at: now,
-        },
-        None,
-        Some(&ics),
-    )
+    let letter = Letter {
+        kind: SESSION_REMINDER,
+        message: &message,
+    };
+    send_with_file(conn, notify, client, (session, &what), letter, now, None)
 }

@@ -1,4 +1,5 @@
-//! Settings → Calendar: working hours per weekday and the cancellation policy.
+//! Settings → Calendar: working hours per weekday, the cancellation policy, reminders,
+//! places, and what the booking link offers.
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
@@ -35,6 +36,8 @@ struct CalendarSettingsPage {
     days: Vec<DayHours>,
     rules: RulesInput,
     reminder_choices: &'static [(i32, &'static str)],
+    notice_choices: &'static [(i32, &'static str)],
+    services: Vec<super::ServiceOption>,
     errors: Vec<String>,
 }
 
@@ -45,6 +48,34 @@ struct RulesInput {
     reminder_hours: i32,
     video_link: String,
     office_address: String,
+    booking_notice_hours: i32,
+    /// The service's id, or empty for the intake.
+    booking_service: String,
+}
+
+const NOTICE_CHOICES: &[(i32, &str)] = &[
+    (1, "1 hour"),
+    (2, "2 hours"),
+    (4, "4 hours"),
+    (12, "12 hours"),
+    (24, "24 hours"),
+    (48, "48 hours"),
+    (72, "72 hours"),
+];
+
+/// The services the booking link may offer.
+async fn service_options(
+    state: &AppState,
+    provider: &CurrentProvider,
+) -> Result<Vec<super::ServiceOption>, AppError> {
+    let (scope, now) = (provider.scope(), state.clock.now());
+    let offered = state
+        .db(move |conn| Ok(crate::models::service::offered(conn, &scope, now)?))
+        .await?;
+    Ok(offered
+        .iter()
+        .map(|s| super::ServiceOption::of(s))
+        .collect())
 }
 
 const REMINDER_CHOICES: &[(i32, &str)] = &[
@@ -96,12 +127,17 @@ pub(super) async fn show_calendar_settings(
         reminder_hours: p.reminder_hours,
         video_link: p.video_link.clone().unwrap_or_default(),
         office_address: p.office_address.clone().unwrap_or_default(),
+        booking_notice_hours: p.booking_notice_hours,
+        booking_service: p.booking_service_id.clone().unwrap_or_default(),
     };
+    let services = service_options(&state, &provider).await?;
     render(&CalendarSettingsPage {
         page: page.signed_in(&provider),
         days,
         rules,
         reminder_choices: REMINDER_CHOICES,
+        notice_choices: NOTICE_CHOICES,
+        services,
         errors: Vec::new(),
     })
 }
@@ -165,6 +201,13 @@ pub(super) async fn save_calendar_settings(
         },
         video_link: field("video_link").unwrap_or_default(),
         office_address: field("office_address").unwrap_or_default(),
+        // A form from before the booking settings keeps the current ones.
+        booking_notice_hours: match field("booking_notice_hours") {
+            Some(h) => h.parse().unwrap_or(-1),
+            None => provider.0.booking_notice_hours,
+        },
+        booking_service: field("booking_service")
+            .unwrap_or_else(|| provider.0.booking_service_id.clone().unwrap_or_default()),
     };
     let policy = CancellationPolicy::parse(&rules.policy);
     if policy.is_none() {
@@ -195,6 +238,21 @@ pub(super) async fn save_calendar_settings(
             }
         },
     };
+    if !NOTICE_CHOICES
+        .iter()
+        .any(|(h, _)| *h == rules.booking_notice_hours)
+    {
+        errors.push("Booking link: choose how much notice it needs.".into());
+    }
+    let services = service_options(&state, &provider).await?;
+    let booking_service_id = match rules.booking_service.as_str() {
+        "" => None,
+        id if services.iter().any(|s| s.id == id) => Some(id.to_string()),
+        _ => {
+            errors.push("Booking link: choose one of your services.".into());
+            None
+        }
+    };
     let office_address: Option<String> = super::clean_text(&rules.office_address, 300);
     let (Some(policy), Some(fee_cents), Some(video_link), true) =
         (policy, fee_cents, video_link, errors.is_empty())
@@ -206,6 +264,8 @@ pub(super) async fn save_calendar_settings(
                 days: shown,
                 rules,
                 reminder_choices: REMINDER_CHOICES,
+                notice_choices: NOTICE_CHOICES,
+                services,
                 errors,
             },
         );
@@ -216,6 +276,8 @@ pub(super) async fn save_calendar_settings(
         reminder_hours: rules.reminder_hours,
         video_link,
         office_address,
+        booking_notice_hours: rules.booking_notice_hours,
+        booking_service_id,
     };
     let scope = provider.scope();
     state

@@ -8,6 +8,7 @@ mod feed;
 mod month;
 mod new_session;
 mod other_entry;
+mod requests;
 mod services_settings;
 mod session_edit;
 mod session_page;
@@ -27,6 +28,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/calendar/other/new", web::get().to(other_entry::new_other))
         .route("/calendar/other", web::post().to(other_entry::create_other))
+        .route("/calendar/requests", web::get().to(requests::list_requests))
+        .route(
+            "/calendar/requests/{id}/accept",
+            web::post().to(requests::accept_request),
+        )
+        .route(
+            "/calendar/requests/{id}/decline",
+            web::post().to(requests::decline_request),
+        )
         .route(
             "/clients/{id}/sessions",
             web::get().to(client_sessions::client_sessions),

@@ -51,6 +51,8 @@ struct SessionPage {
     status: &'static str,
     /// Open to change, confirm or cancel (scheduled).
     open: bool,
+    /// Asked for through the booking link: to accept or decline.
+    requested: bool,
     /// It has started: confirming is possible.
     started: bool,
     /// Its place in a series ("3 of 10"), when it is one.
@@ -182,6 +184,7 @@ async fn session_page(
             note: a.note.clone().unwrap_or_default(),
             status: a.state().label(),
             open: a.state() == Status::Scheduled,
+            requested: a.state() == Status::Requested,
             started: now >= a.starts_at,
             in_series: a
                 .series_index

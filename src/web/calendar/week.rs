@@ -65,6 +65,8 @@ struct WeekPage {
     count: usize,
     /// "week" or "day".
     view: &'static str,
+    /// Booking requests waiting for an answer (any week).
+    requests: usize,
 }
 
 /// The Monday of the week asked for (today's when none or an unreadable one was).
@@ -96,9 +98,10 @@ pub(super) async fn week(
         .to_utc((monday + Duration::days(count)).and_time(NaiveTime::MIN))
         .0;
     let scope = provider.scope();
-    let (entries, names, services, hours) = state
+    let (entries, names, services, (hours, requests)) = state
         .db(move |conn| {
             let hours = crate::models::working_hours::of(conn, &scope)?;
+            let requests = appointment::open_requests(conn, &scope)?.len();
             let entries = appointment::between(conn, &scope, from, to)?;
             let ids: Vec<ClientId> = entries
                 .iter()
@@ -116,7 +119,7 @@ pub(super) async fn week(
                 .into_iter()
                 .map(|(id, s)| (id, s.cpt_code))
                 .collect();
-            Ok((entries, names, services, hours))
+            Ok((entries, names, services, (hours, requests)))
         })
         .await?;
     let working = |at: &NaiveDateTime| {
@@ -225,6 +228,7 @@ pub(super) async fn week(
             .to_string(),
         view: if day_view { "day" } else { "week" },
         today: today.format("%Y-%m-%d").to_string(),
+        requests,
         count: entries
             .iter()
             .filter(|a| a.state() == Status::Scheduled || a.state() == Status::Confirmed)
