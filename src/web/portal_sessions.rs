@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::session::{self, CurrentClient, ProtectedForm};
 use super::{client_ip, fmt, see_other, AppState};
 use crate::db::ids::ProviderId;
-use crate::domain::appointment::where_to_meet;
+use crate::domain::appointment::{where_to_meet, Status};
 use crate::domain::money::dollars;
 use crate::error::AppError;
 use crate::models::appointment::{self, Appointment};
@@ -35,9 +35,12 @@ pub struct UpcomingSession {
     pub cancellable: bool,
     /// Why not, when it is too late to cancel online.
     pub too_late: Option<String>,
+    /// Asked for through the booking link: the practice has not accepted it yet.
+    pub requested: bool,
 }
 
-/// The client's sessions still ahead that hold their time, soonest first.
+/// The client's sessions still ahead that hold their time, and the times they asked for
+/// that wait for the practice's answer, soonest first.
 pub fn upcoming(
     sessions: &[Appointment],
     provider: Option<&Provider>,
@@ -52,7 +55,7 @@ pub fn upcoming(
         .unwrap_or_default();
     let mut list: Vec<&Appointment> = sessions
         .iter()
-        .filter(|a| a.ends_at > now && a.state().holds_time())
+        .filter(|a| a.ends_at > now && (a.state().holds_time() || a.state() == Status::Requested))
         .collect();
     list.sort_by_key(|a| a.starts_at);
     list.into_iter()
@@ -75,8 +78,9 @@ pub fn upcoming(
                     a.location.as_deref(),
                     provider.and_then(|p| p.video_link.as_deref()),
                 ),
-                cancellable: !late && a.state() == crate::domain::appointment::Status::Scheduled,
-                too_late: late.then(|| {
+                cancellable: !late && a.state() == Status::Scheduled,
+                requested: a.state() == Status::Requested,
+                too_late: (late && a.state() != Status::Requested).then(|| {
                     let notice = policy
                         .notice()
                         .map(|n| format!("less than {} hours ahead", n.num_hours()))

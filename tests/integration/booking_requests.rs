@@ -161,7 +161,15 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     // Only the invitation so far: the time is not the client's until it is accepted.
     let first_mail = app.emails();
     assert_eq!(first_mail.len(), 1);
-    assert!(first_mail[0].subject.to_lowercase().contains("account"));
+    let nia = crate::onboarding::verify(
+        &app,
+        &path_of(&crate::onboarding::invite_link(&first_mail[0].text)),
+    );
+    let (_, portal) = nia.get_text("/portal");
+    let upcoming = select_text(&portal, ".upcoming-sessions li");
+    assert_eq!(upcoming.len(), 1, "{portal}");
+    assert!(upcoming[0].contains("Asked for") && upcoming[0].contains("has not accepted"));
+    assert!(select_attr(&portal, ".upcoming-sessions form", "action").is_empty());
 
     // The provider sees it on the calendar and in the requests.
     let (_, week) = s.get_text("/calendar?date=2026-12-08");
@@ -201,6 +209,10 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
         .subject
         .contains("is booked for Tuesday, December 8, 2026 at 11:00 EST"));
     assert!(mail[0].calendar_ics.is_some(), "with its calendar file");
+    let (_, portal) = nia.get_text("/portal");
+    let upcoming = select_text(&portal, ".upcoming-sessions li");
+    assert!(!upcoming[0].contains("Asked for"), "{upcoming:?}");
+    assert!(upcoming[0].contains("Add to your calendar"));
     // Now it holds its time: the booking link no longer offers it.
     let (_, next) = visitor.get_text(&format!("{link}?week=1"));
     assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00".to_string()));
