@@ -326,6 +326,7 @@ diesel::table! {
         minutes -> Integer,
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        rate_cents -> Nullable<Integer>,
     }
 }
 
@@ -393,5 +394,36 @@ diesel::table! {
         token -> Text,
         full_names -> Bool,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payer_rates (provider_id, payer_key, cpt_code) {
+        provider_id -> Text,
+        payer_key -> Text,
+        payer_name -> Text,
+        cpt_code -> Text,
+        allowed_cents -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_plans (client_id) {
+        client_id -> Text,
+        provider_id -> Text,
+        copay_cents -> Nullable<Integer>,
+        coinsurance_pct -> Nullable<Integer>,
+        deductible_cents -> Nullable<Integer>,
+        deductible_met_cents -> Nullable<Integer>,
+        oop_max_cents -> Nullable<Integer>,
+        oop_met_cents -> Nullable<Integer>,
+        plan_year_month -> Integer,
+        plan_year_day -> Integer,
+        in_network -> Bool,
+        reduced_rate_cents -> Nullable<Integer>,
+        reduced_rate_reason -> Nullable<Text>,
+        entered_at -> Timestamp,
+        version -> BigInt,
     }
 }

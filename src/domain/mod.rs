@@ -7,6 +7,7 @@ pub mod client;
 pub mod client_edit;
 pub mod document;
 pub mod email;
+pub mod estimate;
 pub mod free_slots;
 pub mod money;
 pub mod name;

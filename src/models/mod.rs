@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod outbox;
 pub mod payment_method;
 pub mod practice_form;
+pub mod pricing;
 pub mod provider;
 pub mod scope;
 pub mod service;

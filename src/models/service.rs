@@ -20,6 +20,8 @@ pub struct Service {
     pub minutes: i32,
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The practice's private-pay rate (Settings → Rates), once set.
+    pub rate_cents: Option<i32>,
 }
 
 impl Service {

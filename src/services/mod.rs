@@ -11,6 +11,7 @@ pub mod documents;
 pub mod imports;
 pub mod onboarding;
 pub mod portal;
+pub mod pricing;
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;

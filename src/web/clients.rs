@@ -6,7 +6,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{self, EmptyForm, ProtectedForm};
-use super::{client_ip, fmt, render, see_other, AppState, CurrentProvider, PageContext};
+use super::{
+    client_ip, fmt, render, render_status, see_other, AppState, CurrentProvider, PageContext,
+};
 use crate::db::ids::ClientId;
 use crate::db::DbConnection;
 use crate::domain::billing::Assessment;
@@ -696,6 +698,7 @@ struct BillingPage {
     payers: &'static [&'static str],
     /// The details' version, carried by the insurance form.
     version: i64,
+    pricing: super::pricing::PricingView,
 }
 
 async fn billing(
@@ -705,20 +708,39 @@ async fn billing(
     page: PageContext,
     c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
+    billing_page(&req, &state, &provider, page, &c, None).await
+}
+
+/// The Billing tab; `plan_form` is a plan form shown again with what to correct.
+pub(crate) async fn billing_page(
+    req: &HttpRequest,
+    state: &AppState,
+    provider: &CurrentProvider,
+    page: PageContext,
+    c: &OwnedClient,
+    plan_form: Option<(super::pricing::PlanInput, Vec<String>)>,
+) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
-    audit_view(&state, &req, &c, "billing").await?;
-    let client = c.clone();
-    let (card, acks) = state
+    audit_view(state, req, c, "billing").await?;
+    let (client, me, now) = (c.clone(), provider.0.clone(), state.clock.now());
+    let (card, acks, pricing) = state
         .db(move |conn| {
             let card = crate::models::payment_method::current(conn, &client)?;
             let acks = crate::models::practice_form::acknowledgments(conn, &client)?;
-            Ok((card, acks))
+            let pricing = services::pricing::for_client(conn, &me, &client, now)?;
+            Ok((card, acks, pricing))
         })
         .await?;
+    let (plan_input, plan_errors) = match plan_form {
+        Some((input, errors)) => (Some(input), errors),
+        None => (None, Vec::new()),
+    };
+    let status = super::form_status(plan_errors.is_empty());
     let billing = c.billing();
-    render(&BillingPage {
-        page: page.signed_in(&provider),
-        header: ClientHeader::of(local, &c),
+    render_status(status, &BillingPage {
+        pricing: super::pricing::PricingView::of(&pricing, local, plan_input, plan_errors),
+        page: page.signed_in(provider),
+        header: ClientHeader::of(local, c),
         tab: "billing",
         billing: billing.map(|b| b.label()).unwrap_or("Not set"),
         is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),

@@ -4,12 +4,13 @@ mod assets;
 mod auth;
 mod booking;
 mod calendar;
-mod clients;
+pub(crate) mod clients;
 mod documents;
 mod imports;
 mod onboarding;
 mod portal;
 mod portal_sessions;
+mod pricing;
 mod session;
 mod settings;
 mod simplepractice_import;
@@ -113,6 +114,7 @@ pub fn server(
             )
             .configure(imports::configure_history)
             .configure(calendar::configure)
+            .configure(pricing::configure)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)
@@ -205,6 +207,15 @@ pub fn multipart_limits(
 }
 
 /// Renders a template as an HTML response.
+/// 200 for a form shown fresh, 422 for one shown again with what to correct.
+pub fn form_status(ok: bool) -> actix_web::http::StatusCode {
+    if ok {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 pub fn render<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()

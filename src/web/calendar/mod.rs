@@ -159,11 +159,4 @@ fn clean_text(s: &str, max: usize) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// 200 for a form shown fresh, 422 for one shown again with what to correct.
-fn form_status(ok: bool) -> actix_web::http::StatusCode {
-    if ok {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
+use crate::web::form_status;

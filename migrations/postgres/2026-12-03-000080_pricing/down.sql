@@ -1,0 +1,3 @@
+DROP TABLE client_plans;
+DROP TABLE payer_rates;
+ALTER TABLE services DROP COLUMN rate_cents;

@@ -1,0 +1,231 @@
+//! The Pricing section of a client's Billing tab (and the client's own view of it): what
+//! each service will cost this client and why, what that rests on, and the next sessions'
+//! costs as the deductible is met — counting the sessions confirmed since the plan's
+//! figures were entered, within the current plan year.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::appointments;
+use crate::db::DbConnection;
+use crate::domain::appointment::Status;
+use crate::domain::billing::BillingType;
+use crate::domain::estimate::{self, Basis, Coverage, Estimate, Priced};
+use crate::models::pricing::{self, Allowed, Plan};
+use crate::models::provider::Provider;
+use crate::models::scope::{Owned, OwnedClient};
+use crate::models::service::{self, Service};
+
+/// One service's estimate for this client.
+pub struct ServiceEstimate {
+    pub service: Service,
+    pub estimate: Estimate,
+    /// The allowed amount it used, when insured and entered.
+    pub allowed: Option<Allowed>,
+}
+
+/// One upcoming session's estimate, in order.
+pub struct UpcomingEstimate {
+    pub starts_at: Option<NaiveDateTime>,
+    pub cpt_code: String,
+    pub estimate: Estimate,
+}
+
+pub struct Pricing {
+    pub billing: Option<BillingType>,
+    pub payer: Option<String>,
+    /// The plan as entered, if it was.
+    pub plan: Option<Plan>,
+    /// The plan as it stands today (what was met, counted down).
+    pub today: Coverage,
+    pub year_start: NaiveDate,
+    /// Confirmed sessions counted since the figures were entered.
+    pub counted: usize,
+    pub services: Vec<ServiceEstimate>,
+    /// The next sessions (scheduled, else a projection of weekly sessions of the usual
+    /// service), each counting toward the ones after.
+    pub upcoming: Vec<UpcomingEstimate>,
+    /// Whether `upcoming` is a projection (no sessions are scheduled).
+    pub projected: bool,
+}
+
+/// What a session of a code is priced from, for this client.
+struct Prices<'a> {
+    amounts: &'a HashMap<(String, String), Allowed>,
+    offered: &'a [Owned<Service>],
+    payer_key: Option<String>,
+    payer_name: &'a str,
+}
+
+impl<'a> Prices<'a> {
+    fn allowed(&self, code: &str) -> Option<Allowed> {
+        let key = self.payer_key.clone()?;
+        self.amounts.get(&(key, code.to_string())).cloned()
+    }
+
+    fn priced<'b>(&'b self, code: &'b str) -> Priced<'b> {
+        Priced {
+            cpt_code: code,
+            allowed: self.allowed(code).map(|a| a.cents),
+            fee: self
+                .offered
+                .iter()
+                .find(|s| s.cpt_code == code)
+                .and_then(|s| s.rate_cents),
+            payer: self.payer_name,
+        }
+    }
+}
+
+/// How many sessions the count-down shows.
+const UPCOMING: usize = 10;
+
+pub fn for_client(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    now: NaiveDateTime,
+) -> QueryResult<Pricing> {
+    let scope = client.scope();
+    let today = provider.zone().date_of(&now);
+    let plan = pricing::plan_of(conn, client)?;
+    let amounts = pricing::allowed_amounts(conn, scope)?;
+    let offered = service::offered(conn, scope, now)?;
+    let payer = client.insurance_company.clone().filter(|p| !p.trim().is_empty());
+    let payer_name = payer.clone().unwrap_or_else(|| "the client's insurance".into());
+    let prices = Prices {
+        amounts: &amounts,
+        offered: &offered,
+        payer_key: payer.as_deref().map(pricing::payer_key),
+        payer_name: &payer_name,
+    };
+    let (month, day) = plan
+        .as_ref()
+        .map(|p| (p.plan_year_month, p.plan_year_day))
+        .unwrap_or((1, 1));
+    let year_start = estimate::plan_year_start(
+        today,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    );
+    // Sessions confirmed since the figures were entered (and in this plan year).
+    let mut counted = 0;
+    let coverage_today = match &plan {
+        Some(p) => {
+            let entered_on = provider.zone().date_of(&p.entered_at);
+            let since = provider
+                .zone()
+                .to_utc(entered_on.max(year_start).and_time(chrono::NaiveTime::MIN))
+                .0
+                .max(p.entered_at);
+            let codes: Vec<Option<String>> = scope
+                .appointments()
+                .filter(appointments::client_id.eq(client.id.as_str()))
+                .filter(appointments::status.eq(Status::Confirmed.as_str()))
+                .filter(appointments::confirmed_at.gt(since))
+                .order(appointments::starts_at)
+                .select(appointments::cpt_code)
+                .load(conn)?;
+            let codes: Vec<String> = codes.into_iter().flatten().collect();
+            counted = codes.len();
+            let sessions: Vec<Priced<'_>> = codes.iter().map(|c| prices.priced(c)).collect();
+            estimate::as_of_today(&p.coverage(), entered_on, year_start, &sessions)
+        }
+        None => Coverage {
+            in_network: true,
+            ..Default::default()
+        },
+    };
+    let basis = match client.billing() {
+        Some(BillingType::PrivatePay) => Basis::PrivatePay {
+            reduced: plan.as_ref().and_then(|p| p.reduced_rate_cents),
+        },
+        _ => Basis::Insurance(coverage_today.clone()),
+    };
+    let insured = matches!(basis, Basis::Insurance(_));
+    let services: Vec<ServiceEstimate> = offered
+        .iter()
+        .map(|s| ServiceEstimate {
+            estimate: estimate::estimate(&basis, prices.priced(&s.cpt_code)),
+            allowed: if insured {
+                prices.allowed(&s.cpt_code)
+            } else {
+                None
+            },
+            service: (**s).clone(),
+        })
+        .collect();
+    // The next sessions: those scheduled, else weekly sessions of the usual service.
+    let ahead: Vec<(NaiveDateTime, Option<String>)> = scope
+        .appointments()
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .filter(appointments::status.eq(Status::Scheduled.as_str()))
+        .filter(appointments::starts_at.gt(now))
+        .order(appointments::starts_at)
+        .limit(UPCOMING as i64)
+        .select((appointments::starts_at, appointments::service_id))
+        .load(conn)?;
+    let code_of_service = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| offered.iter().find(|s| &s.id == id))
+            .map(|s| s.cpt_code.clone())
+            .unwrap_or_else(|| "90834".into())
+    };
+    let projected = ahead.is_empty();
+    let planned: Vec<(Option<NaiveDateTime>, String)> = if projected {
+        vec![(None, "90834".to_string()); UPCOMING]
+    } else {
+        ahead
+            .iter()
+            .map(|(at, service)| (Some(*at), code_of_service(service)))
+            .collect()
+    };
+    let sessions: Vec<Priced<'_>> = planned.iter().map(|(_, c)| prices.priced(c)).collect();
+    let upcoming = estimate::count_down(&basis, &sessions)
+        .into_iter()
+        .zip(&planned)
+        .map(|(e, (at, code))| UpcomingEstimate {
+            starts_at: *at,
+            cpt_code: code.clone(),
+            estimate: e,
+        })
+        .collect();
+    Ok(Pricing {
+        billing: client.billing(),
+        payer,
+        plan,
+        today: coverage_today,
+        year_start,
+        counted,
+        services,
+        upcoming,
+        projected,
+    })
+}
+
+/// Saves the client's plan figures, made from the plan at `expected_version` (0: none
+/// yet), and records the change in the client's audit trail; `false`, with nothing
+/// saved, when it changed meanwhile.
+pub fn save_plan(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    figures: &crate::models::pricing::PlanFigures,
+    expected_version: i64,
+    act: super::Act<'_>,
+) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        if !pricing::save_plan(conn, client, figures, expected_version, act.now)? {
+            return Ok(false);
+        }
+        super::record(
+            conn,
+            client,
+            crate::models::audit::AuditAction::ClientUpdated,
+            Some("plan"),
+            act,
+        )?;
+        Ok(true)
+    })
+}
