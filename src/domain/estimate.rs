@@ -26,7 +26,9 @@ pub struct Coverage {
 pub enum Basis {
     Insurance(Coverage),
     /// The practice's rate for the service, or a reduced (sliding-scale) rate per session.
-    PrivatePay { reduced: Option<i32> },
+    PrivatePay {
+        reduced: Option<i32>,
+    },
 }
 
 /// What one session is estimated at: `low == high` when it is known.
@@ -87,7 +89,9 @@ fn exact(share: i32, reasoning: String, toward_deductible: i32) -> Estimate {
 /// The estimate of one session.
 pub fn estimate(basis: &Basis, session: Priced<'_>) -> Estimate {
     match basis {
-        Basis::PrivatePay { reduced: Some(rate) } => exact(
+        Basis::PrivatePay {
+            reduced: Some(rate),
+        } => exact(
             *rate,
             format!("{}: your reduced rate per session", dollars(*rate)),
             0,
@@ -95,7 +99,11 @@ pub fn estimate(basis: &Basis, session: Priced<'_>) -> Estimate {
         Basis::PrivatePay { reduced: None } => match session.fee {
             Some(fee) => exact(
                 fee,
-                format!("{}: the practice's rate for {}", dollars(fee), session.cpt_code),
+                format!(
+                    "{}: the practice's rate for {}",
+                    dollars(fee),
+                    session.cpt_code
+                ),
                 0,
             ),
             None => Estimate {
@@ -156,7 +164,11 @@ fn insured(plan: &Coverage, session: Priced<'_>) -> Estimate {
                 ),
                 0,
             ),
-            Some(_) => exact(copay, format!("{}: the copay per session", dollars(copay)), 0),
+            Some(_) => exact(
+                copay,
+                format!("{}: the copay per session", dollars(copay)),
+                0,
+            ),
             None => Estimate {
                 missing: Some(no_allowed(session)),
                 ..exact(
@@ -188,7 +200,9 @@ fn insured(plan: &Coverage, session: Priced<'_>) -> Estimate {
                 dollars(0),
                 dollars(allowed)
             ),
-            missing: Some("Enter the client's copay, or their coinsurance and deductible, under Plan.".into()),
+            missing: Some(
+                "Enter the client's copay, or their coinsurance and deductible, under Plan.".into(),
+            ),
             toward_deductible: 0,
         };
     };
@@ -224,7 +238,10 @@ fn insured(plan: &Coverage, session: Priced<'_>) -> Estimate {
         Some(left) => {
             let (toward, share) = after_deductible(left);
             let words = if toward == allowed {
-                format!("{} toward the deductible (all of the allowed amount)", dollars(toward))
+                format!(
+                    "{} toward the deductible (all of the allowed amount)",
+                    dollars(toward)
+                )
             } else {
                 format!(
                     "{} toward the deductible, then {pct}% of the remaining {}",
@@ -232,7 +249,11 @@ fn insured(plan: &Coverage, session: Priced<'_>) -> Estimate {
                     dollars(allowed - toward)
                 )
             };
-            exact(cap(share), capped_words(share, words), toward.min(cap(share)))
+            exact(
+                cap(share),
+                capped_words(share, words),
+                toward.min(cap(share)),
+            )
         }
         None => {
             // Between "the deductible is met" and "none of it is".
@@ -364,7 +385,14 @@ mod tests {
             ..Default::default()
         };
         let cases: Vec<(&str, Basis, Option<i32>, Option<i32>, (i32, i32), &str)> = vec![
-            ("copay", ins(copay.clone()), Some(12000), Some(15000), (2500, 2500), "$25.00: the copay"),
+            (
+                "copay",
+                ins(copay.clone()),
+                Some(12000),
+                Some(15000),
+                (2500, 2500),
+                "$25.00: the copay",
+            ),
             (
                 "copay above the allowed amount",
                 ins(copay.clone()),
@@ -507,10 +535,12 @@ mod tests {
         );
         assert_eq!(copay_unknown_allowed.low, 2500);
         assert!(copay_unknown_allowed.missing.is_some());
-        assert!(estimate(&Basis::PrivatePay { reduced: None }, session(None, None))
-            .missing
-            .unwrap()
-            .contains("Settings → Rates"));
+        assert!(
+            estimate(&Basis::PrivatePay { reduced: None }, session(None, None))
+                .missing
+                .unwrap()
+                .contains("Settings → Rates")
+        );
     }
 
     #[test]

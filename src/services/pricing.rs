@@ -93,8 +93,13 @@ pub fn for_client(
     let plan = pricing::plan_of(conn, client)?;
     let amounts = pricing::allowed_amounts(conn, scope)?;
     let offered = service::offered(conn, scope, now)?;
-    let payer = client.insurance_company.clone().filter(|p| !p.trim().is_empty());
-    let payer_name = payer.clone().unwrap_or_else(|| "the client's insurance".into());
+    let payer = client
+        .insurance_company
+        .clone()
+        .filter(|p| !p.trim().is_empty());
+    let payer_name = payer
+        .clone()
+        .unwrap_or_else(|| "the client's insurance".into());
     let prices = Prices {
         amounts: &amounts,
         offered: &offered,

@@ -737,47 +737,50 @@ pub(crate) async fn billing_page(
     };
     let status = super::form_status(plan_errors.is_empty());
     let billing = c.billing();
-    render_status(status, &BillingPage {
-        pricing: super::pricing::PricingView::of(&pricing, local, plan_input, plan_errors),
-        page: page.signed_in(provider),
-        header: ClientHeader::of(local, c),
-        tab: "billing",
-        billing: billing.map(|b| b.label()).unwrap_or("Not set"),
-        is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),
-        insurance_company: c.insurance_company.clone(),
-        insurance_member_id: c.insurance_member_id.clone(),
-        holder_name: c.insurance_holder_name.clone(),
-        date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
-        date_of_birth_input: c
-            .date_of_birth
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        insurance_added: c.insurance_added_at.as_ref().map(|t| local.datetime(t)),
-        insurance_verified: c.insurance_verified_at.as_ref().map(|t| local.datetime(t)),
-        insurance_issue: c.insurance_issue.clone(),
-        card: card.map(|k| {
-            format!(
-                "{} (added by the {} on {})",
-                k.describe(),
-                k.added_by,
-                local.date(&k.created_at)
-            )
-        }),
-        acknowledgments: acks
-            .into_iter()
-            .map(|a| AcknowledgmentView {
-                title: crate::models::practice_form::FormKind::parse(&a.kind)
-                    .map(|k| k.title())
-                    .unwrap_or("Form"),
-                version: a.version,
-                typed_name: a.typed_name,
-                when: local.datetime(&a.acknowledged_at),
-                ip: a.ip.unwrap_or_default(),
-            })
-            .collect(),
-        payers: super::portal::COMMON_PAYERS,
-        version: c.version,
-    })
+    render_status(
+        status,
+        &BillingPage {
+            pricing: super::pricing::PricingView::of(&pricing, local, plan_input, plan_errors),
+            page: page.signed_in(provider),
+            header: ClientHeader::of(local, c),
+            tab: "billing",
+            billing: billing.map(|b| b.label()).unwrap_or("Not set"),
+            is_insurance: billing == Some(crate::domain::billing::BillingType::Insurance),
+            insurance_company: c.insurance_company.clone(),
+            insurance_member_id: c.insurance_member_id.clone(),
+            holder_name: c.insurance_holder_name.clone(),
+            date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
+            date_of_birth_input: c
+                .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            insurance_added: c.insurance_added_at.as_ref().map(|t| local.datetime(t)),
+            insurance_verified: c.insurance_verified_at.as_ref().map(|t| local.datetime(t)),
+            insurance_issue: c.insurance_issue.clone(),
+            card: card.map(|k| {
+                format!(
+                    "{} (added by the {} on {})",
+                    k.describe(),
+                    k.added_by,
+                    local.date(&k.created_at)
+                )
+            }),
+            acknowledgments: acks
+                .into_iter()
+                .map(|a| AcknowledgmentView {
+                    title: crate::models::practice_form::FormKind::parse(&a.kind)
+                        .map(|k| k.title())
+                        .unwrap_or("Form"),
+                    version: a.version,
+                    typed_name: a.typed_name,
+                    when: local.datetime(&a.acknowledged_at),
+                    ip: a.ip.unwrap_or_default(),
+                })
+                .collect(),
+            payers: super::portal::COMMON_PAYERS,
+            version: c.version,
+        },
+    )
 }
 
 struct ActivityRow {

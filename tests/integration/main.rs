@@ -18,6 +18,7 @@ mod imports;
 mod isolation;
 mod migrations;
 mod onboarding;
+mod pricing;
 mod session_changes;
 mod sessions;
 mod simplepractice;

@@ -111,7 +111,12 @@ fn of_amount(met: Option<i32>, total: Option<i32>) -> String {
 }
 
 impl PricingView {
-    pub fn of(p: &Pricing, local: fmt::Local, input: Option<PlanInput>, errors: Vec<String>) -> Self {
+    pub fn of(
+        p: &Pricing,
+        local: fmt::Local,
+        input: Option<PlanInput>,
+        errors: Vec<String>,
+    ) -> Self {
         let private_pay = p.billing == Some(BillingType::PrivatePay);
         let rows = p
             .services
@@ -140,7 +145,10 @@ impl PricingView {
             if let Some(pct) = t.coinsurance_pct {
                 standing.push(format!("Coinsurance: {pct}%"));
             }
-            standing.push(format!("Deductible met: {}", of_amount(t.deductible_met, t.deductible)));
+            standing.push(format!(
+                "Deductible met: {}",
+                of_amount(t.deductible_met, t.deductible)
+            ));
             standing.push(format!(
                 "Out-of-pocket maximum met: {}",
                 of_amount(t.oop_met, t.oop_max)
@@ -148,7 +156,11 @@ impl PricingView {
             standing.push(format!(
                 "Plan year from {} · {}",
                 fmt::date(&p.year_start),
-                if t.in_network { "in network" } else { "out of network" }
+                if t.in_network {
+                    "in network"
+                } else {
+                    "out of network"
+                }
             ));
         }
         let entered = p.plan.as_ref().map(|plan| {
@@ -168,8 +180,10 @@ impl PricingView {
             .max()
             .unwrap_or(0)
             .max(1);
-        let scale = |cents: i32| (i64::from(cents) * i64::from(CHART_HEIGHT) / i64::from(max)) as i32;
-        let label_of = |i: usize, u: &crate::services::pricing::UpcomingEstimate| match u.starts_at {
+        let scale =
+            |cents: i32| (i64::from(cents) * i64::from(CHART_HEIGHT) / i64::from(max)) as i32;
+        let label_of = |i: usize, u: &crate::services::pricing::UpcomingEstimate| match u.starts_at
+        {
             Some(at) => local.0.local(&at).format("%b %-d").to_string(),
             None => format!("#{}", i + 1),
         };
@@ -185,7 +199,8 @@ impl PricingView {
                     height: h,
                     label: label_of(i, u),
                     amount: u.estimate.amount(),
-                    range_y: (!u.estimate.is_exact()).then(|| CHART_HEIGHT - scale(u.estimate.high)),
+                    range_y: (!u.estimate.is_exact())
+                        .then(|| CHART_HEIGHT - scale(u.estimate.high)),
                 }
             })
             .collect();
@@ -204,7 +219,10 @@ impl PricingView {
         let input = input.unwrap_or_else(|| match &p.plan {
             Some(plan) => PlanInput {
                 copay: money_text(plan.copay_cents),
-                coinsurance: plan.coinsurance_pct.map(|c| c.to_string()).unwrap_or_default(),
+                coinsurance: plan
+                    .coinsurance_pct
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 deductible: money_text(plan.deductible_cents),
                 deductible_met: money_text(p.today.deductible_met),
                 oop_max: money_text(plan.oop_max_cents),
@@ -262,13 +280,25 @@ fn parse_plan(input: &PlanInput) -> Result<PlanFigures, Vec<String>> {
         typed => match typed.trim().parse::<i32>() {
             Ok(p) if (0..=100).contains(&p) => Some(p),
             _ => {
-                errors.push("Coinsurance: enter a whole percentage from 0 to 100, for example 20.".into());
+                errors.push(
+                    "Coinsurance: enter a whole percentage from 0 to 100, for example 20.".into(),
+                );
                 None
             }
         },
     };
-    let month = input.plan_year_month.trim().parse::<u32>().ok().filter(|m| (1..=12).contains(m));
-    let day = input.plan_year_day.trim().parse::<u32>().ok().filter(|d| (1..=31).contains(d));
+    let month = input
+        .plan_year_month
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=12).contains(m));
+    let day = input
+        .plan_year_day
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=31).contains(d));
     let (Some(month), Some(day)) = (month, day) else {
         errors.push("Plan year starts: choose a month and enter a day from 1 to 31.".into());
         return Err(errors);
@@ -322,7 +352,15 @@ pub(super) async fn save_plan(
     let figures = match parse_plan(&input) {
         Ok(f) => f,
         Err(errors) => {
-            return crate::web::clients::billing_page(&req, &state, &provider, page, &c, Some((input, errors))).await
+            return crate::web::clients::billing_page(
+                &req,
+                &state,
+                &provider,
+                page,
+                &c,
+                Some((input, errors)),
+            )
+            .await
         }
     };
     let (ip, now) = (client_ip(&req), state.clock.now());
@@ -333,7 +371,13 @@ pub(super) async fn save_plan(
                 ip: ip.as_deref(),
                 now,
             };
-            Ok(services::pricing::save_plan(conn, &client, &figures, input.version, act)?)
+            Ok(services::pricing::save_plan(
+                conn,
+                &client,
+                &figures,
+                input.version,
+                act,
+            )?)
         })
         .await?;
     session::flash(

@@ -65,7 +65,8 @@ async fn rates_page(
         })
         .await?;
     let local = fmt::Local(provider.0.zone());
-    let field = |name: &str| typed.and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
+    let field =
+        |name: &str| typed.and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
     let mut codes: Vec<String> = offered.iter().map(|s| s.cpt_code.clone()).collect();
     codes.dedup();
     let services = offered
@@ -124,7 +125,12 @@ pub(super) async fn save_rates(
 ) -> Result<HttpResponse, AppError> {
     let (scope, now) = (provider.scope(), state.clock.now());
     let (offered, payers) = state
-        .db(move |conn| Ok((service::offered(conn, &scope, now)?, pricing::payers(conn, &scope)?)))
+        .db(move |conn| {
+            Ok((
+                service::offered(conn, &scope, now)?,
+                pricing::payers(conn, &scope)?,
+            ))
+        })
         .await?;
     let field = |name: &str| {
         fields
