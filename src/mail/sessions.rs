@@ -10,12 +10,13 @@ pub struct SessionLine {
     pub service: String,
 }
 
-/// Sent before a session (the reminder job decides when: never in the client's night).
+/// Sent before a session (the reminder job decides when: never in the client's night);
+/// `cost` is the session's estimated cost to the client, when there is one.
 pub fn reminder(
     practice: &str,
     first_name: &str,
     session: &SessionLine,
-    place: Option<&str>,
+    (place, cost): (Option<&str>, Option<&str>),
     portal: &str,
     calendar_file_attached: bool,
 ) -> Result<Rendered, askama::Error> {
@@ -24,6 +25,7 @@ pub fn reminder(
         session.service, session.when
     )];
     paragraphs.extend(place.map(str::to_string));
+    paragraphs.extend(cost.map(|c| format!("Estimated cost to you: {c}.")));
     if calendar_file_attached {
         paragraphs.push("The calendar file attached adds it to your calendar.".to_string());
     }

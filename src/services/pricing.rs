@@ -82,6 +82,125 @@ impl<'a> Prices<'a> {
 /// How many sessions the count-down shows.
 const UPCOMING: usize = 10;
 
+/// What every estimate for this client rests on today: the rates, their plan as it
+/// stands (counted down), and the basis the estimate reads.
+struct Standing {
+    amounts: HashMap<(String, String), Allowed>,
+    offered: Vec<Owned<Service>>,
+    payer: Option<String>,
+    payer_name: String,
+    plan: Option<Plan>,
+    coverage_today: Coverage,
+    year_start: NaiveDate,
+    counted: usize,
+    basis: Basis,
+}
+
+impl Standing {
+    fn prices(&self) -> Prices<'_> {
+        Prices {
+            amounts: &self.amounts,
+            offered: &self.offered,
+            payer_key: self.payer.as_deref().map(pricing::payer_key),
+            payer_name: &self.payer_name,
+        }
+    }
+}
+
+fn standing(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    now: NaiveDateTime,
+) -> QueryResult<Standing> {
+    let scope = client.scope();
+    let today = provider.zone().date_of(&now);
+    let plan = pricing::plan_of(conn, client)?;
+    let payer = client
+        .insurance_company
+        .clone()
+        .filter(|p| !p.trim().is_empty());
+    let mut st = Standing {
+        amounts: pricing::allowed_amounts(conn, scope)?,
+        offered: service::offered(conn, scope, now)?,
+        payer_name: payer
+            .clone()
+            .unwrap_or_else(|| "the client's insurance".into()),
+        payer,
+        plan: None,
+        coverage_today: Coverage {
+            in_network: true,
+            ..Default::default()
+        },
+        year_start: today,
+        counted: 0,
+        basis: Basis::PrivatePay { reduced: None },
+    };
+    let (month, day) = plan
+        .as_ref()
+        .map(|p| (p.plan_year_month, p.plan_year_day))
+        .unwrap_or((1, 1));
+    st.year_start = estimate::plan_year_start(
+        today,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    );
+    if let Some(p) = &plan {
+        // Sessions confirmed since the figures were entered (and in this plan year).
+        let entered_on = provider.zone().date_of(&p.entered_at);
+        let since = provider
+            .zone()
+            .to_utc(st.year_start.and_time(chrono::NaiveTime::MIN))
+            .0
+            .max(p.entered_at);
+        let codes: Vec<Option<String>> = scope
+            .appointments()
+            .filter(appointments::client_id.eq(client.id.as_str()))
+            .filter(appointments::status.eq(Status::Confirmed.as_str()))
+            .filter(appointments::confirmed_at.gt(since))
+            .order(appointments::starts_at)
+            .select(appointments::cpt_code)
+            .load(conn)?;
+        let codes: Vec<String> = codes.into_iter().flatten().collect();
+        st.counted = codes.len();
+        let prices = st.prices();
+        let sessions: Vec<Priced<'_>> = codes.iter().map(|c| prices.priced(c)).collect();
+        st.coverage_today =
+            estimate::as_of_today(&p.coverage(), entered_on, st.year_start, &sessions);
+    }
+    st.basis = match client.billing() {
+        Some(BillingType::PrivatePay) => Basis::PrivatePay {
+            reduced: plan.as_ref().and_then(|p| p.reduced_rate_cents),
+        },
+        _ => Basis::Insurance(st.coverage_today.clone()),
+    };
+    st.plan = plan;
+    Ok(st)
+}
+
+/// The estimate of one session of `service_id` for this client, when their billing type
+/// is set and the estimate says something (a rate or a plan to go on).
+pub fn for_session(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    service_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Estimate>> {
+    if client.billing().is_none() {
+        return Ok(None);
+    }
+    let st = standing(conn, provider, client, now)?;
+    let Some(code) = service_id
+        .and_then(|id| st.offered.iter().find(|s| s.id == id))
+        .map(|s| s.cpt_code.clone())
+    else {
+        return Ok(None);
+    };
+    let e = estimate::estimate(&st.basis, st.prices().priced(&code));
+    Ok((e.high > 0 || e.missing.is_none()).then_some(e))
+}
+
 pub fn for_client(
     conn: &mut DbConnection,
     provider: &Provider,
@@ -89,66 +208,11 @@ pub fn for_client(
     now: NaiveDateTime,
 ) -> QueryResult<Pricing> {
     let scope = client.scope();
-    let today = provider.zone().date_of(&now);
-    let plan = pricing::plan_of(conn, client)?;
-    let amounts = pricing::allowed_amounts(conn, scope)?;
-    let offered = service::offered(conn, scope, now)?;
-    let payer = client
-        .insurance_company
-        .clone()
-        .filter(|p| !p.trim().is_empty());
-    let payer_name = payer
-        .clone()
-        .unwrap_or_else(|| "the client's insurance".into());
-    let prices = Prices {
-        amounts: &amounts,
-        offered: &offered,
-        payer_key: payer.as_deref().map(pricing::payer_key),
-        payer_name: &payer_name,
-    };
-    let (month, day) = plan
-        .as_ref()
-        .map(|p| (p.plan_year_month, p.plan_year_day))
-        .unwrap_or((1, 1));
-    let year_start = estimate::plan_year_start(
-        today,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    );
-    // Sessions confirmed since the figures were entered (and in this plan year).
-    let mut counted = 0;
-    let coverage_today = match &plan {
-        Some(p) => {
-            let entered_on = provider.zone().date_of(&p.entered_at);
-            let since = provider
-                .zone()
-                .to_utc(entered_on.max(year_start).and_time(chrono::NaiveTime::MIN))
-                .0
-                .max(p.entered_at);
-            let codes: Vec<Option<String>> = scope
-                .appointments()
-                .filter(appointments::client_id.eq(client.id.as_str()))
-                .filter(appointments::status.eq(Status::Confirmed.as_str()))
-                .filter(appointments::confirmed_at.gt(since))
-                .order(appointments::starts_at)
-                .select(appointments::cpt_code)
-                .load(conn)?;
-            let codes: Vec<String> = codes.into_iter().flatten().collect();
-            counted = codes.len();
-            let sessions: Vec<Priced<'_>> = codes.iter().map(|c| prices.priced(c)).collect();
-            estimate::as_of_today(&p.coverage(), entered_on, year_start, &sessions)
-        }
-        None => Coverage {
-            in_network: true,
-            ..Default::default()
-        },
-    };
-    let basis = match client.billing() {
-        Some(BillingType::PrivatePay) => Basis::PrivatePay {
-            reduced: plan.as_ref().and_then(|p| p.reduced_rate_cents),
-        },
-        _ => Basis::Insurance(coverage_today.clone()),
-    };
+    let st = standing(conn, provider, client, now)?;
+    let prices = st.prices();
+    let basis = st.basis.clone();
+    let offered = &st.offered;
+
     let insured = matches!(basis, Basis::Insurance(_));
     let services: Vec<ServiceEstimate> = offered
         .iter()
@@ -199,11 +263,11 @@ pub fn for_client(
         .collect();
     Ok(Pricing {
         billing: client.billing(),
-        payer,
-        plan,
-        today: coverage_today,
-        year_start,
-        counted,
+        payer: st.payer.clone(),
+        plan: st.plan.clone(),
+        today: st.coverage_today.clone(),
+        year_start: st.year_start,
+        counted: st.counted,
         services,
         upcoming,
         projected,

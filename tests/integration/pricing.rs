@@ -188,7 +188,7 @@ fn the_estimate_rests_on_the_plan_and_the_allowed_amount_and_counts_down() {
 
 #[test]
 fn a_private_pay_client_pays_the_rate_or_a_reduced_rate_with_its_reason() {
-    let app = TestApp::spawn();
+    let app = TestApp::spawn_with_mailer();
     app.set_time("2026-12-02 14:00");
     let s = app.signed_in();
     let r = s.submit(
@@ -227,4 +227,45 @@ fn a_private_pay_client_pays_the_rate_or_a_reduced_rate_with_its_reason() {
     let (amount, why) = estimate_for(&billing, "90837");
     assert_eq!(amount, "$60.00");
     assert!(why.contains("$60.00: your reduced rate per session"));
+
+    // The session's reminder names the estimated cost.
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Bo Chen <bo@example.com>"),
+            ("service", &service),
+            ("date", "2026-12-08"),
+            ("time", "10:00"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    app.emails();
+    app.set_time("2026-12-07 15:30");
+    let reminders: Vec<_> = app
+        .emails()
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Reminder"))
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert!(
+        reminders[0].text.contains("Estimated cost to you: $60.00."),
+        "{}",
+        reminders[0].text
+    );
+}
+
+#[test]
+fn the_shipped_billing_texts_promise_only_what_caseload_does() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let (_, forms) = s.get_text("/settings/forms");
+    for promise in [
+        "is charged to that card",
+        "in storage and in transit",
+        "superbill",
+    ] {
+        assert!(!forms.contains(promise), "{promise}");
+    }
+    assert!(forms.contains("does not charge your card"), "{forms}");
 }

@@ -295,11 +295,22 @@ pub fn reminder(
     let what = Lines::for_client(conn, notify, client)?
         .line(&session.starts_at, session.service_id.as_deref());
     let practice = notify.provider.practice_display_name();
+    let cost = crate::services::pricing::for_session(
+        conn,
+        notify.provider,
+        client,
+        session.service_id.as_deref(),
+        now,
+    )?
+    .map(|e| match e.reasoning.split_once(": ") {
+        Some((_, why)) if !e.is_exact() => format!("{} ({why})", e.amount()),
+        _ => e.amount(),
+    });
     let message = sessions::reminder(
         &practice,
         &client.first_name,
         &what,
-        notify.place(session).as_deref(),
+        (notify.place(session).as_deref(), cost.as_deref()),
         &notify.portal(),
         true,
     )
