@@ -376,6 +376,15 @@ mod tests {
     }
 
     /// (case, basis, allowed, fee) → (low, high, words in the reasoning)
+    type Case = (
+        &'static str,
+        Basis,
+        Option<i32>,
+        Option<i32>,
+        (i32, i32),
+        &'static str,
+    );
+
     #[test]
     fn worked_cases() {
         let ins = |c: Coverage| Basis::Insurance(c);
@@ -384,7 +393,7 @@ mod tests {
             in_network: true,
             ..Default::default()
         };
-        let cases: Vec<(&str, Basis, Option<i32>, Option<i32>, (i32, i32), &str)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "copay",
                 ins(copay.clone()),

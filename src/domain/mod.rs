@@ -9,6 +9,7 @@ pub mod document;
 pub mod email;
 pub mod estimate;
 pub mod free_slots;
+pub mod good_faith;
 pub mod money;
 pub mod name;
 pub mod onboarding;

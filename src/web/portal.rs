@@ -377,6 +377,8 @@ struct ChecklistPage {
     ready: bool,
     /// The client's upcoming sessions, in their own zone.
     upcoming: Vec<super::portal_sessions::UpcomingSession>,
+    /// What a session costs them, by service, with the reasoning.
+    costs: Vec<super::pricing::ServiceRow>,
 }
 
 async fn checklist(
@@ -400,14 +402,23 @@ async fn checklist(
             let card = payment_method::current(conn, &c2)?;
             let sessions = crate::models::appointment::for_client(conn, &c2)?;
             let provider = provider::find(conn, &ProviderId(c2.provider_id.clone()))?;
+            let pricing = match &provider {
+                Some(p) => Some(services::pricing::for_client(conn, p, &c2, now)?),
+                None => None,
+            };
             Ok((
                 practice_and_zone_of(provider.as_ref(), &c2),
                 card,
-                sessions,
+                (sessions, pricing),
                 provider,
             ))
         })
         .await?;
+    let (sessions, pricing) = sessions;
+    let costs = pricing
+        .as_ref()
+        .map(|p| super::pricing::client_rows(p, &sessions))
+        .unwrap_or_default();
     let facts = c.onboarding_facts();
     let missing = can_confirm_appointment(&facts).err().unwrap_or_default();
     let private = c.billing() == Some(crate::domain::billing::BillingType::PrivatePay);
@@ -482,6 +493,7 @@ async fn checklist(
         steps,
         ready: missing.is_empty(),
         upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
+        costs,
     })
 }
 

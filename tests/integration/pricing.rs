@@ -132,6 +132,12 @@ fn the_estimate_rests_on_the_plan_and_the_allowed_amount_and_counts_down() {
     let link = outbox_links(&s).remove(0);
     let client = verify(&app, &path_of(&link));
     complete_portal(&client);
+    // The client reads the same estimate in their portal, for the service of their session.
+    let (_, portal) = client.get_text("/portal");
+    let rows = select_text(&portal, ".estimates tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("Psychotherapy, 45 minutes") && rows[0].contains("$64.00"));
+    assert!(rows[0].contains("$50.00 toward the deductible, then 20% of the remaining $70.00"));
     s.submit(
         &format!("/clients/{ada}/billing"),
         &format!("/clients/{ada}/insurance/review"),

@@ -4,7 +4,7 @@
 mod plan;
 mod rates;
 
-pub use plan::{PlanInput, PricingView};
+pub use plan::{client_rows, PlanInput, PricingView, ServiceRow};
 
 use actix_web::web;
 

@@ -260,6 +260,40 @@ impl PricingView {
     }
 }
 
+/// The client's own view of their estimate: the services of their sessions (or, before
+/// any, the usual intake and psychotherapy codes), once their billing type is set.
+pub fn client_rows(
+    p: &Pricing,
+    sessions: &[crate::models::appointment::Appointment],
+) -> Vec<ServiceRow> {
+    if p.billing.is_none() {
+        return Vec::new();
+    }
+    let theirs: Vec<&str> = sessions
+        .iter()
+        .filter_map(|a| a.service_id.as_deref())
+        .collect();
+    let shown = |s: &crate::models::service::Service| {
+        if theirs.is_empty() {
+            ["90791", "90834", "90837"].contains(&s.cpt_code.as_str())
+        } else {
+            theirs.contains(&s.id.as_str())
+        }
+    };
+    p.services
+        .iter()
+        .filter(|s| shown(&s.service))
+        .map(|s| ServiceRow {
+            label: s.service.name.clone(),
+            amount: s.estimate.amount(),
+            reasoning: s.estimate.reasoning.clone(),
+            // What to enter is the practice's to do; the client reads that it is an estimate.
+            missing: None,
+            rests_on: None,
+        })
+        .collect()
+}
+
 /// The plan's figures from the form; each unreadable one is named.
 fn parse_plan(input: &PlanInput) -> Result<PlanFigures, Vec<String>> {
     let mut errors = Vec::new();
