@@ -57,6 +57,7 @@ pub mod mail;
 pub mod models;
 pub mod onboarding;
 pub mod passwords;
+pub mod pdf;
 pub mod private_files;
 pub mod seed;
 pub mod services;

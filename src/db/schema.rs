@@ -19,6 +19,9 @@ diesel::table! {
         office_address -> Nullable<Text>,
         booking_notice_hours -> Integer,
         booking_service_id -> Nullable<Text>,
+        npi -> Nullable<Text>,
+        tin -> Nullable<Text>,
+        billing_address -> Nullable<Text>,
     }
 }
 
@@ -425,5 +428,22 @@ diesel::table! {
         reduced_rate_reason -> Nullable<Text>,
         entered_at -> Timestamp,
         version -> BigInt,
+    }
+}
+
+diesel::table! {
+    good_faith_estimates (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        document_id -> Text,
+        issued_at -> Timestamp,
+        covers_from -> Date,
+        covers_until -> Date,
+        frequency -> Text,
+        total_cents -> BigInt,
+        sheet -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_ip -> Nullable<Text>,
     }
 }

@@ -14,13 +14,15 @@ pub enum DocumentKind {
     Invoice,
     Statement,
     Superbill,
+    /// Issued from the Billing tab to a self-pay client (No Surprises Act).
+    GoodFaithEstimate,
     SecureMessages,
     StoredDocument,
     Other,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 13] = [
+    pub const ALL: [DocumentKind; 14] = [
         Self::ProgressNote,
         Self::PsychotherapyNote,
         Self::ChartNote,
@@ -31,6 +33,7 @@ impl DocumentKind {
         Self::Invoice,
         Self::Statement,
         Self::Superbill,
+        Self::GoodFaithEstimate,
         Self::SecureMessages,
         Self::StoredDocument,
         Self::Other,
@@ -48,6 +51,7 @@ impl DocumentKind {
             Self::Invoice => "invoice",
             Self::Statement => "statement",
             Self::Superbill => "superbill",
+            Self::GoodFaithEstimate => "good_faith_estimate",
             Self::SecureMessages => "secure_messages",
             Self::StoredDocument => "stored_document",
             Self::Other => "other",
@@ -70,6 +74,7 @@ impl DocumentKind {
             Self::Invoice => "Invoice",
             Self::Statement => "Statement",
             Self::Superbill => "Superbill (statement for insurance reimbursement)",
+            Self::GoodFaithEstimate => "Good Faith Estimate",
             Self::SecureMessages => "Secure messages",
             Self::StoredDocument => "Stored document",
             Self::Other => "Other document",

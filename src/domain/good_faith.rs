@@ -118,6 +118,15 @@ impl Frequency {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Weekly => "weekly",
+            Self::EveryTwoWeeks => "every_2_weeks",
+            Self::Monthly => "monthly",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::None => "only the sessions scheduled",
@@ -163,6 +172,84 @@ pub const DISCLAIMERS: [&str; 5] = [
     "If you receive a bill that is at least $400 more than this Good Faith Estimate, you can dispute the bill. You may start a dispute resolution process with the U.S. Department of Health and Human Services (HHS) within 120 calendar days of the date on the bill; there is a $25 fee. Save a copy or picture of this Good Faith Estimate.",
     "For questions or more information about your right to a Good Faith Estimate, visit www.cms.gov/nosurprises or call 1-800-985-3059.",
 ];
+
+/// What an issued estimate says, kept as it was issued (the PDF says the same).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sheet {
+    pub client_name: String,
+    /// "03/14/1985".
+    pub client_dob: String,
+    pub provider_name: String,
+    pub practice: String,
+    pub npi: String,
+    /// As printed ("12-3456789").
+    pub tin: String,
+    pub address: String,
+    /// "December 2, 2026".
+    pub issued_on: String,
+    pub covers: String,
+    /// "The 3 sessions scheduled, and weekly sessions through …".
+    pub expected: String,
+    pub lines: Vec<Line>,
+}
+
+impl Sheet {
+    pub fn total_cents(&self) -> i64 {
+        self.lines.iter().map(Line::total_cents).sum()
+    }
+
+    /// The estimate as printable blocks, every required element in order.
+    pub fn blocks(&self) -> Vec<crate::pdf::Block> {
+        use crate::pdf::Block;
+        let money = |c: i64| super::money::dollars(i32::try_from(c).unwrap_or(i32::MAX));
+        let mut b = vec![
+            Block::Title("Good Faith Estimate".into()),
+            Block::Text(format!(
+                "Issued {} · covers {}",
+                self.issued_on, self.covers
+            )),
+            Block::Heading("Patient".into()),
+            Block::Text(format!("Name: {}", self.client_name)),
+            Block::Text(format!("Date of birth: {}", self.client_dob)),
+            Block::Heading("Provider".into()),
+            Block::Text(format!("Name: {}", self.provider_name)),
+        ];
+        if !self.practice.is_empty() && self.practice != self.provider_name {
+            b.push(Block::Text(format!("Practice: {}", self.practice)));
+        }
+        b.extend([
+            Block::Text(format!("NPI: {}", self.npi)),
+            Block::Text(format!("TIN: {}", self.tin)),
+            Block::Text(format!("Address: {}", self.address)),
+            Block::Heading("Expected services".into()),
+            Block::Text(self.expected.clone()),
+        ]);
+        for l in &self.lines {
+            let diagnosis = if l.diagnosis.is_empty() {
+                "diagnosis not yet known".to_string()
+            } else {
+                format!("diagnosis {}", l.diagnosis)
+            };
+            b.push(Block::Row(
+                format!(
+                    "{} {} ({diagnosis}): {} × {}",
+                    l.cpt_code,
+                    l.service,
+                    l.quantity,
+                    super::money::dollars(l.unit_cents)
+                ),
+                money(l.total_cents()),
+            ));
+        }
+        b.push(Block::Row(
+            "Total expected charges".into(),
+            money(self.total_cents()),
+        ));
+        b.push(Block::Heading("Your rights".into()));
+        b.extend(DISCLAIMERS.iter().map(|d| Block::Text((*d).to_string())));
+        b
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! Emails: the messages Caseload sends, and the pass that delivers the outbox through the
 //! app's mailer.
 
+pub mod good_faith;
 pub mod mailer;
 pub mod sessions;
 pub mod smtp;

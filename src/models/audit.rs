@@ -89,6 +89,12 @@ pub enum AuditAction {
     /// The client cancelled it from their portal.
     #[strum(serialize = "portal.appointment_cancelled")]
     PortalAppointmentCancelled,
+    /// A Good Faith Estimate was issued to the client; the subject is its id.
+    #[strum(serialize = "good_faith_estimate.issued")]
+    GoodFaithEstimateIssued,
+    /// The client acknowledged receiving a Good Faith Estimate; the subject is its id.
+    #[strum(serialize = "portal.good_faith_estimate_acknowledged")]
+    PortalEstimateAcknowledged,
     /// The client downloaded a session's calendar file; the subject is its id.
     #[strum(serialize = "portal.calendar_file_downloaded")]
     PortalCalendarFileDownloaded,
@@ -117,6 +123,7 @@ impl AuditAction {
                 | Self::PortalPaymentMethodAdded
                 | Self::PortalFormsAcknowledged
                 | Self::PortalCalendarFileDownloaded
+                | Self::PortalEstimateAcknowledged
         )
     }
 
@@ -140,6 +147,8 @@ impl AuditAction {
             Self::BookingRequested => "Asked for a session time through the booking link",
             Self::BookingAccepted => "Accepted a booking request",
             Self::BookingDeclined => "Declined a booking request",
+            Self::GoodFaithEstimateIssued => "Issued a Good Faith Estimate",
+            Self::PortalEstimateAcknowledged => "Acknowledged receiving a Good Faith Estimate",
             Self::PortalAccountVerified => "Verified their account",
             Self::PortalViewed => "Opened their portal",
             Self::PortalInsuranceAdded => "Added insurance details",

@@ -9,6 +9,7 @@ pub mod calendar_feed;
 pub mod client;
 pub mod document;
 pub mod failed_login;
+pub mod good_faith;
 pub mod import_batch;
 pub mod invitation;
 pub mod outbox;

@@ -37,6 +37,11 @@ pub struct Provider {
     pub booking_notice_hours: i32,
     /// The service the booking link offers (read through `service::for_booking`).
     pub booking_service_id: Option<String>,
+    /// What a Good Faith Estimate names (Settings → Practice): the NPI, checked…
+    pub npi: Option<String>,
+    /// … the TIN's 9 digits, and the practice's address.
+    pub tin: Option<String>,
+    pub billing_address: Option<String>,
 }
 
 impl Provider {
@@ -113,6 +118,9 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         office_address: None,
         booking_notice_hours: 2,
         booking_service_id: None,
+        npi: None,
+        tin: None,
+        billing_address: None,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {
@@ -176,6 +184,24 @@ pub fn find(conn: &mut DbConnection, id: &ProviderId) -> QueryResult<Option<Prov
         .select(Provider::as_select())
         .first(conn)
         .optional()
+}
+
+/// Saves what Good Faith Estimates name (each already checked; `None` clears it).
+pub fn set_practice_identifiers(
+    conn: &mut DbConnection,
+    scope: &super::scope::Scope,
+    npi: Option<&str>,
+    tin: Option<&str>,
+    address: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(providers::table.find(scope.provider_id().as_str()))
+        .set((
+            providers::npi.eq(npi),
+            providers::tin.eq(tin),
+            providers::billing_address.eq(address),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn update_profile(

@@ -14,9 +14,9 @@ use diesel::prelude::*;
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
     appointment_series, appointments, audit_events, booking_requests, calendar_feeds,
-    client_list_counts, client_plans, clients, documents, form_acknowledgments, import_batches,
-    outbox_emails, payer_rates, payment_methods, practice_forms, services, sign_in_sessions,
-    working_hours,
+    client_list_counts, client_plans, clients, documents, form_acknowledgments,
+    good_faith_estimates, import_batches, outbox_emails, payer_rates, payment_methods,
+    practice_forms, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -78,6 +78,7 @@ impl Scope {
         calendar_feeds => calendar_feeds;
         payer_rates => payer_rates;
         client_plans => client_plans;
+        good_faith_estimates => good_faith_estimates;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod calendar;
 pub mod clients;
 pub mod documents;
+pub mod good_faith;
 pub mod imports;
 pub mod onboarding;
 pub mod portal;

@@ -699,6 +699,8 @@ struct BillingPage {
     /// The details' version, carried by the insurance form.
     version: i64,
     pricing: super::pricing::PricingView,
+    /// For self-pay clients.
+    good_faith: Option<super::pricing::GoodFaithSection>,
 }
 
 async fn billing(
@@ -728,9 +730,20 @@ pub(crate) async fn billing_page(
             let card = crate::models::payment_method::current(conn, &client)?;
             let acks = crate::models::practice_form::acknowledgments(conn, &client)?;
             let pricing = services::pricing::for_client(conn, &me, &client, now)?;
-            Ok((card, acks, pricing))
+            let good_faith = match client.billing() {
+                Some(crate::domain::billing::BillingType::PrivatePay) => Some((
+                    services::good_faith::standing(conn, &client, me.zone(), now)?,
+                    crate::models::service::offered(conn, client.scope(), now)?,
+                )),
+                _ => None,
+            };
+            Ok((card, acks, (pricing, good_faith)))
         })
         .await?;
+    let (pricing, good_faith) = pricing;
+    let good_faith = good_faith.map(|(standing, offered)| {
+        super::pricing::GoodFaithSection::of(&standing, &offered, local, now)
+    });
     let (plan_input, plan_errors) = match plan_form {
         Some((input, errors)) => (Some(input), errors),
         None => (None, Vec::new()),
@@ -741,6 +754,7 @@ pub(crate) async fn billing_page(
         status,
         &BillingPage {
             pricing: super::pricing::PricingView::of(&pricing, local, plan_input, plan_errors),
+            good_faith,
             page: page.signed_in(provider),
             header: ClientHeader::of(local, c),
             tab: "billing",

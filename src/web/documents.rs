@@ -57,7 +57,7 @@ struct AttachmentsPage {
     documents: Vec<DocumentRow>,
     /// Psychotherapy notes, kept apart from the rest of the record.
     psychotherapy_notes: Vec<DocumentRow>,
-    kinds: [DocumentKind; 13],
+    kinds: [DocumentKind; 14],
     max_size: String,
     max_bytes: u64,
     error: Option<String>,

@@ -207,6 +207,18 @@ pub fn multipart_limits(
 }
 
 /// Renders a template as an HTML response.
+/// Typed text without control characters (a note keeps its line breaks), at most `max`
+/// characters; `None` when nothing is left.
+pub fn clean_text(s: &str, max: usize) -> Option<String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(max)
+        .collect();
+    (!t.is_empty()).then_some(t)
+}
+
 /// 200 for a form shown fresh, 422 for one shown again with what to correct.
 pub fn form_status(ok: bool) -> actix_web::http::StatusCode {
     if ok {

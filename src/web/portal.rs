@@ -379,6 +379,8 @@ struct ChecklistPage {
     upcoming: Vec<super::portal_sessions::UpcomingSession>,
     /// What a session costs them, by service, with the reasoning.
     costs: Vec<super::pricing::ServiceRow>,
+    /// The Good Faith Estimates they were given.
+    estimates: Vec<super::pricing::EstimateRow>,
 }
 
 async fn checklist(
@@ -403,7 +405,10 @@ async fn checklist(
             let sessions = crate::models::appointment::for_client(conn, &c2)?;
             let provider = provider::find(conn, &ProviderId(c2.provider_id.clone()))?;
             let pricing = match &provider {
-                Some(p) => Some(services::pricing::for_client(conn, p, &c2, now)?),
+                Some(p) => Some((
+                    services::pricing::for_client(conn, p, &c2, now)?,
+                    crate::models::good_faith::for_client(conn, &c2)?,
+                )),
                 None => None,
             };
             Ok((
@@ -415,10 +420,16 @@ async fn checklist(
         })
         .await?;
     let (sessions, pricing) = sessions;
-    let costs = pricing
-        .as_ref()
-        .map(|p| super::pricing::client_rows(p, &sessions))
-        .unwrap_or_default();
+    let (costs, estimates) = match &pricing {
+        Some((p, estimates)) => (
+            super::pricing::client_rows(p, &sessions),
+            estimates
+                .iter()
+                .map(|g| super::pricing::EstimateRow::of(g, local))
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let facts = c.onboarding_facts();
     let missing = can_confirm_appointment(&facts).err().unwrap_or_default();
     let private = c.billing() == Some(crate::domain::billing::BillingType::PrivatePay);
@@ -494,6 +505,7 @@ async fn checklist(
         ready: missing.is_empty(),
         upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
         costs,
+        estimates,
     })
 }
 

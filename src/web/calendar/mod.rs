@@ -147,16 +147,4 @@ fn minutes_error(max: i64) -> String {
     format!("Enter the length in minutes, from 5 to {max}.")
 }
 
-/// Typed text without control characters (a note keeps its line breaks), at most `max`
-/// characters; `None` when nothing is left.
-fn clean_text(s: &str, max: usize) -> Option<String> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .take(max)
-        .collect();
-    (!t.is_empty()).then_some(t)
-}
-
-use crate::web::form_status;
+use crate::web::{clean_text, form_status};

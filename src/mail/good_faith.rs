@@ -1,0 +1,24 @@
+//! The email that tells a client a Good Faith Estimate is in their portal.
+
+use super::{render, Parts, Rendered};
+
+pub fn issued(
+    practice: &str,
+    first_name: &str,
+    total: &str,
+    covers: &str,
+    link: &str,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: format!("Your Good Faith Estimate from {practice}"),
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            format!("{practice} has given you a Good Faith Estimate of the cost of your care from {covers}: {total} in all."),
+            "It is in your portal, as a page and a PDF to keep. Please open it and confirm that you received it.".to_string(),
+        ],
+        action_label: "See your estimate",
+        action_url: Some(link.to_string()),
+        after: vec!["If a bill comes to $400 or more above this estimate, you may dispute it; the estimate says how.".to_string()],
+        signature: practice.to_string(),
+    })
+}
