@@ -89,6 +89,9 @@ pub enum AuditAction {
     /// The client cancelled it from their portal.
     #[strum(serialize = "portal.appointment_cancelled")]
     PortalAppointmentCancelled,
+    /// The client entered what they know of their plan (copay, deductible…).
+    #[strum(serialize = "portal.plan_entered")]
+    PortalPlanEntered,
     /// A Good Faith Estimate was issued to the client; the subject is its id.
     #[strum(serialize = "good_faith_estimate.issued")]
     GoodFaithEstimateIssued,
@@ -124,6 +127,7 @@ impl AuditAction {
                 | Self::PortalFormsAcknowledged
                 | Self::PortalCalendarFileDownloaded
                 | Self::PortalEstimateAcknowledged
+                | Self::PortalPlanEntered
         )
     }
 
@@ -148,6 +152,7 @@ impl AuditAction {
             Self::BookingAccepted => "Accepted a booking request",
             Self::BookingDeclined => "Declined a booking request",
             Self::GoodFaithEstimateIssued => "Issued a Good Faith Estimate",
+            Self::PortalPlanEntered => "Entered their plan's details",
             Self::PortalEstimateAcknowledged => "Acknowledged receiving a Good Faith Estimate",
             Self::PortalAccountVerified => "Verified their account",
             Self::PortalViewed => "Opened their portal",

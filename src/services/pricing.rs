@@ -284,17 +284,37 @@ pub fn save_plan(
     expected_version: i64,
     act: super::Act<'_>,
 ) -> QueryResult<bool> {
+    save_plan_as(conn, client, figures, expected_version, (act, false))
+}
+
+/// [`save_plan`] by the client, from their portal (audited as theirs).
+pub fn save_plan_by_client(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    figures: &crate::models::pricing::PlanFigures,
+    expected_version: i64,
+    act: super::Act<'_>,
+) -> QueryResult<bool> {
+    save_plan_as(conn, client, figures, expected_version, (act, true))
+}
+
+fn save_plan_as(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    figures: &crate::models::pricing::PlanFigures,
+    expected_version: i64,
+    (act, by_client): (super::Act<'_>, bool),
+) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
         if !pricing::save_plan(conn, client, figures, expected_version, act.now)? {
             return Ok(false);
         }
-        super::record(
-            conn,
-            client,
-            crate::models::audit::AuditAction::ClientUpdated,
-            Some("plan"),
-            act,
-        )?;
+        let action = if by_client {
+            crate::models::audit::AuditAction::PortalPlanEntered
+        } else {
+            crate::models::audit::AuditAction::ClientUpdated
+        };
+        super::record(conn, client, action, Some("plan"), act)?;
         Ok(true)
     })
 }

@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/logout", web::post().to(logout))
         .route("/portal/insurance", web::get().to(insurance_form))
         .route("/portal/insurance", web::post().to(save_insurance))
+        .route("/portal/plan", web::post().to(save_plan))
         .route("/portal/billing", web::get().to(billing_form))
         .route("/portal/billing", web::post().to(save_billing))
         .route("/portal/forms", web::get().to(forms_page))
@@ -535,6 +536,10 @@ struct InsurancePage {
     version: i64,
     /// The save was refused: the practice changed the details meanwhile.
     stale: bool,
+    /// The plan's figures, for the optional "about your plan" form.
+    plan: super::pricing::PlanInput,
+    plan_errors: Vec<String>,
+    months: &'static [(u32, &'static str)],
 }
 
 impl InsurancePage {
@@ -543,10 +548,30 @@ impl InsurancePage {
     }
 }
 
+/// The client's plan as the portal's form shows it.
+async fn plan_input(
+    state: &AppState,
+    c: &OwnedClient,
+) -> Result<super::pricing::PlanInput, AppError> {
+    let (client, now) = (c.clone(), state.clock.now());
+    let pricing = state
+        .db(move |conn| {
+            let provider = provider::find(conn, &ProviderId(client.provider_id.clone()))?
+                .ok_or(AppError::PortalSignIn)?;
+            Ok(services::pricing::for_client(
+                conn, &provider, &client, now,
+            )?)
+        })
+        .await?;
+    Ok(super::pricing::PlanInput::of(&pricing))
+}
+
 async fn insurance_form(
+    state: web::Data<AppState>,
     page: PageContext,
     CurrentClient(c): CurrentClient,
 ) -> Result<HttpResponse, AppError> {
+    let plan = plan_input(&state, &c).await?;
     let input = InsuranceInput {
         billing_type: c.billing_type.clone(),
         insurance_company: c.insurance_company.clone().unwrap_or_default(),
@@ -569,7 +594,89 @@ async fn insurance_form(
         issue: c.insurance_issue.clone(),
         version: c.version,
         stale: false,
+        plan,
+        plan_errors: Vec::new(),
+        months: &super::pricing::MONTHS,
     })
+}
+
+/// The client enters what they know of their plan (every figure optional); the
+/// practice's reduced rate, if any, is kept.
+async fn save_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    session: Session,
+    CurrentClient(c): CurrentClient,
+    ProtectedForm(input): ProtectedForm<super::pricing::PlanInput>,
+) -> Result<HttpResponse, AppError> {
+    let mut figures = match super::pricing::parse_plan(&super::pricing::PlanInput {
+        reduced_rate: String::new(),
+        ..input.clone()
+    }) {
+        Ok(f) => f,
+        Err(plan_errors) => {
+            return super::render_status(
+                super::form_status(false),
+                &InsurancePage {
+                    page,
+                    input: InsuranceInput {
+                        billing_type: c.billing_type.clone(),
+                        insurance_company: c.insurance_company.clone().unwrap_or_default(),
+                        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
+                        holder_name: c.insurance_holder_name.clone().unwrap_or_default(),
+                        date_of_birth: c
+                            .date_of_birth
+                            .map(|d| d.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default(),
+                        version: c.version,
+                    },
+                    errors: FieldErrors::new(),
+                    payers: COMMON_PAYERS,
+                    issue: c.insurance_issue.clone(),
+                    version: c.version,
+                    stale: false,
+                    plan: input,
+                    plan_errors,
+                    months: &super::pricing::MONTHS,
+                },
+            )
+        }
+    };
+    let (ip, now, client) = (client_ip(&req), state.clock.now(), c.clone());
+    let saved = state
+        .db(move |conn| {
+            // The reduced rate is the practice's to set: the client's form keeps it.
+            if let Some(current) = crate::models::pricing::plan_of(conn, &client)? {
+                figures.reduced_rate_cents = current.reduced_rate_cents;
+                figures.reduced_rate_reason = current.reduced_rate_reason;
+            }
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::pricing::save_plan_by_client(
+                conn,
+                &client,
+                &figures,
+                input.version,
+                act,
+            )?)
+        })
+        .await?;
+    session::flash(
+        &session,
+        if saved {
+            "Thank you: your plan's details were saved, and your estimate uses them."
+        } else {
+            "Nothing was saved: your practice changed your plan's details meanwhile. Here they are as they stand now."
+        },
+    );
+    Ok(see_other(if saved {
+        "/portal"
+    } else {
+        "/portal/insurance"
+    }))
 }
 
 /// Today's date where the client is (their telehealth location's zone, else the
@@ -658,6 +765,7 @@ async fn save_insurance(
             Ok(d) => Some(d),
             Err(errors) => {
                 let version = input.version;
+                let plan = plan_input(&state, &c).await?;
                 return render(&InsurancePage {
                     page,
                     input,
@@ -666,6 +774,9 @@ async fn save_insurance(
                     issue: c.insurance_issue.clone(),
                     version,
                     stale: false,
+                    plan,
+                    plan_errors: Vec::new(),
+                    months: &super::pricing::MONTHS,
                 });
             }
         }
@@ -673,6 +784,7 @@ async fn save_insurance(
     let (ip, now) = (client_ip(&req), state.clock.now());
     let version = input.version;
     let issue = c.insurance_issue.clone();
+    let plan = plan_input(&state, &c).await?;
     let saved = state
         .db(move |conn| {
             let act = Act {
@@ -700,6 +812,9 @@ async fn save_insurance(
             issue,
             version: current,
             stale: true,
+            plan,
+            plan_errors: Vec::new(),
+            months: &super::pricing::MONTHS,
         });
     }
     session::flash(

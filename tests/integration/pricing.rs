@@ -275,3 +275,43 @@ fn the_shipped_billing_texts_promise_only_what_caseload_does() {
     }
     assert!(forms.contains("does not charge your card"), "{forms}");
 }
+
+#[test]
+fn a_client_enters_their_plan_in_the_portal_and_the_estimate_uses_it() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client(
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        &[
+            ("insurance_company", "Aetna"),
+            ("insurance_member_id", "W1"),
+            ("notify", "on"),
+        ],
+    );
+    s.fill(
+        "/settings/rates",
+        "/settings/rates",
+        &[("allowed|aetna|90834", "120")],
+    );
+    let client = verify(&app, &path_of(&outbox_links(&s).remove(0)));
+    let bad = client.fill("/portal/insurance", "/portal/plan", &[("copay", "thirty")]);
+    assert_eq!(bad.status(), 422);
+    assert!(bad
+        .text()
+        .unwrap()
+        .contains("Copay: Enter an amount in dollars"));
+    let r = client.fill("/portal/insurance", "/portal/plan", &[("copay", "30")]);
+    assert_eq!(location(&r), "/portal");
+    let (_, portal) = client.get_text("/portal");
+    assert!(select_text(&portal, ".estimates tbody tr")
+        .iter()
+        .any(|r| r.contains("Psychotherapy, 45 minutes")
+            && r.contains("$30.00: the copay per session")));
+    let (_, billing) = s.get_text(&format!("/clients/{ada}/billing"));
+    assert_eq!(estimate_for(&billing, "90834").0, "$30.00");
+    let (_, activity) = s.get_text(&format!("/clients/{ada}/activity"));
+    assert!(activity.contains("Entered their plan"), "{activity}");
+}

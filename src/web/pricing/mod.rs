@@ -7,7 +7,7 @@ mod practice;
 mod rates;
 
 pub use good_faith::{EstimateRow, GoodFaithSection};
-pub use plan::{client_rows, PlanInput, PricingView, ServiceRow};
+pub use plan::{client_rows, parse_plan, PlanInput, PricingView, ServiceRow, MONTHS};
 
 use actix_web::web;
 

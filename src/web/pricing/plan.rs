@@ -216,7 +216,31 @@ impl PricingView {
                 (when, u.estimate.amount(), u.estimate.reasoning.clone())
             })
             .collect();
-        let input = input.unwrap_or_else(|| match &p.plan {
+        let input = input.unwrap_or_else(|| PlanInput::of(p));
+        PricingView {
+            private_pay,
+            billing_set: p.billing.is_some(),
+            payer: p.payer.clone(),
+            rows,
+            standing,
+            entered,
+            chart_width: (p.upcoming.len() as i32) * BAR_STEP + 8,
+            chart_height: CHART_HEIGHT,
+            months: &MONTHS,
+            bars,
+            upcoming,
+            projected: p.projected,
+            input,
+            errors,
+        }
+    }
+}
+
+impl PlanInput {
+    /// The plan's figures as the forms show them (as they stand today, for the amounts
+    /// met), or the defaults when there is none.
+    pub fn of(p: &Pricing) -> Self {
+        match &p.plan {
             Some(plan) => PlanInput {
                 copay: money_text(plan.copay_cents),
                 coinsurance: plan
@@ -240,22 +264,6 @@ impl PricingView {
                 network: "in".into(),
                 ..Default::default()
             },
-        });
-        PricingView {
-            private_pay,
-            billing_set: p.billing.is_some(),
-            payer: p.payer.clone(),
-            rows,
-            standing,
-            entered,
-            chart_width: (p.upcoming.len() as i32) * BAR_STEP + 8,
-            chart_height: CHART_HEIGHT,
-            months: &MONTHS,
-            bars,
-            upcoming,
-            projected: p.projected,
-            input,
-            errors,
         }
     }
 }
@@ -295,7 +303,7 @@ pub fn client_rows(
 }
 
 /// The plan's figures from the form; each unreadable one is named.
-fn parse_plan(input: &PlanInput) -> Result<PlanFigures, Vec<String>> {
+pub fn parse_plan(input: &PlanInput) -> Result<PlanFigures, Vec<String>> {
     let mut errors = Vec::new();
     let mut amount = |raw: &str, what: &str| match raw.trim() {
         "" => None,
