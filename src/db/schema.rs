@@ -447,3 +447,12 @@ diesel::table! {
         acknowledged_ip -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    good_faith_requests (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        requested_at -> Timestamp,
+    }
+}

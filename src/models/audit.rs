@@ -95,6 +95,9 @@ pub enum AuditAction {
     /// A Good Faith Estimate was issued to the client; the subject is its id.
     #[strum(serialize = "good_faith_estimate.issued")]
     GoodFaithEstimateIssued,
+    /// The client asked for a Good Faith Estimate from their portal.
+    #[strum(serialize = "portal.good_faith_estimate_requested")]
+    PortalEstimateRequested,
     /// The client acknowledged receiving a Good Faith Estimate; the subject is its id.
     #[strum(serialize = "portal.good_faith_estimate_acknowledged")]
     PortalEstimateAcknowledged,
@@ -128,6 +131,7 @@ impl AuditAction {
                 | Self::PortalCalendarFileDownloaded
                 | Self::PortalEstimateAcknowledged
                 | Self::PortalPlanEntered
+                | Self::PortalEstimateRequested
         )
     }
 
@@ -153,6 +157,7 @@ impl AuditAction {
             Self::BookingDeclined => "Declined a booking request",
             Self::GoodFaithEstimateIssued => "Issued a Good Faith Estimate",
             Self::PortalPlanEntered => "Entered their plan's details",
+            Self::PortalEstimateRequested => "Asked for a Good Faith Estimate",
             Self::PortalEstimateAcknowledged => "Acknowledged receiving a Good Faith Estimate",
             Self::PortalAccountVerified => "Verified their account",
             Self::PortalViewed => "Opened their portal",

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::scope::{Owned, OwnedClient};
 use crate::db::ids::new_row_id;
-use crate::db::schema::good_faith_estimates;
+use crate::db::schema::{good_faith_estimates, good_faith_requests};
 use crate::db::DbConnection;
 use crate::domain::good_faith::Sheet;
 
@@ -140,4 +140,34 @@ pub fn acknowledge(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Records the client's request for an estimate.
+pub fn request(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(good_faith_requests::table)
+        .values((
+            good_faith_requests::id.eq(new_row_id()),
+            good_faith_requests::provider_id.eq(client.provider_id().as_str()),
+            good_faith_requests::client_id.eq(client.id.as_str()),
+            good_faith_requests::requested_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// When the client last asked for an estimate, if they did.
+pub fn last_request(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+) -> QueryResult<Option<NaiveDateTime>> {
+    client
+        .scope()
+        .good_faith_requests()
+        .filter(good_faith_requests::client_id.eq(client.id.as_str()))
+        .select(diesel::dsl::max(good_faith_requests::requested_at))
+        .first(conn)
 }

@@ -15,8 +15,8 @@ use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
     appointment_series, appointments, audit_events, booking_requests, calendar_feeds,
     client_list_counts, client_plans, clients, documents, form_acknowledgments,
-    good_faith_estimates, import_batches, outbox_emails, payer_rates, payment_methods,
-    practice_forms, services, sign_in_sessions, working_hours,
+    good_faith_estimates, good_faith_requests, import_batches, outbox_emails, payer_rates,
+    payment_methods, practice_forms, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -79,6 +79,7 @@ impl Scope {
         payer_rates => payer_rates;
         client_plans => client_plans;
         good_faith_estimates => good_faith_estimates;
+        good_faith_requests => good_faith_requests;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

@@ -263,11 +263,32 @@ pub fn acknowledge(
     })
 }
 
-/// Where a self-pay client stands: their estimates, and the first session ahead that no
-/// estimate covers, with when it was booked.
+/// The client asks for an estimate from their portal (audited as theirs): one is due
+/// within 3 business days.
+pub fn request(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    act: Act<'_>,
+) -> diesel::QueryResult<()> {
+    write_transaction(conn, |conn| {
+        good_faith::request(conn, client, act.now)?;
+        record(
+            conn,
+            client,
+            AuditAction::PortalEstimateRequested,
+            None,
+            act,
+        )
+    })
+}
+
+/// Where a self-pay client stands: their estimates, the first session ahead that no
+/// estimate covers (with when it was booked), and a request not answered by an estimate
+/// issued since.
 pub struct Standing {
     pub estimates: Vec<good_faith::GoodFaithEstimate>,
     pub uncovered: Option<(NaiveDateTime, NaiveDateTime)>,
+    pub asked: Option<NaiveDateTime>,
 }
 
 pub fn standing(
@@ -289,8 +310,11 @@ pub fn standing(
     let uncovered = ahead
         .into_iter()
         .find(|(start, _)| !estimates.iter().any(|g| g.covers(zone.date_of(start))));
+    let asked = good_faith::last_request(conn, client)?
+        .filter(|at| !estimates.iter().any(|g| g.issued_at > *at));
     Ok(Standing {
         estimates,
         uncovered,
+        asked,
     })
 }

@@ -382,6 +382,8 @@ struct ChecklistPage {
     costs: Vec<super::pricing::ServiceRow>,
     /// The Good Faith Estimates they were given.
     estimates: Vec<super::pricing::EstimateRow>,
+    /// They pay privately: they may ask for a Good Faith Estimate.
+    self_pay: bool,
 }
 
 async fn checklist(
@@ -507,6 +509,7 @@ async fn checklist(
         upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
         costs,
         estimates,
+        self_pay: private,
     })
 }
 

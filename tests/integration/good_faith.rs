@@ -178,8 +178,39 @@ fn a_self_pay_client_is_given_a_good_faith_estimate_and_acknowledges_it() {
         .find(|l| l.contains("/portal/invite/"))
         .expect("the invitation");
     let client = verify(&app, &path_of(&invitation));
+    // The client may also ask for one: the practice sees when it is due.
+    app.advance(chrono::Duration::minutes(10));
+    let r = client.submit("/portal", "/portal/estimates/request", &[]);
+    assert_eq!(location(&r), "/portal");
+    let (_, billing) = s.get_text(&format!("/clients/{bo}/billing"));
+    assert!(select_text(&billing, "#good-faith .callout.warning")
+        .join(" ")
+        .contains(
+            "The client asked for a Good Faith Estimate on Dec 2, 2026: it is due by Dec 7, 2026."
+        ));
+    app.advance(chrono::Duration::minutes(10));
+    let r = s.submit(
+        &format!("/clients/{bo}/billing"),
+        &format!("/clients/{bo}/estimates"),
+        &[
+            ("frequency", "none"),
+            ("months", "1"),
+            ("service", &service),
+        ],
+    );
+    assert!(
+        location(&r).contains("/estimates/"),
+        "{}",
+        s.get_text(&location(&r)).1
+    );
+    let (_, billing) = s.get_text(&format!("/clients/{bo}/billing"));
+    let warning = select_text(&billing, "#good-faith .callout.warning");
+    assert!(warning.is_empty(), "answered: {warning:?}");
     let (_, portal) = client.get_text("/portal");
-    let link = select_attr(&portal, ".estimates-list a", "href").remove(0);
+    // The newest first: the one just issued for the scheduled session, then the first.
+    let links = select_attr(&portal, ".estimates-list a", "href");
+    assert_eq!(links.len(), 2);
+    let link = links[1].clone();
     let (status, mine) = client.get_text(&link);
     assert_eq!(status, 200);
     assert!(mine.contains("$1,950.00") && mine.contains("1234567893"));
@@ -203,6 +234,8 @@ fn a_self_pay_client_is_given_a_good_faith_estimate_and_acknowledges_it() {
     assert_eq!(
         actions,
         [
+            "good_faith_estimate.issued",
+            "portal.good_faith_estimate_requested",
             "good_faith_estimate.issued",
             "portal.good_faith_estimate_acknowledged"
         ]

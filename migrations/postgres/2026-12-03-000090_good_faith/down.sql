@@ -1,3 +1,4 @@
+DROP TABLE good_faith_requests;
 DROP TABLE good_faith_estimates;
 ALTER TABLE providers DROP COLUMN billing_address;
 ALTER TABLE providers DROP COLUMN tin;

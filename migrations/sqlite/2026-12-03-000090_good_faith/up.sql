@@ -20,3 +20,13 @@ CREATE TABLE good_faith_estimates (
     FOREIGN KEY (provider_id, client_id) REFERENCES clients (provider_id, id)
 );
 CREATE INDEX good_faith_estimates_client ON good_faith_estimates (provider_id, client_id, issued_at);
+
+-- A client's request for an estimate (from their portal): one is due within 3 business
+-- days of it.
+CREATE TABLE good_faith_requests (
+    id TEXT PRIMARY KEY NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    client_id TEXT NOT NULL,
+    requested_at TIMESTAMP NOT NULL,
+    FOREIGN KEY (provider_id, client_id) REFERENCES clients (provider_id, id)
+);

@@ -61,6 +61,14 @@ impl GoodFaithSection {
         now: chrono::NaiveDateTime,
     ) -> Self {
         let zone = local.0;
+        let asked = standing.asked.map(|at| {
+            let due = crate::domain::good_faith::business_days_after(zone.date_of(&at), 3);
+            format!(
+                "The client asked for a Good Faith Estimate on {}: it is due by {}.",
+                local.date(&at),
+                fmt::date(&due)
+            )
+        });
         let warning = standing.uncovered.map(|(start, booked)| {
             let session = local.datetime(&start);
             let today = zone.date_of(&now);
@@ -78,6 +86,10 @@ impl GoodFaithSection {
                 ),
             }
         });
+        let warning = match (asked, warning) {
+            (Some(a), Some(w)) => Some(format!("{a} {w}")),
+            (a, w) => a.or(w),
+        };
         GoodFaithSection {
             estimates: standing
                 .estimates
@@ -300,6 +312,30 @@ pub(super) async fn portal_pdf(
         })
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(content))
+}
+
+pub(super) async fn portal_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentClient(c): CurrentClient,
+    ProtectedForm(_): ProtectedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (ip, now) = (client_ip(&req), state.clock.now());
+    state
+        .db(move |conn| {
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok(services::good_faith::request(conn, &c, act)?)
+        })
+        .await?;
+    session::flash(
+        &session,
+        "Your request was sent: the practice gives you a Good Faith Estimate within 3 business days.",
+    );
+    Ok(see_other("/portal"))
 }
 
 pub(super) async fn portal_acknowledge(

@@ -34,6 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(good_faith::portal_show),
         )
         .route(
+            "/portal/estimates/request",
+            web::post().to(good_faith::portal_request),
+        )
+        .route(
             "/portal/estimates/{id}/acknowledge",
             web::post().to(good_faith::portal_acknowledge),
         );
