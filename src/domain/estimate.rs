@@ -49,9 +49,16 @@ impl Estimate {
         self.low == self.high
     }
 
-    /// "$64" or "$24–$120".
+    /// Nothing to go on yet (no rate, no allowed amount): no figure at all, never $0.
+    pub fn is_unknown(&self) -> bool {
+        self.high == 0 && self.missing.is_some()
+    }
+
+    /// "$64.00", "$24.00–$120.00", or "Not known yet".
     pub fn amount(&self) -> String {
-        if self.is_exact() {
+        if self.is_unknown() {
+            "Not known yet".to_string()
+        } else if self.is_exact() {
             dollars(self.low)
         } else {
             format!("{}–{}", dollars(self.low), dollars(self.high))

@@ -198,7 +198,7 @@ pub fn for_session(
         return Ok(None);
     };
     let e = estimate::estimate(&st.basis, st.prices().priced(&code));
-    Ok((e.high > 0 || e.missing.is_none()).then_some(e))
+    Ok((!e.is_unknown()).then_some(e))
 }
 
 pub fn for_client(
