@@ -274,45 +274,38 @@ pub fn for_client(
     })
 }
 
+/// Who entered a plan's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnteredBy {
+    Provider,
+    /// From their portal: the practice's reduced rate, theirs to set, is kept.
+    Client,
+}
+
 /// Saves the client's plan figures, made from the plan at `expected_version` (0: none
-/// yet), and records the change in the client's audit trail; `false`, with nothing
-/// saved, when it changed meanwhile.
+/// yet), and records the change in the client's audit trail as whoever entered it;
+/// `false`, with nothing saved, when it changed meanwhile.
 pub fn save_plan(
     conn: &mut DbConnection,
     client: &OwnedClient,
     figures: &crate::models::pricing::PlanFigures,
     expected_version: i64,
+    by: EnteredBy,
     act: super::Act<'_>,
-) -> QueryResult<bool> {
-    save_plan_as(conn, client, figures, expected_version, (act, false))
-}
-
-/// [`save_plan`] by the client, from their portal (audited as theirs).
-pub fn save_plan_by_client(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    figures: &crate::models::pricing::PlanFigures,
-    expected_version: i64,
-    act: super::Act<'_>,
-) -> QueryResult<bool> {
-    save_plan_as(conn, client, figures, expected_version, (act, true))
-}
-
-fn save_plan_as(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-    figures: &crate::models::pricing::PlanFigures,
-    expected_version: i64,
-    (act, by_client): (super::Act<'_>, bool),
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
-        if !pricing::save_plan(conn, client, figures, expected_version, act.now)? {
+        let mut figures = figures.clone();
+        if by == EnteredBy::Client {
+            let current = pricing::plan_of(conn, client)?;
+            figures.reduced_rate_cents = current.as_ref().and_then(|p| p.reduced_rate_cents);
+            figures.reduced_rate_reason = current.and_then(|p| p.reduced_rate_reason);
+        }
+        if !pricing::save_plan(conn, client, &figures, expected_version, act.now)? {
             return Ok(false);
         }
-        let action = if by_client {
-            crate::models::audit::AuditAction::PortalPlanEntered
-        } else {
-            crate::models::audit::AuditAction::ClientUpdated
+        let action = match by {
+            EnteredBy::Client => crate::models::audit::AuditAction::PortalPlanEntered,
+            EnteredBy::Provider => crate::models::audit::AuditAction::ClientUpdated,
         };
         super::record(conn, client, action, Some("plan"), act)?;
         Ok(true)

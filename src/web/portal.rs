@@ -527,6 +527,26 @@ struct InsuranceInput {
     version: i64,
 }
 
+impl InsuranceInput {
+    /// The client's insurance as it stands.
+    fn of(c: &OwnedClient) -> Self {
+        InsuranceInput {
+            billing_type: c.billing_type.clone(),
+            insurance_company: c.insurance_company.clone().unwrap_or_default(),
+            insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
+            holder_name: c
+                .insurance_holder_name
+                .clone()
+                .unwrap_or_else(|| c.full_name()),
+            date_of_birth: c
+                .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            version: c.version,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "portal/insurance.html")]
 struct InsurancePage {
@@ -575,20 +595,7 @@ async fn insurance_form(
     CurrentClient(c): CurrentClient,
 ) -> Result<HttpResponse, AppError> {
     let plan = plan_input(&state, &c).await?;
-    let input = InsuranceInput {
-        billing_type: c.billing_type.clone(),
-        insurance_company: c.insurance_company.clone().unwrap_or_default(),
-        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
-        holder_name: c
-            .insurance_holder_name
-            .clone()
-            .unwrap_or_else(|| c.full_name()),
-        date_of_birth: c
-            .date_of_birth
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        version: c.version,
-    };
+    let input = InsuranceInput::of(&c);
     render(&InsurancePage {
         page,
         input,
@@ -613,7 +620,7 @@ async fn save_plan(
     CurrentClient(c): CurrentClient,
     ProtectedForm(input): ProtectedForm<super::pricing::PlanInput>,
 ) -> Result<HttpResponse, AppError> {
-    let mut figures = match super::pricing::parse_plan(&super::pricing::PlanInput {
+    let figures = match super::pricing::parse_plan(&super::pricing::PlanInput {
         reduced_rate: String::new(),
         ..input.clone()
     }) {
@@ -623,17 +630,7 @@ async fn save_plan(
                 super::form_status(false),
                 &InsurancePage {
                     page,
-                    input: InsuranceInput {
-                        billing_type: c.billing_type.clone(),
-                        insurance_company: c.insurance_company.clone().unwrap_or_default(),
-                        insurance_member_id: c.insurance_member_id.clone().unwrap_or_default(),
-                        holder_name: c.insurance_holder_name.clone().unwrap_or_default(),
-                        date_of_birth: c
-                            .date_of_birth
-                            .map(|d| d.format("%Y-%m-%d").to_string())
-                            .unwrap_or_default(),
-                        version: c.version,
-                    },
+                    input: InsuranceInput::of(&c),
                     errors: FieldErrors::new(),
                     payers: COMMON_PAYERS,
                     issue: c.insurance_issue.clone(),
@@ -649,20 +646,16 @@ async fn save_plan(
     let (ip, now, client) = (client_ip(&req), state.clock.now(), c.clone());
     let saved = state
         .db(move |conn| {
-            // The reduced rate is the practice's to set: the client's form keeps it.
-            if let Some(current) = crate::models::pricing::plan_of(conn, &client)? {
-                figures.reduced_rate_cents = current.reduced_rate_cents;
-                figures.reduced_rate_reason = current.reduced_rate_reason;
-            }
             let act = Act {
                 ip: ip.as_deref(),
                 now,
             };
-            Ok(services::pricing::save_plan_by_client(
+            Ok(services::pricing::save_plan(
                 conn,
                 &client,
                 &figures,
                 input.version,
+                services::pricing::EnteredBy::Client,
                 act,
             )?)
         })

@@ -418,6 +418,7 @@ pub(super) async fn save_plan(
                 &client,
                 &figures,
                 input.version,
+                services::pricing::EnteredBy::Provider,
                 act,
             )?)
         })
