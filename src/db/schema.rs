@@ -330,6 +330,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         rate_cents -> Nullable<Integer>,
+        rate_updated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -87,9 +87,22 @@ pub fn save_rates(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
+        let rates: HashMap<String, Option<i32>> = scope
+            .services()
+            .select((services::id, services::rate_cents))
+            .load::<(String, Option<i32>)>(conn)?
+            .into_iter()
+            .collect();
         for (id, rate) in &sheet.service_rates {
+            // A rate left as it was keeps its date.
+            if rates.get(id) == Some(rate) {
+                continue;
+            }
             diesel::update(scope.services().filter(services::id.eq(id)))
-                .set(services::rate_cents.eq(rate))
+                .set((
+                    services::rate_cents.eq(rate),
+                    services::rate_updated_at.eq(now),
+                ))
                 .execute(conn)?;
         }
         let current = allowed_amounts(conn, scope)?;

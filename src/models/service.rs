@@ -22,6 +22,8 @@ pub struct Service {
     pub created_at: NaiveDateTime,
     /// The practice's private-pay rate (Settings → Rates), once set.
     pub rate_cents: Option<i32>,
+    /// When the rate was last set.
+    pub rate_updated_at: Option<NaiveDateTime>,
 }
 
 impl Service {

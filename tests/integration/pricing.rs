@@ -219,7 +219,12 @@ fn a_private_pay_client_pays_the_rate_or_a_reduced_rate_with_its_reason() {
         &[(&format!("rate_{service}"), "175")],
     );
     let (_, billing) = s.get_text(&format!("/clients/{bo}/billing"));
-    assert_eq!(estimate_for(&billing, "90837").0, "$175.00");
+    let (amount, why) = estimate_for(&billing, "90837");
+    assert_eq!(amount, "$175.00");
+    assert!(
+        why.contains("practice's rate of $175.00 for 90837, set Dec 2, 2026"),
+        "{why}"
+    );
     let r = save_plan(&s, &bo, &[("reduced_rate", "60")]);
     assert_eq!(r.status(), 422);
     assert!(r.text().unwrap().contains("Reduced rate: say why"));
@@ -233,6 +238,10 @@ fn a_private_pay_client_pays_the_rate_or_a_reduced_rate_with_its_reason() {
     let (amount, why) = estimate_for(&billing, "90837");
     assert_eq!(amount, "$60.00");
     assert!(why.contains("$60.00: your reduced rate per session"));
+    assert!(
+        why.contains("reduced rate (sliding scale), entered Dec 2, 2026"),
+        "{why}"
+    );
 
     // The session's reminder names the estimated cost.
     let r = s.submit(

@@ -1,6 +1,7 @@
 -- Pricing: the practice's private-pay rate per service, the allowed (contracted) amount
 -- per insurance company and CPT code, and each client's plan. Money is whole cents.
 ALTER TABLE services ADD COLUMN rate_cents INTEGER;
+ALTER TABLE services ADD COLUMN rate_updated_at TIMESTAMP;
 
 -- Typed from the provider's fee schedule; a payer is named as clients' insurance is, and
 -- matched on its name folded to lower case with spaces collapsed (payer_key).

@@ -126,14 +126,29 @@ impl PricingView {
                 amount: s.estimate.amount(),
                 reasoning: s.estimate.reasoning.clone(),
                 missing: s.estimate.missing.clone(),
-                rests_on: s.allowed.as_ref().map(|a| {
-                    format!(
+                rests_on: match (&s.allowed, private_pay) {
+                    (Some(a), false) => Some(format!(
                         "allowed amount {} from {}'s fee schedule, entered {}",
                         dollars(a.cents),
                         p.payer.clone().unwrap_or_default(),
                         local.date(&a.updated_at)
-                    )
-                }),
+                    )),
+                    (_, true) => match (&p.plan, s.service.rate_cents, s.service.rate_updated_at) {
+                        (Some(plan), _, _) if plan.reduced_rate_cents.is_some() => Some(format!(
+                            "reduced rate ({}), entered {}",
+                            plan.reduced_rate_reason.clone().unwrap_or_default(),
+                            local.date(&plan.entered_at)
+                        )),
+                        (_, Some(rate), Some(at)) => Some(format!(
+                            "practice's rate of {} for {}, set {}",
+                            dollars(rate),
+                            s.service.cpt_code,
+                            local.date(&at)
+                        )),
+                        _ => None,
+                    },
+                    _ => None,
+                },
             })
             .collect();
         let t = &p.today;
