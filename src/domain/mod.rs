@@ -10,6 +10,7 @@ pub mod email;
 pub mod estimate;
 pub mod free_slots;
 pub mod good_faith;
+pub mod instrument;
 pub mod money;
 pub mod name;
 pub mod onboarding;
