@@ -162,6 +162,23 @@ impl Line {
     pub fn total_cents(&self) -> i64 {
         i64::from(self.unit_cents) * i64::from(self.quantity)
     }
+
+    /// "90834 Psychotherapy, 45 minutes (diagnosis F41.1): 13 × $150.00", as the page
+    /// and the PDF print it.
+    pub fn describe(&self) -> String {
+        let diagnosis = if self.diagnosis.is_empty() {
+            "diagnosis not yet known".to_string()
+        } else {
+            format!("diagnosis {}", self.diagnosis)
+        };
+        format!(
+            "{} {} ({diagnosis}): {} × {}",
+            self.cpt_code,
+            self.service,
+            self.quantity,
+            super::money::dollars(self.unit_cents)
+        )
+    }
 }
 
 /// The statements every Good Faith Estimate carries (after CMS's model notice).
@@ -201,7 +218,7 @@ impl Sheet {
     /// The estimate as printable blocks, every required element in order.
     pub fn blocks(&self) -> Vec<crate::pdf::Block> {
         use crate::pdf::Block;
-        let money = |c: i64| super::money::dollars(i32::try_from(c).unwrap_or(i32::MAX));
+        let money = |c: i64| super::money::dollars(c);
         let mut b = vec![
             Block::Title("Good Faith Estimate".into()),
             Block::Text(format!(
@@ -225,21 +242,7 @@ impl Sheet {
             Block::Text(self.expected.clone()),
         ]);
         for l in &self.lines {
-            let diagnosis = if l.diagnosis.is_empty() {
-                "diagnosis not yet known".to_string()
-            } else {
-                format!("diagnosis {}", l.diagnosis)
-            };
-            b.push(Block::Row(
-                format!(
-                    "{} {} ({diagnosis}): {} × {}",
-                    l.cpt_code,
-                    l.service,
-                    l.quantity,
-                    super::money::dollars(l.unit_cents)
-                ),
-                money(l.total_cents()),
-            ));
+            b.push(Block::Row(l.describe(), money(l.total_cents())));
         }
         b.push(Block::Row(
             "Total expected charges".into(),

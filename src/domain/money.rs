@@ -1,14 +1,15 @@
 //! Amounts of money, kept as whole cents (US dollars): written as "$75.00", read from what
 //! a person types ("75", "75.5", "$1,250.00").
 
-/// "$1,250.00" for 125000.
-pub fn dollars(cents: i32) -> String {
+/// "$1,250.00" for 125000 (a session's cents, or an estimate's total).
+pub fn dollars(cents: impl Into<i64>) -> String {
+    let cents: i64 = cents.into();
     let sign = if cents < 0 { "-" } else { "" };
-    let cents = i64::from(cents).abs();
+    let cents = cents.abs();
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);

@@ -371,16 +371,9 @@ pub fn busy_between(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<Span>> {
-    let rows: Vec<(NaiveDateTime, NaiveDateTime)> = scope
-        .appointments()
-        .filter(appointments::starts_at.lt(to))
-        .filter(appointments::ends_at.gt(from))
-        .filter(appointments::status.eq_any(Status::HOLDING.map(Status::as_str)))
-        .select((appointments::starts_at, appointments::ends_at))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(start, end)| Span { start, end })
+    Ok(holding_between(conn, scope, from, to)?
+        .iter()
+        .map(Appointment::span)
         .collect())
 }
 

@@ -47,14 +47,20 @@ pub fn offered(
                 add(conn, scope, name, code, minutes as i32, now)?;
             }
         }
-        let rows = scope
-            .services()
-            .filter(services::archived_at.is_null())
-            .order((services::cpt_code, services::name))
-            .select(Service::as_select())
-            .load(conn)?;
-        Ok(rows.into_iter().map(|s| scope.owns(s)).collect())
+        active(conn, scope)
     })
+}
+
+/// The provider's services (not archived), by CPT code: a plain read, for work that runs
+/// where sessions already exist (the reminder sweep), so the shipped ones were added.
+pub fn active(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Owned<Service>>> {
+    let rows = scope
+        .services()
+        .filter(services::archived_at.is_null())
+        .order((services::cpt_code, services::name))
+        .select(Service::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|s| scope.owns(s)).collect())
 }
 
 /// The service the booking link offers: the one the provider chose while it is offered,

@@ -218,7 +218,7 @@ pub fn issue(
         let message = crate::mail::good_faith::issued(
             &provider.practice_display_name(),
             &client.first_name,
-            &crate::domain::money::dollars(i32::try_from(sheet.total_cents()).unwrap_or(i32::MAX)),
+            &crate::domain::money::dollars(sheet.total_cents()),
             &sheet.covers,
             &link,
         )

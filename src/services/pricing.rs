@@ -107,9 +107,10 @@ impl Standing {
     }
 }
 
+/// `offered` are the provider's services the estimates are of.
 fn standing(
     conn: &mut DbConnection,
-    provider: &Provider,
+    (provider, offered): (&Provider, Vec<Owned<Service>>),
     client: &OwnedClient,
     now: NaiveDateTime,
 ) -> QueryResult<Standing> {
@@ -122,7 +123,7 @@ fn standing(
         .filter(|p| !p.trim().is_empty());
     let mut st = Standing {
         amounts: pricing::allowed_amounts(conn, scope)?,
-        offered: service::offered(conn, scope, now)?,
+        offered,
         payer_name: payer
             .clone()
             .unwrap_or_else(|| "the client's insurance".into()),
@@ -190,7 +191,9 @@ pub fn for_session(
     if client.billing().is_none() {
         return Ok(None);
     }
-    let st = standing(conn, provider, client, now)?;
+    // A plain read: the reminder sweep asks this for each reminder it queues.
+    let active = service::active(conn, client.scope())?;
+    let st = standing(conn, (provider, active), client, now)?;
     let Some(code) = service_id
         .and_then(|id| st.offered.iter().find(|s| s.id == id))
         .map(|s| s.cpt_code.clone())
@@ -208,7 +211,8 @@ pub fn for_client(
     now: NaiveDateTime,
 ) -> QueryResult<Pricing> {
     let scope = client.scope();
-    let st = standing(conn, provider, client, now)?;
+    let offered = service::offered(conn, scope, now)?;
+    let st = standing(conn, (provider, offered), client, now)?;
     let prices = st.prices();
     let basis = st.basis.clone();
     let offered = &st.offered;

@@ -731,19 +731,17 @@ pub(crate) async fn billing_page(
             let acks = crate::models::practice_form::acknowledgments(conn, &client)?;
             let pricing = services::pricing::for_client(conn, &me, &client, now)?;
             let good_faith = match client.billing() {
-                Some(crate::domain::billing::BillingType::PrivatePay) => Some((
+                Some(crate::domain::billing::BillingType::PrivatePay) => Some(
                     services::good_faith::standing(conn, &client, me.zone(), now)?,
-                    crate::models::service::offered(conn, client.scope(), now)?,
-                )),
+                ),
                 _ => None,
             };
             Ok((card, acks, (pricing, good_faith)))
         })
         .await?;
     let (pricing, good_faith) = pricing;
-    let good_faith = good_faith.map(|(standing, offered)| {
-        super::pricing::GoodFaithSection::of(&standing, &offered, local, now)
-    });
+    let good_faith = good_faith
+        .map(|standing| super::pricing::GoodFaithSection::of(&standing, &pricing, local, now));
     let (plan_input, plan_errors) = match plan_form {
         Some((input, errors)) => (Some(input), errors),
         None => (None, Vec::new()),

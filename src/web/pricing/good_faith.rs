@@ -38,7 +38,7 @@ impl EstimateRow {
                 fmt::date(&g.covers_from),
                 fmt::date(&g.covers_until)
             ),
-            total: dollars(i32::try_from(g.total_cents).unwrap_or(i32::MAX)),
+            total: dollars(g.total_cents),
             acknowledged: g.acknowledged_at.as_ref().map(|t| local.datetime(t)),
         }
     }
@@ -56,7 +56,7 @@ pub struct GoodFaithSection {
 impl GoodFaithSection {
     pub fn of(
         standing: &services::good_faith::Standing,
-        offered: &[crate::models::scope::Owned<crate::models::service::Service>],
+        pricing: &services::pricing::Pricing,
         local: fmt::Local,
         now: chrono::NaiveDateTime,
     ) -> Self {
@@ -97,7 +97,11 @@ impl GoodFaithSection {
                 .map(|g| EstimateRow::of(g, local))
                 .collect(),
             warning,
-            services: offered.iter().map(|s| (s.id.clone(), s.label())).collect(),
+            services: pricing
+                .services
+                .iter()
+                .map(|s| (s.service.id.clone(), s.service.label()))
+                .collect(),
         }
     }
 }
@@ -185,26 +189,9 @@ fn sheet_lines(sheet: &Sheet) -> (Vec<(String, String)>, String) {
     let lines = sheet
         .lines
         .iter()
-        .map(|l| {
-            let diagnosis = if l.diagnosis.is_empty() {
-                "diagnosis not yet known".to_string()
-            } else {
-                format!("diagnosis {}", l.diagnosis)
-            };
-            (
-                format!(
-                    "{} {} ({diagnosis}): {} × {}",
-                    l.cpt_code,
-                    l.service,
-                    l.quantity,
-                    dollars(l.unit_cents)
-                ),
-                dollars(i32::try_from(l.total_cents()).unwrap_or(i32::MAX)),
-            )
-        })
+        .map(|l| (l.describe(), dollars(l.total_cents())))
         .collect();
-    let total = dollars(i32::try_from(sheet.total_cents()).unwrap_or(i32::MAX));
-    (lines, total)
+    (lines, dollars(sheet.total_cents()))
 }
 
 pub(super) async fn show(
