@@ -45,6 +45,29 @@ pub fn queue_with_calendar_file(
     ip: Option<&str>,
     calendar_ics: Option<&str>,
 ) -> QueryResult<()> {
+    queue_to(conn, provider, client, &client.email, email, ip, calendar_ics)
+}
+
+/// An email to the provider about a client (a risk alert): audited in the client's trail
+/// like every email about them.
+pub fn queue_to_provider(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    email: ClientEmail<'_>,
+) -> QueryResult<()> {
+    queue_to(conn, provider, client, &provider.email, email, None, None)
+}
+
+fn queue_to(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    to: &str,
+    email: ClientEmail<'_>,
+    ip: Option<&str>,
+    calendar_ics: Option<&str>,
+) -> QueryResult<()> {
     let ClientEmail {
         kind,
         audit_as,
@@ -70,7 +93,7 @@ pub fn queue_with_calendar_file(
             provider_id: &provider.id(),
             client_id: Some(&client.client_id()),
             kind,
-            to: &client.email,
+            to,
             subject: &message.subject,
             text: &message.text,
             html: &message.html,

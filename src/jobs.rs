@@ -87,6 +87,8 @@ pub struct Ran {
     pub deliveries: usize,
     /// Session reminders queued.
     pub reminders: usize,
+    /// Questionnaires sent (each reminder counts too).
+    pub questionnaires: usize,
 }
 
 impl Jobs {
@@ -159,6 +161,9 @@ impl Jobs {
                 if let Err(e) = jobs.queue_reminders() {
                     tracing::warn!(error = %e, "queueing session reminders failed; will retry");
                 }
+                if let Err(e) = jobs.send_questionnaires() {
+                    tracing::warn!(error = %e, "sending questionnaires failed; will retry");
+                }
                 std::thread::sleep(REMINDERS_EVERY);
             })?;
         if self.0.mailer.is_some() {
@@ -221,6 +226,7 @@ impl Jobs {
         }
         self.expire_imports().map_err(|e| e.to_string())?;
         ran.reminders = self.queue_reminders()?;
+        ran.questionnaires = self.send_questionnaires()?;
         for _ in 0..MAX_DELIVERY_PASSES {
             let tried = self.deliver_emails()?;
             ran.deliveries += tried;
@@ -251,6 +257,19 @@ impl Jobs {
             inner.clock.now(),
             &inner.settings.public_url,
         )
+        .map_err(|e| e.to_string())
+    }
+
+    /// Queues the questionnaires and reminders that fell due, and expires unanswered links.
+    fn send_questionnaires(&self) -> Result<usize, String> {
+        let inner = &self.0;
+        let mut conn = inner.pool.get().map_err(|e| e.to_string())?;
+        crate::services::measures::sending::sweep(
+            &mut conn,
+            inner.clock.now(),
+            &inner.settings.public_url,
+        )
+        .map(|s| s.sent + s.reminders)
         .map_err(|e| e.to_string())
     }
 

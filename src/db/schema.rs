@@ -22,6 +22,8 @@ diesel::table! {
         npi -> Nullable<Text>,
         tin -> Nullable<Text>,
         billing_address -> Nullable<Text>,
+        pcl5_probable_from -> Integer,
+        signup_measures -> Text,
     }
 }
 
@@ -59,6 +61,7 @@ diesel::table! {
         updated_at -> Timestamp,
         list_state -> Text,
         version -> BigInt,
+        risk_alert_since -> Nullable<Timestamp>,
     }
 }
 
@@ -67,16 +70,6 @@ diesel::table! {
         provider_id -> Text,
         list_state -> Text,
         clients -> BigInt,
-    }
-}
-
-diesel::table! {
-    assessment_requests (id) {
-        id -> Text,
-        client_id -> Text,
-        instrument -> Text,
-        requested_at -> Timestamp,
-        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -131,6 +124,7 @@ diesel::table! {
         provider_id -> Text,
         client_id -> Text,
         token_hash -> Text,
+        reminder_token_hash -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
@@ -220,14 +214,16 @@ diesel::table! {
 diesel::joinable!(clients -> providers (provider_id));
 diesel::joinable!(form_acknowledgments -> practice_forms (form_id));
 diesel::joinable!(documents -> clients (client_id));
-diesel::joinable!(assessment_requests -> clients (client_id));
 diesel::joinable!(audit_events -> providers (provider_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     providers,
     clients,
     client_list_counts,
-    assessment_requests,
+    measure_schedules,
+    assessment_links,
+    assessments,
+    risk_alerts,
     blobs,
     documents,
     audit_events,
@@ -455,5 +451,65 @@ diesel::table! {
         provider_id -> Text,
         client_id -> Text,
         requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measure_schedules (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        instrument -> Text,
+        frequency -> Text,
+        next_send_on -> Nullable<Date>,
+        paused_at -> Nullable<Timestamp>,
+        stopped_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    assessment_links (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        token_hash -> Text,
+        reminder_token_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        instrument -> Text,
+        schedule_id -> Nullable<Text>,
+        link_id -> Nullable<Text>,
+        appointment_id -> Nullable<Text>,
+        answers -> Text,
+        difficulty -> Nullable<Integer>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        expired_at -> Nullable<Timestamp>,
+        entered_by -> Nullable<Text>,
+        total -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    risk_alerts (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        assessment_id -> Text,
+        raised_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
     }
 }

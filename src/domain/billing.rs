@@ -36,32 +36,3 @@ impl fmt::Display for BillingType {
         f.write_str(self.label())
     }
 }
-
-/// Assessments a provider can ask a new client to complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Assessment {
-    Phq9,
-    Gad7,
-}
-
-impl Assessment {
-    pub const ALL: [Assessment; 2] = [Assessment::Phq9, Assessment::Gad7];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.code() == s)
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Phq9 => "PHQ-9",
-            Self::Gad7 => "GAD-7",
-        }
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::Phq9 => "depression screening",
-            Self::Gad7 => "anxiety screening",
-        }
-    }
-}

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::billing::{Assessment, BillingType};
+use super::billing::BillingType;
 use super::email::Email;
+use super::instrument::Instrument;
+use super::measure_schedule::Frequency;
 use super::name::{optional_text, PersonName};
 use super::phone::Phone;
 use super::us_states::state_name;
@@ -25,8 +27,9 @@ pub struct ClientInput {
     pub telehealth_state: String,
     /// Only on the new-client form: "on" when the client is to be emailed.
     pub notify: Option<String>,
-    /// Only on the new-client form: assessment codes ticked.
+    /// Only on the new-client form: questionnaire codes ticked, and how often to send them.
     pub assessments: Vec<String>,
+    pub assessment_frequency: String,
     /// Only on the edit form: the version of the details it was made from …
     pub version: Option<i64>,
     /// … and the values it showed then (`client_edit::DetailValues::to_form`).
@@ -140,10 +143,18 @@ pub fn parse_date_of_birth(
     Ok(Some(date))
 }
 
-/// The assessments ticked on the form; unknown codes are ignored.
-pub fn parse_assessments(codes: &[String]) -> Vec<Assessment> {
-    let mut out: Vec<Assessment> = codes.iter().filter_map(|c| Assessment::parse(c)).collect();
-    out.dedup();
+/// The questionnaires ticked on the form, each at the frequency chosen (once when none
+/// reads); unknown codes are ignored.
+pub fn parse_assessments(codes: &[String], frequency: &str) -> Vec<(String, Frequency)> {
+    let frequency = Frequency::parse(frequency).unwrap_or(Frequency::Once);
+    let mut out: Vec<(String, Frequency)> = Vec::new();
+    for code in codes {
+        if let Some(i) = Instrument::find(code) {
+            if !out.iter().any(|(c, _)| *c == i.code) {
+                out.push((i.code, frequency));
+            }
+        }
+    }
     out
 }
 

@@ -35,6 +35,8 @@ pub struct Unscored {
 pub struct Instrument {
     pub code: String,
     pub name: String,
+    /// What it measures, in a few words ("depression").
+    pub purpose: String,
     pub licence: String,
     /// The question every item answers ("Over the last 2 weeks, …").
     pub time_frame: String,
@@ -160,7 +162,8 @@ impl Instrument {
             .iter()
             .map(|c| (c.name.clone(), answers[c.from - 1..c.to].iter().sum()))
             .collect();
-        let cut = probable_from.or(self.probable_from);
+        // The provider's cut-off applies only to an instrument that has one.
+        let cut = self.probable_from.map(|own| probable_from.unwrap_or(own));
         Some(Score {
             total,
             band,

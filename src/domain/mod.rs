@@ -11,6 +11,7 @@ pub mod estimate;
 pub mod free_slots;
 pub mod good_faith;
 pub mod instrument;
+pub mod measure_schedule;
 pub mod money;
 pub mod name;
 pub mod onboarding;

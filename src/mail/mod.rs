@@ -3,6 +3,7 @@
 
 pub mod good_faith;
 pub mod mailer;
+pub mod measures;
 pub mod sessions;
 pub mod smtp;
 

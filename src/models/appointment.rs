@@ -753,6 +753,45 @@ pub fn for_client(
         .load(conn)
 }
 
+/// The client's scheduled sessions starting in `(from, to]`, by start.
+pub fn client_sessions_starting(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Appointment>> {
+    client
+        .scope()
+        .appointments()
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .filter(appointments::kind.eq(Kind::Session.as_str()))
+        .filter(appointments::status.eq(Status::Scheduled.as_str()))
+        .filter(appointments::starts_at.gt(from))
+        .filter(appointments::starts_at.le(to))
+        .order(appointments::starts_at)
+        .select(Appointment::as_select())
+        .load(conn)
+}
+
+/// When the client's last session before `before` started (cancelled ones aside).
+pub fn previous_session_start(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+    before: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    client
+        .scope()
+        .appointments()
+        .filter(appointments::client_id.eq(client.id.as_str()))
+        .filter(appointments::kind.eq(Kind::Session.as_str()))
+        .filter(appointments::status.eq_any([Status::Scheduled.as_str(), Status::Confirmed.as_str()]))
+        .filter(appointments::starts_at.lt(before))
+        .order(appointments::starts_at.desc())
+        .select(appointments::starts_at)
+        .first(conn)
+        .optional()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,27 @@ pub enum AuditAction {
     /// The client downloaded a session's calendar file; the subject is its id.
     #[strum(serialize = "portal.calendar_file_downloaded")]
     PortalCalendarFileDownloaded,
+    /// A questionnaire was started for the client; the subject names it and how often.
+    #[strum(serialize = "measure.scheduled")]
+    MeasureScheduled,
+    /// A questionnaire's schedule was paused, resumed, stopped or changed; the subject says how.
+    #[strum(serialize = "measure.changed")]
+    MeasureChanged,
+    /// The client completed a questionnaire through their link; the subject names it.
+    #[strum(serialize = "portal.assessment_completed")]
+    PortalAssessmentCompleted,
+    /// The provider entered a questionnaire's answers in session, on the client's behalf.
+    #[strum(serialize = "assessment.administered")]
+    AssessmentAdministered,
+    /// An answer raised a risk alert (PHQ-9 item 9 above 0); the subject is the alert's id.
+    #[strum(serialize = "risk_alert.raised")]
+    RiskAlertRaised,
+    /// The provider resolved a risk alert with a note; the subject is the alert's id.
+    #[strum(serialize = "risk_alert.resolved")]
+    RiskAlertResolved,
+    /// The provider downloaded the client's questionnaire results as CSV.
+    #[strum(serialize = "assessment.results_downloaded")]
+    AssessmentResultsDownloaded,
 }
 
 impl AuditAction {
@@ -132,6 +153,7 @@ impl AuditAction {
                 | Self::PortalEstimateAcknowledged
                 | Self::PortalPlanEntered
                 | Self::PortalEstimateRequested
+                | Self::PortalAssessmentCompleted
         )
     }
 
@@ -174,6 +196,13 @@ impl AuditAction {
             Self::AppointmentAmended => "Corrected a confirmed session",
             Self::PortalAppointmentCancelled => "Cancelled a session from the portal",
             Self::PortalCalendarFileDownloaded => "Downloaded a session's calendar file",
+            Self::MeasureScheduled => "Started sending a questionnaire",
+            Self::MeasureChanged => "Changed when a questionnaire is sent",
+            Self::PortalAssessmentCompleted => "Completed a questionnaire",
+            Self::AssessmentAdministered => "Entered a questionnaire's answers in session, for the client",
+            Self::RiskAlertRaised => "A questionnaire answer raised a risk alert",
+            Self::RiskAlertResolved => "Resolved a risk alert",
+            Self::AssessmentResultsDownloaded => "Downloaded the questionnaire results (CSV)",
         }
     }
 }

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::scope::{OwnedClient, Scope};
-use crate::db::ids::{new_row_id, ClientId, ProviderId};
-use crate::db::schema::{assessment_requests, client_list_counts, clients};
+use crate::db::ids::{ClientId, ProviderId};
+use crate::db::schema::{client_list_counts, clients};
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::billing::{Assessment, BillingType};
+use crate::domain::billing::BillingType;
 use crate::domain::client::{ClientDetails, ClientInput};
 use crate::domain::client_edit::DetailValues;
 use crate::domain::onboarding::{OnboardingFacts, OnboardingStatus};
@@ -55,6 +55,8 @@ pub struct Client {
     /// Raised by every change of the details an edit form shows (by the provider or the
     /// client): a form made from an older version is refused, not saved over the change.
     pub version: i64,
+    /// Since when an unresolved risk alert stands (see `risk_alert`).
+    pub risk_alert_since: Option<NaiveDateTime>,
 }
 
 /// The columns the Clients tab shows, and the facts its status badge is derived from.
@@ -75,6 +77,7 @@ pub struct ClientListRow {
     pub forms_acknowledged_at: Option<NaiveDateTime>,
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub risk_alert_since: Option<NaiveDateTime>,
 }
 
 macro_rules! onboarding_facts {
@@ -211,7 +214,9 @@ fn save_client<T>(
 #[derive(Debug, Clone, Default)]
 pub struct CreateOptions {
     pub notify: bool,
-    pub assessments: Vec<Assessment>,
+    /// Questionnaires to start sending at once (instrument code, how often): the service
+    /// that creates the client starts them.
+    pub measures: Vec<(String, crate::domain::measure_schedule::Frequency)>,
 }
 
 /// The row of a client whose handle proves whose it is.
@@ -281,16 +286,6 @@ pub fn create(
         diesel::insert_into(clients::table)
             .values(&row)
             .execute(conn)?;
-        for a in &options.assessments {
-            diesel::insert_into(assessment_requests::table)
-                .values((
-                    assessment_requests::id.eq(new_row_id()),
-                    assessment_requests::client_id.eq(id.as_str()),
-                    assessment_requests::instrument.eq(a.code()),
-                    assessment_requests::requested_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
         scope.client(conn, &id)?.ok_or(SaveClientError::NotFound)
     })
 }
@@ -490,28 +485,6 @@ pub fn set_archived(
             clients::updated_at.eq(now),
         ))
         .execute(conn)
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct AssessmentRequest {
-    pub instrument: String,
-    pub requested_at: NaiveDateTime,
-    pub sent_at: Option<NaiveDateTime>,
-}
-
-pub fn assessment_requests(
-    conn: &mut DbConnection,
-    client: &OwnedClient,
-) -> QueryResult<Vec<AssessmentRequest>> {
-    assessment_requests::table
-        .filter(assessment_requests::client_id.eq(client.id.as_str()))
-        .order(assessment_requests::instrument)
-        .select((
-            assessment_requests::instrument,
-            assessment_requests::requested_at,
-            assessment_requests::sent_at,
-        ))
-        .load(conn)
 }
 
 /// Which clients the Clients tab lists.

@@ -3,6 +3,7 @@
 //! the few paths without a signed-in provider go through [`unscoped`].
 
 pub mod appointment;
+pub mod assessment;
 pub mod audit;
 pub mod booking;
 pub mod calendar_feed;
@@ -12,11 +13,13 @@ pub mod failed_login;
 pub mod good_faith;
 pub mod import_batch;
 pub mod invitation;
+pub mod measure_schedule;
 pub mod outbox;
 pub mod payment_method;
 pub mod practice_form;
 pub mod pricing;
 pub mod provider;
+pub mod risk_alert;
 pub mod scope;
 pub mod service;
 pub mod sign_in_session;

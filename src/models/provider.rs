@@ -42,6 +42,11 @@ pub struct Provider {
     /// … the TIN's 9 digits, and the practice's address.
     pub tin: Option<String>,
     pub billing_address: Option<String>,
+    /// PCL-5's cut-off for "probable PTSD" (33 unless the provider set another).
+    pub pcl5_probable_from: i32,
+    /// What a client who signs up through the booking link is sent (Settings →
+    /// Questionnaires): read through `domain::measure_schedule::parse_defaults`.
+    pub signup_measures: String,
 }
 
 impl Provider {
@@ -121,6 +126,8 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         npi: None,
         tin: None,
         billing_address: None,
+        pcl5_probable_from: 33,
+        signup_measures: String::new(),
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {

@@ -13,10 +13,10 @@ use diesel::prelude::*;
 
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
-    appointment_series, appointments, audit_events, booking_requests, calendar_feeds,
+    appointment_series, appointments, assessment_links, assessments, audit_events, booking_requests, calendar_feeds,
     client_list_counts, client_plans, clients, documents, form_acknowledgments,
-    good_faith_estimates, good_faith_requests, import_batches, outbox_emails, payer_rates,
-    payment_methods, practice_forms, services, sign_in_sessions, working_hours,
+    good_faith_estimates, good_faith_requests, import_batches, measure_schedules, outbox_emails, payer_rates,
+    payment_methods, practice_forms, risk_alerts, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -80,6 +80,10 @@ impl Scope {
         client_plans => client_plans;
         good_faith_estimates => good_faith_estimates;
         good_faith_requests => good_faith_requests;
+        measure_schedules => measure_schedules;
+        assessment_links => assessment_links;
+        assessments => assessments;
+        risk_alerts => risk_alerts;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

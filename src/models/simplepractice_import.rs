@@ -531,7 +531,7 @@ mod tests {
         let (_, scope) = provider(&mut conn, "elena@example.com");
         let options = CreateOptions {
             notify: false,
-            assessments: Vec::new(),
+            measures: Vec::new(),
         };
         let grace = client::create(
             &mut conn,

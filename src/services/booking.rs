@@ -129,11 +129,12 @@ pub fn sign_up(
         booking::record(conn, &scope, ip, now)?;
         let options = CreateOptions {
             notify: true,
-            assessments: vec![],
+            measures: Vec::new(),
         };
         let (c, action) = match client::create(conn, &scope, details, &options, now) {
             Ok(c) => {
                 onboarding::invite(conn, provider, &c, public_url, now, Some(ip))?;
+                start_default_measures(conn, provider, &c, public_url, act)?;
                 (c, AuditAction::BookingSignup)
             }
             Err(SaveClientError::EmailTaken { existing }) => {
@@ -191,5 +192,29 @@ pub fn sign_up(
         Ok(outcome) => Ok(outcome),
         Err(Stop::TimeTaken) => Ok(SignUp::TimeTaken),
         Err(Stop::Database(e)) => Err(e),
+    }
+}
+
+/// The questionnaires the provider sends every booking-link sign-up (Settings →
+/// Questionnaires); one that no longer ships is skipped.
+fn start_default_measures(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &crate::models::scope::OwnedClient,
+    public_url: &str,
+    act: Act<'_>,
+) -> QueryResult<()> {
+    use crate::services::measures::schedules::{start, ScheduleError};
+    let picks: Vec<_> = crate::domain::measure_schedule::parse_defaults(&provider.signup_measures)
+        .into_iter()
+        .filter(|(code, _)| crate::domain::instrument::Instrument::find(code).is_some())
+        .collect();
+    match start(conn, provider, client, &picks, public_url, act) {
+        Ok(()) => Ok(()),
+        Err(ScheduleError::Database(e)) => Err(e),
+        Err(other) => {
+            tracing::warn!(problem = %other, "a booking sign-up's questionnaires were not started");
+            Ok(())
+        }
     }
 }

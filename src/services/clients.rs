@@ -23,7 +23,8 @@ pub fn view(
     record(conn, client, AuditAction::ClientViewed, Some(tab), act)
 }
 
-/// Adds a client: stored, audited and (when `options.notify`) invited, all or nothing.
+/// Adds a client: stored, audited, (when `options.notify`) invited and sent the
+/// questionnaires picked, all or nothing.
 /// An email another client of this provider has is refused (`EmailTaken`).
 pub fn create(
     conn: &mut DbConnection,
@@ -39,6 +40,12 @@ pub fn create(
         if options.notify {
             crate::onboarding::invite(conn, provider, &c, public_url, act.now, act.ip)?;
         }
+        super::measures::schedules::start(conn, provider, &c, &options.measures, public_url, act)
+            .map_err(|e| match e {
+                super::measures::schedules::ScheduleError::Database(e) => SaveClientError::Database(e),
+                // The form offers only shipped questionnaires, each once.
+                _ => SaveClientError::Database(diesel::result::Error::RollbackTransaction),
+            })?;
         Ok(c)
     })
 }

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod documents;
 pub mod good_faith;
 pub mod imports;
+pub mod measures;
 pub mod onboarding;
 pub mod portal;
 pub mod pricing;

@@ -11,7 +11,6 @@ use super::{
 };
 use crate::db::ids::ClientId;
 use crate::db::DbConnection;
-use crate::domain::billing::Assessment;
 use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
 use crate::domain::client_edit::{reconcile, DetailValues, EditConflict};
 use crate::domain::onboarding::OnboardingStatus;
@@ -57,12 +56,21 @@ struct ClientRow {
     status: OnboardingStatus,
     archived: bool,
     billing_info_needed: bool,
+    risk_alert: bool,
+}
+
+/// A client with an unresolved risk alert, for the Clients tab's banner.
+struct AlertLine {
+    id: String,
+    name: String,
+    since: String,
 }
 
 #[derive(Template)]
 #[template(path = "clients/list.html")]
 struct ListPage {
     page: PageContext,
+    alerts: Vec<AlertLine>,
     rows: Vec<ClientRow>,
     total: i64,
     q: String,
@@ -131,9 +139,21 @@ async fn list(
     let query = params.query();
     let scope = provider.scope();
     let q = query.clone();
-    let result = state
-        .db(move |conn| Ok(client::list(conn, &scope, &q)?))
+    let (result, alerts) = state
+        .db(move |conn| {
+            let alerts = crate::models::risk_alert::open_for_provider(conn, &scope)?;
+            Ok((client::list(conn, &scope, &q)?, alerts))
+        })
         .await?;
+    let local = fmt::Local(provider.0.zone());
+    let alerts = alerts
+        .into_iter()
+        .map(|(id, name, since)| AlertLine {
+            id,
+            name,
+            since: local.datetime(&since),
+        })
+        .collect();
     let (pages, page_no) = (result.pages, result.page);
     let first_shown = if result.rows.is_empty() {
         0
@@ -154,6 +174,7 @@ async fn list(
             status: r.status(),
             archived: r.archived_at.is_some(),
             billing_info_needed: r.needs_billing_info() && r.archived_at.is_none(),
+            risk_alert: r.risk_alert_since.is_some() && r.archived_at.is_none(),
         })
         .collect();
     let mut statuses: Vec<(&str, &str)> = OnboardingStatus::ALL
@@ -163,6 +184,7 @@ async fn list(
     statuses.push(("archived", "Archived"));
     render(&ListPage {
         page: page.signed_in(&provider),
+        alerts,
         rows,
         total: result.total,
         q: params.q.clone(),
@@ -195,7 +217,8 @@ struct FormPage {
     errors: FieldErrors,
     existing_client: Option<String>,
     states: &'static [(&'static str, &'static str)],
-    assessments: [Assessment; 2],
+    instruments: Vec<crate::domain::instrument::Instrument>,
+    frequencies: Vec<crate::domain::measure_schedule::Frequency>,
     /// Set when a save was refused because the details changed since the form was made.
     conflict: Option<EditConflict>,
 }
@@ -235,7 +258,8 @@ fn form_page(
         errors,
         existing_client,
         states: US_STATES,
-        assessments: Assessment::ALL,
+        instruments: crate::domain::instrument::Instrument::all(),
+        frequencies: crate::domain::measure_schedule::Frequency::all().collect(),
         conflict: None,
     }
 }
@@ -271,7 +295,7 @@ async fn create(
     };
     let options = client::CreateOptions {
         notify: input.notify.is_some(),
-        assessments: parse_assessments(&input.assessments),
+        measures: parse_assessments(&input.assessments, &input.assessment_frequency),
     };
     let ip = client_ip(&req);
     let (me, now) = (provider.0.clone(), state.clock.now());
@@ -511,6 +535,8 @@ pub struct ClientHeader {
     pub status: OnboardingStatus,
     pub archived_on: Option<String>,
     pub billing_info_needed: bool,
+    /// Since when an unresolved risk alert stands.
+    pub risk_alert_since: Option<String>,
 }
 
 impl ClientHeader {
@@ -522,14 +548,9 @@ impl ClientHeader {
             archived_on: c.archived_at.as_ref().map(|t| local.datetime(t)),
             billing_info_needed: c.archived_at.is_none()
                 && c.onboarding_facts().needs_billing_info(),
+            risk_alert_since: c.risk_alert_since.as_ref().map(|t| local.datetime(t)),
         }
     }
-}
-
-struct AssessmentView {
-    code: String,
-    requested: String,
-    sent: Option<String>,
 }
 
 #[derive(Template)]
@@ -546,7 +567,8 @@ struct OverviewPage {
     date_of_birth: Option<String>,
     telehealth_state: Option<String>,
     added: String,
-    assessments: Vec<AssessmentView>,
+    /// Each questionnaire's schedule, in words.
+    measures: Vec<String>,
     steps: Vec<StepView>,
     invitation: Option<String>,
     can_invite: bool,
@@ -588,7 +610,7 @@ async fn overview(
     let client = c.clone();
     let (requests, emails, card) = state
         .db(move |conn| {
-            let requests = client::assessment_requests(conn, &client)?;
+            let requests = crate::models::measure_schedule::for_client(conn, &client)?;
             let emails = crate::models::outbox::for_client(conn, &client)?;
             let card = crate::models::payment_method::current(conn, &client)?;
             Ok((requests, emails, card))
@@ -658,13 +680,9 @@ async fn overview(
         invitation,
         can_invite: c.account_verified_at.is_none() && c.archived_at.is_none(),
         confirmable,
-        assessments: requests
-            .into_iter()
-            .map(|r| AssessmentView {
-                code: r.instrument,
-                requested: local.date(&r.requested_at),
-                sent: r.sent_at.as_ref().map(|t| local.datetime(t)),
-            })
+        measures: requests
+            .iter()
+            .map(|r| super::measures::schedule_summary(r, local))
             .collect(),
     })
 }

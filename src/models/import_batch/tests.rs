@@ -37,7 +37,7 @@ fn add_client(
 ) -> String {
     let options = CreateOptions {
         notify: false,
-        assessments: Vec::new(),
+        measures: Vec::new(),
     };
     client::create(
         conn,
