@@ -45,7 +45,15 @@ pub fn queue_with_calendar_file(
     ip: Option<&str>,
     calendar_ics: Option<&str>,
 ) -> QueryResult<()> {
-    queue_to(conn, provider, client, &client.email, email, ip, calendar_ics)
+    queue_to(
+        conn,
+        provider,
+        client,
+        &client.email,
+        email,
+        ip,
+        calendar_ics,
+    )
 }
 
 /// An email to the provider about a client (a risk alert): audited in the client's trail

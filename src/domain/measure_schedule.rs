@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn recurring_sends_step_by_days_across_month_and_year_ends() {
-        assert_eq!(Frequency::Weekly.next_after(day(2026, 1, 28)), Some(day(2026, 2, 4)));
+        assert_eq!(
+            Frequency::Weekly.next_after(day(2026, 1, 28)),
+            Some(day(2026, 2, 4))
+        );
         assert_eq!(
             Frequency::Every4Weeks.next_after(day(2026, 1, 31)),
             Some(day(2026, 2, 28))
@@ -135,11 +138,23 @@ mod tests {
             Frequency::Every2Weeks.next_after(day(2026, 12, 24)),
             Some(day(2027, 1, 7))
         );
-        assert_eq!(Frequency::Every2Weeks.next_after(day(2028, 2, 20)), Some(day(2028, 3, 5)));
+        assert_eq!(
+            Frequency::Every2Weeks.next_after(day(2028, 2, 20)),
+            Some(day(2028, 3, 5))
+        );
         assert_eq!(Frequency::Once.next_after(day(2026, 1, 1)), None);
-        assert_eq!(Frequency::BeforeEachSession.next_after(day(2026, 1, 1)), None);
-        assert_eq!(Frequency::Once.first_send(day(2026, 5, 1)), Some(day(2026, 5, 1)));
-        assert_eq!(Frequency::BeforeEachSession.first_send(day(2026, 5, 1)), None);
+        assert_eq!(
+            Frequency::BeforeEachSession.next_after(day(2026, 1, 1)),
+            None
+        );
+        assert_eq!(
+            Frequency::Once.first_send(day(2026, 5, 1)),
+            Some(day(2026, 5, 1))
+        );
+        assert_eq!(
+            Frequency::BeforeEachSession.first_send(day(2026, 5, 1)),
+            None
+        );
     }
 
     #[test]
@@ -173,7 +188,10 @@ mod tests {
         let stored = format_defaults(&picks);
         assert_eq!(stored, "PHQ-9:every_2_weeks,GAD-7:once");
         assert_eq!(parse_defaults(&stored), picks);
-        assert_eq!(parse_defaults("PHQ-9:fortnightly,:once,,GAD-2:weekly").len(), 1);
+        assert_eq!(
+            parse_defaults("PHQ-9:fortnightly,:once,,GAD-2:weekly").len(),
+            1
+        );
         assert!(parse_defaults("").is_empty());
     }
 }

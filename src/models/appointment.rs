@@ -784,7 +784,9 @@ pub fn previous_session_start(
         .appointments()
         .filter(appointments::client_id.eq(client.id.as_str()))
         .filter(appointments::kind.eq(Kind::Session.as_str()))
-        .filter(appointments::status.eq_any([Status::Scheduled.as_str(), Status::Confirmed.as_str()]))
+        .filter(
+            appointments::status.eq_any([Status::Scheduled.as_str(), Status::Confirmed.as_str()]),
+        )
         .filter(appointments::starts_at.lt(before))
         .order(appointments::starts_at.desc())
         .select(appointments::starts_at)

@@ -312,7 +312,10 @@ pub fn link_by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option
 
 /// The reminder sweep: links of every provider sent at least [`REMIND_AFTER_DAYS`] ago,
 /// not reminded of, not expired, with a questionnaire still open.
-pub fn links_to_remind(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Owned<Link>>> {
+pub fn links_to_remind(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Owned<Link>>> {
     let open_links = assessments::table
         .filter(assessments::completed_at.is_null())
         .filter(assessments::expired_at.is_null())

@@ -199,7 +199,9 @@ impl AuditAction {
             Self::MeasureScheduled => "Started sending a questionnaire",
             Self::MeasureChanged => "Changed when a questionnaire is sent",
             Self::PortalAssessmentCompleted => "Completed a questionnaire",
-            Self::AssessmentAdministered => "Entered a questionnaire's answers in session, for the client",
+            Self::AssessmentAdministered => {
+                "Entered a questionnaire's answers in session, for the client"
+            }
             Self::RiskAlertRaised => "A questionnaire answer raised a risk alert",
             Self::RiskAlertResolved => "Resolved a risk alert",
             Self::AssessmentResultsDownloaded => "Downloaded the questionnaire results (CSV)",

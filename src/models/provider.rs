@@ -211,6 +211,23 @@ pub fn set_practice_identifiers(
         .map(|_| ())
 }
 
+/// Saves Settings → Questionnaires: what a booking-link sign-up is sent (as
+/// `domain::measure_schedule::format_defaults` writes it) and PCL-5's cut-off.
+pub fn set_questionnaire_settings(
+    conn: &mut DbConnection,
+    scope: &super::scope::Scope,
+    signup_measures: &str,
+    pcl5_probable_from: i32,
+) -> QueryResult<()> {
+    diesel::update(providers::table.find(scope.provider_id().as_str()))
+        .set((
+            providers::signup_measures.eq(signup_measures),
+            providers::pcl5_probable_from.eq(pcl5_probable_from),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn update_profile(
     conn: &mut DbConnection,
     id: &ProviderId,

@@ -42,10 +42,10 @@ pub fn create(
         }
         super::measures::schedules::start(conn, provider, &c, &options.measures, public_url, act)
             .map_err(|e| match e {
-                super::measures::schedules::ScheduleError::Database(e) => SaveClientError::Database(e),
-                // The form offers only shipped questionnaires, each once.
-                _ => SaveClientError::Database(diesel::result::Error::RollbackTransaction),
-            })?;
+            super::measures::schedules::ScheduleError::Database(e) => SaveClientError::Database(e),
+            // The form offers only shipped questionnaires, each once.
+            _ => SaveClientError::Database(diesel::result::Error::RollbackTransaction),
+        })?;
         Ok(c)
     })
 }

@@ -7,10 +7,13 @@ mod calendar;
 pub(crate) mod clients;
 mod documents;
 mod imports;
+mod measures;
 mod onboarding;
 mod portal;
 mod portal_sessions;
 mod pricing;
+mod questionnaire_settings;
+mod questionnaires;
 mod session;
 mod settings;
 mod simplepractice_import;
@@ -115,6 +118,9 @@ pub fn server(
             .configure(imports::configure_history)
             .configure(calendar::configure)
             .configure(pricing::configure)
+            .configure(measures::configure)
+            .configure(questionnaire_settings::configure)
+            .configure(questionnaires::configure)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)
@@ -157,7 +163,12 @@ fn security_headers() -> DefaultHeaders {
 
 /// The request path as logged: secrets in paths (setup tokens, booking tokens) replaced.
 fn loggable_path(path: &str) -> String {
-    for prefix in ["/portal/invite/", "/book/", "/calendar/feed/"] {
+    for prefix in [
+        "/portal/invite/",
+        "/portal/questionnaires/",
+        "/book/",
+        "/calendar/feed/",
+    ] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
             return format!("{prefix}[token]{tail}");

@@ -89,7 +89,7 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
     assert!(
         details
             .iter()
-            .any(|d| d.contains("PHQ-9 — to be sent") && d.contains("GAD-7 — to be sent")),
+            .any(|d| d.contains("PHQ-9 — sent once") && d.contains("GAD-7 — sent once")),
         "{details:?}"
     );
     assert_eq!(select_text(&html, ".page-head .badge"), ["Invited"]);

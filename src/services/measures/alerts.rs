@@ -39,12 +39,18 @@ pub fn resolve(
         return Err(ResolveError::TooLong);
     }
     write_transaction(conn, |conn| {
-        let alert = risk_alert::find_open(conn, client, alert_id)?
-            .ok_or(ResolveError::AlreadyResolved)?;
+        let alert =
+            risk_alert::find_open(conn, client, alert_id)?.ok_or(ResolveError::AlreadyResolved)?;
         if !risk_alert::resolve(conn, &alert, &provider.full_name(), note, act.now)? {
             return Err(ResolveError::AlreadyResolved);
         }
-        record(conn, client, AuditAction::RiskAlertResolved, Some(alert_id), act)?;
+        record(
+            conn,
+            client,
+            AuditAction::RiskAlertResolved,
+            Some(alert_id),
+            act,
+        )?;
         Ok(())
     })
 }

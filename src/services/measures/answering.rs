@@ -47,8 +47,13 @@ pub enum Opened {
     /// Questionnaires still to answer (and any finished), with whom they are for.
     Open(Visit),
     /// Every questionnaire on it is answered; `risk` when one raised an alert.
-    Done { practice: String, risk: bool },
-    Expired { practice: String },
+    Done {
+        practice: String,
+        risk: bool,
+    },
+    Expired {
+        practice: String,
+    },
     Unknown,
 }
 
@@ -59,8 +64,8 @@ pub struct Visit {
     pub assessments: Vec<Owned<Assessment>>,
 }
 
-/// Opens the link a token names (audited as the client's view of their questionnaires).
-pub fn open(conn: &mut DbConnection, token: &str, act: Act<'_>) -> QueryResult<Opened> {
+/// Opens the link a token names (the page that shows it audits the view: [`viewed`]).
+pub fn open(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> QueryResult<Opened> {
     let Some(link) = assessment::link_by_token(conn, token)? else {
         return Ok(Opened::Unknown);
     };
@@ -84,10 +89,9 @@ pub fn open(conn: &mut DbConnection, token: &str, act: Act<'_>) -> QueryResult<O
         });
         return Ok(Opened::Done { practice, risk });
     }
-    if link.expires_at <= act.now || !assessments.iter().any(|a| a.is_open()) {
+    if link.expires_at <= now || !assessments.iter().any(|a| a.is_open()) {
         return Ok(Opened::Expired { practice });
     }
-    record(conn, &client, AuditAction::PortalViewed, Some("questionnaires"), act)?;
     Ok(Opened::Open(Visit {
         link,
         client,
@@ -96,23 +100,36 @@ pub fn open(conn: &mut DbConnection, token: &str, act: Act<'_>) -> QueryResult<O
     }))
 }
 
+/// The client looked at their questionnaires: audited.
+pub fn viewed(conn: &mut DbConnection, visit: &Visit, act: Act<'_>) -> QueryResult<()> {
+    record(
+        conn,
+        &visit.client,
+        AuditAction::PortalViewed,
+        Some("questionnaires"),
+        act,
+    )
+}
+
 fn full(a: &Assessment) -> Vec<u32> {
     a.answers().into_iter().map(|x| x.unwrap_or(0)).collect()
 }
 
 /// Saves what the client answered so far (questionnaires not on the link, finished or
 /// expired are left alone).
-pub fn save(
-    conn: &mut DbConnection,
-    visit: &Visit,
-    given: &[(String, Given)],
-) -> QueryResult<()> {
+pub fn save(conn: &mut DbConnection, visit: &Visit, given: &[(String, Given)]) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         for (id, g) in given {
-            let Some(a) = visit.assessments.iter().find(|a| a.id == *id && a.is_open()) else {
+            let Some(a) = visit
+                .assessments
+                .iter()
+                .find(|a| a.id == *id && a.is_open())
+            else {
                 continue;
             };
-            let Some(instrument) = a.instrument() else { continue };
+            let Some(instrument) = a.instrument() else {
+                continue;
+            };
             let mut merged = a.answers();
             merged.resize(instrument.items.len(), None);
             let g = clean(&instrument, g);
@@ -121,7 +138,9 @@ pub fn save(
                     *slot = new;
                 }
             }
-            let difficulty = g.difficulty.or(a.difficulty.and_then(|d| u32::try_from(d).ok()));
+            let difficulty = g
+                .difficulty
+                .or(a.difficulty.and_then(|d| u32::try_from(d).ok()));
             assessment::save_answers(conn, a, &merged, difficulty)?;
         }
         Ok(())
@@ -175,14 +194,26 @@ pub fn submit(
         }
         let mut risk = false;
         for a in current.iter().filter(|a| a.is_open()) {
-            risk |= complete(conn, &visit.provider, &visit.client, a, EnteredBy::Client, public_url, act)?
-                .is_some_and(|s| s.risk);
+            risk |= complete(
+                conn,
+                &visit.provider,
+                &visit.client,
+                a,
+                EnteredBy::Client,
+                public_url,
+                act,
+            )?
+            .is_some_and(|s| s.risk);
         }
         let risk = risk
             || current
                 .iter()
                 .filter(|a| a.completed_at.is_some())
-                .any(|a| a.instrument().and_then(|i| i.score(&full(a), None)).is_some_and(|s| s.risk));
+                .any(|a| {
+                    a.instrument()
+                        .and_then(|i| i.score(&full(a), None))
+                        .is_some_and(|s| s.risk)
+                });
         Ok(Submitted::Done { risk })
     })
 }
@@ -202,9 +233,9 @@ fn complete(
         return Ok(None);
     };
     let answers: Option<Vec<u32>> = a.answers().into_iter().collect();
-    let Some(score) = answers.and_then(|x| {
-        instrument.score(&x, u32::try_from(provider.pcl5_probable_from).ok())
-    }) else {
+    let Some(score) =
+        answers.and_then(|x| instrument.score(&x, u32::try_from(provider.pcl5_probable_from).ok()))
+    else {
         return Ok(None);
     };
     if !assessment::complete(conn, a, score.total, by, act.now)? {
@@ -312,7 +343,15 @@ pub fn administer(
         let a = assessment::find(conn, client, &id)?.ok_or(diesel::result::Error::NotFound)?;
         assessment::save_answers(conn, &a, &given.answers, given.difficulty)?;
         let a = assessment::find(conn, client, &id)?.ok_or(diesel::result::Error::NotFound)?;
-        complete(conn, provider, client, &a, EnteredBy::Provider, public_url, act)?
-            .ok_or_else(|| diesel::result::Error::NotFound.into())
+        complete(
+            conn,
+            provider,
+            client,
+            &a,
+            EnteredBy::Provider,
+            public_url,
+            act,
+        )?
+        .ok_or_else(|| diesel::result::Error::NotFound.into())
     })
 }

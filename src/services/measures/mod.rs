@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod answering;
+pub mod results;
 pub mod schedules;
 pub mod sending;
 

@@ -17,7 +17,9 @@ use crate::services::{record, Act};
 pub enum ScheduleError {
     #[error("There is no questionnaire called {0}.")]
     Unknown(String),
-    #[error("{0} is already being sent to this client: change how often instead, or stop it first.")]
+    #[error(
+        "{0} is already being sent to this client: change how often instead, or stop it first."
+    )]
     AlreadyRunning(String),
     #[error("A client can have at most {MAX_PER_CLIENT} questionnaires at a time. Stop one to start another.")]
     TooMany,
@@ -50,7 +52,8 @@ pub fn start(
     let today = client.zone(provider.zone()).date_of(&act.now);
     let mut started = Vec::new();
     for (code, frequency) in picks {
-        let instrument = Instrument::find(code).ok_or_else(|| ScheduleError::Unknown(code.clone()))?;
+        let instrument =
+            Instrument::find(code).ok_or_else(|| ScheduleError::Unknown(code.clone()))?;
         if running.contains(&instrument.code) {
             return Err(ScheduleError::AlreadyRunning(instrument.code));
         }
@@ -70,7 +73,11 @@ pub fn start(
             conn,
             client,
             AuditAction::MeasureScheduled,
-            Some(&format!("{}, {}", instrument.code, frequency.label().to_lowercase())),
+            Some(&format!(
+                "{}, {}",
+                instrument.code,
+                frequency.label().to_lowercase()
+            )),
             act,
         )?;
         started.push(s);
