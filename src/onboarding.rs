@@ -29,6 +29,9 @@ pub fn email_kind_label(subject: &str) -> &'static str {
         REMINDER => "invitation reminder",
         INSURANCE_PROBLEM => "insurance could not be verified",
         ALREADY_A_CLIENT => "booking link used with their address",
+        crate::services::measures::REQUEST_EMAIL => "questionnaires to answer",
+        crate::services::measures::REMINDER_EMAIL => "questionnaire reminder",
+        crate::services::measures::RISK_ALERT_EMAIL => "risk alert, to the provider",
         _ => "other",
     }
 }

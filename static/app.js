@@ -172,3 +172,71 @@ document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(f
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
 })();
+
+// Questionnaires: each answer is saved as it is given (the form's own buttons stay the
+// fallback), and on a phone one question fills the screen at a time, with Back and Next.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+  var save = function () {
+    if (!window.fetch || !window.FormData) return;
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", "autosave");
+    fetch(form.action, { method: "POST", credentials: "same-origin", body: data }).catch(function () {});
+  };
+  form.addEventListener("change", save);
+
+  var items = Array.prototype.slice.call(form.querySelectorAll(".q-item"));
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
+  if (!narrow || items.length < 2) return;
+  form.classList.add("stepping");
+  var submit = form.querySelector(".q-submit");
+  var nav = document.createElement("div");
+  nav.className = "q-steps";
+  var back = document.createElement("button");
+  back.type = "button";
+  back.className = "button secondary";
+  back.textContent = "Back";
+  var progress = document.createElement("span");
+  progress.className = "q-progress";
+  progress.setAttribute("aria-live", "polite");
+  var next = document.createElement("button");
+  next.type = "button";
+  next.className = "button";
+  next.textContent = "Next";
+  nav.appendChild(back);
+  nav.appendChild(progress);
+  nav.appendChild(next);
+  form.insertBefore(nav, submit);
+  // Start at the first question without an answer (or one the server marked).
+  var answered = function (item) { return !!item.querySelector("input:checked"); };
+  var at = items.findIndex(function (i) { return i.classList.contains("missing"); });
+  if (at < 0) at = items.findIndex(function (i) { return !answered(i) && !i.classList.contains("q-optional"); });
+  if (at < 0) at = items.length - 1;
+  var show = function (focus) {
+    items.forEach(function (item, n) { item.classList.toggle("current", n === at); });
+    var last = at === items.length - 1;
+    back.disabled = at === 0;
+    next.hidden = last;
+    submit.hidden = !last;
+    progress.textContent = "Question " + (at + 1) + " of " + items.length;
+    // Each questionnaire's heading stays with its first question only.
+    form.querySelectorAll(".questionnaire").forEach(function (q) {
+      q.querySelector("h2").hidden = !q.contains(items[at]) ;
+    });
+    if (focus) {
+      var input = items[at].querySelector("input:checked") || items[at].querySelector("input");
+      if (input) input.focus();
+    }
+  };
+  back.addEventListener("click", function () { if (at > 0) { at--; show(true); } });
+  next.addEventListener("click", function () { if (at < items.length - 1) { at++; show(true); } });
+  // Choosing an answer moves on, after a moment to see it chosen.
+  items.forEach(function (item, n) {
+    item.addEventListener("change", function () {
+      if (n === at && at < items.length - 1) window.setTimeout(function () { at++; show(true); }, 250);
+    });
+  });
+  show(false);
+})();

@@ -163,16 +163,38 @@ pub fn change(
     Ok(n == 1)
 }
 
-/// The sending sweep: every running schedule of a client not archived, of every
-/// provider, each as its provider's (with its client's id to load the client once).
-pub fn running(conn: &mut DbConnection) -> QueryResult<Vec<Owned<Schedule>>> {
+/// The sending sweep, across providers: every running schedule of a client not archived
+/// that may be due by `now` — a dated one whose day has come anywhere on Earth, a "before
+/// each session" one whose client has a session in the next two days — each as its
+/// provider's, grouped by client.
+pub fn maybe_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Owned<Schedule>>> {
+    use crate::db::schema::appointments;
+    use crate::domain::appointment::{Kind, Status};
     let active = clients::table
         .filter(clients::archived_at.is_null())
         .select(clients::id);
+    // The day is the client's: up to 14 hours ahead of UTC.
+    let latest_day = (now + chrono::Duration::hours(14)).date();
+    let with_sessions: Vec<Option<String>> = appointments::table
+        .filter(appointments::kind.eq(Kind::Session.as_str()))
+        .filter(appointments::status.eq(Status::Scheduled.as_str()))
+        .filter(appointments::starts_at.gt(now))
+        .filter(appointments::starts_at.le(now + chrono::Duration::days(2)))
+        .select(appointments::client_id)
+        .distinct()
+        .load(conn)?;
+    let with_sessions: Vec<String> = with_sessions.into_iter().flatten().collect();
     let rows: Vec<Schedule> = measure_schedules::table
         .filter(measure_schedules::stopped_at.is_null())
         .filter(measure_schedules::paused_at.is_null())
         .filter(measure_schedules::client_id.eq_any(active))
+        .filter(
+            measure_schedules::next_send_on
+                .le(latest_day)
+                .or(measure_schedules::frequency
+                    .eq(Frequency::BeforeEachSession.as_str())
+                    .and(measure_schedules::client_id.eq_any(with_sessions))),
+        )
         .order((
             measure_schedules::provider_id,
             measure_schedules::client_id,

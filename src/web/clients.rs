@@ -853,8 +853,16 @@ async fn activity(
             let label = action.map(AuditAction::label).unwrap_or("Other");
             let what = match e.subject.as_deref() {
                 Some(
-                    tab @ ("overview" | "sessions" | "billing" | "attachments" | "activity"
-                    | "edit"),
+                    tab @ ("overview"
+                    | "sessions"
+                    | "billing"
+                    | "measures"
+                    | "attachments"
+                    | "activity"
+                    | "edit"
+                    | "questionnaire"
+                    | "questionnaires"
+                    | "session questionnaires"),
                 ) => {
                     format!("{label} ({tab})")
                 }
@@ -866,6 +874,20 @@ async fn activity(
                     if action == Some(AuditAction::ClientUpdated) && !fields.is_empty() =>
                 {
                     format!("{label}: {fields}")
+                }
+                // Which questionnaire, and how often.
+                Some(what)
+                    if action.is_some_and(|a| {
+                        matches!(
+                            a,
+                            AuditAction::MeasureScheduled
+                                | AuditAction::MeasureChanged
+                                | AuditAction::PortalAssessmentCompleted
+                                | AuditAction::AssessmentAdministered
+                        )
+                    }) =>
+                {
+                    format!("{label}: {what}")
                 }
                 _ => label.to_string(),
             };

@@ -16,7 +16,7 @@ use crate::onboarding::path_of;
 use crate::support::*;
 
 /// Tuesdays and Wednesdays 09:00–17:00 (New York), and the booking link's path.
-fn open_for_booking(s: &Session) -> String {
+pub(crate) fn open_for_booking(s: &Session) -> String {
     let r = s.submit(
         "/settings/calendar",
         "/settings/calendar",
@@ -55,7 +55,7 @@ fn time_link(html: &str, label: &str) -> String {
 }
 
 /// Signs up on a picked time's page; returns the response.
-fn sign_up_for(
+pub(crate) fn sign_up_for(
     visitor: &Session,
     time_page: &str,
     first: &str,

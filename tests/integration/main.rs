@@ -17,6 +17,7 @@ mod good_faith;
 mod import_review;
 mod imports;
 mod isolation;
+mod measures;
 mod migrations;
 mod onboarding;
 mod pricing;

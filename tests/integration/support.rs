@@ -152,6 +152,8 @@ impl TestApp {
             let r = j.run_due().expect("background jobs");
             ran.analyses += r.analyses;
             ran.deliveries += r.deliveries;
+            ran.reminders += r.reminders;
+            ran.questionnaires += r.questionnaires;
         }
         ran
     }

@@ -135,6 +135,35 @@ pub fn load(
     })
 }
 
+/// The questionnaires the client completed since their previous session and before one
+/// starting at `starts_at` (the calendar's session view), scored; looking at them is
+/// audited as a view of the record.
+pub fn before_session(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    starts_at: NaiveDateTime,
+    act: Act<'_>,
+) -> QueryResult<Vec<Completed>> {
+    let since = crate::models::appointment::previous_session_start(conn, client, starts_at)?;
+    let rows = assessment::completed_between(conn, client, since, starts_at)?;
+    let mut done: Vec<Completed> = series(&rows, provider.pcl5_probable_from)
+        .into_iter()
+        .flat_map(|s| s.completed)
+        .collect();
+    done.sort_by_key(Completed::completed_at);
+    if !done.is_empty() {
+        record(
+            conn,
+            client,
+            AuditAction::ClientViewed,
+            Some("session questionnaires"),
+            act,
+        )?;
+    }
+    Ok(done)
+}
+
 /// The client's completed questionnaires as CSV, one row each (every item's answer as
 /// its score), audited as a download. Text cells are escaped so that a spreadsheet never
 /// runs one as a formula.

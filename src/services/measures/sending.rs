@@ -121,7 +121,7 @@ pub fn sweep(conn: &mut DbConnection, now: NaiveDateTime, public_url: &str) -> Q
     let act = Act { ip: None, now };
     let mut providers = Providers::default();
     let mut sent = 0;
-    let running = measure_schedule::running(conn)?;
+    let running = measure_schedule::maybe_due(conn, now)?;
     for group in running.chunk_by(|a, b| a.client_id == b.client_id) {
         let Some(first) = group.first() else { continue };
         let Some(p) = providers.get(conn, &first.provider_id)? else {

@@ -74,6 +74,9 @@ struct SessionPage {
     late_fee: Option<String>,
     zone: &'static str,
     version: i64,
+    /// Questionnaires completed since the client's previous session and before this one:
+    /// (what, score and meaning, when, link to the answers).
+    questionnaires: Vec<(String, String, String, String)>,
 }
 
 impl SessionPage {
@@ -109,6 +112,7 @@ pub(super) async fn load_session(
 }
 
 async fn session_page(
+    req: &HttpRequest,
     state: &AppState,
     provider: &CurrentProvider,
     page: PageContext,
@@ -119,17 +123,25 @@ async fn session_page(
 ) -> Result<HttpResponse, AppError> {
     let (a, c, s) = load_session(state, provider, id).await?;
     let (scope, client) = (provider.scope(), c.clone());
-    let (recent_codes, last_codes) = state
+    let (p, starts_at, ip) = (provider.0.clone(), a.starts_at, client_ip(req));
+    let now = state.clock.now();
+    let (recent_codes, last_codes, questionnaires) = state
         .db(move |conn| {
+            let act = crate::services::Act {
+                ip: ip.as_deref(),
+                now,
+            };
             Ok((
                 appointment::recent_diagnoses(conn, &scope, 8)?,
                 appointment::last_diagnosis(conn, &client)?,
+                crate::services::measures::results::before_session(
+                    conn, &p, &client, starts_at, act,
+                )?,
             ))
         })
         .await?;
     let zone = provider.0.zone();
     let local = fmt::Local(zone);
-    let now = state.clock.now();
     let hm = |t: &NaiveDateTime| zone.local(t).format("%Y-%m-%dT%H:%M").to_string();
     let confirmed = a.state() == Status::Confirmed;
     let input = input.unwrap_or_else(|| {
@@ -232,17 +244,35 @@ async fn session_page(
                 .then(|| dollars(provider.0.cancellation_fee_cents)),
             zone: zone.name(),
             version: a.version,
+            questionnaires: questionnaires
+                .iter()
+                .map(|q| {
+                    let result = q.result();
+                    (
+                        q.assessment.instrument.clone(),
+                        if result.is_empty() {
+                            q.score.total.to_string()
+                        } else {
+                            format!("{} ({result})", q.score.total)
+                        },
+                        local.datetime(&q.completed_at()),
+                        format!("/clients/{}/measures/answers/{}", c.id, q.assessment.id),
+                    )
+                })
+                .collect(),
         },
     )
 }
 
 pub(super) async fn show_session(
+    req: HttpRequest,
     state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     session_page(
+        &req,
         &state,
         &provider,
         page,
@@ -293,7 +323,7 @@ async fn confirm_or_amend(
         errors.insert("actual_end", "Enter when the session really ended.".into());
     }
     let (Some(start), Some(end)) = (start, end) else {
-        return session_page(&state, &provider, page, id, Some(input), errors, None).await;
+        return session_page(&req, &state, &provider, page, id, Some(input), errors, None).await;
     };
     let zone = provider.0.zone();
     let (ip, now) = (client_ip(&req), state.clock.now());
@@ -340,7 +370,7 @@ async fn confirm_or_amend(
             return Ok(see_other(&format!("/calendar/sessions/{id}")));
         }
         Err(ConfirmError::Invalid(errors)) => {
-            return session_page(&state, &provider, page, id, Some(input), errors, None).await
+            return session_page(&req, &state, &provider, page, id, Some(input), errors, None).await
         }
         Err(ConfirmError::NotReady(missing)) => format!(
             "This session cannot be confirmed yet. {}",
@@ -349,6 +379,7 @@ async fn confirm_or_amend(
         Err(other) => other.to_string(),
     };
     session_page(
+        &req,
         &state,
         &provider,
         page,
