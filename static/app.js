@@ -183,7 +183,8 @@ document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(f
     if (!window.fetch || !window.FormData) return;
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "autosave");
-    fetch(form.action, { method: "POST", credentials: "same-origin", body: data }).catch(function () {});
+    // getAttribute: form.action would be the buttons named "action".
+    fetch(form.getAttribute("action"), { method: "POST", credentials: "same-origin", body: data }).catch(function () {});
   };
   form.addEventListener("change", save);
 
@@ -228,6 +229,7 @@ document.querySelectorAll("table.import-rows tr[data-status=invalid]").forEach(f
     if (focus) {
       var input = items[at].querySelector("input:checked") || items[at].querySelector("input");
       if (input) input.focus();
+      items[at].scrollIntoView({ block: "nearest" });
     }
   };
   back.addEventListener("click", function () { if (at > 0) { at--; show(true); } });

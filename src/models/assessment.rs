@@ -212,9 +212,8 @@ pub fn complete(
     Ok(n == 1)
 }
 
-fn open(
-    a: &Owned<Assessment>,
-) -> diesel::dsl::Filter<
+/// An assessment still open to answers (neither completed nor expired), to update.
+type OpenAssessment = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<
             super::scope::Scoped<assessments::table, assessments::provider_id>,
@@ -223,7 +222,9 @@ fn open(
         diesel::dsl::IsNull<assessments::completed_at>,
     >,
     diesel::dsl::IsNull<assessments::expired_at>,
-> {
+>;
+
+fn open(a: &Owned<Assessment>) -> OpenAssessment {
     a.scope()
         .assessments()
         .filter(assessments::id.eq(a.id.clone()))

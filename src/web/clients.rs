@@ -682,7 +682,7 @@ async fn overview(
         confirmable,
         measures: requests
             .iter()
-            .map(|r| super::measures::schedule_summary(r))
+            .map(super::measures::schedule_summary)
             .collect(),
     })
 }

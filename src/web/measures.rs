@@ -443,10 +443,9 @@ async fn change(
     page: PageContext,
     session: Session,
     c: OwnedClient,
-    path: web::Path<(String, String)>,
     ProtectedForm(input): ProtectedForm<ChangeInput>,
 ) -> Result<HttpResponse, AppError> {
-    let schedule_id = path.into_inner().1;
+    let schedule_id = req.match_info().query("schedule").to_string();
     let ask = match input.action.as_str() {
         "pause" => Ask::Pause,
         "resume" => Ask::Resume,
@@ -673,10 +672,9 @@ async fn give(
     page: PageContext,
     session: Session,
     c: OwnedClient,
-    path: web::Path<(String, String)>,
     ProtectedForm(fields): ProtectedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner().1;
+    let code = req.match_info().query("code").to_string();
     let instrument = Instrument::find(&code).ok_or(AppError::NotFound)?;
     if c.archived_at.is_some() {
         return Err(AppError::BadRequest(
@@ -860,10 +858,9 @@ async fn resolve(
     page: PageContext,
     session: Session,
     c: OwnedClient,
-    path: web::Path<(String, String)>,
     ProtectedForm(input): ProtectedForm<ResolveInput>,
 ) -> Result<HttpResponse, AppError> {
-    let alert_id = path.into_inner().1;
+    let alert_id = req.match_info().query("alert").to_string();
     let (ip, now) = (client_ip(&req), state.clock.now());
     let (p, client) = (provider.0.clone(), c.clone());
     let outcome = state

@@ -582,3 +582,156 @@ async fn a_weekly_session_is_added_from_an_empty_slot_and_confirmed_only_for_a_r
     })
     .await;
 }
+
+/// The text of the phone stepper's progress ("Question 3 of 10"), once it reads `want`.
+async fn wait_for_question(driver: &WebDriver, want: &str) -> WebDriverResult<()> {
+    driver
+        .query(By::XPath(format!(
+            "//span[@class='q-progress' and normalize-space()='{want}']"
+        )))
+        .wait(Duration::from_secs(10), Duration::from_millis(100))
+        .first()
+        .await
+        .map(|_| ())
+}
+
+/// Picks answer `n` (0-based) of the question on screen.
+async fn pick(driver: &WebDriver, n: usize) -> WebDriverResult<()> {
+    let answers = driver
+        .find_all(By::Css("fieldset.q-item.current label.q-answer"))
+        .await?;
+    answers[n].click().await
+}
+
+async fn phone_questionnaire_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()> {
+    use caseload::db::schema::outbox_emails;
+    use diesel::prelude::*;
+    // The provider starts a PHQ-9; its email carries the link.
+    let (link, client_id, provider) = tokio::task::block_in_place(|| {
+        let p = app.signed_in();
+        let id = p.add_client(
+            "Ada",
+            "Lovelace",
+            "ada@example.com",
+            &[("assessments", "PHQ-9")],
+        );
+        let url: Option<String> = outbox_emails::table
+            .filter(outbox_emails::kind.eq("assessments"))
+            .select(outbox_emails::action_url)
+            .first(&mut app.conn())
+            .expect("the questionnaire email");
+        (url.expect("a link"), id, p)
+    });
+    driver.set_window_rect(0, 0, 390, 844).await?;
+    driver.goto(&link).await?;
+    wait_for_question(driver, "Question 1 of 10").await?;
+    let shown = driver.find_all(By::Css("fieldset.q-item")).await?;
+    let mut visible = 0;
+    for f in &shown {
+        if f.is_displayed().await? {
+            visible += 1;
+        }
+    }
+    assert_eq!(visible, 1, "one question fills the screen");
+    // Large targets: each answer is a whole-width button of at least 48 pixels.
+    let first = driver
+        .find(By::Css("fieldset.q-item.current label.q-answer"))
+        .await?
+        .rect()
+        .await?;
+    shot(driver, "phq9-phone").await?;
+    assert!(first.height >= 48.0 && first.width >= 300.0, "{first:?}");
+
+    // Three answers, then the page is left and opened again: they were saved as they went.
+    for (n, answer) in [2, 2, 1].into_iter().enumerate() {
+        pick(driver, answer).await?;
+        wait_for_question(driver, &format!("Question {} of 10", n + 2)).await?;
+    }
+    driver.goto(&link).await?;
+    wait_for_question(driver, "Question 4 of 10").await?;
+    // Back shows the answer given; forward again.
+    driver
+        .find(By::XPath("//button[normalize-space()='Back']"))
+        .await?
+        .click()
+        .await?;
+    wait_for_question(driver, "Question 3 of 10").await?;
+    let checked = driver
+        .find(By::Css("fieldset.q-item.current input:checked"))
+        .await?;
+    assert_eq!(checked.value().await?.as_deref(), Some("1"));
+    driver
+        .find(By::XPath("//button[normalize-space()='Next']"))
+        .await?
+        .click()
+        .await?;
+    wait_for_question(driver, "Question 4 of 10").await?;
+    // The rest: item 9 "Several days".
+    for (n, answer) in [1, 0, 1, 0, 0, 1].into_iter().enumerate() {
+        pick(driver, answer).await?;
+        wait_for_question(driver, &format!("Question {} of 10", n + 5)).await?;
+    }
+    // The last, unscored question; then the answers are sent.
+    pick(driver, 1).await?;
+    shot(driver, "phq9-phone-last").await?;
+    click_button(driver, "Send my answers").await?;
+    let heading = driver.find(By::Tag("h1")).await?.text().await?;
+    assert_eq!(heading, "Thank you");
+    let crisis = driver.find(By::Css(".crisis")).await?.text().await?;
+    assert!(crisis.contains("Call or text 988"), "{crisis}");
+    shot(driver, "phq9-phone-done").await?;
+
+    // The provider sees the score and the alert.
+    let (tab, list) = tokio::task::block_in_place(|| {
+        (
+            provider
+                .get_text(&format!("/clients/{client_id}/measures"))
+                .1,
+            provider.get_text("/clients").1,
+        )
+    });
+    assert_eq!(select_text(&tab, "table.scores tbody td.amount"), ["8"]);
+    assert!(select_text(&tab, "table.scores tbody tr")[0].contains("Mild"));
+    assert_eq!(select_text(&list, ".alert.risk li a"), ["Ada Lovelace"]);
+
+    // And in the provider's own browser, on a laptop: the chart and the alert to resolve.
+    driver.set_window_rect(0, 0, 1280, 900).await?;
+    driver.goto(format!("{}/login", app.base)).await?;
+    fill(driver, "email", "dr.rivera@example.com").await?;
+    fill(driver, "password", PASSWORD).await?;
+    navigate(driver, By::Css("button[type=submit].button")).await?;
+    driver
+        .goto(format!("{}/clients/{client_id}/measures", app.base))
+        .await?;
+    assert!(
+        driver
+            .find(By::Css("svg.score-chart"))
+            .await?
+            .is_displayed()
+            .await?
+    );
+    assert!(
+        driver
+            .find(By::Css("#alerts textarea"))
+            .await?
+            .is_displayed()
+            .await?
+    );
+    shot(driver, "measures-tab").await?;
+    driver
+        .find(By::Css("svg.score-chart"))
+        .await?
+        .scroll_into_view()
+        .await?;
+    shot(driver, "measures-chart").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn a_client_answers_a_phq9_on_a_phone_one_question_at_a_time() {
+    in_browser("phq9-phone", async |driver, app| {
+        phone_questionnaire_flow(driver, app).await
+    })
+    .await;
+}

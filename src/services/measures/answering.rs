@@ -45,7 +45,7 @@ pub fn clean(instrument: &Instrument, given: &Given) -> Given {
 /// What a link's token opens.
 pub enum Opened {
     /// Questionnaires still to answer (and any finished), with whom they are for.
-    Open(Visit),
+    Open(Box<Visit>),
     /// Every questionnaire on it is answered; `risk` when one raised an alert.
     Done {
         practice: String,
@@ -92,12 +92,12 @@ pub fn open(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> QueryRe
     if link.expires_at <= now || !assessments.iter().any(|a| a.is_open()) {
         return Ok(Opened::Expired { practice });
     }
-    Ok(Opened::Open(Visit {
+    Ok(Opened::Open(Box::new(Visit {
         link,
         client,
         provider,
         assessments,
-    }))
+    })))
 }
 
 /// The client looked at their questionnaires: audited.

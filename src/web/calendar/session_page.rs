@@ -113,7 +113,6 @@ pub(super) async fn load_session(
 
 async fn session_page(
     req: &HttpRequest,
-    state: &AppState,
     provider: &CurrentProvider,
     page: PageContext,
     id: &str,
@@ -121,6 +120,9 @@ async fn session_page(
     errors: FieldErrors,
     refusal: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("app state missing"))?;
     let (a, c, s) = load_session(state, provider, id).await?;
     let (scope, client) = (provider.scope(), c.clone());
     let (p, starts_at, ip) = (provider.0.clone(), a.starts_at, client_ip(req));
@@ -266,22 +268,11 @@ async fn session_page(
 
 pub(super) async fn show_session(
     req: HttpRequest,
-    state: web::Data<AppState>,
     provider: CurrentProvider,
     page: PageContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    session_page(
-        &req,
-        &state,
-        &provider,
-        page,
-        &path,
-        None,
-        FieldErrors::new(),
-        None,
-    )
-    .await
+    session_page(&req, &provider, page, &path, None, FieldErrors::new(), None).await
 }
 
 /// Whether the form confirms a session or corrects a confirmation.
@@ -323,7 +314,7 @@ async fn confirm_or_amend(
         errors.insert("actual_end", "Enter when the session really ended.".into());
     }
     let (Some(start), Some(end)) = (start, end) else {
-        return session_page(&req, &state, &provider, page, id, Some(input), errors, None).await;
+        return session_page(&req, &provider, page, id, Some(input), errors, None).await;
     };
     let zone = provider.0.zone();
     let (ip, now) = (client_ip(&req), state.clock.now());
@@ -370,7 +361,7 @@ async fn confirm_or_amend(
             return Ok(see_other(&format!("/calendar/sessions/{id}")));
         }
         Err(ConfirmError::Invalid(errors)) => {
-            return session_page(&req, &state, &provider, page, id, Some(input), errors, None).await
+            return session_page(&req, &provider, page, id, Some(input), errors, None).await
         }
         Err(ConfirmError::NotReady(missing)) => format!(
             "This session cannot be confirmed yet. {}",
@@ -380,7 +371,6 @@ async fn confirm_or_amend(
     };
     session_page(
         &req,
-        &state,
         &provider,
         page,
         id,
