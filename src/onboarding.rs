@@ -4,13 +4,13 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
-use crate::client_email::{queue_for, render_error, ClientEmail};
+use crate::client_email::{queue_for, queue_to_one, setting_up, ClientEmail, Recipient};
 use crate::db::DbConnection;
 use crate::mail;
 use crate::models::client;
 use crate::models::provider::Provider;
 use crate::models::scope::{OwnedClient, Scope};
-use crate::models::{invitation, outbox};
+use crate::models::{contact, invitation, outbox};
 
 pub const INVITATION: &str = "invitation";
 pub const REMINDER: &str = "invitation_reminder";
@@ -48,7 +48,7 @@ pub fn invite(
     public_url: &str,
     now: NaiveDateTime,
     ip: Option<&str>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     invite_as(conn, provider, client, public_url, now, false, ip)
 }
 
@@ -92,10 +92,26 @@ pub fn send_invitation(
     if client.account_verified_at.is_some() || client.archived_at.is_some() {
         return Ok(false);
     }
-    invite_as(conn, provider, client, public_url, now, welcome, ip)?;
-    Ok(true)
+    invite_as(conn, provider, client, public_url, now, welcome, ip)
 }
 
+/// Who would receive an invitation now: the client (not a minor) and the contacts who act
+/// for them, each with an email. Empty: nobody can set up the account yet.
+pub fn who_sets_up(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Recipient>> {
+    let contacts = contact::for_client(conn, client)?;
+    let today = client.zone(provider.zone()).date_of(&now);
+    Ok(setting_up(client, &contacts, today))
+}
+
+/// Queues, to each person who sets up the client's account, their own single-use link
+/// with its reminders (replacing earlier ones), and records that the client was invited.
+/// Returns whether anyone was invited (a minor with no parent or guardian who acts for
+/// them, or a client with no email and no such contact, is not).
 fn invite_as(
     conn: &mut DbConnection,
     provider: &Provider,
@@ -104,10 +120,31 @@ fn invite_as(
     now: NaiveDateTime,
     welcome: bool,
     ip: Option<&str>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
+    let people = who_sets_up(conn, provider, client, now)?;
     outbox::cancel_pending(conn, client, &[INVITATION, REMINDER])?;
-    let token = invitation::create(conn, client, now)?;
-    let link = format!("{public_url}/portal/invite/{token}");
+    if people.is_empty() {
+        return Ok(false);
+    }
+    for person in &people {
+        invite_one(conn, provider, client, person, public_url, now, welcome, ip)?;
+    }
+    client::mark_invited(conn, client, now)?;
+    Ok(true)
+}
+
+/// Queues one person's invitation (or welcome) with its own link and its reminders.
+#[allow(clippy::too_many_arguments)]
+pub fn invite_one(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    person: &Recipient,
+    public_url: &str,
+    now: NaiveDateTime,
+    welcome: bool,
+    ip: Option<&str>,
+) -> QueryResult<()> {
     // The date the link stops working, where the client is.
     let expires = client
         .zone(provider.zone())
@@ -115,28 +152,38 @@ fn invite_as(
         .format("%B %-d, %Y")
         .to_string();
     let practice = provider.practice_display_name();
+    outbox::cancel_pending_to(
+        conn,
+        client,
+        &[INVITATION, REMINDER],
+        &person.email_normalized,
+    )?;
+    let token = invitation::create(conn, client, person, now)?;
+    let link = format!("{public_url}/portal/invite/{token}");
     for (kind, after, reminder) in [
         (INVITATION, 0, false),
         (REMINDER, REMINDER_DAYS[0], true),
         (REMINDER, REMINDER_DAYS[1], true),
     ] {
-        let message = if welcome && !reminder {
-            mail::welcome(&practice, &client.first_name, &link, &expires)
-        } else {
-            mail::invitation(&practice, &client.first_name, &link, &expires, reminder)
-        }
-        .map_err(render_error)?;
+        let as_welcome = welcome && !reminder;
+        let message = |reader: &mail::Reader| {
+            if as_welcome {
+                mail::welcome(&practice, reader, &link, &expires)
+            } else {
+                mail::invitation(&practice, reader, &link, &expires, reminder)
+            }
+        };
         let email = ClientEmail {
             kind,
-            audit_as: if welcome && !reminder { WELCOME } else { kind },
+            audit_as: if as_welcome { WELCOME } else { kind },
             message: &message,
             action_url: Some(&link),
             send_after: now + Duration::days(after),
             queued_at: now,
         };
-        queue_for(conn, provider, client, email, ip)?;
+        queue_to_one(conn, provider, client, person, &email, ip, None)?;
     }
-    client::mark_invited(conn, client, now)
+    Ok(())
 }
 
 /// Tells the client their insurance could not be verified, and why.
@@ -150,13 +197,8 @@ pub fn report_insurance_problem(
     ip: Option<&str>,
 ) -> QueryResult<()> {
     let link = format!("{public_url}/portal/insurance");
-    let message = mail::insurance_problem(
-        &provider.practice_display_name(),
-        &client.first_name,
-        reason,
-        &link,
-    )
-    .map_err(render_error)?;
+    let practice = provider.practice_display_name();
+    let message = |reader: &mail::Reader| mail::insurance_problem(&practice, reader, reason, &link);
     let email = ClientEmail {
         kind: INSURANCE_PROBLEM,
         audit_as: INSURANCE_PROBLEM,
@@ -178,17 +220,16 @@ pub fn notify_existing_client(
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    if client.password_hash.is_none() {
+    if client.account_verified_at.is_none() {
         // A link sent within the hour still works: don't let a public page revoke it.
-        if invitation::issued_since(conn, client, now - Duration::hours(1))? {
+        if invitation::issued_since(conn, client, None, now - Duration::hours(1))? {
             return Ok(());
         }
-        return invite(conn, provider, client, public_url, now, ip);
+        return invite(conn, provider, client, public_url, now, ip).map(|_| ());
     }
     let link = format!("{public_url}/portal/login");
-    let message =
-        mail::already_a_client(&provider.practice_display_name(), &client.first_name, &link)
-            .map_err(render_error)?;
+    let practice = provider.practice_display_name();
+    let message = |reader: &mail::Reader| mail::already_a_client(&practice, reader, &link);
     let email = ClientEmail {
         kind: ALREADY_A_CLIENT,
         audit_as: ALREADY_A_CLIENT,

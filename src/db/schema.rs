@@ -51,7 +51,6 @@ diesel::table! {
         payment_method_added_at -> Nullable<Timestamp>,
         forms_acknowledged_at -> Nullable<Timestamp>,
         archived_at -> Nullable<Timestamp>,
-        password_hash -> Nullable<Text>,
         insurance_holder_name -> Nullable<Text>,
         insurance_issue -> Nullable<Text>,
         insurance_issue_at -> Nullable<Timestamp>,
@@ -62,6 +61,8 @@ diesel::table! {
         list_state -> Text,
         version -> BigInt,
         risk_alert_since -> Nullable<Timestamp>,
+        minor -> Bool,
+        insurance_holder_dob -> Nullable<Date>,
     }
 }
 
@@ -129,6 +130,8 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        recipient_email -> Nullable<Text>,
+        recipient_name -> Nullable<Text>,
     }
 }
 
@@ -184,6 +187,7 @@ diesel::table! {
         typed_name -> Text,
         ip -> Nullable<Text>,
         acknowledged_at -> Timestamp,
+        acknowledged_by -> Nullable<Text>,
     }
 }
 
@@ -310,6 +314,7 @@ diesel::table! {
         last_seen_at -> Timestamp,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        account_id -> Nullable<Text>,
     }
 }
 
@@ -513,3 +518,48 @@ diesel::table! {
         resolution -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    portal_accounts (id) {
+        id -> Text,
+        provider_id -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        name -> Text,
+        password_hash -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_contacts (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        name -> Text,
+        relationship -> Text,
+        email -> Nullable<Text>,
+        email_normalized -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        receives_emails -> Bool,
+        acts_for -> Bool,
+        created_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        provider_id -> Text,
+        account_id -> Nullable<Text>,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(client_contacts, clients);
+diesel::allow_tables_to_appear_in_same_query!(portal_accounts, providers);

@@ -237,3 +237,27 @@ mod tests {
         assert!(parse_date_of_birth("1899-12-31", today()).is_err());
     }
 }
+
+/// Whole years of age on `today` of someone born on `born`.
+pub fn age_on(born: NaiveDate, today: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut years = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        years -= 1;
+    }
+    years
+}
+
+#[cfg(test)]
+mod age_tests {
+    use super::*;
+
+    #[test]
+    fn age_turns_on_the_birthday_and_a_leap_day_birthday_on_march_first() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(age_on(d(2008, 12, 7), d(2026, 12, 6)), 17);
+        assert_eq!(age_on(d(2008, 12, 7), d(2026, 12, 7)), 18);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), 17);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), 18);
+    }
+}

@@ -1,17 +1,17 @@
 //! The email that tells a client a Good Faith Estimate is in their portal.
 
-use super::{render, Parts, Rendered};
+use super::{Parts, Reader, Rendered};
 
 pub fn issued(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     total: &str,
     covers: &str,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Your Good Faith Estimate from {practice}"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!("{practice} has given you a Good Faith Estimate of the cost of your care from {covers}: {total} in all."),
             "It is in your portal, as a page and a PDF to keep. Please open it and confirm that you received it.".to_string(),

@@ -2,7 +2,7 @@
 //! to the client; a risk alert, to the provider — which names no client and no answer,
 //! since email is not a private channel.
 
-use super::{render, Parts, Rendered};
+use super::{render, Parts, Reader, Rendered};
 
 /// "1 short questionnaire" / "2 short questionnaires".
 fn how_many(count: usize) -> String {
@@ -11,14 +11,14 @@ fn how_many(count: usize) -> String {
 
 pub fn request(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     count: usize,
     until: &str,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Questionnaires from {practice}"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!(
                 "{practice} asks you to answer {} before your next session. It takes a few minutes; your answers are saved as you go.",
@@ -35,14 +35,14 @@ pub fn request(
 
 pub fn reminder(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     count: usize,
     until: &str,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Reminder: questionnaires from {practice}"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!(
                 "A reminder: {practice} asked you to answer {}, and they are not finished yet.",

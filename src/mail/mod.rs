@@ -57,6 +57,50 @@ struct Parts {
     signature: String,
 }
 
+/// Who reads an email about a client: the client, or a contact who receives the client's
+/// emails (a parent of a child client), greeted by name and told whom it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub first_name: String,
+    /// The client's first name, when the reader is not the client.
+    pub about: Option<String>,
+}
+
+impl Reader {
+    pub fn client(first_name: &str) -> Self {
+        Reader {
+            first_name: first_name.to_string(),
+            about: None,
+        }
+    }
+
+    fn greeting(&self) -> String {
+        format!("Hello {},", self.first_name)
+    }
+
+    /// "your" for the client, "Grace's" for whoever reads on her behalf.
+    fn whose(&self) -> String {
+        match &self.about {
+            Some(name) => format!("{name}'s"),
+            None => "your".to_string(),
+        }
+    }
+
+    /// Renders `p`; to a contact, it first says whom the email is about.
+    fn render(&self, mut p: Parts) -> Result<Rendered, askama::Error> {
+        if let Some(name) = &self.about {
+            p.paragraphs.insert(
+                0,
+                format!(
+                    "This email is about {name}: it comes to you as {name}'s contact at {}.",
+                    p.signature
+                ),
+            );
+        }
+        render(p)
+    }
+}
+
 fn render(p: Parts) -> Result<Rendered, askama::Error> {
     let text = TextEmail {
         greeting: &p.greeting,
@@ -83,28 +127,49 @@ fn render(p: Parts) -> Result<Rendered, askama::Error> {
     })
 }
 
-const CHECKLIST: &str = "verify your account by choosing a password; add your insurance information (or choose to pay privately); add a form of billing (a credit, debit, HSA or FSA card); and read and acknowledge the practice's billing policy and privacy notice";
+/// What setting up asks for, in the reader's words.
+fn checklist(reader: &Reader) -> String {
+    match &reader.about {
+        None => "verify your account by choosing a password; add your insurance information (or choose to pay privately); add a form of billing (a credit, debit, HSA or FSA card); and read and acknowledge the practice's billing policy and privacy notice".to_string(),
+        Some(name) => format!("choose a password for your own account (or sign in with the one you have); add {name}'s insurance information (or choose to pay privately); add a form of billing (a credit, debit, HSA or FSA card); and read and acknowledge the practice's billing policy and privacy notice on {name}'s behalf"),
+    }
+}
 
-/// The invitation (and its reminders) to set up the client portal.
+/// The invitation (and its reminders) to set up the client portal: to the client, or to a
+/// parent or guardian who sets up the client's account (with their own, if they have none).
 pub fn invitation(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     link: &str,
     expires: &str,
     reminder: bool,
 ) -> Result<Rendered, askama::Error> {
+    let whose = reader.whose();
     render(Parts {
-        subject: if reminder {
-            format!("Reminder: finish setting up your account with {practice}")
-        } else {
-            format!("{practice} invites you to set up your client account")
+        subject: match (&reader.about, reminder) {
+            (None, true) => format!("Reminder: finish setting up your account with {practice}"),
+            (None, false) => format!("{practice} invites you to set up your client account"),
+            (Some(name), true) => {
+                format!("Reminder: finish setting up {name}'s account with {practice}")
+            }
+            (Some(name), false) => format!("{practice} invites you to set up {name}'s account"),
         },
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
-            format!("{practice} uses Caseload to keep your appointments, billing and paperwork in one secure place."),
-            format!("Before your first appointment can be confirmed, please {CHECKLIST}. It takes about five minutes."),
+            match &reader.about {
+                None => format!("{practice} uses Caseload to keep your appointments, billing and paperwork in one secure place."),
+                Some(name) => format!("{practice} uses Caseload to keep appointments, billing and paperwork in one secure place. You are named as {name}'s parent or guardian (or as someone who acts for {name}), so the setting up is yours: you sign in with your own account, which also shows any other client you act for."),
+            },
+            format!(
+                "Before {whose} first appointment can be confirmed, please {}. It takes about five minutes.",
+                checklist(reader)
+            ),
         ],
-        action_label: "Set up your account",
+        action_label: if reader.about.is_some() {
+            "Set up the account"
+        } else {
+            "Set up your account"
+        },
         action_url: Some(link.to_string()),
         after: vec![format!(
             "This link can be used once and works until {expires}. If it has expired, open it anyway and ask for a new one. If you did not expect this email, you can ignore it."
@@ -117,16 +182,20 @@ pub fn invitation(
 /// here is where to finish setting up.
 pub fn welcome(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     link: &str,
     expires: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("{practice} has moved to a new client portal"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!("{practice} now keeps appointments, billing and paperwork in Caseload. Your details came over with you, so there is nothing to re-enter but a few things only you can give."),
-            format!("Before your next appointment can be confirmed, please {CHECKLIST}. It takes about five minutes."),
+            format!(
+                "Before {} next appointment can be confirmed, please {}. It takes about five minutes.",
+                reader.whose(),
+                checklist(reader)
+            ),
         ],
         action_label: "Finish setting up",
         action_url: Some(link.to_string()),
@@ -140,13 +209,13 @@ pub fn welcome(
 /// Sent when the provider could not verify the client's insurance.
 pub fn insurance_problem(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     reason: &str,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("{practice} could not verify your insurance"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!("{practice} tried to verify the insurance details you gave, and could not. The reason given: {reason}"),
             "Please sign in and correct your insurance details, or choose to pay privately. Your appointments can be confirmed once this is sorted out.".to_string(),
@@ -162,12 +231,12 @@ pub fn insurance_problem(
 /// through the booking link.
 pub fn already_a_client(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Your account with {practice}"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs: vec![
             format!("Someone, probably you, used {practice}'s booking page with this email address. You already have an account with {practice}, so no new one was made."),
         ],

@@ -1,7 +1,7 @@
 //! The emails about a client's sessions: a reminder before each, and a notice when one is
 //! moved or cancelled. Every time is written in the client's zone, with the zone named.
 
-use super::{render, Parts, Rendered};
+use super::{Parts, Reader, Rendered};
 
 /// One session as the client reads it.
 pub struct SessionLine {
@@ -14,7 +14,7 @@ pub struct SessionLine {
 /// `cost` is the session's estimated cost to the client, when there is one.
 pub fn reminder(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     session: &SessionLine,
     (place, cost): (Option<&str>, Option<&str>),
     portal: &str,
@@ -29,9 +29,9 @@ pub fn reminder(
     if calendar_file_attached {
         paragraphs.push("The calendar file attached adds it to your calendar.".to_string());
     }
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Reminder: your session with {practice} on {}", session.when),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs,
         action_label: "See your sessions",
         action_url: Some(portal.to_string()),
@@ -45,7 +45,7 @@ pub fn reminder(
 /// Sent when the provider moves one or more sessions: each old time and its new one.
 pub fn moved(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     changes: &[(SessionLine, SessionLine)],
     place: Option<&str>,
     portal: &str,
@@ -76,9 +76,9 @@ pub fn moved(
         }
     };
     paragraphs.extend(place.map(str::to_string));
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Your session time with {practice} has changed"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs,
         action_label: "See your sessions",
         action_url: Some(portal.to_string()),
@@ -91,7 +91,7 @@ pub fn moved(
 /// client); `fee` names a late-cancellation fee the policy charges.
 pub fn cancelled(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     sessions: &[SessionLine],
     fee: Option<&str>,
     portal: &str,
@@ -118,9 +118,9 @@ pub fn cancelled(
             "It was cancelled with less notice than the practice's cancellation policy asks, so a late-cancellation fee of {fee} applies."
         ));
     }
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Your session with {practice} is cancelled"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs,
         action_label: "See your sessions",
         action_url: Some(portal.to_string()),
@@ -132,7 +132,7 @@ pub fn cancelled(
 /// Sent when the provider accepts a time asked for through the booking link.
 pub fn request_accepted(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     session: &SessionLine,
     place: Option<&str>,
     portal: &str,
@@ -143,12 +143,12 @@ pub fn request_accepted(
     )];
     paragraphs.extend(place.map(str::to_string));
     paragraphs.push("The calendar file attached adds it to your calendar.".to_string());
-    render(Parts {
+    reader.render(Parts {
         subject: format!(
             "Your session with {practice} is booked for {}",
             session.when
         ),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs,
         action_label: "See your sessions",
         action_url: Some(portal.to_string()),
@@ -163,7 +163,7 @@ pub fn request_accepted(
 /// `book_again` is the booking link, to pick another time.
 pub fn request_declined(
     practice: &str,
-    first_name: &str,
+    reader: &Reader,
     session: &SessionLine,
     reason: Option<&str>,
     book_again: Option<&str>,
@@ -180,9 +180,9 @@ pub fn request_declined(
         paragraphs.push("Please contact the practice to find another time.".to_string());
         ""
     };
-    render(Parts {
+    reader.render(Parts {
         subject: format!("Your requested time with {practice} is not available"),
-        greeting: format!("Hello {first_name},"),
+        greeting: reader.greeting(),
         paragraphs,
         action_label,
         action_url: book_again.map(str::to_string),
@@ -209,7 +209,7 @@ mod tests {
     fn a_move_names_the_old_and_new_time_and_a_long_one_counts_the_rest() {
         let one = moved(
             "Rivera Counseling",
-            "Jo",
+            &Reader::client("Jo"),
             &[(
                 line("Tue Dec 8 at 10:00 EST"),
                 line("Wed Dec 9 at 11:00 EST"),
@@ -225,7 +225,7 @@ mod tests {
         let many: Vec<_> = (0..20)
             .map(|i| (line(&format!("old {i}")), line(&format!("new {i}"))))
             .collect();
-        let m = moved("P", "Jo", &many, None, "u").unwrap();
+        let m = moved("P", &Reader::client("Jo"), &many, None, "u").unwrap();
         assert!(m.text.contains("20 of your sessions"));
         assert!(m.text.contains("old 11 → new 11") && !m.text.contains("old 12 →"));
         assert!(m.text.contains("… and 8 more"));
@@ -235,14 +235,14 @@ mod tests {
     fn a_late_cancellation_says_which_fee_applies() {
         let c = cancelled(
             "P",
-            "Jo",
+            &Reader::client("Jo"),
             &[line("Tue Dec 8 at 10:00 EST")],
             Some("$75.00"),
             "u",
         )
         .unwrap();
         assert!(c.text.contains("is cancelled") && c.text.contains("fee of $75.00"));
-        let plain = cancelled("P", "Jo", &[line("x")], None, "u").unwrap();
+        let plain = cancelled("P", &Reader::client("Jo"), &[line("x")], None, "u").unwrap();
         assert!(!plain.text.contains("fee"));
     }
 
@@ -251,7 +251,7 @@ mod tests {
         let when = line("Tue Dec 8 at 10:00 EST");
         let again = request_declined(
             "P",
-            "Jo",
+            &Reader::client("Jo"),
             &when,
             Some("I am away"),
             Some("https://c/book/x"),
@@ -262,9 +262,10 @@ mod tests {
             .contains("at the time you asked for, Tue Dec 8 at 10:00 EST"));
         assert!(again.text.contains("Their note: I am away"));
         assert!(again.text.contains("https://c/book/x"));
-        let no_link = request_declined("P", "Jo", &when, None, None).unwrap();
+        let no_link = request_declined("P", &Reader::client("Jo"), &when, None, None).unwrap();
         assert!(no_link.text.contains("Please contact the practice"));
-        let yes = request_accepted("P", "Jo", &when, Some("At 1 Elm St"), "u").unwrap();
+        let yes =
+            request_accepted("P", &Reader::client("Jo"), &when, Some("At 1 Elm St"), "u").unwrap();
         assert!(yes.text.contains("is booked for Tue Dec 8 at 10:00 EST"));
         assert!(yes.text.contains("At 1 Elm St"));
     }

@@ -28,6 +28,8 @@ pub struct Client {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// Empty when the client has no email of their own.
+    pub email_normalized: String,
     pub phone: Option<String>,
     pub phone_e164: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
@@ -43,8 +45,6 @@ pub struct Client {
     pub payment_method_added_at: Option<NaiveDateTime>,
     pub forms_acknowledged_at: Option<NaiveDateTime>,
     pub archived_at: Option<NaiveDateTime>,
-    /// The client portal password (argon2id), once the client has set one.
-    pub password_hash: Option<String>,
     /// The insured person's legal name as printed on the insurance card.
     pub insurance_holder_name: Option<String>,
     /// Why the provider could not verify the insurance, and when they said so.
@@ -57,6 +57,10 @@ pub struct Client {
     pub version: i64,
     /// Since when an unresolved risk alert stands (see `risk_alert`).
     pub risk_alert_since: Option<NaiveDateTime>,
+    /// Marked a minor by the provider (a date of birth under 18 makes one too: `is_minor`).
+    pub minor: bool,
+    /// The policyholder's date of birth, when the policyholder is not the client.
+    pub insurance_holder_dob: Option<NaiveDate>,
 }
 
 /// The columns the Clients tab shows, and the facts its status badge is derived from.
@@ -101,6 +105,19 @@ impl Client {
 
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// Their own email address; `None` when a contact acts for them and they have none.
+    pub fn own_email(&self) -> Option<&str> {
+        (!self.email.trim().is_empty()).then_some(self.email.as_str())
+    }
+
+    /// A minor: marked so, or under 18 on `today` by their date of birth.
+    pub fn is_minor(&self, today: NaiveDate) -> bool {
+        self.minor
+            || self
+                .date_of_birth
+                .is_some_and(|dob| crate::domain::client::age_on(dob, today) < 18)
     }
 
     pub fn billing(&self) -> Option<BillingType> {
@@ -762,17 +779,16 @@ pub fn mark_invited(
         .map(|_| ())
 }
 
-/// The client set their password through an invitation: their email is now verified.
-pub fn verify_account(
+/// Whoever sets up the client's account (they, or a parent or guardian) followed an
+/// invitation and has a password: the account is verified.
+pub fn mark_account_verified(
     conn: &mut DbConnection,
     client: &OwnedClient,
-    password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let before = reload(conn, client)?;
     diesel::update(this(client))
         .set((
-            clients::password_hash.eq(Some(password_hash)),
             clients::account_verified_at.eq(before.account_verified_at.or(Some(now))),
             clients::invited_at.eq(before.invited_at.or(Some(now))),
             clients::updated_at.eq(now),

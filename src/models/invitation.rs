@@ -23,6 +23,9 @@ pub struct Invitation {
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// Who it was sent to: `None` (links sent before families) means the client.
+    pub recipient_email: Option<String>,
+    pub recipient_name: Option<String>,
 }
 
 /// What a link's token says when it is opened.
@@ -38,28 +41,43 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub(super) fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     use base64::Engine;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Creates a fresh link for the client and revokes any earlier unused one. Returns the
-/// token, which exists nowhere else once the email is sent.
+/// Creates a fresh link for the client, to one person (the client, or a contact who acts
+/// for them), and revokes any earlier unused one of that person's. Returns the token,
+/// which exists nowhere else once the email is sent.
 pub fn create(
     conn: &mut DbConnection,
     client: &OwnedClient,
+    to: &crate::client_email::Recipient,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     diesel::update(
         client_invitations::table
             .filter(client_invitations::client_id.eq(client.id.as_str()))
+            .filter(client_invitations::recipient_email.eq(&to.email_normalized))
             .filter(client_invitations::used_at.is_null())
             .filter(client_invitations::revoked_at.is_null()),
     )
     .set(client_invitations::revoked_at.eq(Some(now)))
     .execute(conn)?;
+    if to.contact_id.is_none() {
+        // Links sent before families were the client's own.
+        diesel::update(
+            client_invitations::table
+                .filter(client_invitations::client_id.eq(client.id.as_str()))
+                .filter(client_invitations::recipient_email.is_null())
+                .filter(client_invitations::used_at.is_null())
+                .filter(client_invitations::revoked_at.is_null()),
+        )
+        .set(client_invitations::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+    }
     let token = new_token();
     diesel::insert_into(client_invitations::table)
         .values((
@@ -69,6 +87,8 @@ pub fn create(
             client_invitations::token_hash.eq(hash_token(&token)),
             client_invitations::created_at.eq(now),
             client_invitations::expires_at.eq(now + Duration::days(VALID_DAYS)),
+            client_invitations::recipient_email.eq(&to.email_normalized),
+            client_invitations::recipient_name.eq(&to.name),
         ))
         .execute(conn)?;
     Ok(token)
@@ -125,16 +145,21 @@ pub fn revoke_unused(
     .execute(conn)
 }
 
-/// Whether a link was issued to the client since `since`: new links are not handed out
+/// Whether a link was issued for the client (to this person, or to anyone) since `since`: new links are not handed out
 /// faster than that, so nobody can keep revoking a client's link from a public page.
 pub fn issued_since(
     conn: &mut DbConnection,
     client: &OwnedClient,
+    to: Option<&crate::client_email::Recipient>,
     since: NaiveDateTime,
 ) -> QueryResult<bool> {
-    client_invitations::table
+    let mut q = client_invitations::table
         .filter(client_invitations::client_id.eq(client.id.as_str()))
-        .filter(client_invitations::created_at.gt(since))
+        .into_boxed();
+    if let Some(to) = to {
+        q = q.filter(client_invitations::recipient_email.eq(to.email_normalized.clone()));
+    }
+    q.filter(client_invitations::created_at.gt(since))
         .count()
         .get_result::<i64>(conn)
         .map(|n| n > 0)

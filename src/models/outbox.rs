@@ -117,6 +117,29 @@ pub fn cancel_pending(
     .execute(conn)
 }
 
+/// [`cancel_pending`], of the emails to one address only (one person's invitation).
+pub fn cancel_pending_to(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    kinds: &[&str],
+    to_normalized: &str,
+) -> QueryResult<usize> {
+    let ids: Vec<(String, String)> = outbox_emails::table
+        .filter(outbox_emails::client_id.eq(client.id.as_str()))
+        .filter(outbox_emails::kind.eq_any(kinds))
+        .filter(outbox_emails::status.eq(Pending.as_str()))
+        .select((outbox_emails::id, outbox_emails::to_address))
+        .load(conn)?;
+    let ids: Vec<String> = ids
+        .into_iter()
+        .filter(|(_, to)| crate::domain::email::normalize(to) == to_normalized)
+        .map(|(id, _)| id)
+        .collect();
+    diesel::update(outbox_emails::table.filter(outbox_emails::id.eq_any(ids)))
+        .set(outbox_emails::status.eq(Cancelled.as_str()))
+        .execute(conn)
+}
+
 /// The provider's emails, newest first.
 pub fn for_provider(
     conn: &mut DbConnection,

@@ -14,10 +14,10 @@ use diesel::prelude::*;
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::{
     appointment_series, appointments, assessment_links, assessments, audit_events,
-    booking_requests, calendar_feeds, client_list_counts, client_plans, clients, documents,
-    form_acknowledgments, good_faith_estimates, good_faith_requests, import_batches,
-    measure_schedules, outbox_emails, payer_rates, payment_methods, practice_forms, risk_alerts,
-    services, sign_in_sessions, working_hours,
+    booking_requests, calendar_feeds, client_contacts, client_list_counts, client_plans, clients,
+    documents, form_acknowledgments, good_faith_estimates, good_faith_requests, import_batches,
+    measure_schedules, outbox_emails, payer_rates, payment_methods, portal_accounts,
+    practice_forms, risk_alerts, services, sign_in_sessions, working_hours,
 };
 use crate::db::DbConnection;
 
@@ -85,6 +85,8 @@ impl Scope {
         assessment_links => assessment_links;
         assessments => assessments;
         risk_alerts => risk_alerts;
+        client_contacts => client_contacts;
+        portal_accounts => portal_accounts;
     }
 
     /// This provider's client, or `None` (for another provider's id too).

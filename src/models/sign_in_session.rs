@@ -7,7 +7,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use rand::RngCore;
 
-use super::scope::{OwnedClient, Scope};
+use super::portal_account::OwnedAccount;
+use super::scope::Scope;
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::schema::sign_in_sessions;
 use crate::db::DbConnection;
@@ -44,6 +45,8 @@ pub struct SignInSession {
     pub last_seen_at: NaiveDateTime,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// A portal sign-in's account (the client's own, or a parent's acting for them).
+    pub account_id: Option<String>,
 }
 
 impl SignInSession {
@@ -52,12 +55,13 @@ impl SignInSession {
     }
 }
 
-/// Whose sign-in: a provider's own, or a client's in the portal (kept apart: one never
-/// passes for the other).
+/// Whose sign-in: a provider's own, or a portal account's acting for one client at a time
+/// (kept apart: one never passes for the other).
 #[derive(Debug, Clone)]
 pub enum Who {
     Provider(ProviderId),
-    Client(ProviderId, ClientId),
+    /// The practice, the account, and the client it acts for now.
+    Portal(ProviderId, String, ClientId),
 }
 
 /// Where a sign-in came from, as shown in Settings.
@@ -86,9 +90,9 @@ pub fn start(
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    let (provider_id, client_id) = match who {
-        Who::Provider(p) => (p.as_str(), None),
-        Who::Client(p, c) => (p.as_str(), Some(c.as_str())),
+    let (provider_id, account_id, client_id) = match who {
+        Who::Provider(p) => (p.as_str(), None, None),
+        Who::Portal(p, a, c) => (p.as_str(), Some(a.as_str()), Some(c.as_str())),
     };
     let user_agent: Option<String> = origin
         .user_agent
@@ -103,6 +107,7 @@ pub fn start(
             sign_in_sessions::last_seen_at.eq(now),
             sign_in_sessions::ip.eq(origin.ip.as_deref()),
             sign_in_sessions::user_agent.eq(user_agent),
+            sign_in_sessions::account_id.eq(account_id),
         ))
         .execute(conn)?;
     Ok(token)
@@ -133,7 +138,7 @@ pub fn find_live(
     else {
         return Ok(None);
     };
-    if (kind == Kind::Client) != row.client_id.is_some() {
+    if (kind == Kind::Client) != (row.client_id.is_some() && row.account_id.is_some()) {
         return Ok(None);
     }
     if row.ended_by_time(now, lifetimes) {
@@ -190,12 +195,24 @@ pub fn end_provider_others(
     Ok(ids)
 }
 
-/// Ends every portal session of this client.
-pub fn end_client_all(conn: &mut DbConnection, client: &OwnedClient) -> QueryResult<usize> {
+/// Ends every portal session of this account (its password changed).
+pub fn end_account_all(conn: &mut DbConnection, account: &OwnedAccount) -> QueryResult<usize> {
     diesel::delete(
-        sign_in_sessions::table.filter(sign_in_sessions::client_id.eq(client.id.as_str())),
+        sign_in_sessions::table.filter(sign_in_sessions::account_id.eq(account.id.as_str())),
     )
     .execute(conn)
+}
+
+/// A portal sign-in now acts for another client (the account may: the caller checked).
+pub fn switch_client(conn: &mut DbConnection, token: &str, client: &ClientId) -> QueryResult<bool> {
+    let n = diesel::update(
+        sign_in_sessions::table
+            .find(token_id(token))
+            .filter(sign_in_sessions::account_id.is_not_null()),
+    )
+    .set(sign_in_sessions::client_id.eq(client.as_str()))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// The provider's own live sessions, the most recently active first.

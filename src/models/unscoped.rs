@@ -44,21 +44,6 @@ fn owned_client(c: Client) -> OwnedClient {
     Scope::from_id(ProviderId(c.provider_id.clone())).owns(c)
 }
 
-/// Clients with this email and a portal password (one person may see several providers),
-/// for the portal's sign-in.
-pub fn portal_accounts(
-    conn: &mut DbConnection,
-    email_normalized: &str,
-) -> QueryResult<Vec<OwnedClient>> {
-    let rows = clients::table
-        .filter(clients::email_normalized.eq(email_normalized))
-        .filter(clients::password_hash.is_not_null())
-        .filter(clients::archived_at.is_null())
-        .select(Client::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().map(owned_client).collect())
-}
-
 /// The reminder job's sweep: the scheduled sessions starting in `(from, to]` whose
 /// reminder is not queued yet, of every provider who sends reminders, each as its
 /// provider's.

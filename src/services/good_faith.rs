@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{record, Act};
-use crate::client_email::{queue_for, render_error, ClientEmail};
+use crate::client_email::{queue_for, ClientEmail};
 use crate::db::schema::appointments;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::Status;
@@ -215,14 +215,13 @@ pub fn issue(
             act,
         )?;
         let link = format!("{public_url}/portal/estimates/{id}");
-        let message = crate::mail::good_faith::issued(
-            &provider.practice_display_name(),
-            &client.first_name,
-            &crate::domain::money::dollars(sheet.total_cents()),
-            &sheet.covers,
-            &link,
-        )
-        .map_err(render_error)?;
+        let (practice, total) = (
+            provider.practice_display_name(),
+            crate::domain::money::dollars(sheet.total_cents()),
+        );
+        let message = |reader: &crate::mail::Reader| {
+            crate::mail::good_faith::issued(&practice, reader, &total, &sheet.covers, &link)
+        };
         queue_for(
             conn,
             provider,

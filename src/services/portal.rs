@@ -12,6 +12,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::models::audit::AuditAction;
 use crate::models::client::{self, InsuranceDetails, SaveClientError};
 use crate::models::invitation::{self, TokenCheck};
+use crate::models::portal_account::{self, ActingFor, OwnedAccount};
 use crate::models::practice_form::{self, PracticeForm};
 use crate::models::scope::OwnedClient;
 use crate::models::{outbox, provider, sign_in_session, unscoped};
@@ -20,15 +21,16 @@ use crate::onboarding;
 /// How long after one setup link another may be asked for.
 pub const RENEW_MINUTES: i64 = 10;
 
-/// Sets the client's password through a valid link (used once), which verifies their
-/// email; their other portal sessions end and the reminders stop. `None` when the link
-/// is not (or no longer) valid.
+/// Sets the password of the account of whoever the link was sent to (the client, or a
+/// parent or guardian acting for them) through a valid link, used once; that verifies
+/// their email and the client's account. The account's other portal sessions end and the
+/// reminders stop. `None` when the link is not (or no longer) valid.
 pub fn accept_invitation(
     conn: &mut DbConnection,
     token: &str,
     password_hash: &str,
     act: Act<'_>,
-) -> QueryResult<Option<OwnedClient>> {
+) -> QueryResult<Option<(OwnedAccount, ActingFor)>> {
     let now = act.now;
     write_transaction(conn, |conn| {
         let TokenCheck::Valid(inv) = invitation::check(conn, token, now)? else {
@@ -40,11 +42,30 @@ pub fn accept_invitation(
         let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
             return Ok(None);
         };
-        client::verify_account(conn, &c, password_hash, now)?;
-        sign_in_session::end_client_all(conn, &c)?;
+        let (email, name) = match (&inv.recipient_email, &inv.recipient_name) {
+            (Some(e), Some(n)) => (e.clone(), n.clone()),
+            _ => (c.email_normalized.clone(), c.full_name()),
+        };
+        if email.is_empty() || c.archived_at.is_some() {
+            return Ok(None);
+        }
+        let account = portal_account::ensure(conn, c.scope(), &email, &email, &name, now)?;
+        // The link outlived the contact's right to act (removed since): it opens nothing.
+        let Some(acting) = portal_account::acts_for(conn, &account, &c.client_id())? else {
+            return Ok(None);
+        };
+        portal_account::set_password(conn, &account, password_hash, now)?;
+        client::mark_account_verified(conn, &c, now)?;
+        sign_in_session::end_account_all(conn, &account)?;
         outbox::cancel_pending(conn, &c, &[onboarding::INVITATION, onboarding::REMINDER])?;
-        record(conn, &c, AuditAction::PortalAccountVerified, None, act)?;
-        Ok(Some(c))
+        record(
+            conn,
+            &c,
+            AuditAction::PortalAccountVerified,
+            acting.on_behalf().map(|who| format!("by {who}")).as_deref(),
+            act,
+        )?;
+        Ok(Some((account, acting)))
     })
 }
 
@@ -55,11 +76,15 @@ pub enum Renewal {
     Renewed,
     /// One was sent within [`RENEW_MINUTES`]; no other is sent yet.
     RecentlySent,
+    /// The person it was sent to no longer sets up this client's account (or the client
+    /// is archived): nothing is sent.
+    NoLonger,
 }
 
-/// An expired or used link asks for a new one, sent to the address the practice has
-/// (never to one the asker names). `None` when the link is unknown or still valid, or the
-/// client has set a password already (they sign in instead). Returns the practice's name.
+/// An expired or used link asks for a new one, sent to the same person at the address the
+/// practice has (never to one the asker names) — whether or not they set a password since,
+/// since a new link is also how they choose a new one. `None` when the link is unknown or
+/// still valid. Returns the practice's name.
 pub fn renew_invitation(
     conn: &mut DbConnection,
     token: &str,
@@ -75,18 +100,31 @@ pub fn renew_invitation(
         let Some(c) = unscoped::client(conn, &ClientId(inv.client_id.clone()))? else {
             return Ok(None);
         };
-        if c.password_hash.is_some() {
-            return Ok(None);
-        }
         let Some(p) = provider::find(conn, c.provider_id())? else {
             return Ok(None);
         };
-        // An old link in someone else's hands cannot keep revoking the client's current one.
-        if invitation::issued_since(conn, &c, now - Duration::minutes(RENEW_MINUTES))? {
-            return Ok(Some((p.practice_display_name(), Renewal::RecentlySent)));
+        let practice = p.practice_display_name();
+        let to = inv
+            .recipient_email
+            .clone()
+            .unwrap_or_else(|| c.email_normalized.clone());
+        let person = onboarding::who_sets_up(conn, &p, &c, now)?
+            .into_iter()
+            .find(|r| r.email_normalized == to);
+        let (Some(person), None) = (person, c.archived_at) else {
+            return Ok(Some((practice, Renewal::NoLonger)));
+        };
+        // An old link in someone else's hands cannot keep revoking the current one.
+        if invitation::issued_since(
+            conn,
+            &c,
+            Some(&person),
+            now - Duration::minutes(RENEW_MINUTES),
+        )? {
+            return Ok(Some((practice, Renewal::RecentlySent)));
         }
-        onboarding::invite(conn, &p, &c, public_url, now, act.ip)?;
-        Ok(Some((p.practice_display_name(), Renewal::Renewed)))
+        onboarding::invite_one(conn, &p, &c, &person, public_url, now, false, act.ip)?;
+        Ok(Some((practice, Renewal::Renewed)))
     })
 }
 

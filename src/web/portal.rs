@@ -22,7 +22,7 @@ use crate::models::invitation::{self, TokenCheck};
 use crate::models::practice_form::{self, FormKind, PracticeForm};
 use crate::models::scope::OwnedClient;
 use crate::models::sign_in_session::Who;
-use crate::models::{failed_login, payment_method, provider, unscoped};
+use crate::models::{failed_login, payment_method, portal_account, provider, unscoped};
 use crate::passwords;
 use crate::services::onboarding::AddedBy;
 use crate::services::portal::{Renewal, RENEW_MINUTES};
@@ -217,13 +217,19 @@ async fn accept_invite(
                 ip: ip.as_deref(),
                 now,
             };
-            let client = services::portal::accept_invitation(conn, &token, &hash, act)?;
-            Ok(client.map(|c| (c.provider_id().clone(), c.client_id())))
+            let acting = services::portal::accept_invitation(conn, &token, &hash, act)?;
+            Ok(acting.map(|(account, a)| {
+                Who::Portal(
+                    a.client.provider_id().clone(),
+                    account.id.clone(),
+                    a.client.client_id(),
+                )
+            }))
         })
         .await?;
     match outcome {
-        Some((provider_id, client_id)) => {
-            session::sign_in(&state, &req, &session, Who::Client(provider_id, client_id)).await?;
+        Some(who) => {
+            session::sign_in(&state, &req, &session, who).await?;
             session::flash(
                 &session,
                 "Your account is verified and your password is set.",
@@ -257,6 +263,7 @@ async fn renew_invite(
                 let state = match r {
                     Renewal::Renewed => "renewed",
                     Renewal::RecentlySent => "recently_sent",
+                    Renewal::NoLonger => "no_longer",
                 };
                 (practice, state)
             }))
@@ -320,26 +327,40 @@ async fn login(
                 }
                 failed_login::Check::Allowed(attempt) => attempt,
             };
-            let accounts = unscoped::portal_accounts(conn, &email_norm)?;
+            let accounts: Vec<_> = portal_account::with_email(conn, &email_norm)?
+                .into_iter()
+                .filter(|a| a.password_hash.is_some())
+                .collect();
             // An unknown email costs one hash check too, so timing reveals no account.
             if accounts.is_empty() {
                 passwords::verify_dummy(&password);
             }
-            let matched = accounts.into_iter().find(|c| c.password_hash.as_deref().is_some_and(|h| passwords::verify(&password, h)));
-            match matched {
-                Some(c) => {
-                    failed_login::succeeded(conn, attempt)?;
-                    Ok(Ok(c))
-                }
-                None => Ok(Err("That email and password don't match an account. Check both, or use the link in your invitation email to set a password.".into())),
-            }
+            let matched = accounts.into_iter().find(|a| a.password_hash.as_deref().is_some_and(|h| passwords::verify(&password, h)));
+            let Some(account) = matched else {
+                return Ok(Err("That email and password don't match an account. Check both, or use \"Forgot your password?\" below.".into()));
+            };
+            failed_login::succeeded(conn, attempt)?;
+            let acting = portal_account::acting_for(conn, &account)?;
+            let Some(first) = acting.first() else {
+                return Ok(Err("Your password is right, but your account has no active client record any more. Ask your practice if you expected one.".into()));
+            };
+            let who = Who::Portal(
+                account.provider_id().clone(),
+                account.id.clone(),
+                first.client.client_id(),
+            );
+            Ok(Ok((who, acting.len())))
         })
         .await?;
     match outcome {
-        Ok(c) => {
-            let who = Who::Client(ProviderId(c.provider_id.clone()), c.client_id());
+        Ok((who, clients)) => {
             session::sign_in(&state, &req, &session, who).await?;
-            Ok(see_other("/portal"))
+            // A parent of two (or a parent who is a client too) picks whom first.
+            Ok(see_other(if clients > 1 {
+                "/portal/choose"
+            } else {
+                "/portal"
+            }))
         }
         Err(error) => render(&LoginPage {
             page,

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use super::AppState;
 use crate::db::ids::{ClientId, ImportBatchId, ProviderId};
 use crate::error::AppError;
+use crate::models::portal_account::{self, ActingFor, OwnedAccount};
 use crate::models::provider::{self, Provider};
 use crate::models::scope::{OwnedBatch, OwnedClient, Scope};
 use crate::models::sign_in_session::{self, Kind, Origin, Who};
@@ -80,7 +81,7 @@ fn token(session: &Session, kind: Kind) -> Option<String> {
 fn kind_of(who: &Who) -> Kind {
     match who {
         Who::Provider(_) => Kind::Provider,
-        Who::Client(..) => Kind::Client,
+        Who::Portal(..) => Kind::Client,
     }
 }
 
@@ -361,17 +362,30 @@ pub async fn client_sign_out(state: &AppState, session: &Session) -> Result<(), 
     Ok(())
 }
 
-/// The client signed in to the portal, with their own record; anyone else is sent to the
-/// portal's sign-in page.
+/// The client the portal's signed-in account acts for now (their own record, or a child's
+/// for a parent); anyone else is sent to the portal's sign-in page. Checked on every
+/// request: an account that no longer acts for the client is signed out.
 pub struct CurrentClient(pub OwnedClient);
 
-impl FromRequest for CurrentClient {
+/// Who is acting in the portal: the account, how it acts for the current client, and how
+/// many clients it acts for in all (a parent of two switches between them).
+#[derive(Clone)]
+pub struct PortalActor {
+    pub account: OwnedAccount,
+    pub acting: ActingFor,
+    pub clients: usize,
+}
+
+impl FromRequest for PortalActor {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
+            if let Some(known) = req.extensions().get::<PortalActor>() {
+                return Ok(known.clone());
+            }
             let session = req.get_session();
             let not_signed_in = || AppError::PortalSignIn;
             let token = token(&session, Kind::Client).ok_or_else(not_signed_in)?;
@@ -386,21 +400,52 @@ impl FromRequest for CurrentClient {
                     else {
                         return Ok(None);
                     };
-                    let Some(id) = row.client_id else {
+                    let (Some(account_id), Some(client_id)) = (row.account_id, row.client_id)
+                    else {
                         return Ok(None);
                     };
-                    Ok(crate::models::unscoped::client(conn, &ClientId(id))?)
+                    let Some(account) = portal_account::find(conn, &account_id)? else {
+                        return Ok(None);
+                    };
+                    let all = portal_account::acting_for(conn, &account)?;
+                    let clients = all.len();
+                    Ok(all
+                        .into_iter()
+                        .find(|a| a.client.id == client_id)
+                        .map(|acting| PortalActor {
+                            account,
+                            acting,
+                            clients,
+                        }))
                 })
                 .await?;
             match found {
-                Some(c) if c.archived_at.is_none() => Ok(CurrentClient(c)),
-                _ => {
+                Some(actor) => {
+                    req.extensions_mut().insert(actor.clone());
+                    Ok(actor)
+                }
+                None => {
                     session.remove(CLIENT_TOKEN);
                     Err(not_signed_in())
                 }
             }
         })
     }
+}
+
+impl FromRequest for CurrentClient {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let actor = PortalActor::from_request(req, payload);
+        Box::pin(async move { Ok(CurrentClient(actor.await?.acting.client)) })
+    }
+}
+
+/// This browser's portal sign-in token, to switch the client it acts for.
+pub fn portal_token(session: &Session) -> Option<String> {
+    token(session, Kind::Client)
 }
 
 // ---------- a provider's own rows, from the path ----------

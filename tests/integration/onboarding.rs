@@ -312,8 +312,8 @@ fn expired_reused_and_forged_links() {
     );
     assert_eq!(r.status(), 303);
     assert_eq!(
-        clients::table
-            .filter(clients::password_hash.is_not_null())
+        caseload::db::schema::portal_accounts::table
+            .filter(caseload::db::schema::portal_accounts::password_hash.is_not_null())
             .count()
             .get_result::<i64>(&mut app.conn())
             .unwrap(),

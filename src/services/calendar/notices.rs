@@ -4,11 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use crate::client_email::{queue_for, render_error, ClientEmail};
+use crate::client_email::{queue_for, ClientEmail};
 use crate::db::DbConnection;
 use crate::domain::appointment::where_to_meet;
 use crate::domain::time_zone::Zone;
 use crate::mail::sessions::{self, SessionLine};
+use crate::mail::Reader;
 use crate::models::appointment::Appointment;
 use crate::models::provider::Provider;
 use crate::models::scope::OwnedClient;
@@ -82,7 +83,7 @@ fn send(
     notify: Notify<'_>,
     client: &OwnedClient,
     kind: &str,
-    message: &crate::mail::Rendered,
+    message: crate::client_email::Compose<'_>,
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
@@ -133,14 +134,15 @@ pub fn moved(
         return Ok(());
     }
     let practice = notify.provider.practice_display_name();
-    let message = sessions::moved(
-        &practice,
-        &client.first_name,
-        &lines,
-        notify.place(last).as_deref(),
-        &notify.portal(),
-    )
-    .map_err(render_error)?;
+    let message = |reader: &Reader| {
+        sessions::moved(
+            &practice,
+            reader,
+            &lines,
+            notify.place(last).as_deref(),
+            &notify.portal(),
+        )
+    };
     send(conn, notify, client, SESSION_MOVED, &message, now, ip)
 }
 
@@ -165,14 +167,9 @@ pub fn cancelled(
         return Ok(());
     }
     let practice = notify.provider.practice_display_name();
-    let message = sessions::cancelled(
-        &practice,
-        &client.first_name,
-        &lines,
-        fee.as_deref(),
-        &notify.portal(),
-    )
-    .map_err(render_error)?;
+    let message = |reader: &Reader| {
+        sessions::cancelled(&practice, reader, &lines, fee.as_deref(), &notify.portal())
+    };
     send(conn, notify, client, SESSION_CANCELLED, &message, now, ip)
 }
 
@@ -188,14 +185,15 @@ pub fn request_accepted(
     let what = Lines::for_client(conn, notify, client)?
         .line(&session.starts_at, session.service_id.as_deref());
     let practice = notify.provider.practice_display_name();
-    let message = sessions::request_accepted(
-        &practice,
-        &client.first_name,
-        &what,
-        notify.place(session).as_deref(),
-        &notify.portal(),
-    )
-    .map_err(render_error)?;
+    let message = |reader: &Reader| {
+        sessions::request_accepted(
+            &practice,
+            reader,
+            &what,
+            notify.place(session).as_deref(),
+            &notify.portal(),
+        )
+    };
     let letter = Letter {
         kind: REQUEST_ACCEPTED,
         message: &message,
@@ -222,14 +220,9 @@ pub fn request_declined(
         .booking_token
         .as_ref()
         .map(|t| format!("{}/book/{t}", notify.public_url));
-    let message = sessions::request_declined(
-        &practice,
-        &client.first_name,
-        &what,
-        reason,
-        book_again.as_deref(),
-    )
-    .map_err(render_error)?;
+    let message = |reader: &Reader| {
+        sessions::request_declined(&practice, reader, &what, reason, book_again.as_deref())
+    };
     queue_for(
         conn,
         notify.provider,
@@ -249,7 +242,7 @@ pub fn request_declined(
 /// One email's outbox kind and its text.
 struct Letter<'a> {
     kind: &'a str,
-    message: &'a crate::mail::Rendered,
+    message: crate::client_email::Compose<'a>,
 }
 
 /// Queues a letter about one session with the session's calendar file attached.
@@ -306,15 +299,16 @@ pub fn reminder(
         Some((_, why)) if !e.is_exact() => format!("{} ({why})", e.amount()),
         _ => e.amount(),
     });
-    let message = sessions::reminder(
-        &practice,
-        &client.first_name,
-        &what,
-        (notify.place(session).as_deref(), cost.as_deref()),
-        &notify.portal(),
-        true,
-    )
-    .map_err(render_error)?;
+    let message = |reader: &Reader| {
+        sessions::reminder(
+            &practice,
+            reader,
+            &what,
+            (notify.place(session).as_deref(), cost.as_deref()),
+            &notify.portal(),
+            true,
+        )
+    };
     // The session's calendar file travels with the reminder.
     let letter = Letter {
         kind: SESSION_REMINDER,

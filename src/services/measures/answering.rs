@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use crate::client_email::{queue_to_provider, render_error, ClientEmail};
+use crate::client_email::{queue_to_provider, ClientEmail};
 use crate::db::ids::ProviderId;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::instrument::{Instrument, Score};
@@ -269,7 +269,7 @@ fn raise_alert(
         Act { ip: None, now },
     )?;
     let link = format!("{public_url}/clients/{}/measures", client.id);
-    let message = mail::measures::risk_alert(&provider.first_name, &link).map_err(render_error)?;
+    let message = |reader: &mail::Reader| mail::measures::risk_alert(&reader.first_name, &link);
     queue_to_provider(
         conn,
         provider,

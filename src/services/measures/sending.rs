@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::{Connection, QueryResult};
 
 use super::{answer_url, REMINDER_EMAIL, REQUEST_EMAIL};
-use crate::client_email::{queue_for, render_error, ClientEmail};
+use crate::client_email::{queue_for, ClientEmail};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::instrument::Instrument;
@@ -75,14 +75,13 @@ pub fn send(
         }
         let zone = client.zone(provider.zone());
         let url = answer_url(public_url, &token);
-        let message = mail::measures::request(
-            &provider.practice_display_name(),
-            &client.first_name,
-            sendable.len(),
-            &client_time(zone, &link.expires_at),
-            &url,
-        )
-        .map_err(render_error)?;
+        let (practice, until) = (
+            provider.practice_display_name(),
+            client_time(zone, &link.expires_at),
+        );
+        let message = |reader: &mail::Reader| {
+            mail::measures::request(&practice, reader, sendable.len(), &until, &url)
+        };
         queue_for(
             conn,
             provider,
@@ -209,14 +208,13 @@ fn remind(
                 .count();
             let url = answer_url(public_url, &token);
             let zone = client.zone(p.zone());
-            let message = mail::measures::reminder(
-                &p.practice_display_name(),
-                &client.first_name,
-                open,
-                &client_time(zone, &link.expires_at),
-                &url,
-            )
-            .map_err(render_error)?;
+            let (practice, until) = (
+                p.practice_display_name(),
+                client_time(zone, &link.expires_at),
+            );
+            let message = |reader: &mail::Reader| {
+                mail::measures::reminder(&practice, reader, open, &until, &url)
+            };
             queue_for(
                 conn,
                 &p,

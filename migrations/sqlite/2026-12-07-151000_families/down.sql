@@ -1,0 +1,14 @@
+DROP TABLE password_resets;
+ALTER TABLE sign_in_sessions DROP COLUMN account_id;
+ALTER TABLE form_acknowledgments DROP COLUMN acknowledged_by;
+ALTER TABLE client_invitations DROP COLUMN recipient_name;
+ALTER TABLE client_invitations DROP COLUMN recipient_email;
+DROP TABLE client_contacts;
+ALTER TABLE clients DROP COLUMN insurance_holder_dob;
+ALTER TABLE clients DROP COLUMN minor;
+DROP INDEX clients_email_lookup;
+DROP INDEX clients_provider_email;
+CREATE UNIQUE INDEX clients_provider_email ON clients (provider_id, email_normalized);
+ALTER TABLE clients ADD COLUMN password_hash TEXT;
+UPDATE clients SET password_hash = (SELECT a.password_hash FROM portal_accounts a WHERE a.provider_id = clients.provider_id AND a.email_normalized = clients.email_normalized);
+DROP TABLE portal_accounts;
