@@ -1,4 +1,5 @@
-//! The `caseload` command: serve (the default), migrate, create-provider, seed-demo.
+//! The `caseload` command: serve (the default), migrate, create-provider, reset-password,
+//! seed-demo, import.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -40,6 +41,12 @@ enum Command {
         /// Their IANA time zone, e.g. America/New_York (UTC if left out; Settings changes it).
         #[arg(long, default_value = "UTC")]
         time_zone: String,
+    },
+    /// Set a provider's new password on the server (for a server without email); the
+    /// password is read from standard input, and every sign-in of theirs ends.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
     },
     /// Import a client list (.csv, .xlsx, .vcf): review it, and import the new clients.
     Import {
@@ -115,6 +122,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             time_zone,
         } => create_provider(config, &email, &first_name, &last_name, &time_zone),
         Command::SeedDemo { provider, clients } => seed_demo(config, &provider, clients),
+        Command::ResetPassword { email } => reset_password(config, &email),
         Command::Import {
             file,
             provider,
@@ -182,16 +190,8 @@ fn create_provider(
     })?;
     let first_name = PersonName::parse(first_name, "first name").map_err(anyhow::Error::msg)?;
     let last_name = PersonName::parse(last_name, "last name").map_err(anyhow::Error::msg)?;
-    eprintln!(
-        "Password for {} (at least {} characters), then Enter:",
-        email,
-        passwords::MIN_PASSWORD_CHARS
-    );
-    let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\n', '\r']);
-    passwords::check_strength(password).map_err(anyhow::Error::msg)?;
-    let password_hash = passwords::hash(password).map_err(anyhow::Error::msg)?;
+    let password = read_password(email.as_typed())?;
+    let password_hash = passwords::hash(&password).map_err(anyhow::Error::msg)?;
     let mut conn = open_db(&config)?;
     match provider::create(
         &mut conn,
@@ -216,6 +216,40 @@ fn create_provider(
             anyhow::bail!("a provider with this email already exists")
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads a new password from standard input and checks it.
+fn read_password(for_whom: &str) -> anyhow::Result<String> {
+    eprintln!(
+        "Password for {for_whom} (at least {} characters), then Enter:",
+        passwords::MIN_PASSWORD_CHARS
+    );
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    passwords::check_strength(&password).map_err(anyhow::Error::msg)?;
+    Ok(password)
+}
+
+fn reset_password(config: Config, email: &str) -> anyhow::Result<()> {
+    let mut conn = open_db(&config)?;
+    // Said before the password is asked for, so nobody types one for nothing.
+    find_provider(&mut conn, email)?;
+    let password = read_password(email)?;
+    let hash = passwords::hash(&password).map_err(anyhow::Error::msg)?;
+    let now = caseload::models::now();
+    match caseload::services::password_reset::reset_on_server(&mut conn, email, &hash, now)? {
+        Some(p) => {
+            println!(
+                "The password of {} <{}> is changed, and every sign-in of theirs ended. They can sign in at {}/login.",
+                p.full_name(),
+                p.email,
+                config.public_url
+            );
+            Ok(())
+        }
+        None => anyhow::bail!("no provider has the email {email}"),
     }
 }
 

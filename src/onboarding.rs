@@ -16,6 +16,7 @@ pub const INVITATION: &str = "invitation";
 pub const REMINDER: &str = "invitation_reminder";
 pub const INSURANCE_PROBLEM: &str = "insurance_problem";
 pub const ALREADY_A_CLIENT: &str = "already_a_client";
+pub const SIGN_IN_LINK: &str = "sign_in_link";
 
 /// Days after the invitation when reminders go out, unless the client has acted.
 pub const REMINDER_DAYS: [i64; 2] = [2, 5];
@@ -29,6 +30,7 @@ pub fn email_kind_label(subject: &str) -> &'static str {
         REMINDER => "invitation reminder",
         INSURANCE_PROBLEM => "insurance could not be verified",
         ALREADY_A_CLIENT => "booking link used with their address",
+        SIGN_IN_LINK => "sign-in link",
         crate::services::measures::REQUEST_EMAIL => "questionnaires to answer",
         crate::services::measures::REMINDER_EMAIL => "questionnaire reminder",
         crate::services::measures::RISK_ALERT_EMAIL => "risk alert, to the provider",
@@ -184,6 +186,47 @@ pub fn invite_one(
         queue_to_one(conn, provider, client, person, &email, ip, None)?;
     }
     Ok(())
+}
+
+/// A sign-in link (no reminders) to each person who sets up the client's account, their
+/// earlier unused links replaced. Returns their names.
+pub fn sign_in_links(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    public_url: &str,
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<Vec<String>> {
+    let people = who_sets_up(conn, provider, client, now)?;
+    let practice = provider.practice_display_name();
+    let expires = client
+        .zone(provider.zone())
+        .date_of(&(now + Duration::days(invitation::VALID_DAYS)))
+        .format("%B %-d, %Y")
+        .to_string();
+    for person in &people {
+        outbox::cancel_pending_to(
+            conn,
+            client,
+            &[INVITATION, REMINDER],
+            &person.email_normalized,
+        )?;
+        let token = invitation::create(conn, client, person, now)?;
+        let link = format!("{public_url}/portal/invite/{token}");
+        let message =
+            |reader: &mail::Reader| mail::sign_in_link(&practice, reader, &link, &expires);
+        let email = ClientEmail {
+            kind: SIGN_IN_LINK,
+            audit_as: SIGN_IN_LINK,
+            message: &message,
+            action_url: Some(&link),
+            send_after: now,
+            queued_at: now,
+        };
+        queue_to_one(conn, provider, client, person, &email, ip, None)?;
+    }
+    Ok(people.into_iter().map(|p| p.name).collect())
 }
 
 /// Tells the client their insurance could not be verified, and why.

@@ -105,7 +105,7 @@ pub fn demo_clients(count: usize, seed: u64) -> Vec<(ClientDetails, OnboardingFa
             let details = ClientDetails {
                 first_name: PersonName::parse(first, "first name").ok()?,
                 last_name: PersonName::parse(last, "last name").ok()?,
-                email,
+                email: Some(email),
                 phone,
                 billing_type: if insured {
                     BillingType::Insurance
@@ -118,6 +118,7 @@ pub fn demo_clients(count: usize, seed: u64) -> Vec<(ClientDetails, OnboardingFa
                     .then(|| format!("W{:09}", rng.gen_range(0..1_000_000_000u64))),
                 date_of_birth: dob,
                 telehealth_state: Some(US_STATES[rng.gen_range(0..51)].0.to_string()),
+                minor: false,
             };
             // Spread clients over the onboarding steps, as on a real list.
             let step = rng.gen_range(0..6);

@@ -25,6 +25,15 @@ pub struct ClientInput {
     pub insurance_member_id: String,
     pub date_of_birth: String,
     pub telehealth_state: String,
+    /// "on" when the provider marks the client a minor (a date of birth under 18 makes one
+    /// anyway).
+    pub minor: Option<String>,
+    /// Only on the new-client form: a parent or guardian (or another contact) who acts for
+    /// the client — how a child without an email of their own is added.
+    pub guardian_name: String,
+    pub guardian_relationship: String,
+    pub guardian_email: String,
+    pub guardian_phone: String,
     /// Only on the new-client form: "on" when the client is to be emailed.
     pub notify: Option<String>,
     /// Only on the new-client form: questionnaire codes ticked, and how often to send them.
@@ -40,13 +49,23 @@ pub struct ClientInput {
 pub struct ClientDetails {
     pub first_name: PersonName,
     pub last_name: PersonName,
-    pub email: Email,
+    /// `None`: the client has no email of their own (a contact acts for them).
+    pub email: Option<Email>,
     pub phone: Option<Phone>,
     pub billing_type: BillingType,
     pub insurance_company: Option<String>,
     pub insurance_member_id: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
     pub telehealth_state: Option<String>,
+    /// Marked a minor by the provider.
+    pub minor: bool,
+}
+
+impl ClientDetails {
+    /// The email as stored and compared: empty when there is none.
+    pub fn email_normalized(&self) -> &str {
+        self.email.as_ref().map_or("", |e| e.normalized())
+    }
 }
 
 /// A message per form field, keyed by the field's name.
@@ -61,9 +80,15 @@ impl ClientDetails {
         let last_name = PersonName::parse(&input.last_name, "last name")
             .map_err(|e| errors.insert("last_name", e))
             .ok();
-        let email = Email::parse(&input.email)
-            .map_err(|e| errors.insert("email", e.to_string()))
-            .ok();
+        // Empty is allowed here; whether the client may go without one is the use case's
+        // rule (a contact must act for them).
+        let email = match input.email.trim() {
+            "" => Some(None),
+            typed => Email::parse(typed)
+                .map(Some)
+                .map_err(|e| errors.insert("email", e.to_string()))
+                .ok(),
+        };
         let phone = Phone::parse(&input.phone)
             .map_err(|e| errors.insert("phone", e.to_string()))
             .ok()
@@ -115,6 +140,7 @@ impl ClientDetails {
                     insurance_member_id: if private { None } else { insurance_member_id },
                     date_of_birth,
                     telehealth_state,
+                    minor: input.minor.is_some(),
                 })
             }
             _ => Err(errors),

@@ -5,6 +5,7 @@ pub mod billing;
 pub mod billing_codes;
 pub mod client;
 pub mod client_edit;
+pub mod contact;
 pub mod document;
 pub mod email;
 pub mod estimate;

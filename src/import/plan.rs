@@ -40,7 +40,7 @@ pub fn details_from(
     Some(ClientDetails {
         first_name: PersonName::parse(first_name?, "first name").ok()?,
         last_name: PersonName::parse(last_name?, "last name").ok()?,
-        email: Email::parse(email?).ok()?,
+        email: Some(Email::parse(email?).ok()?),
         // A phone that cannot be read is left out rather than blocking the row.
         phone: phone.and_then(|p| Phone::parse(p).ok().flatten()),
         billing_type: BillingType::Insurance,
@@ -48,6 +48,7 @@ pub fn details_from(
         insurance_member_id: None,
         date_of_birth,
         telehealth_state: None,
+        minor: false,
     })
 }
 

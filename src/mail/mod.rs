@@ -206,6 +206,53 @@ pub fn welcome(
     })
 }
 
+/// A sign-in link the provider sent: it lets the reader choose a (new) password and sign
+/// in, whatever state their account is in.
+pub fn sign_in_link(
+    practice: &str,
+    reader: &Reader,
+    link: &str,
+    expires: &str,
+) -> Result<Rendered, askama::Error> {
+    let whose = reader.whose();
+    reader.render(Parts {
+        subject: format!("Your sign-in link for {practice}"),
+        greeting: reader.greeting(),
+        paragraphs: vec![format!(
+            "{practice} sent you a link to sign in to {whose} client account. Open it to choose a password (a new one, if you had one) and continue where you left off."
+        )],
+        action_label: "Sign in",
+        action_url: Some(link.to_string()),
+        after: vec![format!(
+            "The link can be used once and works until {expires}. If you did not expect this email, you can ignore it: nothing changes until the link is used."
+        )],
+        signature: practice.to_string(),
+    })
+}
+
+/// A link to choose a new password, asked for on a sign-in page ("Forgot your password?").
+pub fn password_reset(
+    signature: &str,
+    first_name: &str,
+    link: &str,
+    minutes: i64,
+) -> Result<Rendered, askama::Error> {
+    render(Parts {
+        subject: "Choose a new password".to_string(),
+        greeting: format!("Hello {first_name},"),
+        paragraphs: vec![
+            "Someone, probably you, asked for a link to choose a new password.".to_string(),
+            "Choosing one signs you out everywhere you are signed in.".to_string(),
+        ],
+        action_label: "Choose a new password",
+        action_url: Some(link.to_string()),
+        after: vec![format!(
+            "The link can be used once and works for {minutes} minutes. If you did not ask for it, ignore this email: your password stays as it is."
+        )],
+        signature: signature.to_string(),
+    })
+}
+
 /// Sent when the provider could not verify the client's insurance.
 pub fn insurance_problem(
     practice: &str,

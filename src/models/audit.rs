@@ -125,6 +125,23 @@ pub enum AuditAction {
     /// The provider downloaded the client's questionnaire results as CSV.
     #[strum(serialize = "assessment.results_downloaded")]
     AssessmentResultsDownloaded,
+    /// A contact was added to the client's record; the subject names them and how.
+    #[strum(serialize = "contact.added")]
+    ContactAdded,
+    #[strum(serialize = "contact.changed")]
+    ContactChanged,
+    #[strum(serialize = "contact.removed")]
+    ContactRemoved,
+    /// The provider sent the client (or whoever acts for them) a sign-in link.
+    #[strum(serialize = "client.sign_in_link_sent")]
+    SignInLinkSent,
+    /// Someone asked for a link to set a new password (a provider's own, or a portal
+    /// account's); no client is named.
+    #[strum(serialize = "password.reset_requested")]
+    PasswordResetRequested,
+    /// A password was set through such a link; every session of its holder ended.
+    #[strum(serialize = "password.reset")]
+    PasswordReset,
 }
 
 impl AuditAction {
@@ -205,6 +222,12 @@ impl AuditAction {
             Self::RiskAlertRaised => "A questionnaire answer raised a risk alert",
             Self::RiskAlertResolved => "Resolved a risk alert",
             Self::AssessmentResultsDownloaded => "Downloaded the questionnaire results (CSV)",
+            Self::ContactAdded => "Added a contact",
+            Self::ContactChanged => "Changed a contact",
+            Self::ContactRemoved => "Removed a contact",
+            Self::SignInLinkSent => "Sent a sign-in link",
+            Self::PasswordResetRequested => "A link to set a new password was asked for",
+            Self::PasswordReset => "A new password was set through an emailed link",
         }
     }
 }
@@ -303,6 +326,34 @@ pub fn for_client(
             providers::last_name,
         ))
         .load(conn)
+}
+
+/// Who did each of these things last, from the client's trail: the newest entry of each
+/// action, with its subject ("by Maria Okafor, parent or guardian" for someone acting for
+/// the client in the portal).
+pub fn last_of(
+    conn: &mut DbConnection,
+    client: &super::scope::OwnedClient,
+    actions: &[AuditAction],
+) -> QueryResult<Vec<(AuditAction, Option<String>)>> {
+    let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+    let rows: Vec<(String, Option<String>)> = client
+        .scope()
+        .audit_events()
+        .filter(audit_events::client_id.eq(client.id.as_str()))
+        .filter(audit_events::action.eq_any(names))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .select((audit_events::action, audit_events::subject))
+        .load(conn)?;
+    let mut out: Vec<(AuditAction, Option<String>)> = Vec::new();
+    for (name, subject) in rows {
+        if let Some(a) = AuditAction::parse(&name) {
+            if !out.iter().any(|(seen, _)| *seen == a) {
+                out.push((a, subject));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -155,6 +155,7 @@ impl Client {
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
             telehealth_state: self.telehealth_state.clone().unwrap_or_default(),
+            minor: self.minor.then(|| "on".to_string()),
             version: Some(self.version),
             ..Default::default()
         };
@@ -192,6 +193,10 @@ pub enum SaveClientError {
     /// the portal): nothing was saved.
     #[error("the details changed since the form was made")]
     Stale { current: Box<Client> },
+    /// No email of their own, and no contact acts for them with one: nobody could be
+    /// reached or set up their account.
+    #[error("no email, and no contact acts for the client")]
+    EmailNeeded,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -217,7 +222,7 @@ fn save_client<T>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, SaveClientError>,
 ) -> Result<T, SaveClientError> {
     match crate::db::write_transaction(conn, f) {
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if is_unique_violation(&e) && !email_normalized.is_empty() => {
             match find_id_by_email(conn, scope, email_normalized)? {
                 Some(existing) => Err(SaveClientError::EmailTaken { existing }),
                 None => Err(e),
@@ -231,6 +236,8 @@ fn save_client<T>(
 #[derive(Debug, Clone, Default)]
 pub struct CreateOptions {
     pub notify: bool,
+    /// A contact (a child's parent or guardian) added with the client.
+    pub contact: Option<crate::domain::contact::ContactDetails>,
     /// Questionnaires to start sending at once (instrument code, how often): the service
     /// that creates the client starts them.
     pub measures: Vec<(String, crate::domain::measure_schedule::Frequency)>,
@@ -267,6 +274,18 @@ pub fn find_many(
     Ok(out)
 }
 
+/// Another client (of this provider) with the email these details give, if they give one.
+fn find_client_with_email(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    details: &ClientDetails,
+) -> QueryResult<Option<ClientId>> {
+    match details.email_normalized() {
+        "" => Ok(None),
+        email => find_id_by_email(conn, scope, email),
+    }
+}
+
 pub fn find_id_by_email(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -296,8 +315,8 @@ pub fn create(
         now,
     );
     let id = ClientId(row.id.clone());
-    save_client(conn, scope, details.email.normalized(), |conn| {
-        if let Some(existing) = find_id_by_email(conn, scope, details.email.normalized())? {
+    save_client(conn, scope, details.email_normalized(), |conn| {
+        if let Some(existing) = find_client_with_email(conn, scope, details)? {
             return Err(SaveClientError::EmailTaken { existing });
         }
         diesel::insert_into(clients::table)
@@ -323,6 +342,7 @@ struct DetailColumns<'a> {
     insurance_company: Option<&'a str>,
     insurance_member_id: Option<&'a str>,
     telehealth_state: Option<&'a str>,
+    minor: bool,
     search_name: String,
     sort_name: String,
 }
@@ -333,8 +353,8 @@ impl<'a> DetailColumns<'a> {
         Self {
             first_name: d.first_name.as_str(),
             last_name: d.last_name.as_str(),
-            email: d.email.as_typed(),
-            email_normalized: d.email.normalized(),
+            email: d.email.as_ref().map_or("", |e| e.as_typed()),
+            email_normalized: d.email_normalized(),
             phone: phone.map(|p| p.typed.as_str()),
             phone_e164: phone.and_then(|p| p.e164.as_deref()),
             phone_digits: phone.map(|p| p.digits.as_str()),
@@ -343,6 +363,7 @@ impl<'a> DetailColumns<'a> {
             insurance_company: d.insurance_company.as_deref(),
             insurance_member_id: d.insurance_member_id.as_deref(),
             telehealth_state: d.telehealth_state.as_deref(),
+            minor: d.minor,
             search_name: search_key(&format!(
                 "{} {}",
                 d.first_name.as_str(),
@@ -454,9 +475,9 @@ pub fn update(
     now: NaiveDateTime,
 ) -> Result<Client, SaveClientError> {
     let scope = client.scope();
-    save_client(conn, scope, details.email.normalized(), |conn| {
+    save_client(conn, scope, details.email_normalized(), |conn| {
         let before = claim_next_version(conn, client, expected_version)?;
-        if let Some(existing) = find_id_by_email(conn, scope, details.email.normalized())? {
+        if let Some(existing) = find_client_with_email(conn, scope, details)? {
             if existing.as_str() != before.id {
                 return Err(SaveClientError::EmailTaken { existing });
             }
@@ -803,6 +824,8 @@ pub struct InsuranceDetails {
     pub member_id: String,
     pub holder_name: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
+    /// The policyholder's date of birth, when the policyholder is not the client.
+    pub holder_date_of_birth: Option<NaiveDate>,
 }
 
 /// Saves insurance made from the details at `expected_version` (see [`update`]).
@@ -830,6 +853,7 @@ pub fn set_insurance(
             clients::insurance_company.eq(Some(&ins.company)),
             clients::insurance_member_id.eq(Some(&ins.member_id)),
             clients::insurance_holder_name.eq(ins.holder_name.as_deref()),
+            clients::insurance_holder_dob.eq(ins.holder_date_of_birth),
             clients::date_of_birth.eq(ins.date_of_birth.or(before.date_of_birth)),
             clients::insurance_added_at.eq(added),
             clients::insurance_verified_at.eq(verified),

@@ -10,43 +10,7 @@ use super::scope::{Owned, OwnedClient, Scope};
 use crate::db::ids::new_row_id;
 use crate::db::schema::client_contacts;
 use crate::db::DbConnection;
-
-/// How a contact is related to the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
-pub enum Relationship {
-    ParentGuardian,
-    Partner,
-    Emergency,
-    Other,
-}
-
-impl Relationship {
-    pub fn all() -> impl Iterator<Item = Relationship> {
-        <Self as strum::IntoEnumIterator>::iter()
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ParentGuardian => "parent_guardian",
-            Self::Partner => "partner",
-            Self::Emergency => "emergency",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::all().find(|r| r.as_str() == s.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ParentGuardian => "Parent or guardian",
-            Self::Partner => "Partner",
-            Self::Emergency => "Emergency contact",
-            Self::Other => "Other",
-        }
-    }
-}
+pub use crate::domain::contact::{ContactDetails, Relationship};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = client_contacts)]
@@ -75,17 +39,6 @@ impl Contact {
     pub fn first_name(&self) -> &str {
         self.name.split_whitespace().next().unwrap_or(&self.name)
     }
-}
-
-/// A contact's details, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactDetails {
-    pub name: String,
-    pub relationship: Relationship,
-    pub email: Option<crate::domain::email::Email>,
-    pub phone: Option<String>,
-    pub receives_emails: bool,
-    pub acts_for: bool,
 }
 
 /// The client's contacts, in the order they were added.

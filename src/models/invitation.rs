@@ -145,6 +145,25 @@ pub fn revoke_unused(
     .execute(conn)
 }
 
+/// Revokes the unused links of the client sent to this address (a contact who no longer
+/// acts for them).
+pub fn revoke_unused_to(
+    conn: &mut DbConnection,
+    client: &OwnedClient,
+    email_normalized: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        client_invitations::table
+            .filter(client_invitations::client_id.eq(client.id.as_str()))
+            .filter(client_invitations::recipient_email.eq(email_normalized))
+            .filter(client_invitations::used_at.is_null())
+            .filter(client_invitations::revoked_at.is_null()),
+    )
+    .set(client_invitations::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
 /// Whether a link was issued for the client (to this person, or to anyone) since `since`: new links are not handed out
 /// faster than that, so nobody can keep revoking a client's link from a public page.
 pub fn issued_since(

@@ -163,6 +163,7 @@ pub fn acknowledge(
     client: &OwnedClient,
     form: &PracticeForm,
     typed_name: &str,
+    on_behalf: Option<&str>,
     ip: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -175,6 +176,7 @@ pub fn acknowledge(
             form_acknowledgments::typed_name.eq(typed_name),
             form_acknowledgments::ip.eq(ip),
             form_acknowledgments::acknowledged_at.eq(now),
+            form_acknowledgments::acknowledged_by.eq(on_behalf),
         ))
         .execute(conn)
         .map(|_| ())

@@ -129,6 +129,7 @@ pub fn sign_up(
         booking::record(conn, &scope, ip, now)?;
         let options = CreateOptions {
             notify: true,
+            contact: None,
             measures: Vec::new(),
         };
         let (c, action) = match client::create(conn, &scope, details, &options, now) {
@@ -144,10 +145,13 @@ pub fn sign_up(
                 onboarding::notify_existing_client(conn, provider, &c, public_url, now, Some(ip))?;
                 (c, AuditAction::BookingEmailMatched)
             }
-            // A new client has no earlier version to be stale against.
-            Err(SaveClientError::NotFound | SaveClientError::Stale { .. }) => {
-                return Err(diesel::result::Error::NotFound.into())
-            }
+            // A new client has no earlier version to be stale against, and the page
+            // requires an email.
+            Err(
+                SaveClientError::NotFound
+                | SaveClientError::Stale { .. }
+                | SaveClientError::EmailNeeded,
+            ) => return Err(diesel::result::Error::NotFound.into()),
             Err(SaveClientError::Database(e)) => return Err(e.into()),
         };
         audit::record_at(

@@ -23,9 +23,10 @@ pub fn view(
     record(conn, client, AuditAction::ClientViewed, Some(tab), act)
 }
 
-/// Adds a client: stored, audited, (when `options.notify`) invited and sent the
-/// questionnaires picked, all or nothing.
-/// An email another client of this provider has is refused (`EmailTaken`).
+/// Adds a client: stored with their contact (a child's parent or guardian), audited,
+/// (when `options.notify`) invited and sent the questionnaires picked, all or nothing.
+/// An email another client of this provider has is refused (`EmailTaken`), and so is a
+/// client nobody could be reached through (`EmailNeeded`).
 pub fn create(
     conn: &mut DbConnection,
     provider: &Provider,
@@ -35,8 +36,19 @@ pub fn create(
     act: Act<'_>,
 ) -> Result<OwnedClient, SaveClientError> {
     write_transaction(conn, |conn| {
+        let reachable = details.email.is_some()
+            || options
+                .contact
+                .as_ref()
+                .is_some_and(|d| d.acts_for && d.email.is_some());
+        if !reachable {
+            return Err(SaveClientError::EmailNeeded);
+        }
         let c = client::create(conn, &Scope::of(provider), details, options, act.now)?;
         record(conn, &c, AuditAction::ClientCreated, None, act)?;
+        if let Some(d) = &options.contact {
+            super::contacts::add(conn, &c, d, act)?;
+        }
         if options.notify {
             crate::onboarding::invite(conn, provider, &c, public_url, act.now, act.ip)?;
         }
@@ -63,8 +75,15 @@ pub fn update(
     act: Act<'_>,
 ) -> Result<(), SaveClientError> {
     write_transaction(conn, |conn| {
+        if details.email.is_none()
+            && !crate::models::contact::for_client(conn, client)?
+                .iter()
+                .any(|c| c.acts_for && c.email.is_some())
+        {
+            return Err(SaveClientError::EmailNeeded);
+        }
         let before = client::update(conn, client, details, expected_version, act.now)?;
-        if crate::domain::email::normalize(&before.email) != details.email.normalized() {
+        if crate::domain::email::normalize(&before.email) != details.email_normalized() {
             crate::onboarding::email_changed(conn, client, act.now)?;
         }
         let changed = changed_fields(&before.detail_values(), submitted).join(", ");

@@ -7,11 +7,13 @@ pub mod account;
 pub mod booking;
 pub mod calendar;
 pub mod clients;
+pub mod contacts;
 pub mod documents;
 pub mod good_faith;
 pub mod imports;
 pub mod measures;
 pub mod onboarding;
+pub mod password_reset;
 pub mod portal;
 pub mod pricing;
 

@@ -31,6 +31,26 @@ pub fn send_invitation(
     })
 }
 
+/// Sends a single-use sign-in link to whoever sets up the client's account (the client,
+/// or the contacts who act for them), whatever the account's state: it lets them choose a
+/// (new) password. Audited; returns the names it went to (none: nobody can be reached).
+pub fn send_sign_in_link(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    public_url: &str,
+    act: Act<'_>,
+) -> QueryResult<Vec<String>> {
+    write_transaction(conn, |conn| {
+        let names =
+            crate::onboarding::sign_in_links(conn, provider, client, public_url, act.now, act.ip)?;
+        if !names.is_empty() {
+            record(conn, client, AuditAction::SignInLinkSent, None, act)?;
+        }
+        Ok(names)
+    })
+}
+
 /// Saves insurance the provider entered, made from the details at `expected_version`;
 /// refused (`Stale`) when they changed since (the client may have entered them).
 pub fn enter_insurance(
@@ -90,11 +110,11 @@ pub fn review_insurance(
 }
 
 /// Who entered a card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddedBy {
     Provider,
-    /// The client, in their portal.
-    Client,
+    /// In the portal: the client, or (named) someone acting for them.
+    Portal(Option<String>),
 }
 
 /// A card entered for the client (as the processor left it), by them or the provider.
@@ -105,12 +125,13 @@ pub fn add_card(
     by: AddedBy,
     act: Act<'_>,
 ) -> QueryResult<()> {
-    let (who, action) = match by {
-        AddedBy::Provider => ("provider", AuditAction::PaymentMethodAdded),
-        AddedBy::Client => ("client", AuditAction::PortalPaymentMethodAdded),
+    let (who, action, on_behalf) = match by {
+        AddedBy::Provider => ("provider", AuditAction::PaymentMethodAdded, None),
+        AddedBy::Portal(by) => ("client", AuditAction::PortalPaymentMethodAdded, by),
     };
+    let subject = on_behalf.map(|who| format!("by {who}"));
     write_transaction(conn, |conn| {
         payment_method::add(conn, client, card, who, act.now)?;
-        record(conn, client, action, None, act)
+        record(conn, client, action, subject.as_deref(), act)
     })
 }

@@ -156,8 +156,10 @@ pub fn choose_billing(
     client: &OwnedClient,
     insurance: Option<&InsuranceDetails>,
     expected_version: i64,
+    by: Option<&str>,
     act: Act<'_>,
 ) -> Result<(), SaveClientError> {
+    let subject = by.map(|who| format!("by {who}"));
     write_transaction(conn, |conn| {
         let action = match insurance {
             Some(d) => {
@@ -169,7 +171,7 @@ pub fn choose_billing(
                 AuditAction::PortalPrivatePayChosen
             }
         };
-        record(conn, client, action, None, act)?;
+        record(conn, client, action, subject.as_deref(), act)?;
         Ok(())
     })
 }
@@ -180,18 +182,20 @@ pub fn acknowledge_forms(
     client: &OwnedClient,
     forms: &[PracticeForm],
     typed_name: &str,
+    by: Option<&str>,
     act: Act<'_>,
 ) -> QueryResult<()> {
+    let subject = by.map(|who| format!("by {who}"));
     write_transaction(conn, |conn| {
         for f in forms {
-            practice_form::acknowledge(conn, client, f, typed_name, act.ip, act.now)?;
+            practice_form::acknowledge(conn, client, f, typed_name, by, act.ip, act.now)?;
         }
         client::mark_forms_acknowledged(conn, client, act.now)?;
         record(
             conn,
             client,
             AuditAction::PortalFormsAcknowledged,
-            None,
+            subject.as_deref(),
             act,
         )
     })

@@ -359,7 +359,18 @@ async fn submit(
         value: form.time.clone(),
     });
     let now = state.clock.now();
-    let details = match ClientDetails::parse(&form.client, p.zone().date_of(&now)) {
+    let parsed = ClientDetails::parse(&form.client, p.zone().date_of(&now)).and_then(|d| {
+        if d.email.is_some() {
+            return Ok(d);
+        }
+        let mut errors = FieldErrors::new();
+        errors.insert(
+            "email",
+            "Enter your email: it is where the practice answers you.".into(),
+        );
+        Err(errors)
+    });
+    let details = match parsed {
         Ok(d) => d,
         Err(errors) => {
             shown.step = Step::Details(slot);

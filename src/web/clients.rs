@@ -13,6 +13,7 @@ use crate::db::ids::ClientId;
 use crate::db::DbConnection;
 use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, FieldErrors};
 use crate::domain::client_edit::{reconcile, DetailValues, EditConflict};
+use crate::domain::contact::{ContactDetails, ContactInput, GUARDIAN_FIELDS};
 use crate::domain::onboarding::OnboardingStatus;
 use crate::domain::us_states::{state_name, US_STATES};
 use crate::error::AppError;
@@ -219,6 +220,7 @@ struct FormPage {
     states: &'static [(&'static str, &'static str)],
     instruments: Vec<crate::domain::instrument::Instrument>,
     frequencies: Vec<crate::domain::measure_schedule::Frequency>,
+    relationships: Vec<crate::domain::contact::Relationship>,
     /// Set when a save was refused because the details changed since the form was made.
     conflict: Option<EditConflict>,
 }
@@ -260,6 +262,7 @@ fn form_page(
         states: US_STATES,
         instruments: crate::domain::instrument::Instrument::all(),
         frequencies: crate::domain::measure_schedule::Frequency::all().collect(),
+        relationships: crate::domain::contact::Relationship::all().collect(),
         conflict: None,
     }
 }
@@ -289,12 +292,14 @@ async fn create(
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
     let page = page.signed_in(&provider);
-    let details = match ClientDetails::parse(&input, provider.today(&state.clock)) {
-        Ok(d) => d,
+    let today = provider.today(&state.clock);
+    let (details, contact) = match new_client_details(&input, today) {
+        Ok(parsed) => parsed,
         Err(errors) => return render(&form_page(page, None, input, errors, None)),
     };
     let options = client::CreateOptions {
         notify: input.notify.is_some(),
+        contact,
         measures: parse_assessments(&input.assessments, &input.assessment_frequency),
     };
     let ip = client_ip(&req);
@@ -326,9 +331,76 @@ async fn create(
             Ok(see_other(&format!("/clients/{}", c.id)))
         }
         Err(SaveClientError::EmailTaken { existing }) => email_taken(page, None, input, existing),
+        Err(SaveClientError::EmailNeeded) => {
+            render(&form_page(page, None, input, email_needed(false), None))
+        }
         Err(SaveClientError::NotFound | SaveClientError::Stale { .. }) => Err(AppError::NotFound),
         Err(SaveClientError::Database(e)) => Err(e.into()),
     }
+}
+
+/// A new client's details and the parent or guardian added with them (the form's section
+/// left empty: none). A minor who is to be invited needs one, with an email.
+fn new_client_details(
+    input: &ClientInput,
+    today: chrono::NaiveDate,
+) -> Result<(ClientDetails, Option<ContactDetails>), FieldErrors> {
+    let guardian_input = ContactInput {
+        name: input.guardian_name.clone(),
+        relationship: input.guardian_relationship.clone(),
+        email: input.guardian_email.clone(),
+        phone: input.guardian_phone.clone(),
+        // A parent or guardian added with the client receives their emails and acts for
+        // them; the contact's page changes either.
+        receives_emails: Some("on".into()),
+        acts_for: Some("on".into()),
+        version: 0,
+    };
+    let details = ClientDetails::parse(input, today);
+    let guardian = if guardian_input.is_empty() {
+        Ok(None)
+    } else {
+        ContactDetails::parse(&guardian_input, &GUARDIAN_FIELDS).map(Some)
+    };
+    let (details, guardian) = match (details, guardian) {
+        (Ok(d), Ok(g)) => (d, g),
+        (d, g) => {
+            let mut errors = d.err().unwrap_or_default();
+            errors.extend(g.err().unwrap_or_default());
+            return Err(errors);
+        }
+    };
+    if details.email.is_none() && guardian.is_none() {
+        return Err(email_needed(false));
+    }
+    let minor = details.minor
+        || details
+            .date_of_birth
+            .is_some_and(|dob| crate::domain::client::age_on(dob, today) < 18);
+    if minor && input.notify.is_some() && guardian.is_none() {
+        let mut errors = FieldErrors::new();
+        errors.insert(
+            "guardian_name",
+            "A minor's invitation goes to a parent or guardian: add one here (with their email), or untick \"Notify the client\" below.".into(),
+        );
+        return Err(errors);
+    }
+    Ok((details, guardian))
+}
+
+/// The email is missing and nobody else could be reached: what to do about it.
+fn email_needed(editing: bool) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.insert(
+        "email",
+        if editing {
+            "Enter the client's email. A client can go without one only when a contact acts for them with an email of their own (add one under Contacts on the Overview tab first)."
+        } else {
+            "Enter the client's email. A child (or anyone) without one can be added with a parent or guardian who acts for them: fill in that section below."
+        }
+        .into(),
+    );
+    errors
 }
 
 fn email_taken(
@@ -340,7 +412,8 @@ fn email_taken(
     let mut errors = FieldErrors::new();
     errors.insert(
         "email",
-        "One of your clients already has this email address.".into(),
+        "One of your clients already has this email address. If it is a parent's or a family member's shared address, leave this client's email empty and enter the address as their parent or guardian's instead (on a new client's form, in the section below; otherwise under Contacts)."
+            .into(),
     );
     render(&form_page(page, editing, input, errors, Some(existing.0)))
 }
@@ -434,6 +507,10 @@ async fn update(
                     Ok(UpdateOutcome::EmailTaken(shown_again(conn)?, existing))
                 }
                 Err(SaveClientError::Stale { .. }) => Ok(UpdateOutcome::Stale(shown_again(conn)?)),
+                Err(SaveClientError::EmailNeeded) => Ok(UpdateOutcome::Invalid(
+                    shown_again(conn)?,
+                    email_needed(true),
+                )),
                 Err(SaveClientError::NotFound) => Err(AppError::NotFound),
                 Err(SaveClientError::Database(e)) => Err(e.into()),
             }
@@ -569,6 +646,8 @@ struct OverviewPage {
     added: String,
     /// Each questionnaire's schedule, in words.
     measures: Vec<String>,
+    contacts: Vec<ContactView>,
+    minor: bool,
     steps: Vec<StepView>,
     invitation: Option<String>,
     can_invite: bool,
@@ -608,14 +687,35 @@ async fn overview(
     let local = fmt::Local(provider.0.zone());
     audit_view(&state, &req, &c, "overview").await?;
     let client = c.clone();
-    let (requests, emails, card) = state
+    let (requests, emails, card, (contacts, who_did)) = state
         .db(move |conn| {
             let requests = crate::models::measure_schedule::for_client(conn, &client)?;
             let emails = crate::models::outbox::for_client(conn, &client)?;
             let card = crate::models::payment_method::current(conn, &client)?;
-            Ok((requests, emails, card))
+            let contacts = crate::models::contact::for_client(conn, &client)?;
+            let who_did = audit::last_of(
+                conn,
+                &client,
+                &[
+                    AuditAction::PortalAccountVerified,
+                    AuditAction::PortalInsuranceAdded,
+                    AuditAction::PortalPrivatePayChosen,
+                    AuditAction::PortalPaymentMethodAdded,
+                    AuditAction::PortalFormsAcknowledged,
+                ],
+            )?;
+            Ok((requests, emails, card, (contacts, who_did)))
         })
         .await?;
+    // "— by Maria Okafor, parent or guardian" after a step someone did for the client.
+    let by = |actions: &[AuditAction]| {
+        who_did
+            .iter()
+            .find(|(a, _)| actions.contains(a))
+            .and_then(|(_, subject)| subject.clone())
+            .map(|s| format!(" — {s}"))
+            .unwrap_or_default()
+    };
     let smtp = state.jobs.sends_email();
     let invitation = emails
         .iter()
@@ -625,13 +725,15 @@ async fn overview(
     let at = |t: &Option<chrono::NaiveDateTime>| t.as_ref().map(|t| local.datetime(t));
     let mut steps = vec![StepView {
         title: "Account verified",
-        done: at(&c.account_verified_at),
+        done: at(&c.account_verified_at)
+            .map(|t| format!("{t}{}", by(&[AuditAction::PortalAccountVerified]))),
         todo: "Not yet: the client sets a password from the invitation link.",
     }];
     if !private {
         steps.push(StepView {
             title: "Insurance added",
-            done: at(&c.insurance_added_at),
+            done: at(&c.insurance_added_at)
+                .map(|t| format!("{t}{}", by(&[AuditAction::PortalInsuranceAdded]))),
             todo: "Not yet.",
         });
         steps.push(StepView {
@@ -646,12 +748,24 @@ async fn overview(
     }
     steps.push(StepView {
         title: "Form of billing",
-        done: card.map(|k| format!("{} (added {})", k.describe(), local.date(&k.created_at))),
+        done: card.map(|k| {
+            format!(
+                "{} (added {}){}",
+                k.describe(),
+                local.date(&k.created_at),
+                by(&[AuditAction::PortalPaymentMethodAdded])
+            )
+        }),
         todo: "Not yet.",
     });
     steps.push(StepView {
         title: "Billing policy and privacy notice",
-        done: at(&c.forms_acknowledged_at).map(|t| format!("Acknowledged {t}")),
+        done: at(&c.forms_acknowledged_at).map(|t| {
+            format!(
+                "Acknowledged {t}{}",
+                by(&[AuditAction::PortalFormsAcknowledged])
+            )
+        }),
         todo: "Not yet.",
     });
     let confirmable = crate::domain::onboarding::can_confirm_appointment(&c.onboarding_facts())
@@ -679,12 +793,41 @@ async fn overview(
         steps,
         invitation,
         can_invite: c.account_verified_at.is_none() && c.archived_at.is_none(),
+        contacts: contacts
+            .iter()
+            .map(|k| ContactView {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                relationship: k.relationship().label(),
+                email: k.email.clone(),
+                phone: k.phone.clone(),
+                roles: [
+                    (k.receives_emails, "receives their emails"),
+                    (k.acts_for, "acts for them"),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, r)| *r)
+                .collect::<Vec<_>>()
+                .join(", "),
+            })
+            .collect(),
+        minor: c.is_minor(provider.today(&state.clock)),
         confirmable,
         measures: requests
             .iter()
             .map(super::measures::schedule_summary)
             .collect(),
     })
+}
+
+struct ContactView {
+    id: String,
+    name: String,
+    relationship: &'static str,
+    email: Option<String>,
+    phone: Option<String>,
+    roles: String,
 }
 
 struct AcknowledgmentView {
@@ -708,6 +851,7 @@ struct BillingPage {
     holder_name: Option<String>,
     date_of_birth: Option<String>,
     date_of_birth_input: String,
+    holder_dob_input: String,
     insurance_added: Option<String>,
     insurance_verified: Option<String>,
     insurance_issue: Option<String>,
@@ -782,6 +926,10 @@ pub(crate) async fn billing_page(
             date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
             date_of_birth_input: c
                 .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            holder_dob_input: c
+                .insurance_holder_dob
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
             insurance_added: c.insurance_added_at.as_ref().map(|t| local.datetime(t)),

@@ -5,10 +5,12 @@ mod auth;
 mod booking;
 mod calendar;
 pub(crate) mod clients;
+mod contacts;
 mod documents;
 mod imports;
 mod measures;
 mod onboarding;
+mod password_reset;
 mod portal;
 mod portal_sessions;
 mod pricing;
@@ -107,6 +109,7 @@ pub fn server(
             )
             .configure(assets::configure)
             .configure(auth::configure)
+            .configure(password_reset::configure)
             // Before the clients' routes, whose /clients/{id} would take /clients/import.
             .service(
                 web::scope("/clients/import")
@@ -121,6 +124,7 @@ pub fn server(
             .configure(measures::configure)
             .configure(questionnaire_settings::configure)
             .configure(questionnaires::configure)
+            .configure(contacts::configure)
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)
@@ -166,6 +170,8 @@ fn loggable_path(path: &str) -> String {
     for prefix in [
         "/portal/invite/",
         "/portal/questionnaires/",
+        "/portal/password/reset/",
+        "/password/reset/",
         "/book/",
         "/calendar/feed/",
     ] {

@@ -118,6 +118,8 @@ struct InsuranceForm {
     holder_name: String,
     #[serde(default)]
     date_of_birth: String,
+    #[serde(default)]
+    holder_date_of_birth: String,
     /// The version of the client's details the form was made from.
     #[serde(default)]
     version: i64,
@@ -135,7 +137,7 @@ async fn enter_insurance(
     let details = match parse_insurance(
         &form.insurance_company,
         &form.insurance_member_id,
-        &form.holder_name,
+        (&form.holder_name, &form.holder_date_of_birth),
         &form.date_of_birth,
         provider.today(&state.clock),
     ) {

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{self, CurrentClient, EmptyForm, ProtectedForm};
+use super::session::{self, CurrentClient, EmptyForm, PortalActor, ProtectedForm};
 use super::{client_ip, fmt, render, see_other, AppState, PageContext};
 use crate::db::ids::{ClientId, ProviderId};
 use crate::db::DbConnection;
@@ -30,6 +30,8 @@ use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/portal", web::get().to(checklist))
+        .route("/portal/choose", web::get().to(choose_page))
+        .route("/portal/choose", web::post().to(choose))
         .route("/portal/invite/{token}", web::get().to(invite_page))
         .route("/portal/invite/{token}", web::post().to(accept_invite))
         .route("/portal/invite/{token}/renew", web::post().to(renew_invite))
@@ -379,6 +381,76 @@ async fn logout(
     Ok(see_other("/portal/login"))
 }
 
+// ---------- whom the account acts for ----------
+
+#[derive(Template)]
+#[template(path = "portal/choose.html")]
+struct ChoosePage {
+    page: PageContext,
+    account_name: String,
+    /// (client id, name, how: "you" or "parent or guardian", ready, current)
+    clients: Vec<(String, String, String, bool, bool)>,
+}
+
+/// The clients an account acts for (a parent's children, and themselves if a client).
+async fn choose_page(
+    state: web::Data<AppState>,
+    page: PageContext,
+    actor: PortalActor,
+) -> Result<HttpResponse, AppError> {
+    let account = actor.account.clone();
+    let all = state
+        .db(move |conn| Ok(portal_account::acting_for(conn, &account)?))
+        .await?;
+    render(&ChoosePage {
+        page,
+        account_name: actor.account.name.clone(),
+        clients: all
+            .iter()
+            .map(|a| {
+                (
+                    a.client.id.clone(),
+                    a.client.full_name(),
+                    match &a.as_contact {
+                        None => "your own account".to_string(),
+                        Some(c) => format!("as their {}", c.relationship().label().to_lowercase()),
+                    },
+                    can_confirm_appointment(&a.client.onboarding_facts()).is_ok(),
+                    a.client.id == actor.acting.client.id,
+                )
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct ChooseForm {
+    client: String,
+}
+
+/// The account acts for another of its clients from now on (if it may).
+async fn choose(
+    state: web::Data<AppState>,
+    session: Session,
+    actor: PortalActor,
+    ProtectedForm(form): ProtectedForm<ChooseForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = session::portal_token(&session).ok_or(AppError::PortalSignIn)?;
+    let account = actor.account.clone();
+    let client = ClientId::parse(&form.client).ok_or(AppError::NotFound)?;
+    state
+        .db(move |conn| {
+            if portal_account::acts_for(conn, &account, &client)?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            Ok(crate::models::sign_in_session::switch_client(
+                conn, &token, &client,
+            )?)
+        })
+        .await?;
+    Ok(see_other("/portal"))
+}
+
 // ---------- the checklist ----------
 
 struct Step {
@@ -394,7 +466,11 @@ struct Step {
 struct ChecklistPage {
     page: PageContext,
     practice: String,
-    first_name: String,
+    greeting: String,
+    /// The client's first name when someone acts for them.
+    about: Option<String>,
+    /// The account acts for several clients: offer to switch.
+    switch: bool,
     steps: Vec<Step>,
     ready: bool,
     /// The client's upcoming sessions, in their own zone.
@@ -411,8 +487,9 @@ async fn checklist(
     req: HttpRequest,
     state: web::Data<AppState>,
     page: PageContext,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
     let (ip, now) = (client_ip(&req), state.clock.now());
     let c2 = c.clone();
     let ((practice, local), card, sessions, provider) = state
@@ -524,7 +601,16 @@ async fn checklist(
     render(&ChecklistPage {
         page,
         practice,
-        first_name: c.first_name.clone(),
+        greeting: match &actor.acting.as_contact {
+            Some(contact) => format!(
+                "Hello {} — {}'s account",
+                contact.first_name(),
+                c.first_name
+            ),
+            None => format!("Hello {}", c.first_name),
+        },
+        about: about(&actor),
+        switch: actor.clients > 1,
         steps,
         ready: missing.is_empty(),
         upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
@@ -544,6 +630,7 @@ struct InsuranceInput {
     insurance_member_id: String,
     holder_name: String,
     date_of_birth: String,
+    holder_date_of_birth: String,
     /// The version of the client's details the form was made from.
     version: i64,
 }
@@ -561,6 +648,10 @@ impl InsuranceInput {
                 .unwrap_or_else(|| c.full_name()),
             date_of_birth: c
                 .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            holder_date_of_birth: c
+                .insurance_holder_dob
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
             version: c.version,
@@ -584,6 +675,8 @@ struct InsurancePage {
     plan: super::pricing::PlanInput,
     plan_errors: Vec<String>,
     months: &'static [(u32, &'static str)],
+    /// The client's first name when a parent or guardian fills the form for them.
+    about: Option<String>,
 }
 
 impl InsurancePage {
@@ -613,8 +706,10 @@ async fn plan_input(
 async fn insurance_form(
     state: web::Data<AppState>,
     page: PageContext,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
+    let about = about(&actor);
     let plan = plan_input(&state, &c).await?;
     let input = InsuranceInput::of(&c);
     render(&InsurancePage {
@@ -628,6 +723,7 @@ async fn insurance_form(
         plan,
         plan_errors: Vec::new(),
         months: &super::pricing::MONTHS,
+        about,
     })
 }
 
@@ -638,9 +734,11 @@ async fn save_plan(
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
     ProtectedForm(input): ProtectedForm<super::pricing::PlanInput>,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
+    let about = about(&actor);
     let figures = match super::pricing::parse_plan(&super::pricing::PlanInput {
         reduced_rate: String::new(),
         ..input.clone()
@@ -660,6 +758,7 @@ async fn save_plan(
                     plan: input,
                     plan_errors,
                     months: &super::pricing::MONTHS,
+                    about,
                 },
             )
         }
@@ -708,7 +807,7 @@ async fn client_today(state: &AppState, c: &OwnedClient) -> Result<chrono::Naive
 pub fn parse_insurance(
     company: &str,
     member_id: &str,
-    holder: &str,
+    (holder, holder_dob): (&str, &str),
     dob: &str,
     today: chrono::NaiveDate,
 ) -> Result<InsuranceDetails, FieldErrors> {
@@ -749,12 +848,17 @@ pub fn parse_insurance(
         .map_err(|e| errors.insert("date_of_birth", e.to_string()))
         .ok()
         .flatten();
+    let holder_date_of_birth = parse_date_of_birth(holder_dob, today)
+        .map_err(|e| errors.insert("holder_date_of_birth", e.to_string()))
+        .ok()
+        .flatten();
     match (company, member_id) {
         (Some(company), Some(member_id)) if errors.is_empty() => Ok(InsuranceDetails {
             company,
             member_id,
             holder_name,
             date_of_birth,
+            holder_date_of_birth,
         }),
         _ => Err(errors),
     }
@@ -765,9 +869,12 @@ async fn save_insurance(
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
     ProtectedForm(input): ProtectedForm<InsuranceInput>,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
+    let by = actor.acting.on_behalf();
+    let about = about(&actor);
     let private = input.billing_type == "private_pay";
     let details = if private {
         None
@@ -775,7 +882,7 @@ async fn save_insurance(
         match parse_insurance(
             &input.insurance_company,
             &input.insurance_member_id,
-            &input.holder_name,
+            (&input.holder_name, &input.holder_date_of_birth),
             &input.date_of_birth,
             client_today(&state, &c).await?,
         ) {
@@ -794,6 +901,7 @@ async fn save_insurance(
                     plan,
                     plan_errors: Vec::new(),
                     months: &super::pricing::MONTHS,
+                    about,
                 });
             }
         }
@@ -808,7 +916,14 @@ async fn save_insurance(
                 ip: ip.as_deref(),
                 now,
             };
-            match services::portal::choose_billing(conn, &c, details.as_ref(), version, act) {
+            match services::portal::choose_billing(
+                conn,
+                &c,
+                details.as_ref(),
+                version,
+                by.as_deref(),
+                act,
+            ) {
                 Ok(()) => Ok(None),
                 Err(SaveClientError::Stale { current }) => Ok(Some(current.version)),
                 Err(SaveClientError::Database(e)) => Err(e.into()),
@@ -832,6 +947,7 @@ async fn save_insurance(
             plan,
             plan_errors: Vec::new(),
             months: &super::pricing::MONTHS,
+            about,
         });
     }
     session::flash(
@@ -931,9 +1047,11 @@ async fn save_billing(
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
     ProtectedForm(form): ProtectedForm<CardForm>,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
+    let by = actor.acting.on_behalf();
     let card = match process_card(&form, client_today(&state, &c).await?) {
         Ok(card) => card,
         Err(errors) => {
@@ -960,7 +1078,7 @@ async fn save_billing(
                 conn,
                 &c,
                 &card,
-                AddedBy::Client,
+                AddedBy::Portal(by),
                 act,
             )?)
         })
@@ -1005,15 +1123,16 @@ async fn load_forms(
 async fn forms_page(
     state: web::Data<AppState>,
     page: PageContext,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
     let (practice, local, forms) = load_forms(&state, &c).await?;
     render(&FormsPage {
         page,
         practice,
         forms,
         typed_name: String::new(),
-        expected_name: c.full_name(),
+        expected_name: signer_name(&actor),
         error: None,
         acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
     })
@@ -1027,6 +1146,23 @@ struct AcknowledgeForm {
     form_ids: Vec<String>,
 }
 
+/// Who signs the forms: the client, or the person acting for them (their own name).
+fn signer_name(actor: &PortalActor) -> String {
+    match &actor.acting.as_contact {
+        Some(contact) => contact.name.clone(),
+        None => actor.acting.client.full_name(),
+    }
+}
+
+/// The client's first name when someone else acts for them (the forms say "Grace's").
+fn about(actor: &PortalActor) -> Option<String> {
+    actor
+        .acting
+        .as_contact
+        .as_ref()
+        .map(|_| actor.acting.client.first_name.clone())
+}
+
 /// Names agree when they match ignoring case, accents and extra spaces.
 fn same_name(typed: &str, expected: &str) -> bool {
     use crate::domain::search_key::search_key;
@@ -1038,15 +1174,18 @@ async fn acknowledge_forms(
     state: web::Data<AppState>,
     page: PageContext,
     session: Session,
-    CurrentClient(c): CurrentClient,
+    actor: PortalActor,
     ProtectedForm(form): ProtectedForm<AcknowledgeForm>,
 ) -> Result<HttpResponse, AppError> {
+    let c = actor.acting.client.clone();
+    let by = actor.acting.on_behalf();
+    let signer = signer_name(&actor);
     let (practice, local, forms) = load_forms(&state, &c).await?;
     let shown: Vec<&str> = forms.iter().map(|(_, f)| f.id.as_str()).collect();
     let typed = PersonName::parse(&form.typed_name, "full name").map(PersonName::into_string);
     let error = match &typed {
         Err(e) => Some(e.clone()),
-        Ok(t) if !same_name(t, &c.full_name()) => Some(format!("Type your full name as the practice has it: {}.", c.full_name())),
+        Ok(t) if !same_name(t, &signer) => Some(format!("Type your full name as the practice has it: {signer}.")),
         Ok(_) if shown.iter().any(|id| !form.form_ids.iter().any(|f| f == id)) => {
             Some("The practice updated a form while you were reading. Please read the current text below and acknowledge again.".into())
         }
@@ -1058,7 +1197,7 @@ async fn acknowledge_forms(
             practice,
             forms,
             typed_name: form.typed_name,
-            expected_name: c.full_name(),
+            expected_name: signer,
             error: Some(error),
             acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
         });
@@ -1073,7 +1212,12 @@ async fn acknowledge_forms(
                 now,
             };
             Ok(services::portal::acknowledge_forms(
-                conn, &c, &forms, &typed, act,
+                conn,
+                &c,
+                &forms,
+                &typed,
+                by.as_deref(),
+                act,
             )?)
         })
         .await?;

@@ -113,7 +113,7 @@ pub(in crate::models) fn insert_new_clients(
         ) {
             Some(d) => {
                 if first_by_email
-                    .insert(d.email.normalized().to_string(), r.source_row)
+                    .insert(d.email_normalized().to_string(), r.source_row)
                     .is_some()
                 {
                     repeated.push(r.source_row);
