@@ -13,6 +13,7 @@ mod cli;
 mod clients;
 mod documents;
 mod edits;
+mod families;
 mod good_faith;
 mod import_review;
 mod imports;
