@@ -530,6 +530,7 @@ mod tests {
         let mut conn = conn();
         let (_, scope) = provider(&mut conn, "elena@example.com");
         let options = CreateOptions {
+            contact: None,
             notify: false,
             measures: Vec::new(),
         };

@@ -78,7 +78,8 @@ pub fn change(
 ) -> Result<(), ContactError> {
     write_transaction(conn, |conn| {
         let c = contact::find(conn, client, contact_id)?.ok_or(diesel::result::Error::NotFound)?;
-        if !(d.acts_for && d.email.is_some()) && !reachable_without(conn, client, &c.id)? {
+        let still_acts = d.acts_for && d.email.is_some();
+        if !still_acts && !reachable_without(conn, client, &c.id)? {
             return Err(ContactError::LastWayToReach(client.first_name.clone()));
         }
         if !contact::update(conn, &c, version, d)? {

@@ -68,7 +68,6 @@ struct PortalResetPage {
 }
 
 struct ResetForm {
-    token: String,
     /// "valid", "used", "expired", "unknown".
     state: &'static str,
     error: Option<String>,
@@ -209,7 +208,6 @@ async fn reset_form(
         ),
     };
     Ok(ResetForm {
-        token,
         state: match link {
             LinkState::Valid => "valid",
             LinkState::Used => "used",

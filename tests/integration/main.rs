@@ -22,6 +22,7 @@ mod measures;
 mod migrations;
 mod onboarding;
 mod pricing;
+mod recovery;
 mod session_changes;
 mod sessions;
 mod simplepractice;

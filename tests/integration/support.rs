@@ -390,6 +390,16 @@ impl Session {
         );
     }
 
+    /// Signs in to the client portal (the sign-in must work).
+    pub fn sign_in_portal(&self, email: &str, password: &str) {
+        let r = self.submit(
+            "/portal/login",
+            "/portal/login",
+            &[("email", email), ("password", password)],
+        );
+        assert_eq!(r.status().as_u16(), 303, "portal sign-in as {email}");
+    }
+
     /// Adds a client through the form and returns their id.
     pub fn add_client(
         &self,

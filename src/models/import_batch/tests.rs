@@ -36,6 +36,7 @@ fn add_client(
     email: &str,
 ) -> String {
     let options = CreateOptions {
+        contact: None,
         notify: false,
         measures: Vec::new(),
     };
