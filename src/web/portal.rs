@@ -103,6 +103,8 @@ struct InvitePage {
     practice: String,
     state: &'static str,
     first_name: String,
+    /// The client whose account a parent or guardian sets up through this link.
+    for_client: Option<String>,
     token: String,
     error: Option<String>,
 }
@@ -118,27 +120,46 @@ impl InvitePage {
     }
 }
 
-async fn load_invite(
-    state: &AppState,
-    token: String,
-) -> Result<(TokenCheck, Option<(Client, String)>), AppError> {
+/// Whom an invitation's page greets: the person it was sent to, and (when that is a parent
+/// or guardian) the client whose account they set up.
+#[derive(Default)]
+struct Invited {
+    first_name: String,
+    for_client: Option<String>,
+    practice: String,
+}
+
+async fn load_invite(state: &AppState, token: String) -> Result<(TokenCheck, Invited), AppError> {
     let now = state.clock.now();
     state
         .db(move |conn| {
             let check = invitation::check(conn, &token, now)?;
-            let client = match &check {
+            let invited = match &check {
                 TokenCheck::Valid(i) | TokenCheck::Used(i) | TokenCheck::Expired(i) => {
                     match unscoped::client(conn, &ClientId(i.client_id.clone()))? {
                         Some(c) => {
                             let practice = practice_name(conn, &c)?;
-                            Some((c.into_row(), practice))
+                            let to_contact = i
+                                .recipient_email
+                                .as_deref()
+                                .is_some_and(|e| e != c.email_normalized);
+                            Invited {
+                                first_name: match (&i.recipient_name, to_contact) {
+                                    (Some(name), true) => {
+                                        name.split_whitespace().next().unwrap_or("").to_string()
+                                    }
+                                    _ => c.first_name.clone(),
+                                },
+                                for_client: to_contact.then(|| c.first_name.clone()),
+                                practice,
+                            }
                         }
-                        None => None,
+                        None => Invited::default(),
                     }
                 }
-                TokenCheck::Unknown => None,
+                TokenCheck::Unknown => Invited::default(),
             };
-            Ok((check, client))
+            Ok((check, invited))
         })
         .await
 }
@@ -158,8 +179,7 @@ async fn invite_page(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let (check, client) = load_invite(&state, token.clone()).await?;
-    let (first_name, practice) = client.map(|(c, p)| (c.first_name, p)).unwrap_or_default();
+    let (check, invited) = load_invite(&state, token.clone()).await?;
     let status = if matches!(check, TokenCheck::Unknown) {
         actix_web::http::StatusCode::NOT_FOUND
     } else {
@@ -169,9 +189,10 @@ async fn invite_page(
         status,
         &InvitePage {
             page,
-            practice,
+            practice: invited.practice,
             state: invite_state(&check),
-            first_name,
+            first_name: invited.first_name,
+            for_client: invited.for_client,
             token,
             error: None,
         },
@@ -200,13 +221,13 @@ async fn accept_invite(
         })
     });
     if let Some(error) = problem {
-        let (check, client) = load_invite(&state, token.clone()).await?;
-        let (first_name, practice) = client.map(|(c, p)| (c.first_name, p)).unwrap_or_default();
+        let (check, invited) = load_invite(&state, token.clone()).await?;
         return render(&InvitePage {
             page,
-            practice,
+            practice: invited.practice,
             state: invite_state(&check),
-            first_name,
+            first_name: invited.first_name,
+            for_client: invited.for_client,
             token,
             error: Some(error),
         });
@@ -277,6 +298,7 @@ async fn renew_invite(
             practice,
             state,
             first_name: String::new(),
+            for_client: None,
             token: String::new(),
             error: None,
         }),
@@ -1099,6 +1121,8 @@ struct FormsPage {
     expected_name: String,
     error: Option<String>,
     acknowledged: Option<String>,
+    /// The client's first name when someone acts for them.
+    about: Option<String>,
 }
 
 /// The practice's forms, with its name and the client's zone (see `practice_and_zone`).
@@ -1135,6 +1159,7 @@ async fn forms_page(
         expected_name: signer_name(&actor),
         error: None,
         acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
+        about: about(&actor),
     })
 }
 
@@ -1200,6 +1225,7 @@ async fn acknowledge_forms(
             expected_name: signer,
             error: Some(error),
             acknowledged: c.forms_acknowledged_at.as_ref().map(|t| local.datetime(t)),
+            about: about(&actor),
         });
     }
     let typed = typed.unwrap_or_default();

@@ -138,6 +138,9 @@ fn sibling_minors_with_one_parent_both_reach_ready_to_schedule() {
     assert!(invitations[1].2.contains("Ethan's account"));
 
     // Maria sets a password through Grace's link, and finishes Grace's steps.
+    let (_, page) = app.session().get_text(&invitations[0].1);
+    assert_eq!(select_text(&page, "h1"), ["Welcome, Maria"]);
+    assert!(select_text(&page, ".lead")[0].contains("You set up Grace's account"));
     let maria = accept(&app, &invitations[0].1);
     let (_, home) = maria.get_text("/portal");
     assert_eq!(select_text(&home, "h1"), ["Hello Maria — Grace's account"]);
