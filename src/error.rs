@@ -20,11 +20,22 @@ pub enum AppError {
     #[error("too large: {0}")]
     PayloadTooLarge(String),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
     #[error("database unavailable: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A row that is not there (or is another provider's) is a page not found; anything else
+/// the database says is the server's failure.
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Database(other),
+        }
+    }
 }
 
 impl AppError {

@@ -22,6 +22,15 @@ pub enum ContactError {
     Database(#[from] diesel::result::Error),
 }
 
+impl crate::services::Refusal for ContactError {
+    fn database(self) -> Result<diesel::result::Error, Self> {
+        match self {
+            Self::Database(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+}
+
 /// How a contact is described in the audit trail (their role, never their details).
 fn described(d: &ContactDetails) -> String {
     let mut s = d.relationship.label().to_lowercase();

@@ -24,6 +24,24 @@ use crate::db::DbConnection;
 use crate::models::audit::{self, AuditAction, AuditEntry};
 use crate::models::scope::OwnedClient;
 
+/// A use case's error: a refusal the person can act on (its text says what to do), or the
+/// database failing (`NotFound` among them: a row of another provider's, or gone).
+pub trait Refusal: std::fmt::Display + Sized {
+    /// The database error inside, or the refusal itself.
+    fn database(self) -> Result<diesel::result::Error, Self>;
+}
+
+/// Done, or refused with a message for the page; a database failure stays an error.
+pub fn refused<T, E: Refusal>(r: Result<T, E>) -> Result<Result<T, String>, diesel::result::Error> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.database() {
+            Ok(db) => Err(db),
+            Err(refusal) => Ok(Err(refusal.to_string())),
+        },
+    }
+}
+
 /// Who acted, from where, and when: what every change records.
 #[derive(Debug, Clone, Copy)]
 pub struct Act<'a> {

@@ -16,7 +16,7 @@ use crate::domain::contact::{ContactDetails, ContactInput, Relationship, CONTACT
 use crate::error::AppError;
 use crate::models::contact;
 use crate::models::scope::OwnedClient;
-use crate::services::contacts::{self, ContactError};
+use crate::services::contacts;
 use crate::services::Act;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -175,16 +175,10 @@ async fn change(
     let (ip, now, client, cid) = (client_ip(&req), state.clock.now(), c.clone(), id.clone());
     let version = input.version;
     let outcome = state
-        .db(
-            move |conn| match contacts::change(conn, &client, &cid, version, &d, act(&ip, now)) {
-                Ok(()) => Ok(Ok(())),
-                Err(ContactError::Database(diesel::result::Error::NotFound)) => {
-                    Err(AppError::NotFound)
-                }
-                Err(ContactError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other.to_string())),
-            },
-        )
+        .db(move |conn| {
+            let r = contacts::change(conn, &client, &cid, version, &d, act(&ip, now));
+            Ok(crate::services::refused(r)?)
+        })
         .await?;
     match outcome {
         Ok(()) => {
@@ -213,16 +207,10 @@ async fn remove(
     let id = req.match_info().query("contact").to_string();
     let (ip, now, client) = (client_ip(&req), state.clock.now(), c.clone());
     let outcome = state
-        .db(
-            move |conn| match contacts::remove(conn, &client, &id, act(&ip, now)) {
-                Ok(()) => Ok(Ok(())),
-                Err(ContactError::Database(diesel::result::Error::NotFound)) => {
-                    Err(AppError::NotFound)
-                }
-                Err(ContactError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other.to_string())),
-            },
-        )
+        .db(move |conn| {
+            let r = contacts::remove(conn, &client, &id, act(&ip, now));
+            Ok(crate::services::refused(r)?)
+        })
         .await?;
     match outcome {
         Ok(()) => session::flash(&session, "The contact was removed."),

@@ -22,10 +22,10 @@ use crate::error::AppError;
 use crate::models::assessment::{self, Assessment, EnteredBy};
 use crate::models::measure_schedule::Schedule;
 use crate::models::scope::OwnedClient;
-use crate::services::measures::alerts::{self, ResolveError};
+use crate::services::measures::alerts;
 use crate::services::measures::answering::{self, AdministerError, Given};
 use crate::services::measures::results::{self, score_words, Series};
-use crate::services::measures::schedules::{self, Ask, ScheduleError};
+use crate::services::measures::schedules::{self, Ask};
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -400,11 +400,7 @@ async fn start(
             let r = crate::db::write_transaction(conn, |conn| {
                 schedules::start(conn, &p, &client, &picks, &public_url, act(&ip, now))
             });
-            match r {
-                Ok(()) => Ok(Ok(())),
-                Err(ScheduleError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other.to_string())),
-            }
+            Ok(services::refused(r)?)
         })
         .await?;
     match started {
@@ -483,14 +479,7 @@ async fn change(
             let r = crate::db::write_transaction(conn, |conn| {
                 schedules::change(conn, &p, &client, &schedule_id, version, ask, act(&ip, now))
             });
-            match r {
-                Ok(()) => Ok(Ok(())),
-                Err(ScheduleError::Database(diesel::result::Error::NotFound)) => {
-                    Err(AppError::NotFound)
-                }
-                Err(ScheduleError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other.to_string())),
-            }
+            Ok(services::refused(r)?)
         })
         .await?;
     match outcome {
@@ -865,11 +854,8 @@ async fn resolve(
     let (p, client) = (provider.0.clone(), c.clone());
     let outcome = state
         .db(move |conn| {
-            match alerts::resolve(conn, &p, &client, &alert_id, &input.note, act(&ip, now)) {
-                Ok(()) => Ok(Ok(())),
-                Err(ResolveError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other.to_string())),
-            }
+            let r = alerts::resolve(conn, &p, &client, &alert_id, &input.note, act(&ip, now));
+            Ok(services::refused(r)?)
         })
         .await?;
     match outcome {

@@ -23,6 +23,15 @@ pub enum ResolveError {
     Database(#[from] diesel::result::Error),
 }
 
+impl crate::services::Refusal for ResolveError {
+    fn database(self) -> Result<diesel::result::Error, Self> {
+        match self {
+            Self::Database(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+}
+
 pub fn resolve(
     conn: &mut DbConnection,
     provider: &Provider,

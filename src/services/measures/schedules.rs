@@ -33,6 +33,15 @@ pub enum ScheduleError {
     Database(#[from] diesel::result::Error),
 }
 
+impl crate::services::Refusal for ScheduleError {
+    fn database(self) -> Result<diesel::result::Error, Self> {
+        match self {
+            Self::Database(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+}
+
 /// Starts each pick for the client, inside the caller's transaction: dated ones are sent
 /// at once (in one email), "before each session" ones with the sessions. Audited.
 pub fn start(
