@@ -146,16 +146,22 @@ pub fn queue_to_one(
     calendar_ics: Option<&str>,
 ) -> QueryResult<()> {
     let message = (email.message)(&to.reader).map_err(render_error)?;
-    queue_to(
-        conn,
-        provider,
-        client,
-        &to.email,
-        email,
-        &message,
+    let letter = Letter {
+        to: &to.email,
+        message: &message,
         ip,
         calendar_ics,
-    )
+    };
+    queue_to(conn, provider, client, email, letter)
+}
+
+/// One rendered message on its way to one address.
+struct Letter<'a> {
+    to: &'a str,
+    message: &'a mail::Rendered,
+    /// Whoever caused it (for the audit trail), when a person did.
+    ip: Option<&'a str>,
+    calendar_ics: Option<&'a str>,
 }
 
 /// An email to the provider about a client (a risk alert): audited in the client's trail
@@ -167,29 +173,28 @@ pub fn queue_to_provider(
     email: ClientEmail<'_>,
 ) -> QueryResult<()> {
     let message = (email.message)(&Reader::client(&provider.first_name)).map_err(render_error)?;
-    queue_to(
-        conn,
-        provider,
-        client,
-        &provider.email,
-        &email,
-        &message,
-        None,
-        None,
-    )
+    let letter = Letter {
+        to: &provider.email,
+        message: &message,
+        ip: None,
+        calendar_ics: None,
+    };
+    queue_to(conn, provider, client, &email, letter)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn queue_to(
     conn: &mut DbConnection,
     provider: &Provider,
     client: &OwnedClient,
-    to: &str,
     email: &ClientEmail<'_>,
-    message: &mail::Rendered,
-    ip: Option<&str>,
-    calendar_ics: Option<&str>,
+    letter: Letter<'_>,
 ) -> QueryResult<()> {
+    let Letter {
+        to,
+        message,
+        ip,
+        calendar_ics,
+    } = letter;
     crate::models::audit::record_at(
         conn,
         crate::models::audit::AuditEntry {

@@ -129,24 +129,24 @@ fn invite_as(
         return Ok(false);
     }
     for person in &people {
-        invite_one(conn, provider, client, person, public_url, now, welcome, ip)?;
+        let act = crate::services::Act { ip, now };
+        invite_one(conn, provider, client, person, (public_url, welcome), act)?;
     }
     client::mark_invited(conn, client, now)?;
     Ok(true)
 }
 
-/// Queues one person's invitation (or welcome) with its own link and its reminders.
-#[allow(clippy::too_many_arguments)]
+/// Queues one person's invitation (or, with `welcome`, the welcome) with its own link and
+/// its reminders.
 pub fn invite_one(
     conn: &mut DbConnection,
     provider: &Provider,
     client: &OwnedClient,
     person: &Recipient,
-    public_url: &str,
-    now: NaiveDateTime,
-    welcome: bool,
-    ip: Option<&str>,
+    (public_url, welcome): (&str, bool),
+    act: crate::services::Act<'_>,
 ) -> QueryResult<()> {
+    let (now, ip) = (act.now, act.ip);
     // The date the link stops working, where the client is.
     let expires = client
         .zone(provider.zone())

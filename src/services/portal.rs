@@ -123,7 +123,7 @@ pub fn renew_invitation(
         )? {
             return Ok(Some((practice, Renewal::RecentlySent)));
         }
-        onboarding::invite_one(conn, &p, &c, &person, public_url, now, false, act.ip)?;
+        onboarding::invite_one(conn, &p, &c, &person, (public_url, false), act)?;
         Ok(Some((practice, Renewal::Renewed)))
     })
 }
