@@ -16,6 +16,7 @@ mod edits;
 mod good_faith;
 mod import_review;
 mod imports;
+mod instances;
 mod isolation;
 mod measures;
 mod migrations;
