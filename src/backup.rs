@@ -448,23 +448,17 @@ fn restore_postgres(url: &DatabaseUrl, raw: &str, file: &Path) -> Result<(), Res
         };
         conn = c;
     }
-    // A schema made by starting Caseload on it, with no data: it goes, so that the
-    // backup's tables (and its list of migrations) take its place.
-    let empty_tables =
-        diesel::sql_query("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
+    // A schema made by starting Caseload on it (its tables, their triggers' functions),
+    // with no data: it goes, so that the backup's (and its list of migrations) take its
+    // place. Only the public schema, where Caseload keeps everything, and only now that
+    // it is known to hold no data.
+    let has_tables =
+        !diesel::sql_query("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
             .load::<TableName>(&mut conn)
-            .map_err(|e| db_error(&e))?;
-    if !empty_tables.is_empty() {
-        let drops: Vec<String> = empty_tables
-            .iter()
-            .map(|t| {
-                format!(
-                    "DROP TABLE IF EXISTS \"{}\" CASCADE;",
-                    t.name.replace('"', "\"\"")
-                )
-            })
-            .collect();
-        conn.transaction(|c| c.batch_execute(&drops.join(" ")))
+            .map_err(|e| db_error(&e))?
+            .is_empty();
+    if has_tables {
+        conn.transaction(|c| c.batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
             .map_err(|e| db_error(&e))?;
     }
     drop(conn);

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod backups;
 mod booking_requests;
 mod browser;
 mod calendar;
