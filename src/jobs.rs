@@ -428,14 +428,24 @@ impl Jobs {
 /// This process's name in the leases: the host, the process id and a random part (two
 /// instances in one process, as in the tests, differ by it).
 fn instance_name() -> String {
+    // The end of a UUIDv7 is random.
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    format!(
+        "{}:{}:{}",
+        host_name(),
+        std::process::id(),
+        &random[random.len() - 8..]
+    )
+}
+
+/// The machine's name, as the leases and the list of backups show it.
+pub fn host_name() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer it is given.
-    let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
+    if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
         let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
         String::from_utf8_lossy(&buf[..end]).into_owned()
     } else {
         "unknown-host".into()
-    };
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &random[..8])
+    }
 }

@@ -187,7 +187,7 @@ fn backup(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
                 &shown.to_string_lossy(),
                 started,
                 Ok(size),
-                "caseload backup",
+                &format!("{}:caseload backup", caseload::jobs::host_name()),
                 caseload::models::now(),
             )
             .map_err(|e| e.to_string())

@@ -156,8 +156,8 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<OutboxEmail>> {
-    crate::db::write_transaction(conn, |conn| {
-        let due = outbox_emails::table
+    let due = || {
+        outbox_emails::table
             .filter(outbox_emails::status.eq(Pending.as_str()))
             .filter(outbox_emails::next_attempt_at.le(now))
             .filter(
@@ -166,8 +166,14 @@ pub fn claim_due(
                     .or(outbox_emails::lease_until.le(now)),
             )
             .order(outbox_emails::next_attempt_at.asc())
-            .limit(limit)
-            .select(outbox_emails::id);
+    };
+    // Most passes find nothing: a plain read says so without taking any lock.
+    let any: Option<String> = due().select(outbox_emails::id).first(conn).optional()?;
+    if any.is_none() {
+        return Ok(Vec::new());
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let due = due().limit(limit).select(outbox_emails::id);
         let ids: Vec<String> = match conn {
             DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
             DbConnection::Sqlite(c) => due.load(c)?,

@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct Row {
     when: String,
     how: &'static str,
+    /// The machine that wrote it (where the file is, when the folder is not shared).
+    host: String,
     file: String,
     size: String,
     error: Option<String>,
@@ -58,6 +60,7 @@ fn row(b: backup::Backup, local: fmt::Local) -> Row {
             "caseload backup"
         },
         size: b.size_bytes.map(format_size).unwrap_or_default(),
+        host: b.taken_by.split(':').next().unwrap_or_default().to_string(),
         error: b.error,
         file: b.file,
     }

@@ -324,7 +324,8 @@ fn without_pg_dump_a_postgresql_backup_names_the_tool_and_its_package() {
 
 #[test]
 fn the_daily_backup_runs_once_a_day_on_one_instance_and_keeps_the_newest() {
-    let app = TestApp::spawn();
+    // The instances share the backup folder, as the README asks.
+    let app = TestApp::spawn_with(|c| c.backup_dir = Some(c.data_dir.join("shared-backups")));
     app.set_time("2026-12-07 03:00");
     app.another_instance();
     let s = app.signed_in();
@@ -364,8 +365,17 @@ fn the_daily_backup_runs_once_a_day_on_one_instance_and_keeps_the_newest() {
         names.sort();
         names
     };
+    let failures = || -> Vec<String> {
+        let mut conn = app.conn();
+        caseload::models::backup::recent(&mut conn, 10)
+            .unwrap()
+            .into_iter()
+            .filter_map(|b| b.error)
+            .collect()
+    };
     for day in 0..3 {
         let ran = app.run_jobs_at_once();
+        assert_eq!(failures(), Vec::<String>::new(), "day {day}");
         assert_eq!(
             ran.iter().map(|r| r.backups).sum::<usize>(),
             1,

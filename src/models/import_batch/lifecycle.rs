@@ -179,8 +179,8 @@ pub fn claim_analysis(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Option<Claim>> {
-    write_transaction(conn, |conn| {
-        let waiting = import_batches::table
+    let claimable = || {
+        import_batches::table
             .filter(import_batches::origin.ne(CLI))
             .filter(
                 import_batches::status
@@ -191,6 +191,17 @@ pub fn claim_analysis(
                         .and(import_batches::lease_until.le(now))),
             )
             .order(import_batches::analysis_due_at.asc())
+    };
+    // Idle workers ask often: a plain read says "nothing" without taking any lock.
+    let any: Option<String> = claimable()
+        .select(import_batches::id)
+        .first(conn)
+        .optional()?;
+    if any.is_none() {
+        return Ok(None);
+    }
+    write_transaction(conn, |conn| {
+        let waiting = claimable()
             .limit(1)
             .select((import_batches::id, import_batches::analysis_attempts));
         let next: Option<(String, i32)> = match conn {
