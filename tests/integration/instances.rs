@@ -459,3 +459,44 @@ fn the_session_key_moves_from_the_data_dir_into_the_database_and_every_instance_
     assert_eq!(status, 200, "the other instance reads the same cookie");
     assert!(html.contains("Elena Rivera"));
 }
+
+#[test]
+fn an_export_uploaded_to_one_instance_is_checked_and_imported_with_its_documents_by_the_other() {
+    use crate::simplepractice::{export_files, upload_export, zip_of};
+    let app = TestApp::spawn();
+    let b = app.another_instance();
+    let mut s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // Uploaded to the first instance; only the other instance's worker runs.
+    let batch = upload_export(&s, "export.zip", zip_of(&export_files()));
+    let jobs = app.instance_jobs();
+    assert_eq!(jobs[1].run_due().unwrap().analyses, 1);
+    assert_eq!(jobs[0].run_due().unwrap().analyses, 0);
+    // Reviewed and imported through the other instance, which reads the export back.
+    at(&mut s, &b);
+    let (_, html) = s.get_text(&batch);
+    assert!(html.contains("Nia Okafor"), "{html}");
+    let r = s.post_raw(
+        &format!("{batch}/review"),
+        &csrf_in(&html),
+        &[
+            ("row", "1"),
+            ("select", "1"),
+            ("docs", "1"),
+            ("row", "2"),
+            ("select", "2"),
+            ("docs", "2"),
+            ("action", "import"),
+        ],
+    );
+    assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["1"], "{done}");
+    let documents: i64 = caseload::db::schema::documents::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert!(documents >= 5, "{documents}");
+    let id = batch.trim_start_matches("/clients/import/");
+    assert!(!upload_kept(&app, id), "let go once imported");
+}
