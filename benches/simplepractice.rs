@@ -86,8 +86,8 @@ fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_b
 fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     let (mut conn, batch, _) = support::open_batch(database_url, batch_id);
     let limits = ArchiveLimits::default();
-    let uploads = import_jobs::UploadStore::new(std::path::Path::new(data_dir));
-    let path = uploads.path(batch_id);
+    let uploads = import_jobs::UploadStore::new(&std::path::Path::new(data_dir).join("tmp"));
+    uploads.prepare().unwrap();
     import_batch::start_analysis(&mut conn, &batch, caseload::models::now()).unwrap();
     let t = Instant::now();
     let clock = caseload::clock::Clock::system();
@@ -100,7 +100,13 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     assert_eq!(review.status.as_str(), "ready");
     simplepractice_import::select_all_new(&mut conn, &batch).unwrap();
     let t = Instant::now();
-    let (mut zip, index) = import_jobs::open_export(&path, &limits).unwrap();
+    // As the web import does: the export read back from the database, then opened.
+    let import_jobs::StoredExport::Opened(opened) =
+        import_jobs::open_stored_export(&mut conn, &uploads, batch_id, &limits).unwrap()
+    else {
+        panic!("the stored export");
+    };
+    let (mut zip, index) = *opened;
     let outcome = simplepractice_import::commit_export(
         &mut conn,
         &batch,
@@ -142,10 +148,9 @@ fn main() {
         caseload::models::now(),
     )
     .unwrap();
-    drop(conn);
-    let uploads = import_jobs::UploadStore::new(bench.data_dir.path());
+    let uploads = import_jobs::UploadStore::new(&bench.data_dir.path().join("tmp"));
     uploads.prepare().unwrap();
-    let path = uploads.path(&batch.id);
+    let path = bench.data_dir.path().join("export.zip");
     let t = Instant::now();
     write_export(&path, clients, per_client, doc_bytes);
     let size = std::fs::metadata(&path).unwrap().len();
@@ -155,6 +160,14 @@ fn main() {
         size as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+    let t = Instant::now();
+    let mut file = std::fs::File::open(&path).unwrap();
+    uploads.store(&mut conn, &batch.id, &mut file).unwrap();
+    println!(
+        "  kept in the database as an upload is: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(conn);
 
     let t = Instant::now();
     let unzip = Command::new("unzip")

@@ -42,6 +42,9 @@ pub struct Config {
     pub trust_proxy: bool,
     /// A sign-in with no activity for this long ends (the 12-hour limit stays regardless).
     pub session_idle_minutes: i64,
+    /// Where the daily backup keeps its files (Settings → Backups switches it on); unset,
+    /// `DATA_DIR/backups` (see [`Config::backups_dir`]).
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// What a `caseload.toml` may hold; every key is optional.
@@ -67,6 +70,7 @@ pub struct FileSettings {
     pub smtp_from: Option<String>,
     pub trust_proxy: Option<bool>,
     pub session_idle_minutes: Option<i64>,
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -263,7 +267,11 @@ impl Config {
                     "CASELOAD_SESSION_IDLE_MINUTES must be a number of minutes from 1 to {max_idle} (a sign-in lasts 12 hours at most); got \"{idle_text}\""
                 ))
             })?;
+        let backup_dir = env("CASELOAD_BACKUP_DIR")
+            .map(PathBuf::from)
+            .or(file.backup_dir);
         Ok(Self {
+            backup_dir,
             listen,
             data_dir,
             database_url,
@@ -338,6 +346,15 @@ impl Config {
         removed
     }
 
+    /// Where the daily backup keeps its files.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
+    /// Where versions before the key moved into the database kept the session key (it is
+    /// moved into the database at the first start, see `web::session`).
     pub fn session_key_path(&self) -> PathBuf {
         self.data_dir.join("session.key")
     }

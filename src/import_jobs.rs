@@ -4,11 +4,13 @@
 //! the expiry of abandoned imports. Every time they stamp comes from the app's clock.
 //! The CLI runs the same `analyse_batch` in its own thread.
 
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
@@ -21,37 +23,175 @@ use crate::import::simplepractice::{self, ExportError, ExportIndex};
 use crate::models::import_batch::{self, ImportBatch};
 use crate::models::scope::OwnedBatch;
 use crate::models::unscoped;
-use crate::models::{client, simplepractice_import};
+use crate::models::{client, import_upload, simplepractice_import};
 
-/// Where uploads wait between analysis and import: one file per batch, named by the
-/// batch's id (never by the name the file had on the provider's computer).
+/// Where uploads wait between analysis and import: in the database, in parts of
+/// [`PART_BYTES`], under the batch's id (never the name the file had on the provider's
+/// computer), so that every instance on the database reaches them — the one that took
+/// the upload, the one whose worker checks it and the one that imports it may all differ.
+/// A client list is read back whole; an export is copied into a temporary file of this
+/// instance's (unnamed, gone when closed) to be read as an archive.
 #[derive(Debug, Clone)]
 pub struct UploadStore {
-    dir: PathBuf,
+    tmp: PathBuf,
+}
+
+/// The size of one stored part of an upload.
+pub const PART_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why an upload could not be stored or read back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
 }
 
 impl UploadStore {
-    pub fn new(data_dir: &Path) -> Self {
+    /// `tmp_dir`: this instance's folder for temporary files (the data dir's `tmp/`).
+    pub fn new(tmp_dir: &Path) -> Self {
         UploadStore {
-            dir: data_dir.join("imports"),
+            tmp: tmp_dir.to_path_buf(),
         }
     }
 
     pub fn prepare(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)
+        std::fs::create_dir_all(&self.tmp)
     }
 
-    pub fn path(&self, batch_id: &str) -> PathBuf {
-        // Batch ids are UUIDs we generate; anything else never names a file.
-        let safe: String = batch_id
-            .chars()
-            .filter(|c| c.is_ascii_hexdigit() || *c == '-')
-            .collect();
-        self.dir.join(format!("{safe}.upload"))
+    /// Stores everything `file` holds as the upload of `batch_id`, part by part (each its
+    /// own short write, so that a large export does not hold the database's write lock);
+    /// returns its size. On failure what was stored is removed.
+    pub fn store(
+        &self,
+        conn: &mut DbConnection,
+        batch_id: &str,
+        file: &mut dyn Read,
+    ) -> Result<u64, StoreError> {
+        let stored = self.store_parts(conn, batch_id, file);
+        if stored.is_err() {
+            let _ = import_upload::delete(conn, batch_id);
+        }
+        stored
     }
 
-    pub fn remove(&self, batch_id: &str) {
-        let _ = std::fs::remove_file(self.path(batch_id));
+    fn store_parts(
+        &self,
+        conn: &mut DbConnection,
+        batch_id: &str,
+        file: &mut dyn Read,
+    ) -> Result<u64, StoreError> {
+        let mut size = 0u64;
+        let mut buf = vec![0u8; PART_BYTES];
+        for part in 0.. {
+            let mut filled = 0;
+            while filled < buf.len() {
+                match file.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if filled == 0 && part > 0 {
+                break;
+            }
+            import_upload::add_part(conn, batch_id, part, &buf[..filled])?;
+            size += filled as u64;
+            if filled < buf.len() {
+                break;
+            }
+        }
+        Ok(size)
+    }
+
+    /// The whole upload of `batch_id`, or `None` when none is kept.
+    pub fn read(&self, conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Vec<u8>>> {
+        let parts = import_upload::parts(conn, batch_id)?;
+        if parts == 0 {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        for k in 0..parts {
+            match import_upload::part(conn, batch_id, k)? {
+                Some(p) => bytes.extend_from_slice(&p),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(bytes))
+    }
+
+    /// The upload of `batch_id` copied into a temporary file (read from its start), or
+    /// `None` when none is kept.
+    pub fn spool(
+        &self,
+        conn: &mut DbConnection,
+        batch_id: &str,
+    ) -> Result<Option<std::fs::File>, StoreError> {
+        let parts = import_upload::parts(conn, batch_id)?;
+        if parts == 0 {
+            return Ok(None);
+        }
+        let mut file = tempfile::tempfile_in(&self.tmp)?;
+        for k in 0..parts {
+            match import_upload::part(conn, batch_id, k)? {
+                Some(p) => file.write_all(&p)?,
+                None => return Ok(None),
+            }
+        }
+        file.flush()?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Some(file))
+    }
+
+    /// Lets the upload of `batch_id` go (imported, cancelled, failed or expired).
+    pub fn remove(&self, conn: &mut DbConnection, batch_id: &str) -> QueryResult<()> {
+        import_upload::delete(conn, batch_id).map(|_| ())
+    }
+
+    /// Whether an upload is kept for `batch_id`.
+    pub fn holds(&self, conn: &mut DbConnection, batch_id: &str) -> QueryResult<bool> {
+        Ok(import_upload::parts(conn, batch_id)? > 0)
+    }
+
+    /// Uploads an older version kept as files in `dir` (`DATA_DIR/imports`): those of
+    /// imports still waiting move into the database, the rest are deleted, and so is the
+    /// folder once empty. Returns how many moved.
+    pub fn adopt_files(&self, conn: &mut DbConnection, dir: &Path) -> Result<usize, StoreError> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(0);
+        };
+        let mut moved = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(id) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".upload"))
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            use import_batch::BatchStatus::{Analysing, NeedsColumns, Queued, Ready};
+            let waiting = unscoped::batch_for_worker(conn, &id)?
+                .is_some_and(|b| matches!(b.status, Queued | Analysing | Ready | NeedsColumns));
+            if waiting && !self.holds(conn, &id)? {
+                let mut file = std::fs::File::open(&path)?;
+                match self.store(conn, &id, &mut file) {
+                    Ok(_) => moved += 1,
+                    // Another instance on the same data dir moved it first.
+                    Err(StoreError::Database(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ))) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+        let _ = std::fs::remove_dir(dir);
+        Ok(moved)
     }
 }
 
@@ -138,7 +278,7 @@ pub fn analyse_batch(
     }
 }
 
-/// Opens a stored export for reading: the archive, checked, and its index of cards and
+/// Opens an export file for reading: the archive, checked, and its index of cards and
 /// documents. The file is read in place; documents are not unpacked.
 pub fn open_export(
     path: &Path,
@@ -146,9 +286,42 @@ pub fn open_export(
 ) -> Result<(zip::ZipArchive<std::fs::File>, ExportIndex), ExportError> {
     let file = std::fs::File::open(path)
         .map_err(|_| ExportError::Archive(crate::import::archive::ArchiveError::Corrupt))?;
+    open_export_file(file, limits)
+}
+
+/// [`open_export`] on a file already open (an upload read back from the database).
+pub fn open_export_file(
+    file: std::fs::File,
+    limits: &ArchiveLimits,
+) -> Result<(zip::ZipArchive<std::fs::File>, ExportIndex), ExportError> {
     let mut zip = crate::import::archive::open(file)?;
     let index = simplepractice::read_export(&mut zip, limits)?;
     Ok((zip, index))
+}
+
+/// What became of reading a batch's stored export back.
+pub enum StoredExport {
+    Opened(Box<(zip::ZipArchive<std::fs::File>, ExportIndex)>),
+    /// No upload is kept for the batch (imported, cancelled or expired meanwhile).
+    Gone,
+    /// It is kept but is not a readable export (the message says why).
+    Unreadable(String),
+}
+
+/// Reads a batch's stored export back and opens it.
+pub fn open_stored_export(
+    conn: &mut DbConnection,
+    uploads: &UploadStore,
+    batch_id: &str,
+    limits: &ArchiveLimits,
+) -> Result<StoredExport, StoreError> {
+    let Some(file) = uploads.spool(conn, batch_id)? else {
+        return Ok(StoredExport::Gone);
+    };
+    Ok(match open_export_file(file, limits) {
+        Ok(opened) => StoredExport::Opened(Box::new(opened)),
+        Err(e) => StoredExport::Unreadable(e.to_string()),
+    })
 }
 
 /// What the review page says about an export as a whole, as stored with the batch.
@@ -169,7 +342,6 @@ pub fn analyse_export_batch(
     limits: &ArchiveLimits,
     clock: &Clock,
 ) -> Result<Outcome, diesel::result::Error> {
-    let path = uploads.path(&batch.id);
     let _ = import_batch::set_progress(
         conn,
         batch,
@@ -177,12 +349,21 @@ pub fn analyse_export_batch(
         0,
         0,
     );
-    let index = match open_export(&path, limits) {
-        Ok((_, index)) => index,
-        Err(e) => {
-            let message = e.to_string();
+    let index = match open_stored_export(conn, uploads, &batch.id, limits) {
+        Ok(StoredExport::Opened(opened)) => opened.1,
+        Ok(StoredExport::Gone) => {
+            import_batch::fail(conn, batch, GONE, clock.now())?;
+            return Ok(Outcome::Failed(GONE.into()));
+        }
+        Ok(StoredExport::Unreadable(message)) => {
             import_batch::fail(conn, batch, &message, clock.now())?;
             return Ok(Outcome::Failed(message));
+        }
+        Err(StoreError::Database(e)) => return Err(e),
+        Err(StoreError::Io(e)) => {
+            tracing::error!(error = %e, "an export could not be copied into the temporary folder");
+            import_batch::fail(conn, batch, NO_ROOM, clock.now())?;
+            return Ok(Outcome::Failed(NO_ROOM.into()));
         }
     };
     let existing = client::for_matching(conn, batch.scope())?;
@@ -197,7 +378,7 @@ pub fn analyse_export_batch(
         clock.now(),
     )?;
     if let Some(replaced) = &saved.replaced {
-        uploads.remove(replaced);
+        uploads.remove(conn, replaced)?;
     }
     if !saved.stored {
         return Ok(Outcome::Failed("The import was cancelled.".into()));
@@ -210,47 +391,59 @@ pub const ABANDONED_AFTER_DAYS: i64 = 30;
 /// Imports the command line started and did not finish: no page leads back to them.
 pub const CLI_UNFINISHED_AFTER_HOURS: i64 = 24;
 
+/// Uploads that never finished arriving (the instance taking them stopped) are let go
+/// after this long.
+pub const UNQUEUED_AFTER_HOURS: i64 = 24;
+
 /// Cancels abandoned imports (their rows and uploads deleted): those left unreviewed for
-/// [`ABANDONED_AFTER_DAYS`] before `now`, and those the command line left unfinished for
-/// [`CLI_UNFINISHED_AFTER_HOURS`].
+/// [`ABANDONED_AFTER_DAYS`] before `now`, those the command line left unfinished for
+/// [`CLI_UNFINISHED_AFTER_HOURS`], and uploads that never finished arriving; and gives up
+/// on files whose checking stopped too often (see `import_batch::claim_analysis`).
 pub fn expire(
     conn: &mut DbConnection,
     uploads: &UploadStore,
     now: NaiveDateTime,
 ) -> Result<(), diesel::result::Error> {
     for id in import_batch::expire_abandoned(conn, ABANDONED_AFTER_DAYS, now)? {
-        uploads.remove(&id);
+        uploads.remove(conn, &id)?;
     }
     for id in import_batch::expire_unfinished_cli(conn, CLI_UNFINISHED_AFTER_HOURS, now)? {
-        uploads.remove(&id);
+        uploads.remove(conn, &id)?;
+    }
+    for id in import_batch::expire_never_queued(conn, UNQUEUED_AFTER_HOURS, now)? {
+        uploads.remove(conn, &id)?;
     }
     Ok(())
 }
 
-/// At start-up: analyses an earlier run left unfinished will not finish (nothing of them
-/// was written), so they are marked interrupted and their uploads removed.
-pub fn interrupt_unfinished(
-    conn: &mut DbConnection,
-    uploads: &UploadStore,
-    now: NaiveDateTime,
-) -> Result<(), diesel::result::Error> {
-    for id in import_batch::interrupt_unfinished(conn, now)? {
-        uploads.remove(&id);
-    }
-    Ok(())
-}
+/// What a batch says when this instance cannot copy its export to read it.
+pub const NO_ROOM: &str = "The export could not be read on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then try again.";
+
+/// What a batch whose upload is gone says.
+const GONE: &str =
+    "The uploaded file is no longer on the server. Nothing was imported. Upload the file again.";
 
 /// How often a running analysis writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
-/// Analyses one queued batch to the end (a failure, even a panic, fails the batch and
-/// says so on its page).
+/// Who runs an analysis, and for how long its claim holds without news.
+#[derive(Debug, Clone, Copy)]
+pub struct Worker<'a> {
+    /// The instance's name in the database's leases.
+    pub holder: &'a str,
+    pub lease: chrono::Duration,
+}
+
+/// Analyses one batch this instance's worker claimed (`import_batch::claim_analysis`) to
+/// the end, renewing the claim as it goes; a failure, even a panic, fails the batch and
+/// says so on its page.
 pub fn run_job(
     pool: &Pool,
     uploads: &UploadStore,
     id: &str,
     export_limits: &ArchiveLimits,
     clock: &Clock,
+    worker: Worker<'_>,
 ) {
     let Ok(mut conn) = pool.get() else {
         tracing::error!("import worker: no database connection");
@@ -260,27 +453,19 @@ pub fn run_job(
         let Some(batch) = unscoped::batch_for_worker(&mut conn, id)? else {
             return Ok(());
         };
-        if !import_batch::start_analysis(&mut conn, &batch, clock.now())? {
+        if batch.status != import_batch::BatchStatus::Analysing {
             return Ok(());
         }
         if batch.is_export() {
             if let Outcome::Failed(_) =
                 analyse_export_batch(&mut conn, &batch, uploads, export_limits, clock)?
             {
-                uploads.remove(id);
+                let_go_if_ended(&mut conn, uploads, &batch)?;
             }
             return Ok(());
         }
-        let bytes = match std::fs::read(uploads.path(id)) {
-            Ok(b) => b,
-            Err(_) => {
-                return import_batch::fail(
-                    &mut conn,
-                    &batch,
-                    "The uploaded file is no longer on the server. Nothing was imported. Upload the file again.",
-                    clock.now(),
-                );
-            }
+        let Some(bytes) = uploads.read(&mut conn, id)? else {
+            return import_batch::fail(&mut conn, &batch, GONE, clock.now());
         };
         let mut last: Option<Instant> = None;
         let mut progress = |conn: &mut DbConnection, step: Step| {
@@ -293,10 +478,16 @@ pub fn run_job(
                 Step::Checking { done, total } => (done, total),
             };
             let _ = import_batch::set_progress(conn, &batch, step.label(), done, total);
+            let _ = import_batch::renew_claim(
+                conn,
+                &batch.id,
+                worker.holder,
+                clock.now() + worker.lease,
+            );
         };
         let outcome = analyse_batch(&mut conn, &batch, &bytes, clock, &mut progress)?;
         if let Outcome::Failed(_) = outcome {
-            uploads.remove(id);
+            let_go_if_ended(&mut conn, uploads, &batch)?;
         }
         Ok(())
     }));
@@ -318,6 +509,21 @@ pub fn run_job(
             "Caseload could not finish checking this file, and nothing was imported. Try again; if it keeps happening, tell whoever runs this server (the details are in its log).",
             clock.now(),
         );
-        uploads.remove(id);
+        let _ = let_go_if_ended(&mut conn, uploads, &batch);
     }
+}
+
+/// Lets a batch's upload go once the batch has ended (failed or cancelled) — not when
+/// another worker took it over meanwhile and finished it.
+fn let_go_if_ended(
+    conn: &mut DbConnection,
+    uploads: &UploadStore,
+    batch: &OwnedBatch,
+) -> QueryResult<()> {
+    use import_batch::BatchStatus::{Cancelled, Failed, Interrupted};
+    let now = import_batch::reload(conn, batch)?;
+    if matches!(now.status, Failed | Cancelled | Interrupted) {
+        uploads.remove(conn, &batch.id)?;
+    }
+    Ok(())
 }

@@ -43,6 +43,7 @@ macro_rules! printable {
 }
 
 pub mod allocator;
+pub mod backup;
 pub mod calendar_files;
 pub mod client_email;
 pub mod clock;
@@ -163,12 +164,17 @@ pub fn build_app_with(mut config: Config, runtime: Runtime) -> anyhow::Result<Ap
         pool.clone(),
         runtime.clock.clone(),
         runtime.mailer,
-        import_jobs::UploadStore::new(&config.data_dir),
+        import_jobs::UploadStore::new(&config.upload_temp_dir()),
         jobs::Settings {
             import_workers: config.import_workers,
             export_limits: config.export_limits,
             from_address: config.smtp_from.clone(),
             public_url: config.public_url.clone(),
+            backups: backup::Place {
+                database_url: config.database_url.clone(),
+                dir: config.backups_dir(),
+            },
+            legacy_uploads: config.data_dir.join("imports"),
         },
         runtime.jobs,
     )?;

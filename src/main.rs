@@ -1,5 +1,5 @@
 //! The `caseload` command: serve (the default), migrate, create-provider, reset-password,
-//! seed-demo, import.
+//! seed-demo, import, backup, restore.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -72,6 +72,18 @@ enum Command {
         #[arg(long)]
         include_new: bool,
     },
+    /// Write a consistent copy of the whole database into FILE, while the server runs
+    /// (SQLite: a database file; PostgreSQL: a pg_dump archive).
+    Backup {
+        /// The new file (never written over).
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty data directory or database (one holding data is
+    /// refused, untouched).
+    Restore {
+        /// A file written by `caseload backup` or the daily backup.
+        file: std::path::PathBuf,
+    },
     /// Fill a provider's list with made-up clients, for trying Caseload out.
     SeedDemo {
         /// The provider's email.
@@ -123,6 +135,8 @@ fn run(command: Command) -> anyhow::Result<()> {
         } => create_provider(config, &email, &first_name, &last_name, &time_zone),
         Command::SeedDemo { provider, clients } => seed_demo(config, &provider, clients),
         Command::ResetPassword { email } => reset_password(config, &email),
+        Command::Backup { file } => backup(config, &file),
+        Command::Restore { file } => restore(config, &file),
         Command::Import {
             file,
             provider,
@@ -155,6 +169,54 @@ fn serve(config: Config) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// `caseload backup FILE`: the copy first (said on stdout as soon as it is whole), then a
+/// note of it in the database for Settings → Backups (which may wait for a writer).
+fn backup(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let started = caseload::models::now();
+    let size = caseload::backup::write(&config.database_url, file)?;
+    let shown = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    println!(
+        "Backed up {} to {} ({}).",
+        config.database_url.redacted(),
+        shown.display(),
+        caseload::domain::document::format_size(size as i64)
+    );
+    let _ = std::io::stdout().flush();
+    let noted = db::establish(&config.database_url)
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| {
+            caseload::models::backup::record(
+                &mut conn,
+                caseload::models::backup::Trigger::Command,
+                &shown.to_string_lossy(),
+                started,
+                Ok(size),
+                &format!("{}:caseload backup", caseload::jobs::host_name()),
+                caseload::models::now(),
+            )
+            .map_err(|e| e.to_string())
+        });
+    if let Err(e) = noted {
+        eprintln!("caseload: the backup is whole, but Settings → Backups could not note it ({e})");
+    }
+    Ok(())
+}
+
+/// `caseload restore FILE`: into an empty data directory or database only.
+fn restore(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
+    if let db::DatabaseUrl::Sqlite(_) = &config.database_url {
+        config.prepare_data_dir()?;
+    }
+    caseload::backup::restore(&config.database_url, file)?;
+    println!(
+        "Restored {} into {}. Start Caseload as usual.",
+        file.display(),
+        config.database_url.redacted()
+    );
+    Ok(())
 }
 
 fn open_db(config: &Config) -> anyhow::Result<db::PooledConnection> {
@@ -634,7 +696,7 @@ fn read_bounded(
 /// Imports an earlier run of the command line left unfinished expire as the server's
 /// own sweep would expire them (a killed run leaves its batch behind).
 fn expire_unfinished(config: &Config, conn: &mut db::PooledConnection) {
-    let uploads = caseload::import_jobs::UploadStore::new(&config.data_dir);
+    let uploads = caseload::import_jobs::UploadStore::new(&config.upload_temp_dir());
     if let Err(e) = caseload::import_jobs::expire(conn, &uploads, caseload::models::now()) {
         tracing::warn!(error = %e, "expiring unfinished imports failed");
     }

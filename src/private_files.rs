@@ -43,6 +43,13 @@ pub fn secure_sqlite_files(db: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(fixed)
 }
 
+/// Makes one file private (0600): a backup, whatever the umask of the tool that wrote it.
+pub fn restrict_file(path: &Path) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    let mut fixed = Vec::new();
+    restrict(path, &meta, 0o600, &mut fixed)
+}
+
 fn secure_tree(dir: &Path, fixed: &mut Vec<PathBuf>) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(dir)?;
     restrict(dir, &meta, 0o700, fixed)?;

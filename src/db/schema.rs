@@ -154,6 +154,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         calendar_ics -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -275,6 +277,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         imported_at -> Nullable<Timestamp>,
+        analysis_due_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        analysis_attempts -> Integer,
     }
 }
 
@@ -563,3 +569,42 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(client_contacts, clients);
 diesel::allow_tables_to_appear_in_same_query!(portal_accounts, providers);
+
+diesel::table! {
+    import_uploads (batch_id, part) {
+        batch_id -> Text,
+        part -> Integer,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_started_at -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    backups (id) {
+        id -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        trigger -> Text,
+        file -> Text,
+        size_bytes -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        taken_by -> Text,
+    }
+}

@@ -297,20 +297,29 @@ pub fn already_a_client(
 /// How often a running server looks for due emails.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
-/// One pass: sends what is due by `clock` and records each attempt, stamped by the same
-/// clock. Returns how many were tried. Run by `jobs` — on a thread in a running server, on
-/// demand in tests.
+/// Emails one delivery pass claims at once.
+pub const CLAIM_BATCH: i64 = 10;
+
+/// One pass: claims what is due by `clock` for `holder` until `lease` from now, sends it
+/// and records each attempt, stamped by the same clock. Returns how many were tried. Run
+/// by `jobs` — on a thread in a running server, on demand in tests — on every instance:
+/// the claim makes each email one instance's. An email is sent at most once per claim;
+/// one whose sender died before recording the outcome is claimed again after the lease.
 pub fn deliver_due(
     pool: &Pool,
     mailer: &Mailer,
     from_address: &str,
     clock: &Clock,
+    holder: &str,
+    lease: chrono::Duration,
 ) -> Result<usize, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let due = outbox::due(&mut conn, clock.now(), 20).map_err(|e| e.to_string())?;
+    let now = clock.now();
+    let due = outbox::claim_due(&mut conn, holder, now, now + lease, CLAIM_BATCH)
+        .map_err(|e| e.to_string())?;
     for email in &due {
-        // A reminder cancelled since the batch was read (the client acted) is not sent.
-        if !outbox::is_pending(&mut conn, &email.id).map_err(|e| e.to_string())? {
+        // A reminder cancelled since it was claimed (the client acted) is not sent.
+        if !outbox::still_claimed(&mut conn, &email.id, holder).map_err(|e| e.to_string())? {
             continue;
         }
         let practice = provider::find(

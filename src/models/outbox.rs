@@ -166,26 +166,69 @@ pub fn for_client(conn: &mut DbConnection, client: &OwnedClient) -> QueryResult<
         .load(conn)
 }
 
-/// Emails due now, oldest first.
-pub fn due(
+/// Claims up to `limit` emails due by `now`, oldest first, for `holder` until
+/// `lease_until`: no other instance takes them meanwhile. An email claimed by an instance
+/// that died (its lease ended with no attempt recorded) is due again. On PostgreSQL the
+/// rows are locked and other instances skip them (`FOR UPDATE SKIP LOCKED`), so two
+/// delivery passes share the due emails out instead of waiting on each other; SQLite's
+/// write lock takes the passes in turn.
+pub fn claim_due(
     conn: &mut DbConnection,
+    holder: &str,
     now: NaiveDateTime,
+    lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<OutboxEmail>> {
-    outbox_emails::table
-        .filter(outbox_emails::status.eq(Pending.as_str()))
-        .filter(outbox_emails::next_attempt_at.le(now))
-        .order(outbox_emails::next_attempt_at.asc())
-        .limit(limit)
-        .select(OutboxEmail::as_select())
-        .load(conn)
+    let due = || {
+        outbox_emails::table
+            .filter(outbox_emails::status.eq(Pending.as_str()))
+            .filter(outbox_emails::next_attempt_at.le(now))
+            .filter(
+                outbox_emails::lease_until
+                    .is_null()
+                    .or(outbox_emails::lease_until.le(now)),
+            )
+            .order(outbox_emails::next_attempt_at.asc())
+    };
+    // Most passes find nothing: a plain read says so without taking any lock.
+    let any: Option<String> = due().select(outbox_emails::id).first(conn).optional()?;
+    if any.is_none() {
+        return Ok(Vec::new());
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let due = due().limit(limit).select(outbox_emails::id);
+        let ids: Vec<String> = match conn {
+            DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
+            DbConnection::Sqlite(c) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox_emails::table.filter(outbox_emails::id.eq_any(&ids)))
+            .set((
+                outbox_emails::claimed_by.eq(holder),
+                outbox_emails::lease_until.eq(lease_until),
+            ))
+            .execute(conn)?;
+        outbox_emails::table
+            .filter(outbox_emails::id.eq_any(&ids))
+            .order((
+                outbox_emails::next_attempt_at.asc(),
+                outbox_emails::id.asc(),
+            ))
+            .select(OutboxEmail::as_select())
+            .load(conn)
+    })
 }
 
-/// Whether the email still waits to be sent (it may have been cancelled since it was read).
-pub fn is_pending(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+/// Whether the email still waits to be sent by `holder`: it may have been cancelled since
+/// it was claimed (the client acted), or — should the holder have run past its lease —
+/// taken over by another instance.
+pub fn still_claimed(conn: &mut DbConnection, id: &str, holder: &str) -> QueryResult<bool> {
     outbox_emails::table
         .filter(outbox_emails::id.eq(id))
         .filter(outbox_emails::status.eq(Pending.as_str()))
+        .filter(outbox_emails::claimed_by.eq(holder))
         .count()
         .get_result::<i64>(conn)
         .map(|n| n == 1)
@@ -231,6 +274,8 @@ pub fn record_attempt(
                         outbox_emails::body_text.eq(redact(&email.body_text)),
                         outbox_emails::body_html.eq(redact(&email.body_html)),
                         outbox_emails::action_url.eq(None::<String>),
+                        outbox_emails::claimed_by.eq(None::<String>),
+                        outbox_emails::lease_until.eq(None::<NaiveDateTime>),
                     ))
                     .execute(conn)?;
             }
@@ -245,6 +290,8 @@ pub fn record_attempt(
                         outbox_emails::attempts.eq(attempts),
                         outbox_emails::next_attempt_at.eq(next),
                         outbox_emails::last_error.eq(Some(error)),
+                        outbox_emails::claimed_by.eq(None::<String>),
+                        outbox_emails::lease_until.eq(None::<NaiveDateTime>),
                     ))
                     .execute(conn)?;
             }

@@ -2,6 +2,7 @@
 
 mod assets;
 mod auth;
+mod backup_settings;
 mod booking;
 mod calendar;
 pub(crate) mod clients;
@@ -81,7 +82,10 @@ pub fn server(
     clock: crate::clock::Clock,
     jobs: crate::jobs::Jobs,
 ) -> anyhow::Result<Server> {
-    let key = session::load_or_create_key(&config.session_key_path())?;
+    let key = {
+        let mut conn = pool.get()?;
+        session::load_or_create_key(&mut conn, &config.session_key_path(), clock.now())?
+    };
     let state = web::Data::new(AppState {
         config: config.clone(),
         pool,
@@ -128,6 +132,7 @@ pub fn server(
             .configure(clients::configure)
             .configure(documents::configure)
             .configure(settings::configure)
+            .configure(backup_settings::configure)
             .configure(onboarding::configure)
             .configure(portal::configure)
             .configure(portal_sessions::configure)

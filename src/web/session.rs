@@ -26,37 +26,74 @@ use crate::models::sign_in_session::{self, Kind, Origin, Who};
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
-/// Reads the session key from the data dir, creating it on first start, so that restarts
-/// keep everyone signed in.
-pub fn load_or_create_key(path: &Path) -> anyhow::Result<Key> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        let bytes = hex::decode(text.trim()).map_err(|_| {
+/// The key that signs and encrypts session cookies, from the database, so that every
+/// instance on it reads the same cookies and restarts keep everyone signed in. Made once,
+/// at the first start; an older install's key in the data dir (`legacy`) is moved into
+/// the database instead, so nobody is signed out by the upgrade. When instances race at
+/// their first start, the first key stored stands and every instance uses it.
+pub fn load_or_create_key(
+    conn: &mut crate::db::DbConnection,
+    legacy: &Path,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<Key> {
+    use crate::models::server_setting::{self, SESSION_KEY};
+    let stored = match server_setting::get(conn, SESSION_KEY)? {
+        Some(hex) => hex,
+        None => {
+            let candidate = match read_legacy_key(legacy)? {
+                Some(bytes) => hex::encode(bytes),
+                None => {
+                    let mut bytes = [0u8; 64];
+                    rand::rngs::OsRng.fill_bytes(&mut bytes);
+                    hex::encode(bytes)
+                }
+            };
+            server_setting::get_or_insert(conn, SESSION_KEY, &candidate, now)?
+        }
+    };
+    let key = hex::decode(stored.trim())
+        .ok()
+        .and_then(|bytes| Key::try_from(bytes.as_slice()).ok())
+        .ok_or_else(|| {
             anyhow::anyhow!(
-                "{} is damaged; delete it and restart (everyone will need to sign in again)",
-                path.display()
+                "the session key stored in the database is damaged; delete the row named session_key from the server_settings table and restart (everyone will need to sign in again)"
             )
         })?;
-        return Key::try_from(bytes.as_slice()).map_err(|_| {
-            anyhow::anyhow!(
-                "{} is too short; delete it and restart (everyone will need to sign in again)",
-                path.display()
-            )
-        });
+    // Moved (or superseded by the one another instance stored): the file goes, so that no
+    // second copy of the key lies about.
+    if legacy.exists() {
+        match std::fs::remove_file(legacy) {
+            Ok(()) => tracing::info!(
+                "the session key now lives in the database; {} was removed",
+                legacy.display()
+            ),
+            Err(e) => tracing::warn!(
+                "the session key now lives in the database, but {} could not be removed ({e})",
+                legacy.display()
+            ),
+        }
     }
-    let mut bytes = [0u8; 64];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    write_private(path, hex::encode(bytes).as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write the session key {} ({e})", path.display()))?;
-    Ok(Key::from(&bytes))
+    Ok(key)
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents)
+/// The key an older version kept in the data dir, if there is one.
+fn read_legacy_key(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    let bytes = hex::decode(text.trim()).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is damaged; delete it and restart (everyone will need to sign in again)",
+            path.display()
+        )
+    })?;
+    Key::try_from(bytes.as_slice()).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is too short; delete it and restart (everyone will need to sign in again)",
+            path.display()
+        )
+    })?;
+    Ok(Some(bytes))
 }
 
 /// Where the sign-in tokens sit in the cookie: the provider's and the portal client's

@@ -1,5 +1,5 @@
 //! Importing a SimplePractice export: the upload page (a .zip, or the folder a browser
-//! unzipped), streamed to disk. Its review, import and confirmation are the import
+//! unzipped), streamed to disk and then kept in the database. Its review, import and confirmation are the import
 //! pages of `imports`, which read the batch's format; the use cases are
 //! `services::imports`'.
 
@@ -186,7 +186,7 @@ async fn upload_folder(
     let mut batch: Option<OwnedBatch> = None;
     let mut writer: Option<(
         std::sync::mpsc::SyncSender<Piece>,
-        std::thread::JoinHandle<std::io::Result<()>>,
+        std::thread::JoinHandle<std::io::Result<std::fs::File>>,
     )> = None;
     let mut received: u64 = 0;
     let mut files = 0usize;
@@ -229,9 +229,11 @@ async fn upload_folder(
         if batch.is_none() {
             let top = path.split('/').next().unwrap_or("").to_string();
             let b = start(&req, &state, &provider, shown_name(Some(&top))).await?;
-            let file = std::fs::File::create(state.uploads.path(&b.id)).map_err(AppError::internal)?;
+            // This instance's temporary file (unnamed, gone once closed); stored in the
+            // database once whole, where every instance reads it.
+            let file = tempfile::tempfile_in(state.config.upload_temp_dir()).map_err(AppError::internal)?;
             let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(16);
-            let handle = std::thread::spawn(move || -> std::io::Result<()> {
+            let handle = std::thread::spawn(move || -> std::io::Result<std::fs::File> {
                 let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
                 let options = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Stored)
@@ -244,7 +246,14 @@ async fn upload_folder(
                         Piece::Bytes(b) => zip.write_all(&b)?,
                     }
                 }
-                zip.finish().map_err(std::io::Error::other)?.flush()
+                let mut file = zip
+                    .finish()
+                    .map_err(std::io::Error::other)?
+                    .into_inner()
+                    .map_err(|e| e.into_error())?;
+                file.flush()?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))?;
+                Ok(file)
             });
             writer = Some((tx, handle));
             batch = Some(b);
@@ -291,9 +300,17 @@ async fn upload_folder(
     let written = web::block(move || handle.join())
         .await
         .map_err(AppError::internal)?;
-    if !matches!(written, Ok(Ok(()))) {
+    let Ok(Ok(mut archive)) = written else {
         not_kept(&state, &batch).await?;
         return Err(AppError::internal("could not write the folder's archive"));
+    };
+    let (id, uploads) = (batch.id.clone(), state.uploads.clone());
+    let stored = state
+        .db(move |conn| Ok(uploads.store(conn, &id, &mut archive).map(|_| ())))
+        .await?;
+    if let Err(e) = stored {
+        not_kept(&state, &batch).await?;
+        return Err(AppError::internal(e));
     }
     queue(&state, &batch).await?;
     Ok(see_other(&format!("/clients/import/{}", batch.id)))

@@ -444,22 +444,22 @@ fn uploads_over_the_limit_are_refused_and_the_server_keeps_serving() {
 }
 
 #[test]
-fn a_restart_marks_an_unfinished_analysis_interrupted() {
+fn a_file_queued_before_a_restart_is_checked_after_it() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    // Queued, not yet analysed, when the server stops: its queue is gone with it.
+    // Queued, not yet analysed, when the server stops: it waits in the database, not in
+    // the server's memory, so the next server (or another instance) checks it.
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
     let (_, status) = s.get_text(&format!("{batch}/status"));
     assert!(status.contains("\"queued\""), "{status}");
     let base = app.restart();
     let again = Session::new(&base);
     again.sign_in("dr.rivera@example.com", PASSWORD);
+    app.run_jobs();
     let (_, html) = again.get_text(&batch);
-    assert!(
-        html.contains("The server restarted while this file was being checked"),
-        "{html}"
-    );
-    assert!(html.contains("Upload the file again"));
+    assert!(html.contains("Nia"), "{html}");
+    let (_, status) = again.get_text(&format!("{batch}/status"));
+    assert!(status.contains("\"ready\""), "{status}");
     assert_eq!(client_count(&app), 0);
 }
 
@@ -732,19 +732,15 @@ fn a_card_cut_off_before_end_vcard_is_named_in_the_review() {
 fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
     let app = TestApp::spawn();
     let s = app.signed_in();
-    // A list waiting for review lives in imports/ and must survive the restart.
+    // A list waiting for review is kept in the database and must survive the restart.
     let batch = upload(
         &s,
         "a.csv",
         b"First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n".to_vec(),
     );
     analysed(&app, &s, &batch);
-    let waiting: Vec<_> = std::fs::read_dir(app.data_dir.path().join("imports"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let id = batch.trim_start_matches("/clients/import/");
+    assert!(upload_kept(&app, id));
     let tmp = app.config.upload_temp_dir();
     let partial = tmp.join(".tmpAbC123");
     std::fs::write(&partial, b"half an upload").unwrap();
@@ -752,7 +748,7 @@ fn partial_uploads_left_in_tmp_are_removed_at_start_up() {
     app.restart();
     assert!(!partial.exists(), "the partial upload is gone");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
-    assert!(waiting[0].exists(), "the list waiting for review is kept");
+    assert!(upload_kept(&app, id), "the list waiting for review is kept");
 }
 
 #[test]
@@ -771,14 +767,7 @@ fn uploads_past_a_full_queue_are_turned_away_and_the_queued_ones_are_checked() {
         "{html}"
     );
     let id = refused.trim_start_matches("/clients/import/");
-    assert!(
-        !app.data_dir
-            .path()
-            .join("imports")
-            .join(format!("{id}.upload"))
-            .exists(),
-        "its file is let go"
-    );
+    assert!(!upload_kept(&app, id), "its file is let go");
     // Every queued one is checked when the jobs run, and the queue takes uploads again.
     assert_eq!(app.run_jobs().analyses, queued.len());
     for batch in &queued {

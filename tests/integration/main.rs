@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod backups;
 mod booking_requests;
 mod browser;
 mod calendar;
@@ -17,6 +18,7 @@ mod families;
 mod good_faith;
 mod import_review;
 mod imports;
+mod instances;
 mod isolation;
 mod measures;
 mod migrations;

@@ -126,7 +126,7 @@ pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-fn upload_export(s: &Session, name: &str, bytes: Vec<u8>) -> String {
+pub(crate) fn upload_export(s: &Session, name: &str, bytes: Vec<u8>) -> String {
     let token = s.csrf("/clients/import/simplepractice");
     let form = Form::new()
         .text("csrf_token", token)

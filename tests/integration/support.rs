@@ -39,6 +39,82 @@ pub struct TestApp {
     /// Every server started on this app's database, stopped when the test ends so that
     /// no connection outlives its database (or the test binary's exit); with their jobs.
     servers: std::sync::Mutex<Vec<(ServerHandle, Jobs)>>,
+    /// The data dirs of the other instances ([`TestApp::another_instance`]).
+    other_dirs: std::sync::Mutex<Vec<TempDir>>,
+}
+
+/// A database of its own for a test's second installation (a restore's target): a fresh
+/// PostgreSQL database when the tests run on PostgreSQL (dropped with this), else an
+/// SQLite file (not yet there) in a data dir of its own.
+pub struct FreshDatabase {
+    pub url: DatabaseUrl,
+    pub data_dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl FreshDatabase {
+    pub fn new() -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (url, postgres) = new_database(&data_dir);
+        FreshDatabase {
+            url,
+            data_dir,
+            postgres,
+        }
+    }
+
+    pub fn conn(&self) -> DbConnection {
+        db::establish(&self.url).expect("a connection to the fresh database")
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres {
+            drop_database(admin, name);
+        }
+    }
+}
+
+fn drop_database(admin: &str, name: &str) {
+    if let Ok(mut conn) = PgConnection::establish(admin) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn);
+    }
+}
+
+/// A new, empty database: PostgreSQL when TEST_DATABASE_URL is set (with the admin URL and
+/// its name, to drop it), else SQLite in `data_dir`.
+fn new_database(data_dir: &TempDir) -> (DatabaseUrl, Option<(String, String)>) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin) => {
+            let name = format!("caseload_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            let url = match admin.rfind('/') {
+                Some(i) if admin[..i].contains("//") && i > admin.find("//").unwrap_or(0) + 1 => {
+                    format!("{}/{name}", &admin[..i])
+                }
+                _ => format!("{admin}/{name}"),
+            };
+            (DatabaseUrl::Postgres(url), Some((admin, name)))
+        }
+        None => (
+            DatabaseUrl::Sqlite(
+                data_dir
+                    .path()
+                    .join("caseload.db")
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+            None,
+        ),
+    }
 }
 
 impl TestApp {
@@ -61,38 +137,7 @@ impl TestApp {
 
     fn build(adjust: impl FnOnce(&mut Config), mailbox: Option<MemoryMailer>) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        {
-            Some(admin) => {
-                let name = format!("caseload_test_{}", uuid::Uuid::now_v7().simple());
-                let mut conn =
-                    PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create test database");
-                let url = match admin.rfind('/') {
-                    Some(i)
-                        if admin[..i].contains("//") && i > admin.find("//").unwrap_or(0) + 1 =>
-                    {
-                        format!("{}/{name}", &admin[..i])
-                    }
-                    _ => format!("{admin}/{name}"),
-                };
-                (DatabaseUrl::Postgres(url), Some((admin, name)))
-            }
-            None => (
-                DatabaseUrl::Sqlite(
-                    data_dir
-                        .path()
-                        .join("caseload.db")
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
-                None,
-            ),
-        };
+        let (database_url, postgres) = new_database(&data_dir);
         let mut config =
             Config::from_layers(FileSettings::default(), |_| None).expect("default config");
         config.listen = "127.0.0.1:0".parse().expect("addr");
@@ -110,6 +155,7 @@ impl TestApp {
             mailbox,
             postgres,
             servers: std::sync::Mutex::new(Vec::new()),
+            other_dirs: std::sync::Mutex::new(Vec::new()),
         };
         app.base = app.start_server();
         app
@@ -120,7 +166,46 @@ impl TestApp {
         self.start_server()
     }
 
+    /// Another instance on the same database, with a data dir of its own (as on another
+    /// machine): its address. Its jobs run with the others' in [`TestApp::run_jobs`].
+    pub fn another_instance(&self) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = self.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        let base = self.start_server_with(config);
+        if let Ok(mut dirs) = self.other_dirs.lock() {
+            dirs.push(dir);
+        }
+        base
+    }
+
+    /// Each server's jobs, in the order the servers started.
+    pub fn instance_jobs(&self) -> Vec<Jobs> {
+        self.servers
+            .lock()
+            .map(|s| s.iter().map(|(_, j)| j.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Runs every server's due jobs at the same time, each on a thread of its own, as
+    /// instances on several machines do; returns what each did, in the servers' order.
+    pub fn run_jobs_at_once(&self) -> Vec<jobs::Ran> {
+        let all = self.instance_jobs();
+        let threads: Vec<_> = all
+            .into_iter()
+            .map(|j| std::thread::spawn(move || j.run_due().expect("background jobs")))
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("a jobs thread"))
+            .collect()
+    }
+
     fn start_server(&self) -> String {
+        self.start_server_with(self.config.clone())
+    }
+
+    fn start_server_with(&self, config: Config) -> String {
         let mailer = match (&self.config.smtp_url, &self.mailbox) {
             (Some(url), _) => Mailer::from_smtp_url(Some(url)).expect("an SMTP URL"),
             (None, Some(mailbox)) => Some(Mailer::Memory(mailbox.clone())),
@@ -131,7 +216,7 @@ impl TestApp {
             mailer,
             jobs: jobs::Mode::OnDemand,
         };
-        let (base, handle, jobs) = start_server(self.config.clone(), runtime);
+        let (base, handle, jobs) = start_server(config, runtime);
         if let Ok(mut servers) = self.servers.lock() {
             servers.push((handle, jobs));
         }
@@ -149,11 +234,7 @@ impl TestApp {
             .unwrap_or_default();
         let mut ran = jobs::Ran::default();
         for j in all {
-            let r = j.run_due().expect("background jobs");
-            ran.analyses += r.analyses;
-            ran.deliveries += r.deliveries;
-            ran.reminders += r.reminders;
-            ran.questionnaires += r.questionnaires;
+            ran += j.run_due().expect("background jobs");
         }
         ran
     }
@@ -237,10 +318,7 @@ impl Drop for TestApp {
         })
         .join();
         if let Some((admin, name)) = &self.postgres {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+            drop_database(admin, name);
         }
     }
 }
@@ -424,6 +502,20 @@ impl Session {
         );
         location(&r).trim_start_matches("/clients/").to_string()
     }
+}
+
+/// Whether the upload of the batch `id` is kept (in the database, where every instance
+/// reads it).
+pub fn upload_kept(app: &TestApp, id: &str) -> bool {
+    use caseload::db::schema::import_uploads;
+    use diesel::prelude::*;
+    let mut conn = app.conn();
+    import_uploads::table
+        .filter(import_uploads::batch_id.eq(id))
+        .count()
+        .get_result::<i64>(&mut conn)
+        .expect("count upload parts")
+        > 0
 }
 
 pub fn location(r: &Response) -> String {

@@ -240,13 +240,6 @@ fn status_and_rows(app: &TestApp, id: &str) -> (String, i64) {
     (status, rows)
 }
 
-fn upload_file(app: &TestApp, id: &str) -> std::path::PathBuf {
-    app.data_dir
-        .path()
-        .join("imports")
-        .join(format!("{id}.upload"))
-}
-
 #[test]
 fn an_import_left_unreviewed_for_thirty_days_is_cancelled_with_its_rows_and_file() {
     let app = TestApp::spawn();
@@ -255,7 +248,7 @@ fn an_import_left_unreviewed_for_thirty_days_is_cancelled_with_its_rows_and_file
     analysed(&app, &s, &batch);
     let id = batch.trim_start_matches("/clients/import/").to_string();
     assert_eq!(status_and_rows(&app, &id), ("ready".into(), 2));
-    assert!(upload_file(&app, &id).exists());
+    assert!(upload_kept(&app, &id));
 
     app.advance(days(30) - Duration::minutes(1));
     app.run_jobs();
@@ -264,12 +257,12 @@ fn an_import_left_unreviewed_for_thirty_days_is_cancelled_with_its_rows_and_file
         ("ready".into(), 2),
         "29 days on"
     );
-    assert!(upload_file(&app, &id).exists());
+    assert!(upload_kept(&app, &id));
 
     app.advance(Duration::minutes(2));
     app.run_jobs();
     assert_eq!(status_and_rows(&app, &id), ("cancelled".into(), 0));
-    assert!(!upload_file(&app, &id).exists(), "the file is deleted too");
+    assert!(!upload_kept(&app, &id), "the file is deleted too");
     s.sign_in("dr.rivera@example.com", PASSWORD);
     assert_eq!(s.get(&batch).status(), 404);
     let (_, history) = s.get_text("/settings/imports");

@@ -125,21 +125,159 @@ pub fn ask_for_columns(
     .map(|_| ())
 }
 
-/// Analyses cut short by a stop of the server: they will not finish, so say so.
-pub fn interrupt_unfinished(
+/// Marks a batch whose file is kept as waiting for a worker of any instance, unless
+/// `max_waiting` others wait already (the server is busy). Returns whether it waits.
+pub fn queue_for_analysis(
     conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    now: NaiveDateTime,
+    max_waiting: usize,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        let waiting: i64 = import_batches::table
+            .filter(import_batches::status.eq(Queued.as_str()))
+            .filter(import_batches::analysis_due_at.is_not_null())
+            .filter(import_batches::id.ne(batch.id.as_str()))
+            .count()
+            .get_result(conn)?;
+        if waiting >= max_waiting as i64 {
+            return Ok(false);
+        }
+        let n = diesel::update(this(batch).filter(import_batches::status.eq(Queued.as_str())))
+            .set((
+                import_batches::analysis_due_at.eq(now),
+                import_batches::analysis_attempts.eq(0),
+                import_batches::claimed_by.eq(None::<String>),
+                import_batches::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+/// Checks of one file that may stop unfinished (its instance died: a crash, a restart,
+/// memory run out) before the file is given up on.
+pub const MAX_ANALYSIS_ATTEMPTS: i32 = 3;
+
+/// What [`claim_analysis`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This batch is the caller's to analyse now (its status is `analysing`).
+    Analyse(String),
+    /// This batch's checking stopped too often; it is marked interrupted, its upload
+    /// is the caller's to let go.
+    GivenUp(String),
+}
+
+/// Takes the next file waiting for analysis — queued, or being checked by an instance
+/// whose claim ended without news (it died) — for `holder` until `lease_until`. Imports
+/// run by the command line are its own, never a worker's. On PostgreSQL the row is locked
+/// and others skip it (`FOR UPDATE SKIP LOCKED`); SQLite's write lock takes workers in turn.
+pub fn claim_analysis(
+    conn: &mut DbConnection,
+    holder: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<Claim>> {
+    let claimable = || {
+        import_batches::table
+            .filter(import_batches::origin.ne(CLI))
+            .filter(
+                import_batches::status
+                    .eq(Queued.as_str())
+                    .and(import_batches::analysis_due_at.le(now))
+                    .or(import_batches::status
+                        .eq(Analysing.as_str())
+                        .and(import_batches::lease_until.le(now))),
+            )
+            .order(import_batches::analysis_due_at.asc())
+    };
+    // Idle workers ask often: a plain read says "nothing" without taking any lock.
+    let any: Option<String> = claimable()
+        .select(import_batches::id)
+        .first(conn)
+        .optional()?;
+    if any.is_none() {
+        return Ok(None);
+    }
+    write_transaction(conn, |conn| {
+        let waiting = claimable()
+            .limit(1)
+            .select((import_batches::id, import_batches::analysis_attempts));
+        let next: Option<(String, i32)> = match conn {
+            DbConnection::Postgres(c) => waiting.for_update().skip_locked().first(c).optional()?,
+            DbConnection::Sqlite(c) => waiting.first(c).optional()?,
+        };
+        let Some((id, attempts)) = next else {
+            return Ok(None);
+        };
+        if attempts >= MAX_ANALYSIS_ATTEMPTS {
+            set_status(
+                conn,
+                &id,
+                Interrupted,
+                Some("Checking this file stopped before it finished, more than once (the server restarted or ran out of memory). Nothing was imported. Upload the file again; if it keeps happening, tell whoever runs this server."),
+                now,
+            )?;
+            return Ok(Some(Claim::GivenUp(id)));
+        }
+        diesel::update(import_batches::table.filter(import_batches::id.eq(&id)))
+            .set((
+                import_batches::status.eq(Analysing.as_str()),
+                import_batches::claimed_by.eq(holder),
+                import_batches::lease_until.eq(lease_until),
+                import_batches::analysis_attempts.eq(attempts + 1),
+                import_batches::progress_done.eq(0i64),
+                import_batches::progress_total.eq(0i64),
+                import_batches::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(Some(Claim::Analyse(id)))
+    })
+}
+
+/// Keeps `holder`'s claim on a batch it is still checking; false when another worker
+/// took it over meanwhile.
+pub fn renew_claim(
+    conn: &mut DbConnection,
+    id: &str,
+    holder: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        import_batches::table
+            .filter(import_batches::id.eq(id))
+            .filter(import_batches::status.eq(Analysing.as_str()))
+            .filter(import_batches::claimed_by.eq(holder)),
+    )
+    .set(import_batches::lease_until.eq(lease_until))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Uploads through the web that never finished arriving (the instance taking them
+/// stopped) and are older than `hours`: cancelled. Returns their ids.
+pub fn expire_never_queued(
+    conn: &mut DbConnection,
+    hours: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
+    let before = now - chrono::Duration::hours(hours);
     let ids: Vec<String> = import_batches::table
-        .filter(import_batches::status.eq_any([Queued.as_str(), Analysing.as_str()]))
+        .filter(import_batches::origin.ne(CLI))
+        .filter(import_batches::status.eq(Queued.as_str()))
+        .filter(import_batches::analysis_due_at.is_null())
+        .filter(import_batches::updated_at.lt(before))
         .select(import_batches::id)
         .load(conn)?;
     for id in &ids {
         set_status(
             conn,
             id,
-            Interrupted,
-            Some("The server restarted while this file was being checked, so the check did not finish. Nothing was imported. Upload the file again."),
+            Cancelled,
+            Some(
+                "The upload did not finish arriving. Nothing was imported. Upload the file again.",
+            ),
             now,
         )?;
     }

@@ -638,25 +638,68 @@ fn age(conn: &mut DbConnection, batch: &OwnedBatch, hours: i64) {
 fn restarts_and_abandoned_or_unfinished_imports_end_their_batches() {
     let mut conn = conn();
     let (scope, ready) = analysed(&mut conn, LIST);
-    let queued = create(&mut conn, &scope, "q.csv", "web", at("2026-12-02 10:00")).unwrap();
-    let checking = create(&mut conn, &scope, "a.csv", "web", at("2026-12-02 10:00")).unwrap();
-    start_analysis(&mut conn, &checking, now()).unwrap();
-    let mut interrupted = interrupt_unfinished(&mut conn, now()).unwrap();
-    interrupted.sort();
-    let mut expected = vec![queued.id.clone(), checking.id.clone()];
-    expected.sort();
-    assert_eq!(interrupted, expected);
+    // Uploaded but not yet kept whole: no worker takes it; after a day it is cancelled.
+    let arriving = create(&mut conn, &scope, "q.csv", "web", at("2026-12-02 10:00")).unwrap();
+    let queued = create(&mut conn, &scope, "a.csv", "web", now()).unwrap();
+    assert!(queue_for_analysis(&mut conn, &queued, now(), 32).unwrap());
+    let lease = now() + chrono::Duration::minutes(10);
+    assert_eq!(
+        claim_analysis(&mut conn, "one", now(), lease).unwrap(),
+        Some(Claim::Analyse(queued.id.clone()))
+    );
+    assert_eq!(
+        claim_analysis(&mut conn, "two", now(), lease).unwrap(),
+        None
+    );
+    assert!(renew_claim(&mut conn, &queued.id, "one", lease).unwrap());
+    assert!(!renew_claim(&mut conn, &queued.id, "two", lease).unwrap());
+    // "one" dies: once its claim ends, "two" takes the file over; after the third
+    // unfinished check it is given up on.
+    assert_eq!(
+        claim_analysis(
+            &mut conn,
+            "two",
+            lease,
+            lease + chrono::Duration::minutes(10)
+        )
+        .unwrap(),
+        Some(Claim::Analyse(queued.id.clone()))
+    );
+    let later = lease + chrono::Duration::minutes(10);
+    assert_eq!(
+        claim_analysis(
+            &mut conn,
+            "three",
+            later,
+            later + chrono::Duration::minutes(10)
+        )
+        .unwrap(),
+        Some(Claim::Analyse(queued.id.clone()))
+    );
+    let last = later + chrono::Duration::minutes(10);
+    assert_eq!(
+        claim_analysis(&mut conn, "four", last, last).unwrap(),
+        Some(Claim::GivenUp(queued.id.clone()))
+    );
     let q = reload(&mut conn, &queued).unwrap();
     assert_eq!(q.status, BatchStatus::Interrupted);
-    assert!(q
-        .error
-        .as_deref()
-        .unwrap_or("")
-        .contains("The server restarted"));
+    assert!(q.error.as_deref().unwrap_or("").contains("more than once"));
+    assert_eq!(
+        expire_never_queued(&mut conn, 1, now()).unwrap(),
+        std::slice::from_ref(&arriving.id)
+    );
+    assert_eq!(
+        reload(&mut conn, &arriving).unwrap().status,
+        BatchStatus::Cancelled
+    );
     assert_eq!(
         reload(&mut conn, &ready).unwrap().status,
         BatchStatus::Ready
     );
+    // The command line's own batches are never a worker's.
+    let cli_running = create(&mut conn, &scope, "run.csv", CLI, now()).unwrap();
+    start_analysis(&mut conn, &cli_running, now()).unwrap();
+    assert_eq!(claim_analysis(&mut conn, "one", last, last).unwrap(), None);
 
     // Left unreviewed for 31 days: cancelled with its rows; a fresh one stays.
     let fresh = analyse(&mut conn, &scope, LIST);

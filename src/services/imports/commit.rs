@@ -67,21 +67,35 @@ pub fn commit(
     let inviting = crate::onboarding::inviting(provider, public_url);
     let on_created: OnCreated = if invite { Some(&inviting) } else { None };
     let already_done = if current.is_export() {
-        let path = files.uploads.path(&batch.id);
-        let (mut zip, index) = match crate::import_jobs::open_export(&path, &files.export_limits) {
+        use crate::import_jobs::{open_stored_export, StoreError, StoredExport};
+        let opened = match open_stored_export(conn, &files.uploads, &batch.id, &files.export_limits)
+        {
             Ok(opened) => opened,
-            // A second submit finds the first one done (and its file gone).
-            Err(_) if import_batch::reload(conn, batch)?.status == BatchStatus::Imported => {
-                return Ok(Committed::AlreadyDone);
+            Err(StoreError::Database(e)) => return Err(e.into()),
+            Err(StoreError::Io(e)) => {
+                tracing::error!(error = %e, "an export could not be copied into the temporary folder");
+                return Err(CommitError::Unreadable(crate::import_jobs::NO_ROOM.into()));
             }
-            Err(e) => return Err(CommitError::Unreadable(e.to_string())),
         };
+        let (mut zip, index) =
+            match opened {
+                StoredExport::Opened(opened) => *opened,
+                // A second submit finds the first one done (and its file gone).
+                _ if import_batch::reload(conn, batch)?.status == BatchStatus::Imported => {
+                    return Ok(Committed::AlreadyDone);
+                }
+                StoredExport::Gone => return Err(CommitError::Unreadable(
+                    "The export is no longer on the server. Nothing was imported. Upload it again."
+                        .into(),
+                )),
+                StoredExport::Unreadable(message) => return Err(CommitError::Unreadable(message)),
+            };
         simplepractice_import::commit_export(conn, batch, &mut zip, &index, on_created, act.now)?
             .already_done
     } else {
         import_batch::commit(conn, batch, on_created, act.now)?.already_done
     };
-    files.uploads.remove(&batch.id);
+    files.uploads.remove(conn, &batch.id)?;
     Ok(if already_done {
         Committed::AlreadyDone
     } else {

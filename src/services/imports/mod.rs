@@ -62,7 +62,7 @@ pub fn cancel(
     if !import_batch::cancel(conn, batch, now)? {
         return Err(CancelError::AlreadyImported);
     }
-    files.uploads.remove(&batch.id);
+    files.uploads.remove(conn, &batch.id)?;
     Ok(())
 }
 

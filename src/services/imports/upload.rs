@@ -1,8 +1,7 @@
-//! An upload becomes a batch: its file kept under the batch's id (never under the name it
-//! had on the provider's computer) and handed to the analysis workers. When the file
-//! cannot be kept, or every worker is busy, the batch says so and the file is let go.
-
-use std::path::Path;
+//! An upload becomes a batch: its file kept in the database under the batch's id (never
+//! under the name it had on the provider's computer), where every instance's analysis
+//! workers find it. When the file cannot be kept, or too many files wait already, the
+//! batch says so and the file is let go.
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -18,9 +17,6 @@ use crate::services::Act;
 /// Where a batch made from an upload says it came from.
 const WEB: &str = "web";
 
-/// Moves an uploaded file to where it waits (same file system: a rename).
-pub type Keep = Box<dyn FnOnce(&Path) -> std::io::Result<()> + Send>;
-
 /// A file as the upload form brought it, not yet kept.
 pub struct Upload {
     pub kind: Kind,
@@ -29,7 +25,8 @@ pub struct Upload {
     pub size: u64,
     /// The most this kind of upload may be (a setting).
     pub max_bytes: u64,
-    pub keep: Keep,
+    /// The file as it arrived, read from its start.
+    pub file: Box<dyn std::io::Read + Send>,
 }
 
 /// Why an upload did not become a batch, or its file was not kept.
@@ -48,9 +45,9 @@ pub enum UploadError {
         Kind::Export => CHOOSE_EXPORT,
     })]
     Empty(Kind),
-    /// The file could not be moved to the uploads folder (the batch says so).
+    /// The file could not be stored (the batch says so).
     #[error("the upload could not be kept: {0}")]
-    NotKept(std::io::Error),
+    NotKept(crate::import_jobs::StoreError),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -77,7 +74,7 @@ pub fn too_large(kind: Kind, max: u64) -> String {
 pub fn upload(
     conn: &mut DbConnection,
     scope: &Scope,
-    upload: Upload,
+    mut upload: Upload,
     files: &ImportFiles,
     act: Act<'_>,
 ) -> Result<OwnedBatch, UploadError> {
@@ -102,7 +99,7 @@ pub fn upload(
         &shown_name(upload.file_name.as_deref()),
         act,
     )?;
-    if let Err(e) = (upload.keep)(&files.uploads.path(&batch.id)) {
+    if let Err(e) = files.uploads.store(conn, &batch.id, &mut upload.file) {
         not_kept(conn, &batch, files, act.now)?;
         return Err(UploadError::NotKept(e));
     }
@@ -125,18 +122,19 @@ pub fn start(
     }
 }
 
-/// Hands a batch whose file is kept to the workers; when all are busy and their queue is
-/// full, the batch says so and its file is let go. Returns whether it was queued.
+/// Hands a batch whose file is kept to the workers (of any instance); when too many files
+/// wait already, the batch says so and its file is let go. Returns whether it was queued.
 pub fn queue(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     files: &ImportFiles,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    if files.jobs.submit_analysis(&batch.id).is_ok() {
+    if import_batch::queue_for_analysis(conn, batch, now, crate::jobs::QUEUE_LENGTH)? {
+        files.jobs.analysis_queued();
         return Ok(true);
     }
-    files.uploads.remove(&batch.id);
+    files.uploads.remove(conn, &batch.id)?;
     import_batch::fail(
         conn,
         batch,
@@ -153,7 +151,7 @@ pub fn not_kept(
     files: &ImportFiles,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    files.uploads.remove(&batch.id);
+    files.uploads.remove(conn, &batch.id)?;
     let message = if batch.is_export() {
         "The uploaded export could not be kept on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then upload it again."
     } else {

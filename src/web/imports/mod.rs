@@ -62,7 +62,8 @@ pub struct ImportUpload {
 }
 
 impl ImportUpload {
-    /// The file, for the upload use case: moved (renamed) where it waits when kept.
+    /// The file, for the upload use case (which stores it in the database; the temporary
+    /// file goes when the upload is dropped).
     pub(super) fn into_upload(self, kind: Kind, max_bytes: u64) -> Upload {
         let file = self.file;
         Upload {
@@ -70,7 +71,7 @@ impl ImportUpload {
             file_name: file.file_name.clone(),
             size: file.size as u64,
             max_bytes,
-            keep: Box::new(move |to| file.file.persist(to).map(|_| ()).map_err(|e| e.error)),
+            file: Box::new(std::io::BufReader::new(file.file)),
         }
     }
 }

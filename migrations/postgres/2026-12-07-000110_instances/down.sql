@@ -1,0 +1,10 @@
+DROP TABLE backups;
+DROP TABLE server_settings;
+DROP TABLE job_leases;
+DROP TABLE import_uploads;
+ALTER TABLE import_batches DROP COLUMN analysis_attempts;
+ALTER TABLE import_batches DROP COLUMN lease_until;
+ALTER TABLE import_batches DROP COLUMN claimed_by;
+ALTER TABLE import_batches DROP COLUMN analysis_due_at;
+ALTER TABLE outbox_emails DROP COLUMN lease_until;
+ALTER TABLE outbox_emails DROP COLUMN claimed_by;
