@@ -105,13 +105,14 @@ pub fn demo_clients(count: usize, seed: u64) -> Vec<(ClientDetails, OnboardingFa
             let details = ClientDetails {
                 first_name: PersonName::parse(first, "first name").ok()?,
                 last_name: PersonName::parse(last, "last name").ok()?,
+                preferred_name: None,
                 email: Some(email),
                 phone,
-                billing_type: if insured {
+                billing_type: Some(if insured {
                     BillingType::Insurance
                 } else {
                     BillingType::PrivatePay
-                },
+                }),
                 insurance_company: insured
                     .then(|| PAYERS[rng.gen_range(0..PAYERS.len())].to_string()),
                 insurance_member_id: insured
@@ -124,7 +125,7 @@ pub fn demo_clients(count: usize, seed: u64) -> Vec<(ClientDetails, OnboardingFa
             let step = rng.gen_range(0..6);
             let at = |n: i64| Some(base + Duration::hours(n));
             let facts = OnboardingFacts {
-                billing_type: Some(details.billing_type),
+                billing_type: details.billing_type,
                 invited_at: (step >= 1).then(|| at(1)).flatten(),
                 account_verified_at: (step >= 2).then(|| at(2)).flatten(),
                 insurance_added_at: (step >= 3 && insured).then(|| at(3)).flatten(),

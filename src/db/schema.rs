@@ -63,6 +63,7 @@ diesel::table! {
         risk_alert_since -> Nullable<Timestamp>,
         minor -> Bool,
         insurance_holder_dob -> Nullable<Date>,
+        preferred_name -> Nullable<Text>,
     }
 }
 
@@ -305,6 +306,9 @@ diesel::table! {
         documents -> Nullable<Text>,
         takes_documents -> Bool,
         shares_folder -> Bool,
+        preferred_name -> Nullable<Text>,
+        billing_type -> Nullable<Text>,
+        archived -> Bool,
     }
 }
 

@@ -18,6 +18,8 @@ use super::us_states::state_name;
 pub struct ClientInput {
     pub first_name: String,
     pub last_name: String,
+    /// What the client goes by, when it is not their first name.
+    pub preferred_name: String,
     pub email: String,
     pub phone: String,
     pub billing_type: String,
@@ -49,10 +51,13 @@ pub struct ClientInput {
 pub struct ClientDetails {
     pub first_name: PersonName,
     pub last_name: PersonName,
+    /// What the client goes by ("Bob" for Robert), shown beside their name.
+    pub preferred_name: Option<String>,
     /// `None`: the client has no email of their own (a contact acts for them).
     pub email: Option<Email>,
     pub phone: Option<Phone>,
-    pub billing_type: BillingType,
+    /// `None`: not set (an import whose file did not say); the client or provider sets it.
+    pub billing_type: Option<BillingType>,
     pub insurance_company: Option<String>,
     pub insurance_member_id: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
@@ -80,6 +85,10 @@ impl ClientDetails {
         let last_name = PersonName::parse(&input.last_name, "last name")
             .map_err(|e| errors.insert("last_name", e))
             .ok();
+        let preferred_name = optional_text(&input.preferred_name, "preferred name", 80)
+            .map_err(|e| errors.insert("preferred_name", e))
+            .ok()
+            .flatten();
         // Empty is allowed here; whether the client may go without one is the use case's
         // rule (a contact must act for them).
         let email = match input.email.trim() {
@@ -132,9 +141,10 @@ impl ClientDetails {
                 Ok(Self {
                     first_name,
                     last_name,
+                    preferred_name,
                     email,
                     phone,
-                    billing_type,
+                    billing_type: Some(billing_type),
                     // Private-pay clients have no insurance on file, whatever the form held.
                     insurance_company: if private { None } else { insurance_company },
                     insurance_member_id: if private { None } else { insurance_member_id },

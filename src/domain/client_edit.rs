@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::client::ClientInput;
 
 /// The fields of a client's details, as the edit form names and labels them, in its order.
-pub const DETAIL_FIELDS: [(&str, &str); 9] = [
+pub const DETAIL_FIELDS: [(&str, &str); 10] = [
     ("first_name", "First name"),
     ("last_name", "Last name"),
     ("email", "Email"),
@@ -21,12 +21,13 @@ pub const DETAIL_FIELDS: [(&str, &str); 9] = [
     ("insurance_company", "Insurance company"),
     ("insurance_member_id", "Member ID"),
     ("date_of_birth", "Date of birth"),
+    ("preferred_name", "Preferred name"),
 ];
 
 /// The text of each detail field, in `DETAIL_FIELDS` order: what a form showed, or what is
 /// on file now.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DetailValues(pub [String; 9]);
+pub struct DetailValues(pub [String; 10]);
 
 impl DetailValues {
     pub fn of(input: &ClientInput) -> Self {
@@ -41,6 +42,7 @@ impl DetailValues {
                 &input.insurance_company,
                 &input.insurance_member_id,
                 &input.date_of_birth,
+                &input.preferred_name,
             ]
             .map(|v| v.trim().to_string()),
         )
@@ -48,9 +50,11 @@ impl DetailValues {
 
     /// Writes these values into a form's input, leaving its other fields as they are.
     pub fn apply_to(&self, input: &mut ClientInput) {
-        let [first, last, email, phone, state, billing, company, member, dob] = self.0.clone();
+        let [first, last, email, phone, state, billing, company, member, dob, preferred] =
+            self.0.clone();
         input.first_name = first;
         input.last_name = last;
+        input.preferred_name = preferred;
         input.email = email;
         input.phone = phone;
         input.telehealth_state = state;

@@ -47,9 +47,47 @@ pub fn search_digits(digits: &str) -> String {
     }
 }
 
+/// A phone as every page shows it: a US number in one national format, "(415) 555-2671",
+/// however it was typed or imported; anything else (an extension, a foreign number, a
+/// short local number) as it was typed.
+pub fn shown(typed: &str) -> String {
+    let typed = typed.trim();
+    let plain = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+    let foreign = typed.starts_with('+') && !typed.starts_with("+1");
+    let national = search_digits(&digits);
+    if !plain || foreign || national.len() != 10 {
+        return typed.to_string();
+    }
+    format!(
+        "({}) {}-{}",
+        &national[..3],
+        &national[3..6],
+        &national[6..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn us_numbers_are_shown_in_one_national_format() {
+        for typed in [
+            "4155552671",
+            "415.555.2671",
+            "+1 415 555 2671",
+            "1-415-555-2671",
+            " (415)555-2671 ",
+        ] {
+            assert_eq!(shown(typed), "(415) 555-2671", "{typed}");
+        }
+        assert_eq!(shown("555-0102 ext 4"), "555-0102 ext 4");
+        assert_eq!(shown("+44 20 7946 0958"), "+44 20 7946 0958");
+        assert_eq!(shown("555-0102"), "555-0102");
+    }
 
     #[test]
     fn us_numbers_get_e164() {

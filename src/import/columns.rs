@@ -2,6 +2,8 @@
 //! spacing and punctuation ignored), known layouts recognised by name, and the per-row
 //! choice of email and phone when a file has several.
 
+use crate::domain::billing::BillingType;
+
 /// A header reduced to lower-case letters and digits: "E-mail 1 - Value" → "email1value".
 pub fn normalize_header(header: &str) -> String {
     header
@@ -50,6 +52,49 @@ const DOB: &[&str] = &[
     "patientdob",
 ];
 const PREFERRED: &[&str] = &["preferredname", "nickname", "goesby"];
+/// How the client pays (checked before the insurance and payment columns left out).
+const BILLING: &[&str] = &[
+    "billingtype",
+    "billingmethod",
+    "billing",
+    "paymenttype",
+    "paytype",
+    "payertype",
+    "clientbillingtype",
+];
+/// Whether the client is still seen (TheraNest's "Status", others' "Client Status").
+const STATUS: &[&str] = &["status", "clientstatus", "patientstatus", "activestatus"];
+
+/// A billing cell read: insurance, private pay, or (anything else) not said.
+fn billing_in(cell: &str) -> Option<BillingType> {
+    let v = normalize_header(cell);
+    if v.is_empty() {
+        return None;
+    }
+    const PRIVATE: &[&str] = &[
+        "selfpay",
+        "privatepay",
+        "private",
+        "cash",
+        "outofpocket",
+        "selfpaycash",
+    ];
+    if PRIVATE.contains(&v.as_str()) {
+        Some(BillingType::PrivatePay)
+    } else if v.contains("insurance") || v == "insured" || v.contains("innetwork") {
+        Some(BillingType::Insurance)
+    } else {
+        None
+    }
+}
+
+/// A status cell that says the client is no longer seen.
+fn is_inactive(cell: &str) -> bool {
+    matches!(
+        normalize_header(cell).as_str(),
+        "inactive" | "discharged" | "closed" | "terminated" | "archived" | "former" | "noactive"
+    )
+}
 
 fn is_email(h: &str) -> bool {
     matches!(
@@ -117,6 +162,9 @@ pub struct ColumnMap {
     pub last_name: Option<usize>,
     pub full_name: Option<usize>,
     pub preferred_name: Option<usize>,
+    pub billing_type: Option<usize>,
+    /// Active, inactive, discharged…
+    pub status: Option<usize>,
     /// Email columns in the order to try: the first non-empty one wins.
     pub emails: Vec<usize>,
     pub phones: Vec<PhoneColumn>,
@@ -146,6 +194,8 @@ impl ManualColumns {
             last_name: valid(self.last_name),
             full_name: valid(self.full_name),
             preferred_name: None,
+            billing_type: None,
+            status: None,
             emails: valid(self.email).into_iter().collect(),
             phones: valid(self.phone)
                 .map(|value| PhoneColumn {
@@ -200,8 +250,13 @@ impl ColumnMap {
         map.last_name = first(LAST);
         map.full_name = first(FULL);
         map.preferred_name = first(PREFERRED);
+        map.billing_type = first(BILLING);
+        map.status = first(STATUS);
         map.date_of_birth = first(DOB);
         for (i, h) in norm.iter().enumerate() {
+            if Some(i) == map.billing_type {
+                continue;
+            }
             if is_email(h) {
                 map.emails.push(i);
             } else if is_phone(h) {
@@ -257,6 +312,28 @@ impl ColumnMap {
             })
             .or_else(|| self.phones.iter().find(|p| cell(cells, p.value).is_some()))
             .and_then(|p| cell(cells, p.value))
+    }
+
+    /// What the row's person goes by, unless it is just their first name again.
+    pub fn preferred_name(&self, cells: &[String]) -> Option<String> {
+        let preferred = self.preferred_name.and_then(|i| cell(cells, i))?;
+        let first = self.first_name.and_then(|i| cell(cells, i));
+        (first.map(normalize_header) != Some(normalize_header(preferred)))
+            .then(|| preferred.to_string())
+    }
+
+    /// How the row's person pays, when the file says in words Caseload knows.
+    pub fn billing_type(&self, cells: &[String]) -> Option<BillingType> {
+        self.billing_type
+            .and_then(|i| cell(cells, i))
+            .and_then(billing_in)
+    }
+
+    /// The file marks the row's person inactive or discharged.
+    pub fn inactive(&self, cells: &[String]) -> bool {
+        self.status
+            .and_then(|i| cell(cells, i))
+            .is_some_and(is_inactive)
     }
 
     /// First and last name of a row, from two columns or split from one.

@@ -10,6 +10,7 @@ use super::dates::{detect_order, parse_birth_date, DateOrder, DateProblem, Order
 use super::limits::{shorten, size_text, LimitError, ReadLimits, MAX_SHARED_STRINGS_BYTES};
 use super::table::{self, Table, TableError};
 use super::{vcard, xlsx};
+use crate::domain::billing::BillingType;
 use crate::domain::email::address_in;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ pub enum ExtractError {
 }
 
 /// One person read from the file, before matching.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Candidate {
     /// Where the person stands in the file: a spreadsheet row, or the card's position.
     pub row: usize,
@@ -98,6 +99,12 @@ pub struct Candidate {
     pub date_problem: Option<DateProblem>,
     /// The file inside an archive the person came from.
     pub source: Option<String>,
+    /// What the person goes by, when the file says (a "Preferred Name" column, NICKNAME).
+    pub preferred_name: Option<String>,
+    /// How they pay, when the file says; otherwise left not set.
+    pub billing_type: Option<BillingType>,
+    /// Marked inactive or discharged in the file: imported archived.
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -337,6 +344,9 @@ fn from_table(
                 date_of_birth,
                 date_problem,
                 source: None,
+                preferred_name: map.preferred_name(&r.cells),
+                billing_type: map.billing_type(&r.cells),
+                archived: map.inactive(&r.cells),
             }
         })
         .collect();
@@ -452,6 +462,8 @@ fn from_cards(
                 date_of_birth,
                 date_problem,
                 source: source.clone(),
+                preferred_name: c.nickname.clone(),
+                ..Default::default()
             }
         })
         .collect();

@@ -2,51 +2,44 @@
 
 use serde::Serialize;
 
-use chrono::NaiveDate;
-
 use super::analysis::Analysis;
+use super::extract::Candidate;
 use super::matching::{Reviewed, Status};
-use crate::domain::billing::BillingType;
 use crate::domain::client::ClientDetails;
 use crate::domain::email::Email;
-use crate::domain::name::PersonName;
+use crate::domain::name::{optional_text, PersonName};
 use crate::domain::phone::Phone;
 
 /// Validated details of a selected row, ready to insert; `None` for rows not to import.
-/// Imported clients start with insurance billing and no insurance details: the portal
-/// asks them for it.
 pub fn details(row: &Reviewed) -> Option<ClientDetails> {
     if !row.selected {
         return None;
     }
-    let c = &row.candidate;
-    details_from(
-        c.first_name.as_deref(),
-        c.last_name.as_deref(),
-        c.email.as_deref(),
-        c.phone.as_deref(),
-        c.date_of_birth,
-    )
+    details_from(&row.candidate)
 }
 
 /// A new client's details from a row's fields; `None` when a required one is not valid.
-pub fn details_from(
-    first_name: Option<&str>,
-    last_name: Option<&str>,
-    email: Option<&str>,
-    phone: Option<&str>,
-    date_of_birth: Option<NaiveDate>,
-) -> Option<ClientDetails> {
+/// Imported clients start with no insurance details (the portal asks for them) and with
+/// the billing the file gave, or none: a guess would be wrong for every self-pay client.
+pub fn details_from(c: &Candidate) -> Option<ClientDetails> {
     Some(ClientDetails {
-        first_name: PersonName::parse(first_name?, "first name").ok()?,
-        last_name: PersonName::parse(last_name?, "last name").ok()?,
-        email: Some(Email::parse(email?).ok()?),
+        first_name: PersonName::parse(c.first_name.as_deref()?, "first name").ok()?,
+        last_name: PersonName::parse(c.last_name.as_deref()?, "last name").ok()?,
+        // A preferred name too long to keep is left out rather than blocking the row.
+        preferred_name: c
+            .preferred_name
+            .as_deref()
+            .and_then(|p| optional_text(p, "preferred name", 80).ok().flatten()),
+        email: Some(Email::parse(c.email.as_deref()?).ok()?),
         // A phone that cannot be read is left out rather than blocking the row.
-        phone: phone.and_then(|p| Phone::parse(p).ok().flatten()),
-        billing_type: BillingType::Insurance,
+        phone: c
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok().flatten()),
+        billing_type: c.billing_type,
         insurance_company: None,
         insurance_member_id: None,
-        date_of_birth,
+        date_of_birth: c.date_of_birth,
         telehealth_state: None,
         minor: false,
     })

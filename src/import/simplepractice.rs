@@ -529,6 +529,8 @@ pub fn review_export(
                 date_of_birth,
                 date_problem,
                 source: Some(c.path.clone()),
+                preferred_name: c.card.nickname.clone(),
+                ..Default::default()
             }
         })
         .collect();

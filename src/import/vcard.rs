@@ -37,6 +37,8 @@ pub struct VCard {
     pub phones: Vec<Entry>,
     /// BDAY value as written (after unescaping), not parsed.
     pub birthday: Option<String>,
+    /// NICKNAME's first value: what the person goes by.
+    pub nickname: Option<String>,
     /// The card has no `END:VCARD`: the file ends, or the next card begins, first.
     pub cut_off: bool,
 }
@@ -248,7 +250,7 @@ impl CardBuilder {
 
     fn apply(&mut self, prop: &Property<'_>, limits: &ReadLimits) -> Result<(), LimitError> {
         match prop.name.as_str() {
-            "N" | "FN" | "EMAIL" | "TEL" | "BDAY" => {}
+            "N" | "FN" | "EMAIL" | "TEL" | "BDAY" | "NICKNAME" => {}
             _ => return Ok(()),
         }
         // Binary-encoded text is not something an address book writes for these fields.
@@ -289,6 +291,11 @@ impl CardBuilder {
             }
             "BDAY" if self.card.birthday.is_none() => {
                 self.card.birthday = non_empty(&unescape(&text));
+            }
+            // NICKNAME may list several, comma-separated; the first is the one in use.
+            "NICKNAME" if self.card.nickname.is_none() => {
+                let first = text.split(',').next().unwrap_or_default();
+                self.card.nickname = non_empty(&unescape(first));
             }
             "EMAIL" => {
                 let value = unescape(&text);

@@ -61,6 +61,8 @@ pub struct Client {
     pub minor: bool,
     /// The policyholder's date of birth, when the policyholder is not the client.
     pub insurance_holder_dob: Option<NaiveDate>,
+    /// What the client goes by ("Bob" for Robert).
+    pub preferred_name: Option<String>,
 }
 
 /// The columns the Clients tab shows, and the facts its status badge is derived from.
@@ -82,6 +84,7 @@ pub struct ClientListRow {
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub risk_alert_since: Option<NaiveDateTime>,
+    pub preferred_name: Option<String>,
 }
 
 macro_rules! onboarding_facts {
@@ -145,6 +148,7 @@ impl Client {
         let mut input = ClientInput {
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
+            preferred_name: self.preferred_name.clone().unwrap_or_default(),
             email: self.email.clone(),
             phone: self.phone.clone().unwrap_or_default(),
             billing_type: self.billing_type.clone(),
@@ -332,6 +336,7 @@ pub fn create(
 struct DetailColumns<'a> {
     first_name: &'a str,
     last_name: &'a str,
+    preferred_name: Option<&'a str>,
     email: &'a str,
     email_normalized: &'a str,
     phone: Option<&'a str>,
@@ -353,13 +358,14 @@ impl<'a> DetailColumns<'a> {
         Self {
             first_name: d.first_name.as_str(),
             last_name: d.last_name.as_str(),
+            preferred_name: d.preferred_name.as_deref(),
             email: d.email.as_ref().map_or("", |e| e.as_typed()),
             email_normalized: d.email_normalized(),
             phone: phone.map(|p| p.typed.as_str()),
             phone_e164: phone.and_then(|p| p.e164.as_deref()),
             phone_digits: phone.map(|p| p.digits.as_str()),
             date_of_birth: d.date_of_birth,
-            billing_type: d.billing_type.as_str(),
+            billing_type: d.billing_type.map_or("", BillingType::as_str),
             insurance_company: d.insurance_company.as_deref(),
             insurance_member_id: d.insurance_member_id.as_deref(),
             telehealth_state: d.telehealth_state.as_deref(),
@@ -525,6 +531,22 @@ pub fn set_archived(
         .execute(conn)
 }
 
+/// Archives clients just imported whose file marked them inactive or discharged.
+pub fn archive_imported(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    ids: &[ClientId],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for chunk in ids.chunks(5000) {
+        let chunk: Vec<&str> = chunk.iter().map(|c| c.as_str()).collect();
+        diesel::update(scope.clients().filter(clients::id.eq_any(chunk)))
+            .set(clients::archived_at.eq(Some(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Which clients the Clients tab lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ClientFilter {
@@ -575,8 +597,8 @@ macro_rules! prefix_range {
     };
 }
 
-/// Search by the start of the name (either order), email, or phone digits: each branch a
-/// prefix range on an indexed column, so it stays fast on a long list.
+/// Search by the start of the name (either order) or email, each a prefix range on an
+/// indexed column so it stays fast on a long list, or by digits anywhere in the phone.
 fn search_branches(text: &str) -> Vec<Predicate> {
     let key = search_key(text);
     if key.is_empty() {
@@ -604,10 +626,20 @@ fn search_branches(text: &str) -> Vec<Predicate> {
             Some(_) => digits[1..].to_string(),
             None => crate::domain::phone::search_digits(&digits),
         };
-        branches.push(prefix_range!(
-            clients::phone_digits.assume_not_null(),
-            digits
-        ));
+        if digits.len() >= 4 {
+            // Any four or more digits in a row find the number ("555-0143" finds
+            // (212) 555-0143): a scan of this provider's numbers, only for such a search.
+            branches.push(Box::new(
+                clients::phone_digits
+                    .assume_not_null()
+                    .like(format!("%{digits}%")),
+            ));
+        } else {
+            branches.push(prefix_range!(
+                clients::phone_digits.assume_not_null(),
+                digits
+            ));
+        }
     }
     branches
 }

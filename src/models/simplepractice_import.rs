@@ -22,6 +22,7 @@ use super::scope::{OwnedBatch, OwnedClient};
 use crate::db::ids::ClientId;
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::billing::BillingType;
 use crate::domain::document::FileType;
 use crate::import::archive;
 use crate::import::matching::Status;
@@ -160,6 +161,9 @@ pub fn save_export_analysis(
                     documents: serde_json::to_string(&r.documents).ok(),
                     takes_documents: r.takes_documents,
                     shares_folder: r.shares_folder,
+                    preferred_name: c.preferred_name.as_deref(),
+                    billing_type: c.billing_type.map(BillingType::as_str),
+                    archived: c.archived,
                 };
                 let unchanged = r
                     .simplepractice_id
@@ -467,6 +471,7 @@ mod tests {
                     date_of_birth: None,
                     date_problem: None,
                     source: None,
+                    ..Default::default()
                 },
                 status,
                 selected: false,

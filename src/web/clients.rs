@@ -15,6 +15,7 @@ use crate::domain::client::{parse_assessments, ClientDetails, ClientInput, Field
 use crate::domain::client_edit::{reconcile, DetailValues, EditConflict};
 use crate::domain::contact::{ContactDetails, ContactInput, GUARDIAN_FIELDS};
 use crate::domain::onboarding::OnboardingStatus;
+use crate::domain::phone;
 use crate::domain::us_states::{state_name, US_STATES};
 use crate::error::AppError;
 use crate::models::audit::{self, AuditAction};
@@ -51,6 +52,7 @@ struct ListParams {
 struct ClientRow {
     id: String,
     name: String,
+    preferred_name: Option<String>,
     email: String,
     phone: String,
     billing: &'static str,
@@ -169,9 +171,10 @@ async fn list(
         .map(|r| ClientRow {
             id: r.id.clone(),
             name: format!("{} {}", r.first_name, r.last_name),
+            preferred_name: r.preferred_name.clone(),
             email: r.email.clone(),
-            phone: r.phone.clone().unwrap_or_default(),
-            billing: r.billing().map(|b| b.label()).unwrap_or(""),
+            phone: r.phone.as_deref().map(phone::shown).unwrap_or_default(),
+            billing: r.billing().map(|b| b.label()).unwrap_or("Not set"),
             status: r.status(),
             archived: r.archived_at.is_some(),
             billing_info_needed: r.needs_billing_info() && r.archived_at.is_none(),
@@ -609,6 +612,8 @@ async fn restore(
 pub struct ClientHeader {
     pub id: String,
     pub name: String,
+    /// What the client goes by, beside their name.
+    pub preferred_name: Option<String>,
     pub status: OnboardingStatus,
     pub archived_on: Option<String>,
     pub billing_info_needed: bool,
@@ -621,6 +626,7 @@ impl ClientHeader {
         Self {
             id: c.id.clone(),
             name: c.full_name(),
+            preferred_name: c.preferred_name.clone(),
             status: c.status(),
             archived_on: c.archived_at.as_ref().map(|t| local.datetime(t)),
             billing_info_needed: c.archived_at.is_none()
@@ -639,8 +645,8 @@ struct OverviewPage {
     first_name: String,
     last_name: String,
     email: String,
+    preferred_name: Option<String>,
     phone: Option<String>,
-    phone_e164: Option<String>,
     date_of_birth: Option<String>,
     telehealth_state: Option<String>,
     added: String,
@@ -782,8 +788,8 @@ async fn overview(
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
         email: c.email.clone(),
-        phone: c.phone.clone(),
-        phone_e164: c.phone_e164.clone().filter(|e| Some(e) != c.phone.as_ref()),
+        preferred_name: c.preferred_name.clone(),
+        phone: c.phone.as_deref().map(phone::shown),
         date_of_birth: c.date_of_birth.as_ref().map(fmt::date),
         telehealth_state: c
             .telehealth_state
@@ -800,7 +806,7 @@ async fn overview(
                 name: k.name.clone(),
                 relationship: k.relationship().label(),
                 email: k.email.clone(),
-                phone: k.phone.clone(),
+                phone: k.phone.as_deref().map(phone::shown),
                 roles: [
                     (k.receives_emails, "receives their emails"),
                     (k.acts_for, "acts for them"),

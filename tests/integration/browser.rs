@@ -735,3 +735,66 @@ async fn a_client_answers_a_phq9_on_a_phone_one_question_at_a_time() {
     })
     .await;
 }
+
+/// Whether the page is wider than the window (something would need sideways scrolling).
+async fn page_overflows(driver: &WebDriver) -> WebDriverResult<(i64, i64)> {
+    let widths = driver
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            Vec::new(),
+        )
+        .await?;
+    let widths: Vec<i64> = widths.convert()?;
+    Ok((widths[0], widths[1]))
+}
+
+async fn phone_client_list_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()> {
+    driver.goto(format!("{}/signup", app.base)).await?;
+    fill(driver, "first_name", "Elena").await?;
+    fill(driver, "last_name", "Rivera").await?;
+    fill(driver, "email", "dr.rivera@example.com").await?;
+    fill(driver, "password", PASSWORD).await?;
+    navigate(driver, By::Css("button[type=submit].button")).await?;
+    tokio::task::block_in_place(|| {
+        let s = app.session();
+        s.sign_in("dr.rivera@example.com", PASSWORD);
+        s.add_client(
+            "Bartholomew-Alexander",
+            "Featherstonehaugh-Montgomery",
+            "bartholomew.alexander.featherstonehaugh@a-rather-long-domain.example.com",
+            &[("phone", "(212) 555-0143"), ("preferred_name", "Bart")],
+        );
+        s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    });
+    driver.set_window_rect(0, 0, 390, 844).await?;
+    driver.goto(format!("{}/clients", app.base)).await?;
+    shot(driver, "client-list-390").await?;
+    let (page, window) = page_overflows(driver).await?;
+    assert!(
+        page <= window,
+        "the client list fits a 390-pixel phone: {page} px in a {window} px window"
+    );
+    // Stacked: each client a block, the row's cells one under another.
+    let name = driver
+        .find(By::LinkText("Ada Lovelace"))
+        .await?
+        .rect()
+        .await?;
+    let email = driver
+        .find(By::XPath("//td[normalize-space()='ada@example.com']"))
+        .await?
+        .rect()
+        .await?;
+    assert!(email.y > name.y, "the email stands under the name");
+    driver.set_window_rect(0, 0, 1280, 900).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver; run with --include-ignored (.ci/run does)"]
+async fn the_client_list_fits_a_phone() {
+    in_browser("client-list-phone", async |driver, app| {
+        phone_client_list_flow(driver, app).await
+    })
+    .await;
+}

@@ -72,12 +72,7 @@ fn adding_a_client_shows_them_on_the_profile_and_in_the_list() {
         details.contains(&"Ada.Lovelace@Example.com".to_string()),
         "{details:?}"
     );
-    assert!(
-        details
-            .iter()
-            .any(|d| d.contains("(415) 555-2671") && d.contains("+14155552671")),
-        "{details:?}"
-    );
+    assert!(details.iter().any(|d| d == "(415) 555-2671"), "{details:?}");
     assert!(details.contains(&"Mar 14, 1985".to_string()));
     assert!(details.contains(&"California".to_string()));
     assert!(

@@ -559,8 +559,8 @@ fn a_workbook_sheet_can_be_chosen() {
     let html = analysed(&app, &s, &batch);
     assert_eq!(row_statuses(&html), [("2".to_string(), "new".to_string())]);
     assert!(
-        html.contains("4155550102"),
-        "phones stored as numbers: {html}"
+        html.contains("(415) 555-0102"),
+        "phones stored as numbers, shown in the national format: {html}"
     );
 }
 

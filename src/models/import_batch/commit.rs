@@ -104,13 +104,7 @@ pub(in crate::models) fn insert_new_clients(
     let mut first_by_email = std::collections::HashMap::new();
     let mut repeated = Vec::new();
     for r in rows {
-        match plan::details_from(
-            r.first_name.as_deref(),
-            r.last_name.as_deref(),
-            r.email.as_deref(),
-            r.phone.as_deref(),
-            r.date_of_birth,
-        ) {
+        match plan::details_from(&r.candidate()) {
             Some(d) => {
                 if first_by_email
                     .insert(d.email_normalized().to_string(), r.source_row)
@@ -168,7 +162,38 @@ pub(in crate::models) fn insert_new_clients(
         other => other.into(),
     })?;
     record_imported(conn, batch, &ids, now)?;
+    archive_inactive(conn, batch, rows, &ids, now)?;
     Ok(ids)
+}
+
+/// Clients the file marked inactive or discharged are kept, archived, with an audit entry
+/// saying the import archived them.
+fn archive_inactive(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    rows: &[&ImportRow],
+    ids: &[ClientId],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let inactive: Vec<ClientId> = rows
+        .iter()
+        .zip(ids)
+        .filter(|(r, _)| r.archived)
+        .map(|(_, id)| id.clone())
+        .collect();
+    if inactive.is_empty() {
+        return Ok(());
+    }
+    crate::models::client::archive_imported(conn, batch.scope(), &inactive, now)?;
+    let subject = format!("import:{}", batch.id);
+    let events: Vec<(&ClientId, &str)> = inactive.iter().map(|c| (c, subject.as_str())).collect();
+    crate::models::audit::record_many(
+        conn,
+        batch.provider_id(),
+        AuditAction::ClientArchived,
+        &events,
+        now,
+    )
 }
 
 /// What the caller does, inside the import's transaction, for the clients an import

@@ -8,6 +8,7 @@ use super::BatchStatus::{Analysing, Ready};
 use super::ROWS_PER_PAGE;
 use crate::db::schema::{clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::billing::BillingType;
 use crate::import::analysis::Analysis;
 use crate::import::extract::Candidate;
 use crate::import::matching::Status;
@@ -38,6 +39,10 @@ pub struct ImportRow {
     pub takes_documents: bool,
     /// An export's card whose documents a namesake's card may claim too.
     pub shares_folder: bool,
+    pub preferred_name: Option<String>,
+    pub billing_type: Option<String>,
+    /// Inactive or discharged in the file: imported archived.
+    pub archived: bool,
 }
 
 /// A stored row status; one this version does not know (written by a newer one) reads as
@@ -81,6 +86,9 @@ impl ImportRow {
             date_of_birth: self.date_of_birth,
             date_problem: None,
             source: self.source.clone(),
+            preferred_name: self.preferred_name.clone(),
+            billing_type: self.billing_type.as_deref().and_then(BillingType::parse),
+            archived: self.archived,
         }
     }
 }
@@ -107,6 +115,9 @@ pub(in crate::models) struct NewImportRow<'a> {
     pub documents: Option<String>,
     pub takes_documents: bool,
     pub shares_folder: bool,
+    pub preferred_name: Option<&'a str>,
+    pub billing_type: Option<&'static str>,
+    pub archived: bool,
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -145,6 +156,9 @@ pub fn save_analysis(
                 documents: None,
                 takes_documents: false,
                 shares_folder: false,
+                preferred_name: c.preferred_name.as_deref(),
+                billing_type: c.billing_type.map(BillingType::as_str),
+                archived: c.archived,
             }
         })
         .collect();

@@ -9,6 +9,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{batch_url, files};
+use crate::domain::billing::BillingType;
+use crate::domain::phone;
 use crate::error::AppError;
 use crate::import::analysis::FileNotes;
 use crate::import::extract::Format;
@@ -47,6 +49,9 @@ struct RowView {
     source_row: i64,
     source: Option<String>,
     name: String,
+    preferred_name: Option<String>,
+    /// What the file said beyond names and contact details, as it will be imported.
+    details: Vec<String>,
     email: String,
     phone: String,
     date_of_birth: String,
@@ -114,8 +119,10 @@ impl RowView {
                 _ if name.is_empty() => "(no name)".into(),
                 _ => name,
             },
+            preferred_name: r.preferred_name.clone(),
+            details: imported_details(&r),
             email: r.email.clone().unwrap_or_default(),
-            phone: r.phone.clone().unwrap_or_default(),
+            phone: r.phone.as_deref().map(phone::shown).unwrap_or_default(),
             date_of_birth: r.date_of_birth.as_ref().map(fmt::date).unwrap_or_default(),
             reasons: r.reasons(),
             matched,
@@ -126,6 +133,18 @@ impl RowView {
     fn ticked(&self) -> bool {
         self.chosen == Chosen::New
     }
+}
+
+/// The billing and standing a row brings in, in words.
+fn imported_details(r: &ImportRow) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(billing) = r.billing_type.as_deref().and_then(BillingType::parse) {
+        out.push(format!("Billing: {}", billing.label()));
+    }
+    if r.archived {
+        out.push("Inactive in the file: comes in archived".to_string());
+    }
+    out
 }
 
 #[derive(Template)]
