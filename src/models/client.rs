@@ -921,7 +921,14 @@ pub fn mark_forms_acknowledged(
         .map(|_| ())
 }
 
-type MatchingColumns = (String, String, String, String, Option<NaiveDate>);
+type MatchingColumns = (
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<String>,
+);
 
 fn matching_columns() -> (
     clients::id,
@@ -929,6 +936,7 @@ fn matching_columns() -> (
     clients::last_name,
     clients::email_normalized,
     clients::date_of_birth,
+    clients::phone_digits,
 ) {
     (
         clients::id,
@@ -936,19 +944,21 @@ fn matching_columns() -> (
         clients::last_name,
         clients::email_normalized,
         clients::date_of_birth,
+        clients::phone_digits,
     )
 }
 
 fn to_existing(rows: Vec<MatchingColumns>) -> Vec<crate::import::matching::ExistingClient> {
     rows.into_iter()
         .map(
-            |(id, first_name, last_name, email_normalized, date_of_birth)| {
+            |(id, first_name, last_name, email_normalized, date_of_birth, phone_digits)| {
                 crate::import::matching::ExistingClient {
                     id,
                     first_name,
                     last_name,
                     email_normalized,
                     date_of_birth,
+                    phone_digits,
                 }
             },
         )

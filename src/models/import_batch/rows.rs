@@ -9,6 +9,7 @@ use super::ROWS_PER_PAGE;
 use crate::db::schema::{clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::import::analysis::Analysis;
+use crate::import::evidence::Evidence;
 use crate::import::extract::Candidate;
 use crate::import::matching::Status;
 use crate::import::plan;
@@ -38,6 +39,8 @@ pub struct ImportRow {
     pub takes_documents: bool,
     /// An export's card whose documents a namesake's card may claim too.
     pub shares_folder: bool,
+    /// Stored `Evidence` for the matched client (JSON).
+    pub evidence: Option<String>,
 }
 
 /// A stored row status; one this version does not know (written by a newer one) reads as
@@ -69,6 +72,11 @@ impl ImportRow {
 
     pub fn reasons(&self) -> Vec<String> {
         serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+
+    /// What speaks for and against the row being its matched client.
+    pub fn evidence(&self) -> Option<Evidence> {
+        Evidence::from_stored(self.evidence.as_deref())
     }
 
     pub(super) fn candidate(&self) -> Candidate {
@@ -107,6 +115,7 @@ pub(in crate::models) struct NewImportRow<'a> {
     pub documents: Option<String>,
     pub takes_documents: bool,
     pub shares_folder: bool,
+    pub evidence: Option<String>,
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -145,6 +154,7 @@ pub fn save_analysis(
                 documents: None,
                 takes_documents: false,
                 shares_folder: false,
+                evidence: Evidence::to_stored(r.evidence.as_ref()),
             }
         })
         .collect();
