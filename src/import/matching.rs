@@ -4,6 +4,9 @@
 //! (`evidence`): families share inboxes and namesakes exist, so neither an email nor a
 //! name alone ever matches.
 
+use std::hash::Hasher;
+use std::ops::Range;
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -74,35 +77,66 @@ pub struct Reviewed {
 
 /// How many clients of one index bucket are compared with a row: a practice never has
 /// more namesakes than this, and a row still costs the same however large the list.
-const NAME_BUCKET: usize = 32;
+const NAME_BUCKET: usize = 16;
 /// The same for the buckets searched for a one-letter difference.
-const TYPO_BUCKET: usize = 6;
+const TYPO_BUCKET: usize = 4;
 
-fn key2(a: &str, b: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
+/// The key of a (first, last) pair, with the letter at `skip` (a byte range) of the last
+/// name left out: hashed a byte at a time, so no string is built for each letter left out.
+fn key(first: &str, last: &str, skip: Option<Range<usize>>) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
-    a.hash(&mut h);
-    b.hash(&mut h);
+    h.write(first.as_bytes());
+    h.write_u8(0xff);
+    let (head, tail) = match skip {
+        Some(r) => (&last[..r.start], &last[r.end..]),
+        None => (last, ""),
+    };
+    for b in head.bytes().chain(tail.bytes()) {
+        h.write_u8(b);
+    }
     h.finish()
 }
 
-/// `word` with one letter left out, each way (repeats kept once).
-fn deletions(word: &str) -> Vec<String> {
-    let mut out: Vec<String> = word
-        .char_indices()
-        .map(|(i, c)| {
-            let mut s = String::with_capacity(word.len());
-            s.push_str(&word[..i]);
-            s.push_str(&word[i + c.len_utf8()..]);
-            s
-        })
-        .collect();
-    out.dedup();
-    out
+/// Where each letter of `word` is, to leave it out; of two same letters in a row only
+/// the first (leaving out either gives the same word).
+fn letters(word: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut previous = None;
+    word.char_indices().filter_map(move |(i, c)| {
+        let repeat = previous == Some(c);
+        previous = Some(c);
+        (!repeat).then(|| i..i + c.len_utf8())
+    })
+}
+
+/// Clients by hashed key, as one sorted array (a million keys are one allocation), in
+/// list order within a key.
+#[derive(Default)]
+struct Keyed(Vec<(u64, u32)>);
+
+impl Keyed {
+    fn seal(&mut self) {
+        self.0.sort_unstable();
+    }
+
+    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.0.partition_point(|&(k, _)| k < key);
+        self.0[start..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| i)
+    }
 }
 
 /// Last names longer than this are not searched for typos (only as written).
 const TYPO_MAX_CHARS: usize = 40;
+
+/// The first two letters of a first name (where spelling mistakes are looked for).
+fn first_letters(first: &str) -> &str {
+    first
+        .char_indices()
+        .nth(2)
+        .map_or(first, |(i, _)| &first[..i])
+}
 
 /// The provider's list, indexed by the keys matching looks up (positions in `existing`).
 /// Built once per analysis; an analysis builds it while the file is being read.
@@ -116,11 +150,11 @@ pub struct ListIndex<'a> {
     listed: Vec<Listed>,
     by_email: FxHashMap<&'a str, usize>,
     /// (full form of the first name, last name).
-    by_name: FxHashMap<u64, Vec<u32>>,
+    by_name: Keyed,
     /// (full form of the first name, last name with one letter left out).
-    by_name_less_one: FxHashMap<u64, Vec<u32>>,
-    /// (last name, first two letters of the first name): first names spelt alike.
-    by_spelling: FxHashMap<u64, Vec<u32>>,
+    by_name_less_one: Keyed,
+    /// (first two letters of the first name, last name): first names spelt alike.
+    by_spelling: Keyed,
 }
 
 impl<'a> ListIndex<'a> {
@@ -129,9 +163,9 @@ impl<'a> ListIndex<'a> {
             existing,
             listed: Vec::with_capacity(existing.len()),
             by_email: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
-            by_name: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
-            by_name_less_one: FxHashMap::default(),
-            by_spelling: FxHashMap::default(),
+            by_name: Keyed::default(),
+            by_name_less_one: Keyed::default(),
+            by_spelling: Keyed::default(),
         };
         for (i, c) in existing.iter().enumerate() {
             let l = Listed::of(c);
@@ -140,27 +174,23 @@ impl<'a> ListIndex<'a> {
                 ix.by_email.entry(&c.email_normalized).or_insert(i);
             }
             let typos = l.last.chars().count() <= TYPO_MAX_CHARS;
-            let less_one = if typos {
-                deletions(&l.last)
-            } else {
-                Vec::new()
-            };
             for full in nicknames::full_forms(&l.first) {
-                ix.by_name.entry(key2(full, &l.last)).or_default().push(n);
-                for d in &less_one {
-                    ix.by_name_less_one
-                        .entry(key2(full, d))
-                        .or_default()
-                        .push(n);
+                ix.by_name.0.push((key(full, &l.last, None), n));
+                if typos {
+                    for letter in letters(&l.last) {
+                        ix.by_name_less_one
+                            .0
+                            .push((key(full, &l.last, Some(letter)), n));
+                    }
                 }
             }
-            let start: String = l.first.chars().take(2).collect();
-            ix.by_spelling
-                .entry(key2(&l.last, &start))
-                .or_default()
-                .push(n);
+            let start = first_letters(&l.first);
+            ix.by_spelling.0.push((key(start, &l.last, None), n));
             ix.listed.push(l);
         }
+        ix.by_name.seal();
+        ix.by_name_less_one.seal();
+        ix.by_spelling.seal();
         ix
     }
 
@@ -168,30 +198,30 @@ impl<'a> ListIndex<'a> {
     /// agree or nearly agree (a bounded number per key).
     fn clients_for(&self, p: &Person<'_>) -> Vec<u32> {
         let mut found: Vec<u32> = Vec::new();
-        let mut take = |bucket: Option<&Vec<u32>>, cap: usize| {
-            if let Some(b) = bucket {
-                found.extend(b.iter().take(cap));
-            }
-        };
         if let Some(&i) = self.by_email.get(p.email) {
-            take(Some(&vec![i as u32]), 1);
+            found.push(i as u32);
         }
         let typos = p.last.chars().count() <= TYPO_MAX_CHARS;
-        let less_one = if typos { deletions(p.last) } else { Vec::new() };
         for full in nicknames::full_forms(p.first) {
-            take(self.by_name.get(&key2(full, p.last)), NAME_BUCKET);
+            let exact = key(full, p.last, None);
+            found.extend(self.by_name.get(exact).take(NAME_BUCKET));
             if !typos {
                 continue;
             }
-            // A letter more in the client's name, less, changed, or swapped.
-            take(self.by_name_less_one.get(&key2(full, p.last)), TYPO_BUCKET);
-            for d in &less_one {
-                take(self.by_name.get(&key2(full, d)), TYPO_BUCKET);
-                take(self.by_name_less_one.get(&key2(full, d)), TYPO_BUCKET);
+            // A letter more in the client's name, less, changed, or two swapped.
+            found.extend(self.by_name_less_one.get(exact).take(TYPO_BUCKET));
+            for letter in letters(p.last) {
+                let less_one = key(full, p.last, Some(letter));
+                found.extend(self.by_name.get(less_one).take(TYPO_BUCKET));
+                found.extend(self.by_name_less_one.get(less_one).take(TYPO_BUCKET));
             }
         }
-        let start: String = p.first.chars().take(2).collect();
-        take(self.by_spelling.get(&key2(p.last, &start)), TYPO_BUCKET);
+        let start = first_letters(p.first);
+        found.extend(
+            self.by_spelling
+                .get(key(start, p.last, None))
+                .take(TYPO_BUCKET),
+        );
         found.sort_unstable();
         found.dedup();
         found

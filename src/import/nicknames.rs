@@ -251,6 +251,23 @@ pub fn full_forms(first: &str) -> impl Iterator<Item = &str> + '_ {
     own.into_iter().chain(listed.iter().copied())
 }
 
+/// Every first name that is a form of the same name as `first` (folded), itself
+/// included: Bob gives bob, robert, rob, bobby, robbie, bert.
+pub fn all_forms(first: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![first.to_string()];
+    for full in full_forms(first) {
+        if !out.iter().any(|n| n == full) {
+            out.push(full.to_string());
+        }
+        for (short, _) in NICKNAMES.iter().filter(|(_, f)| *f == full) {
+            if !out.iter().any(|n| n == short) {
+                out.push(short.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// How two folded first names relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forms {

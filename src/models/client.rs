@@ -1002,7 +1002,8 @@ pub fn email_in_label(label: &str) -> Option<&str> {
     (end > start + 1).then(|| label[start + 1..end].trim())
 }
 
-/// The provider's clients one person could be: the same email, or the same name.
+/// The provider's clients one person could be: the same email, or the same name (the
+/// first name in any of its forms: Bob finds Robert).
 pub fn for_matching_one(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -1010,13 +1011,17 @@ pub fn for_matching_one(
     first_name: &str,
     last_name: &str,
 ) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
-    let name_key = search_key(&format!("{first_name} {last_name}"));
+    let last = search_key(last_name);
+    let names: Vec<String> = crate::import::nicknames::all_forms(&search_key(first_name))
+        .into_iter()
+        .map(|first| search_key(&format!("{first} {last}")))
+        .collect();
     let rows = scope
         .clients()
         .filter(
             clients::email_normalized
                 .eq(email_normalized)
-                .or(clients::search_name.eq(name_key)),
+                .or(clients::search_name.eq_any(names)),
         )
         .select(matching_columns())
         .load(conn)?;

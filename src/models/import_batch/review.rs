@@ -209,7 +209,8 @@ fn review_again(
         .reasons()
         .into_iter()
         .filter(|r| {
-            r.contains("date of birth")
+            // A date of birth that could not be read (not a match's "same date of birth").
+            r.starts_with("The date of birth")
                 || r.contains(crate::import::simplepractice::SHARED_FOLDER)
                 || r.starts_with(crate::import::simplepractice::NO_RECORDS)
         })
