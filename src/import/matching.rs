@@ -1,12 +1,19 @@
 //! Each candidate against the provider's list and the rest of the file: new, already a
 //! client, needs review (with the reason), missing information, or repeated in the file.
-//! An email alone never matches: families share inboxes, so the name must agree too.
+//! A row is an existing client without asking only when the evidence is overwhelming
+//! (`evidence`): families share inboxes and namesakes exist, so neither an email nor a
+//! name alone ever matches.
+
+use std::hash::Hasher;
+use std::ops::Range;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::evidence::{Comparison, Evidence, Field, FirstName, LastName, Listed, Person};
 use super::extract::Candidate;
+use super::nicknames;
 use crate::domain::email::Email;
 use crate::domain::search_key::search_key;
 
@@ -16,8 +23,11 @@ pub struct ExistingClient {
     pub id: String,
     pub first_name: String,
     pub last_name: String,
+    /// Empty when the client has none.
     pub email_normalized: String,
     pub date_of_birth: Option<NaiveDate>,
+    /// The phone's digits as searched (`domain::phone::search_digits`).
+    pub phone_digits: Option<String>,
 }
 
 /// What the review found a row to be; stored with the row as its snake_case name.
@@ -36,7 +46,7 @@ pub struct ExistingClient {
 pub enum Status {
     /// Not on the provider's list: imported as a new client when selected.
     New,
-    /// On the list already (same name and email): left as it is.
+    /// On the list already (the evidence is overwhelming, see `evidence`): left as it is.
     Existing,
     /// Could be a client on the list, or not: the provider decides.
     NeedsReview,
@@ -61,72 +71,287 @@ pub struct Reviewed {
     pub reasons: Vec<String>,
     /// The existing client this row is (or may be).
     pub matched_client_id: Option<String>,
+    /// What speaks for and against the row being that client.
+    pub evidence: Option<Evidence>,
 }
 
-/// Common short forms of first names, to their full form.
-const NICKNAMES: &[(&str, &str)] = &[
-    ("bob", "robert"),
-    ("rob", "robert"),
-    ("bobby", "robert"),
-    ("bill", "william"),
-    ("will", "william"),
-    ("liam", "william"),
-    ("jim", "james"),
-    ("jimmy", "james"),
-    ("jon", "john"),
-    ("johnny", "john"),
-    ("jack", "john"),
-    ("kate", "katherine"),
-    ("katie", "katherine"),
-    ("kathy", "katherine"),
-    ("liz", "elizabeth"),
-    ("beth", "elizabeth"),
-    ("betty", "elizabeth"),
-    ("mike", "michael"),
-    ("tom", "thomas"),
-    ("dave", "david"),
-    ("chris", "christopher"),
-    ("alex", "alexander"),
-    ("sam", "samuel"),
-    ("dan", "daniel"),
-    ("danny", "daniel"),
-    ("joe", "joseph"),
-    ("ben", "benjamin"),
-    ("matt", "matthew"),
-    ("nick", "nicholas"),
-    ("steve", "steven"),
-    ("tony", "anthony"),
-    ("jen", "jennifer"),
-    ("jenny", "jennifer"),
-    ("jess", "jessica"),
-    ("sue", "susan"),
-    ("peggy", "margaret"),
-    ("maggie", "margaret"),
-    ("meg", "margaret"),
-    ("patty", "patricia"),
-    ("pat", "patricia"),
-    ("rick", "richard"),
-    ("dick", "richard"),
-    ("rich", "richard"),
-    ("ed", "edward"),
-    ("eddie", "edward"),
-    ("ted", "edward"),
-    ("andy", "andrew"),
-    ("drew", "andrew"),
-    ("greg", "gregory"),
-    ("larry", "lawrence"),
-    ("abby", "abigail"),
-    ("becky", "rebecca"),
-    ("vicky", "victoria"),
-    ("tori", "victoria"),
-];
+/// How many clients of one index bucket are compared with a row: a practice never has
+/// more namesakes than this, and a row still costs the same however large the list.
+const NAME_BUCKET: usize = 16;
+/// The same for the buckets searched for a one-letter difference.
+const TYPO_BUCKET: usize = 4;
 
-fn canonical_first(key: &str) -> &str {
-    NICKNAMES
-        .iter()
-        .find(|(short, _)| *short == key)
-        .map(|(_, full)| *full)
-        .unwrap_or(key)
+/// The key of a (first, last) pair, with the letter at `skip` (a byte range) of the last
+/// name left out: hashed a byte at a time, so no string is built for each letter left out.
+fn key(first: &str, last: &str, skip: Option<Range<usize>>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(first.as_bytes());
+    h.write_u8(0xff);
+    let (head, tail) = match skip {
+        Some(r) => (&last[..r.start], &last[r.end..]),
+        None => (last, ""),
+    };
+    for b in head.bytes().chain(tail.bytes()) {
+        h.write_u8(b);
+    }
+    h.finish()
+}
+
+/// Where each letter of `word` is, to leave it out; of two same letters in a row only
+/// the first (leaving out either gives the same word).
+fn letters(word: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut previous = None;
+    word.char_indices().filter_map(move |(i, c)| {
+        let repeat = previous == Some(c);
+        previous = Some(c);
+        (!repeat).then(|| i..i + c.len_utf8())
+    })
+}
+
+/// Clients by hashed key, as one sorted array (a million keys are one allocation), in
+/// list order within a key.
+#[derive(Default)]
+struct Keyed(Vec<(u64, u32)>);
+
+impl Keyed {
+    fn seal(&mut self) {
+        self.0.sort_unstable();
+    }
+
+    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.0.partition_point(|&(k, _)| k < key);
+        self.0[start..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| i)
+    }
+}
+
+/// Last names longer than this are not searched for typos (only as written).
+const TYPO_MAX_CHARS: usize = 40;
+
+/// The first two letters of a first name (where spelling mistakes are looked for).
+fn first_letters(first: &str) -> &str {
+    first
+        .char_indices()
+        .nth(2)
+        .map_or(first, |(i, _)| &first[..i])
+}
+
+/// The provider's list, indexed by the keys matching looks up (positions in `existing`).
+/// Built once per analysis; an analysis builds it while the file is being read.
+///
+/// Names are indexed under each full form of the first name (Bob under robert), with
+/// the last name as written and with each letter left out of it: a row's last name
+/// within one typo of a client's shares one of those keys (symmetric deletion), so
+/// finding the clients a row may be is a handful of lookups, never a scan of the list.
+pub struct ListIndex<'a> {
+    existing: &'a [ExistingClient],
+    listed: Vec<Listed>,
+    by_email: FxHashMap<&'a str, usize>,
+    /// (full form of the first name, last name).
+    by_name: Keyed,
+    /// (full form of the first name, last name with one letter left out).
+    by_name_less_one: Keyed,
+    /// (first two letters of the first name, last name): first names spelt alike.
+    by_spelling: Keyed,
+}
+
+impl<'a> ListIndex<'a> {
+    pub fn new(existing: &'a [ExistingClient]) -> Self {
+        let mut ix = ListIndex {
+            existing,
+            listed: Vec::with_capacity(existing.len()),
+            by_email: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
+            by_name: Keyed::default(),
+            by_name_less_one: Keyed::default(),
+            by_spelling: Keyed::default(),
+        };
+        for (i, c) in existing.iter().enumerate() {
+            let l = Listed::of(c);
+            let n = i as u32;
+            if !c.email_normalized.is_empty() {
+                ix.by_email.entry(&c.email_normalized).or_insert(i);
+            }
+            let typos = l.last.chars().count() <= TYPO_MAX_CHARS;
+            for full in nicknames::full_forms(&l.first) {
+                ix.by_name.0.push((key(full, &l.last, None), n));
+                if typos {
+                    for letter in letters(&l.last) {
+                        ix.by_name_less_one
+                            .0
+                            .push((key(full, &l.last, Some(letter)), n));
+                    }
+                }
+            }
+            let start = first_letters(&l.first);
+            ix.by_spelling.0.push((key(start, &l.last, None), n));
+            ix.listed.push(l);
+        }
+        ix.by_name.seal();
+        ix.by_name_less_one.seal();
+        ix.by_spelling.seal();
+        ix
+    }
+
+    /// The clients a person may be: the one with their email, and those whose names
+    /// agree or nearly agree (a bounded number per key).
+    fn clients_for(&self, p: &Person<'_>) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        if let Some(&i) = self.by_email.get(p.email) {
+            found.push(i as u32);
+        }
+        let typos = p.last.chars().count() <= TYPO_MAX_CHARS;
+        for full in nicknames::full_forms(p.first) {
+            let exact = key(full, p.last, None);
+            found.extend(self.by_name.get(exact).take(NAME_BUCKET));
+            if !typos {
+                continue;
+            }
+            // A letter more in the client's name, less, changed, or two swapped.
+            found.extend(self.by_name_less_one.get(exact).take(TYPO_BUCKET));
+            for letter in letters(p.last) {
+                let less_one = key(full, p.last, Some(letter));
+                found.extend(self.by_name.get(less_one).take(TYPO_BUCKET));
+                found.extend(self.by_name_less_one.get(less_one).take(TYPO_BUCKET));
+            }
+        }
+        let start = first_letters(p.first);
+        found.extend(
+            self.by_spelling
+                .get(key(start, p.last, None))
+                .take(TYPO_BUCKET),
+        );
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// What the list says of a person, the file aside: the best client they may be,
+    /// whether that is certain, and the evidence.
+    fn against_list(&self, p: &Person<'_>) -> ListMatch {
+        if self.existing.is_empty() {
+            // A first import: nobody to match.
+            return ListMatch::NOBODY;
+        }
+        let mut best: Option<(bool, i32, usize, Comparison)> = None;
+        let mut certain = 0;
+        for i in self.clients_for(p) {
+            let i = i as usize;
+            let c = Comparison::of(p, &self.existing[i], &self.listed[i]);
+            if !c.worth_a_look() {
+                continue;
+            }
+            let overwhelming = c.overwhelming();
+            certain += usize::from(overwhelming);
+            let rank = (overwhelming, c.weight());
+            if best.as_ref().is_none_or(|&(o, w, ..)| rank > (o, w)) {
+                best = Some((overwhelming, rank.1, i, c));
+            }
+        }
+        let Some((overwhelming, _, i, c)) = best else {
+            return ListMatch::NOBODY;
+        };
+        let client = &self.existing[i];
+        let name = format!("{} {}", client.first_name, client.last_name);
+        let evidence = Some(c.evidence(p, client));
+        let needs_review = |reason: String| ListMatch {
+            status: Status::NeedsReview,
+            reason: Some(reason),
+            client_id: Some(client.id.clone()),
+            evidence: evidence.clone(),
+        };
+        if p.email.is_empty() {
+            if !c.offered_without_email() {
+                return ListMatch::NOBODY;
+            }
+            return needs_review(no_email_reason(&name, &c));
+        }
+        if overwhelming && certain == 1 {
+            return ListMatch {
+                status: Status::Existing,
+                reason: None,
+                client_id: Some(client.id.clone()),
+                evidence,
+            };
+        }
+        needs_review(if overwhelming {
+            format!("Possibly your client {name}, but another client on your list matches as well.")
+        } else if c.email == Field::Same && !c.names_agree() {
+            format!("This email belongs to your client {name}, whose name differs.")
+        } else if c.email == Field::Same {
+            format!("Possibly your client {name} (the same email).")
+        } else if c.same_name() && c.date_of_birth == Field::Same {
+            format!("Same name and date of birth as your client {name}, with another email.")
+        } else if c.same_name() {
+            format!("Same name as your client {name}, with another email.")
+        } else if matches!(c.first, FirstName::Forms(_)) && c.last == LastName::Same {
+            format!("Possibly your client {name} (a short form of the name).")
+        } else {
+            format!("Possibly your client {name} (a similar spelling).")
+        })
+    }
+}
+
+/// How a reason about a row with no email begins; an export says "card" instead.
+pub const NO_EMAIL_ROW: &str = "No email in this row";
+
+/// "No email in this row — your client Maria Lopez has the same name and phone."
+fn no_email_reason(name: &str, c: &Comparison) -> String {
+    let (dob, phone) = (c.date_of_birth == Field::Same, c.phone == Field::Same);
+    let what = match (dob, phone) {
+        (true, true) => "date of birth and phone",
+        (true, false) => "date of birth",
+        _ => "phone",
+    };
+    let has = match (c.same_name(), dob && phone) {
+        (true, true) => "the same name, date of birth and phone".to_string(),
+        (true, false) => format!("the same name and {what}"),
+        (false, _) => format!("a similar name and the same {what}"),
+    };
+    format!("{NO_EMAIL_ROW} — your client {name} has {has}.")
+}
+
+/// A person against the list alone.
+struct ListMatch {
+    status: Status,
+    reason: Option<String>,
+    client_id: Option<String>,
+    evidence: Option<Evidence>,
+}
+
+impl ListMatch {
+    /// Not on the list.
+    const NOBODY: ListMatch = ListMatch {
+        status: Status::New,
+        reason: None,
+        client_id: None,
+        evidence: None,
+    };
+}
+
+/// A candidate with what can be known of it without the rest of the file.
+struct Prepared {
+    candidate: Candidate,
+    /// Notes on the row itself (a date of birth that could not be read).
+    notes: Vec<String>,
+    found: Found,
+}
+
+/// A row against the list, before the rest of the file is looked at.
+enum Found {
+    /// A name and a valid email: the keys the file's repeats are found by, and the
+    /// list's answer.
+    Person(FileKeys, ListMatch),
+    /// Cannot be imported as it is (why), and, for a named row with no email, the client
+    /// on the list it may be.
+    Invalid(Vec<String>, Option<ListMatch>),
+}
+
+struct FileKeys {
+    /// [`name_key`] of the folded first and last name.
+    name: String,
+    email: String,
 }
 
 /// The key names are looked up by: first and last name folded, with a separator that
@@ -139,170 +364,11 @@ fn name_key(first: &str, last: &str) -> String {
     key
 }
 
-/// Last name and the first two letters of the first name: where typos are looked for.
-fn typo_key(first: &str, last: &str) -> String {
-    let mut key = String::with_capacity(last.len() + 9);
-    key.push_str(last);
-    key.push('\u{0}');
-    key.extend(first.chars().take(2));
-    key
-}
-
-/// The provider's list, indexed by the keys matching looks up (positions in `existing`).
-/// Built once per analysis; an analysis builds it while the file is being read.
-pub struct ListIndex<'a> {
-    existing: &'a [ExistingClient],
-    by_email: FxHashMap<&'a str, usize>,
-    /// The first client with that name.
-    by_name: FxHashMap<String, usize>,
-    /// The first client with that name once short forms are written out (Bob → robert).
-    by_canonical: FxHashMap<String, usize>,
-    by_typo_key: FxHashMap<String, Vec<usize>>,
-    /// Each client's folded first and last name.
-    keys: Vec<(String, String)>,
-}
-
-impl<'a> ListIndex<'a> {
-    pub fn new(existing: &'a [ExistingClient]) -> Self {
-        let mut ix = ListIndex {
-            existing,
-            by_email: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
-            by_name: FxHashMap::with_capacity_and_hasher(existing.len(), Default::default()),
-            by_canonical: FxHashMap::default(),
-            by_typo_key: FxHashMap::default(),
-            keys: Vec::with_capacity(existing.len()),
-        };
-        for (i, c) in existing.iter().enumerate() {
-            let (f, l) = (search_key(&c.first_name), search_key(&c.last_name));
-            ix.by_email.insert(&c.email_normalized, i);
-            ix.by_name.entry(name_key(&f, &l)).or_insert(i);
-            ix.by_canonical
-                .entry(name_key(canonical_first(&f), &l))
-                .or_insert(i);
-            ix.by_typo_key.entry(typo_key(&f, &l)).or_default().push(i);
-            ix.keys.push((f, l));
-        }
-        ix
-    }
-
-    /// What the list says of a person with these folded names and normalised email,
-    /// the file aside.
-    fn against_list(
-        &self,
-        first: &str,
-        last: &str,
-        key: &str,
-        email: &str,
-        dob: Option<NaiveDate>,
-    ) -> ListMatch {
-        let matched = |i: usize, reason: Option<String>| ListMatch {
-            status: if reason.is_some() {
-                Status::NeedsReview
-            } else {
-                Status::Existing
-            },
-            reason,
-            client_id: Some(self.existing[i].id.clone()),
-        };
-        if self.existing.is_empty() {
-            // A first import: nobody to match.
-            return ListMatch::NOBODY;
-        }
-        let name_of = |i: usize| {
-            let ex = &self.existing[i];
-            format!("{} {}", ex.first_name, ex.last_name)
-        };
-        if let Some(&i) = self.by_email.get(email) {
-            let (f, l) = &self.keys[i];
-            if f == first && l == last {
-                return matched(i, None);
-            }
-            return matched(
-                i,
-                Some(format!(
-                    "This email belongs to your client {}, whose name differs.",
-                    name_of(i)
-                )),
-            );
-        }
-        if let Some(&i) = self.by_name.get(key) {
-            let same_dob = dob.is_some() && dob == self.existing[i].date_of_birth;
-            let reason = if same_dob {
-                format!(
-                    "Same name and date of birth as your client {}, with another email.",
-                    name_of(i)
-                )
-            } else {
-                format!(
-                    "Same name as your client {}, with another email.",
-                    name_of(i)
-                )
-            };
-            return matched(i, Some(reason));
-        }
-        let canonical = canonical_first(first);
-        let by_canonical = if canonical == first {
-            self.by_canonical.get(key)
-        } else {
-            self.by_canonical.get(&name_key(canonical, last))
-        };
-        if let Some(&i) = by_canonical {
-            return matched(
-                i,
-                Some(format!(
-                    "Possibly your client {} (a short form of the name).",
-                    name_of(i)
-                )),
-            );
-        }
-        let typo = self.by_typo_key.get(&typo_key(first, last)).and_then(|v| {
-            v.iter()
-                .copied()
-                .find(|&i| strsim::jaro_winkler(&self.keys[i].0, first) >= 0.9)
-        });
-        if let Some(i) = typo {
-            return matched(
-                i,
-                Some(format!(
-                    "Possibly your client {} (a similar spelling).",
-                    name_of(i)
-                )),
-            );
-        }
-        ListMatch::NOBODY
-    }
-}
-
-/// A person against the list alone.
-struct ListMatch {
-    status: Status,
-    reason: Option<String>,
-    client_id: Option<String>,
-}
-
-impl ListMatch {
-    /// Not on the list.
-    const NOBODY: ListMatch = ListMatch {
-        status: Status::New,
-        reason: None,
-        client_id: None,
-    };
-}
-
-/// A candidate with what can be known of it without the rest of the file.
-struct Prepared {
-    candidate: Candidate,
-    /// Notes on the row itself (a date of birth that could not be read).
-    notes: Vec<String>,
-    /// The folded names and normalised email and the list's answer, or why the row
-    /// cannot be imported.
-    person: Result<(Person, ListMatch), Vec<String>>,
-}
-
-struct Person {
-    /// [`name_key`] of the folded first and last name.
-    name: String,
-    email: String,
+/// A phone's digits as clients' phones are searched, when there are enough to count.
+fn phone_digits(phone: Option<&str>) -> Option<String> {
+    let digits: String = phone?.chars().filter(char::is_ascii_digit).collect();
+    let digits = crate::domain::phone::search_digits(&digits);
+    (digits.len() >= super::evidence::PHONE_DIGITS).then_some(digits)
 }
 
 fn prepare(c: Candidate, ix: &ListIndex<'_>) -> Prepared {
@@ -314,12 +380,29 @@ fn prepare(c: Candidate, ix: &ListIndex<'_>) -> Prepared {
     let key = |name: &Option<String>| name.as_deref().map(search_key).filter(|k| !k.is_empty());
     let (first, last) = (key(&c.first_name), key(&c.last_name));
     let email = c.email.as_deref().map(Email::parse);
-    let person = match (first, last, email) {
+    let phone = phone_digits(c.phone.as_deref());
+    let person = |first: &'_ str, last: &'_ str, email: &'_ str| -> ListMatch {
+        ix.against_list(&Person {
+            first,
+            last,
+            email,
+            date_of_birth: c.date_of_birth,
+            phone: phone.as_deref(),
+            first_written: c.first_name.as_deref().unwrap_or(""),
+            last_written: c.last_name.as_deref().unwrap_or(""),
+        })
+    };
+    let found = match (first, last, email) {
         (Some(first), Some(last), Some(Ok(email))) => {
             let email = email.into_normalized();
-            let name = name_key(&first, &last);
-            let list = ix.against_list(&first, &last, &name, &email, c.date_of_birth);
-            Ok((Person { name, email }, list))
+            let list = person(&first, &last, &email);
+            Found::Person(
+                FileKeys {
+                    name: name_key(&first, &last),
+                    email,
+                },
+                list,
+            )
         }
         (first, last, email) => {
             let mut invalid = Vec::new();
@@ -329,20 +412,26 @@ fn prepare(c: Candidate, ix: &ListIndex<'_>) -> Prepared {
             if first.is_none() {
                 invalid.push("No first name.".to_string());
             }
+            let mut offered = None;
             match email {
-                None => invalid.push("No email address.".to_string()),
+                None => {
+                    invalid.push("No email address.".to_string());
+                    if let (Some(first), Some(last)) = (&first, &last) {
+                        offered = Some(person(first, last, "")).filter(|m| m.client_id.is_some());
+                    }
+                }
                 Some(Err(_)) => {
                     invalid.push("The email address is not valid; correct it.".to_string())
                 }
                 Some(Ok(_)) => {}
             }
-            Err(invalid)
+            Found::Invalid(invalid, offered)
         }
     };
     Prepared {
         candidate: c,
         notes,
-        person,
+        found,
     }
 }
 
@@ -404,7 +493,9 @@ fn repeats_in_file(prepared: &[Prepared], progress: &mut dyn FnMut(usize)) -> Ve
         .enumerate()
         .map(|(i, p)| {
             progress(i);
-            let (person, _) = p.person.as_ref().ok()?;
+            let Found::Person(person, _) = &p.found else {
+                return None;
+            };
             let row = p.candidate.row;
             if let Some(&(first, name)) = by_email.get(person.email.as_str()) {
                 return Some(if name == person.name {
@@ -429,15 +520,22 @@ fn finish(p: Prepared, repeat: Option<Repeat>) -> Reviewed {
     let Prepared {
         candidate,
         notes: mut reasons,
-        person,
+        found,
     } = p;
-    let (status, matched_client_id) = match (person, repeat) {
-        (Err(mut invalid), _) => {
+    let mut evidence = None;
+    let (status, matched_client_id) = match (found, repeat) {
+        // A row with no email that may be a listed client: offered as that client.
+        (Found::Invalid(_, Some(list)), _) => {
+            reasons.insert(0, list.reason.unwrap_or_default());
+            evidence = list.evidence;
+            (Status::NeedsReview, list.client_id)
+        }
+        (Found::Invalid(mut invalid, None), _) => {
             invalid.append(&mut reasons);
             reasons = invalid;
             (Status::Invalid, None)
         }
-        (Ok(_), Some(repeat)) => {
+        (Found::Person(..), Some(repeat)) => {
             let (status, reason) = match repeat {
                 Repeat::Person(row) => {
                     (Status::DuplicateInFile, format!("The same person as row {row}."))
@@ -454,10 +552,11 @@ fn finish(p: Prepared, repeat: Option<Repeat>) -> Reviewed {
             reasons.insert(0, reason);
             (status, None)
         }
-        (Ok((_, list)), None) => {
+        (Found::Person(_, list), None) => {
             if let Some(reason) = list.reason {
                 reasons.insert(0, reason);
             }
+            evidence = list.evidence;
             (list.status, list.client_id)
         }
     };
@@ -467,6 +566,7 @@ fn finish(p: Prepared, repeat: Option<Repeat>) -> Reviewed {
         selected: status == Status::New,
         reasons,
         matched_client_id,
+        evidence,
     }
 }
 
@@ -481,6 +581,279 @@ mod tests {
             last_name: last.into(),
             email_normalized: email.into(),
             date_of_birth: None,
+            phone_digits: None,
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A client with a date of birth and a phone.
+    fn known(
+        id: &str,
+        first: &str,
+        last: &str,
+        email: &str,
+        dob: &str,
+        phone: &str,
+    ) -> ExistingClient {
+        ExistingClient {
+            date_of_birth: Some(date(dob)),
+            phone_digits: Some(phone.into()),
+            ..existing(id, first, last, email)
+        }
+    }
+
+    /// A row with a date of birth and a phone (either may be empty).
+    fn full(row: usize, first: &str, last: &str, email: &str, dob: &str, phone: &str) -> Candidate {
+        Candidate {
+            date_of_birth: (!dob.is_empty()).then(|| date(dob)),
+            phone: Some(phone.to_string()).filter(|p| !p.is_empty()),
+            ..cand(row, first, last, email)
+        }
+    }
+
+    fn one(row: Candidate, list: &[ExistingClient]) -> Reviewed {
+        review(vec![row], list).pop().unwrap()
+    }
+
+    #[test]
+    fn each_automatic_rule() {
+        let list = vec![
+            known(
+                "c1",
+                "Robert",
+                "Moses",
+                "robert@example.com",
+                "1980-05-03",
+                "4155550101",
+            ),
+            known(
+                "c2",
+                "Elizabeth",
+                "Okafor",
+                "liz@example.com",
+                "1975-01-09",
+                "4155550102",
+            ),
+            known(
+                "c3",
+                "Maria",
+                "Lopez",
+                "maria@example.com",
+                "1990-07-21",
+                "4155550103",
+            ),
+        ];
+        // Same email and name, no date of birth in the file.
+        let r = one(cand(2, "Robert", "MOSES", " Robert@Example.com"), &list);
+        assert_eq!(
+            (r.status, r.matched_client_id.as_deref()),
+            (Status::Existing, Some("c1"))
+        );
+        // Same email and date of birth, a short form, a typo in the last name.
+        let r = one(
+            full(2, "Bob", "Mosse", "robert@example.com", "1980-05-03", ""),
+            &list,
+        );
+        assert_eq!(
+            (r.status, r.matched_client_id.as_deref()),
+            (Status::Existing, Some("c1"))
+        );
+        let e = r.evidence.unwrap();
+        assert_eq!(e.client, "Robert Moses");
+        assert_eq!(
+            e.supports,
+            [
+                "same email",
+                "Bob is a short form of Robert",
+                "Mosse is one letter away from Moses",
+                "same date of birth"
+            ]
+        );
+        assert!(e.contradicts.is_empty());
+        // A new email, with the same name (or a short form), date of birth and phone.
+        let r = one(
+            full(
+                2,
+                "Maria",
+                "Lopez",
+                "m.lopez@example.com",
+                "1990-07-21",
+                "(415) 555-0103",
+            ),
+            &list,
+        );
+        assert_eq!(
+            (r.status, r.matched_client_id.as_deref()),
+            (Status::Existing, Some("c3"))
+        );
+        assert_eq!(r.evidence.unwrap().contradicts, ["another email"]);
+        let r = one(
+            full(
+                2,
+                "Liz",
+                "Okafor",
+                "lizzy@example.com",
+                "1975-01-09",
+                "+1 415 555 0102",
+            ),
+            &list,
+        );
+        assert_eq!(
+            (r.status, r.matched_client_id.as_deref()),
+            (Status::Existing, Some("c2"))
+        );
+    }
+
+    #[test]
+    fn a_shared_mailbox_or_a_name_alone_is_never_automatic() {
+        let list = vec![
+            known(
+                "c1",
+                "Robert",
+                "Moses",
+                "family@example.com",
+                "1980-05-03",
+                "4155550101",
+            ),
+            known(
+                "c2",
+                "Maria",
+                "Lopez",
+                "maria@example.com",
+                "1990-07-21",
+                "4155550103",
+            ),
+        ];
+        let review_of = |row: Candidate| {
+            let r = one(row, &list);
+            assert_eq!(r.status, Status::NeedsReview, "{:?}", r.candidate);
+            r
+        };
+        // A family member: the same mailbox, phone and last name, another first name.
+        let r = review_of(full(
+            2,
+            "Grace",
+            "Moses",
+            "family@example.com",
+            "1980-05-03",
+            "4155550101",
+        ));
+        assert!(r.reasons[0].contains("belongs to your client Robert Moses"));
+        assert_eq!(
+            r.evidence.unwrap().contradicts,
+            ["another first name (Robert on the list)"]
+        );
+        // A son with his father's name and mailbox.
+        let r = review_of(full(
+            2,
+            "Robert",
+            "Moses",
+            "family@example.com",
+            "2010-02-01",
+            "4155550101",
+        ));
+        assert_eq!(
+            r.evidence.unwrap().contradicts,
+            ["another date of birth (May 3, 1980 on the list)"]
+        );
+        // A short form and the same mailbox, no date of birth to tell father from son.
+        review_of(cand(2, "Bob", "Moses", "family@example.com"));
+        // A namesake: the same name, another date of birth (and the same phone even).
+        let r = review_of(full(
+            2,
+            "Maria",
+            "Lopez",
+            "ml@example.com",
+            "1985-01-01",
+            "4155550103",
+        ));
+        assert!(r.reasons[0].contains("Same name as your client Maria Lopez"));
+        // The same name and date of birth, nothing else: probably, but not certainly.
+        let r = review_of(full(
+            2,
+            "Maria",
+            "Lopez",
+            "ml@example.com",
+            "1990-07-21",
+            "",
+        ));
+        assert!(r.reasons[0].contains("Same name and date of birth"));
+        // Two clients on the list the row could equally be.
+        let twice = vec![
+            known(
+                "c1",
+                "Maria",
+                "Lopez",
+                "a@example.com",
+                "1990-07-21",
+                "4155550103",
+            ),
+            known(
+                "c2",
+                "Maria",
+                "Lopez",
+                "b@example.com",
+                "1990-07-21",
+                "4155550103",
+            ),
+        ];
+        let r = one(
+            full(
+                2,
+                "Maria",
+                "Lopez",
+                "c@example.com",
+                "1990-07-21",
+                "4155550103",
+            ),
+            &twice,
+        );
+        assert_eq!(r.status, Status::NeedsReview);
+        assert!(r.reasons[0].contains("another client on your list matches as well"));
+    }
+
+    #[test]
+    fn a_row_with_no_email_is_offered_as_the_client_with_its_name_and_phone_or_birth_date() {
+        let list = vec![known(
+            "c1",
+            "Maria",
+            "Lopez",
+            "maria@example.com",
+            "1990-07-21",
+            "4155550103",
+        )];
+        let r = one(full(2, "Maria", "Lopez", "", "", "415-555-0103"), &list);
+        assert_eq!(
+            (r.status, r.matched_client_id.as_deref()),
+            (Status::NeedsReview, Some("c1"))
+        );
+        assert_eq!(
+            r.reasons,
+            ["No email in this row — your client Maria Lopez has the same name and phone."]
+        );
+        assert!(!r.selected);
+        let r = one(full(2, "Mary", "Lopes", "", "1990-07-21", ""), &list);
+        assert_eq!(r.status, Status::Invalid, "Mary is not a form of Maria");
+        let r = one(
+            full(2, "Maria", "Lopes", "", "1990-07-21", "4155550103"),
+            &list,
+        );
+        assert_eq!(
+            r.reasons,
+            ["No email in this row — your client Maria Lopez has a similar name and the same date of birth and phone."]
+        );
+        // A name alone, or with another date of birth, is not enough.
+        for row in [
+            full(2, "Maria", "Lopez", "", "", ""),
+            full(2, "Maria", "Lopez", "", "1991-01-01", "4155550103"),
+        ] {
+            let r = one(row, &list);
+            assert_eq!(r.status, Status::Invalid);
+            assert_eq!(r.reasons, ["No email address."]);
+            assert_eq!(r.matched_client_id, None);
         }
     }
 

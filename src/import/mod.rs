@@ -17,11 +17,15 @@ pub mod analysis;
 pub mod archive;
 pub mod columns;
 pub mod dates;
+pub mod evidence;
 pub mod extract;
 #[cfg(test)]
 mod hostile;
+#[cfg(test)]
+mod labelled_set;
 pub mod limits;
 pub mod matching;
+pub mod nicknames;
 pub mod plan;
 pub mod review;
 pub mod simplepractice;

@@ -102,6 +102,9 @@ pub struct ReportRow<'a> {
     pub selected: bool,
     pub reasons: &'a [String],
     pub matched_client_id: Option<&'a str>,
+    /// What speaks for and against the row being the matched client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<&'a super::evidence::Evidence>,
     /// The file inside an archive the row came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
@@ -126,6 +129,7 @@ impl<'a> ReportRow<'a> {
             selected: r.selected,
             reasons: &r.reasons,
             matched_client_id: r.matched_client_id.as_deref(),
+            evidence: r.evidence.as_ref(),
             source: r.candidate.source.as_deref(),
             documents: None,
         }

@@ -477,7 +477,7 @@ pub struct ExportRow {
     pub shares_folder: bool,
 }
 
-/// Reviews every card: an existing client (name and email agree) is selected, so their
+/// Reviews every card: an existing client (matched as a list row is) is selected, so their
 /// documents are added to their profile; a new one waits for the clinician to check it;
 /// a card without an email, one whose email or name points at another client, one that
 /// shares its folder with a namesake, or one with no records at all is unchecked with
@@ -556,6 +556,12 @@ pub fn review_export(
                         }
                     })
                     .collect();
+            }
+            // A card with no email offered as a client of the list says "card".
+            for reason in r.reasons.iter_mut() {
+                if let Some(rest) = reason.strip_prefix(matching::NO_EMAIL_ROW) {
+                    *reason = format!("No email on the card{rest}");
+                }
             }
             if shared {
                 if matches!(r.status, Status::New | Status::Existing) {
@@ -707,6 +713,7 @@ mod tests {
             last_name: "Lovelace".into(),
             email_normalized: "ada@example.com".into(),
             date_of_birth: None,
+            phone_digits: None,
         }];
         let rows = review_export(&x, &existing, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         let got: Vec<(&str, &str, bool, bool)> = rows

@@ -953,7 +953,14 @@ pub fn mark_forms_acknowledged(
         .map(|_| ())
 }
 
-type MatchingColumns = (String, String, String, String, Option<NaiveDate>);
+type MatchingColumns = (
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<String>,
+);
 
 fn matching_columns() -> (
     clients::id,
@@ -961,6 +968,7 @@ fn matching_columns() -> (
     clients::last_name,
     clients::email_normalized,
     clients::date_of_birth,
+    clients::phone_digits,
 ) {
     (
         clients::id,
@@ -968,19 +976,21 @@ fn matching_columns() -> (
         clients::last_name,
         clients::email_normalized,
         clients::date_of_birth,
+        clients::phone_digits,
     )
 }
 
 fn to_existing(rows: Vec<MatchingColumns>) -> Vec<crate::import::matching::ExistingClient> {
     rows.into_iter()
         .map(
-            |(id, first_name, last_name, email_normalized, date_of_birth)| {
+            |(id, first_name, last_name, email_normalized, date_of_birth, phone_digits)| {
                 crate::import::matching::ExistingClient {
                     id,
                     first_name,
                     last_name,
                     email_normalized,
                     date_of_birth,
+                    phone_digits,
                 }
             },
         )
@@ -1024,7 +1034,8 @@ pub fn email_in_label(label: &str) -> Option<&str> {
     (end > start + 1).then(|| label[start + 1..end].trim())
 }
 
-/// The provider's clients one person could be: the same email, or the same name.
+/// The provider's clients one person could be: the same email, or the same name (the
+/// first name in any of its forms: Bob finds Robert).
 pub fn for_matching_one(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -1032,13 +1043,17 @@ pub fn for_matching_one(
     first_name: &str,
     last_name: &str,
 ) -> QueryResult<Vec<crate::import::matching::ExistingClient>> {
-    let name_key = search_key(&format!("{first_name} {last_name}"));
+    let last = search_key(last_name);
+    let names: Vec<String> = crate::import::nicknames::all_forms(&search_key(first_name))
+        .into_iter()
+        .map(|first| search_key(&format!("{first} {last}")))
+        .collect();
     let rows = scope
         .clients()
         .filter(
             clients::email_normalized
                 .eq(email_normalized)
-                .or(clients::search_name.eq(name_key)),
+                .or(clients::search_name.eq_any(names)),
         )
         .select(matching_columns())
         .load(conn)?;

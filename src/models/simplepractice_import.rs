@@ -161,6 +161,9 @@ pub fn save_export_analysis(
                     documents: serde_json::to_string(&r.documents).ok(),
                     takes_documents: r.takes_documents,
                     shares_folder: r.shares_folder,
+                    evidence: crate::import::evidence::Evidence::to_stored(
+                        r.reviewed.evidence.as_ref(),
+                    ),
                     preferred_name: c.preferred_name.as_deref(),
                     billing_type: c.billing_type.map(BillingType::as_str),
                     archived: c.archived,
@@ -477,6 +480,7 @@ mod tests {
                 selected: false,
                 reasons: Vec::new(),
                 matched_client_id: None,
+                evidence: None,
             },
             display_name: format!("{first} Okafor"),
             simplepractice_id: Some(format!("card-{row}")),

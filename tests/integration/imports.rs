@@ -777,3 +777,117 @@ fn uploads_past_a_full_queue_are_turned_away_and_the_queued_ones_are_checked() {
     analysed(&app, &s, &again);
     assert_eq!(stored_batch(&app, &again).0, "ready");
 }
+
+/// The status cell of a row: its badge, its reasons and the evidence for and against.
+fn status_cell(html: &str, source_row: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!(
+        "table.import-rows tr[data-row=\"{source_row}\"] td:last-child"
+    ))
+    .unwrap();
+    doc.select(&sel)
+        .next()
+        .map(|td| td.text().collect::<String>())
+        .expect("row on the page")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn rows_are_matched_on_all_their_evidence_and_the_review_shows_it() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let robert = s.add_client(
+        "Robert",
+        "Moses",
+        "robert@example.com",
+        &[("date_of_birth", "1980-05-03"), ("phone", "(415) 555-0101")],
+    );
+    let maria = s.add_client(
+        "Maria",
+        "Lopez",
+        "maria@example.com",
+        &[("phone", "415 555 0103")],
+    );
+    s.add_client(
+        "Grace",
+        "Hopper",
+        "family@example.com",
+        &[("date_of_birth", "1970-01-02")],
+    );
+    let csv = "First Name,Last Name,Email,Phone,Date of Birth\n\
+               Bob,Moses, ROBERT@example.com,,05/03/1980\n\
+               Maria,Lopez,,415-555-0103,\n\
+               Gregory,Hopper,family@example.com,,12/24/2001\n\
+               Maria,Lopez,m.lopez@example.com,,\n";
+    let batch = upload(&s, "list.csv", csv.as_bytes().to_vec());
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        row_statuses(&html),
+        [
+            ("2".to_string(), "existing".to_string()),
+            ("3".into(), "needs_review".into()),
+            ("4".into(), "needs_review".into()),
+            ("5".into(), "needs_review".into()),
+        ]
+    );
+    // A short form, the same email and date of birth: the client, without asking.
+    let bob = status_cell(&html, "2");
+    assert!(
+        bob.contains(
+            "For: same email, Bob is a short form of Robert, same last name, same date of birth."
+        ),
+        "{bob}"
+    );
+    assert!(
+        select_attr(&html, "tr[data-row=\"2\"] a", "href").contains(&format!("/clients/{robert}"))
+    );
+    // No email, the same name and phone: offered as the client.
+    let no_email = status_cell(&html, "3");
+    assert!(
+        no_email.contains(
+            "No email in this row — your client Maria Lopez has the same name and phone."
+        ),
+        "{no_email}"
+    );
+    assert!(
+        no_email.contains("For: same name, same phone."),
+        "{no_email}"
+    );
+    // A family member on the client's mailbox: the evidence against is shown.
+    let family = status_cell(&html, "4");
+    assert!(
+        family.contains("This email belongs to your client Grace Hopper, whose name differs."),
+        "{family}"
+    );
+    assert!(
+        family.contains(
+            "Against: another first name (Grace on the list), another date of birth (Jan 2, 1970 on the list)."
+        ),
+        "{family}"
+    );
+    // A name alone: to review, with what is for and against.
+    let namesake = status_cell(&html, "5");
+    assert!(
+        namesake.contains("For: same name.") && namesake.contains("Against: another email."),
+        "{namesake}"
+    );
+
+    // The row with no email is matched to Maria: nobody new is created.
+    let row = position_of(&html, "3");
+    let fields: Vec<(String, String)> = vec![
+        ("csrf_token".into(), csrf_in(&html)),
+        ("row".into(), row.clone()),
+        (format!("choice-{row}"), "link".into()),
+        (format!("match-{row}"), maria.clone()),
+        ("action".into(), "import".into()),
+    ];
+    assert_eq!(post_review(&s, &batch, &fields), 303);
+    let (_, done) = s.get_text(&batch);
+    // Bob, already a client, and the row matched to Maria (left out, it would be skipped).
+    assert_eq!(select_text(&done, "[data-count=linked]"), ["2"], "{done}");
+    assert_eq!(select_text(&done, "[data-count=skipped]"), ["2"], "{done}");
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["0"], "{done}");
+    assert_eq!(client_count(&app), 3);
+}

@@ -620,3 +620,44 @@ fn a_card_cut_off_before_end_vcard_is_named_in_the_export_review() {
         "half a card is not offered as a client"
     );
 }
+
+#[test]
+fn a_card_with_no_email_is_offered_as_the_client_with_its_name_and_phone() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client(
+        "Maria",
+        "Lopez",
+        "maria@example.com",
+        &[("phone", "(415) 555-0103")],
+    );
+    let root = "SimplePractice export 2026-11-30";
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            format!("{root}/Contacts/Maria Lopez - 300000001.vcf"),
+            card(
+                "Lopez;Maria;;;",
+                "Maria Lopez",
+                "TEL;TYPE=mobile:415-555-0103\\n",
+                false,
+            ),
+        ),
+        (
+            format!("{root}/Medical Records/Maria Lopez/Progress Note 2024-01-02 100000 11.pdf"),
+            pdf("maria progress"),
+        ),
+    ];
+    let batch = upload_export(&s, "export.zip", zip_of(&files));
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        review_rows(&html),
+        [("Maria Lopez".to_string(), "needs_review".to_string(), false)]
+    );
+    assert!(
+        html.contains(
+            "No email on the card — your client Maria Lopez has the same name and phone."
+        ),
+        "{html}"
+    );
+    assert!(html.contains("For: same name, same phone."), "{html}");
+}

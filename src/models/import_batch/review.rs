@@ -109,6 +109,7 @@ pub fn decide(
                 import_rows::status.eq(row.status.as_str()),
                 import_rows::reasons.eq(&row.reasons),
                 import_rows::matched_client_id.eq(&row.matched_client_id),
+                import_rows::evidence.eq(&row.evidence),
                 import_rows::selected.eq(outcome.selected),
                 import_rows::linked_client_id.eq(&linked),
                 import_rows::takes_documents
@@ -208,7 +209,8 @@ fn review_again(
         .reasons()
         .into_iter()
         .filter(|r| {
-            r.contains("date of birth")
+            // A date of birth that could not be read (not a match's "same date of birth").
+            r.starts_with("The date of birth")
                 || r.contains(crate::import::simplepractice::SHARED_FOLDER)
                 || r.starts_with(crate::import::simplepractice::NO_RECORDS)
         })
@@ -253,5 +255,6 @@ fn review_again(
     row.status = reviewed.status;
     row.reasons = serde_json::to_string(&reviewed.reasons).unwrap_or_else(|_| "[]".into());
     row.matched_client_id = reviewed.matched_client_id;
+    row.evidence = crate::import::evidence::Evidence::to_stored(reviewed.evidence.as_ref());
     Ok(row)
 }

@@ -10,6 +10,7 @@ use crate::db::schema::{clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::billing::BillingType;
 use crate::import::analysis::Analysis;
+use crate::import::evidence::Evidence;
 use crate::import::extract::Candidate;
 use crate::import::matching::Status;
 use crate::import::plan;
@@ -39,6 +40,8 @@ pub struct ImportRow {
     pub takes_documents: bool,
     /// An export's card whose documents a namesake's card may claim too.
     pub shares_folder: bool,
+    /// Stored `Evidence` for the matched client (JSON).
+    pub evidence: Option<String>,
     pub preferred_name: Option<String>,
     pub billing_type: Option<String>,
     /// Inactive or discharged in the file: imported archived.
@@ -74,6 +77,11 @@ impl ImportRow {
 
     pub fn reasons(&self) -> Vec<String> {
         serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+
+    /// What speaks for and against the row being its matched client.
+    pub fn evidence(&self) -> Option<Evidence> {
+        Evidence::from_stored(self.evidence.as_deref())
     }
 
     pub(super) fn candidate(&self) -> Candidate {
@@ -115,6 +123,7 @@ pub(in crate::models) struct NewImportRow<'a> {
     pub documents: Option<String>,
     pub takes_documents: bool,
     pub shares_folder: bool,
+    pub evidence: Option<String>,
     pub preferred_name: Option<&'a str>,
     pub billing_type: Option<&'static str>,
     pub archived: bool,
@@ -156,6 +165,7 @@ pub fn save_analysis(
                 documents: None,
                 takes_documents: false,
                 shares_folder: false,
+                evidence: Evidence::to_stored(r.evidence.as_ref()),
                 preferred_name: c.preferred_name.as_deref(),
                 billing_type: c.billing_type.map(BillingType::as_str),
                 archived: c.archived,

@@ -466,6 +466,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         documents: Some("[]".into()),
         takes_documents: true,
         shares_folder: false,
+        evidence: None,
         preferred_name: None,
         billing_type: None,
         archived: false,

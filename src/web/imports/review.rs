@@ -58,6 +58,9 @@ struct RowView {
     status: &'static str,
     badge: (String, &'static str),
     reasons: Vec<String>,
+    /// What speaks for and against the row being its matched client, in words:
+    /// ("same email, same date of birth", "another phone"), either may be empty.
+    evidence: Option<(String, String)>,
     /// What the "Import" cell offers.
     import: Offer,
     /// Which of its choices is the one made.
@@ -125,6 +128,9 @@ impl RowView {
             phone: r.phone.as_deref().map(phone::shown).unwrap_or_default(),
             date_of_birth: r.date_of_birth.as_ref().map(fmt::date).unwrap_or_default(),
             reasons: r.reasons(),
+            evidence: r
+                .evidence()
+                .map(|e| (e.supports.join(", "), e.contradicts.join(", "))),
             matched,
         }
     }
