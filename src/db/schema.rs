@@ -305,6 +305,7 @@ diesel::table! {
         documents -> Nullable<Text>,
         takes_documents -> Bool,
         shares_folder -> Bool,
+        household -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod dates;
 pub mod extract;
 #[cfg(test)]
 mod hostile;
+pub mod households;
 pub mod limits;
 pub mod matching;
 pub mod plan;

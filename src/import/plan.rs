@@ -52,6 +52,28 @@ pub fn details_from(
     })
 }
 
+/// A household member's details: their own name, phone and date of birth, and no email
+/// (the shared address is their contact's); `None` when a name is not valid.
+pub fn member_details(
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    phone: Option<&str>,
+    date_of_birth: Option<NaiveDate>,
+) -> Option<ClientDetails> {
+    Some(ClientDetails {
+        first_name: PersonName::parse(first_name?, "first name").ok()?,
+        last_name: PersonName::parse(last_name?, "last name").ok()?,
+        email: None,
+        phone: phone.and_then(|p| Phone::parse(p).ok().flatten()),
+        billing_type: BillingType::Insurance,
+        insurance_company: None,
+        insurance_member_id: None,
+        date_of_birth,
+        telehealth_state: None,
+        minor: false,
+    })
+}
+
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub rows: usize,

@@ -13,7 +13,8 @@ use zip::ZipArchive;
 use super::audit::{self, AuditAction};
 use super::document::{self, PendingDocument};
 use super::import_batch::{
-    finish_import, insert_new_clients, list_rows, reload, store_rows, take_for_import, this,
+    finish_import, household_json, insert_new_clients, list_rows, reload, store_rows,
+    take_for_import, this,
     BatchStatus::{Cancelled, Ready},
     CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken,
     SIMPLEPRACTICE,
@@ -160,6 +161,7 @@ pub fn save_export_analysis(
                     documents: serde_json::to_string(&r.documents).ok(),
                     takes_documents: r.takes_documents,
                     shares_folder: r.shares_folder,
+                    household: r.household.as_ref().and_then(household_json),
                 };
                 let unchanged = r
                     .simplepractice_id
@@ -467,6 +469,7 @@ mod tests {
                     date_of_birth: None,
                     date_problem: None,
                     source: None,
+                    contact: None,
                 },
                 status,
                 selected: false,
@@ -480,6 +483,7 @@ mod tests {
                 .collect(),
             takes_documents: true,
             shares_folder: false,
+            household: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::db::schema::{clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::import::analysis::Analysis;
 use crate::import::extract::Candidate;
+use crate::import::households::{self, Household};
 use crate::import::matching::Status;
 use crate::import::plan;
 use crate::import::review::{Kind, ReviewRow};
@@ -38,6 +39,8 @@ pub struct ImportRow {
     pub takes_documents: bool,
     /// An export's card whose documents a namesake's card may claim too.
     pub shares_folder: bool,
+    /// The household the row belongs to, as JSON ([`Household`]).
+    pub household: Option<String>,
 }
 
 /// A stored row status; one this version does not know (written by a newer one) reads as
@@ -67,6 +70,19 @@ impl ImportRow {
             .unwrap_or_default()
     }
 
+    /// The household the row is a member of, or whose contact's card it is.
+    pub fn household(&self) -> Option<Household> {
+        self.household
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok())
+    }
+
+    /// The household this row is imported in as a member: one the provider chose.
+    pub fn chosen_household(&self) -> Option<Household> {
+        self.household()
+            .filter(|h| h.chosen && h.members.contains(&self.position))
+    }
+
     pub fn reasons(&self) -> Vec<String> {
         serde_json::from_str(&self.reasons).unwrap_or_default()
     }
@@ -81,6 +97,7 @@ impl ImportRow {
             date_of_birth: self.date_of_birth,
             date_problem: None,
             source: self.source.clone(),
+            contact: None,
         }
     }
 }
@@ -107,6 +124,12 @@ pub(in crate::models) struct NewImportRow<'a> {
     pub documents: Option<String>,
     pub takes_documents: bool,
     pub shares_folder: bool,
+    pub household: Option<String>,
+}
+
+/// A household as stored with its rows.
+pub(in crate::models) fn household_json(h: &Household) -> Option<String> {
+    serde_json::to_string(h).ok()
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -119,6 +142,7 @@ pub fn save_analysis(
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = plan::Summary::of(&analysis.rows);
+    let households = households::by_row(&analysis.households, analysis.rows.len());
     let rows: Vec<NewImportRow> = analysis
         .rows
         .iter()
@@ -145,6 +169,7 @@ pub fn save_analysis(
                 documents: None,
                 takes_documents: false,
                 shares_folder: false,
+                household: households[i].and_then(household_json),
             }
         })
         .collect();
@@ -207,7 +232,7 @@ pub(in crate::models) fn store_rows(
             return Ok(false);
         }
         diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
-        // 19 columns: 1,500 rows stay under SQLite's limit of bound parameters.
+        // 20 columns: 1,500 rows stay under SQLite's limit of bound parameters.
         for chunk in rows.chunks(1500) {
             match conn {
                 DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)
