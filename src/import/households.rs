@@ -170,8 +170,23 @@ pub fn find(
                 search_key(&o.last_name)
             )
         });
-        let (cards, people): (Vec<_>, Vec<_>) =
-            group.iter().partition(|(i, _)| is_contact_card(*i));
+        // The contact's own row: a card with no records, or the row of the person a
+        // Guardian column names (a parent who is on the list too).
+        let named: Vec<String> = group
+            .iter()
+            .filter_map(|(i, _)| rows[*i].candidate.contact.as_ref()?.name.as_deref())
+            .map(|n| {
+                let (first, last) = super::columns::split_full_name(n);
+                format!(
+                    "{}\u{0}{}",
+                    search_key(first.as_deref().unwrap_or("")),
+                    search_key(last.as_deref().unwrap_or(""))
+                )
+            })
+            .collect();
+        let (cards, people): (Vec<_>, Vec<_>) = group
+            .iter()
+            .partition(|(i, p)| is_contact_card(*i) || named.contains(p));
         let members: Vec<usize> = people
             .iter()
             .filter(|(_, p)| Some(p) != owner_key.as_ref())
@@ -374,6 +389,35 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].members, [1]);
         assert_eq!(found[0].contact_rows, [2]);
+        assert_eq!(found[0].contact_name, "Maria Okafor");
+    }
+
+    #[test]
+    fn the_row_of_the_guardian_a_column_names_is_the_contacts_own() {
+        let rows = matching::review(
+            vec![
+                cand(2, "Maria", "Okafor", "okafor.family@example.com", None),
+                cand(
+                    3,
+                    "Grace",
+                    "Okafor",
+                    "okafor.family@example.com",
+                    Some("Maria Okafor"),
+                ),
+                cand(
+                    4,
+                    "Ethan",
+                    "Okafor",
+                    "okafor.family@example.com",
+                    Some("Okafor, Maria"),
+                ),
+            ],
+            &[],
+        );
+        let found = find(&rows, &[], &|_| false);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].members, [2, 3]);
+        assert_eq!(found[0].contact_rows, [1]);
         assert_eq!(found[0].contact_name, "Maria Okafor");
     }
 

@@ -525,3 +525,57 @@ fn a_welcome_sent_to_some_goes_only_to_the_others_unless_resending_is_confirmed(
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(welcomes(&app), 3, "no duplicate queued");
 }
+
+#[test]
+fn the_parents_own_row_in_a_list_becomes_the_contact_not_a_client() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let list = "First Name,Last Name,Email,Phone,Parent Name\n\
+Maria,Okafor,okafor.family@example.com,555-555-0166,\n\
+Grace,Okafor,okafor.family@example.com,,Maria Okafor\n\
+Ethan,Okafor,okafor.family@example.com,,Maria Okafor\n";
+    let batch = upload(&s, "okafor.csv", list.as_bytes().to_vec());
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        select_text(&html, "fieldset.household legend"),
+        ["Grace and Ethan Okafor share okafor.family@example.com — import both with this address as their parent's"]
+    );
+    assert_eq!(
+        select_attr(&html, "input[name=household-name-2]", "value"),
+        ["Maria Okafor"]
+    );
+    assert!(select_text(&html, "fieldset.household p.small")[0]
+        .starts_with("Maria Okafor's own row has the same address: they become the contact"));
+    let r = s.fill(
+        &batch,
+        &format!("{batch}/review"),
+        &[("household-choice-2", "together"), ("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap_or_default());
+    assert_eq!(
+        clients_and_contacts(&app),
+        [
+            (
+                "Ethan".to_string(),
+                String::new(),
+                Some("okafor.family@example.com".to_string())
+            ),
+            (
+                "Grace".into(),
+                String::new(),
+                Some("okafor.family@example.com".into())
+            ),
+        ]
+    );
+    let contacts = contacts_named(&app, "Maria Okafor");
+    assert!(contacts
+        .iter()
+        .all(|(_, _, phone)| phone.as_deref() == Some("555-555-0166")));
+    let (_, done) = s.get_text(&batch);
+    let left = select_text(&done, "table.left-out tbody tr");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].contains("Maria Okafor")
+            && left[0].contains("The contact of Grace and Ethan Okafor")
+    );
+}

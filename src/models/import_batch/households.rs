@@ -52,7 +52,8 @@ pub fn households(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<Ve
 
 /// Saves the provider's choices for the households of a batch under review. Choosing a
 /// household selects each of its members (to be imported with the shared address as
-/// their contact's); leaving it puts its members back as the review left them. A contact
+/// their contact's) and not the contact's own row; leaving it puts them back as the
+/// review left them. A contact
 /// name is kept as typed (at most 200 characters); the import refuses a chosen household
 /// without one. Returns the positions of the members of households chosen just now: the
 /// page showed their rows under the old offer, so their row choices are not taken.
@@ -96,15 +97,18 @@ pub fn decide_households(
                 .unwrap_or(PARENT_GUARDIAN)
                 .to_string();
             if !was_chosen && h.chosen {
-                chosen_now.extend(&h.members);
+                chosen_now.extend(h.members.iter().chain(&h.contact_rows));
             }
             let json = household_json(&h);
             for r in mine {
                 let member = h.members.contains(&r.position);
                 // Chosen now: every member is imported; left now: as the review had it.
+                // Chosen now: every member is imported, and the contact's own row is the
+                // contact (tick it again to import them as a client too); left now: as the
+                // review had them.
                 let selected = match (was_chosen, h.chosen) {
-                    (false, true) if member => true,
-                    (true, false) if member => !is_export && r.status == Status::New,
+                    (false, true) => member,
+                    (true, false) => !is_export && r.status == Status::New,
                     _ => r.selected,
                 };
                 let linked = if member && h.chosen {

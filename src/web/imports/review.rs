@@ -205,16 +205,20 @@ struct HouseholdView {
 }
 
 impl HouseholdView {
-    fn of(h: Household) -> Self {
+    fn of(h: Household, export: bool) -> Self {
         let note = match (&h.listed_owner, h.contact_rows.is_empty()) {
             (Some((_, owner)), _) => Some(format!(
                 "The address belongs to your client {owner}, who stays as they are; {} {} it as their contact's.",
                 households::names_together(&h.names),
                 if h.members.len() == 1 { "gets" } else { "get" }
             )),
-            (None, false) => Some(format!(
+            (None, false) if export => Some(format!(
                 "The export's card for {} has the same address and no records: it is taken as the contact's card, not imported as a client.",
                 if h.contact_name.is_empty() { "the contact" } else { h.contact_name.as_str() }
+            )),
+            (None, false) => Some(format!(
+                "{}'s own row has the same address: they become the contact, and their row is left out unless you tick it (if they are your client too).",
+                if h.contact_name.is_empty() { "The contact" } else { h.contact_name.as_str() }
             )),
             (None, true) => None,
         };
@@ -293,7 +297,7 @@ pub(super) async fn review_page(
             households: found
                 .households
                 .into_iter()
-                .map(HouseholdView::of)
+                .map(|h| HouseholdView::of(h, batch.is_export()))
                 .collect(),
             relationships: Relationship::all()
                 .map(|r| (r.as_str(), r.label()))
