@@ -503,11 +503,22 @@ fn another_providers_import_is_not_found() {
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
     let html = analysed(&app, &s, &batch);
     let other = app.provider("dr.chen@example.com", "Wei", "Chen");
-    for path in [batch.clone(), format!("{batch}/status")] {
+    for path in [
+        batch.clone(),
+        format!("{batch}/status"),
+        format!("{batch}/left-out.csv"),
+    ] {
         assert_eq!(other.get(&path).status().as_u16(), 404, "{path}");
     }
     let token = other.csrf("/clients");
-    for action in ["review", "cancel", "columns", "sheet"] {
+    for action in [
+        "review",
+        "cancel",
+        "columns",
+        "sheet",
+        "welcome",
+        "left-out/delete",
+    ] {
         let r = other.post_raw(
             &format!("{batch}/{action}"),
             &token,
