@@ -478,6 +478,7 @@ fn import_export(
             plural(outcome.clients_with_documents, "client got", "clients got"),
             count(outcome.documents, "document", "documents"),
         );
+        print_left_out(&mut conn, &batch)?;
     }
     Ok(())
 }
@@ -597,6 +598,45 @@ fn import_file(
         println!(
             "{counts}. Imported {}{invites}.",
             count(added, "new client", "new clients")
+        );
+        print_left_out(&mut conn, &batch)?;
+    }
+    Ok(())
+}
+
+/// How many left-out rows the command line lists; the web confirmation has them all.
+const LEFT_OUT_PRINTED: i64 = 50;
+
+/// Lists the rows an import left out, each with its reason (as the web confirmation does).
+fn print_left_out(
+    conn: &mut caseload::db::DbConnection,
+    batch: &caseload::models::scope::OwnedBatch,
+) -> anyhow::Result<()> {
+    use caseload::models::import_batch;
+    let rows = import_batch::left_out_rows(conn, batch, 0, LEFT_OUT_PRINTED + 1)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    println!("Left out:");
+    for r in rows.iter().take(LEFT_OUT_PRINTED as usize) {
+        let name = format!(
+            "{} {}",
+            r.first_name.as_deref().unwrap_or(""),
+            r.last_name.as_deref().unwrap_or("")
+        );
+        let name = match name.trim() {
+            "" => "(no name)".to_string(),
+            n => n.to_string(),
+        };
+        println!(
+            "  row {}, {name}: {}",
+            r.source_row,
+            caseload::import::review::why_left_out(r.status, &r.reasons())
+        );
+    }
+    if rows.len() as i64 > LEFT_OUT_PRINTED {
+        println!(
+            "  … and more: the import's page (Settings → Imports) lists them all, with a CSV download."
         );
     }
     Ok(())

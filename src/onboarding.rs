@@ -39,7 +39,7 @@ pub fn email_kind_label(subject: &str) -> &'static str {
 }
 
 /// The audit trail's name for a welcome; in the outbox it is an invitation.
-const WELCOME: &str = "welcome";
+pub const WELCOME: &str = "welcome";
 
 /// Queues the invitation (and its reminders) with a fresh single-use link, replacing any
 /// earlier one, and records that the client was invited.
@@ -154,6 +154,15 @@ pub fn invite_one(
         .format("%B %-d, %Y")
         .to_string();
     let practice = provider.practice_display_name();
+    let facts = client.onboarding_facts();
+    let on_record = mail::OnRecord {
+        phone: client.phone.is_some(),
+        date_of_birth: client.date_of_birth.is_some(),
+        insurance: facts.insurance_added_at.is_some()
+            || client.billing() == Some(crate::domain::billing::BillingType::PrivatePay),
+        card: facts.payment_method_added_at.is_some(),
+        forms: facts.forms_acknowledged_at.is_some(),
+    };
     outbox::cancel_pending_to(
         conn,
         client,
@@ -170,7 +179,7 @@ pub fn invite_one(
         let as_welcome = welcome && !reminder;
         let message = |reader: &mail::Reader| {
             if as_welcome {
-                mail::welcome(&practice, reader, &link, &expires)
+                mail::welcome(&practice, reader, &link, &expires, &on_record)
             } else {
                 mail::invitation(&practice, reader, &link, &expires, reminder)
             }

@@ -306,6 +306,7 @@ diesel::table! {
         documents -> Nullable<Text>,
         takes_documents -> Bool,
         shares_folder -> Bool,
+        household -> Nullable<Text>,
         evidence -> Nullable<Text>,
         preferred_name -> Nullable<Text>,
         billing_type -> Nullable<Text>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dates::{DateOrder, OrderEvidence};
 use super::extract::{self, ExtractError, ExtractOptions, Format};
+use super::households::{self, Household};
 use super::matching::{self, ExistingClient, ListIndex, Reviewed};
 
 /// Where an analysis is, for a progress bar.
@@ -50,6 +51,8 @@ pub struct Analysis {
     pub sheet: Option<String>,
     pub notes: FileNotes,
     pub rows: Vec<Reviewed>,
+    /// People of the file who share an address, offered as households.
+    pub households: Vec<Household>,
 }
 
 fn describe_order(order: (DateOrder, OrderEvidence), any_dates: bool) -> Option<String> {
@@ -100,12 +103,14 @@ pub fn analyse(
     let rows = matching::review_with_progress(x.candidates, &ix, &mut |done, total| {
         progress(Step::Checking { done, total })
     });
+    let households = households::find(&rows, existing, &|_| false);
     Ok(Analysis {
         format: x.format,
         layout: x.layout,
         sheet: x.sheet,
         notes,
         rows,
+        households,
     })
 }
 

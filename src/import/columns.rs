@@ -171,6 +171,50 @@ pub struct ColumnMap {
     pub date_of_birth: Option<usize>,
     /// Insurance and payment columns found and deliberately left out.
     pub not_imported: Vec<usize>,
+    /// A parent's, guardian's or emergency contact's name, email and phone.
+    pub contact: ContactColumns,
+}
+
+/// The columns of the contact a row names ("Guardian", "Parent Email", "Emergency
+/// Contact Phone"): used to name a household's contact, never as the client's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactColumns {
+    pub name: Option<usize>,
+    pub email: Option<usize>,
+    pub phone: Option<usize>,
+}
+
+/// What a contact's column holds, from its header: "guardian", "parentname",
+/// "emergencycontactphone", "guardian1email".
+enum ContactField {
+    Name,
+    Email,
+    Phone,
+}
+
+fn contact_field(h: &str) -> Option<ContactField> {
+    const WHO: &[&str] = &[
+        "guardian",
+        "parent",
+        "emergencycontact",
+        "responsibleparty",
+        "legalguardian",
+        "parentguardian",
+        "parentorguardian",
+    ];
+    let rest = WHO
+        .iter()
+        .filter_map(|w| h.strip_prefix(w))
+        .min_by_key(|r| r.len())?;
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    match rest {
+        "" | "name" | "fullname" | "s" | "sname" => Some(ContactField::Name),
+        r if r.contains("email") || r == "mail" => Some(ContactField::Email),
+        r if r.contains("phone") || r.contains("mobile") || r.contains("cell") || r == "tel" => {
+            Some(ContactField::Phone)
+        }
+        _ => None,
+    }
 }
 
 /// Columns the provider picked by hand, by position, when the headers say too little.
@@ -207,6 +251,7 @@ impl ManualColumns {
                 .collect(),
             date_of_birth: valid(self.date_of_birth),
             not_imported: Vec::new(),
+            contact: ContactColumns::default(),
         }
     }
 
@@ -257,7 +302,14 @@ impl ColumnMap {
             if Some(i) == map.billing_type {
                 continue;
             }
-            if is_email(h) {
+            if let Some(field) = contact_field(h) {
+                let slot = match field {
+                    ContactField::Name => &mut map.contact.name,
+                    ContactField::Email => &mut map.contact.email,
+                    ContactField::Phone => &mut map.contact.phone,
+                };
+                slot.get_or_insert(i);
+            } else if is_email(h) {
                 map.emails.push(i);
             } else if is_phone(h) {
                 // Google: "Phone 1 - Value" pairs with "Phone 1 - Label"/"- Type".
@@ -294,6 +346,17 @@ impl ColumnMap {
     /// The row's email: the first non-empty email column.
     pub fn email<'a>(&self, cells: &'a [String]) -> Option<&'a str> {
         self.emails.iter().filter_map(|&i| cell(cells, i)).next()
+    }
+
+    /// The contact the row names, if its contact columns hold anything.
+    pub fn contact(&self, cells: &[String]) -> Option<crate::import::households::FileContact> {
+        let at = |i: Option<usize>| i.and_then(|i| cell(cells, i)).map(str::to_string);
+        let c = crate::import::households::FileContact {
+            name: at(self.contact.name),
+            email: at(self.contact.email),
+            phone: at(self.contact.phone),
+        };
+        (c.name.is_some() || c.email.is_some() || c.phone.is_some()).then_some(c)
     }
 
     /// The row's phone: one labelled mobile/cell, then a mobile column, then the first.
@@ -619,5 +682,59 @@ mod tests {
             Some("SimplePractice client report")
         );
         assert_eq!(recognise_layout(&headers(&["Foo", "Bar"])), None);
+    }
+
+    #[test]
+    fn a_guardians_columns_name_the_contact_never_the_client() {
+        for (name, email, phone) in [
+            ("Guardian", "Guardian Email", "Guardian Phone"),
+            ("Parent Name", "Parent E-mail", "Parent Mobile"),
+            (
+                "Emergency Contact",
+                "Emergency Contact Email",
+                "Emergency Contact Phone",
+            ),
+            (
+                "Parent/Guardian",
+                "Parent/Guardian Email",
+                "Parent/Guardian Cell",
+            ),
+        ] {
+            let h = headers(&[
+                "First Name",
+                "Last Name",
+                "Email",
+                "Phone",
+                name,
+                email,
+                phone,
+            ]);
+            let map = ColumnMap::from_headers(&h);
+            assert_eq!(map.emails, [2], "{name}");
+            assert_eq!(map.phones.len(), 1, "{name}");
+            assert_eq!(
+                map.contact,
+                ContactColumns {
+                    name: Some(4),
+                    email: Some(5),
+                    phone: Some(6)
+                },
+                "{name}"
+            );
+            let cells = headers(&[
+                "Grace",
+                "Okafor",
+                "f@example.com",
+                "",
+                "Maria Okafor",
+                "",
+                "555",
+            ]);
+            let c = map.contact(&cells).unwrap();
+            assert_eq!(c.name.as_deref(), Some("Maria Okafor"));
+            assert_eq!((c.email, c.phone.as_deref()), (None, Some("555")));
+        }
+        let plain = ColumnMap::from_headers(&headers(&["Name", "Email"]));
+        assert_eq!(plain.contact(&headers(&["Ada", "a@example.com"])), None);
     }
 }

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::archive::{self, ArchiveError, ArchiveLimits};
 use super::columns::{recognise_layout, ColumnMap, ManualColumns, MissingColumn};
 use super::dates::{detect_order, parse_birth_date, DateOrder, DateProblem, OrderEvidence};
+use super::households::FileContact;
 use super::limits::{shorten, size_text, LimitError, ReadLimits, MAX_SHARED_STRINGS_BYTES};
 use super::table::{self, Table, TableError};
 use super::{vcard, xlsx};
@@ -99,6 +100,8 @@ pub struct Candidate {
     pub date_problem: Option<DateProblem>,
     /// The file inside an archive the person came from.
     pub source: Option<String>,
+    /// A parent, guardian or emergency contact the row names (its own columns).
+    pub contact: Option<FileContact>,
     /// What the person goes by, when the file says (a "Preferred Name" column, NICKNAME).
     pub preferred_name: Option<String>,
     /// How they pay, when the file says; otherwise left not set.
@@ -344,6 +347,7 @@ fn from_table(
                 date_of_birth,
                 date_problem,
                 source: None,
+                contact: map.contact(&r.cells),
                 preferred_name: map.preferred_name(&r.cells),
                 billing_type: map.billing_type(&r.cells),
                 archived: map.inactive(&r.cells),
@@ -462,6 +466,7 @@ fn from_cards(
                 date_of_birth,
                 date_problem,
                 source: source.clone(),
+                contact: None,
                 preferred_name: c.nickname.clone(),
                 ..Default::default()
             }

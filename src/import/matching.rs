@@ -868,6 +868,7 @@ mod tests {
             date_of_birth: None,
             date_problem: None,
             source: None,
+            contact: None,
             ..Default::default()
         }
     }

@@ -21,6 +21,7 @@ pub mod evidence;
 pub mod extract;
 #[cfg(test)]
 mod hostile;
+pub mod households;
 #[cfg(test)]
 mod labelled_set;
 pub mod limits;

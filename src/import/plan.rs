@@ -22,6 +22,18 @@ pub fn details(row: &Reviewed) -> Option<ClientDetails> {
 /// Imported clients start with no insurance details (the portal asks for them) and with
 /// the billing the file gave, or none: a guess would be wrong for every self-pay client.
 pub fn details_from(c: &Candidate) -> Option<ClientDetails> {
+    let email = Email::parse(c.email.as_deref()?).ok()?;
+    person_details(c, Some(email))
+}
+
+/// A household member's details: their own name, phone and date of birth, and no email
+/// (the shared address is their contact's); `None` when a name is not valid.
+pub fn member_details(c: &Candidate) -> Option<ClientDetails> {
+    person_details(c, None)
+}
+
+/// A person's details from a row, with the email they are to have.
+fn person_details(c: &Candidate, email: Option<Email>) -> Option<ClientDetails> {
     Some(ClientDetails {
         first_name: PersonName::parse(c.first_name.as_deref()?, "first name").ok()?,
         last_name: PersonName::parse(c.last_name.as_deref()?, "last name").ok()?,
@@ -30,7 +42,7 @@ pub fn details_from(c: &Candidate) -> Option<ClientDetails> {
             .preferred_name
             .as_deref()
             .and_then(|p| optional_text(p, "preferred name", 80).ok().flatten()),
-        email: Some(Email::parse(c.email.as_deref()?).ok()?),
+        email,
         // A phone that cannot be read is left out rather than blocking the row.
         phone: c
             .phone

@@ -241,6 +241,23 @@ pub fn left_out(status: Status) -> (&'static str, &'static str) {
     }
 }
 
+/// Why a row was left out of an import, as the confirmation lists it: what the review
+/// found, then the row's own reasons.
+pub fn why_left_out(status: Status, reasons: &[String]) -> String {
+    let head = match status {
+        Status::New => "New client, not selected",
+        Status::Existing => "Already a client, not selected (no documents added)",
+        Status::NeedsReview => "Needed review and was left out",
+        Status::Invalid => "Missing information",
+        Status::DuplicateInFile => "Repeated in the file",
+    };
+    if reasons.is_empty() {
+        format!("{head}.")
+    } else {
+        format!("{head}: {}", reasons.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::convert::Infallible;

@@ -475,6 +475,8 @@ pub struct ExportRow {
     pub takes_documents: bool,
     /// Its documents cannot be told apart from a namesake's.
     pub shares_folder: bool,
+    /// The household the card belongs to (as a member, or as its contact's card).
+    pub household: Option<super::households::Household>,
 }
 
 /// Reviews every card: an existing client (matched as a list row is) is selected, so their
@@ -529,16 +531,24 @@ pub fn review_export(
                 date_of_birth,
                 date_problem,
                 source: Some(c.path.clone()),
+                contact: None,
                 preferred_name: c.card.nickname.clone(),
                 ..Default::default()
             }
         })
         .collect();
-    matching::review(candidates, existing)
+    let reviewed = matching::review(candidates, existing);
+    // A card with no records that shares its address is the contact of a household.
+    let households =
+        super::households::find(&reviewed, existing, &|i| index.counts_of(i).is_empty());
+    let household_of = super::households::by_row(&households, reviewed.len());
+    reviewed
         .into_iter()
         .zip(&index.cards)
+        .zip(household_of)
+        .map(|((r, card), h)| (r, card, h.cloned()))
         .enumerate()
-        .map(|(i, (mut r, card))| {
+        .map(|(i, (mut r, card, household))| {
             let documents = index.counts_of(i);
             let shared = index.shares_a_folder(i);
             if r.status == Status::DuplicateInFile {
@@ -589,6 +599,7 @@ pub fn review_export(
                 shares_folder: shared,
                 documents,
                 reviewed: r,
+                household,
             }
         })
         .collect()

@@ -178,23 +178,91 @@ pub fn invitation(
     })
 }
 
+/// What a client's record already holds, so that the welcome asks only for the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnRecord {
+    pub phone: bool,
+    pub date_of_birth: bool,
+    /// Insurance on file, or paying privately.
+    pub insurance: bool,
+    pub card: bool,
+    pub forms: bool,
+}
+
+/// "a, b and c".
+fn listed(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// What finishing setting up still asks, given what the record holds, in the reader's words.
+fn steps_left(reader: &Reader, on: &OnRecord) -> String {
+    let whose = |own: &str| match &reader.about {
+        None => own.to_string(),
+        Some(name) => format!("{name}'s"),
+    };
+    let mut steps = vec![match &reader.about {
+        None => "verify your account by choosing a password".to_string(),
+        Some(_) => {
+            "choose a password for your own account (or sign in with the one you have)".to_string()
+        }
+    }];
+    if !on.insurance {
+        steps.push(format!(
+            "add {} insurance information (or choose to pay privately)",
+            whose("your")
+        ));
+    }
+    if !on.card {
+        steps.push("add a form of billing (a credit, debit, HSA or FSA card)".to_string());
+    }
+    if !on.forms {
+        steps.push(match &reader.about {
+            None => "read and acknowledge the practice's billing policy and privacy notice"
+                .to_string(),
+            Some(name) => format!(
+                "read and acknowledge the practice's billing policy and privacy notice on {name}'s behalf"
+            ),
+        });
+    }
+    listed(&steps)
+}
+
 /// To a client brought over from another system: the practice has moved to Caseload, and
-/// here is where to finish setting up.
+/// here is where to finish setting up. It names what came over and asks only for the rest.
 pub fn welcome(
     practice: &str,
     reader: &Reader,
     link: &str,
     expires: &str,
+    on: &OnRecord,
 ) -> Result<Rendered, askama::Error> {
+    let mut came = vec!["name".to_string()];
+    if on.phone {
+        came.push("phone number".to_string());
+    }
+    if on.date_of_birth {
+        came.push("date of birth".to_string());
+    }
+    if on.insurance {
+        came.push("insurance".to_string());
+    }
+    let details = match &reader.about {
+        None => format!("Your {} came over with you", listed(&came)),
+        Some(name) => format!("{name}'s {} came over", listed(&came)),
+    };
     reader.render(Parts {
         subject: format!("{practice} has moved to a new client portal"),
         greeting: reader.greeting(),
         paragraphs: vec![
-            format!("{practice} now keeps appointments, billing and paperwork in Caseload. Your details came over with you, so there is nothing to re-enter but a few things only you can give."),
+            format!("{practice} now keeps appointments, billing and paperwork in Caseload. {details}, so there is nothing to re-enter but a few things only you can give."),
             format!(
-                "Before {} next appointment can be confirmed, please {}. It takes about five minutes.",
+                "Before {} next appointment can be confirmed, please {}. It takes a few minutes.",
                 reader.whose(),
-                checklist(reader)
+                steps_left(reader, on)
             ),
         ],
         action_label: "Finish setting up",

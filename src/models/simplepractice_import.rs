@@ -13,7 +13,8 @@ use zip::ZipArchive;
 use super::audit::{self, AuditAction};
 use super::document::{self, PendingDocument};
 use super::import_batch::{
-    finish_import, insert_new_clients, list_rows, reload, store_rows, take_for_import, this,
+    finish_import, household_json, insert_new_clients, list_rows, reload, store_rows,
+    take_for_import, this,
     BatchStatus::{Cancelled, Ready},
     CommitError, FinishedCounts, ImportRow, NewImportRow, OnCreated, StoredHead, Taken,
     SIMPLEPRACTICE,
@@ -167,6 +168,7 @@ pub fn save_export_analysis(
                     preferred_name: c.preferred_name.as_deref(),
                     billing_type: c.billing_type.map(BillingType::as_str),
                     archived: c.archived,
+                    household: r.household.as_ref().and_then(household_json),
                 };
                 let unchanged = r
                     .simplepractice_id
@@ -474,6 +476,7 @@ mod tests {
                     date_of_birth: None,
                     date_problem: None,
                     source: None,
+                    contact: None,
                     ..Default::default()
                 },
                 status,
@@ -489,6 +492,7 @@ mod tests {
                 .collect(),
             takes_documents: true,
             shares_folder: false,
+            household: None,
         }
     }
 

@@ -166,14 +166,20 @@ fn a_list_is_uploaded_checked_reviewed_corrected_and_imported_once() {
     assert!(done.contains("Go to client list"));
     assert_eq!(client_count(&app), 4);
 
+    // Only the rows left out are kept (to list them), until the provider deletes the list.
     let left: i64 = import_rows::table
         .count()
         .get_result(&mut app.conn())
         .unwrap();
-    assert_eq!(
-        left, 0,
-        "the reviewed rows (people left out too) are not kept"
-    );
+    assert_eq!(left, 2, "the rows that became or were clients are not kept");
+    assert_eq!(select_text(&done, "table.left-out tbody tr").len(), 2);
+    let r = s.submit(&batch, &format!("{batch}/left-out/delete"), &[]);
+    assert_eq!(r.status().as_u16(), 303);
+    let left: i64 = import_rows::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(left, 0, "deleted with the list");
 
     // A second submit (double click, back button) adds nothing.
     assert_eq!(post_review(&s, &batch, &import), 303);
@@ -497,11 +503,22 @@ fn another_providers_import_is_not_found() {
     let batch = upload(&s, "clients.csv", LIST.as_bytes().to_vec());
     let html = analysed(&app, &s, &batch);
     let other = app.provider("dr.chen@example.com", "Wei", "Chen");
-    for path in [batch.clone(), format!("{batch}/status")] {
+    for path in [
+        batch.clone(),
+        format!("{batch}/status"),
+        format!("{batch}/left-out.csv"),
+    ] {
         assert_eq!(other.get(&path).status().as_u16(), 404, "{path}");
     }
     let token = other.csrf("/clients");
-    for action in ["review", "cancel", "columns", "sheet"] {
+    for action in [
+        "review",
+        "cancel",
+        "columns",
+        "sheet",
+        "welcome",
+        "left-out/delete",
+    ] {
         let r = other.post_raw(
             &format!("{batch}/{action}"),
             &token,

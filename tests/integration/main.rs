@@ -16,6 +16,7 @@ mod documents;
 mod edits;
 mod families;
 mod good_faith;
+mod households;
 mod import_details;
 mod import_review;
 mod imports;

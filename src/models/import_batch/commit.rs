@@ -9,8 +9,11 @@ use super::{reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{audit_events, clients, import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::contact::{ContactDetails, Relationship};
+use crate::domain::email::Email;
 use crate::domain::onboarding::OnboardingFacts;
 use crate::domain::plural::plural;
+use crate::import::households::{names_together, Household};
 use crate::import::matching::Status;
 use crate::import::plan;
 use crate::models::audit::AuditAction;
@@ -103,8 +106,29 @@ pub(in crate::models) fn insert_new_clients(
     let mut unusable = Vec::new();
     let mut first_by_email = std::collections::HashMap::new();
     let mut repeated = Vec::new();
+    // The household each new client is imported in (its contact is added once they exist).
+    let mut households = Vec::with_capacity(rows.len());
+    let mut unnamed = Vec::new();
     for r in rows {
-        match plan::details_from(&r.candidate()) {
+        let household = r.chosen_household();
+        if let Some(h) = household
+            .as_ref()
+            .filter(|h| h.contact_name.trim().is_empty())
+        {
+            let who = names_together(&h.names);
+            if !unnamed.contains(&who) {
+                unnamed.push(who);
+            }
+        }
+        let candidate = r.candidate();
+        let details = match &household {
+            // The shared address is the contact's, not theirs.
+            Some(_) => plan::member_details(&candidate),
+            None => plan::details_from(&candidate),
+        };
+        households.push(household);
+        match details {
+            Some(d) if d.email.is_none() => to_add.push((d, OnboardingFacts::default())),
             Some(d) => {
                 if first_by_email
                     .insert(d.email_normalized().to_string(), r.source_row)
@@ -116,6 +140,12 @@ pub(in crate::models) fn insert_new_clients(
             }
             None => unusable.push(r.source_row),
         }
+    }
+    if !unnamed.is_empty() {
+        return Err(CommitError::Conflict(format!(
+            "The household of {} has no contact's name. Enter the name of their parent or guardian (or choose “Decide row by row”), then import again.",
+            unnamed.join("; of ")
+        )));
     }
     if !unusable.is_empty() {
         return Err(CommitError::Conflict(format!(
@@ -163,6 +193,7 @@ pub(in crate::models) fn insert_new_clients(
     })?;
     record_imported(conn, batch, &ids, now)?;
     archive_inactive(conn, batch, rows, &ids, now)?;
+    add_household_contacts(conn, batch, &ids, &households, now)?;
     Ok(ids)
 }
 
@@ -196,14 +227,74 @@ fn archive_inactive(
     )
 }
 
+/// Each new client of a chosen household gets its contact: the shared address, receiving
+/// their emails and acting for them (one contact per client, the same person each time).
+fn add_household_contacts(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    ids: &[ClientId],
+    households: &[Option<Household>],
+    now: NaiveDateTime,
+) -> Result<(), CommitError> {
+    let members: Vec<(&ClientId, &Household)> = ids
+        .iter()
+        .zip(households)
+        .filter_map(|(id, h)| Some((id, h.as_ref()?)))
+        .collect();
+    if members.is_empty() {
+        return Ok(());
+    }
+    let wanted: Vec<ClientId> = members.iter().map(|(id, _)| (*id).clone()).collect();
+    let clients = crate::models::client::find_many(conn, batch.scope(), &wanted)?;
+    for (id, h) in members {
+        let Some(client) = clients.iter().find(|c| c.id == id.as_str()) else {
+            return Err(CommitError::Database(diesel::result::Error::NotFound));
+        };
+        let Ok(email) = Email::parse(&h.email) else {
+            return Err(CommitError::Conflict(format!(
+                "The address {} shared by {} is not valid. Decide those rows one by one, then import again.",
+                h.email,
+                names_together(&h.names)
+            )));
+        };
+        let contact = ContactDetails {
+            name: h.contact_name.trim().to_string(),
+            relationship: Relationship::parse(&h.relationship)
+                .unwrap_or(Relationship::ParentGuardian),
+            email: Some(email),
+            phone: h.contact_phone.clone(),
+            receives_emails: true,
+            acts_for: true,
+        };
+        crate::models::contact::add(conn, client, &contact, now)?;
+        let role = format!(
+            "{}, acts for the client, receives their emails (imported with the household)",
+            contact.relationship.label().to_lowercase()
+        );
+        crate::models::audit::record_at(
+            conn,
+            crate::models::audit::AuditEntry {
+                provider_id: batch.provider_id(),
+                client_id: Some(id),
+                action: AuditAction::ContactAdded,
+                subject: Some(&role),
+                ip: None,
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 /// What the caller does, inside the import's transaction, for the clients an import
 /// creates (the web flow and the CLI queue their invitations): the import itself knows
 /// nothing of onboarding, so models never depend on it.
 pub type OnCreated<'a> =
     Option<&'a dyn Fn(&mut DbConnection, &[ClientId], NaiveDateTime) -> QueryResult<()>>;
 
-/// Stores what the import did and deletes the rows: the counts say what happened; the
-/// rows (people left out too) are not kept.
+/// Stores what the import did and deletes the rows that became (or were) clients: the
+/// counts say what happened, and the rows left out stay, with their reasons, for the
+/// confirmation to list (and to download) until the provider deletes the list.
 pub(in crate::models) fn finish_import(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
@@ -224,8 +315,59 @@ pub(in crate::models) fn finish_import(
             import_batches::outcome.eq(skipped),
         ))
         .execute(conn)?;
-    diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
+    let done_with = import_rows::selected
+        .eq(true)
+        .or(import_rows::linked_client_id.is_not_null());
+    if counts.existing_can_be_skipped {
+        diesel::delete(
+            import_rows::table
+                .filter(import_rows::batch_id.eq(id))
+                .filter(done_with),
+        )
+        .execute(conn)?;
+    } else {
+        // A list's rows already on the list were left as they are: not left out.
+        diesel::delete(
+            import_rows::table
+                .filter(import_rows::batch_id.eq(id))
+                .filter(done_with.or(import_rows::status.eq(Status::Existing.as_str()))),
+        )
+        .execute(conn)?;
+    }
     Ok(())
+}
+
+/// The rows an import left out, in file order: `limit` of them from `offset`.
+pub fn left_out_rows(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ImportRow>> {
+    // Only an import's: a batch under review has rows too, none of them left out yet.
+    if reload(conn, batch)?.status != Imported {
+        return Ok(Vec::new());
+    }
+    import_rows::table
+        .filter(import_rows::batch_id.eq(batch.id.as_str()))
+        .order(import_rows::position)
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(ImportRow::as_select())
+        .load(conn)
+}
+
+/// Deletes the list of rows an import left out (the counts stay); `false` when the batch
+/// was not imported.
+pub fn forget_left_out(conn: &mut DbConnection, batch: &OwnedBatch) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        if reload(conn, batch)?.status != Imported {
+            return Ok(false);
+        }
+        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(batch.id.as_str())))
+            .execute(conn)?;
+        Ok(true)
+    })
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -312,6 +454,34 @@ pub fn imported_clients(
         .load(conn)?;
     let ids: Vec<ClientId> = ids.into_iter().flatten().map(ClientId).collect();
     crate::models::client::find_many(conn, batch.scope(), &ids)
+}
+
+/// The clients of `clients` who were sent a welcome email, with when the last one was
+/// queued (the audit trail records each).
+pub fn welcomed_at(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    clients: &[crate::models::scope::OwnedClient],
+    welcome: &str,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    let mut out = Vec::new();
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    for chunk in ids.chunks(5000) {
+        let found: Vec<(Option<String>, Option<NaiveDateTime>)> = batch
+            .scope()
+            .audit_events()
+            .filter(audit_events::action.eq(AuditAction::EmailQueued.as_str()))
+            .filter(audit_events::subject.eq(welcome))
+            .filter(audit_events::client_id.eq_any(chunk))
+            .group_by(audit_events::client_id)
+            .select((
+                audit_events::client_id,
+                diesel::dsl::max(audit_events::created_at),
+            ))
+            .load(conn)?;
+        out.extend(found.into_iter().filter_map(|(id, at)| Some((id?, at?))));
+    }
+    Ok(out)
 }
 
 /// One audit entry per imported client, written in batches like the clients themselves.

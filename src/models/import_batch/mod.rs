@@ -10,6 +10,7 @@
 //! - [`commit`]: the one transaction that imports what was decided.
 
 mod commit;
+mod households;
 mod lifecycle;
 mod review;
 mod rows;
@@ -17,6 +18,7 @@ mod rows;
 mod tests;
 
 pub use commit::*;
+pub use households::*;
 pub use lifecycle::*;
 pub use review::*;
 pub use rows::*;

@@ -11,7 +11,7 @@ use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
 use crate::import::matching::{self, Status};
-use crate::import::review::{Choice, Link};
+use crate::import::review::{Choice, Kind, Link};
 use crate::models::scope::{OwnedBatch, Scope};
 
 /// What the provider decided for one row on the review page.
@@ -92,8 +92,17 @@ pub fn decide(
                 link,
                 takes_documents: d.takes_documents,
             };
-            let outcome =
-                rules.apply(&choice, || email_taken(conn, scope, row.email.as_deref()))?;
+            let outcome = if row.chosen_household().is_some() {
+                // A member of a chosen household is imported without the shared address
+                // as their own: ticked or not, nothing else.
+                crate::import::review::Outcome {
+                    selected: d.selected,
+                    linked: false,
+                    takes_documents: Some(d.takes_documents).filter(|_| kind == Kind::Export),
+                }
+            } else {
+                rules.apply(&choice, || email_taken(conn, scope, row.email.as_deref()))?
+            };
             let linked = if outcome.linked {
                 d.link_to.clone()
             } else {

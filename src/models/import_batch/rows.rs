@@ -12,6 +12,7 @@ use crate::domain::billing::BillingType;
 use crate::import::analysis::Analysis;
 use crate::import::evidence::Evidence;
 use crate::import::extract::Candidate;
+use crate::import::households::{self, Household};
 use crate::import::matching::Status;
 use crate::import::plan;
 use crate::import::review::{Kind, ReviewRow};
@@ -46,6 +47,8 @@ pub struct ImportRow {
     pub billing_type: Option<String>,
     /// Inactive or discharged in the file: imported archived.
     pub archived: bool,
+    /// The household the row belongs to, as JSON ([`Household`]).
+    pub household: Option<String>,
 }
 
 /// A stored row status; one this version does not know (written by a newer one) reads as
@@ -75,6 +78,19 @@ impl ImportRow {
             .unwrap_or_default()
     }
 
+    /// The household the row is a member of, or whose contact's card it is.
+    pub fn household(&self) -> Option<Household> {
+        self.household
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok())
+    }
+
+    /// The household this row is imported in as a member: one the provider chose.
+    pub fn chosen_household(&self) -> Option<Household> {
+        self.household()
+            .filter(|h| h.chosen && h.members.contains(&self.position))
+    }
+
     pub fn reasons(&self) -> Vec<String> {
         serde_json::from_str(&self.reasons).unwrap_or_default()
     }
@@ -97,6 +113,7 @@ impl ImportRow {
             preferred_name: self.preferred_name.clone(),
             billing_type: self.billing_type.as_deref().and_then(BillingType::parse),
             archived: self.archived,
+            contact: None,
         }
     }
 }
@@ -127,6 +144,12 @@ pub(in crate::models) struct NewImportRow<'a> {
     pub preferred_name: Option<&'a str>,
     pub billing_type: Option<&'static str>,
     pub archived: bool,
+    pub household: Option<String>,
+}
+
+/// A household as stored with its rows.
+pub(in crate::models) fn household_json(h: &Household) -> Option<String> {
+    serde_json::to_string(h).ok()
 }
 
 /// Stores a finished analysis: every reviewed row and the counts, in one transaction.
@@ -139,6 +162,7 @@ pub fn save_analysis(
 ) -> QueryResult<bool> {
     let id = batch.id.as_str();
     let summary = plan::Summary::of(&analysis.rows);
+    let households = households::by_row(&analysis.households, analysis.rows.len());
     let rows: Vec<NewImportRow> = analysis
         .rows
         .iter()
@@ -169,6 +193,7 @@ pub fn save_analysis(
                 preferred_name: c.preferred_name.as_deref(),
                 billing_type: c.billing_type.map(BillingType::as_str),
                 archived: c.archived,
+                household: households[i].and_then(household_json),
             }
         })
         .collect();
@@ -231,7 +256,7 @@ pub(in crate::models) fn store_rows(
             return Ok(false);
         }
         diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
-        // 19 columns: 1,500 rows stay under SQLite's limit of bound parameters.
+        // 20 columns: 1,500 rows stay under SQLite's limit of bound parameters.
         for chunk in rows.chunks(1500) {
             match conn {
                 DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)

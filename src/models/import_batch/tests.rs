@@ -466,6 +466,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         documents: Some("[]".into()),
         takes_documents: true,
         shares_folder: false,
+        household: None,
         evidence: None,
         preferred_name: None,
         billing_type: None,
@@ -508,7 +509,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
 }
 
 #[test]
-fn an_import_writes_the_selected_rows_once_and_keeps_only_the_counts() {
+fn an_import_writes_the_selected_rows_once_and_keeps_only_the_counts_and_the_left_out() {
     let mut conn = conn();
     let (scope, batch) = analysed(&mut conn, LIST);
     let before = client_count(&mut conn);
@@ -540,10 +541,19 @@ fn an_import_writes_the_selected_rows_once_and_keeps_only_the_counts() {
             (Status::NeedsReview, 2)
         ]
     );
-    assert!(
-        rows(&mut conn, &batch).is_empty(),
-        "people's details are not kept"
+    // Only the rows left out stay (the confirmation lists them), each with its status.
+    let left = left_out_rows(&mut conn, &batch, 0, 100).unwrap();
+    assert_eq!(
+        left.len(),
+        4,
+        "the imported and already-listed rows are not kept"
     );
+    assert!(left
+        .iter()
+        .all(|r| !r.selected && r.linked_client_id.is_none()));
+    assert_eq!(rows(&mut conn, &batch).len(), 4);
+    assert!(forget_left_out(&mut conn, &batch).unwrap());
+    assert!(rows(&mut conn, &batch).is_empty(), "deleted when asked");
     let audited: i64 = audit_events::table
         .filter(audit_events::action.eq("client.imported"))
         .count()

@@ -66,25 +66,71 @@ pub fn cancel(
     Ok(())
 }
 
-/// Queues the welcome email (with a link to finish setting up) for every client the
-/// import created who has not set up their account yet; returns how many were queued.
-/// Its only failure is the database's.
+/// Which of an import's clients the welcome email goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WelcomeTo {
+    /// Those who have not had one (the provider confirmed, after being told who had).
+    NotYet,
+    /// Everyone again, those who had one too (the provider confirmed resending).
+    Everyone,
+}
+
+/// What asking to send the welcome email did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Welcome {
+    /// Queued for this many clients.
+    Sent(usize),
+    /// Nothing sent: some clients had one already; the provider is asked first.
+    AskFirst {
+        /// Those who had one: (name, when the last was queued).
+        already: Vec<(String, NaiveDateTime)>,
+        /// How many of the import's clients have not had one.
+        not_yet: usize,
+    },
+}
+
+/// The welcome email (with a link to finish setting up) for the clients the import
+/// created who have not set up their account yet. Asked with `to: None`, it is queued only
+/// when none of them had one; otherwise nothing is sent and the answer names who had one
+/// (and when), for the provider to confirm `to` whom. Its only failure is the database's.
 pub fn welcome(
     conn: &mut DbConnection,
     provider: &Provider,
     batch: &OwnedBatch,
     public_url: &str,
+    to: Option<WelcomeTo>,
     act: Act<'_>,
-) -> QueryResult<usize> {
+) -> QueryResult<Welcome> {
     write_transaction(conn, |conn| {
+        let clients = import_batch::imported_clients(conn, batch)?;
+        let welcomed =
+            import_batch::welcomed_at(conn, batch, &clients, crate::onboarding::WELCOME)?;
+        let had_one = |c: &crate::models::scope::OwnedClient| {
+            welcomed
+                .iter()
+                .find(|(id, _)| *id == c.id)
+                .map(|(_, at)| *at)
+        };
+        if to.is_none() && !welcomed.is_empty() {
+            let mut already: Vec<(String, NaiveDateTime)> = clients
+                .iter()
+                .filter_map(|c| Some((c.full_name(), had_one(c)?)))
+                .collect();
+            already.sort();
+            let not_yet = clients.iter().filter(|c| had_one(c).is_none()).count();
+            return Ok(Welcome::AskFirst { already, not_yet });
+        }
         let mut sent = 0;
-        for c in import_batch::imported_clients(conn, batch)? {
+        for c in &clients {
+            if to != Some(WelcomeTo::Everyone) && had_one(c).is_some() {
+                continue;
+            }
             if crate::onboarding::send_invitation(
-                conn, provider, &c, public_url, true, act.now, act.ip,
+                conn, provider, c, public_url, true, act.now, act.ip,
             )? {
                 sent += 1;
             }
         }
-        Ok(sent)
+        Ok(Welcome::Sent(sent))
     })
 }

@@ -6,9 +6,10 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::domain::email::normalize;
+use crate::import::households::Household;
 use crate::import::matching::Status;
 use crate::models::client;
-use crate::models::import_batch::{self, BatchStatus, ImportRow, RowDecision};
+use crate::models::import_batch::{self, BatchStatus, HouseholdDecision, ImportRow, RowDecision};
 use crate::models::scope::OwnedBatch;
 use crate::models::simplepractice_import;
 
@@ -20,6 +21,8 @@ pub struct ReviewForm {
     pub decisions: Vec<RowDecision>,
     /// "Select all new clients" was pressed.
     pub select_all_new: bool,
+    /// The choices for the file's households (people sharing an address).
+    pub households: Vec<HouseholdDecision>,
 }
 
 /// Why the review was not saved.
@@ -51,6 +54,9 @@ pub fn save_review(
             };
         }
     }
+    // A household chosen now selects its members before their rows are read.
+    let chosen_now = import_batch::decide_households(conn, batch, &form.households, now)?;
+    decisions.retain(|d| !chosen_now.contains(&d.position));
     import_batch::decide(conn, batch, &decisions, now)?;
     if form.select_all_new {
         simplepractice_import::select_all_new(conn, batch)?;
@@ -81,6 +87,8 @@ pub struct ReviewPage {
     /// An export's review: the provider's clients to match a card by hand, as
     /// "Name <email>".
     pub clients: Vec<String>,
+    /// The file's households, each once, in file order.
+    pub households: Vec<Household>,
 }
 
 /// Page `page` of the batch's rows (of one status, or all).
@@ -103,9 +111,11 @@ pub fn review_page(
     } else {
         Vec::new()
     };
+    let households = import_batch::households(conn, batch)?;
     Ok(ReviewPage {
         rows,
         names,
         clients,
+        households,
     })
 }

@@ -38,7 +38,12 @@ pub fn configure_batches(cfg: &mut web::ServiceConfig) {
     .route("/{id}/sheet", web::post().to(columns::choose_sheet))
     .route("/{id}/review", web::post().to(review::save_review))
     .route("/{id}/cancel", web::post().to(review::cancel))
-    .route("/{id}/welcome", web::post().to(done::welcome_all));
+    .route("/{id}/welcome", web::post().to(done::welcome_all))
+    .route("/{id}/left-out.csv", web::get().to(done::left_out_csv))
+    .route(
+        "/{id}/left-out/delete",
+        web::post().to(done::forget_left_out),
+    );
 }
 
 pub fn configure_history(cfg: &mut web::ServiceConfig) {
@@ -114,7 +119,7 @@ async fn show(
         BatchStatus::NeedsColumns => render(&columns::ColumnsPage::of(page, &batch)),
         BatchStatus::Ready => review::review_page(&state, page, batch, &query, None).await,
         BatchStatus::Imported => {
-            done::done_page(page, batch.into_row(), fmt::Local(provider.0.zone()))
+            done::done_page(&state, page, batch, fmt::Local(provider.0.zone())).await
         }
         BatchStatus::Failed | BatchStatus::Interrupted | BatchStatus::Cancelled => {
             render(&upload::FailedPage::of(page, &batch))

@@ -10,13 +10,17 @@ use serde::Deserialize;
 
 use super::{batch_url, files};
 use crate::domain::billing::BillingType;
+use crate::domain::contact::Relationship;
 use crate::domain::phone;
 use crate::error::AppError;
 use crate::import::analysis::FileNotes;
 use crate::import::extract::Format;
+use crate::import::households::{self, Household};
 use crate::import::matching::Status;
 use crate::import::review::{self as rules, Chosen, Documents, Offer};
-use crate::models::import_batch::{ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE};
+use crate::models::import_batch::{
+    HouseholdDecision, ImportBatch, ImportRow, RowDecision, ROWS_PER_PAGE,
+};
 use crate::models::scope::OwnedBatch;
 use crate::services::imports::{
     self, CancelError, CommitError, Committed, ReviewError, ReviewForm,
@@ -78,6 +82,8 @@ struct RowView {
     documents: Vec<(String, usize)>,
     /// The client an export's card was matched to by hand, as the list names them.
     linked_label: String,
+    /// What its household (people sharing its address) means for the row.
+    household_note: Option<String>,
 }
 
 impl RowView {
@@ -103,10 +109,40 @@ impl RowView {
             .and_then(|id| names.iter().find(|(cid, ..)| cid == id))
             .map(|(_, f, l, e)| format!("{f} {l} <{e}>"))
             .unwrap_or_default();
+        let household = r.household();
+        let in_chosen = r.chosen_household().is_some();
+        let household_note = household.as_ref().map(|h| {
+            let member = h.members.contains(&r.position);
+            match (member, h.chosen) {
+                (true, true) => format!(
+                    "Imported with the household: {} becomes the address of their contact, {}.",
+                    h.email,
+                    if h.contact_name.is_empty() {
+                        "whose name is still to fill in"
+                    } else {
+                        h.contact_name.as_str()
+                    }
+                ),
+                (true, false) => format!(
+                    "Shares {} with other people: see “People who share an address” above.",
+                    h.email
+                ),
+                (false, true) => h.contact_row_note(),
+                (false, false) => format!(
+                    "Perhaps the contact of {}: see “People who share an address” above.",
+                    households::names_together(&h.names)
+                ),
+            }
+        });
         RowView {
-            import: offers.import,
+            household_note,
+            import: if in_chosen {
+                Offer::Tick
+            } else {
+                offers.import
+            },
             chosen: rules.chosen(r.selected, r.linked_client_id.is_some()),
-            email_editable: offers.email,
+            email_editable: offers.email && !in_chosen,
             names_match: offers.names_match,
             folder: offers.documents,
             takes_documents: r.takes_documents,
@@ -175,6 +211,52 @@ struct ReviewPage {
     /// A SimplePractice export, and the provider's clients to match its cards by hand.
     export: bool,
     clients: Vec<String>,
+    /// People of the file who share an address, offered as households.
+    households: Vec<HouseholdView>,
+    /// The relationships a household's contact may have: (value, label).
+    relationships: Vec<(&'static str, &'static str)>,
+}
+
+/// A household as the review offers it.
+struct HouseholdView {
+    id: i64,
+    offer: String,
+    email: String,
+    chosen: bool,
+    contact_name: String,
+    relationship: String,
+    /// Whose the address is, or which card is the contact's, when the file or the list says.
+    note: Option<String>,
+}
+
+impl HouseholdView {
+    fn of(h: Household, export: bool) -> Self {
+        let note = match (&h.listed_owner, h.contact_rows.is_empty()) {
+            (Some((_, owner)), _) => Some(format!(
+                "The address belongs to your client {owner}, who stays as they are; {} {} it as their contact's.",
+                households::names_together(&h.names),
+                if h.members.len() == 1 { "gets" } else { "get" }
+            )),
+            (None, false) if export => Some(format!(
+                "The export's card for {} has the same address and no records: it is taken as the contact's card, not imported as a client.",
+                if h.contact_name.is_empty() { "the contact" } else { h.contact_name.as_str() }
+            )),
+            (None, false) => Some(format!(
+                "{}'s own row has the same address: they become the contact, and their row is left out unless you tick it (if they are your client too).",
+                if h.contact_name.is_empty() { "The contact" } else { h.contact_name.as_str() }
+            )),
+            (None, true) => None,
+        };
+        HouseholdView {
+            id: h.id,
+            offer: h.offer(),
+            email: h.email,
+            chosen: h.chosen,
+            contact_name: h.contact_name,
+            relationship: h.relationship,
+            note,
+        }
+    }
 }
 
 /// The review page of a batch, with `error` when an import was refused.
@@ -237,6 +319,14 @@ pub(super) async fn review_page(
             error,
             export: batch.is_export(),
             clients: found.clients,
+            households: found
+                .households
+                .into_iter()
+                .map(|h| HouseholdView::of(h, batch.is_export()))
+                .collect(),
+            relationships: Relationship::all()
+                .map(|r| (r.as_str(), r.label()))
+                .collect(),
         },
     )
 }
@@ -274,6 +364,29 @@ fn decisions(fields: &[(String, String)]) -> Vec<RowDecision> {
         .collect()
 }
 
+/// Reads the review form's household fields: for each household shown, whether it is
+/// imported together, and its contact's name and relationship.
+fn household_decisions(fields: &[(String, String)]) -> Vec<HouseholdDecision> {
+    let value = |name: String| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    fields
+        .iter()
+        .filter(|(k, _)| k == "household")
+        .filter_map(|(_, v)| v.parse::<i64>().ok())
+        .map(|id| HouseholdDecision {
+            id,
+            chosen: value(format!("household-choice-{id}")) == "together",
+            contact_name: value(format!("household-name-{id}")),
+            relationship: value(format!("household-relationship-{id}")),
+        })
+        .collect()
+}
+
 pub(super) async fn save_review(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -294,6 +407,7 @@ pub(super) async fn save_review(
     let form = ReviewForm {
         decisions: decisions(&fields),
         select_all_new: action == "select-new",
+        households: household_decisions(&fields),
     };
     let (owned, now) = (batch.clone(), state.clock.now());
     let saved = state
