@@ -180,6 +180,31 @@ where
     })
 }
 
+/// A `write_transaction` for a bulk write (an import): on SQLite the connection's page cache
+/// is raised for it, and set back after, whatever the outcome. With SQLite's default 2 MB
+/// the pages of the clients table's indexes are written out and read back again and again
+/// inside one large transaction; a 100,000-row import took about twice as long with it as
+/// with room for them (measured 2026-12-07). The cache grows only as pages are used.
+/// PostgreSQL's buffers are the server's: nothing changes there.
+pub fn bulk_write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    const BULK_PAGE_CACHE: &str = "PRAGMA cache_size = -262144"; // 256 MB
+    const DEFAULT_PAGE_CACHE: &str = "PRAGMA cache_size = -2000"; // SQLite's default
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute(BULK_PAGE_CACHE)?;
+    }
+    let outcome = write_transaction(conn, f);
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute(DEFAULT_PAGE_CACHE)?;
+    }
+    outcome
+}
+
 /// A table whose writers must take turns for a check-then-write to hold.
 #[derive(Debug, Clone, Copy)]
 pub enum Turns {

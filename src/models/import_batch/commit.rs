@@ -8,7 +8,7 @@ use super::BatchStatus::{Imported, Ready};
 use super::{reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{audit_events, clients, import_batches, import_rows};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::{bulk_write_transaction, write_transaction, DbConnection};
 use crate::domain::contact::{ContactDetails, Relationship};
 use crate::domain::email::Email;
 use crate::domain::onboarding::OnboardingFacts;
@@ -393,7 +393,7 @@ pub fn commit(
     now: NaiveDateTime,
 ) -> Result<CommitOutcome, CommitError> {
     let id = batch.id.as_str();
-    write_transaction(conn, |conn| {
+    bulk_write_transaction(conn, |conn| {
         if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
             return Ok(CommitOutcome {
                 imported: b.imported_count,
