@@ -340,7 +340,7 @@ mod tests {
         ] {
             assert!(!one_typo_apart(a, b), "{a} {b}");
             assert!(!one_typo_apart(b, a), "{b} {a}");
-            assert_eq!(strsim::osa_distance(a, b) <= 1, false, "{a} {b}");
+            assert!(strsim::osa_distance(a, b) > 1, "{a} {b}");
         }
     }
 }

@@ -788,3 +788,41 @@ fn the_summary_of_an_import_reads_the_stored_reasons() {
     b.outcome = None;
     assert!(b.skipped_reasons().is_empty());
 }
+
+#[test]
+fn a_corrected_email_is_checked_against_every_form_of_the_first_name_with_its_evidence() {
+    let mut conn = conn();
+    let (_, scope) = provider(&mut conn, "elena@example.com");
+    let robert = add_client(&mut conn, &scope, "Robert", "Moses", "robert@example.com");
+    let batch = analyse(
+        &mut conn,
+        &scope,
+        "First Name,Last Name,Email\nBob,Moses,\n",
+    );
+    let bob = line(&mut conn, &batch, 2);
+    assert_eq!(bob.status, Status::Invalid);
+    let fixed = RowDecision {
+        email: Some("bob.moses@example.com".into()),
+        ..decision(&bob)
+    };
+    decide(&mut conn, &batch, &[fixed], now()).unwrap();
+    let bob = line(&mut conn, &batch, 2);
+    assert_eq!(bob.status, Status::NeedsReview, "{:?}", bob.reasons());
+    assert_eq!(bob.matched_client_id.as_deref(), Some(robert.as_str()));
+    assert_eq!(
+        bob.reasons(),
+        ["Possibly your client Robert Moses (a short form of the name)."]
+    );
+    let evidence = bob.evidence().expect("stored with the row");
+    assert_eq!(
+        (evidence.supports, evidence.contradicts),
+        (
+            vec![
+                "Bob is a short form of Robert".to_string(),
+                "same last name".into()
+            ],
+            vec!["another email".to_string()]
+        )
+    );
+    assert_counts_agree(&mut conn, &batch);
+}
