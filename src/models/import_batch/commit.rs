@@ -216,15 +216,7 @@ fn archive_inactive(
         return Ok(());
     }
     crate::models::client::archive_imported(conn, batch.scope(), &inactive, now)?;
-    let subject = format!("import:{}", batch.id);
-    let events: Vec<(&ClientId, &str)> = inactive.iter().map(|c| (c, subject.as_str())).collect();
-    crate::models::audit::record_many(
-        conn,
-        batch.provider_id(),
-        AuditAction::ClientArchived,
-        &events,
-        now,
-    )
+    record_for_import(conn, batch, AuditAction::ClientArchived, &inactive, now)
 }
 
 /// Each new client of a chosen household gets its contact: the shared address, receiving
@@ -491,15 +483,20 @@ pub(in crate::models) fn record_imported(
     ids: &[ClientId],
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    record_for_import(conn, batch, AuditAction::ClientImported, ids, at)
+}
+
+/// One audit entry of `action` per client, naming the import that did it.
+fn record_for_import(
+    conn: &mut DbConnection,
+    batch: &OwnedBatch,
+    action: AuditAction,
+    ids: &[ClientId],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     let subject = format!("import:{}", batch.id);
     let events: Vec<(&ClientId, &str)> = ids.iter().map(|c| (c, subject.as_str())).collect();
-    crate::models::audit::record_many(
-        conn,
-        batch.provider_id(),
-        AuditAction::ClientImported,
-        &events,
-        at,
-    )
+    crate::models::audit::record_many(conn, batch.provider_id(), action, &events, at)
 }
 
 /// Why the rows that were not imported were left out, with how many of each; called by
