@@ -138,7 +138,7 @@ async fn main_flow(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         "Ada Lovelace"
     );
     let details = driver.find(By::Css(".details")).await?.text().await?;
-    assert!(details.contains("+14155552671"), "{details}");
+    assert!(details.contains("(415) 555-2671"), "{details}");
     assert!(details.contains("California"));
     navigate(driver, By::LinkText("Billing")).await?;
     assert!(driver
