@@ -106,6 +106,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     else {
         panic!("the stored export");
     };
+    let upload_read = t.elapsed().as_secs_f64();
     let (mut zip, index) = *opened;
     let outcome = simplepractice_import::commit_export(
         &mut conn,
@@ -120,6 +121,18 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     println!(
         "  import ({} clients, {} documents, one transaction): {import:.2} s",
         outcome.imported, outcome.documents
+    );
+    let t = outcome.timings;
+    println!("    reading the upload back from the database (and opening it): {upload_read:.2} s");
+    println!(
+        "    reading thread: decompression and CRC {:.2} s, SHA-256 {:.2} s",
+        t.reading.decompressing.as_secs_f64(),
+        t.reading.hashing.as_secs_f64()
+    );
+    println!(
+        "    writing thread: database writes {:.2} s (the rest of the import, {:.2} s, is waiting for the reader, the clients and the commit)",
+        t.writing.as_secs_f64(),
+        import - upload_read - t.writing.as_secs_f64()
     );
     println!(
         "  peak memory of that process: {:.0} MB resident (VmHWM)",

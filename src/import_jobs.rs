@@ -291,10 +291,22 @@ pub fn open_export(
 
 /// [`open_export`] on a file already open (an upload read back from the database).
 pub fn open_export_file(
-    file: std::fs::File,
+    mut file: std::fs::File,
     limits: &ArchiveLimits,
 ) -> Result<(zip::ZipArchive<std::fs::File>, ExportIndex), ExportError> {
-    let mut zip = crate::import::archive::open(file)?;
+    use std::io::{Read, Seek};
+    let corrupt = || ExportError::Archive(crate::import::archive::ArchiveError::Corrupt);
+    // The first bytes, to name a file that is no archive at all (a client list).
+    let mut head = Vec::with_capacity(8192);
+    (&mut file)
+        .take(8192)
+        .read_to_end(&mut head)
+        .map_err(|_| corrupt())?;
+    file.rewind().map_err(|_| corrupt())?;
+    let mut zip = match crate::import::archive::open(file) {
+        Ok(zip) => zip,
+        Err(e) => return Err(simplepractice::not_an_archive(&head).unwrap_or(e.into())),
+    };
     let index = simplepractice::read_export(&mut zip, limits)?;
     Ok((zip, index))
 }
@@ -329,6 +341,7 @@ pub fn export_notes(index: &ExportIndex) -> String {
     serde_json::to_string(&crate::import::analysis::FileNotes {
         unreadable_cards: index.unreadable_cards.clone(),
         unclaimed_documents: index.unclaimed(),
+        unclaimed_paths: index.unclaimed_paths(),
         ..Default::default()
     })
     .unwrap_or_default()

@@ -96,6 +96,7 @@ diesel::table! {
         document_date -> Nullable<Date>,
         created_at -> Timestamp,
         kind_detail -> Nullable<Text>,
+        imported_from -> Nullable<Text>,
     }
 }
 

@@ -132,6 +132,9 @@ fn valid_utf8_prefix(bytes: &[u8]) -> bool {
     }
 }
 
+/// What stands for the date of an imported document whose export gave none.
+pub const NO_DATE_IN_EXPORT: &str = "no date in the export";
+
 /// A human-readable size: "812 bytes", "14.2 KB", "3 MB", "1.5 GB": one decimal at
 /// most, none when it is 0, and the next unit up once the rounded number reaches 1024.
 pub fn format_size(bytes: i64) -> String {

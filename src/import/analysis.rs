@@ -33,6 +33,8 @@ pub struct FileNotes {
     /// documents no card claims.
     pub unreadable_cards: Vec<String>,
     pub unclaimed_documents: usize,
+    /// The paths of those documents, so that the review can list every one.
+    pub unclaimed_paths: Vec<String>,
     /// Insurance and payment columns that were left out.
     pub not_imported: Vec<String>,
     /// How slash dates were read, when the file had any.

@@ -453,8 +453,13 @@ pub fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Exports we know by their headers, named on the review page.
-pub fn recognise_layout(headers: &[String]) -> Option<&'static str> {
+/// Exports we know by their headers, named on the review page. Each of them writes its
+/// header on the first row: a file with title rows above the header was made by hand
+/// (or edited), so it is named after none of them.
+pub fn recognise_layout(headers: &[String], header_line: usize) -> Option<&'static str> {
+    if header_line > 1 {
+        return None;
+    }
     let norm: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
     let has = |h: &str| norm.iter().any(|n| n == h);
     if has("givenname") && has("familyname") && has("email1value") {
@@ -473,12 +478,13 @@ pub fn recognise_layout(headers: &[String]) -> Option<&'static str> {
         && has("suffix")
     {
         Some("Outlook contacts")
-    } else if has("firstname")
-        && has("lastname")
-        && has("email")
-        && norm.len() <= 4
-        && (norm.len() == 3 || has("mobilephone"))
+    } else if norm.len() <= 4
+        && ["firstname", "lastname", "email"]
+            .iter()
+            .chain(norm.get(3).map(|_| &"mobilephone"))
+            .all(|h| has(h))
     {
+        // Headway's template: exactly these columns, nothing else.
         Some("Headway client template")
     } else if has("client") && (has("email") || has("clientemail")) {
         Some("SimplePractice client report")
@@ -634,54 +640,73 @@ mod tests {
     #[test]
     fn known_layouts_are_recognised() {
         assert_eq!(
-            recognise_layout(&headers(&[
-                "First Name",
-                "Last Name",
-                "Email",
-                "Mobile Phone"
-            ])),
+            recognise_layout(
+                &headers(&["First Name", "Last Name", "Email", "Mobile Phone"]),
+                1
+            ),
             Some("Headway client template")
         );
         assert_eq!(
-            recognise_layout(&headers(&[
-                "First Name",
-                "Middle Name",
-                "Last Name",
-                "Birthday",
-                "Labels",
-                "E-mail 1 - Label",
-                "E-mail 1 - Value"
-            ])),
+            recognise_layout(
+                &headers(&["First Name", "Last Name", "Email", "Mobile Phone"]),
+                3
+            ),
+            None,
+            "title rows above the header: made by hand, not Headway's template"
+        );
+        assert_eq!(
+            recognise_layout(&headers(&["First Name", "Last Name", "Email", "Notes"]), 1),
+            None
+        );
+        assert_eq!(
+            recognise_layout(
+                &headers(&[
+                    "First Name",
+                    "Middle Name",
+                    "Last Name",
+                    "Birthday",
+                    "Labels",
+                    "E-mail 1 - Label",
+                    "E-mail 1 - Value"
+                ]),
+                1
+            ),
             Some("Google Contacts")
         );
         assert_eq!(
-            recognise_layout(&headers(&[
-                "Name",
-                "Given Name",
-                "Additional Name",
-                "Family Name",
-                "E-mail 1 - Type",
-                "E-mail 1 - Value"
-            ])),
+            recognise_layout(
+                &headers(&[
+                    "Name",
+                    "Given Name",
+                    "Additional Name",
+                    "Family Name",
+                    "E-mail 1 - Type",
+                    "E-mail 1 - Value"
+                ]),
+                1
+            ),
             Some("Google Contacts (older export)")
         );
         assert_eq!(
-            recognise_layout(&headers(&[
-                "First Name",
-                "Middle Name",
-                "Last Name",
-                "Title",
-                "Suffix",
-                "E-mail Address",
-                "Mobile Phone"
-            ])),
+            recognise_layout(
+                &headers(&[
+                    "First Name",
+                    "Middle Name",
+                    "Last Name",
+                    "Title",
+                    "Suffix",
+                    "E-mail Address",
+                    "Mobile Phone"
+                ]),
+                1
+            ),
             Some("Outlook contacts")
         );
         assert_eq!(
-            recognise_layout(&headers(&["Client", "Email", "Phone"])),
+            recognise_layout(&headers(&["Client", "Email", "Phone"]), 1),
             Some("SimplePractice client report")
         );
-        assert_eq!(recognise_layout(&headers(&["Foo", "Bar"])), None);
+        assert_eq!(recognise_layout(&headers(&["Foo", "Bar"]), 1), None);
     }
 
     #[test]

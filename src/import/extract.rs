@@ -66,8 +66,10 @@ pub enum ExtractError {
     OldExcel,
     #[error("This .zip archive holds no contact cards (.vcf){}. Upload a .csv, .xlsx or .vcf file, or a .zip of .vcf cards.", if .found.is_empty() { String::new() } else { format!("; it holds {}", .found.join(", ")) })]
     ZipWithoutCards { found: Vec<String> },
-    #[error("This is a complete SimplePractice data export (clients with their notes and documents), not a client list. Import it with its documents under Settings → Imports → Import a SimplePractice export.")]
+    #[error("This is a complete SimplePractice data export (clients with their notes and documents), not a client list. Import it with its documents under Settings → Imports → Import a SimplePractice export (/clients/import/simplepractice).")]
     SimplePracticeExport,
+    #[error("This is {0}, not a client list, and Caseload reads client lists from a .csv, .xlsx or .vcf file. Export or save the client list as CSV or as an Excel workbook (.xlsx), then upload that.")]
+    OfficeDocument(&'static str),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error("The workbook holds more than {} of text (its shared strings), which Caseload reads whole; it reads workbooks of at most {}. Save the sheet as CSV and upload that, or split the list into smaller workbooks.", size_text(*.limit as usize), size_text(*.limit as usize))]
@@ -142,11 +144,13 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
         return Err(ExtractError::OldExcel);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return Ok(if xlsx::is_workbook(bytes) {
-            Format::Xlsx
-        } else {
-            Format::VCardZip
-        });
+        if xlsx::is_workbook(bytes) {
+            return Ok(Format::Xlsx);
+        }
+        if let Some(what) = office_document(bytes) {
+            return Err(ExtractError::OfficeDocument(what));
+        }
+        return Ok(Format::VCardZip);
     }
     if bytes.starts_with(b"%PDF") {
         return Err(ExtractError::Unreadable("a PDF document"));
@@ -157,6 +161,44 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
         return Ok(Format::VCard);
     }
     Ok(Format::Csv)
+}
+
+/// What an office file that is a .zip inside is (Word, PowerPoint, OpenDocument), told
+/// from the parts it holds; None for any other archive.
+pub fn office_document(bytes: &[u8]) -> Option<&'static str> {
+    office_kind(&mut zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?)
+}
+
+/// [`office_document`] on an archive already open.
+pub fn office_kind<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Option<&'static str> {
+    let has = |zip: &zip::ZipArchive<R>, name: &str| zip.index_for_name(name).is_some();
+    if has(zip, "word/document.xml") {
+        return Some("a Word document");
+    }
+    if has(zip, "ppt/presentation.xml") {
+        return Some("a PowerPoint presentation");
+    }
+    // OpenDocument files name their type in a small first entry called `mimetype`.
+    let mut mimetype = String::new();
+    {
+        use std::io::Read;
+        let entry = zip.by_name("mimetype").ok()?;
+        entry.take(100).read_to_string(&mut mimetype).ok()?;
+    }
+    match mimetype.trim() {
+        "application/vnd.oasis.opendocument.text" => Some("an OpenDocument text (.odt)"),
+        "application/vnd.oasis.opendocument.spreadsheet" => {
+            Some("an OpenDocument spreadsheet (.ods)")
+        }
+        "application/vnd.oasis.opendocument.presentation" => {
+            Some("an OpenDocument presentation (.odp)")
+        }
+        m if m.starts_with("application/vnd.oasis.opendocument") => Some("an OpenDocument file"),
+        m if m.starts_with("application/epub") => Some("an e-book (.epub)"),
+        _ => None,
+    }
 }
 
 fn table_error(e: TableError) -> ExtractError {
@@ -359,7 +401,7 @@ fn from_table(
         layout: if manual.is_some() {
             None
         } else {
-            recognise_layout(&t.headers)
+            recognise_layout(&t.headers, t.header_line)
         },
         candidates,
         not_imported: map

@@ -102,7 +102,8 @@ pub struct ExportDocument {
     /// The name to show: the file's own name (a stored document without its upload
     /// number).
     pub file_name: String,
-    /// Whose it is: the "First Last" folder, or for a secure-message log its file stem
+    /// Whose it is: the folder named after the person ("First Last", "First Last - id"),
+    /// or for a secure-message log its file stem
     /// ("Provider-First-Provider-Last-Client-Display-Name").
     pub owner: DocumentOwner,
 }
@@ -111,6 +112,8 @@ pub struct ExportDocument {
 pub enum DocumentOwner {
     Folder(String),
     MessageLog(String),
+    /// Nothing in its path names a client.
+    Nobody,
 }
 
 /// The export as Caseload reads it.
@@ -135,6 +138,27 @@ pub enum ExportError {
     Archive(#[from] ArchiveError),
     #[error("This .zip does not look like a SimplePractice export: it has no Contacts folder with client cards{}. In SimplePractice, go to Settings > Data Export, export the client data with \"require a password\" unchecked, and upload that .zip.", if .found.is_empty() { String::new() } else { format!(" (it holds {})", .found.join(", ")) })]
     NotAnExport { found: Vec<String> },
+    #[error("This is {0}: a client list, not a SimplePractice export. To add the clients it lists, use Clients → Add client(s) → Import from a file (/clients/import). A SimplePractice export is the .zip that SimplePractice's Settings > Data Export makes.")]
+    ClientList(&'static str),
+    #[error("This is {0}, not a SimplePractice export. In SimplePractice, go to Settings > Data Export, export the client data with \"require a password\" unchecked, and upload that .zip.")]
+    OtherFile(&'static str),
+}
+
+/// What a file that is not a readable .zip is, when it is one people upload here by
+/// mistake (a client list, a PDF); None for a damaged archive or anything else.
+pub fn not_an_archive(head: &[u8]) -> Option<ExportError> {
+    use super::extract::{detect, ExtractError, Format};
+    match detect(head) {
+        Err(ExtractError::OldExcel) => {
+            Some(ExportError::ClientList("an old Excel workbook (.xls)"))
+        }
+        Err(ExtractError::Unreadable(what)) => Some(ExportError::OtherFile(what)),
+        Ok(Format::VCard) => Some(ExportError::ClientList("a file of contact cards (.vcf)")),
+        Ok(Format::Csv) if super::table::looks_like_text(head) => {
+            Some(ExportError::ClientList("a CSV or text file"))
+        }
+        _ => None,
+    }
 }
 
 fn top(path: &str) -> &str {
@@ -162,46 +186,66 @@ fn date_in(name: &str) -> Option<NaiveDate> {
         .find_map(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
 }
 
-fn classify(folder: &str, rest: &str, file: &str) -> ExportFileKind {
+/// What a file is from its own name, wherever it sits ("Progress Note 2024-01-02 …").
+fn kind_by_name(file: &str) -> ExportFileKind {
     let lower = file.to_lowercase();
-    match folder {
-        "Psychotherapy Notes" => ExportFileKind::PsychotherapyNote,
-        "Administrative" => ExportFileKind::AdministrativeNote,
-        "Stored documents" => ExportFileKind::StoredDocument,
-        "Billing Documents" => {
-            let sub = rest.split('/').nth(1).unwrap_or("");
-            match sub {
-                "Invoices" => ExportFileKind::Invoice,
-                "Statements" => ExportFileKind::Statement,
-                "Statements for Insurance Reimbursements" => ExportFileKind::Superbill,
-                _ if lower.starts_with("inv ") => ExportFileKind::Invoice,
-                _ if lower.starts_with("sb ") => ExportFileKind::Superbill,
-                _ if lower.starts_with("stmt ") => ExportFileKind::Statement,
-                _ => ExportFileKind::Other,
-            }
-        }
-        "Medical Records" => {
-            if lower.starts_with("progress note") {
-                ExportFileKind::ProgressNote
-            } else if lower.starts_with("chart note") {
-                ExportFileKind::ChartNote
-            } else if lower.starts_with("diagnosis and treatment plan")
-                || lower.starts_with("treatment plan")
-            {
-                ExportFileKind::TreatmentPlan
-            } else if lower.starts_with("questionnaire") {
-                // "Questionnaire - GAD - 1234.pdf": the code is the middle part.
-                let parts: Vec<&str> = file.split(" - ").collect();
-                let code = (parts.len() >= 3)
-                    .then(|| parts[1].trim().to_string())
-                    .filter(|c| !c.is_empty());
-                ExportFileKind::Questionnaire(code)
-            } else {
-                ExportFileKind::Other
-            }
-        }
-        _ => ExportFileKind::Other,
+    if lower.starts_with("progress note") {
+        ExportFileKind::ProgressNote
+    } else if lower.starts_with("chart note") {
+        ExportFileKind::ChartNote
+    } else if lower.starts_with("psychotherapy note") {
+        ExportFileKind::PsychotherapyNote
+    } else if lower.starts_with("administrative note") {
+        ExportFileKind::AdministrativeNote
+    } else if lower.starts_with("diagnosis and treatment plan")
+        || lower.starts_with("treatment plan")
+    {
+        ExportFileKind::TreatmentPlan
+    } else if lower.starts_with("questionnaire") {
+        // "Questionnaire - GAD - 1234.pdf": the code is the middle part.
+        let parts: Vec<&str> = file.split(" - ").collect();
+        let code = (parts.len() >= 3)
+            .then(|| parts[1].trim().to_string())
+            .filter(|c| !c.is_empty());
+        ExportFileKind::Questionnaire(code)
+    } else if lower.starts_with("inv ") {
+        ExportFileKind::Invoice
+    } else if lower.starts_with("sb ") {
+        ExportFileKind::Superbill
+    } else if lower.starts_with("stmt ") {
+        ExportFileKind::Statement
+    } else {
+        ExportFileKind::Other
     }
+}
+
+/// What a folder's name says its files are, when it says so.
+fn kind_by_folder(folder: &str) -> Option<ExportFileKind> {
+    Some(match folder.trim().to_lowercase().as_str() {
+        "psychotherapy notes" => ExportFileKind::PsychotherapyNote,
+        "administrative" | "administrative notes" => ExportFileKind::AdministrativeNote,
+        "stored documents" => ExportFileKind::StoredDocument,
+        "secure messages" => ExportFileKind::SecureMessages,
+        "invoices" => ExportFileKind::Invoice,
+        "statements" => ExportFileKind::Statement,
+        "statements for insurance reimbursements" | "superbills" => ExportFileKind::Superbill,
+        _ => return None,
+    })
+}
+
+/// A file's kind: the innermost folder that names one ("Billing Documents/…/Invoices"),
+/// else the file's own name. A psychotherapy note is one by its name too, wherever it
+/// sits, so that it is always kept apart.
+fn classify(folders: &[&str], file: &str) -> ExportFileKind {
+    let by_name = kind_by_name(file);
+    if by_name == ExportFileKind::PsychotherapyNote {
+        return by_name;
+    }
+    folders
+        .iter()
+        .rev()
+        .find_map(|f| kind_by_folder(f))
+        .unwrap_or(by_name)
 }
 
 /// The folders of the export that hold client records, each keyed by "First Last".
@@ -213,40 +257,138 @@ const RECORD_FOLDERS: &[&str] = &[
     "Stored documents",
 ];
 
-/// Whether an archive's files are those of a complete export: client cards beside record
-/// folders (a .zip of the Contacts folder alone is just a list of cards).
-pub fn looks_like_export(entries: &[ArchiveEntry]) -> bool {
-    entries
+fn is_record_folder(name: &str) -> bool {
+    RECORD_FOLDERS
         .iter()
-        .any(|e| top(&e.path) == "Contacts" && e.path.contains('/'))
+        .any(|f| f.eq_ignore_ascii_case(name.trim()))
+        || name.trim().eq_ignore_ascii_case("Secure messages")
+}
+
+/// Whether a path is one of the export's client cards: a .vcf in a Contacts folder.
+fn is_card_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    file.to_lowercase().ends_with(".vcf")
+        && parts.iter().any(|p| p.eq_ignore_ascii_case("Contacts"))
+}
+
+/// Whether an archive's files are those of a complete export: client cards beside record
+/// folders, at the top or inside each client's folder (a .zip of the Contacts folder
+/// alone is just a list of cards).
+pub fn looks_like_export(entries: &[ArchiveEntry]) -> bool {
+    entries.iter().any(|e| is_card_path(&e.path))
         && entries.iter().any(|e| {
-            let t = top(&e.path);
-            RECORD_FOLDERS.contains(&t) || t == "Secure messages"
+            let mut parts: Vec<&str> = e.path.split('/').collect();
+            parts.pop();
+            parts.iter().any(|p| is_record_folder(p))
         })
 }
 
-fn document_of(entry: &ArchiveEntry) -> Option<ExportDocument> {
-    let folder = top(&entry.path);
-    let rest = entry.path.get(folder.len() + 1..)?;
-    let file = entry.path.rsplit('/').next().unwrap_or("").to_string();
-    if folder == "Secure messages" {
+/// "Ada  Lovelace", "ada_lovelace" → "ada lovelace".
+fn name_key(name: &str) -> String {
+    name.replace('_', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// "Ada Lovelace - 200000001" or "Ada Lovelace (200000001)" → ("Ada Lovelace", the id).
+fn name_and_id(folder: &str) -> (&str, Option<&str>) {
+    let folder = folder.trim();
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if let Some((name, id)) = folder.rsplit_once(" - ") {
+        if digits(id.trim()) {
+            return (name, Some(id.trim()));
+        }
+    }
+    if let Some(inner) = folder.strip_suffix(')') {
+        if let Some((name, id)) = inner.rsplit_once('(') {
+            if digits(id.trim()) {
+                return (name.trim_end(), Some(id.trim()));
+            }
+        }
+    }
+    (folder, None)
+}
+
+/// Which cards a folder's name points at: by the card's id when the folder carries it,
+/// else by "First Last" (namesakes share a folder, so a name may point at several).
+struct CardNames {
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+impl CardNames {
+    fn of(cards: &[ExportCard]) -> Self {
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut by_id = std::collections::HashMap::new();
+        for (i, c) in cards.iter().enumerate() {
+            let mut keys = vec![without_initials(&c.display_name)];
+            if let Some(f) = &c.folder_name {
+                keys.push(name_key(f));
+            }
+            keys.sort();
+            keys.dedup();
+            for k in keys.into_iter().filter(|k| !k.is_empty()) {
+                by_name.entry(k).or_default().push(i);
+            }
+            if let Some(id) = &c.simplepractice_id {
+                by_id.insert(id.clone(), i);
+            }
+        }
+        CardNames { by_name, by_id }
+    }
+
+    fn cards_for(&self, folder: &str) -> Option<Vec<usize>> {
+        let (name, id) = name_and_id(folder);
+        if let Some(&card) = id.and_then(|id| self.by_id.get(id)) {
+            return Some(vec![card]);
+        }
+        self.by_name
+            .get(&name_key(name))
+            .or_else(|| self.by_name.get(&without_initials(name)))
+            .cloned()
+    }
+}
+
+/// A document of the export, and the cards it belongs to. The export's own layout keeps
+/// a client's files in `<Record folder>/<First Last>/…`; another layout (one folder per
+/// client, with the record folders inside it) is read by finding the folder that names
+/// a card. A file whose path names no card belongs to no one.
+fn document_of(entry: &ArchiveEntry, names: &CardNames) -> (ExportDocument, Vec<usize>) {
+    let mut folders: Vec<&str> = entry.path.split('/').collect();
+    let file = folders.pop().unwrap_or("").to_string();
+    let (owner, owners) = if folders
+        .first()
+        .is_some_and(|f| f.eq_ignore_ascii_case("Secure messages"))
+        && folders.len() == 1
+    {
         let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
-        return Some(ExportDocument {
-            entry: entry.clone(),
-            kind: ExportFileKind::SecureMessages,
-            date: None,
-            owner: DocumentOwner::MessageLog(stem.to_string()),
-            file_name: file,
-        });
-    }
-    if !RECORD_FOLDERS.contains(&folder) {
-        return None;
-    }
-    let person = rest.split('/').next()?.trim();
-    if person.is_empty() || !rest.contains('/') {
-        return None;
-    }
-    let kind = classify(folder, rest, &file);
+        (DocumentOwner::MessageLog(stem.to_string()), Vec::new())
+    } else if folders
+        .first()
+        .is_some_and(|f| RECORD_FOLDERS.iter().any(|r| r.eq_ignore_ascii_case(f)))
+        && folders.len() >= 2
+    {
+        let person = folders[1].trim();
+        (
+            DocumentOwner::Folder(person.to_string()),
+            names.cards_for(person).unwrap_or_default(),
+        )
+    } else {
+        match folders
+            .iter()
+            .find_map(|f| names.cards_for(f).map(|cards| (*f, cards)))
+        {
+            Some((person, cards)) => (DocumentOwner::Folder(person.trim().to_string()), cards),
+            None => (DocumentOwner::Nobody, Vec::new()),
+        }
+    };
+    let kind = match owner {
+        DocumentOwner::MessageLog(_) => ExportFileKind::SecureMessages,
+        _ => classify(&folders, &file),
+    };
     // Stored documents carry their upload order: "3-Intake form.pdf".
     let file_name = match (&kind, file.split_once('-')) {
         (ExportFileKind::StoredDocument, Some((n, original)))
@@ -256,13 +398,20 @@ fn document_of(entry: &ArchiveEntry) -> Option<ExportDocument> {
         }
         _ => file.clone(),
     };
-    Some(ExportDocument {
-        entry: entry.clone(),
-        date: date_in(&file),
-        kind,
-        file_name,
-        owner: DocumentOwner::Folder(person.to_string()),
-    })
+    let date = match kind {
+        ExportFileKind::SecureMessages => None,
+        _ => date_in(&file),
+    };
+    (
+        ExportDocument {
+            entry: entry.clone(),
+            date,
+            kind,
+            file_name,
+            owner,
+        },
+        owners,
+    )
 }
 
 fn folder_name_of(card: &VCard) -> Option<String> {
@@ -280,11 +429,16 @@ pub fn read_export<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     limits: &ArchiveLimits,
 ) -> Result<ExportIndex, ExportError> {
+    // Workbooks and office documents are archives too: named before they are listed.
+    if zip.index_for_name("xl/workbook.xml").is_some() {
+        return Err(ExportError::ClientList("an Excel workbook (.xlsx)"));
+    }
+    if let Some(what) = super::extract::office_kind(zip) {
+        return Err(ExportError::OtherFile(what));
+    }
     let entries = archive::list(zip, limits)?;
-    let card_entries: Vec<&ArchiveEntry> = entries
-        .iter()
-        .filter(|e| top(&e.path) == "Contacts" && e.path.to_lowercase().ends_with(".vcf"))
-        .collect();
+    let card_entries: Vec<&ArchiveEntry> =
+        entries.iter().filter(|e| is_card_path(&e.path)).collect();
     if card_entries.is_empty() {
         let mut found: Vec<String> = entries
             .iter()
@@ -328,8 +482,18 @@ pub fn read_export<R: Read + Seek>(
             None => unreadable_cards.push(e.path.clone()),
         }
     }
-    let documents: Vec<ExportDocument> = entries.iter().filter_map(document_of).collect();
-    Ok(ExportIndex::new(cards, documents, unreadable_cards))
+    let names = CardNames::of(&cards);
+    let (documents, folder_owners): (Vec<ExportDocument>, Vec<Vec<usize>>) = entries
+        .iter()
+        .filter(|e| !is_card_path(&e.path))
+        .map(|e| document_of(e, &names))
+        .unzip();
+    Ok(ExportIndex::new(
+        cards,
+        documents,
+        folder_owners,
+        unreadable_cards,
+    ))
 }
 
 fn hyphenated(name: &str) -> String {
@@ -347,18 +511,16 @@ fn without_initials(display: &str) -> String {
 }
 
 impl ExportIndex {
+    /// `folder_owners`: for each document, the cards its folder's name points at.
     fn new(
         cards: Vec<ExportCard>,
         documents: Vec<ExportDocument>,
+        folder_owners: Vec<Vec<usize>>,
         unreadable: Vec<String>,
     ) -> Self {
         use std::collections::HashMap;
-        let mut by_folder: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_display: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in cards.iter().enumerate() {
-            if let Some(f) = &c.folder_name {
-                by_folder.entry(f.to_lowercase()).or_default().push(i);
-            }
             by_display
                 .entry(hyphenated(&c.display_name).to_lowercase())
                 .or_default()
@@ -366,11 +528,9 @@ impl ExportIndex {
         }
         let owners: Vec<Vec<usize>> = documents
             .iter()
-            .map(|d| match &d.owner {
-                DocumentOwner::Folder(f) => by_folder
-                    .get(&f.to_lowercase())
-                    .cloned()
-                    .unwrap_or_default(),
+            .zip(folder_owners)
+            .map(|(d, from_folder)| match &d.owner {
+                DocumentOwner::Folder(_) | DocumentOwner::Nobody => from_folder,
                 // "Provider-First-Provider-Last-Client-Display-Name": the longest display
                 // name the stem ends with, after a hyphen.
                 DocumentOwner::MessageLog(stem) => {
@@ -418,16 +578,34 @@ impl ExportIndex {
             .map(move |&d| (&self.documents[d], self.owners[d].len() > 1))
     }
 
-    /// Documents no card claims (their folder's name matches no card).
+    /// How many files no card claims (their folders' names match no card).
     pub fn unclaimed(&self) -> usize {
         self.owners.iter().filter(|o| o.is_empty()).count()
     }
 
-    /// How many documents of each kind a card's person has, in a stable order.
+    /// The paths of the files no card claims, in archive order.
+    pub fn unclaimed_paths(&self) -> Vec<String> {
+        self.documents
+            .iter()
+            .zip(&self.owners)
+            .filter(|(_, o)| o.is_empty())
+            .map(|(d, _)| d.entry.path.clone())
+            .collect()
+    }
+
+    /// How many documents of each kind a card's person has, in a stable order; those the
+    /// export gives no date are counted apart and say so.
     pub fn counts_of(&self, card: usize) -> Vec<(String, usize)> {
         let mut counts: Vec<(String, usize)> = Vec::new();
         for (d, _) in self.documents_of(card) {
-            let label = d.kind.label();
+            let label = match d.date {
+                Some(_) => d.kind.label(),
+                None => format!(
+                    "{} ({})",
+                    d.kind.label(),
+                    crate::domain::document::NO_DATE_IN_EXPORT
+                ),
+            };
             match counts.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, n)) => *n += 1,
                 None => counts.push((label, 1)),
@@ -480,7 +658,7 @@ pub struct ExportRow {
 }
 
 /// Reviews every card: an existing client (matched as a list row is) is selected, so their
-/// documents are added to their profile; a new one waits for the clinician to check it;
+/// documents (if any) are added to their profile; a new one waits for the clinician to check it;
 /// a card without an email, one whose email or name points at another client, one that
 /// shares its folder with a namesake, or one with no records at all is unchecked with
 /// the reason.
@@ -537,6 +715,7 @@ pub fn review_export(
             }
         })
         .collect();
+    let unclaimed = index.unclaimed();
     let reviewed = matching::review(candidates, existing);
     // A card with no records that shares its address is the contact of a household.
     let households =
@@ -586,12 +765,22 @@ pub fn review_export(
                 );
             }
             if documents.is_empty() {
-                r.reasons.push(format!(
-                    "{NO_RECORDS}: perhaps a guardian or an emergency contact rather than a client."
-                ));
+                r.reasons.push(if unclaimed > 0 {
+                    // The person's files may be among those no card claims.
+                    format!(
+                        "No documents found for this card, and {unclaimed} {} of the export {} to no card (listed at the top): check whether some are this client's.",
+                        if unclaimed == 1 { "file" } else { "files" },
+                        if unclaimed == 1 { "belongs" } else { "belong" }
+                    )
+                } else {
+                    format!(
+                        "{NO_RECORDS}: perhaps a guardian or an emergency contact rather than a client."
+                    )
+                });
             }
-            // Existing clients get their documents by default; new ones wait for a check.
-            r.selected = r.status == Status::Existing && !documents.is_empty();
+            // Existing clients (name and email agree) are ticked, documents or not; new
+            // ones wait for a check.
+            r.selected = r.status == Status::Existing;
             ExportRow {
                 display_name: card.display_name.clone(),
                 simplepractice_id: card.simplepractice_id.clone(),
@@ -685,14 +874,14 @@ mod tests {
         assert_eq!(
             x.counts_of(0),
             [
-                ("Invoice".to_string(), 1),
+                ("Invoice (no date in the export)".to_string(), 1),
                 ("Progress note".into(), 1),
                 ("Psychotherapy note".into(), 1),
-                ("Questionnaire (GAD)".into(), 1),
-                ("Secure messages".into(), 1),
-                ("Stored document".into(), 1),
-                ("Superbill".into(), 1),
-                ("Treatment plan".into(), 1),
+                ("Questionnaire (GAD) (no date in the export)".into(), 1),
+                ("Secure messages (no date in the export)".into(), 1),
+                ("Stored document (no date in the export)".into(), 1),
+                ("Superbill (no date in the export)".into(), 1),
+                ("Treatment plan (no date in the export)".into(), 1),
             ]
         );
         let note = x
@@ -793,6 +982,127 @@ mod tests {
         assert_eq!(logs(1), ["Elena-Rivera-Mary-Ann-Lee.txt"]);
         assert!(logs(2).is_empty(), "a one-word name claims nobody's log");
         assert_eq!(x.unclaimed(), 1);
+    }
+
+    #[test]
+    fn a_folder_per_client_with_subfolders_is_read_and_unclaimed_files_named() {
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "Contacts/Ada Q. Lovelace - 11.vcf",
+                card("Lovelace;Ada;;;", "Ada Lovelace", ""),
+            ),
+            (
+                "Contacts/Ann Lee - 12.vcf",
+                card("Lee;Ann;;;", "Ann Lee", ""),
+            ),
+            (
+                "Contacts/Ann Lee - 13.vcf",
+                card("Lee;Ann;;;", "Ann Lee", ""),
+            ),
+            (
+                "Clients/Ada Lovelace/Medical Records/Progress Note 2024-01-02 100000 1.pdf",
+                b"%PDF".to_vec(),
+            ),
+            (
+                "Clients/Ada Lovelace/Billing Documents/Invoices/INV 7.pdf",
+                b"%PDF".to_vec(),
+            ),
+            (
+                "Clients/Ada Lovelace/Notes/Psychotherapy Note 2024-01-09 090000 2.pdf",
+                b"%PDF".to_vec(),
+            ),
+            (
+                "Clients/Ada Lovelace/Stored documents/3-Intake form.pdf",
+                b"%PDF".to_vec(),
+            ),
+            // The id in the folder's name tells namesakes apart.
+            (
+                "Clients/Ann Lee - 13/Medical Records/Chart Note 2023-05-06 1 1.pdf",
+                b"%PDF".to_vec(),
+            ),
+            (
+                "Clients/Grace Hopper/Medical Records/Chart Note.pdf",
+                b"%PDF".to_vec(),
+            ),
+            ("read me.txt", b"hello".to_vec()),
+        ];
+        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let bytes = zip_of(&refs);
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let entries = archive::list(&mut zip, &ArchiveLimits::default()).unwrap();
+        assert!(looks_like_export(&entries));
+        let x = read_export(&mut zip, &ArchiveLimits::default()).unwrap();
+        assert_eq!(
+            x.counts_of(0),
+            [
+                ("Invoice (no date in the export)".to_string(), 1),
+                ("Progress note".into(), 1),
+                ("Psychotherapy note".into(), 1),
+                ("Stored document (no date in the export)".into(), 1),
+            ]
+        );
+        let stored = x
+            .documents_of(0)
+            .map(|(d, _)| d)
+            .find(|d| d.kind == ExportFileKind::StoredDocument)
+            .unwrap();
+        assert_eq!(
+            (stored.file_name.as_str(), stored.date),
+            ("Intake form.pdf", None)
+        );
+        assert_eq!(x.documents_of(1).count(), 0);
+        assert_eq!(
+            x.documents_of(2)
+                .map(|(d, shared)| (d.kind.clone(), shared))
+                .collect::<Vec<_>>(),
+            [(ExportFileKind::ChartNote, false)]
+        );
+        assert_eq!(
+            x.unclaimed_paths(),
+            [
+                "Clients/Grace Hopper/Medical Records/Chart Note.pdf",
+                "read me.txt"
+            ]
+        );
+        let rows = review_export(&x, &[], NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert!(rows[1]
+            .reviewed
+            .reasons
+            .iter()
+            .any(|r| r.contains("2 files of the export belong to no card")));
+        assert!(!rows
+            .iter()
+            .flat_map(|r| &r.reviewed.reasons)
+            .any(|r| r.contains(NO_RECORDS)));
+    }
+
+    #[test]
+    fn an_existing_client_is_ticked_without_documents() {
+        let bytes = zip_of(&[
+            (
+                "Contacts/Ada Lovelace - 1.vcf",
+                &card(
+                    "Lovelace;Ada;;;",
+                    "Ada Lovelace",
+                    "EMAIL:ada@example.com\r\n",
+                ),
+            ),
+            ("Medical Records/Someone Else/Chart Note.pdf", b"%PDF"),
+        ]);
+        let mut zip = archive::open(Cursor::new(&bytes[..])).unwrap();
+        let x = read_export(&mut zip, &ArchiveLimits::default()).unwrap();
+        let existing = vec![ExistingClient {
+            id: "c1".into(),
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email_normalized: "ada@example.com".into(),
+            date_of_birth: None,
+            phone_digits: None,
+        }];
+        let rows = review_export(&x, &existing, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(rows[0].reviewed.status, Status::Existing);
+        assert!(rows[0].reviewed.selected);
+        assert!(rows[0].documents.is_empty());
     }
 
     #[test]

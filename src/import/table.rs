@@ -125,6 +125,12 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// BOM first (UTF-8, UTF-16LE, UTF-16BE), then NUL-byte patterns (UTF-16 without
 /// a BOM), then UTF-8 validity, then Windows-1252. The BOM is not part of the
 /// returned text. Never fails: undecodable sequences become U+FFFD.
+/// Whether the first bytes of a file read as text (in any encoding Caseload reads), not
+/// as a binary file.
+pub fn looks_like_text(head: &[u8]) -> bool {
+    !head.is_empty() && !has_binary_signature(head) && !looks_binary(&decode_cow(head).0)
+}
+
 pub fn decode(bytes: &[u8]) -> (String, TextEncoding) {
     let (text, encoding) = decode_cow(bytes);
     (text.into_owned(), encoding)

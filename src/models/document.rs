@@ -24,7 +24,12 @@ pub struct Document {
     pub created_at: NaiveDateTime,
     /// A questionnaire's code ("GAD").
     pub kind_detail: Option<String>,
+    /// The import it came from (`"simplepractice"`); none for a file added by hand.
+    pub imported_from: Option<String>,
 }
+
+/// What a document imported from a SimplePractice export records as its origin.
+pub const FROM_SIMPLEPRACTICE: &str = "simplepractice";
 
 impl Document {
     pub fn kind(&self) -> Option<DocumentKind> {
@@ -132,6 +137,7 @@ pub fn add(
         document_date: new.document_date,
         created_at: now,
         kind_detail: new.kind_detail.map(str::to_string),
+        imported_from: None,
     };
     diesel::insert_into(documents::table)
         .values((
@@ -159,7 +165,10 @@ pub struct PendingDocument {
     pub content_type: &'static str,
     pub sha256: String,
     pub content: Vec<u8>,
+    /// None when the source gives no date (shown as such, never as the import's day).
     pub document_date: Option<NaiveDate>,
+    /// The import it comes from (see [`FROM_SIMPLEPRACTICE`]).
+    pub imported_from: Option<&'static str>,
 }
 
 /// The SHA-256 of every document a client has, to leave out files they already have.
@@ -225,6 +234,7 @@ pub fn add_many(
                 documents::document_date.eq(d.document_date),
                 documents::created_at.eq(now),
                 documents::kind_detail.eq(d.kind_detail.as_deref()),
+                documents::imported_from.eq(d.imported_from),
             )
         })
         .collect();

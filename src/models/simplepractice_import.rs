@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
+use std::sync::mpsc::SyncSender;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -25,10 +27,10 @@ use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::billing::BillingType;
 use crate::domain::document::FileType;
-use crate::import::archive;
+use crate::import::archive::{self, ArchiveError};
 use crate::import::matching::Status;
 use crate::import::plan::Summary;
-use crate::import::simplepractice::{ExportIndex, ExportRow};
+use crate::import::simplepractice::{ExportDocument, ExportIndex, ExportRow};
 
 /// What a row of an earlier review of the same export said, for an unchanged client.
 struct EarlierChoice {
@@ -267,13 +269,105 @@ pub struct ExportOutcome {
     pub clients_with_documents: i64,
     pub documents: i64,
     pub already_done: bool,
+    /// Where the time went (for the benchmark).
+    pub timings: ImportTimings,
+}
+
+/// Where an export's import spent its time: the reading thread and the writing one
+/// work at once, so the parts add up to more than the whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportTimings {
+    pub reading: ReadTimes,
+    /// Database writes of documents, blobs and audit entries.
+    pub writing: Duration,
+}
+
+/// How long the reading thread spent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadTimes {
+    /// Reading each document out of the archive (decompressing it, checking its CRC).
+    pub decompressing: Duration,
+    pub hashing: Duration,
+}
+
+/// One document read out of the archive, hashed and typed, for the writing thread.
+struct ReadDocument<'a> {
+    /// Which of the import's clients gets it.
+    owner: usize,
+    doc: &'a ExportDocument,
+    content: Vec<u8>,
+    sha256: String,
+    content_type: &'static str,
+}
+
+/// What the reading thread hands over: documents read, or why it stopped.
+type Chunk<'a> = Result<Vec<ReadDocument<'a>>, ArchiveError>;
+
+/// How many bytes of documents the reading thread hands over at once. With two chunks
+/// waiting at most, what is held stays small (a chunk may end with one large file).
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// What the import says if the reading thread stopped without a word (it cannot panic on
+/// any input; this is for a bug).
+const READER_STOPPED: &str =
+    "The export could not be read to its end. Nothing was imported. Try the import again.";
+
+/// Reads every planned document in turn — each one's bytes once, its CRC checked, its
+/// SHA-256 and type taken — and hands them over in chunks; stops at the first error, or
+/// when the writing side has stopped listening.
+fn read_documents<'a, R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    plan: &[(usize, Vec<&'a ExportDocument>)],
+    tx: SyncSender<Chunk<'a>>,
+) -> ReadTimes {
+    let mut times = ReadTimes::default();
+    let mut chunk = Vec::new();
+    let mut bytes = 0usize;
+    for (owner, docs) in plan {
+        for &doc in docs {
+            let started = Instant::now();
+            let content = match archive::read_entry(zip, &doc.entry) {
+                Ok(content) => content,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return times;
+                }
+            };
+            let read = Instant::now();
+            times.decompressing += read - started;
+            let sha256 = hex::encode(Sha256::digest(&content));
+            times.hashing += read.elapsed();
+            let content_type = FileType::detect(&content[..content.len().min(512)])
+                .map(FileType::content_type)
+                .unwrap_or("application/octet-stream");
+            bytes += content.len();
+            chunk.push(ReadDocument {
+                owner: *owner,
+                doc,
+                content,
+                sha256,
+                content_type,
+            });
+            if bytes >= CHUNK_BYTES {
+                if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                    return times;
+                }
+                bytes = 0;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.send(Ok(chunk));
+    }
+    times
 }
 
 /// Creates the selected new clients and attaches their documents, and those of the
-/// selected existing clients, reading each document from the archive in turn — one
-/// transaction, all or nothing. A document a client already has (same SHA-256) is not
-/// added again.
-pub fn commit_export<R: Read + Seek>(
+/// selected existing clients — one transaction, all or nothing. One thread reads each
+/// document out of the archive and hashes it while this one writes the ones before
+/// (see docs/decisions/2026-12-07-export-speed.md). A document a client already has
+/// (same SHA-256) is not added again.
+pub fn commit_export<R: Read + Seek + Send>(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     zip: &mut ZipArchive<R>,
@@ -289,6 +383,7 @@ pub fn commit_export<R: Read + Seek>(
                 clients_with_documents: b.clients_with_documents,
                 documents: b.documents_count,
                 already_done: true,
+                timings: ImportTimings::default(),
             });
         }
         let chosen: Vec<ImportRow> = import_rows::table
@@ -367,54 +462,98 @@ pub fn commit_export<R: Read + Seek>(
                 list_rows(&twice)
             )));
         }
+        // What each client gets, in order; then the archive is read on one thread while
+        // the database is written on this one.
+        let plan: Vec<(usize, Vec<&ExportDocument>)> = owners
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (r, ..))| {
+                let card = card_of(r)?;
+                let docs: Vec<&ExportDocument> = index
+                    .documents_of(card)
+                    .filter(|(_, shared)| !shared || r.takes_documents)
+                    .map(|(d, _)| d)
+                    .collect();
+                Some((i, docs))
+            })
+            .collect();
         let mut documents = 0i64;
         let mut existing_with_documents = std::collections::HashSet::new();
-        for (r, client, is_new) in &owners {
-            let Some(card) = card_of(r) else {
-                continue;
-            };
-            let mut added_here = 0;
-            let mut have = document::hashes_of(conn, client)?;
+        let mut writing = Duration::ZERO;
+        let mut timings = ImportTimings::default();
+        let archive: &mut ZipArchive<R> = &mut *zip;
+        let reading = std::thread::scope(|s| -> Result<ReadTimes, CommitError> {
+            // Two chunks wait at most: the reader stays a little ahead, never far.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'_>>(2);
+            let reader = s.spawn(move || read_documents(archive, &plan, tx));
+            let mut current: Option<(usize, std::collections::HashSet<String>, i64)> = None;
             let mut pending: Vec<PendingDocument> = Vec::new();
             let mut pending_bytes = 0usize;
-            for (doc, shared) in index.documents_of(card) {
-                if shared && !r.takes_documents {
-                    continue;
-                }
-                let content = archive::read_entry(zip, &doc.entry)
-                    .map_err(|e| CommitError::Conflict(e.to_string()))?;
-                let sha256 = hex::encode(Sha256::digest(&content));
-                // A file the client already has (from an earlier import, or twice in
-                // this export) is not added again.
-                if !have.insert(sha256.clone()) {
-                    continue;
-                }
-                let (kind, kind_detail) = doc.kind.document_kind();
-                pending_bytes += content.len();
-                pending.push(PendingDocument {
-                    kind,
-                    kind_detail: kind_detail.map(str::to_string),
-                    file_name: doc.file_name.clone(),
-                    content_type: FileType::detect(&content[..content.len().min(512)])
-                        .map(FileType::content_type)
-                        .unwrap_or("application/octet-stream"),
-                    sha256,
-                    content,
-                    document_date: doc.date,
-                });
-                // Written in batches of a few megabytes: few statements, little memory.
-                if pending_bytes >= BATCH_BYTES {
-                    added_here += attach(conn, client, &pending, now)?;
+            let mut write_pending =
+                |conn: &mut DbConnection, owner: usize, pending: &mut Vec<PendingDocument>| {
+                    let t = Instant::now();
+                    let added = attach(conn, &owners[owner].1, pending, now);
                     pending.clear();
-                    pending_bytes = 0;
+                    writing += t.elapsed();
+                    added
+                };
+            for chunk in rx {
+                let chunk = chunk.map_err(|e| CommitError::Conflict(e.to_string()))?;
+                for read in chunk {
+                    if current.as_ref().map(|c| c.0) != Some(read.owner) {
+                        if let Some((owner, _, added)) = current.take() {
+                            let added = added + write_pending(conn, owner, &mut pending)?;
+                            pending_bytes = 0;
+                            documents += added;
+                            let (_, client, is_new) = &owners[owner];
+                            if !is_new && added > 0 {
+                                existing_with_documents.insert(client.id.clone());
+                            }
+                        }
+                        let have = document::hashes_of(conn, &owners[read.owner].1)?;
+                        current = Some((read.owner, have, 0));
+                    }
+                    let Some((owner, have, added)) = current.as_mut() else {
+                        continue;
+                    };
+                    // A file the client already has (from an earlier import, or twice in
+                    // this export) is not added again.
+                    if !have.insert(read.sha256.clone()) {
+                        continue;
+                    }
+                    let (kind, kind_detail) = read.doc.kind.document_kind();
+                    pending_bytes += read.content.len();
+                    pending.push(PendingDocument {
+                        kind,
+                        kind_detail: kind_detail.map(str::to_string),
+                        file_name: read.doc.file_name.clone(),
+                        content_type: read.content_type,
+                        sha256: read.sha256,
+                        content: read.content,
+                        document_date: read.doc.date,
+                        imported_from: Some(document::FROM_SIMPLEPRACTICE),
+                    });
+                    // Written in batches of a few megabytes: few statements, little memory.
+                    if pending_bytes >= BATCH_BYTES {
+                        *added += write_pending(conn, *owner, &mut pending)?;
+                        pending_bytes = 0;
+                    }
                 }
             }
-            added_here += attach(conn, client, &pending, now)?;
-            documents += added_here;
-            if !is_new && added_here > 0 {
-                existing_with_documents.insert(client.id.clone());
+            if let Some((owner, _, added)) = current.take() {
+                let added = added + write_pending(conn, owner, &mut pending)?;
+                documents += added;
+                let (_, client, is_new) = &owners[owner];
+                if !is_new && added > 0 {
+                    existing_with_documents.insert(client.id.clone());
+                }
             }
-        }
+            reader
+                .join()
+                .map_err(|_| CommitError::Conflict(READER_STOPPED.into()))
+        })?;
+        timings.reading = reading;
+        timings.writing = writing;
         let existing_with_documents = existing_with_documents.len() as i64;
         let rows_total = reload(conn, batch)?.rows_total;
         let imported = ids.len() as i64;
@@ -437,6 +576,7 @@ pub fn commit_export<R: Read + Seek>(
             clients_with_documents: existing_with_documents,
             documents,
             already_done: false,
+            timings,
         })
     })
 }

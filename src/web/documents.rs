@@ -15,6 +15,7 @@ use super::clients::{audit_view, ClientHeader};
 use super::session::{self, verify_csrf};
 use super::{client_ip, fmt, see_other, AppState, CurrentProvider, PageContext};
 use crate::db::ids::DocumentId;
+use crate::domain::document::NO_DATE_IN_EXPORT;
 use crate::domain::document::{format_size, DocumentKind};
 use crate::error::AppError;
 use crate::models::document;
@@ -84,11 +85,12 @@ async fn attachments_page(
         id: d.id.clone(),
         kind: d.kind_label(),
         file_name: d.file_name.clone(),
-        date: d
-            .document_date
-            .as_ref()
-            .map(fmt::date)
-            .unwrap_or_else(|| local.date(&d.created_at)),
+        date: match (&d.document_date, &d.imported_from) {
+            (Some(date), _) => fmt::date(date),
+            // The export gave none: the day of the import would read as the note's.
+            (None, Some(_)) => NO_DATE_IN_EXPORT.to_string(),
+            (None, None) => local.date(&d.created_at),
+        },
         size: format_size(d.size_bytes),
     };
     let documents = rest.iter().map(row).collect();

@@ -403,6 +403,36 @@ async fn simplepractice_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResu
         .first()
         .await?;
     shot(driver, "simplepractice-review").await?;
+    // A laptop's 1366-pixel window holds the whole table; a phone stacks its rows.
+    let fits = async |driver: &WebDriver| -> WebDriverResult<(i64, i64)> {
+        let r = driver
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                Vec::new(),
+            )
+            .await?;
+        let v: Vec<i64> = r.convert()?;
+        Ok((v[0], v[1]))
+    };
+    driver.set_window_rect(0, 0, 1366, 768).await?;
+    let (scroll, inner) = fits(driver).await?;
+    assert!(
+        inner > 1200 && scroll <= inner,
+        "at 1366×768: {scroll} > {inner}"
+    );
+    driver.set_window_rect(0, 0, 390, 844).await?;
+    let (scroll, inner) = fits(driver).await?;
+    shot(driver, "simplepractice-review-phone").await?;
+    assert!(scroll <= inner, "at 390 px: {scroll} > {inner}");
+    let display: String = driver
+        .execute(
+            "return getComputedStyle(document.querySelector('table.import-rows tbody tr')).display;",
+            Vec::new(),
+        )
+        .await?
+        .convert()?;
+    assert_eq!(display, "block", "rows stacked on a phone");
+    driver.set_window_rect(0, 0, 1280, 900).await?;
     let rows = driver
         .find_all(By::Css("table.import-rows tbody tr"))
         .await?;

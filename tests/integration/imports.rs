@@ -430,6 +430,78 @@ fn files_that_are_not_client_lists_say_what_was_received() {
 }
 
 #[test]
+fn wrong_files_on_the_list_import_get_the_right_words() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    // A Word document is a .zip inside: named as what it is, not as a damaged archive.
+    let docx = zip_of(&[
+        ("[Content_Types].xml", b"<?xml version=\"1.0\"?><Types/>"),
+        ("word/document.xml", b"<?xml version=\"1.0\"?><w:document/>"),
+    ]);
+    let batch = upload(&s, "clients.docx", docx);
+    let html = analysed(&app, &s, &batch);
+    assert!(
+        html.contains("This is a Word document, not a client list"),
+        "{html}"
+    );
+    assert!(
+        html.contains("as CSV or as an Excel workbook (.xlsx)"),
+        "{html}"
+    );
+    assert!(!html.contains("damaged"), "{html}");
+
+    // A SimplePractice export, in a folder per client: sent to its own import.
+    let export = zip_of(&[
+        ("Contacts/Ada Lovelace - 1.vcf", b"BEGIN:VCARD\nEND:VCARD\n"),
+        (
+            "Ada Lovelace/Medical Records/Progress Note 2024-01-02 100000 5.pdf",
+            b"%PDF",
+        ),
+    ]);
+    let batch = upload(&s, "export.zip", export);
+    let html = analysed(&app, &s, &batch);
+    assert!(
+        html.contains("complete SimplePractice data export"),
+        "{html}"
+    );
+    assert!(html.contains("Import a SimplePractice export"), "{html}");
+    assert_eq!(
+        select_attr(
+            &html,
+            "main a[href='/clients/import/simplepractice']",
+            "href"
+        )
+        .len(),
+        1,
+        "a link to the SimplePractice import: {html}"
+    );
+
+    // A workbook with title rows above the header is read, but named after no template.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "Client list of the practice").unwrap();
+    sheet.write(1, 0, "Printed 2026-11-30").unwrap();
+    for (c, h) in ["First Name", "Last Name", "Email", "Mobile Phone"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(3, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["Ada", "Lovelace", "ada@example.com", "4155550102"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(4, c as u16, *v).unwrap();
+    }
+    let batch = upload(&s, "clients.xlsx", book.save_to_buffer().unwrap());
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(row_statuses(&html), [("5".to_string(), "new".to_string())]);
+    assert!(html.contains("Read as Excel workbook (.xlsx)"), "{html}");
+    assert!(!html.contains("Headway"), "{html}");
+    assert_eq!(client_count(&app), 0);
+}
+
+#[test]
 fn uploads_over_the_limit_are_refused_and_the_server_keeps_serving() {
     let app = TestApp::spawn_with(|c| c.max_import_bytes = 1024);
     let s = app.signed_in();

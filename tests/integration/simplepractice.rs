@@ -216,7 +216,11 @@ fn an_export_is_reviewed_and_imported_with_every_document() {
             ("Gregory Hopper".into(), "needs_review".into(), false),
         ]
     );
-    assert!(html.contains("Progress note: 1") && html.contains("Questionnaire (GAD): 1"));
+    assert!(
+        html.contains("Progress note: 1")
+            && html.contains("Questionnaire (GAD) (no date in the export): 1"),
+        "{html}"
+    );
     assert!(html.contains("also called Ann Lee"));
     assert!(html.contains("perhaps a guardian or an emergency contact"));
     assert!(html.contains("belongs to your client Grace Hopper"));
@@ -452,7 +456,7 @@ fn bad_archives_say_what_is_wrong_and_write_nothing() {
         (
             "notes.pdf",
             b"%PDF-1.4 not a zip".to_vec(),
-            "damaged or incomplete",
+            "This is a PDF document, not a SimplePractice export",
         ),
         (
             "cut.zip",
@@ -660,4 +664,219 @@ fn a_card_with_no_email_is_offered_as_the_client_with_its_name_and_phone() {
         "{html}"
     );
     assert!(html.contains("For: same name, same phone."), "{html}");
+}
+
+/// The export with every client's files in a folder of their own, the record folders
+/// inside it ("Clients/Ada Lovelace/Medical Records/…"), and files no card claims.
+fn export_in_client_folders() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> =
+        vec![
+        (
+            "Contacts/Ada Q. Lovelace - 200000001.vcf".into(),
+            card(
+                "Lovelace;Ada;;;",
+                "Ada Lovelace",
+                "EMAIL;TYPE=home:ada@example.com\\n",
+                true,
+            ),
+        ),
+        (
+            "Contacts/Nia Okafor - 200000002.vcf".into(),
+            card("Okafor;Nia;;;", "Nia Okafor", "EMAIL:nia@example.com\\n", false),
+        ),
+        (
+            "Clients/Ada Lovelace/Medical Records/Progress Note 2024-01-02 100000 11.pdf".into(),
+            pdf("ada progress"),
+        ),
+        (
+            "Clients/Ada Lovelace/Psychotherapy Notes/Psychotherapy Note 2024-01-09 090000 12.pdf"
+                .into(),
+            pdf("ada psychotherapy"),
+        ),
+        (
+            "Clients/Ada Lovelace/Billing Documents/Invoices/INV 1.pdf".into(),
+            pdf("ada invoice"),
+        ),
+        (
+            "Clients/Nia Okafor - 200000002/Stored documents/1-Consent.pdf".into(),
+            pdf("nia consent"),
+        ),
+    ];
+    for i in 0..12 {
+        files.push((
+            format!(
+                "Clients/Former Client {i}/Medical Records/Chart Note 2022-01-0{} 1 {i}.pdf",
+                1 + i % 9
+            ),
+            pdf(&format!("former {i}")),
+        ));
+    }
+    files
+}
+
+#[test]
+fn an_export_with_a_folder_per_client_imports_their_documents_and_lists_what_no_card_claims() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let batch = upload_export(&s, "export.zip", zip_of(&export_in_client_folders()));
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        review_rows(&html),
+        [
+            ("Ada Q. Lovelace".to_string(), "existing".to_string(), true),
+            ("Nia Okafor".into(), "new".into(), false),
+        ]
+    );
+    assert!(html.contains("Progress note: 1") && html.contains("Psychotherapy note: 1"));
+    assert!(
+        html.contains("Stored document (no date in the export): 1"),
+        "{html}"
+    );
+    assert!(!html.contains("No records anywhere"), "{html}");
+    // At the top, before the rows: the count and every path, in a <details> when long.
+    let callout = select_text(&html, "[data-unclaimed] strong");
+    assert_eq!(callout, ["12 files of the export belong to no client card"]);
+    let paths = select_text(&html, "[data-unclaimed] details li");
+    assert_eq!(paths.len(), 12);
+    assert!(
+        paths.contains(
+            &"Clients/Former Client 3/Medical Records/Chart Note 2022-01-04 1 3.pdf".to_string()
+        ),
+        "{paths:?}"
+    );
+    assert!(html.find("data-unclaimed") < html.find("table class=\"import-rows"));
+
+    let mut fields = vec![
+        ("csrf_token".to_string(), csrf_in(&html)),
+        ("row".into(), "1".into()),
+        ("row".into(), "2".into()),
+        ("docs".into(), "1".into()),
+        ("docs".into(), "2".into()),
+        ("select".into(), "1".into()),
+        ("select".into(), "2".into()),
+    ];
+    fields.push(("action".into(), "import".into()));
+    let r = s
+        .http
+        .post(format!("{}{batch}/review", s.base))
+        .form(&fields)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(
+        select_text(&done, "[data-count=documents]"),
+        ["4"],
+        "{done}"
+    );
+    let (_, att) = s.get_text(&format!("/clients/{ada}/clinical/attachments"));
+    assert_eq!(
+        select_text(&att, "section.apart td:first-child"),
+        ["Psychotherapy Note 2024-01-09 090000 12.pdf"]
+    );
+    assert!(att.contains("Jan 2, 2024"), "{att}");
+    // The invoice's name carries no date: it says so, not the day of the import.
+    let invoice_date: Vec<String> = {
+        let doc = scraper::Html::parse_document(&att);
+        let tr = scraper::Selector::parse("table.documents tbody tr").unwrap();
+        let td = scraper::Selector::parse("td").unwrap();
+        doc.select(&tr)
+            .filter(|r| r.text().collect::<String>().contains("INV 1.pdf"))
+            .filter_map(|r| r.select(&td).nth(2))
+            .map(|d| d.text().collect::<String>().trim().to_string())
+            .collect()
+    };
+    assert_eq!(invoice_date, ["no date in the export"]);
+    let nia: i64 = documents::table
+        .inner_join(clients::table.on(clients::id.eq(documents::client_id)))
+        .filter(clients::first_name.eq("Nia"))
+        .filter(documents::document_date.is_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        nia, 1,
+        "Nia's consent form, from the folder named with her card's id"
+    );
+}
+
+#[test]
+fn an_existing_client_is_ticked_even_when_the_export_holds_no_documents_for_them() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "Contacts/Ada Lovelace - 1.vcf".into(),
+            card(
+                "Lovelace;Ada;;;",
+                "Ada Lovelace",
+                "EMAIL:ada@example.com\\n",
+                true,
+            ),
+        ),
+        (
+            "Contacts/Nia Okafor - 2.vcf".into(),
+            card(
+                "Okafor;Nia;;;",
+                "Nia Okafor",
+                "EMAIL:nia@example.com\\n",
+                true,
+            ),
+        ),
+        (
+            "Medical Records/Nia Okafor/Chart Note 2023-05-06 120000 13.pdf".into(),
+            pdf("nia chart"),
+        ),
+    ];
+    let batch = upload_export(&s, "export.zip", zip_of(&files));
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        review_rows(&html),
+        [
+            ("Ada Lovelace".to_string(), "existing".to_string(), true),
+            ("Nia Okafor".into(), "new".into(), false),
+        ]
+    );
+    assert!(!html.contains("data-unclaimed"));
+}
+
+#[test]
+fn a_client_list_on_the_export_page_is_sent_to_import_from_a_file() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "First Name").unwrap();
+    sheet.write(0, 1, "Last Name").unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "clients.csv",
+            b"First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n".to_vec(),
+            "This is a CSV or text file: a client list, not a SimplePractice export",
+        ),
+        (
+            "clients.xlsx",
+            book.save_to_buffer().unwrap(),
+            "This is an Excel workbook (.xlsx): a client list",
+        ),
+        (
+            "ada.vcf",
+            card("Lovelace;Ada;;;", "Ada Lovelace", "", true),
+            "This is a file of contact cards (.vcf): a client list",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let batch = upload_export(&s, name, bytes);
+        let html = analysed(&app, &s, &batch);
+        assert!(html.contains(expected), "{name}: {html}");
+        assert!(html.contains("Import from a file"), "{name}: {html}");
+        assert_eq!(
+            select_attr(&html, "main a[href='/clients/import']", "href").len(),
+            1,
+            "{name}: a link to Import from a file"
+        );
+    }
+    assert_eq!(client_count(&app), 0);
 }

@@ -121,6 +121,8 @@ pub(super) struct FailedPage {
     page: PageContext,
     file_name: String,
     message: String,
+    /// It was uploaded on the SimplePractice page (the links lead back there).
+    export: bool,
 }
 
 impl FailedPage {
@@ -128,6 +130,7 @@ impl FailedPage {
         FailedPage {
             page,
             file_name: b.file_name.clone(),
+            export: b.is_export(),
             message: b
                 .error
                 .clone()
