@@ -401,6 +401,9 @@ pub fn analyse_export_batch(
 
 /// Imports left unreviewed this long are cancelled, rows and file deleted.
 pub const ABANDONED_AFTER_DAYS: i64 = 30;
+
+/// The list of rows an import left out is kept this long after the import, then deleted.
+pub const LEFT_OUT_KEPT_DAYS: i64 = 30;
 /// Imports the command line started and did not finish: no page leads back to them.
 pub const CLI_UNFINISHED_AFTER_HOURS: i64 = 24;
 
@@ -410,7 +413,8 @@ pub const UNQUEUED_AFTER_HOURS: i64 = 24;
 
 /// Cancels abandoned imports (their rows and uploads deleted): those left unreviewed for
 /// [`ABANDONED_AFTER_DAYS`] before `now`, those the command line left unfinished for
-/// [`CLI_UNFINISHED_AFTER_HOURS`], and uploads that never finished arriving; and gives up
+/// [`CLI_UNFINISHED_AFTER_HOURS`], and uploads that never finished arriving; deletes the
+/// lists of rows imports left out after [`LEFT_OUT_KEPT_DAYS`]; and gives up
 /// on files whose checking stopped too often (see `import_batch::claim_analysis`).
 pub fn expire(
     conn: &mut DbConnection,
@@ -426,6 +430,7 @@ pub fn expire(
     for id in import_batch::expire_never_queued(conn, UNQUEUED_AFTER_HOURS, now)? {
         uploads.remove(conn, &id)?;
     }
+    import_batch::expire_left_out(conn, LEFT_OUT_KEPT_DAYS, now)?;
     Ok(())
 }
 

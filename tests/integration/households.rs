@@ -170,6 +170,8 @@ fn household_rows_of_a_list_are_imported_as_a_household_and_the_left_out_rows_ar
         "a formula is escaped in the CSV: {csv}"
     );
 
+    assert!(done.contains("kept with the import for 30 days"));
+
     // Deleting the list keeps the counts.
     let r = s.submit(&batch, &format!("{batch}/left-out/delete"), &[]);
     assert_eq!(r.status().as_u16(), 303);
@@ -578,4 +580,48 @@ Ethan,Okafor,okafor.family@example.com,,Maria Okafor\n";
         left[0].contains("Maria Okafor")
             && left[0].contains("The contact of Grace and Ethan Okafor")
     );
+}
+
+#[test]
+fn the_rows_an_import_left_out_are_deleted_thirty_days_after_it() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let list = "First Name,Last Name,Email\nNia,Lee,nia@example.com\nSam,,sam@example.com\n";
+    let batch = upload(&s, "list.csv", list.as_bytes().to_vec());
+    let html = analysed(&app, &s, &batch);
+    let r = s.fill_from(&html, &format!("{batch}/review"), &[("action", "import")]);
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "table.left-out tbody tr").len(), 1);
+    // Signed in again each time: a session ends after days away.
+    app.advance(chrono::Duration::days(29));
+    app.run_jobs();
+    let s = app.session();
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(
+        select_text(&done, "table.left-out tbody tr").len(),
+        1,
+        "kept for 30 days"
+    );
+    app.advance(chrono::Duration::days(2));
+    app.run_jobs();
+    let s = app.session();
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let (_, done) = s.get_text(&batch);
+    assert!(
+        select_text(&done, "table.left-out tbody tr").is_empty(),
+        "then deleted: {done}"
+    );
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["1"]);
+    assert_eq!(
+        select_text(&done, "[data-count=skipped]"),
+        ["1"],
+        "the counts stay"
+    );
+    let kept: i64 = caseload::db::schema::import_rows::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(kept, 0, "no row of a person left out is kept");
 }

@@ -314,6 +314,31 @@ pub fn expire_abandoned(
     Ok(ids)
 }
 
+/// The rows an import left out (people who are not clients) are deleted `days` after the
+/// import, as "Delete this list" would; the counts stay. Returns how many batches lost
+/// their list.
+pub fn expire_left_out(
+    conn: &mut DbConnection,
+    days: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let before = now - chrono::Duration::days(days);
+    let imported = import_batches::table
+        .filter(import_batches::status.eq(Imported.as_str()))
+        .filter(import_batches::imported_at.lt(before))
+        .select(import_batches::id);
+    let batches: Vec<String> = import_rows::table
+        .filter(import_rows::batch_id.eq_any(imported))
+        .select(import_rows::batch_id)
+        .distinct()
+        .load(conn)?;
+    for chunk in batches.chunks(500) {
+        diesel::delete(import_rows::table.filter(import_rows::batch_id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    Ok(batches.len())
+}
+
 /// Imports started from the command line that did not finish (the process was killed
 /// or the commit failed) and are older than `hours`: no page leads anyone back to finish
 /// them, so their rows (people's details) are deleted, and those still waiting are
