@@ -256,8 +256,9 @@ pub(in crate::models) fn store_rows(
             return Ok(false);
         }
         diesel::delete(import_rows::table.filter(import_rows::batch_id.eq(id))).execute(conn)?;
-        // 20 columns: 1,500 rows stay under SQLite's limit of bound parameters.
-        for chunk in rows.chunks(1500) {
+        // SQLite binds at most 32,766 parameters a statement: room for 32 columns (the
+        // table has 24).
+        for chunk in rows.chunks(32_766 / 32) {
             match conn {
                 DbConnection::Sqlite(c) => diesel::insert_into(import_rows::table)
                     .values(chunk)
