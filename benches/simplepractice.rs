@@ -86,7 +86,8 @@ fn write_export(path: &std::path::Path, clients: usize, per_client: usize, doc_b
 fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     let (mut conn, batch, _) = support::open_batch(database_url, batch_id);
     let limits = ArchiveLimits::default();
-    let uploads = import_jobs::UploadStore::new(&std::path::Path::new(data_dir).join("tmp"));
+    let url = caseload::db::DatabaseUrl::parse(database_url).unwrap();
+    let uploads = import_jobs::UploadStore::new(&std::path::Path::new(data_dir).join("tmp"), &url);
     uploads.prepare().unwrap();
     import_batch::start_analysis(&mut conn, &batch, caseload::models::now()).unwrap();
     let t = Instant::now();
@@ -100,9 +101,9 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
     assert_eq!(review.status.as_str(), "ready");
     simplepractice_import::select_all_new(&mut conn, &batch).unwrap();
     let t = Instant::now();
-    // As the web import does: the export read back from the database, then opened.
+    // As the web import does: the export opened where it is kept, in the database.
     let import_jobs::StoredExport::Opened(opened) =
-        import_jobs::open_stored_export(&mut conn, &uploads, batch_id, &limits).unwrap()
+        import_jobs::open_stored_export(&uploads, batch_id, &limits).unwrap()
     else {
         panic!("the stored export");
     };
@@ -123,7 +124,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
         outcome.imported, outcome.documents
     );
     let t = outcome.timings;
-    println!("    reading the upload back from the database (and opening it): {upload_read:.2} s");
+    println!("    opening the upload in the database (its directory and cards): {upload_read:.2} s");
     println!(
         "    reading thread: decompression and CRC {:.2} s, SHA-256 {:.2} s",
         t.reading.decompressing.as_secs_f64(),
@@ -161,7 +162,7 @@ fn main() {
         caseload::models::now(),
     )
     .unwrap();
-    let uploads = import_jobs::UploadStore::new(&bench.data_dir.path().join("tmp"));
+    let uploads = import_jobs::UploadStore::new(&bench.data_dir.path().join("tmp"), &bench.url);
     uploads.prepare().unwrap();
     let path = bench.data_dir.path().join("export.zip");
     let t = Instant::now();

@@ -4,7 +4,7 @@
 //! the expiry of abandoned imports. Every time they stamp comes from the app's clock.
 //! The CLI runs the same `analyse_batch` in its own thread.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,13 +14,14 @@ use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::db::{DbConnection, Pool};
+use crate::db::{DatabaseUrl, DbConnection, Pool};
 use crate::import::analysis::{self, Analysis, Step};
 use crate::import::archive::ArchiveLimits;
 use crate::import::columns::ManualColumns;
 use crate::import::extract::{ExtractError, ExtractOptions};
 use crate::import::simplepractice::{self, ExportError, ExportIndex};
 use crate::models::import_batch::{self, ImportBatch};
+use crate::models::import_upload::PartsReader;
 use crate::models::scope::OwnedBatch;
 use crate::models::unscoped;
 use crate::models::{client, import_upload, simplepractice_import};
@@ -29,11 +30,12 @@ use crate::models::{client, import_upload, simplepractice_import};
 /// [`PART_BYTES`], under the batch's id (never the name the file had on the provider's
 /// computer), so that every instance on the database reaches them — the one that took
 /// the upload, the one whose worker checks it and the one that imports it may all differ.
-/// A client list is read back whole; an export is copied into a temporary file of this
-/// instance's (unnamed, gone when closed) to be read as an archive.
+/// A client list is read back whole; an export is read as an archive straight from its
+/// parts, through a connection of its own ([`import_upload::PartsReader`]).
 #[derive(Debug, Clone)]
 pub struct UploadStore {
     tmp: PathBuf,
+    database: DatabaseUrl,
 }
 
 /// The size of one stored part of an upload.
@@ -49,10 +51,12 @@ pub enum StoreError {
 }
 
 impl UploadStore {
-    /// `tmp_dir`: this instance's folder for temporary files (the data dir's `tmp/`).
-    pub fn new(tmp_dir: &Path) -> Self {
+    /// `tmp_dir`: this instance's folder for temporary files (the data dir's `tmp/`);
+    /// `database`: where the uploads are kept, for the connections that read exports.
+    pub fn new(tmp_dir: &Path, database: &DatabaseUrl) -> Self {
         UploadStore {
             tmp: tmp_dir.to_path_buf(),
+            database: database.clone(),
         }
     }
 
@@ -122,27 +126,14 @@ impl UploadStore {
         Ok(Some(bytes))
     }
 
-    /// The upload of `batch_id` copied into a temporary file (read from its start), or
-    /// `None` when none is kept.
-    pub fn spool(
-        &self,
-        conn: &mut DbConnection,
-        batch_id: &str,
-    ) -> Result<Option<std::fs::File>, StoreError> {
-        let parts = import_upload::parts(conn, batch_id)?;
-        if parts == 0 {
-            return Ok(None);
-        }
-        let mut file = tempfile::tempfile_in(&self.tmp)?;
-        for k in 0..parts {
-            match import_upload::part(conn, batch_id, k)? {
-                Some(p) => file.write_all(&p)?,
-                None => return Ok(None),
-            }
-        }
-        file.flush()?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok(Some(file))
+    /// The upload of `batch_id` as a file to read and seek in, read from the database part
+    /// by part through a connection of its own (so that the import's transaction can write
+    /// on its connection while another thread reads); `None` when none is kept.
+    pub fn open_reader(&self, batch_id: &str) -> QueryResult<Option<PartsReader>> {
+        // The caller sees a connection that cannot be opened as the database error it is.
+        let conn = crate::db::establish(&self.database)
+            .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+        PartsReader::open(conn, batch_id, PART_BYTES)
     }
 
     /// Lets the upload of `batch_id` go (imported, cancelled, failed or expired).
@@ -290,11 +281,10 @@ pub fn open_export(
 }
 
 /// [`open_export`] on a file already open (an upload read back from the database).
-pub fn open_export_file(
-    mut file: std::fs::File,
+pub fn open_export_file<R: Read + Seek>(
+    mut file: R,
     limits: &ArchiveLimits,
-) -> Result<(zip::ZipArchive<std::fs::File>, ExportIndex), ExportError> {
-    use std::io::{Read, Seek};
+) -> Result<(zip::ZipArchive<R>, ExportIndex), ExportError> {
     let corrupt = || ExportError::Archive(crate::import::archive::ArchiveError::Corrupt);
     // The first bytes, to name a file that is no archive at all (a client list).
     let mut head = Vec::with_capacity(8192);
@@ -313,7 +303,7 @@ pub fn open_export_file(
 
 /// What became of reading a batch's stored export back.
 pub enum StoredExport {
-    Opened(Box<(zip::ZipArchive<std::fs::File>, ExportIndex)>),
+    Opened(Box<(zip::ZipArchive<PartsReader>, ExportIndex)>),
     /// No upload is kept for the batch (imported, cancelled or expired meanwhile).
     Gone,
     /// It is kept but is not a readable export (the message says why).
@@ -322,12 +312,11 @@ pub enum StoredExport {
 
 /// Reads a batch's stored export back and opens it.
 pub fn open_stored_export(
-    conn: &mut DbConnection,
     uploads: &UploadStore,
     batch_id: &str,
     limits: &ArchiveLimits,
-) -> Result<StoredExport, StoreError> {
-    let Some(file) = uploads.spool(conn, batch_id)? else {
+) -> QueryResult<StoredExport> {
+    let Some(file) = uploads.open_reader(batch_id)? else {
         return Ok(StoredExport::Gone);
     };
     Ok(match open_export_file(file, limits) {
@@ -362,7 +351,7 @@ pub fn analyse_export_batch(
         0,
         0,
     );
-    let index = match open_stored_export(conn, uploads, &batch.id, limits) {
+    let index = match open_stored_export(uploads, &batch.id, limits) {
         Ok(StoredExport::Opened(opened)) => opened.1,
         Ok(StoredExport::Gone) => {
             import_batch::fail(conn, batch, GONE, clock.now())?;
@@ -372,12 +361,7 @@ pub fn analyse_export_batch(
             import_batch::fail(conn, batch, &message, clock.now())?;
             return Ok(Outcome::Failed(message));
         }
-        Err(StoreError::Database(e)) => return Err(e),
-        Err(StoreError::Io(e)) => {
-            tracing::error!(error = %e, "an export could not be copied into the temporary folder");
-            import_batch::fail(conn, batch, NO_ROOM, clock.now())?;
-            return Ok(Outcome::Failed(NO_ROOM.into()));
-        }
+        Err(e) => return Err(e),
     };
     let existing = client::for_matching(conn, batch.scope())?;
     let rows = simplepractice::review_export(&index, &existing, clock.now().date());
@@ -433,9 +417,6 @@ pub fn expire(
     import_batch::expire_left_out(conn, LEFT_OUT_KEPT_DAYS, now)?;
     Ok(())
 }
-
-/// What a batch says when this instance cannot copy its export to read it.
-pub const NO_ROOM: &str = "The export could not be read on the server (its disk may be full). Nothing was imported. Tell whoever runs this server, then try again.";
 
 /// What a batch whose upload is gone says.
 const GONE: &str =

@@ -164,7 +164,7 @@ pub fn build_app_with(mut config: Config, runtime: Runtime) -> anyhow::Result<Ap
         pool.clone(),
         runtime.clock.clone(),
         runtime.mailer,
-        import_jobs::UploadStore::new(&config.upload_temp_dir()),
+        import_jobs::UploadStore::new(&config.upload_temp_dir(), &config.database_url),
         jobs::Settings {
             import_workers: config.import_workers,
             export_limits: config.export_limits,

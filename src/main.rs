@@ -736,7 +736,8 @@ fn read_bounded(
 /// Imports an earlier run of the command line left unfinished expire as the server's
 /// own sweep would expire them (a killed run leaves its batch behind).
 fn expire_unfinished(config: &Config, conn: &mut db::PooledConnection) {
-    let uploads = caseload::import_jobs::UploadStore::new(&config.upload_temp_dir());
+    let uploads =
+        caseload::import_jobs::UploadStore::new(&config.upload_temp_dir(), &config.database_url);
     if let Err(e) = caseload::import_jobs::expire(conn, &uploads, caseload::models::now()) {
         tracing::warn!(error = %e, "expiring unfinished imports failed");
     }

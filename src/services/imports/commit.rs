@@ -67,16 +67,8 @@ pub fn commit(
     let inviting = crate::onboarding::inviting(provider, public_url);
     let on_created: OnCreated = if invite { Some(&inviting) } else { None };
     let already_done = if current.is_export() {
-        use crate::import_jobs::{open_stored_export, StoreError, StoredExport};
-        let opened = match open_stored_export(conn, &files.uploads, &batch.id, &files.export_limits)
-        {
-            Ok(opened) => opened,
-            Err(StoreError::Database(e)) => return Err(e.into()),
-            Err(StoreError::Io(e)) => {
-                tracing::error!(error = %e, "an export could not be copied into the temporary folder");
-                return Err(CommitError::Unreadable(crate::import_jobs::NO_ROOM.into()));
-            }
-        };
+        use crate::import_jobs::{open_stored_export, StoredExport};
+        let opened = open_stored_export(&files.uploads, &batch.id, &files.export_limits)?;
         let (mut zip, index) =
             match opened {
                 StoredExport::Opened(opened) => *opened,
