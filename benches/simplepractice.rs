@@ -124,7 +124,9 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
         outcome.imported, outcome.documents
     );
     let t = outcome.timings;
-    println!("    opening the upload in the database (its directory and cards): {upload_read:.2} s");
+    println!(
+        "    opening the upload in the database (its directory and cards): {upload_read:.2} s"
+    );
     println!(
         "    reading thread: decompression and CRC {:.2} s, SHA-256 {:.2} s",
         t.reading.decompressing.as_secs_f64(),

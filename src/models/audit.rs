@@ -274,24 +274,36 @@ pub fn record_many(
         .map(|(client, subject)| {
             (
                 audit_events::id.eq(new_row_id()),
-                audit_events::provider_id.eq(provider.as_str()),
-                audit_events::client_id.eq(Some(client.as_str())),
+                audit_events::provider_id.eq(provider.as_str().to_string()),
+                audit_events::client_id.eq(Some(client.as_str().to_string())),
                 audit_events::action.eq(action.as_str()),
-                audit_events::subject.eq(Some(*subject)),
-                audit_events::ip.eq(None::<&str>),
+                audit_events::subject.eq(Some(subject.to_string())),
+                audit_events::ip.eq(None::<&'static str>),
                 audit_events::created_at.eq(at),
             )
         })
         .collect();
-    for chunk in rows.chunks(4000) {
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Postgres(c) => diesel::insert_into(audit_events::table)
-                .values(chunk)
-                .execute(c)?,
-        };
+    // As clients are inserted (`client::insert_rows`): full chunks through one statement
+    // prepared once (owned values, so that Diesel can keep it).
+    const CHUNK: usize = 4000;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for chunk in rows.chunks(CHUNK) {
+                match <&[_; CHUNK]>::try_from(chunk) {
+                    Ok(full) => diesel::insert_into(audit_events::table)
+                        .values(full)
+                        .execute(c)?,
+                    Err(_) => diesel::insert_into(audit_events::table)
+                        .values(chunk)
+                        .execute(c)?,
+                };
+            }
+        }
+        DbConnection::Postgres(c) => {
+            diesel::copy_from(audit_events::table)
+                .from_insertable(&rows)
+                .execute(c)?;
+        }
     }
     Ok(())
 }

@@ -330,45 +330,46 @@ pub fn create(
     })
 }
 
-/// The columns that come from a client's details; shared by create and update.
+/// The columns that come from a client's details; shared by create and update. Owned, so
+/// that a batch of new rows has a statement Diesel can prepare once (`insert_rows`).
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = clients, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct DetailColumns<'a> {
-    first_name: &'a str,
-    last_name: &'a str,
-    preferred_name: Option<&'a str>,
-    email: &'a str,
-    email_normalized: &'a str,
-    phone: Option<&'a str>,
-    phone_e164: Option<&'a str>,
-    phone_digits: Option<&'a str>,
+struct DetailColumns {
+    first_name: String,
+    last_name: String,
+    preferred_name: Option<String>,
+    email: String,
+    email_normalized: String,
+    phone: Option<String>,
+    phone_e164: Option<String>,
+    phone_digits: Option<String>,
     date_of_birth: Option<NaiveDate>,
-    billing_type: &'a str,
-    insurance_company: Option<&'a str>,
-    insurance_member_id: Option<&'a str>,
-    telehealth_state: Option<&'a str>,
+    billing_type: &'static str,
+    insurance_company: Option<String>,
+    insurance_member_id: Option<String>,
+    telehealth_state: Option<String>,
     minor: bool,
     search_name: String,
     sort_name: String,
 }
 
-impl<'a> DetailColumns<'a> {
-    fn of(d: &'a ClientDetails) -> Self {
+impl DetailColumns {
+    fn of(d: &ClientDetails) -> Self {
         let phone = d.phone.as_ref();
         Self {
-            first_name: d.first_name.as_str(),
-            last_name: d.last_name.as_str(),
-            preferred_name: d.preferred_name.as_deref(),
-            email: d.email.as_ref().map_or("", |e| e.as_typed()),
-            email_normalized: d.email_normalized(),
-            phone: phone.map(|p| p.typed.as_str()),
-            phone_e164: phone.and_then(|p| p.e164.as_deref()),
-            phone_digits: phone.map(|p| p.digits.as_str()),
+            first_name: d.first_name.as_str().to_string(),
+            last_name: d.last_name.as_str().to_string(),
+            preferred_name: d.preferred_name.clone(),
+            email: d.email.as_ref().map_or("", |e| e.as_typed()).to_string(),
+            email_normalized: d.email_normalized().to_string(),
+            phone: phone.map(|p| p.typed.clone()),
+            phone_e164: phone.and_then(|p| p.e164.clone()),
+            phone_digits: phone.map(|p| p.digits.clone()),
             date_of_birth: d.date_of_birth,
             billing_type: d.billing_type.map_or("", BillingType::as_str),
-            insurance_company: d.insurance_company.as_deref(),
-            insurance_member_id: d.insurance_member_id.as_deref(),
-            telehealth_state: d.telehealth_state.as_deref(),
+            insurance_company: d.insurance_company.clone(),
+            insurance_member_id: d.insurance_member_id.clone(),
+            telehealth_state: d.telehealth_state.clone(),
             minor: d.minor,
             search_name: search_key(&format!(
                 "{} {}",
@@ -387,11 +388,11 @@ impl<'a> DetailColumns<'a> {
 /// A whole new client row.
 #[derive(Insertable)]
 #[diesel(table_name = clients, treat_none_as_default_value = false)]
-struct NewClientRow<'a> {
+struct NewClientRow {
     id: String,
-    provider_id: &'a str,
+    provider_id: String,
     #[diesel(embed)]
-    details: DetailColumns<'a>,
+    details: DetailColumns,
     notify_requested: bool,
     invited_at: Option<NaiveDateTime>,
     account_verified_at: Option<NaiveDateTime>,
@@ -403,17 +404,17 @@ struct NewClientRow<'a> {
     updated_at: NaiveDateTime,
 }
 
-impl<'a> NewClientRow<'a> {
+impl NewClientRow {
     fn new(
-        provider: &'a ProviderId,
-        d: &'a ClientDetails,
+        provider: &ProviderId,
+        d: &ClientDetails,
         notify: bool,
         facts: &OnboardingFacts,
         now: NaiveDateTime,
     ) -> Self {
         Self {
             id: ClientId::generate().0,
-            provider_id: provider.as_str(),
+            provider_id: provider.as_str().to_string(),
             details: DetailColumns::of(d),
             notify_requested: notify,
             invited_at: facts.invited_at,
@@ -790,29 +791,41 @@ pub fn insert_many(
     clients_to_add: &[(ClientDetails, OnboardingFacts)],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<ClientId>> {
+    let ids = conn.transaction(|conn| insert_rows(conn, scope, clients_to_add, now))?;
+    crate::db::refresh_statistics(conn)?;
+    Ok(ids)
+}
+
+/// Clients inserted at once in one statement: under SQLite's limit of bound parameters.
+pub const INSERT_CHUNK: usize = 1000;
+
+/// Inserts new clients as [`insert_many`] does, inside the caller's transaction and
+/// without refreshing the planner's statistics (the caller does that once at the end).
+/// A full chunk's statement is prepared once per connection and reused (Diesel prepares
+/// a slice's anew each time: on a 100,000-row import that was a tenth of its time).
+pub fn insert_rows(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    clients_to_add: &[(ClientDetails, OnboardingFacts)],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<ClientId>> {
     let rows: Vec<NewClientRow> = clients_to_add
         .iter()
         .map(|(d, facts)| NewClientRow::new(scope.provider_id(), d, false, facts, now))
         .collect();
     let ids: Vec<ClientId> = rows.iter().map(|r| ClientId(r.id.clone())).collect();
-    conn.transaction(|conn| {
-        let mut inserted = 0;
-        // Multi-row inserts need the concrete backend; chunks stay under SQLite's limit
-        // of bound parameters.
-        for chunk in rows.chunks(1000) {
-            inserted += match conn {
-                DbConnection::Sqlite(c) => diesel::insert_into(clients::table)
-                    .values(chunk)
-                    .execute(c)?,
-                DbConnection::Postgres(c) => diesel::insert_into(clients::table)
-                    .values(chunk)
-                    .execute(c)?,
-            };
-        }
-        debug_assert_eq!(inserted, ids.len());
-        QueryResult::Ok(())
-    })?;
-    crate::db::refresh_statistics(conn)?;
+    let mut inserted = 0;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let full = <&[NewClientRow; INSERT_CHUNK]>::try_from(chunk).ok();
+        let insert = diesel::insert_into(clients::table);
+        inserted += match (&mut *conn, full) {
+            (DbConnection::Sqlite(c), Some(full)) => insert.values(full).execute(c)?,
+            (DbConnection::Sqlite(c), None) => insert.values(chunk).execute(c)?,
+            (DbConnection::Postgres(c), Some(full)) => insert.values(full).execute(c)?,
+            (DbConnection::Postgres(c), None) => insert.values(chunk).execute(c)?,
+        };
+    }
+    debug_assert_eq!(inserted, ids.len());
     Ok(ids)
 }
 

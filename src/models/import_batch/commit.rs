@@ -5,17 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::BatchStatus::{Imported, Ready};
-use super::{reload, this, ImportBatch, ImportRow};
+use super::{insert_new_clients, reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
-use crate::db::schema::{audit_events, clients, import_batches, import_rows};
+use crate::db::schema::{audit_events, import_batches, import_rows};
 use crate::db::{bulk_write_transaction, write_transaction, DbConnection};
-use crate::domain::contact::{ContactDetails, Relationship};
-use crate::domain::email::Email;
-use crate::domain::onboarding::OnboardingFacts;
-use crate::domain::plural::plural;
-use crate::import::households::{names_together, Household};
 use crate::import::matching::Status;
-use crate::import::plan;
 use crate::models::audit::AuditAction;
 use crate::models::scope::OwnedBatch;
 
@@ -91,191 +85,6 @@ pub(in crate::models) fn selected_rows(
         .order(import_rows::position)
         .select(ImportRow::as_select())
         .load(conn)
-}
-
-/// Inserts `rows` as new clients with their audit entries, after checking that each is
-/// valid, that no two share an email and that no client on the list has one of them;
-/// returns their ids in the same order.
-pub(in crate::models) fn insert_new_clients(
-    conn: &mut DbConnection,
-    batch: &OwnedBatch,
-    rows: &[&ImportRow],
-    now: NaiveDateTime,
-) -> Result<Vec<ClientId>, CommitError> {
-    let mut to_add = Vec::with_capacity(rows.len());
-    let mut unusable = Vec::new();
-    let mut first_by_email = std::collections::HashMap::new();
-    let mut repeated = Vec::new();
-    // The household each new client is imported in (its contact is added once they exist).
-    let mut households = Vec::with_capacity(rows.len());
-    let mut unnamed = Vec::new();
-    for r in rows {
-        let household = r.chosen_household();
-        if let Some(h) = household
-            .as_ref()
-            .filter(|h| h.contact_name.trim().is_empty())
-        {
-            let who = names_together(&h.names);
-            if !unnamed.contains(&who) {
-                unnamed.push(who);
-            }
-        }
-        let candidate = r.candidate();
-        let details = match &household {
-            // The shared address is the contact's, not theirs.
-            Some(_) => plan::member_details(&candidate),
-            None => plan::details_from(&candidate),
-        };
-        households.push(household);
-        match details {
-            Some(d) if d.email.is_none() => to_add.push((d, OnboardingFacts::default())),
-            Some(d) => {
-                if first_by_email
-                    .insert(d.email_normalized().to_string(), r.source_row)
-                    .is_some()
-                {
-                    repeated.push(r.source_row);
-                }
-                to_add.push((d, OnboardingFacts::default()));
-            }
-            None => unusable.push(r.source_row),
-        }
-    }
-    if !unnamed.is_empty() {
-        return Err(CommitError::Conflict(format!(
-            "The household of {} has no contact's name. Enter the name of their parent or guardian (or choose “Decide row by row”), then import again.",
-            unnamed.join("; of ")
-        )));
-    }
-    if !unusable.is_empty() {
-        return Err(CommitError::Conflict(format!(
-            "{} {} {} a valid name or email address. Unselect {} or correct the email, then import again.",
-            plural(unusable.len(), "Row", "Rows"),
-            list_rows(&unusable),
-            plural(unusable.len(), "lacks", "lack"),
-            plural(unusable.len(), "it", "them"),
-        )));
-    }
-    if !repeated.is_empty() {
-        return Err(CommitError::Conflict(format!(
-            "{} {} {} the same email address as another selected row. Keep one of each, then import again.",
-            plural(repeated.len(), "Row", "Rows"),
-            list_rows(&repeated),
-            plural(repeated.len(), "has", "have"),
-        )));
-    }
-    // Clients added since the review (another import, another tab) keep their email.
-    let emails: Vec<String> = first_by_email.keys().cloned().collect();
-    let mut taken = Vec::new();
-    for chunk in emails.chunks(5000) {
-        let found: Vec<String> = batch
-            .scope()
-            .clients()
-            .filter(clients::email_normalized.eq_any(chunk))
-            .select(clients::email_normalized)
-            .load(conn)?;
-        taken.extend(found.iter().filter_map(|e| first_by_email.get(e).copied()));
-    }
-    if !taken.is_empty() {
-        taken.sort_unstable();
-        return Err(CommitError::Conflict(format!(
-            "{} {} now {} the email of a client on your list (added since this file was checked). Nothing was imported. Upload the file again for a fresh review.",
-            plural(taken.len(), "Row", "Rows"),
-            list_rows(&taken),
-            plural(taken.len(), "has", "have"),
-        )));
-    }
-    let ids = crate::models::client::insert_many(conn, batch.scope(), &to_add, now).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            CommitError::Conflict("Another import added some of these clients at the same moment. Nothing was imported from this file. Upload it again for a fresh review.".into())
-        }
-        other => other.into(),
-    })?;
-    record_imported(conn, batch, &ids, now)?;
-    archive_inactive(conn, batch, rows, &ids, now)?;
-    add_household_contacts(conn, batch, &ids, &households, now)?;
-    Ok(ids)
-}
-
-/// Clients the file marked inactive or discharged are kept, archived, with an audit entry
-/// saying the import archived them.
-fn archive_inactive(
-    conn: &mut DbConnection,
-    batch: &OwnedBatch,
-    rows: &[&ImportRow],
-    ids: &[ClientId],
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let inactive: Vec<ClientId> = rows
-        .iter()
-        .zip(ids)
-        .filter(|(r, _)| r.archived)
-        .map(|(_, id)| id.clone())
-        .collect();
-    if inactive.is_empty() {
-        return Ok(());
-    }
-    crate::models::client::archive_imported(conn, batch.scope(), &inactive, now)?;
-    record_for_import(conn, batch, AuditAction::ClientArchived, &inactive, now)
-}
-
-/// Each new client of a chosen household gets its contact: the shared address, receiving
-/// their emails and acting for them (one contact per client, the same person each time).
-fn add_household_contacts(
-    conn: &mut DbConnection,
-    batch: &OwnedBatch,
-    ids: &[ClientId],
-    households: &[Option<Household>],
-    now: NaiveDateTime,
-) -> Result<(), CommitError> {
-    let members: Vec<(&ClientId, &Household)> = ids
-        .iter()
-        .zip(households)
-        .filter_map(|(id, h)| Some((id, h.as_ref()?)))
-        .collect();
-    if members.is_empty() {
-        return Ok(());
-    }
-    let wanted: Vec<ClientId> = members.iter().map(|(id, _)| (*id).clone()).collect();
-    let clients = crate::models::client::find_many(conn, batch.scope(), &wanted)?;
-    for (id, h) in members {
-        let Some(client) = clients.iter().find(|c| c.id == id.as_str()) else {
-            return Err(CommitError::Database(diesel::result::Error::NotFound));
-        };
-        let Ok(email) = Email::parse(&h.email) else {
-            return Err(CommitError::Conflict(format!(
-                "The address {} shared by {} is not valid. Decide those rows one by one, then import again.",
-                h.email,
-                names_together(&h.names)
-            )));
-        };
-        let contact = ContactDetails {
-            name: h.contact_name.trim().to_string(),
-            relationship: Relationship::parse(&h.relationship)
-                .unwrap_or(Relationship::ParentGuardian),
-            email: Some(email),
-            phone: h.contact_phone.clone(),
-            receives_emails: true,
-            acts_for: true,
-        };
-        crate::models::contact::add(conn, client, &contact, now)?;
-        let role = format!(
-            "{}, acts for the client, receives their emails (imported with the household)",
-            contact.relationship.label().to_lowercase()
-        );
-        crate::models::audit::record_at(
-            conn,
-            crate::models::audit::AuditEntry {
-                provider_id: batch.provider_id(),
-                client_id: Some(id),
-                action: AuditAction::ContactAdded,
-                subject: Some(&role),
-                ip: None,
-            },
-            now,
-        )?;
-    }
-    Ok(())
 }
 
 /// What the caller does, inside the import's transaction, for the clients an import
@@ -474,29 +283,6 @@ pub fn welcomed_at(
         out.extend(found.into_iter().filter_map(|(id, at)| Some((id?, at?))));
     }
     Ok(out)
-}
-
-/// One audit entry per imported client, written in batches like the clients themselves.
-pub(in crate::models) fn record_imported(
-    conn: &mut DbConnection,
-    batch: &OwnedBatch,
-    ids: &[ClientId],
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    record_for_import(conn, batch, AuditAction::ClientImported, ids, at)
-}
-
-/// One audit entry of `action` per client, naming the import that did it.
-fn record_for_import(
-    conn: &mut DbConnection,
-    batch: &OwnedBatch,
-    action: AuditAction,
-    ids: &[ClientId],
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    let subject = format!("import:{}", batch.id);
-    let events: Vec<(&ClientId, &str)> = ids.iter().map(|c| (c, subject.as_str())).collect();
-    crate::models::audit::record_many(conn, batch.provider_id(), action, &events, at)
 }
 
 /// Why the rows that were not imported were left out, with how many of each; called by

@@ -12,6 +12,7 @@
 mod commit;
 mod households;
 mod lifecycle;
+mod new_clients;
 mod review;
 mod rows;
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod tests;
 pub use commit::*;
 pub use households::*;
 pub use lifecycle::*;
+pub(in crate::models) use new_clients::insert_new_clients;
 pub use review::*;
 pub use rows::*;
 

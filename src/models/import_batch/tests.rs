@@ -826,3 +826,65 @@ fn a_corrected_email_is_checked_against_every_form_of_the_first_name_with_its_ev
     );
     assert_counts_agree(&mut conn, &batch);
 }
+
+#[test]
+fn a_long_import_is_written_in_chunks_and_a_problem_in_its_last_row_leaves_nothing() {
+    let mut conn = conn();
+    let (_, scope) = provider(&mut conn, "elena@example.com");
+    // Four full chunks of clients and one of audit entries, and what is left of each.
+    let n: i64 = 4_321;
+    let mut csv = String::from("First Name,Last Name,Email\n");
+    for i in 0..n {
+        csv.push_str(&format!("Client{i},Chunked,client{i}@example.com\n"));
+    }
+    let batch = analyse(&mut conn, &scope, &csv);
+    let before = client_count(&mut conn);
+    let imported_entries = |conn: &mut DbConnection| -> i64 {
+        audit_events::table
+            .filter(
+                audit_events::action.eq(crate::models::audit::AuditAction::ClientImported.as_str()),
+            )
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    let last_email = |conn: &mut DbConnection, email: &str| {
+        diesel::update(
+            import_rows::table
+                .filter(import_rows::batch_id.eq(batch.id.as_str()))
+                .filter(import_rows::position.eq(n)),
+        )
+        .set(import_rows::email.eq(email))
+        .execute(conn)
+        .unwrap();
+    };
+
+    // The last row has the first row's email: found after four chunks were written.
+    last_email(&mut conn, "client0@example.com");
+    let e = commit(&mut conn, &batch, None, now()).unwrap_err();
+    assert!(
+        matches!(e, CommitError::Conflict(ref m) if m.contains(&format!("Row {} has the same email address as another selected row", n + 1))),
+        "{e}"
+    );
+    assert_eq!(client_count(&mut conn), before, "nothing stays");
+    assert_eq!(imported_entries(&mut conn), 0);
+    assert_eq!(
+        reload(&mut conn, &batch).unwrap().status,
+        BatchStatus::Ready
+    );
+
+    // Put right, every row is written once, each with its audit entry.
+    last_email(&mut conn, &format!("client{}@example.com", n - 1));
+    let done = commit(&mut conn, &batch, None, now()).unwrap();
+    assert_eq!(done.imported, n);
+    assert_eq!(client_count(&mut conn), before + n);
+    assert_eq!(imported_entries(&mut conn), n);
+    let emails: std::collections::HashSet<String> = clients::table
+        .filter(clients::last_name.eq("Chunked"))
+        .select(clients::email_normalized)
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(emails.len() as i64, n, "each row once");
+}
