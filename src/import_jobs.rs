@@ -131,8 +131,14 @@ impl UploadStore {
     /// on its connection while another thread reads); `None` when none is kept.
     pub fn open_reader(&self, batch_id: &str) -> QueryResult<Option<PartsReader>> {
         // The caller sees a connection that cannot be opened as the database error it is.
-        let conn = crate::db::establish(&self.database)
+        let mut conn = crate::db::establish(&self.database)
             .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+        // Read, not mapped: a second map of the database file would add its 256 MB to the
+        // memory of the process importing.
+        if let DbConnection::Sqlite(c) = &mut conn {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("PRAGMA mmap_size = 0")?;
+        }
         PartsReader::open(conn, batch_id, PART_BYTES)
     }
 

@@ -180,29 +180,61 @@ where
     })
 }
 
-/// A `write_transaction` for a bulk write (an import): on SQLite the connection's page cache
-/// is raised for it, and set back after, whatever the outcome. With SQLite's default 2 MB
-/// the pages of the clients table's indexes are written out and read back again and again
-/// inside one large transaction; a 100,000-row import took about twice as long with it as
-/// with room for them (measured 2026-12-07). The cache grows only as pages are used.
-/// PostgreSQL's buffers are the server's: nothing changes there.
+/// How much SQLite page cache a bulk write gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageCache {
+    /// 256 MB, for many rows whose index pages are written again and again: with SQLite's
+    /// default 2 MB a 100,000-row import took about twice as long (measured 2026-12-07).
+    /// The cache grows only as pages are used.
+    Large,
+    /// SQLite's 2 MB, for documents' bytes, which pass through once: a large cache would
+    /// only hold them in memory.
+    Default,
+}
+
+/// A `write_transaction` for a bulk write (an import). On SQLite, for it and its commit,
+/// the connection gets the page cache asked for, and the commit does not write the log
+/// back into the database file (SQLite's automatic checkpoint, which the commit would
+/// otherwise run): the commit is durable in the log, and writing the gigabyte of an
+/// export's documents a second time while the provider waited made up a third of its
+/// import (measured 2026-12-07). The caller runs [`checkpoint`] off the request; failing
+/// that, the next commit on any connection does it. Both settings are set back after,
+/// whatever the outcome. PostgreSQL's buffers and log are the server's: nothing changes
+/// there.
 pub fn bulk_write_transaction<T, E>(
     conn: &mut DbConnection,
+    cache: PageCache,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    const BULK_PAGE_CACHE: &str = "PRAGMA cache_size = -262144"; // 256 MB
-    const DEFAULT_PAGE_CACHE: &str = "PRAGMA cache_size = -2000"; // SQLite's default
+    // No checkpoint at commit; SQLite's defaults after: 2 MB, and a checkpoint once the
+    // log passes 1,000 pages.
+    const BULK: &str = "PRAGMA wal_autocheckpoint = 0;";
+    const LARGE_CACHE: &str = "PRAGMA cache_size = -262144;";
+    const DEFAULTS: &str = "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;";
     if let DbConnection::Sqlite(c) = conn {
-        c.batch_execute(BULK_PAGE_CACHE)?;
+        c.batch_execute(BULK)?;
+        if cache == PageCache::Large {
+            c.batch_execute(LARGE_CACHE)?;
+        }
     }
     let outcome = write_transaction(conn, f);
     if let DbConnection::Sqlite(c) = conn {
-        c.batch_execute(DEFAULT_PAGE_CACHE)?;
+        c.batch_execute(DEFAULTS)?;
     }
     outcome
+}
+
+/// Writes SQLite's log back into the database file as far as no reader needs it (a
+/// passive checkpoint: it waits for no one). After a [`bulk_write_transaction`], on a
+/// thread of its own. Nothing to do on PostgreSQL.
+pub fn checkpoint(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)"),
+        DbConnection::Postgres(_) => Ok(()),
+    }
 }
 
 /// A table whose writers must take turns for a check-then-write to hold.
@@ -247,6 +279,88 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        v: i64,
+    }
+
+    /// (wal_autocheckpoint, cache_size) of the connection.
+    fn settings(conn: &mut DbConnection) -> (i64, i64) {
+        use diesel::RunQueryDsl;
+        let DbConnection::Sqlite(c) = conn else {
+            unreachable!()
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Wal {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            wal_autocheckpoint: i64,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Cache {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            cache_size: i64,
+        }
+        let wal = diesel::sql_query("PRAGMA wal_autocheckpoint")
+            .get_result::<Wal>(c)
+            .unwrap();
+        let cache = diesel::sql_query("PRAGMA cache_size")
+            .get_result::<Cache>(c)
+            .unwrap();
+        (wal.wal_autocheckpoint, cache.cache_size)
+    }
+
+    #[test]
+    fn a_bulk_write_commits_into_the_log_and_the_connection_is_set_back_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bulk.db");
+        let mut conn =
+            establish(&DatabaseUrl::Sqlite(path.to_string_lossy().into_owned())).unwrap();
+        // (`write_transaction` takes the write lock with a no-op delete from failed_logins.)
+        conn.batch_execute("CREATE TABLE t (x BLOB NOT NULL); CREATE TABLE failed_logins (x);")
+            .unwrap();
+        checkpoint(&mut conn).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(settings(&mut conn), (1000, -2000));
+
+        // 8 MB in one transaction: past the 1,000 pages at which a commit writes back.
+        bulk_write_transaction(&mut conn, PageCache::Large, |c| {
+            c.batch_execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                 INSERT INTO t SELECT randomblob(4000) FROM n",
+            )
+        })
+        .unwrap();
+        assert_eq!(settings(&mut conn), (1000, -2000), "set back");
+        // In the log only, until the checkpoint writes it back; committed: another
+        // connection sees it (opening one writes, and so writes the log back too).
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), before);
+        checkpoint(&mut conn).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > before + 8_000_000);
+        let mut other =
+            establish(&DatabaseUrl::Sqlite(path.to_string_lossy().into_owned())).unwrap();
+        let DbConnection::Sqlite(o) = &mut other else {
+            unreachable!()
+        };
+        let rows: Setting =
+            diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT count(*) AS v FROM t"), o)
+                .unwrap();
+        assert_eq!(rows.v, 2000);
+
+        // A bulk write that fails sets the connection back too, and leaves nothing.
+        let failed: Result<(), diesel::result::Error> =
+            bulk_write_transaction(&mut conn, PageCache::Large, |c| {
+                c.batch_execute("INSERT INTO t VALUES (randomblob(10))")?;
+                c.batch_execute("INSERT INTO t VALUES (NULL)")
+            });
+        assert!(failed.is_err());
+        assert_eq!(settings(&mut conn), (1000, -2000));
+        let rows: Setting =
+            diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT count(*) AS v FROM t"), o)
+                .unwrap();
+        assert_eq!(rows.v, 2000);
+    }
 
     #[test]
     fn url_schemes() {

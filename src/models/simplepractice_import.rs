@@ -24,7 +24,7 @@ use super::import_batch::{
 use super::scope::{OwnedBatch, OwnedClient};
 use crate::db::ids::ClientId;
 use crate::db::schema::{import_batches, import_rows};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::{bulk_write_transaction, write_transaction, DbConnection, PageCache};
 use crate::domain::billing::BillingType;
 use crate::domain::document::FileType;
 use crate::import::archive::{self, ArchiveError};
@@ -376,7 +376,7 @@ pub fn commit_export<R: Read + Seek + Send>(
     now: chrono::NaiveDateTime,
 ) -> Result<ExportOutcome, CommitError> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
-    write_transaction(conn, |conn| {
+    bulk_write_transaction(conn, PageCache::Default, |conn| {
         if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
             return Ok(ExportOutcome {
                 imported: b.imported_count,
@@ -558,6 +558,8 @@ pub fn commit_export<R: Read + Seek + Send>(
         let rows_total = reload(conn, batch)?.rows_total;
         let imported = ids.len() as i64;
         let linked = owners.len() as i64 - imported;
+        // Read to its end: the upload goes with the import, all or nothing.
+        super::import_upload::delete(conn, id)?;
         finish_import(
             conn,
             batch,

@@ -73,6 +73,22 @@ impl AppState {
         .await
         .map_err(AppError::internal)?
     }
+
+    /// Writes SQLite's log back into the database file on a thread of its own, after a
+    /// bulk write, so that neither the provider who imported nor the next request waits
+    /// for it (`db::bulk_write_transaction`).
+    pub fn checkpoint_in_background(&self) {
+        let pool = self.pool.clone();
+        drop(actix_web::rt::task::spawn_blocking(move || {
+            let done = pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|mut conn| crate::db::checkpoint(&mut conn).map_err(|e| e.to_string()));
+            if let Err(error) = done {
+                tracing::warn!(%error, "writing the database's log back after an import failed");
+            }
+        }));
+    }
 }
 
 pub fn server(

@@ -8,7 +8,7 @@ use super::BatchStatus::{Imported, Ready};
 use super::{insert_new_clients, reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{audit_events, import_batches, import_rows};
-use crate::db::{bulk_write_transaction, write_transaction, DbConnection};
+use crate::db::{bulk_write_transaction, write_transaction, DbConnection, PageCache};
 use crate::import::matching::Status;
 use crate::models::audit::AuditAction;
 use crate::models::scope::OwnedBatch;
@@ -194,7 +194,7 @@ pub fn commit(
     now: NaiveDateTime,
 ) -> Result<CommitOutcome, CommitError> {
     let id = batch.id.as_str();
-    bulk_write_transaction(conn, |conn| {
+    bulk_write_transaction(conn, PageCache::Large, |conn| {
         if let Taken::AlreadyDone(b) = take_for_import(conn, batch, now)? {
             return Ok(CommitOutcome {
                 imported: b.imported_count,
@@ -220,6 +220,8 @@ pub fn commit(
             .count()
             .get_result(conn)?;
         let imported = ids.len() as i64;
+        // The upload goes with the import, all or nothing.
+        crate::models::import_upload::delete(conn, id)?;
         let outcome = CommitOutcome {
             imported,
             linked,

@@ -47,7 +47,9 @@ impl From<import_batch::CommitError> for CommitError {
 }
 
 /// Imports the rows selected in the batch's review; with `invite`, each new client's
-/// invitation is queued in the same transaction. The upload is let go once imported.
+/// invitation is queued in the same transaction, and the upload is let go in it. On
+/// SQLite the caller then runs `db::checkpoint` off the request (see
+/// `db::bulk_write_transaction`).
 pub fn commit(
     conn: &mut DbConnection,
     provider: &Provider,
@@ -87,7 +89,6 @@ pub fn commit(
     } else {
         import_batch::commit(conn, batch, on_created, act.now)?.already_done
     };
-    files.uploads.remove(conn, &batch.id)?;
     Ok(if already_done {
         Committed::AlreadyDone
     } else {

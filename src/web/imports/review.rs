@@ -470,9 +470,11 @@ pub(super) async fn save_review(
         })
         .await?;
     match committed {
-        Ok(Committed::Now | Committed::AlreadyDone) | Err(CommitError::NotReady) => {
+        Ok(Committed::Now) => {
+            state.checkpoint_in_background();
             Ok(see_other(&url))
         }
+        Ok(Committed::AlreadyDone) | Err(CommitError::NotReady) => Ok(see_other(&url)),
         Err(
             e @ (CommitError::NothingSelected
             | CommitError::Conflict(_)
