@@ -286,7 +286,7 @@ pub fn open_export(
     open_export_file(file, limits)
 }
 
-/// [`open_export`] on a file already open (an upload read back from the database).
+/// [`open_export`] on a file already open, or on an upload read where it is kept.
 pub fn open_export_file<R: Read + Seek>(
     mut file: R,
     limits: &ArchiveLimits,
