@@ -151,9 +151,7 @@ pub(in crate::models) fn insert_new_clients(
                 }
             }
         });
-        // A savepoint: when an email turns out to be taken, what was written is undone
-        // and the rows are looked up to be named.
-        conn.transaction(|conn| {
+        let write = |conn: &mut DbConnection| {
             for chunk in rx {
                 chunk.iter().for_each(|r| problems.check(r));
                 // Past the first problem nothing is written; the rest is only checked.
@@ -180,7 +178,15 @@ pub(in crate::models) fn insert_new_clients(
                 ids.extend(added);
             }
             QueryResult::Ok(())
-        })
+        };
+        // When an email turns out to be taken, the rows are looked up to be named, in the
+        // same transaction. PostgreSQL refuses every statement after an error until a
+        // savepoint is rolled back; SQLite undoes only the failed statement, and a
+        // savepoint there would copy each page the import touches into a side journal.
+        match conn {
+            DbConnection::Postgres(_) => conn.transaction(write),
+            DbConnection::Sqlite(_) => write(conn),
+        }
     });
     if let Some(message) = problems.message() {
         return Err(CommitError::Conflict(message));
