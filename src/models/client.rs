@@ -791,7 +791,8 @@ pub fn insert_many(
     clients_to_add: &[(ClientDetails, OnboardingFacts)],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<ClientId>> {
-    let ids = conn.transaction(|conn| insert_rows(conn, scope, clients_to_add, now))?;
+    let prepared = PreparedClients::new(scope, clients_to_add, now);
+    let ids = conn.transaction(|conn| insert_prepared(conn, &prepared))?;
     crate::db::refresh_statistics(conn)?;
     Ok(ids)
 }
@@ -799,21 +800,34 @@ pub fn insert_many(
 /// Clients inserted at once in one statement: under SQLite's limit of bound parameters.
 pub const INSERT_CHUNK: usize = 1000;
 
+/// New clients made into rows, on whatever thread, for [`insert_prepared`].
+pub struct PreparedClients(Vec<NewClientRow>);
+
+impl PreparedClients {
+    pub fn new(
+        scope: &Scope,
+        clients_to_add: &[(ClientDetails, OnboardingFacts)],
+        now: NaiveDateTime,
+    ) -> Self {
+        PreparedClients(
+            clients_to_add
+                .iter()
+                .map(|(d, facts)| NewClientRow::new(scope.provider_id(), d, false, facts, now))
+                .collect(),
+        )
+    }
+}
+
 /// Inserts new clients as [`insert_many`] does, inside the caller's transaction and
-/// without refreshing the planner's statistics (the caller does that once at the end).
-/// A full chunk's statement is prepared once per connection and reused (Diesel prepares
-/// a slice's anew each time; the 100,000 rows of the import benchmark went from 2.79 s
-/// to 2.47 s on SQLite).
-pub fn insert_rows(
+/// without refreshing the planner's statistics (the caller does that once at the end);
+/// returns their ids in order. A full chunk's statement is prepared once per connection
+/// and reused (Diesel prepares a slice's anew each time; the 100,000 rows of the import
+/// benchmark went from 2.79 s to 2.47 s on SQLite).
+pub fn insert_prepared(
     conn: &mut DbConnection,
-    scope: &Scope,
-    clients_to_add: &[(ClientDetails, OnboardingFacts)],
-    now: NaiveDateTime,
+    clients_to_add: &PreparedClients,
 ) -> QueryResult<Vec<ClientId>> {
-    let rows: Vec<NewClientRow> = clients_to_add
-        .iter()
-        .map(|(d, facts)| NewClientRow::new(scope.provider_id(), d, false, facts, now))
-        .collect();
+    let rows = &clients_to_add.0;
     let ids: Vec<ClientId> = rows.iter().map(|r| ClientId(r.id.clone())).collect();
     let mut inserted = 0;
     for chunk in rows.chunks(INSERT_CHUNK) {

@@ -13,7 +13,6 @@ use super::ImportRow;
 use crate::db::ids::ClientId;
 use crate::db::schema::clients;
 use crate::db::DbConnection;
-use crate::domain::client::ClientDetails;
 use crate::domain::contact::{ContactDetails, Relationship};
 use crate::domain::email::Email;
 use crate::domain::onboarding::OnboardingFacts;
@@ -21,21 +20,35 @@ use crate::domain::plural::plural;
 use crate::import::households::{names_together, Household};
 use crate::import::plan;
 use crate::models::audit::AuditAction;
-use crate::models::client::INSERT_CHUNK;
-use crate::models::scope::OwnedBatch;
+use crate::models::client::{PreparedClients, INSERT_CHUNK};
+use crate::models::scope::{OwnedBatch, Scope};
 
-/// A selected row made ready to be a client.
+/// What is known of a selected row once it is read again.
 struct PreparedRow {
     source_row: i64,
     /// `None`: the row lacks a valid name or email.
-    details: Option<ClientDetails>,
+    details: Option<RowDetails>,
     /// The household it is imported in (its contact is added once the client exists).
     household: Option<Household>,
     archived: bool,
 }
 
-fn prepare(rows: &[&ImportRow]) -> Vec<PreparedRow> {
-    rows.iter()
+struct RowDetails {
+    /// The email it is to have, as compared ("" for none).
+    email_normalized: String,
+}
+
+/// A chunk of selected rows, read again, and the new clients of those with valid details
+/// (in the same order), made on the preparing thread.
+struct PreparedChunk {
+    rows: Vec<PreparedRow>,
+    clients: PreparedClients,
+}
+
+fn prepare(rows: &[&ImportRow], scope: &Scope, now: NaiveDateTime) -> PreparedChunk {
+    let mut to_add = Vec::with_capacity(rows.len());
+    let rows = rows
+        .iter()
         .map(|r| {
             let household = r.chosen_household();
             let candidate = r.candidate();
@@ -44,6 +57,11 @@ fn prepare(rows: &[&ImportRow]) -> Vec<PreparedRow> {
                 Some(_) => plan::member_details(&candidate),
                 None => plan::details_from(&candidate),
             };
+            let details = details.map(|d| {
+                let email_normalized = d.email_normalized().to_string();
+                to_add.push((d, OnboardingFacts::default()));
+                RowDetails { email_normalized }
+            });
             PreparedRow {
                 source_row: r.source_row,
                 details,
@@ -51,7 +69,11 @@ fn prepare(rows: &[&ImportRow]) -> Vec<PreparedRow> {
                 archived: r.archived,
             }
         })
-        .collect()
+        .collect();
+    PreparedChunk {
+        rows,
+        clients: PreparedClients::new(scope, &to_add, now),
+    }
 }
 
 /// What stops an import, gathered over every row so that the message names them all.
@@ -78,10 +100,10 @@ impl Problems {
         }
         match &row.details {
             None => self.unusable.push(row.source_row),
-            Some(d) if d.email.is_some() => {
+            Some(d) if !d.email_normalized.is_empty() => {
                 if self
                     .first_by_email
-                    .insert(d.email_normalized().to_string(), row.source_row)
+                    .insert(d.email_normalized.clone(), row.source_row)
                     .is_some()
                 {
                     self.repeated.push(row.source_row);
@@ -143,35 +165,30 @@ pub(in crate::models) fn insert_new_clients(
     let mut members = Vec::new();
     let written = std::thread::scope(|s| {
         // Two chunks wait at most: the preparing thread stays a little ahead.
-        let (tx, rx) = sync_channel::<Vec<PreparedRow>>(2);
+        let (tx, rx) = sync_channel::<PreparedChunk>(2);
+        let scope = batch.scope();
         s.spawn(move || {
             for chunk in rows.chunks(INSERT_CHUNK) {
-                if tx.send(prepare(chunk)).is_err() {
+                if tx.send(prepare(chunk, scope, now)).is_err() {
                     return;
                 }
             }
         });
         let write = |conn: &mut DbConnection| {
             for chunk in rx {
-                chunk.iter().for_each(|r| problems.check(r));
+                chunk.rows.iter().for_each(|r| problems.check(r));
                 // Past the first problem nothing is written; the rest is only checked.
                 if problems.any() {
                     continue;
                 }
-                let mut to_add = Vec::with_capacity(chunk.len());
-                let mut households = Vec::with_capacity(chunk.len());
-                for row in chunk {
-                    let Some(details) = row.details else { continue };
-                    to_add.push((details, OnboardingFacts::default()));
-                    households.push((row.household, row.archived));
-                }
-                let added = crate::models::client::insert_rows(conn, batch.scope(), &to_add, now)?;
+                let added = crate::models::client::insert_prepared(conn, &chunk.clients)?;
                 record_imported(conn, batch, &added, now)?;
-                for (id, (household, archived)) in added.iter().zip(households) {
-                    if archived {
+                let written = chunk.rows.into_iter().filter(|r| r.details.is_some());
+                for (id, row) in added.iter().zip(written) {
+                    if row.archived {
                         inactive.push(id.clone());
                     }
-                    if let Some(h) = household {
+                    if let Some(h) = row.household {
                         members.push((id.clone(), h));
                     }
                 }
