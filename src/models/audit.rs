@@ -283,27 +283,18 @@ pub fn record_many(
             )
         })
         .collect();
-    // As clients are inserted (`client::insert_rows`): full chunks through one statement
-    // prepared once (owned values, so that Diesel can keep it).
+    // As clients are inserted (`client::insert_prepared`): full chunks through one
+    // statement prepared once (owned values, so that Diesel can keep it).
     const CHUNK: usize = 4000;
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(CHUNK) {
-                match <&[_; CHUNK]>::try_from(chunk) {
-                    Ok(full) => diesel::insert_into(audit_events::table)
-                        .values(full)
-                        .execute(c)?,
-                    Err(_) => diesel::insert_into(audit_events::table)
-                        .values(chunk)
-                        .execute(c)?,
-                };
-            }
-        }
-        DbConnection::Postgres(c) => {
-            diesel::copy_from(audit_events::table)
-                .from_insertable(&rows)
-                .execute(c)?;
-        }
+    for chunk in rows.chunks(CHUNK) {
+        let full = <&[_; CHUNK]>::try_from(chunk).ok();
+        let insert = diesel::insert_into(audit_events::table);
+        match (&mut *conn, full) {
+            (DbConnection::Sqlite(c), Some(full)) => insert.values(full).execute(c)?,
+            (DbConnection::Sqlite(c), None) => insert.values(chunk).execute(c)?,
+            (DbConnection::Postgres(c), Some(full)) => insert.values(full).execute(c)?,
+            (DbConnection::Postgres(c), None) => insert.values(chunk).execute(c)?,
+        };
     }
     Ok(())
 }
