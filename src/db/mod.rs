@@ -227,6 +227,34 @@ where
     outcome
 }
 
+/// Inserts `$rows` (a slice of values that own their data) into `$table` in multi-row
+/// statements of `$chunk` rows, inside the caller's transaction; evaluates to how many
+/// were inserted, and returns the first error from the enclosing function. Full chunks go
+/// through one statement that Diesel prepares once per connection and keeps (it prepares
+/// a slice's anew each time, its SQL depending on the length); a shorter last one through
+/// one more. Needs `diesel::RunQueryDsl` in scope.
+macro_rules! insert_in_chunks {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks($chunk) {
+            let full = <&[_; $chunk]>::try_from(chunk).ok();
+            let insert = diesel::insert_into($table);
+            inserted += match (&mut *$conn, full) {
+                ($crate::db::DbConnection::Sqlite(c), Some(full)) => {
+                    insert.values(full).execute(c)?
+                }
+                ($crate::db::DbConnection::Sqlite(c), None) => insert.values(chunk).execute(c)?,
+                ($crate::db::DbConnection::Postgres(c), Some(full)) => {
+                    insert.values(full).execute(c)?
+                }
+                ($crate::db::DbConnection::Postgres(c), None) => insert.values(chunk).execute(c)?,
+            };
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_in_chunks;
+
 /// Writes SQLite's log back into the database file as far as no reader needs it (a
 /// passive checkpoint: it waits for no one). After a [`bulk_write_transaction`], on a
 /// thread of its own. Nothing to do on PostgreSQL.

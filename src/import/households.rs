@@ -117,15 +117,20 @@ impl Household {
 }
 
 /// The person a row is, when it can be a household's member: a name and a valid address.
+/// A person as households tell them apart: first and last name, folded.
+fn person_key(first: &str, last: &str) -> String {
+    format!("{}\u{0}{}", search_key(first), search_key(last))
+}
+
 fn person_of(r: &Reviewed) -> Option<(String, String)> {
     if matches!(r.status, Status::Invalid | Status::DuplicateInFile) {
         return None;
     }
     let c = &r.candidate;
-    let first = c.first_name.as_deref().map(search_key)?;
-    let last = c.last_name.as_deref().map(search_key)?;
+    let (first, last) = (c.first_name.as_deref()?, c.last_name.as_deref()?);
     let email = Email::parse(c.email.as_deref()?).ok()?.into_normalized();
-    (!first.is_empty() && !last.is_empty()).then_some(((first + "\u{0}" + &last), email))
+    (!search_key(first).is_empty() && !search_key(last).is_empty())
+        .then(|| (person_key(first, last), email))
 }
 
 /// The households of a reviewed file: rows with one address and different people (by
@@ -153,23 +158,16 @@ pub fn find(
             group.push((i, person));
         }
     }
-    let wanted: FxHashMap<&str, ()> = by_email.keys().map(|k| (k.as_str(), ())).collect();
     let owners: FxHashMap<&str, &ExistingClient> = existing
         .iter()
-        .filter(|c| wanted.contains_key(c.email_normalized.as_str()))
+        .filter(|c| by_email.contains_key(c.email_normalized.as_str()))
         .map(|c| (c.email_normalized.as_str(), c))
         .collect();
     let mut out = Vec::new();
     for email in order {
         let group = &by_email[&email];
         let owner = owners.get(email.as_str()).copied();
-        let owner_key = owner.map(|o| {
-            format!(
-                "{}\u{0}{}",
-                search_key(&o.first_name),
-                search_key(&o.last_name)
-            )
-        });
+        let owner_key = owner.map(|o| person_key(&o.first_name, &o.last_name));
         // The contact's own row: a card with no records, or the row of the person a
         // Guardian column names (a parent who is on the list too).
         let named: Vec<String> = group
@@ -177,10 +175,9 @@ pub fn find(
             .filter_map(|(i, _)| rows[*i].candidate.contact.as_ref()?.name.as_deref())
             .map(|n| {
                 let (first, last) = super::columns::split_full_name(n);
-                format!(
-                    "{}\u{0}{}",
-                    search_key(first.as_deref().unwrap_or("")),
-                    search_key(last.as_deref().unwrap_or(""))
+                person_key(
+                    first.as_deref().unwrap_or(""),
+                    last.as_deref().unwrap_or(""),
                 )
             })
             .collect();

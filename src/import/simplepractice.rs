@@ -718,8 +718,9 @@ pub fn review_export(
     let unclaimed = index.unclaimed();
     let reviewed = matching::review(candidates, existing);
     // A card with no records that shares its address is the contact of a household.
-    let households =
-        super::households::find(&reviewed, existing, &|i| index.counts_of(i).is_empty());
+    let households = super::households::find(&reviewed, existing, &|i| {
+        index.documents_of(i).next().is_none()
+    });
     let household_of = super::households::by_row(&households, reviewed.len());
     reviewed
         .into_iter()

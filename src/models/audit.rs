@@ -283,19 +283,8 @@ pub fn record_many(
             )
         })
         .collect();
-    // As clients are inserted (`client::insert_prepared`): full chunks through one
-    // statement prepared once (owned values, so that Diesel can keep it).
-    const CHUNK: usize = 4000;
-    for chunk in rows.chunks(CHUNK) {
-        let full = <&[_; CHUNK]>::try_from(chunk).ok();
-        let insert = diesel::insert_into(audit_events::table);
-        match (&mut *conn, full) {
-            (DbConnection::Sqlite(c), Some(full)) => insert.values(full).execute(c)?,
-            (DbConnection::Sqlite(c), None) => insert.values(chunk).execute(c)?,
-            (DbConnection::Postgres(c), Some(full)) => insert.values(full).execute(c)?,
-            (DbConnection::Postgres(c), None) => insert.values(chunk).execute(c)?,
-        };
-    }
+    // Owned values, so that a full chunk's statement is prepared once.
+    crate::db::insert_in_chunks!(conn, audit_events::table, rows, 4000);
     Ok(())
 }
 

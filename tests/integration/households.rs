@@ -625,3 +625,31 @@ fn the_rows_an_import_left_out_are_deleted_thirty_days_after_it() {
         .unwrap();
     assert_eq!(kept, 0, "no row of a person left out is kept");
 }
+
+#[test]
+fn the_confirmation_says_more_rows_were_left_out_only_when_there_are_more_than_it_shows() {
+    for (left_out, more) in [(200, false), (201, true)] {
+        let app = TestApp::spawn();
+        let s = app.signed_in();
+        let mut csv = String::from("First Name,Last Name,Email\nNia,Okafor,nia@example.com\n");
+        for i in 0..left_out {
+            csv.push_str(&format!("Sam{i},,sam{i}@example.com\n"));
+        }
+        let batch = upload(&s, "list.csv", csv.into_bytes());
+        let html = analysed(&app, &s, &batch);
+        let r = s.post_raw(
+            &format!("{batch}/review"),
+            &csrf_in(&html),
+            &[("action", "import")],
+        );
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap_or_default());
+        let (_, done) = s.get_text(&batch);
+        assert_eq!(select_text(&done, "[data-count=imported]"), ["1"]);
+        assert_eq!(select_text(&done, "table.left-out tbody tr").len(), 200);
+        assert_eq!(
+            done.contains("The first 200 are shown here"),
+            more,
+            "{left_out} rows left out"
+        );
+    }
+}

@@ -105,12 +105,9 @@ pub fn welcome(
         let clients = import_batch::imported_clients(conn, batch)?;
         let welcomed =
             import_batch::welcomed_at(conn, batch, &clients, crate::onboarding::WELCOME)?;
-        let had_one = |c: &crate::models::scope::OwnedClient| {
-            welcomed
-                .iter()
-                .find(|(id, _)| *id == c.id)
-                .map(|(_, at)| *at)
-        };
+        let welcomed: std::collections::HashMap<String, NaiveDateTime> =
+            welcomed.into_iter().collect();
+        let had_one = |c: &crate::models::scope::OwnedClient| welcomed.get(&c.id).copied();
         if to.is_none() && !welcomed.is_empty() {
             let mut already: Vec<(String, NaiveDateTime)> = clients
                 .iter()

@@ -90,16 +90,19 @@ pub(super) async fn done_page(
     local: fmt::Local,
 ) -> Result<HttpResponse, AppError> {
     let owned = batch.clone();
-    let rows = state
+    // One more than are shown, to know whether there are more.
+    let mut rows = state
         .db(move |conn| {
             Ok(import_batch::left_out_rows(
                 conn,
                 &owned,
                 0,
-                LEFT_OUT_SHOWN,
+                LEFT_OUT_SHOWN + 1,
             )?)
         })
         .await?;
+    let left_out_more = rows.len() as i64 > LEFT_OUT_SHOWN;
+    rows.truncate(LEFT_OUT_SHOWN as usize);
     let batch = batch.into_row();
     let skipped_reasons = batch
         .skipped_reasons()
@@ -126,7 +129,7 @@ pub(super) async fn done_page(
             .as_ref()
             .map(|t| local.datetime(t))
             .unwrap_or_default(),
-        left_out_more: rows.len() as i64 == LEFT_OUT_SHOWN,
+        left_out_more,
         left_out: rows.iter().map(LeftOutRow::of).collect(),
     })
 }
