@@ -629,11 +629,16 @@ fn search_branches(text: &str) -> Vec<Predicate> {
         };
         if digits.len() >= 4 {
             // Any four or more digits in a row find the number ("555-0143" finds
-            // (212) 555-0143): a scan of this provider's numbers, only for such a search.
+            // (212) 555-0143), through a trigram index: `client_phone_search` is an FTS5
+            // table on SQLite and a view over the clients' pg_trgm index on PostgreSQL
+            // (see the list_indexes migration).
             branches.push(Box::new(
-                clients::phone_digits
-                    .assume_not_null()
-                    .like(format!("%{digits}%")),
+                diesel::dsl::sql::<Bool>(
+                    "clients.id IN (SELECT client_id FROM client_phone_search \
+                     WHERE phone_digits LIKE ",
+                )
+                .bind::<diesel::sql_types::Text, _>(format!("%{digits}%"))
+                .sql(")"),
             ));
         } else {
             branches.push(prefix_range!(

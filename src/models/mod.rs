@@ -25,6 +25,8 @@ pub mod portal_account;
 pub mod practice_form;
 pub mod pricing;
 pub mod provider;
+#[cfg(test)]
+pub(crate) mod query_plans;
 pub mod risk_alert;
 pub mod scope;
 pub mod server_setting;
