@@ -85,6 +85,17 @@ impl Status {
 /// How a telehealth session's place is stored; anything else in `location` is an address.
 pub const TELEHEALTH: &str = "Telehealth";
 
+/// The longest any calendar entry may last (unavailable time; a session is at most 8
+/// hours). It bounds the search for entries overlapping a range: only those starting at
+/// most this long before the range can reach into it, so a week's view reads that week
+/// and not every session before it.
+pub const LONGEST_ENTRY_MINUTES: i64 = 720;
+
+/// The earliest start of an entry that can overlap a range starting at `from`.
+pub fn earliest_overlapping_start(from: NaiveDateTime) -> NaiveDateTime {
+    from - chrono::Duration::minutes(LONGEST_ENTRY_MINUTES)
+}
+
 /// Where a session happens, read from its stored `location`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place<'a> {

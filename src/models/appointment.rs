@@ -10,7 +10,7 @@ use super::scope::{Owned, Scope};
 use crate::db::ids::new_row_id;
 use crate::db::schema::{appointment_series, appointments, providers};
 use crate::db::{write_transaction, DbConnection};
-use crate::domain::appointment::{Kind, Span, Status};
+use crate::domain::appointment::{earliest_overlapping_start, Kind, Span, Status};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = appointments)]
@@ -135,6 +135,7 @@ fn holding_between(
     scope
         .appointments()
         .filter(appointments::starts_at.lt(to))
+        .filter(appointments::starts_at.ge(earliest_overlapping_start(from)))
         .filter(appointments::ends_at.gt(from))
         .filter(appointments::status.eq_any(Status::HOLDING.map(Status::as_str)))
         .order(appointments::starts_at)
@@ -529,6 +530,7 @@ pub fn between(
     scope
         .appointments()
         .filter(appointments::starts_at.lt(to))
+        .filter(appointments::starts_at.ge(earliest_overlapping_start(from)))
         .filter(appointments::ends_at.gt(from))
         .order((appointments::starts_at, appointments::id))
         .select(Appointment::as_select())

@@ -236,4 +236,56 @@ mod tests {
         .unwrap();
         assert_eq!(left, 0);
     }
+
+    /// The calendar's week reads that week, not every entry before it: a range on the
+    /// start from both sides. (A range open below read all of a provider's history: five
+    /// years of sessions for every week shown.)
+    #[test]
+    fn the_calendar_reads_only_the_range_it_shows() {
+        use crate::domain::appointment::{Kind, Span, Status};
+        use crate::models::appointment::{self, NewAppointment};
+        let mut c = conn();
+        let (_, scope) = provider(&mut c, "p@example.com");
+        let session = |start: &str, minutes: i64| {
+            let start = at(start);
+            NewAppointment {
+                kind: Kind::Unavailable,
+                status: Status::Scheduled,
+                client_id: None,
+                service_id: None,
+                span: Span {
+                    start,
+                    end: start + chrono::Duration::minutes(minutes),
+                },
+                location: None,
+                note: None,
+                contact_name: None,
+                contact_phone: None,
+            }
+        };
+        // The longest entry there can be, starting the evening before the week shown.
+        let long = session(
+            "2026-12-06 20:00",
+            crate::domain::appointment::LONGEST_ENTRY_MINUTES,
+        );
+        let old = session("2025-01-06 10:00", 50);
+        appointment::book(&mut c, &scope, &[long, old], at("2026-12-01 10:00")).unwrap();
+        let (from, to) = (at("2026-12-07 00:00"), at("2026-12-14 00:00"));
+        let mut shown = 0;
+        let plans = plans_of(&mut c, |c| {
+            shown = appointment::between(c, &scope, from, to).unwrap().len();
+            appointment::conflicts(c, &scope, &[session("2026-12-07 07:00", 60)]).unwrap();
+        });
+        assert_eq!(shown, 1, "the entry reaching into the week is shown");
+        let open_below: Vec<_> = plans
+            .iter()
+            .filter(|(_, plan)| {
+                plan.iter()
+                    .any(|l| l.contains("starts_at<?") && !l.contains("starts_at>?"))
+            })
+            .collect();
+        assert!(open_below.is_empty(), "{open_below:?}");
+        let unbounded = unbounded_reads(&plans, &["appointments"]);
+        assert!(unbounded.is_empty(), "{}", unbounded.join("\n"));
+    }
 }

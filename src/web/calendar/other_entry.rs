@@ -133,11 +133,15 @@ pub(super) async fn create_other(
         errors.insert("contact_name", "Enter who is calling.".into());
     }
     let start = parse_start(&input.date, &input.time, &mut errors);
-    let minutes = parse_minutes(&input.minutes, 720, &mut errors);
+    let minutes = parse_minutes(
+        &input.minutes,
+        crate::domain::appointment::LONGEST_ENTRY_MINUTES,
+        &mut errors,
+    );
     if minutes.is_none() {
         errors
             .entry("minutes")
-            .or_insert_with(|| minutes_error(720));
+            .or_insert_with(|| minutes_error(crate::domain::appointment::LONGEST_ENTRY_MINUTES));
     }
     let (Some(local_start), Some(minutes), true) = (start, minutes, errors.is_empty()) else {
         return other_page(&provider, page, input, errors, Vec::new());
