@@ -12,7 +12,7 @@ use crate::domain::appointment::Status;
 use crate::domain::client::FieldErrors;
 use crate::error::AppError;
 use crate::models::service;
-use crate::services::calendar::{ChangeError, ChangeRequest, Notify, Which};
+use crate::services::calendar::{ChangeError, ChangeRequest, Notify};
 use crate::services::{self, Act};
 use crate::web::session::{self, ProtectedForm};
 use crate::web::{client_ip, render_status, see_other, AppState, CurrentProvider, PageContext};
@@ -198,11 +198,21 @@ pub(super) async fn save_session(
         .await?;
     let id = path.into_inner();
     match outcome {
-        Ok(n) => {
-            let what = match (which, n) {
-                (Which::This, _) | (_, 1) => "The session was changed.".to_string(),
-                (_, n) => format!("{n} sessions of the series were changed."),
+        Ok(changed) => {
+            let local = crate::web::fmt::Local(zone);
+            let starts = changed
+                .sessions
+                .first()
+                .map(|p| local.datetime(&p.start))
+                .unwrap_or_default();
+            let what = match changed.sessions.len() {
+                1 => format!("The session was changed: it starts {starts}."),
+                n => format!("{n} sessions of the series were changed: this one starts {starts}, the others at the same time on their dates."),
             };
+            let what = format!(
+                "{what}{}",
+                crate::domain::time_zone::shift_notes(zone, &changed.sessions)
+            );
             session::flash(
                 &session,
                 format!("{what} If a time or place changed, the client was emailed about each session still ahead."),
