@@ -393,6 +393,25 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     );
     assert!(entries_of(&app, "ada@example.com").is_empty());
     assert_eq!(entries_of(&app, "nia@example.com")[0].1, "requested");
+    // A series over it lists that date as the request's.
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("date", "2026-12-08"),
+            ("time", "11:30"),
+            ("repeat", "weekly"),
+            ("ends", "after"),
+            ("count", "2"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        select_text(&r.text().unwrap(), ".collisions li"),
+        ["Tue Dec 8, 2026 11:30: Nia Example's booking request, waiting for your answer"]
+    );
     // A block over it is refused the same way.
     let r = s.submit(
         "/calendar/other/new?kind=unavailable",

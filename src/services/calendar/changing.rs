@@ -11,7 +11,7 @@ use super::Which;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Span, Status};
 use crate::domain::time_zone::{LocalFit, Placed, Zone};
-use crate::models::appointment::{self, Appointment, Move, MoveError};
+use crate::models::appointment::{self, Appointment, Conflict, Move, MoveError};
 use crate::models::audit::AuditAction;
 use crate::models::scope::Owned;
 use crate::models::service::Service;
@@ -30,9 +30,10 @@ pub struct ChangeRequest<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    /// Nothing was written: these new times (wall-clock, provider's zone) collide.
+    /// Nothing was written: these new times (wall-clock, provider's zone) collide, each
+    /// with what it would overlap.
     #[error("some of the new times overlap the calendar")]
-    Collides(Vec<NaiveDateTime>),
+    Collides(Vec<(NaiveDateTime, Conflict)>),
     #[error("This session was changed meanwhile (in another tab, or by someone else). Nothing was saved; reload it to see where it stands.")]
     Changed,
     #[error("Only a scheduled session can be changed; this one is {0}.")]
@@ -117,7 +118,7 @@ pub fn change_session(
             Ok(()) => {}
             Err(MoveError::Conflicts(found)) => {
                 return Err(ChangeError::Collides(
-                    found.iter().map(|c| planned[c.index].1).collect(),
+                    found.into_iter().map(|c| (planned[c.index].1, c)).collect(),
                 ))
             }
             Err(MoveError::Changed) => return Err(ChangeError::Changed),

@@ -143,9 +143,10 @@ pub struct SeriesRequest<'a> {
 pub enum SeriesError {
     #[error("{0}")]
     Rule(#[from] crate::domain::recurrence::RuleError),
-    /// Nothing was written: these occurrences (wall-clock starts) collide.
+    /// Nothing was written: these occurrences (wall-clock starts) collide, each with what
+    /// it would overlap.
     #[error("some occurrences overlap the calendar")]
-    Collides(Vec<NaiveDateTime>),
+    Collides(Vec<(NaiveDateTime, Conflict)>),
     #[error("every occurrence overlaps the calendar; nothing was scheduled")]
     NothingLeft,
     #[error(transparent)]
@@ -211,7 +212,12 @@ pub fn schedule_series(
             .map(|i| occurrences[*i].local_start)
             .collect();
         if !colliding.is_empty() && !skip_conflicts {
-            return Err(SeriesError::Collides(skipped));
+            return Err(SeriesError::Collides(
+                collisions
+                    .into_iter()
+                    .map(|c| (occurrences[c.index].local_start, c))
+                    .collect(),
+            ));
         }
         let keep: Vec<NewAppointment> = wanted
             .iter()

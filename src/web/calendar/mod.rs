@@ -207,3 +207,26 @@ fn describe_overlaps(
     }
     Ok((lines, waiting))
 }
+
+/// A series' (or a series move's) dates that collide, as the form lists them: the
+/// wall-clock start, and whose booking request it would overlap when it is one.
+fn describe_collisions(
+    conn: &mut crate::db::DbConnection,
+    scope: &crate::models::scope::Scope,
+    zone: crate::domain::time_zone::Zone,
+    found: &[(NaiveDateTime, crate::models::appointment::Conflict)],
+) -> diesel::QueryResult<Vec<String>> {
+    let mut out = Vec::with_capacity(found.len());
+    for (at, conflict) in found {
+        let when = at.format("%a %b %-d, %Y %H:%M").to_string();
+        let (_, waiting) = describe_overlaps(conn, scope, zone, std::slice::from_ref(conflict))?;
+        out.push(match waiting {
+            Some(w) => format!(
+                "{when}: {}'s booking request, waiting for your answer",
+                w.client
+            ),
+            None => when,
+        });
+    }
+    Ok(out)
+}

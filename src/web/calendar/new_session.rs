@@ -345,11 +345,9 @@ fn book_from_form(
                     Frequency::MonthlyByWeekday | Frequency::MonthlyLastWeekday
                 ),
             }),
-            Err(SeriesError::Collides(at)) => Ok(Outcome::Collides(
-                at.iter()
-                    .map(|t| t.format("%a %b %-d, %Y %H:%M").to_string())
-                    .collect(),
-            )),
+            Err(SeriesError::Collides(at)) => Ok(Outcome::Collides(describe_collisions(
+                conn, scope, zone, &at,
+            )?)),
             Err(SeriesError::NothingLeft) => Ok(Outcome::Overlaps(
                 vec!["Every session of the series overlaps another entry.".into()],
                 None,

@@ -124,6 +124,12 @@ pub(super) async fn edit_session(
     edit_page(&state, &provider, page, &path, None, Shown::Fresh).await
 }
 
+/// Why a change wrote nothing: the new times that collide (in words), or another reason.
+enum Refused {
+    Collides(Vec<String>),
+    Other(ChangeError),
+}
+
 pub(super) async fn save_session(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -189,10 +195,14 @@ pub(super) async fn save_session(
                 ip: ip.as_deref(),
                 now,
             };
+            let scope = a.scope().clone();
             match services::calendar::change_session(conn, zone, &a, request, notify, act) {
                 Ok(n) => Ok(Ok(n)),
                 Err(ChangeError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other)),
+                Err(ChangeError::Collides(at)) => Ok(Err(Refused::Collides(
+                    super::describe_collisions(conn, &scope, zone, &at)?,
+                ))),
+                Err(other) => Ok(Err(Refused::Other(other))),
             }
         })
         .await?;
@@ -219,11 +229,7 @@ pub(super) async fn save_session(
             );
             Ok(see_other(&format!("/calendar/sessions/{id}")))
         }
-        Err(ChangeError::Collides(at)) => {
-            let list = at
-                .iter()
-                .map(|t| t.format("%a %b %-d, %Y %H:%M").to_string())
-                .collect();
+        Err(Refused::Collides(list)) => {
             edit_page(
                 &state,
                 &provider,
@@ -234,7 +240,7 @@ pub(super) async fn save_session(
             )
             .await
         }
-        Err(other) => {
+        Err(Refused::Other(other)) => {
             edit_page(
                 &state,
                 &provider,
