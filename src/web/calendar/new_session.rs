@@ -504,7 +504,11 @@ pub(super) async fn decline_and_book(
             show_outcome(&state, &provider, (page, &session), input, outcome, also).await
         }
         Err(e) => {
-            let refused = Outcome::Overlaps(vec![e.to_string()], None);
+            let why = match e {
+                AnswerError::Changed => "The booking request was answered meanwhile (in another tab), so nothing was declined or scheduled. Schedule the time again below.".to_string(),
+                other => other.to_string(),
+            };
+            let refused = Outcome::Overlaps(vec![why], None);
             show_outcome(&state, &provider, (page, &session), input, refused, "").await
         }
     }
