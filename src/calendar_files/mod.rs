@@ -96,6 +96,11 @@ pub fn session_file(entry: &CalendarEntry, zone: &Zone, now: NaiveDateTime) -> S
     write_calendar(None, std::slice::from_ref(entry), zone, now)
 }
 
+/// A whole calendar file with several sessions (a new series), for the client.
+pub fn sessions_file(entries: &[CalendarEntry], zone: &Zone, now: NaiveDateTime) -> String {
+    write_calendar(None, entries, zone, now)
+}
+
 /// The provider's calendar as a feed: every entry given, cancelled ones included.
 pub fn provider_feed(
     name: &str,

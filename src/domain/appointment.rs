@@ -70,13 +70,15 @@ impl Status {
         }
     }
 
-    /// Whether an entry in this status holds its time: nothing else may overlap it.
+    /// Whether an entry in this status holds its time: nothing else may overlap it. A
+    /// request waiting for the provider's answer holds it too, so that the client is never
+    /// told "you asked for Monday at 12:30" while that hour goes to someone else.
     pub fn holds_time(self) -> bool {
-        matches!(self, Self::Scheduled | Self::Confirmed)
+        matches!(self, Self::Requested | Self::Scheduled | Self::Confirmed)
     }
 
     /// The statuses that hold time, as stored (for the overlap query).
-    pub const HOLDING: [Status; 2] = [Status::Scheduled, Status::Confirmed];
+    pub const HOLDING: [Status; 3] = [Status::Requested, Status::Scheduled, Status::Confirmed];
 
     /// The statuses an entry may still be cancelled from.
     pub const OPEN: [Status; 2] = [Status::Scheduled, Status::Requested];
@@ -168,9 +170,8 @@ mod tests {
     }
 
     #[test]
-    fn only_scheduled_and_confirmed_entries_hold_their_time() {
+    fn waiting_requests_and_scheduled_and_confirmed_entries_hold_their_time() {
         for s in [
-            Status::Requested,
             Status::Cancelled,
             Status::LateCancelled,
             Status::NoShow,

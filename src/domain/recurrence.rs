@@ -17,16 +17,21 @@ pub enum Frequency {
     Weekly,
     EveryTwoWeeks,
     EveryFourWeeks,
-    /// The same weekday of each month: the 2nd Tuesday, or the last one for a 5th.
+    /// The same weekday of each month, counted from the start (RFC 5545's BYDAY=2TU): the
+    /// 2nd Tuesday; from a 5th, the 5th, months without one skipped (BYDAY=5TU).
     MonthlyByWeekday,
+    /// The last such weekday of each month (BYDAY=-1TU): offered when the first date is
+    /// the last of its month.
+    MonthlyLastWeekday,
 }
 
 impl Frequency {
-    pub const ALL: [Frequency; 4] = [
+    pub const ALL: [Frequency; 5] = [
         Frequency::Weekly,
         Frequency::EveryTwoWeeks,
         Frequency::EveryFourWeeks,
         Frequency::MonthlyByWeekday,
+        Frequency::MonthlyLastWeekday,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,8 +48,60 @@ impl Frequency {
             Self::EveryTwoWeeks => "Every 2 weeks",
             Self::EveryFourWeeks => "Every 4 weeks",
             Self::MonthlyByWeekday => "Monthly on the same weekday",
+            Self::MonthlyLastWeekday => "Monthly on the last such weekday",
         }
     }
+
+    /// What the rule means from this first date, in words: "Monthly on the second
+    /// Tuesday"; `None` when it cannot start there (the last weekday from one that is not
+    /// the last of its month).
+    pub fn label_from(self, first: NaiveDate) -> Option<String> {
+        let day = weekday_name(first.weekday());
+        match self {
+            Self::MonthlyByWeekday => {
+                let n = nth_of_month(first);
+                let skipped = if n == 5 {
+                    " (months without one are skipped)"
+                } else {
+                    ""
+                };
+                Some(format!(
+                    "Monthly on the {} {day}{skipped}",
+                    ORDINALS[usize::from(n - 1)]
+                ))
+            }
+            Self::MonthlyLastWeekday => {
+                is_last_of_month(first).then(|| format!("Monthly on the last {day}"))
+            }
+            other => Some(other.label().to_string()),
+        }
+    }
+}
+
+const ORDINALS: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+
+fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+/// Which of its month's such weekdays a date is, 1 to 5.
+fn nth_of_month(d: NaiveDate) -> u8 {
+    // At most 5: day 29–31 is the 5th.
+    ((d.day() - 1) / 7 + 1) as u8
+}
+
+/// Whether a date is the last such weekday of its month.
+fn is_last_of_month(d: NaiveDate) -> bool {
+    d.checked_add_signed(Duration::days(7))
+        .is_none_or(|next| next.month() != d.month())
 }
 
 /// When a series stops.
@@ -71,6 +128,8 @@ pub enum RuleError {
     TooMany(usize),
     #[error("The series must end after its first session (on or after {0}).")]
     EndsBeforeStart(NaiveDate),
+    #[error("{} is not the last {} of its month. Choose “Monthly on the same weekday”, or a first date in the month's last week.", .0.format("%b %-d, %Y"), .1)]
+    NotLastOfMonth(NaiveDate, &'static str),
 }
 
 /// One occurrence of a series.
@@ -85,6 +144,10 @@ pub struct Occurrence {
     pub fit: LocalFit,
 }
 
+/// How far a monthly series may look for its dates: a 5th weekday comes at least every
+/// few months, so this only stops a rule that never matches.
+const MAX_MONTHS: usize = 12 * 100;
+
 /// Every occurrence of a series starting at `first` (wall-clock, in `zone`).
 pub fn expand(first: NaiveDateTime, zone: Zone, rule: Rule) -> Result<Vec<Occurrence>, RuleError> {
     let limit = match rule.end {
@@ -96,10 +159,18 @@ pub fn expand(first: NaiveDateTime, zone: Zone, rule: Rule) -> Result<Vec<Occurr
         }
         End::On(_) => MAX_OCCURRENCES + 1,
     };
+    if rule.frequency == Frequency::MonthlyLastWeekday && !is_last_of_month(first.date()) {
+        return Err(RuleError::NotLastOfMonth(
+            first.date(),
+            weekday_name(first.date().weekday()),
+        ));
+    }
     let mut out = Vec::new();
-    for index in 0.. {
-        let Some(date) = nth_date(first.date(), rule.frequency, index) else {
-            break;
+    for step in 0..MAX_MONTHS.max(limit) {
+        let date = match nth_date(first.date(), rule.frequency, step) {
+            Step::Date(d) => d,
+            Step::Skip => continue,
+            Step::End => break,
         };
         if let End::On(last) = rule.end {
             if date > last {
@@ -112,7 +183,7 @@ pub fn expand(first: NaiveDateTime, zone: Zone, rule: Rule) -> Result<Vec<Occurr
         let local_start = date.and_time(first.time());
         let (start_utc, fit) = zone.to_utc(local_start);
         out.push(Occurrence {
-            index,
+            index: out.len(),
             local_start,
             start_utc,
             fit,
@@ -125,38 +196,46 @@ pub fn expand(first: NaiveDateTime, zone: Zone, rule: Rule) -> Result<Vec<Occurr
     }
 }
 
-/// The date of the `index`-th occurrence (0 is `first`).
-fn nth_date(first: NaiveDate, frequency: Frequency, index: usize) -> Option<NaiveDate> {
-    let i = i64::try_from(index).ok()?;
+/// A step of a rule: its date, none this month (a 5th weekday in a month of four), or past
+/// the calendar's end.
+enum Step {
+    Date(NaiveDate),
+    Skip,
+    End,
+}
+
+/// The date of the rule's `step`-th week or month (0 is `first`).
+fn nth_date(first: NaiveDate, frequency: Frequency, step: usize) -> Step {
+    let Ok(i) = i64::try_from(step) else {
+        return Step::End;
+    };
+    let weeks = |n: i64| match first.checked_add_signed(Duration::weeks(n * i)) {
+        Some(d) => Step::Date(d),
+        None => Step::End,
+    };
+    let month = u32::try_from(step)
+        .ok()
+        .and_then(|m| first.with_day(1)?.checked_add_months(Months::new(m)));
     match frequency {
-        Frequency::Weekly => first.checked_add_signed(Duration::weeks(i)),
-        Frequency::EveryTwoWeeks => first.checked_add_signed(Duration::weeks(2 * i)),
-        Frequency::EveryFourWeeks => first.checked_add_signed(Duration::weeks(4 * i)),
-        Frequency::MonthlyByWeekday => {
-            let month = first
-                .with_day(1)?
-                .checked_add_months(Months::new(u32::try_from(index).ok()?))?;
-            let weekday = first.weekday();
-            match week_of_month(first) {
-                WeekOfMonth::Nth(n) => {
-                    NaiveDate::from_weekday_of_month_opt(month.year(), month.month(), weekday, n)
-                }
-                WeekOfMonth::Last => last_weekday_of_month(month, weekday),
+        Frequency::Weekly => weeks(1),
+        Frequency::EveryTwoWeeks => weeks(2),
+        Frequency::EveryFourWeeks => weeks(4),
+        Frequency::MonthlyByWeekday => match month {
+            Some(m) => NaiveDate::from_weekday_of_month_opt(
+                m.year(),
+                m.month(),
+                first.weekday(),
+                nth_of_month(first),
+            )
+            .map_or(Step::Skip, Step::Date),
+            None => Step::End,
+        },
+        Frequency::MonthlyLastWeekday => {
+            match month.and_then(|m| last_weekday_of_month(m, first.weekday())) {
+                Some(d) => Step::Date(d),
+                None => Step::End,
             }
         }
-    }
-}
-
-enum WeekOfMonth {
-    Nth(u8),
-    Last,
-}
-
-/// Which of its month's weekdays a date is: the 1st to 4th, or (a 5th) the last.
-fn week_of_month(d: NaiveDate) -> WeekOfMonth {
-    match (d.day() - 1) / 7 + 1 {
-        n @ 1..=4 => WeekOfMonth::Nth(n as u8),
-        _ => WeekOfMonth::Last,
     }
 }
 
@@ -257,10 +336,24 @@ mod tests {
             dates("2026-12-08 09:00", Frequency::MonthlyByWeekday, 3),
             ["2026-12-08", "2027-01-12", "2027-02-09"]
         );
-        // A 5th Tuesday becomes the last Tuesday of months that have only four.
+        // A 5th Tuesday: the 5th, months without one skipped (BYDAY=5TU) …
         assert_eq!(
-            dates("2026-12-29 09:00", Frequency::MonthlyByWeekday, 3),
+            dates("2026-12-29 09:00", Frequency::MonthlyByWeekday, 4),
+            ["2026-12-29", "2027-03-30", "2027-06-29", "2027-08-31"]
+        );
+        // … or the last Tuesday of every month (BYDAY=-1TU), as the provider chooses.
+        assert_eq!(
+            dates("2026-12-29 09:00", Frequency::MonthlyLastWeekday, 3),
             ["2026-12-29", "2027-01-26", "2027-02-23"]
+        );
+        // A 4th Tuesday that is its month's last may be either.
+        assert_eq!(
+            dates("2027-02-23 09:00", Frequency::MonthlyByWeekday, 2),
+            ["2027-02-23", "2027-03-23"]
+        );
+        assert_eq!(
+            dates("2027-02-23 09:00", Frequency::MonthlyLastWeekday, 2),
+            ["2027-02-23", "2027-03-30"]
         );
     }
 
@@ -318,5 +411,48 @@ mod tests {
             assert_eq!(Frequency::parse(f.as_str()), Some(f));
         }
         assert_eq!(Frequency::EveryTwoWeeks.as_str(), "every_two_weeks");
+    }
+
+    #[test]
+    fn the_monthly_rules_say_what_the_first_date_means() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let fifth = d("2026-12-29");
+        assert_eq!(
+            Frequency::MonthlyByWeekday.label_from(fifth).as_deref(),
+            Some("Monthly on the fifth Tuesday (months without one are skipped)")
+        );
+        assert_eq!(
+            Frequency::MonthlyLastWeekday.label_from(fifth).as_deref(),
+            Some("Monthly on the last Tuesday")
+        );
+        let second = d("2026-12-08");
+        assert_eq!(
+            Frequency::MonthlyByWeekday.label_from(second).as_deref(),
+            Some("Monthly on the second Tuesday")
+        );
+        assert_eq!(Frequency::MonthlyLastWeekday.label_from(second), None);
+        assert_eq!(
+            expand(
+                at("2026-12-08 09:00"),
+                Zone::UTC,
+                Rule {
+                    frequency: Frequency::MonthlyLastWeekday,
+                    end: End::After(3)
+                }
+            ),
+            Err(RuleError::NotLastOfMonth(second, "Tuesday"))
+        );
+        // Until a date: a 5th weekday's months are found however far apart.
+        let until = expand(
+            at("2026-12-29 09:00"),
+            Zone::UTC,
+            Rule {
+                frequency: Frequency::MonthlyByWeekday,
+                end: End::On(d("2027-12-31")),
+            },
+        )
+        .unwrap();
+        assert_eq!(until.len(), 5);
+        assert_eq!(until.last().map(|o| o.index), Some(4));
     }
 }

@@ -127,6 +127,45 @@ pub fn choices() -> Vec<&'static str> {
     FIRST.into_iter().chain(rest).collect()
 }
 
+/// A wall-clock time as asked for, and the instant stored for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// As asked, in the zone.
+    pub asked: NaiveDateTime,
+    /// As stored, UTC.
+    pub start: NaiveDateTime,
+    pub fit: LocalFit,
+}
+
+impl Placed {
+    /// Why the stored time differs from the one asked for, in words naming the time
+    /// stored; `None` when the asked time exists once that day.
+    pub fn note(&self, zone: Zone) -> Option<String> {
+        let day = self.asked.format("%a %b %-d, %Y");
+        let asked = self.asked.format("%H:%M");
+        let stored = zone.local(&self.start).format("%H:%M %Z");
+        match self.fit {
+            LocalFit::Exact => None,
+            LocalFit::Skipped => Some(format!(
+                "On {day} the clocks go forward, so {asked} does not exist that day: that session starts at {stored}."
+            )),
+            LocalFit::Repeated => Some(format!(
+                "On {day} the clocks go back, so {asked} happens twice that day: that session is at the first, {stored}."
+            )),
+        }
+    }
+}
+
+/// The notes of every time stored other than asked, each a sentence after a space (empty
+/// when none moved).
+pub fn shift_notes<'a>(zone: Zone, placed: impl IntoIterator<Item = &'a Placed>) -> String {
+    placed
+        .into_iter()
+        .filter_map(|p| p.note(zone))
+        .map(|n| format!(" {n}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +258,32 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), c.len());
         assert!(c.iter().all(|n| Zone::parse(n).is_ok()));
+    }
+
+    #[test]
+    fn a_time_stored_other_than_asked_says_when_it_is_and_why() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let place = |s: &str| {
+            let (start, fit) = ny.to_utc(at(s));
+            Placed {
+                asked: at(s),
+                start,
+                fit,
+            }
+        };
+        assert_eq!(
+            place("2026-03-08 02:30").note(ny).as_deref(),
+            Some("On Sun Mar 8, 2026 the clocks go forward, so 02:30 does not exist that day: that session starts at 03:30 EDT.")
+        );
+        assert_eq!(
+            place("2026-11-01 01:30").note(ny).as_deref(),
+            Some("On Sun Nov 1, 2026 the clocks go back, so 01:30 happens twice that day: that session is at the first, 01:30 EDT.")
+        );
+        assert_eq!(place("2026-03-09 02:30").note(ny), None);
+        assert_eq!(
+            shift_notes(ny, &[place("2026-03-01 02:30"), place("2026-03-08 02:30")]),
+            " On Sun Mar 8, 2026 the clocks go forward, so 02:30 does not exist that day: that session starts at 03:30 EDT."
+        );
     }
 }

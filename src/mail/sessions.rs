@@ -191,6 +191,88 @@ pub fn request_declined(
     })
 }
 
+/// Sent when the provider books a session or a series: every date (a series' in one
+/// email), each in the client's zone, with the calendar file that adds them all.
+pub fn scheduled(
+    practice: &str,
+    reader: &Reader,
+    sessions: &[SessionLine],
+    place: Option<&str>,
+    portal: &str,
+) -> Result<Rendered, askama::Error> {
+    let (subject, mut paragraphs) = match sessions {
+        [one] => (
+            format!("Your session with {practice} is booked for {}", one.when),
+            vec![format!(
+                "{practice} booked your {} for {}.",
+                one.service, one.when
+            )],
+        ),
+        _ => {
+            let first = sessions
+                .first()
+                .map(|s| s.when.as_str())
+                .unwrap_or_default();
+            let mut p = vec![format!(
+                "{practice} booked {} sessions for you ({}), at these times:",
+                sessions.len(),
+                sessions
+                    .first()
+                    .map(|s| s.service.as_str())
+                    .unwrap_or("session"),
+            )];
+            p.extend(sessions.iter().map(|s| s.when.clone()));
+            (
+                format!(
+                    "{} sessions with {practice} are booked, from {first}",
+                    sessions.len()
+                ),
+                p,
+            )
+        }
+    };
+    paragraphs.extend(place.map(str::to_string));
+    paragraphs.push(
+        match sessions.len() {
+            1 => "The calendar file attached adds it to your calendar.",
+            _ => "The calendar file attached adds them all to your calendar.",
+        }
+        .to_string(),
+    );
+    reader.render(Parts {
+        subject,
+        greeting: reader.greeting(),
+        paragraphs,
+        action_label: "See your sessions",
+        action_url: Some(portal.to_string()),
+        after: vec![
+            "If you cannot come, please let your provider know as early as you can.".to_string(),
+        ],
+        signature: practice.to_string(),
+    })
+}
+
+/// Sent to the provider when someone asks for a time through the booking link: it names
+/// no one (sign in to see who), only the time, in the provider's zone.
+pub fn request_arrived(
+    provider_first_name: &str,
+    when: &str,
+    link: &str,
+) -> Result<Rendered, askama::Error> {
+    super::render(Parts {
+        subject: format!("A booking request for {when}"),
+        greeting: format!("Hello {provider_first_name},"),
+        paragraphs: vec![
+            format!("Someone asked for {when} through your booking link. The time is held for them until you accept or decline it."),
+            "This email names no one. Sign in to see who asked, and to answer.".to_string(),
+        ],
+        action_label: "See the booking requests",
+        action_url: Some(link.to_string()),
+        after: vec!["To stop these emails, untick “Email me when a booking request arrives” in Settings → Calendar.".to_string()],
+        signature: "Caseload".to_string(),
+    })
+}
+
 /// How many sessions one email lists by date before it counts the rest.
 const MAX_LISTED: usize = 12;
 

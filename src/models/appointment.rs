@@ -88,6 +88,8 @@ pub struct Conflict {
     /// The entry it would overlap.
     pub existing_id: String,
     pub existing: Span,
+    /// What holds it: a waiting request is named as one, with "decline it and book".
+    pub existing_status: Status,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +187,7 @@ fn overlaps(
                 wanted: *span,
                 existing_id: e.id.clone(),
                 existing: e.span(),
+                existing_status: e.state(),
             });
         }
     }
@@ -287,32 +290,27 @@ fn book_in(
     })
 }
 
-/// Writes a booking request (a requested entry, which holds no time) — unless its time
-/// has been taken meanwhile: the check runs with the calendar held, as for a booking.
+/// Writes a booking request — a requested entry, which holds its time while it waits —
+/// unless its time has been taken (or asked for) meanwhile: the same check, with the
+/// calendar held, as for a booking.
 pub fn request(
     conn: &mut DbConnection,
     scope: &Scope,
     wanted: &NewAppointment,
     now: NaiveDateTime,
 ) -> Result<Owned<Appointment>, BookError> {
-    write_transaction(conn, |conn| {
-        hold_calendar(conn, scope)?;
-        let found = overlaps(conn, scope, &[(0, wanted.span)], &[])?;
-        if !found.is_empty() {
-            return Err(BookError::Conflicts(found));
-        }
-        let mut asked = wanted.clone();
-        asked.status = Status::Requested;
-        let mut rows = book_in(conn, scope, &[asked], None, now)?;
-        rows.pop()
-            .ok_or(BookError::Database(diesel::result::Error::NotFound))
-    })
+    let mut asked = wanted.clone();
+    asked.status = Status::Requested;
+    let mut rows = book_in(conn, scope, &[asked], None, now)?;
+    rows.pop()
+        .ok_or(BookError::Database(diesel::result::Error::NotFound))
 }
 
 /// Makes a request a scheduled session — unless its time is now taken (every overlap is
 /// returned) or it is no longer a request at `expected_version`; checked and written with
-/// the calendar held, so two accepts of overlapping requests give one session. Returns
-/// the other requests that overlap it, still open: the caller declines them.
+/// the calendar held. A waiting request holds its time, so nothing else overlaps it; the
+/// other requests returned (still open, for the caller to decline) are those made before
+/// requests held their time.
 pub fn accept(
     conn: &mut DbConnection,
     request: &Owned<Appointment>,
@@ -322,7 +320,20 @@ pub fn accept(
     let scope = request.scope();
     write_transaction(conn, |conn| {
         hold_calendar(conn, scope)?;
-        let found = overlaps(conn, scope, &[(0, request.span())], &[])?;
+        // Requests that overlap it (made before requests held time) are declined, not in
+        // its way.
+        let rivals = scope
+            .appointments()
+            .filter(appointments::status.eq(Status::Requested.as_str()))
+            .filter(appointments::starts_at.lt(request.ends_at))
+            .filter(appointments::ends_at.gt(request.starts_at))
+            .filter(appointments::id.ne(request.id.as_str()))
+            .order(appointments::created_at)
+            .select(Appointment::as_select())
+            .load(conn)?;
+        let mut aside: Vec<&str> = rivals.iter().map(|r| r.id.as_str()).collect();
+        aside.push(request.id.as_str());
+        let found = overlaps(conn, scope, &[(0, request.span())], &aside)?;
         if !found.is_empty() {
             return Err(MoveError::Conflicts(found));
         }
@@ -342,15 +353,6 @@ pub fn accept(
         if n != 1 {
             return Err(MoveError::Changed);
         }
-        let rivals = scope
-            .appointments()
-            .filter(appointments::status.eq(Status::Requested.as_str()))
-            .filter(appointments::starts_at.lt(request.ends_at))
-            .filter(appointments::ends_at.gt(request.starts_at))
-            .filter(appointments::id.ne(request.id.as_str()))
-            .order(appointments::created_at)
-            .select(Appointment::as_select())
-            .load(conn)?;
         Ok(rivals.into_iter().map(|a| request.sibling(a)).collect())
     })
 }

@@ -47,6 +47,8 @@ pub struct Provider {
     /// What a client who signs up through the booking link is sent (Settings →
     /// Questionnaires): read through `domain::measure_schedule::parse_defaults`.
     pub signup_measures: String,
+    /// Whether a booking request's arrival is emailed to the provider (Settings → Calendar).
+    pub email_booking_requests: bool,
 }
 
 impl Provider {
@@ -128,6 +130,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         billing_address: None,
         pcl5_probable_from: 33,
         signup_measures: String::new(),
+        email_booking_requests: true,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {

@@ -49,6 +49,8 @@ pub struct CalendarRules {
     pub booking_notice_hours: i32,
     /// The service the booking link offers (none: the intake).
     pub booking_service_id: Option<String>,
+    /// Email the provider when a booking request arrives.
+    pub email_booking_requests: bool,
 }
 
 /// Replaces the provider's hours and calendar rules, in one transaction.
@@ -79,6 +81,7 @@ pub fn save(
                 providers::office_address.eq(rules.office_address.as_deref()),
                 providers::booking_notice_hours.eq(rules.booking_notice_hours),
                 providers::booking_service_id.eq(rules.booking_service_id.as_deref()),
+                providers::email_booking_requests.eq(rules.email_booking_requests),
             ))
             .execute(conn)?;
         Ok(())
@@ -109,6 +112,7 @@ mod tests {
             office_address: None,
             booking_notice_hours: 2,
             booking_service_id: None,
+            email_booking_requests: true,
         };
         save(&mut c, &a, &week, &rules).unwrap();
         assert_eq!(of(&mut c, &a).unwrap(), week);

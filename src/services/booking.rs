@@ -189,6 +189,11 @@ pub fn sign_up(
                 Some(&asked.id),
                 Act { ip: Some(ip), now },
             )?;
+            let notify = super::calendar::Notify {
+                provider,
+                public_url,
+            };
+            super::calendar::notices::request_arrived(conn, notify, &c, &asked, now)?;
         }
         Ok(SignUp::Received)
     });

@@ -7,7 +7,6 @@ use std::sync::{Arc, Barrier};
 use caseload::db::schema::{appointments, audit_events, clients};
 use caseload::models::scope::Scope;
 use caseload::models::{appointment, provider};
-use caseload::services::calendar::{AnswerError, Notify};
 use caseload::services::Act;
 use diesel::prelude::*;
 
@@ -159,7 +158,11 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
         .unwrap();
     assert_eq!(audited, ["booking.requested"]);
     // Only the invitation so far: the time is not the client's until it is accepted.
-    let first_mail = app.emails();
+    let first_mail: Vec<_> = app
+        .emails()
+        .into_iter()
+        .filter(|m| m.to == "nia@example.com")
+        .collect();
     assert_eq!(first_mail.len(), 1);
     let nia = crate::onboarding::verify(
         &app,
@@ -180,9 +183,10 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     let (_, requests) = s.get_text("/calendar/requests");
     assert!(requests.contains("Nia Example"));
     assert!(requests.contains("Dec 8, 2026 11:00 EST–12:00"));
-    // The requested time is still offered: a request holds no time until accepted.
+    // A waiting request holds its time: the booking link no longer offers it.
     let (_, next) = visitor.get_text(&format!("{link}?week=1"));
-    assert!(offered(&next).contains(&"Tuesday, December 8 at 11:00".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:30".to_string()));
 
     let session = format!("/calendar/sessions/{id}");
     let r = s.submit(
@@ -220,11 +224,12 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
 }
 
 #[test]
-fn two_requests_for_one_time_accepting_one_declines_the_other_and_both_are_emailed() {
+fn a_waiting_request_holds_its_time_against_a_second_request() {
     let app = TestApp::spawn_with_mailer();
     app.set_time("2026-12-02 14:00");
     let s = app.signed_in();
     let link = open_for_booking(&s);
+    // Both pages were opened before anyone asked: both offer 11:00 and 11:30.
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
     let pick = time_link(&next, "Tuesday, December 8 at 11:00");
     let half_past = time_link(&next, "Tuesday, December 8 at 11:30");
@@ -232,11 +237,38 @@ fn two_requests_for_one_time_accepting_one_declines_the_other_and_both_are_email
         sign_up_for(&app.session(), &pick, "Nia", "nia@example.com").status(),
         200
     );
+    // A second request for an hour already asked for is told the time is taken: on
+    // opening it, and on sending it.
     let omar = app.session_from("127.0.0.2");
-    assert_eq!(
-        sign_up_for(&omar, &half_past, "Omar", "omar@example.com").status(),
-        200
+    let (_, page) = omar.get_text(&half_past);
+    assert!(
+        page.contains("That time has just been taken or is no longer offered"),
+        "{page}"
     );
+    let time = half_past
+        .split("time=")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let token = omar.csrf(&format!("{link}?time=none"));
+    let r = omar.post_raw(
+        &link,
+        &token,
+        &[
+            ("first_name", "Omar"),
+            ("last_name", "Example"),
+            ("email", "omar@example.com"),
+            ("billing_type", "private_pay"),
+            ("time", &time),
+        ],
+    );
+    assert_eq!(r.status(), 409);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("That time has just been taken or is no longer offered"),
+        "{page}"
+    );
+    assert!(entries_of(&app, "omar@example.com").is_empty());
     let later = time_link(&next, "Tuesday, December 8 at 14:00");
     let pia = app.session_from("127.0.0.3");
     assert_eq!(
@@ -245,10 +277,19 @@ fn two_requests_for_one_time_accepting_one_declines_the_other_and_both_are_email
     );
     app.emails();
     let (_, requests) = s.get_text("/calendar/requests");
-    assert_eq!(select_text(&requests, "tbody th").len(), 3);
+    assert_eq!(select_text(&requests, "tbody th").len(), 2);
+
+    // The week shows each request as waiting, not struck through like a cancellation, and
+    // counts what it shows.
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert_eq!(select_text(&week, ".entry.waiting").len(), 2, "{week}");
+    assert!(select_text(&week, ".entry.released").is_empty());
+    assert!(
+        week.contains("2 entries this week (2 wait for your answer)"),
+        "{week}"
+    );
 
     let nia = entries_of(&app, "nia@example.com").remove(0).0;
-    let omar = entries_of(&app, "omar@example.com").remove(0).0;
     let (_, page) = s.get_text(&format!("/calendar/sessions/{nia}"));
     let version = select_attr(&page, "input[name=version]", "value").remove(0);
     let r = s.submit(
@@ -258,52 +299,32 @@ fn two_requests_for_one_time_accepting_one_declines_the_other_and_both_are_email
     );
     let (_, page) = s.get_text(&location(&r));
     assert!(
-        page.contains("1 other request for the same time was declined"),
-        "{page}"
+        page.contains(
+            "The request is accepted: Nia Example, Dec 8, 2026 11:00 EST–12:00 is scheduled"
+        ),
+        "the confirmation names the time: {page}"
     );
     assert_eq!(entries_of(&app, "nia@example.com")[0].1, "scheduled");
-    assert_eq!(entries_of(&app, "omar@example.com")[0].1, "declined");
     assert_eq!(
         entries_of(&app, "pia@example.com")[0].1,
         "requested",
         "another time"
     );
-    let mut mail = app.emails();
-    mail.sort_by(|a, b| a.to.cmp(&b.to));
-    assert_eq!(mail.len(), 2);
+    let mail = app.emails();
+    assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, "nia@example.com");
     assert!(mail[0].subject.contains("is booked for"));
-    assert_eq!(mail[1].to, "omar@example.com");
-    assert!(mail[1].subject.contains("is not available"));
-    assert!(mail[1]
-        .text
-        .contains("another client booked this time first"));
-    assert!(
-        mail[1].text.contains(&link),
-        "the link to choose another time"
-    );
-    let audited: Vec<String> = audit_events::table
-        .filter(audit_events::subject.eq(&omar))
-        .order(audit_events::id)
-        .select(audit_events::action)
-        .load(&mut app.conn())
-        .unwrap();
-    assert_eq!(audited, ["booking.requested", "booking.declined"]);
 
-    // Accepting the declined one changes nothing.
+    // Accepting it again changes nothing.
     let r = s.submit(
         "/calendar/requests",
-        &format!("/calendar/requests/{omar}/accept"),
-        &[("version", "2")],
+        &format!("/calendar/requests/{nia}/accept"),
+        &[("version", &version)],
     );
     let (_, page) = s.get_text(&location(&r));
-    assert!(
-        page.contains("no longer free") || page.contains("answered meanwhile"),
-        "{page}"
-    );
-    assert_eq!(entries_of(&app, "omar@example.com")[0].1, "declined");
+    assert!(page.contains("answered meanwhile"), "{page}");
 
-    // Declining, with a note, emails the client the note.
+    // Declining, with a note, emails the client the note and frees the time.
     let pia = entries_of(&app, "pia@example.com").remove(0).0;
     let (_, page) = s.get_text(&format!("/calendar/sessions/{pia}"));
     let version = select_attr(&page, "input[name=version]", "value").remove(0);
@@ -322,12 +343,25 @@ fn two_requests_for_one_time_accepting_one_declines_the_other_and_both_are_email
     assert!(mail[0]
         .text
         .contains("Their note: I am away that afternoon"));
+    assert!(
+        mail[0].text.contains(&link),
+        "the link to choose another time"
+    );
+    let audited: Vec<String> = audit_events::table
+        .filter(audit_events::subject.eq(&pia))
+        .order(audit_events::id)
+        .select(audit_events::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, ["booking.requested", "booking.declined"]);
     let (_, requests) = s.get_text("/calendar/requests");
     assert!(requests.contains("No requests wait for your answer."));
+    let (_, again) = app.session().get_text(&format!("{link}?week=1"));
+    assert!(offered(&again).contains(&"Tuesday, December 8 at 14:00".to_string()));
 }
 
 #[test]
-fn accepting_a_request_whose_time_was_filled_meanwhile_is_refused() {
+fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_one_click() {
     let app = TestApp::spawn_with_mailer();
     app.set_time("2026-12-02 14:00");
     let s = app.signed_in();
@@ -335,37 +369,105 @@ fn accepting_a_request_whose_time_was_filled_meanwhile_is_refused() {
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
     let pick = time_link(&next, "Tuesday, December 8 at 11:00");
     sign_up_for(&app.session(), &pick, "Nia", "nia@example.com");
-    // The provider books the hour for someone else before answering.
     s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
     let service = service_id(&s, "90834");
-    schedule(&s, &service, "2026-12-08", "11:30");
     app.emails();
-    let nia = entries_of(&app, "nia@example.com").remove(0).0;
-    let session = format!("/calendar/sessions/{nia}");
-    let (_, page) = s.get_text(&session);
-    let version = select_attr(&page, "input[name=version]", "value").remove(0);
+    // The provider's own form books over the waiting request: refused, naming it.
     let r = s.submit(
-        &session,
-        &format!("/calendar/requests/{nia}/accept"),
-        &[("version", &version)],
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("date", "2026-12-08"),
+            ("time", "11:30"),
+        ],
     );
-    let (_, page) = s.get_text(&location(&r));
-    assert!(page.contains("This time is no longer free"), "{page}");
+    assert_eq!(r.status(), 422);
+    let page = r.text().unwrap();
+    let why = select_text(&page, ".alert li");
+    assert_eq!(
+        why,
+        ["It overlaps Nia Example's booking request for Dec 8, 2026 11:00 EST–12:00, which waits for your answer: the time is held for them until you decline it."],
+        "{page}"
+    );
+    assert!(entries_of(&app, "ada@example.com").is_empty());
     assert_eq!(entries_of(&app, "nia@example.com")[0].1, "requested");
-    assert!(app.emails().is_empty(), "nothing was sent");
+    // A series over it lists that date as the request's.
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("date", "2026-12-08"),
+            ("time", "11:30"),
+            ("repeat", "weekly"),
+            ("ends", "after"),
+            ("count", "2"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        select_text(&r.text().unwrap(), ".collisions li"),
+        ["Tue Dec 8, 2026 11:30: Nia Example's booking request, waiting for your answer"]
+    );
+    // A block over it is refused the same way.
+    let r = s.submit(
+        "/calendar/other/new?kind=unavailable",
+        "/calendar/other",
+        &[
+            ("kind", "unavailable"),
+            ("date", "2026-12-08"),
+            ("time", "11:00"),
+            ("minutes", "30"),
+        ],
+    );
+    assert!(
+        r.text()
+            .unwrap()
+            .contains("booking request for Dec 8, 2026 11:00 EST"),
+        "a block"
+    );
+
+    // "Decline it and book" is one click: the request is declined (Nia emailed the link to
+    // choose again) and Ada's session is booked, both in one transaction.
+    let nia = entries_of(&app, "nia@example.com").remove(0).0;
+    let action = format!("/calendar/requests/{nia}/decline-and-book");
+    assert!(
+        select_attr(&page, "form", "action").contains(&action),
+        "{page}"
+    );
+    let r = s.fill_from(&page, &action, &[]);
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 11:30 EST"),
+        "{week}"
+    );
+    assert!(week.contains("The booking request it overlapped is declined"));
+    assert_eq!(entries_of(&app, "nia@example.com")[0].1, "declined");
+    assert_eq!(entries_of(&app, "ada@example.com")[0].1, "scheduled");
+    let mail = app.emails();
+    let to_nia: Vec<_> = mail.iter().filter(|m| m.to == "nia@example.com").collect();
+    assert_eq!(to_nia.len(), 1);
+    assert!(to_nia[0].subject.contains("is not available"));
+    assert!(to_nia[0].text.contains(&link));
+
+    // The same click again (the request already answered) declines and books nothing.
+    let r = s.fill_from(&page, &action, &[("time", "13:00")]);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("answered meanwhile"));
+    assert_eq!(entries_of(&app, "ada@example.com").len(), 1);
+    // Another provider's request is not found.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let r = other.submit("/calendar/new", &action, &[("request_version", "2")]);
+    assert_eq!(r.status(), 404);
 
     // A time typed into the address that is not offered is refused, and so is a post of one.
     let visitor = app.session();
-    let (_, page) = visitor.get_text(&format!("{link}?time=2026-12-08T16:30"));
+    let (_, page) = visitor.get_text(&format!("{link}?time=2026-12-08T11:30"));
     assert!(page.contains("That time has just been taken or is no longer offered"));
-    let r = sign_up_for(
-        &visitor,
-        &format!("{link}?time=none"),
-        "Zed",
-        "zed@example.com",
-    );
-    assert_eq!(r.status(), 200, "signing up without a time still works");
-    assert!(entries_of(&app, "zed@example.com").is_empty());
     let token = visitor.csrf(&format!("{link}?time=none"));
     let r = visitor.post_raw(
         &link,
@@ -375,7 +477,7 @@ fn accepting_a_request_whose_time_was_filled_meanwhile_is_refused() {
             ("last_name", "Example"),
             ("email", "yan@example.com"),
             ("billing_type", "private_pay"),
-            ("time", "2026-12-08T16:30"),
+            ("time", "2026-12-08T11:30"),
         ],
     );
     assert_eq!(r.status(), 409);
@@ -521,62 +623,54 @@ fn a_time_taken_inside_the_sign_up_transaction_makes_nothing() {
 }
 
 #[test]
-fn two_accepts_of_overlapping_requests_at_the_same_moment_give_one_session() {
+fn a_request_and_a_booking_of_one_time_at_the_same_moment_give_one_entry() {
+    use caseload::domain::appointment::{Kind, Span, Status};
+    use caseload::models::appointment::{BookError, NewAppointment};
     let app = TestApp::spawn();
     app.set_time("2026-12-02 14:00");
-    let s = app.signed_in();
-    let link = open_for_booking(&s);
-    let (_, next) = app.session().get_text(&format!("{link}?week=1"));
+    app.signed_in();
     let p = provider::find_by_email(&mut app.conn(), "dr.rivera@example.com")
         .unwrap()
         .unwrap();
     let scope = Scope::of(&p);
-    for (round, (a, b)) in [("09:00", "09:30"), ("13:00", "13:30"), ("15:00", "15:30")]
-        .into_iter()
-        .enumerate()
-    {
-        let first = format!("a{round}@example.com");
-        let second = format!("b{round}@example.com");
-        let label = |t: &str| format!("Tuesday, December 8 at {t}");
-        let (ann, bo) = (
-            app.session_from(&format!("127.0.1.{round}")),
-            app.session_from(&format!("127.0.2.{round}")),
-        );
-        sign_up_for(&ann, &time_link(&next, &label(a)), "Ann", &first);
-        sign_up_for(&bo, &time_link(&next, &label(b)), "Bo", &second);
-        let ids = [
-            entries_of(&app, &first).remove(0).0,
-            entries_of(&app, &second).remove(0).0,
-        ];
+    let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
+    let now = at("2026-12-02 14:00");
+    for round in 0..4 {
+        let start = at(&format!("2026-12-{:02} 15:00", 8 + round));
         let barrier = Arc::new(Barrier::new(2));
-        let outcomes: Vec<Result<usize, String>> = ids
-            .iter()
-            .map(|id| {
-                let (barrier, scope, p) = (barrier.clone(), scope.clone(), p.clone());
+        // The client's request, and the provider's booking half an hour into it (odd
+        // rounds: two requests).
+        let outcomes: Vec<Result<(), String>> = [(0, true), (30, round % 2 == 1)]
+            .into_iter()
+            .map(|(offset, is_request)| {
+                let (barrier, scope) = (barrier.clone(), scope.clone());
                 let mut conn = app.conn();
-                let request = appointment::find(&mut conn, &scope, id).unwrap().unwrap();
+                let begin = start + chrono::Duration::minutes(offset);
+                let wanted = NewAppointment {
+                    kind: Kind::Unavailable,
+                    status: Status::Scheduled,
+                    client_id: None,
+                    service_id: None,
+                    span: Span {
+                        start: begin,
+                        end: begin + chrono::Duration::minutes(60),
+                    },
+                    location: None,
+                    note: None,
+                    contact_name: None,
+                    contact_phone: None,
+                };
                 std::thread::spawn(move || {
-                    let notify = Notify {
-                        provider: &p,
-                        public_url: "http://example.test",
-                    };
-                    let act = Act {
-                        ip: None,
-                        now: chrono::NaiveDateTime::parse_from_str(
-                            "2026-12-02 14:00",
-                            "%Y-%m-%d %H:%M",
-                        )
-                        .unwrap(),
-                    };
                     barrier.wait();
-                    let version = request.version;
-                    match caseload::services::calendar::accept(
-                        &mut conn, &request, version, notify, act,
-                    ) {
-                        Ok(n) => Ok(n),
-                        Err(AnswerError::Taken(_)) => Err("taken".to_string()),
-                        Err(AnswerError::Changed) => Err("changed".to_string()),
-                        Err(e) => Err(format!("other: {e}")),
+                    let done = if is_request {
+                        appointment::request(&mut conn, &scope, &wanted, now).map(|_| ())
+                    } else {
+                        appointment::book(&mut conn, &scope, &[wanted], now).map(|_| ())
+                    };
+                    match done {
+                        Ok(()) => Ok(()),
+                        Err(BookError::Conflicts(_)) => Err("taken".to_string()),
+                        Err(BookError::Database(e)) => Err(format!("database: {e}")),
                     }
                 })
             })
@@ -587,18 +681,82 @@ fn two_accepts_of_overlapping_requests_at_the_same_moment_give_one_session() {
         let won = outcomes.iter().filter(|o| o.is_ok()).count();
         assert_eq!(won, 1, "round {round}: {outcomes:?}");
         assert!(
-            outcomes.iter().all(|o| match o {
-                Ok(_) => true,
-                Err(e) => e == "taken" || e == "changed",
-            }),
+            outcomes
+                .iter()
+                .all(|o| !matches!(o, Err(e) if e != "taken")),
             "round {round}: the loser is refused, not a database error: {outcomes:?}"
         );
-        let scheduled: i64 = appointments::table
-            .filter(appointments::id.eq_any(&ids))
-            .filter(appointments::status.eq("scheduled"))
+        let holding: i64 = appointments::table
+            .filter(appointments::starts_at.ge(start))
+            .filter(appointments::starts_at.lt(start + chrono::Duration::hours(2)))
             .count()
             .get_result(&mut app.conn())
             .unwrap();
-        assert_eq!(scheduled, 1, "round {round}");
+        assert_eq!(holding, 1, "round {round}");
     }
+}
+
+#[test]
+fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
+    let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let link = open_for_booking(&s);
+    let (_, next) = app.session().get_text(&format!("{link}?week=1"));
+    sign_up_for(
+        &app.session(),
+        &time_link(&next, "Tuesday, December 8 at 11:00"),
+        "Nia",
+        "nia@example.com",
+    );
+    let mail = app.emails();
+    let to_provider: Vec<_> = mail
+        .iter()
+        .filter(|m| m.to == "dr.rivera@example.com")
+        .collect();
+    assert_eq!(to_provider.len(), 1, "{mail:?}");
+    let notice = to_provider[0];
+    assert_eq!(
+        notice.subject,
+        "A booking request for Tuesday, December 8, 2026 at 11:00 EST"
+    );
+    assert!(notice.text.contains("/calendar/requests"));
+    assert!(
+        !notice.text.contains("Nia") && !notice.subject.contains("Nia"),
+        "it names no one: {}",
+        notice.text
+    );
+    let audited: i64 = audit_events::table
+        .filter(audit_events::subject.eq("booking_request_arrived"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, 1, "an email about a client is audited");
+
+    // Turned off in Settings → Calendar: none.
+    let r = s.fill(
+        "/settings/calendar",
+        "/settings/calendar",
+        &[("email_booking_requests", "")],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, settings) = s.get_text("/settings/calendar");
+    assert!(select_attr(
+        &settings,
+        "input[name=email_booking_requests][checked]",
+        "value"
+    )
+    .is_empty());
+    sign_up_for(
+        &app.session_from("127.0.0.5"),
+        &time_link(&next, "Tuesday, December 8 at 14:00"),
+        "Omar",
+        "omar@example.com",
+    );
+    let mail = app.emails();
+    assert!(!mail.is_empty(), "the client is still invited");
+    assert!(
+        mail.iter().all(|m| m.to != "dr.rivera@example.com"),
+        "{mail:?}"
+    );
 }

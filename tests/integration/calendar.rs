@@ -961,3 +961,93 @@ fn the_client_sees_their_upcoming_sessions_in_their_portal() {
     let listed = select_text(&portal, "ul.upcoming-sessions li .when");
     assert_eq!(listed, ["Dec 9, 2026 10:00 EST–10:45"], "{portal}");
 }
+
+#[test]
+fn monthly_from_a_fifth_weekday_says_what_it_means_and_lists_the_dates() {
+    use caseload::db::schema::appointments;
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    // Tuesday, December 29 is the month's fifth (and last) Tuesday: the form names both
+    // readings.
+    let (_, form) = s.get_text("/calendar/new?start=2026-12-29T10:00");
+    let choices = select_text(&form, "#repeat option");
+    assert!(
+        choices
+            .contains(&"Monthly on the fifth Tuesday (months without one are skipped)".to_string()),
+        "{choices:?}"
+    );
+    assert!(
+        choices.contains(&"Monthly on the last Tuesday".to_string()),
+        "{choices:?}"
+    );
+    // A second Tuesday has no "last" reading.
+    let (_, form) = s.get_text("/calendar/new?start=2026-12-08T10:00");
+    let choices = select_text(&form, "#repeat option");
+    assert!(
+        choices.contains(&"Monthly on the second Tuesday".to_string()),
+        "{choices:?}"
+    );
+    assert!(!choices.iter().any(|c| c.contains("last")), "{choices:?}");
+
+    let monthly = |frequency: &str, date: &str| {
+        s.fill(
+            &format!("/calendar/new?start={date}T10:00"),
+            "/calendar/sessions",
+            &[
+                ("client", "Ada Lovelace <ada@example.com>"),
+                ("service", &service),
+                ("repeat", frequency),
+                ("ends", "after"),
+                ("count", "3"),
+            ],
+        )
+    };
+    // The fifth Tuesday: months without one are skipped, never moved to the fourth.
+    let r = monthly("monthly_by_weekday", "2026-12-29");
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("Scheduled 3 sessions: Ada Lovelace from Dec 29, 2026 10:00 EST. The dates: Dec 29, 2026; Mar 30, 2027; Jun 29, 2027."),
+        "{week}"
+    );
+    let starts: Vec<chrono::NaiveDateTime> = appointments::table
+        .filter(appointments::kind.eq("session"))
+        .order(appointments::starts_at)
+        .select(appointments::starts_at)
+        .load(&mut app.conn())
+        .unwrap();
+    let dates: Vec<String> = starts
+        .iter()
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .collect();
+    assert_eq!(dates, ["2026-12-29", "2027-03-30", "2027-06-29"]);
+    // The last Tuesday of each month, chosen, at 11:00 beside them.
+    let r = s.fill(
+        "/calendar/new?start=2026-12-29T11:00",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("repeat", "monthly_last_weekday"),
+            ("ends", "after"),
+            ("count", "3"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("The dates: Dec 29, 2026; Jan 26, 2027; Feb 23, 2027."),
+        "{week}"
+    );
+    // "The last" from a date that is not its month's last is refused, saying why.
+    let r = monthly("monthly_last_weekday", "2026-12-08");
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("Dec 8, 2026 is not the last Tuesday of its month"));
+}

@@ -776,3 +776,94 @@ fn a_weekly_series_in_los_angeles_keeps_its_time_across_both_changes_in_the_view
         );
     }
 }
+
+#[test]
+fn booking_a_session_or_a_series_tells_the_client_or_a_minors_parents_in_their_zone() {
+    let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in(); // America/New_York
+    s.add_client(
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        &[("telehealth_state", "CA")],
+    );
+    s.add_client(
+        "Lily",
+        "Okafor",
+        "lily@example.com",
+        &[
+            ("date_of_birth", "2015-04-02"),
+            ("guardian_name", "Maria Okafor"),
+            ("guardian_relationship", "parent_guardian"),
+            ("guardian_email", "maria@example.com"),
+        ],
+    );
+    let service = service_id(&s, "90834");
+    app.emails();
+    let book = |client: &str, date: &str, extra: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("client", client),
+            ("service", service.as_str()),
+            ("date", date),
+            ("time", "10:00"),
+            ("location", "Telehealth"),
+        ];
+        fields.extend_from_slice(extra);
+        let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
+        assert_eq!(r.status(), 303);
+    };
+    // One session: the client reads it in their zone (California), with its calendar file.
+    book(ADA, "2026-12-08", &[]);
+    let mail = app.emails();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!(mail[0].to, "ada@example.com");
+    assert!(
+        mail[0]
+            .subject
+            .contains("is booked for Tuesday, December 8, 2026 at 07:00 PST"),
+        "{}",
+        mail[0].subject
+    );
+    let ics = mail[0].calendar_ics.clone().expect("a calendar file");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    assert!(
+        ics.contains("DTSTART;TZID=America/New_York:20261208T100000"),
+        "{ics}"
+    );
+
+    // A series: one email listing every date, one file holding them all.
+    book(
+        ADA,
+        "2026-12-15",
+        &[("repeat", "weekly"), ("ends", "after"), ("count", "3")],
+    );
+    let mail = app.emails();
+    assert_eq!(mail.len(), 1, "one email for the series: {mail:?}");
+    for day in ["December 15", "December 22", "December 29"] {
+        assert!(
+            mail[0]
+                .text
+                .contains(&format!("Tuesday, {day}, 2026 at 07:00 PST")),
+            "{}",
+            mail[0].text
+        );
+    }
+    assert!(mail[0].subject.contains("3 sessions"));
+    let ics = mail[0].calendar_ics.clone().expect("a calendar file");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3);
+
+    // A minor's go to their parent, not to the child.
+    book("Lily Okafor <lily@example.com>", "2026-12-09", &[]);
+    let mail = app.emails();
+    let to: Vec<&str> = mail.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(to, ["maria@example.com"]);
+    assert!(mail[0].text.contains("Lily"), "{}", mail[0].text);
+    // Each is in the client's audit trail.
+    let queued: i64 = caseload::db::schema::audit_events::table
+        .filter(caseload::db::schema::audit_events::subject.eq("session_scheduled"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(queued, 3);
+}

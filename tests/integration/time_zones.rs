@@ -149,3 +149,76 @@ fn a_client_reads_times_in_their_telehealth_locations_zone() {
     let (_, billing) = provider.get_text(&format!("{id}/billing"));
     assert!(billing.contains("Dec 1, 2026 15:00 EST"), "{billing}");
 }
+
+#[test]
+fn a_time_the_clocks_skip_is_confirmed_as_the_time_stored_for_a_series_and_a_move() {
+    use crate::calendar::service_id;
+    let app = TestApp::spawn();
+    app.set_time("2026-02-20 14:00");
+    let s = app.signed_in(); // America/New_York: the clocks go forward on Sunday, March 8.
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let service = service_id(&s, "90834");
+    // A weekly series whose first start, 02:30 on March 8, does not exist.
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("date", "2026-03-08"),
+            ("time", "02:30"),
+            ("repeat", "weekly"),
+            ("ends", "after"),
+            ("count", "3"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, week) = s.get_text(&location(&r));
+    assert!(
+        week.contains("Scheduled 3 sessions: Ada Lovelace from Mar 8, 2026 03:30 EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:30 does not exist that day: that session starts at 03:30 EDT."),
+        "{week}"
+    );
+    assert!(
+        !week.contains("02:30 EDT"),
+        "a time that does not exist is never named"
+    );
+
+    // A one-off session too names the time stored.
+    let r = s.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Ada Lovelace <ada@example.com>"),
+            ("service", &service),
+            ("date", "2026-03-08"),
+            ("time", "05:00"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+
+    // Moving a session into the gap says where it went, and why.
+    let (_, day) = s.get_text("/calendar?view=day&date=2026-03-08");
+    let one_off = select_attr(&day, "td.busy .entry a", "href")
+        .into_iter()
+        .filter(|h| h.starts_with("/calendar/sessions/"))
+        .max()
+        .unwrap();
+    // 02:00 for half an hour: held at 03:00 EDT, it ends as the series' 03:30 starts.
+    let r = s.fill(
+        &format!("{one_off}/edit"),
+        &format!("{one_off}/edit"),
+        &[
+            ("date", "2026-03-08"),
+            ("time", "02:00"),
+            ("minutes", "30"),
+            ("which", "this"),
+        ],
+    );
+    let status = r.status();
+    let (_, page) = s.get_text(&location(&r));
+    assert_eq!(status, 303, "{page}");
+    assert!(
+        page.contains("The session was changed: it starts Mar 8, 2026 03:00 EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:00 does not exist that day: that session starts at 03:00 EDT."),
+        "{page}"
+    );
+}

@@ -10,8 +10,8 @@ use super::notices::{self, Notify};
 use super::Which;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Span, Status};
-use crate::domain::time_zone::Zone;
-use crate::models::appointment::{self, Appointment, Move, MoveError};
+use crate::domain::time_zone::{LocalFit, Placed, Zone};
+use crate::models::appointment::{self, Appointment, Conflict, Move, MoveError};
 use crate::models::audit::AuditAction;
 use crate::models::scope::Owned;
 use crate::models::service::Service;
@@ -30,9 +30,10 @@ pub struct ChangeRequest<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    /// Nothing was written: these new times (wall-clock, provider's zone) collide.
+    /// Nothing was written: these new times (wall-clock, provider's zone) collide, each
+    /// with what it would overlap.
     #[error("some of the new times overlap the calendar")]
-    Collides(Vec<NaiveDateTime>),
+    Collides(Vec<(NaiveDateTime, Conflict)>),
     #[error("This session was changed meanwhile (in another tab, or by someone else). Nothing was saved; reload it to see where it stands.")]
     Changed,
     #[error("Only a scheduled session can be changed; this one is {0}.")]
@@ -41,8 +42,13 @@ pub enum ChangeError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Changes the session (or part of its series) as asked; returns how many sessions
-/// changed. The client is emailed about every session still ahead whose time or place
+/// What a change did: each session changed, the time asked for and the time stored (the
+/// clicked one first).
+pub struct Changed {
+    pub sessions: Vec<Placed>,
+}
+
+/// Changes the session (or part of its series) as asked; returns the sessions changed. The client is emailed about every session still ahead whose time or place
 /// changed; each change is in their audit trail.
 pub fn change_session(
     conn: &mut DbConnection,
@@ -51,7 +57,7 @@ pub fn change_session(
     request: ChangeRequest<'_>,
     notify: Notify<'_>,
     act: Act<'_>,
-) -> Result<usize, ChangeError> {
+) -> Result<Changed, ChangeError> {
     let scope = session.scope();
     write_transaction(conn, |conn| {
         let current = appointment::find(conn, scope, &session.id)?.ok_or(ChangeError::Changed)?;
@@ -81,7 +87,7 @@ pub fn change_session(
         let clicked_date = zone.date_of(&current.starts_at);
         let days = (request.local_start.date() - clicked_date).num_days();
         let time = request.local_start.time();
-        let planned: Vec<(Span, NaiveDateTime)> = targets
+        let planned: Vec<(Span, NaiveDateTime, LocalFit)> = targets
             .iter()
             .map(|t| {
                 let local = if t.id == current.id {
@@ -89,18 +95,18 @@ pub fn change_session(
                 } else {
                     (zone.date_of(&t.starts_at) + Duration::days(days)).and_time(time)
                 };
-                let start = zone.to_utc(local).0;
+                let (start, fit) = zone.to_utc(local);
                 let span = Span {
                     start,
                     end: start + Duration::minutes(request.minutes),
                 };
-                (span, local)
+                (span, local, fit)
             })
             .collect();
         let moves: Vec<Move<'_>> = targets
             .iter()
             .zip(&planned)
-            .map(|(t, (span, _))| Move {
+            .map(|(t, (span, _, _))| Move {
                 entry: t,
                 span: *span,
                 service_id: Some(request.service.id.as_str()),
@@ -112,7 +118,7 @@ pub fn change_session(
             Ok(()) => {}
             Err(MoveError::Conflicts(found)) => {
                 return Err(ChangeError::Collides(
-                    found.iter().map(|c| planned[c.index].1).collect(),
+                    found.into_iter().map(|c| (planned[c.index].1, c)).collect(),
                 ))
             }
             Err(MoveError::Changed) => return Err(ChangeError::Changed),
@@ -149,6 +155,20 @@ pub fn change_session(
             }
             notices::moved(conn, notify, client, &changes, act.now, act.ip)?;
         }
-        Ok(targets.len())
+        let mut sessions: Vec<Placed> = targets
+            .iter()
+            .zip(&planned)
+            .map(|(_, (span, asked, fit))| Placed {
+                asked: *asked,
+                start: span.start,
+                fit: *fit,
+            })
+            .collect();
+        // The clicked one first: the confirmation names its time.
+        if let Some(i) = targets.iter().position(|t| t.id == current.id) {
+            let clicked = sessions.remove(i);
+            sessions.insert(0, clicked);
+        }
+        Ok(Changed { sessions })
     })
 }

@@ -20,6 +20,8 @@ pub const SESSION_MOVED: &str = "session_moved";
 pub const SESSION_CANCELLED: &str = "session_cancelled";
 pub const REQUEST_ACCEPTED: &str = "booking_accepted";
 pub const REQUEST_DECLINED: &str = "booking_declined";
+pub const SESSION_SCHEDULED: &str = "session_scheduled";
+pub const REQUEST_ARRIVED: &str = "booking_request_arrived";
 
 /// Who the emails come from, and where the client's portal is.
 #[derive(Clone, Copy)]
@@ -236,6 +238,94 @@ pub fn request_declined(
             queued_at: now,
         },
         ip,
+    )
+}
+
+/// Tells the client (or a minor's parents) about sessions the provider booked: those
+/// still ahead, in one email listing each date in their zone, with one calendar file
+/// holding them all.
+pub fn scheduled(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    booked: &[Appointment],
+    now: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    let ahead: Vec<&Appointment> = booked.iter().filter(|a| a.starts_at > now).collect();
+    let Some(first) = ahead.first() else {
+        return Ok(());
+    };
+    let names = Lines::for_client(conn, notify, client)?;
+    let lines: Vec<SessionLine> = ahead
+        .iter()
+        .map(|a| names.line(&a.starts_at, a.service_id.as_deref()))
+        .collect();
+    let practice = notify.provider.practice_display_name();
+    let place = notify.place(first);
+    let message = |reader: &Reader| {
+        sessions::scheduled(
+            &practice,
+            reader,
+            &lines,
+            place.as_deref(),
+            &notify.portal(),
+        )
+    };
+    let entries: Vec<_> = ahead
+        .iter()
+        .zip(&lines)
+        .map(|(a, l)| {
+            crate::calendar_files::client_session_entry(a, Some(&l.service), notify.provider)
+        })
+        .collect();
+    let ics = crate::calendar_files::sessions_file(&entries, &notify.provider.zone(), now);
+    let portal = notify.portal();
+    crate::client_email::queue_with_calendar_file(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind: SESSION_SCHEDULED,
+            audit_as: SESSION_SCHEDULED,
+            message: &message,
+            action_url: Some(&portal),
+            send_after: now,
+            queued_at: now,
+        },
+        ip,
+        Some(&ics),
+    )
+}
+
+/// Tells the provider someone asked for a time through the booking link (unless they
+/// turned these emails off): the time in their zone, no name. Audited in the client's
+/// trail like every email about a client.
+pub fn request_arrived(
+    conn: &mut DbConnection,
+    notify: Notify<'_>,
+    client: &OwnedClient,
+    request: &Appointment,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if !notify.provider.email_booking_requests {
+        return Ok(());
+    }
+    let when = client_time(notify.provider.zone(), &request.starts_at);
+    let link = format!("{}/calendar/requests", notify.public_url);
+    let message = |reader: &Reader| sessions::request_arrived(&reader.first_name, &when, &link);
+    crate::client_email::queue_to_provider(
+        conn,
+        notify.provider,
+        client,
+        ClientEmail {
+            kind: REQUEST_ARRIVED,
+            audit_as: REQUEST_ARRIVED,
+            message: &message,
+            action_url: Some(&link),
+            send_after: now,
+            queued_at: now,
+        },
     )
 }
 

@@ -3,9 +3,10 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::super::{record, Act};
+use super::notices::{self, Notify};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::appointment::{Kind, Span, Status};
-use crate::domain::time_zone::{LocalFit, Zone};
+use crate::domain::time_zone::{LocalFit, Placed, Zone};
 use crate::models::appointment::{self, Appointment, BookError, Conflict, NewAppointment};
 use crate::models::audit::AuditAction;
 use crate::models::scope::{Owned, OwnedClient};
@@ -20,6 +21,8 @@ pub struct SessionRequest<'a> {
     pub minutes: i64,
     pub location: Option<String>,
     pub note: Option<String>,
+    /// Who tells the client (or a minor's parents) about it.
+    pub notify: Notify<'a>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,7 @@ pub fn schedule_session(
         minutes,
         location,
         note,
+        notify,
     } = request;
     if client.scope() != service.scope() {
         return Err(ScheduleError::Mismatch);
@@ -80,6 +84,8 @@ pub fn schedule_session(
             Some(&booked.id),
             act,
         )?;
+        let written = [Appointment::clone(&booked)];
+        notices::scheduled(conn, notify, client, &written, act.now, act.ip)?;
         Ok((booked, fit))
     })
 }
@@ -137,9 +143,10 @@ pub struct SeriesRequest<'a> {
 pub enum SeriesError {
     #[error("{0}")]
     Rule(#[from] crate::domain::recurrence::RuleError),
-    /// Nothing was written: these occurrences (wall-clock starts) collide.
+    /// Nothing was written: these occurrences (wall-clock starts) collide, each with what
+    /// it would overlap.
     #[error("some occurrences overlap the calendar")]
-    Collides(Vec<NaiveDateTime>),
+    Collides(Vec<(NaiveDateTime, Conflict)>),
     #[error("every occurrence overlaps the calendar; nothing was scheduled")]
     NothingLeft,
     #[error(transparent)]
@@ -154,7 +161,8 @@ impl From<diesel::result::Error> for SeriesError {
 
 /// What scheduling a series did.
 pub struct SeriesOutcome {
-    pub scheduled: usize,
+    /// Each session scheduled, in order: the time asked for and the time stored.
+    pub scheduled: Vec<Placed>,
     /// The wall-clock starts left out because they collided.
     pub skipped: Vec<NaiveDateTime>,
 }
@@ -204,7 +212,12 @@ pub fn schedule_series(
             .map(|i| occurrences[*i].local_start)
             .collect();
         if !colliding.is_empty() && !skip_conflicts {
-            return Err(SeriesError::Collides(skipped));
+            return Err(SeriesError::Collides(
+                collisions
+                    .into_iter()
+                    .map(|c| (occurrences[c.index].local_start, c))
+                    .collect(),
+            ));
         }
         let keep: Vec<NewAppointment> = wanted
             .iter()
@@ -240,9 +253,18 @@ pub fn schedule_series(
                 act,
             )?;
         }
-        Ok(SeriesOutcome {
-            scheduled: booked.len(),
-            skipped,
-        })
+        let written: Vec<Appointment> = booked.iter().map(|b| Appointment::clone(b)).collect();
+        notices::scheduled(conn, first.notify, first.client, &written, act.now, act.ip)?;
+        let scheduled = occurrences
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !colliding.contains(i))
+            .map(|(_, o)| Placed {
+                asked: o.local_start,
+                start: o.start_utc,
+                fit: o.fit,
+            })
+            .collect();
+        Ok(SeriesOutcome { scheduled, skipped })
     })
 }

@@ -51,6 +51,8 @@ struct RulesInput {
     booking_notice_hours: i32,
     /// The service's id, or empty for the intake.
     booking_service: String,
+    /// Email me when a booking request arrives.
+    email_booking_requests: bool,
 }
 
 const NOTICE_CHOICES: &[(i32, &str)] = &[
@@ -129,6 +131,7 @@ pub(super) async fn show_calendar_settings(
         office_address: p.office_address.clone().unwrap_or_default(),
         booking_notice_hours: p.booking_notice_hours,
         booking_service: p.booking_service_id.clone().unwrap_or_default(),
+        email_booking_requests: p.email_booking_requests,
     };
     let services = service_options(&state, &provider).await?;
     render(&CalendarSettingsPage {
@@ -208,6 +211,12 @@ pub(super) async fn save_calendar_settings(
         },
         booking_service: field("booking_service")
             .unwrap_or_else(|| provider.0.booking_service_id.clone().unwrap_or_default()),
+        // An unticked box sends nothing: the form says it holds the box; one from before
+        // the setting keeps the current choice.
+        email_booking_requests: match field("email_booking_requests_shown") {
+            Some(_) => field("email_booking_requests").as_deref() == Some("yes"),
+            None => provider.0.email_booking_requests,
+        },
     };
     let policy = CancellationPolicy::parse(&rules.policy);
     if policy.is_none() {
@@ -278,6 +287,7 @@ pub(super) async fn save_calendar_settings(
         office_address,
         booking_notice_hours: rules.booking_notice_hours,
         booking_service_id,
+        email_booking_requests: rules.email_booking_requests,
     };
     let scope = provider.scope();
     state

@@ -38,6 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(requests::decline_request),
         )
         .route(
+            "/calendar/requests/{id}/decline-and-book",
+            web::post().to(new_session::decline_and_book),
+        )
+        .route(
             "/clients/{id}/sessions",
             web::get().to(client_sessions::client_sessions),
         )
@@ -148,3 +152,81 @@ fn minutes_error(max: i64) -> String {
 }
 
 use crate::web::{clean_text, form_status};
+
+/// A waiting booking request that a refused time overlaps: the form offers to decline it
+/// and book.
+pub(super) struct WaitingRequest {
+    id: String,
+    version: i64,
+    /// The client who asked, by name.
+    client: String,
+    /// "Dec 8, 2026 11:00 EST–12:00".
+    when: String,
+}
+
+/// Why a time was refused, in words, one line per overlap; a waiting booking request is
+/// named as one (whose, and when), and the first of them is returned to be offered for
+/// declining.
+fn describe_overlaps(
+    conn: &mut crate::db::DbConnection,
+    scope: &crate::models::scope::Scope,
+    zone: crate::domain::time_zone::Zone,
+    found: &[crate::models::appointment::Conflict],
+) -> diesel::QueryResult<(Vec<String>, Option<WaitingRequest>)> {
+    use crate::domain::appointment::Status;
+    use crate::models::appointment;
+    let local = crate::web::fmt::Local(zone);
+    let mut lines = Vec::with_capacity(found.len());
+    let mut waiting = None;
+    for f in found {
+        let when = format!(
+            "{}–{}",
+            local.datetime(&f.existing.start),
+            zone.local(&f.existing.end).format("%H:%M")
+        );
+        let request = match f.existing_status {
+            Status::Requested => appointment::find(conn, scope, &f.existing_id)?,
+            _ => None,
+        };
+        let Some(request) = request else {
+            lines.push(format!("It overlaps another entry on {when}."));
+            continue;
+        };
+        let client = appointment::client_of(conn, &request)?
+            .map(|c| c.full_name())
+            .unwrap_or_else(|| "a client".to_string());
+        lines.push(format!(
+            "It overlaps {client}'s booking request for {when}, which waits for your answer: the time is held for them until you decline it."
+        ));
+        waiting.get_or_insert(WaitingRequest {
+            id: request.id.clone(),
+            version: request.version,
+            client,
+            when,
+        });
+    }
+    Ok((lines, waiting))
+}
+
+/// A series' (or a series move's) dates that collide, as the form lists them: the
+/// wall-clock start, and whose booking request it would overlap when it is one.
+fn describe_collisions(
+    conn: &mut crate::db::DbConnection,
+    scope: &crate::models::scope::Scope,
+    zone: crate::domain::time_zone::Zone,
+    found: &[(NaiveDateTime, crate::models::appointment::Conflict)],
+) -> diesel::QueryResult<Vec<String>> {
+    let mut out = Vec::with_capacity(found.len());
+    for (at, conflict) in found {
+        let when = at.format("%a %b %-d, %Y %H:%M").to_string();
+        let (_, waiting) = describe_overlaps(conn, scope, zone, std::slice::from_ref(conflict))?;
+        out.push(match waiting {
+            Some(w) => format!(
+                "{when}: {}'s booking request, waiting for your answer",
+                w.client
+            ),
+            None => when,
+        });
+    }
+    Ok(out)
+}

@@ -161,16 +161,21 @@ pub(super) async fn create_other(
         .db(move |conn| {
             let act = Act { ip: None, now };
             match services::calendar::add_entry(conn, &scope, zone, entry, act) {
-                Ok((a, _)) => Ok(Ok(local.datetime(&a.starts_at))),
-                Err(ScheduleError::Overlaps(found)) => Ok(Err(found
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "It overlaps another entry on {}.",
-                            local.datetime(&f.existing.start)
-                        )
-                    })
-                    .collect::<Vec<_>>())),
+                Ok((a, fit)) => {
+                    let placed = crate::domain::time_zone::Placed {
+                        asked: local_start,
+                        start: a.starts_at,
+                        fit,
+                    };
+                    Ok(Ok(format!(
+                        "{}.{}",
+                        local.datetime(&a.starts_at),
+                        crate::domain::time_zone::shift_notes(zone, &[placed])
+                    )))
+                }
+                Err(ScheduleError::Overlaps(found)) => {
+                    Ok(Err(describe_overlaps(conn, &scope, zone, &found)?.0))
+                }
                 Err(ScheduleError::Mismatch) => Err(AppError::NotFound),
                 Err(ScheduleError::Database(e)) => Err(e.into()),
             }
@@ -178,7 +183,7 @@ pub(super) async fn create_other(
         .await?;
     match outcome {
         Ok(when) => {
-            session::flash(&session, format!("Added: {} at {when}.", kind.label()));
+            session::flash(&session, format!("Added: {} at {when}", kind.label()));
             Ok(see_other(&format!(
                 "/calendar?date={}",
                 local_start.format("%Y-%m-%d")

@@ -138,7 +138,15 @@ async fn answer(
     (id, how): (String, Answer),
     input: AnswerInput,
 ) -> Result<HttpResponse, AppError> {
-    let (request, _, _) = load_session(&state, &provider, &id).await?;
+    let (request, client, _) = load_session(&state, &provider, &id).await?;
+    // The accepted session keeps the request's stored time: the confirmation names it.
+    let zone = provider.0.zone();
+    let booked = format!(
+        "{}, {}–{}",
+        client.full_name(),
+        fmt::Local(zone).datetime(&request.starts_at),
+        zone.local(&request.ends_at).format("%H:%M")
+    );
     let (ip, now) = (client_ip(&req), state.clock.now());
     let (me, public_url) = (provider.0.clone(), state.config.public_url.clone());
     let reason = super::clean_text(&input.reason, 500).map(|r| r.replace('\n', " "));
@@ -175,11 +183,10 @@ async fn answer(
         .await?;
     let message = match (how, outcome) {
         (Answer::Accept, Ok(0)) => {
-            "The request is accepted: the session is scheduled, and the client was emailed."
-                .to_string()
+            format!("The request is accepted: {booked} is scheduled, and the client was emailed.")
         }
         (Answer::Accept, Ok(n)) => format!(
-            "The request is accepted: the session is scheduled, and the client was emailed. {n} other {} for the same time {} declined, and {} emailed.",
+            "The request is accepted: {booked} is scheduled, and the client was emailed. {n} other {} for the same time {} declined, and {} emailed.",
             crate::domain::plural::plural(n, "request", "requests"),
             crate::domain::plural::plural(n, "was", "were"),
             crate::domain::plural::plural(n, "that client was", "those clients were"),

@@ -12,7 +12,7 @@ use crate::domain::appointment::Status;
 use crate::domain::client::FieldErrors;
 use crate::error::AppError;
 use crate::models::service;
-use crate::services::calendar::{ChangeError, ChangeRequest, Notify, Which};
+use crate::services::calendar::{ChangeError, ChangeRequest, Notify};
 use crate::services::{self, Act};
 use crate::web::session::{self, ProtectedForm};
 use crate::web::{client_ip, render_status, see_other, AppState, CurrentProvider, PageContext};
@@ -124,6 +124,12 @@ pub(super) async fn edit_session(
     edit_page(&state, &provider, page, &path, None, Shown::Fresh).await
 }
 
+/// Why a change wrote nothing: the new times that collide (in words), or another reason.
+enum Refused {
+    Collides(Vec<String>),
+    Other(ChangeError),
+}
+
 pub(super) async fn save_session(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -189,31 +195,41 @@ pub(super) async fn save_session(
                 ip: ip.as_deref(),
                 now,
             };
+            let scope = a.scope().clone();
             match services::calendar::change_session(conn, zone, &a, request, notify, act) {
                 Ok(n) => Ok(Ok(n)),
                 Err(ChangeError::Database(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other)),
+                Err(ChangeError::Collides(at)) => Ok(Err(Refused::Collides(
+                    super::describe_collisions(conn, &scope, zone, &at)?,
+                ))),
+                Err(other) => Ok(Err(Refused::Other(other))),
             }
         })
         .await?;
     let id = path.into_inner();
     match outcome {
-        Ok(n) => {
-            let what = match (which, n) {
-                (Which::This, _) | (_, 1) => "The session was changed.".to_string(),
-                (_, n) => format!("{n} sessions of the series were changed."),
+        Ok(changed) => {
+            let local = crate::web::fmt::Local(zone);
+            let starts = changed
+                .sessions
+                .first()
+                .map(|p| local.datetime(&p.start))
+                .unwrap_or_default();
+            let what = match changed.sessions.len() {
+                1 => format!("The session was changed: it starts {starts}."),
+                n => format!("{n} sessions of the series were changed: this one starts {starts}, the others at the same time on their dates."),
             };
+            let what = format!(
+                "{what}{}",
+                crate::domain::time_zone::shift_notes(zone, &changed.sessions)
+            );
             session::flash(
                 &session,
                 format!("{what} If a time or place changed, the client was emailed about each session still ahead."),
             );
             Ok(see_other(&format!("/calendar/sessions/{id}")))
         }
-        Err(ChangeError::Collides(at)) => {
-            let list = at
-                .iter()
-                .map(|t| t.format("%a %b %-d, %Y %H:%M").to_string())
-                .collect();
+        Err(Refused::Collides(list)) => {
             edit_page(
                 &state,
                 &provider,
@@ -224,7 +240,7 @@ pub(super) async fn save_session(
             )
             .await
         }
-        Err(other) => {
+        Err(Refused::Other(other)) => {
             edit_page(
                 &state,
                 &provider,

@@ -31,6 +31,8 @@ struct EntryView {
     detail: String,
     status: &'static str,
     holds: bool,
+    /// A booking request waiting for the provider's answer (it holds its time meanwhile).
+    waiting: bool,
     href: Option<String>,
     /// A session whose client could not be confirmed yet (onboarding unfinished).
     not_ready: bool,
@@ -62,7 +64,8 @@ struct WeekPage {
     previous: String,
     next: String,
     today: String,
-    count: usize,
+    /// "3 entries this week (1 waits for your answer)": every entry the table shows.
+    summary: String,
     /// "week" or "day".
     view: &'static str,
     /// Booking requests waiting for an answer (any week).
@@ -153,8 +156,12 @@ pub(super) async fn week(
                 .as_ref()
                 .and_then(|s| services.get(s).cloned())
                 .unwrap_or_default(),
-            status: a.state().label(),
+            status: match a.state() {
+                Status::Requested => "Requested: waits for your answer",
+                other => other.label(),
+            },
             holds: a.state().holds_time(),
+            waiting: a.state() == Status::Requested,
             href: a
                 .client_id
                 .as_ref()
@@ -229,9 +236,33 @@ pub(super) async fn week(
         view: if day_view { "day" } else { "week" },
         today: today.format("%Y-%m-%d").to_string(),
         requests,
-        count: entries
-            .iter()
-            .filter(|a| a.state() == Status::Scheduled || a.state() == Status::Confirmed)
-            .count(),
+        summary: summary(&entries, if day_view { "day" } else { "week" }),
     })
+}
+
+/// How many entries the table shows, and how many of them wait for an answer or no
+/// longer hold their time (cancelled, declined).
+fn summary(entries: &[Appointment], view: &str) -> String {
+    use crate::domain::plural::plural;
+    let waiting = entries
+        .iter()
+        .filter(|a| a.state() == Status::Requested)
+        .count();
+    let released = entries.iter().filter(|a| !a.state().holds_time()).count();
+    let mut parts = Vec::new();
+    if waiting > 0 {
+        parts.push(format!(
+            "{waiting} {} for your answer",
+            plural(waiting, "waits", "wait")
+        ));
+    }
+    if released > 0 {
+        parts.push(format!("{released} cancelled or declined"));
+    }
+    let n = entries.len();
+    let mut out = format!("{n} {} this {view}", plural(n, "entry", "entries"));
+    if !parts.is_empty() {
+        out.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    out
 }
