@@ -575,6 +575,45 @@ fn an_import_writes_the_selected_rows_once_and_keeps_only_the_counts_and_the_lef
 }
 
 #[test]
+fn each_row_is_counted_once_and_no_count_is_negative() {
+    let mut conn = conn();
+    // One row, already on the list: a review made before households left such rows out
+    // chose it as a household's member (its contact's email is not its own).
+    let (_, batch) = analysed(
+        &mut conn,
+        "First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n",
+    );
+    let row = line(&mut conn, &batch, 2);
+    assert_eq!(row.status, Status::Existing);
+    let chosen = crate::import::households::Household {
+        id: row.position,
+        email: "ada@example.com".into(),
+        members: vec![row.position],
+        names: vec![("Ada".into(), "Lovelace".into())],
+        contact_rows: Vec::new(),
+        contact_name: "Ada Lovelace".into(),
+        contact_phone: None,
+        relationship: "parent_guardian".into(),
+        listed_owner: None,
+        chosen: true,
+    };
+    diesel::update(import_rows::table.filter(import_rows::batch_id.eq(batch.id.as_str())))
+        .set((
+            import_rows::selected.eq(true),
+            import_rows::household.eq(household_json(&chosen)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let outcome = commit(&mut conn, &batch, None, at("2026-12-02 13:00")).unwrap();
+    assert_eq!(
+        (outcome.imported, outcome.linked, outcome.skipped),
+        (1, 0, 0),
+        "imported, so not also left as the client it is"
+    );
+    assert_eq!(reload(&mut conn, &batch).unwrap().skipped_count, 0);
+}
+
+#[test]
 fn an_import_that_conflicts_writes_nothing_and_stays_under_review() {
     let mut conn = conn();
     let (scope, batch) = analysed(&mut conn, LIST);
