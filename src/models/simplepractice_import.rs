@@ -721,6 +721,7 @@ mod tests {
                 choose(&r[1], false, Some(grace.clone())),
                 choose(&r[2], true, None),
             ],
+            now().date(),
             now(),
         )
         .unwrap();
