@@ -550,6 +550,13 @@ fn import_file(
             analysed.notes.not_imported.join(", ")
         );
     }
+    if !analysed.notes.unread_files.is_empty() {
+        eprintln!(
+            "{} of the .zip not read (only contact cards are; add a client's documents on their Documents tab): {}",
+            count(analysed.notes.unread_files.len(), "file", "files"),
+            analysed.notes.unread_files.join("; ")
+        );
+    }
     if options.dry_run {
         if !options.json {
             println!("{counts}. Dry run: nothing was written.");
