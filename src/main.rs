@@ -463,6 +463,7 @@ fn import_export(
         &mut zip,
         &index,
         on_created,
+        config.max_storage_bytes,
         caseload::models::now(),
     )
     .map_err(|e| {
