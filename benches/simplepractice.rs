@@ -115,6 +115,7 @@ fn measure(database_url: &str, batch_id: &str, data_dir: &str) {
         &mut zip,
         &index,
         None,
+        None,
         caseload::models::now(),
     )
     .unwrap();

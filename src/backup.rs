@@ -44,6 +44,10 @@ pub enum BackupError {
     Exists(PathBuf),
     #[error("{0} does not exist, so there is nothing to back up; check DATABASE_URL and CASELOAD_DATA_DIR.")]
     NoDatabase(PathBuf),
+    #[error("the folder {0} does not exist. Create it first, or name a file in a folder that exists. Nothing was written.")]
+    NoFolder(PathBuf),
+    #[error("{0} is a file, not a folder. Name a file in a folder. Nothing was written.")]
+    NotAFolder(PathBuf),
     #[error("backing up PostgreSQL needs pg_dump, which is not installed here (or not on PATH): install Debian's {CLIENT_PACKAGE} package (apt-get install {CLIENT_PACKAGE}), then run the backup again. Nothing was written.")]
     NoPgDump,
     #[error("pg_dump could not back up the database ({0}). Nothing was written.")]
@@ -88,6 +92,22 @@ pub enum RestoreError {
 pub fn write(url: &DatabaseUrl, to: &Path) -> Result<u64, BackupError> {
     if to.exists() {
         return Err(BackupError::Exists(to.to_path_buf()));
+    }
+    // Said plainly here: otherwise the first thing to fail is the temporary file beside it.
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        match std::fs::metadata(dir) {
+            Ok(m) if !m.is_dir() => return Err(BackupError::NotAFolder(dir.to_path_buf())),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BackupError::NoFolder(dir.to_path_buf()))
+            }
+            Err(error) => {
+                return Err(BackupError::Io {
+                    path: to.to_path_buf(),
+                    error,
+                })
+            }
+        }
     }
     let pg_dump = match url {
         DatabaseUrl::Postgres(_) => Some(find_tool("pg_dump").ok_or(BackupError::NoPgDump)?),

@@ -45,6 +45,8 @@ pub struct Config {
     /// Where the daily backup keeps its files (Settings → Backups switches it on); unset,
     /// `DATA_DIR/backups` (see [`Config::backups_dir`]).
     pub backup_dir: Option<PathBuf>,
+    /// The most a practice's documents may take (`CASELOAD_MAX_STORAGE`); unset, no limit.
+    pub max_storage_bytes: Option<u64>,
 }
 
 /// What a `caseload.toml` may hold; every key is optional.
@@ -71,6 +73,7 @@ pub struct FileSettings {
     pub trust_proxy: Option<bool>,
     pub session_idle_minutes: Option<i64>,
     pub backup_dir: Option<PathBuf>,
+    pub max_storage: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -270,8 +273,18 @@ impl Config {
         let backup_dir = env("CASELOAD_BACKUP_DIR")
             .map(PathBuf::from)
             .or(file.backup_dir);
+        let max_storage_bytes = match env("CASELOAD_MAX_STORAGE") {
+            Some(v) => Some(parse_size("CASELOAD_MAX_STORAGE", &v)?),
+            None => file.max_storage,
+        };
+        if max_storage_bytes == Some(0) {
+            return Err(ConfigError(
+                "CASELOAD_MAX_STORAGE must be more than 0 (leave it unset for no limit)".into(),
+            ));
+        }
         Ok(Self {
             backup_dir,
+            max_storage_bytes,
             listen,
             data_dir,
             database_url,

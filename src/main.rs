@@ -463,6 +463,7 @@ fn import_export(
         &mut zip,
         &index,
         on_created,
+        config.max_storage_bytes,
         caseload::models::now(),
     )
     .map_err(|e| {
@@ -548,6 +549,13 @@ fn import_file(
         eprintln!(
             "Insurance and payment columns are not imported: {}",
             analysed.notes.not_imported.join(", ")
+        );
+    }
+    if !analysed.notes.unread_files.is_empty() {
+        eprintln!(
+            "{} of the .zip not read (only contact cards are; add a client's documents on their Documents tab): {}",
+            count(analysed.notes.unread_files.len(), "file", "files"),
+            analysed.notes.unread_files.join("; ")
         );
     }
     if options.dry_run {

@@ -153,9 +153,75 @@ pub fn format_size(bytes: i64) -> String {
     format!("{text} {}", UNITS[unit])
 }
 
+/// A practice's storage: what its documents take, and the most this server lets them
+/// take (`CASELOAD_MAX_STORAGE`; `None`: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Storage {
+    pub used: i64,
+    pub limit: Option<u64>,
+}
+
+impl Storage {
+    fn limit_bytes(&self) -> Option<i64> {
+        self.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX))
+    }
+
+    /// Whether adding `bytes` would take the documents past the limit.
+    pub fn passed_by(&self, bytes: i64) -> bool {
+        self.limit_bytes()
+            .is_some_and(|limit| self.used.saturating_add(bytes) > limit)
+    }
+
+    /// "1.2 GB of 5 GB (24%)", or "1.2 GB" when the server sets no limit.
+    pub fn describe(&self) -> String {
+        match self.limit_bytes() {
+            Some(limit) => {
+                let percent = (self.used as f64 * 100.0 / limit.max(1) as f64).floor() as i64;
+                format!(
+                    "{} of {} ({percent}%)",
+                    format_size(self.used),
+                    format_size(limit)
+                )
+            }
+            None => format_size(self.used),
+        }
+    }
+
+    /// Why a change that adds `bytes` is refused: `adds` says what it is ("This file is"),
+    /// `nothing` what was left undone ("Nothing was uploaded.").
+    pub fn refusal(&self, adds: &str, bytes: i64, nothing: &str) -> String {
+        format!(
+            "{adds} {}, which would pass the storage this server allows your practice: its documents take {}. {nothing} Ask whoever runs this Caseload server to raise its storage limit (CASELOAD_MAX_STORAGE).",
+            format_size(bytes),
+            self.describe(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_is_passed_only_beyond_its_limit_and_says_so_in_sizes() {
+        let s = Storage {
+            used: 900 * 1024 * 1024,
+            limit: Some(1024 * 1024 * 1024),
+        };
+        assert!(!s.passed_by(124 * 1024 * 1024), "exactly the limit fits");
+        assert!(s.passed_by(124 * 1024 * 1024 + 1));
+        assert_eq!(s.describe(), "900 MB of 1 GB (87%)");
+        assert_eq!(
+            s.refusal("This file is", 200 * 1024 * 1024, "Nothing was uploaded."),
+            "This file is 200 MB, which would pass the storage this server allows your practice: its documents take 900 MB of 1 GB (87%). Nothing was uploaded. Ask whoever runs this Caseload server to raise its storage limit (CASELOAD_MAX_STORAGE)."
+        );
+        let open = Storage {
+            used: 5 << 30,
+            limit: None,
+        };
+        assert!(!open.passed_by(i64::MAX));
+        assert_eq!(open.describe(), "5 GB");
+    }
 
     #[test]
     fn detects_by_content() {

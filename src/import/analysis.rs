@@ -44,6 +44,8 @@ pub struct FileNotes {
     /// Contact cards with no `END:VCARD`: read as far as they go, and named so that
     /// their details are checked.
     pub cut_off_cards: Vec<String>,
+    /// The files of a .zip of contact cards that were not read (not cards), by path.
+    pub unread_files: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,7 @@ pub fn analyse(
             Vec::new()
         },
         cut_off_cards: x.cut_off,
+        unread_files: x.unread_files,
         ..Default::default()
     };
     let rows = matching::review_with_progress(x.candidates, &ix, &mut |done, total| {

@@ -126,6 +126,9 @@ pub struct Extracted {
     /// Cards with no `END:VCARD` (the file may have been cut off), described for the
     /// review: "card 3 (line 40), Ada Lovelace".
     pub cut_off: Vec<String>,
+    /// A .zip's files that were not read: its other files, then the .vcf files that
+    /// hold no card readable as one; their paths.
+    pub unread_files: Vec<String>,
 }
 
 fn starts_with_vcard(bytes: &[u8]) -> bool {
@@ -220,7 +223,14 @@ pub fn extract(
     let format = detect(bytes)?;
     match format {
         Format::VCard => from_cards(Format::VCard, vec![(None, vcard::parse(bytes))], today),
-        Format::VCardZip => from_cards(Format::VCardZip, cards_in_zip(bytes)?, today),
+        Format::VCardZip => {
+            let (cards, others) = cards_in_zip(bytes)?;
+            let mut x = from_cards(Format::VCardZip, cards, today)?;
+            let mut unread = others;
+            unread.append(&mut x.unread_files);
+            x.unread_files = unread;
+            Ok(x)
+        }
         Format::Csv => {
             let t = table::read_table(bytes, &super::columns::looks_like_header)
                 .map_err(table_error)?;
@@ -258,8 +268,9 @@ pub fn extract(
 /// The cards of one file, with its path when it came from an archive.
 type CardFile = (Option<String>, Result<Vec<vcard::VCard>, vcard::VCardError>);
 
-/// A .zip of cards: each .vcf entry's bytes with its path, in archive order.
-fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
+/// A .zip of cards: each .vcf entry's bytes with its path, in archive order, and the
+/// paths of its other files (not read).
+fn cards_in_zip(bytes: &[u8]) -> Result<(Vec<CardFile>, Vec<String>), ExtractError> {
     let limits = ArchiveLimits {
         max_entry_bytes: 20 * 1024 * 1024,
         max_total_bytes: 500 * 1024 * 1024,
@@ -270,10 +281,9 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
     if super::simplepractice::looks_like_export(&entries) {
         return Err(ExtractError::SimplePracticeExport);
     }
-    let cards: Vec<_> = entries
+    let (cards, others): (Vec<_>, Vec<_>) = entries
         .iter()
-        .filter(|e| e.path.to_ascii_lowercase().ends_with(".vcf"))
-        .collect();
+        .partition(|e| e.path.to_ascii_lowercase().ends_with(".vcf"));
     if cards.is_empty() {
         let mut found: Vec<String> = entries.iter().take(5).map(|e| e.path.clone()).collect();
         if entries.len() > 5 {
@@ -299,7 +309,7 @@ fn cards_in_zip(bytes: &[u8]) -> Result<Vec<CardFile>, ExtractError> {
         }
         files.push((Some(e.path.clone()), parsed));
     }
-    Ok(files)
+    Ok((files, others.iter().map(|e| e.path.clone()).collect()))
 }
 
 /// What the parts of a workbook may unpack to.
@@ -413,6 +423,7 @@ fn from_table(
         sheets: Vec::new(),
         sheet: None,
         cut_off: Vec::new(),
+        unread_files: Vec::new(),
     })
 }
 
@@ -425,6 +436,7 @@ fn from_cards(
     let several = files.len() > 1;
     let mut cards: Vec<(Option<String>, vcard::VCard)> = Vec::new();
     let mut first_error = None;
+    let mut unread_files = Vec::new();
     for (source, parsed) in files {
         match parsed {
             // A limit is a limit wherever the card stands.
@@ -440,9 +452,11 @@ fn from_cards(
                 }
                 cards.extend(found.into_iter().map(|c| (source.clone(), c)))
             }
-            // In a .zip, a stray file that is no card is skipped; a lone file must be one.
+            // In a .zip, a stray file that is no card is skipped (and named); a lone
+            // file must be one.
             Err(e) => {
                 first_error.get_or_insert(e);
+                unread_files.extend(source);
             }
         }
     }
@@ -523,6 +537,7 @@ fn from_cards(
         sheets: Vec::new(),
         sheet: None,
         cut_off,
+        unread_files,
     })
 }
 
@@ -594,6 +609,32 @@ mod tests {
         let photos = zip_of(&[("holiday.jpg", b"\xff\xd8")]);
         let err = extract(&photos, &none(), today()).unwrap_err();
         assert!(err.to_string().contains("holds holiday.jpg"), "{err}");
+    }
+
+    #[test]
+    fn the_files_of_a_zip_of_cards_that_are_not_read_are_named() {
+        let ada =
+            b"BEGIN:VCARD\nVERSION:3.0\nN:Lovelace;Ada;;;\nEMAIL:ada@example.com\nEND:VCARD\n";
+        let zip = zip_of(&[
+            ("Contacts/Ada Lovelace.vcf", ada),
+            ("Documents/Ada/Intake 2024.pdf", b"%PDF-1.4"),
+            ("Contacts/notes.vcf", b"Call Ada back on Monday"),
+            ("readme.txt", b"hello"),
+            ("__MACOSX/Contacts/._Ada Lovelace.vcf", b"\0\0"),
+        ]);
+        let x = extract(&zip, &none(), today()).unwrap();
+        assert_eq!(x.candidates.len(), 1);
+        assert_eq!(
+            x.unread_files,
+            [
+                "Documents/Ada/Intake 2024.pdf",
+                "readme.txt",
+                "Contacts/notes.vcf"
+            ],
+            "every file but the card and the archiver's noise"
+        );
+        let lone = extract(ada, &none(), today()).unwrap();
+        assert!(lone.unread_files.is_empty());
     }
 
     #[test]

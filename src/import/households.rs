@@ -12,7 +12,9 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::evidence::one_typo_apart;
 use super::matching::{ExistingClient, Reviewed, Status};
+use super::nicknames::{self, Forms};
 use crate::domain::email::Email;
 use crate::domain::search_key::search_key;
 
@@ -133,6 +135,18 @@ fn person_of(r: &Reviewed) -> Option<(String, String)> {
         .then(|| (person_key(first, last), email))
 }
 
+/// Whether a row may be the listed client `owner` themself: first names the same or forms
+/// of one name, last names the same or one typo apart (as matching finds a client).
+fn may_be(r: &Reviewed, owner: &ExistingClient) -> bool {
+    let c = &r.candidate;
+    let (first, last) = (
+        search_key(c.first_name.as_deref().unwrap_or("")),
+        search_key(c.last_name.as_deref().unwrap_or("")),
+    );
+    nicknames::forms(&first, &search_key(&owner.first_name)) != Forms::Unrelated
+        && one_typo_apart(&last, &search_key(&owner.last_name))
+}
+
 /// The households of a reviewed file: rows with one address and different people (by
 /// first and last name), or a row with the address of a client on the list who is someone
 /// else. `is_contact_card(i)` says that row `i` is a contact's own card rather than a
@@ -167,7 +181,6 @@ pub fn find(
     for email in order {
         let group = &by_email[&email];
         let owner = owners.get(email.as_str()).copied();
-        let owner_key = owner.map(|o| person_key(&o.first_name, &o.last_name));
         // The contact's own row: a card with no records, or the row of the person a
         // Guardian column names (a parent who is on the list too).
         let named: Vec<String> = group
@@ -184,12 +197,14 @@ pub fn find(
         let (cards, people): (Vec<_>, Vec<_>) = group
             .iter()
             .partition(|(i, p)| is_contact_card(*i) || named.contains(p));
-        let members: Vec<usize> = people
-            .iter()
-            .filter(|(_, p)| Some(p) != owner_key.as_ref())
-            .map(|(i, _)| *i)
-            .collect();
-        let others = usize::from(owner.is_some()) + cards.len();
+        // A row that is a client already (found on the list, or the listed owner under
+        // a name spelt a little differently) is never a member: importing it as one would
+        // make the client a second time, their own contact.
+        let (listed, members): (Vec<usize>, Vec<usize>) =
+            people.iter().map(|(i, _)| *i).partition(|&i| {
+                rows[i].status == Status::Existing || owner.is_some_and(|o| may_be(&rows[i], o))
+            });
+        let others = usize::from(owner.is_some() || !listed.is_empty()) + cards.len();
         if members.is_empty() || members.len() + others < 2 {
             continue;
         }
@@ -373,6 +388,46 @@ mod tests {
         assert!(h
             .offer()
             .contains("has the address of your client Maria Okafor"));
+    }
+
+    #[test]
+    fn a_row_that_is_the_listed_client_is_never_a_member_of_their_own_household() {
+        let dob = chrono::NaiveDate::from_ymd_opt(1980, 3, 4);
+        let list = [ExistingClient {
+            date_of_birth: dob,
+            phone_digits: Some("2125550144".into()),
+            ..existing("c1", "Maria", "Okafor", "maria@example.com")
+        }];
+        let typo = |row, first: &str| Candidate {
+            date_of_birth: dob,
+            phone: Some("212-555-0144".into()),
+            ..cand(row, first, "Okafr", "maria@example.com", None)
+        };
+        // The same email, date of birth and phone with a typo'd last name: the client.
+        let rows = matching::review(vec![typo(2, "Maria")], &list);
+        assert_eq!(rows[0].status, Status::Existing);
+        assert!(find(&rows, &list, &|_| false).is_empty(), "no household");
+        // With no date of birth or phone: maybe her, never her own household's member.
+        let unsure = Candidate {
+            date_of_birth: None,
+            phone: None,
+            ..typo(2, "Maria")
+        };
+        let rows = matching::review(vec![unsure], &list);
+        assert_eq!(rows[0].status, Status::NeedsReview);
+        assert!(find(&rows, &list, &|_| false).is_empty(), "no household");
+        // Her child on her address beside her row is still offered, alone.
+        let rows = matching::review(
+            vec![
+                typo(2, "Maria"),
+                cand(3, "Grace", "Okafor", "maria@example.com", None),
+            ],
+            &list,
+        );
+        let found = find(&rows, &list, &|_| false);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].members, [2]);
+        assert_eq!(found[0].contact_name, "Maria Okafor");
     }
 
     #[test]

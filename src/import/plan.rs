@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::analysis::Analysis;
 use super::extract::Candidate;
+use super::households::Household;
 use super::matching::{Reviewed, Status};
 use crate::domain::client::ClientDetails;
 use crate::domain::email::Email;
@@ -123,11 +124,40 @@ pub struct ReportRow<'a> {
     /// A SimplePractice export's card: how many documents of each kind it has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<std::collections::BTreeMap<&'a str, usize>>,
+    /// What the person goes by.
+    pub preferred_name: Option<&'a str>,
+    /// How they pay (`BillingType::as_str`), when the file says.
+    pub billing_type: Option<&'static str>,
+    /// Inactive or discharged in the file: imported archived.
+    pub archived: bool,
+    /// The parent, guardian or emergency contact the row names (its own columns).
+    pub contact: Option<ReportContact<'a>>,
+    /// The household the row belongs to (people sharing its address), as the review
+    /// offers it: its contact receives the members' emails when it is chosen.
+    pub household: Option<&'a Household>,
+}
+
+/// A contact as the file gives it.
+#[derive(Debug, Serialize)]
+pub struct ReportContact<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
 }
 
 impl<'a> ReportRow<'a> {
     fn of(r: &'a Reviewed) -> Self {
+        let c = &r.candidate;
         ReportRow {
+            preferred_name: c.preferred_name.as_deref(),
+            billing_type: c.billing_type.map(|b| b.as_str()),
+            archived: c.archived,
+            contact: c.contact.as_ref().map(|k| ReportContact {
+                name: k.name.as_deref(),
+                email: k.email.as_deref(),
+                phone: k.phone.as_deref(),
+            }),
+            household: None,
             row: r.candidate.row,
             first_name: r.candidate.first_name.as_deref(),
             last_name: r.candidate.last_name.as_deref(),
@@ -158,10 +188,19 @@ pub struct Report<'a> {
 
 impl<'a> Report<'a> {
     pub fn new(analysis: &'a Analysis) -> Self {
+        let households = super::households::by_row(&analysis.households, analysis.rows.len());
         Report {
             format: analysis.format.as_str(),
             summary: Summary::of(&analysis.rows),
-            clients: analysis.rows.iter().map(ReportRow::of).collect(),
+            clients: analysis
+                .rows
+                .iter()
+                .zip(households)
+                .map(|(r, household)| ReportRow {
+                    household,
+                    ..ReportRow::of(r)
+                })
+                .collect(),
         }
     }
 
@@ -180,6 +219,7 @@ impl<'a> Report<'a> {
                             .map(|(kind, n)| (kind.as_str(), *n))
                             .collect(),
                     ),
+                    household: r.household.as_ref(),
                     ..ReportRow::of(&r.reviewed)
                 })
                 .collect(),

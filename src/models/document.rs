@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::scope::{Owned, OwnedClient};
+use super::scope::{Owned, OwnedClient, Scope};
 use crate::db::ids::DocumentId;
 use crate::db::schema::{blobs, documents};
 use crate::db::DbConnection;
@@ -86,6 +86,29 @@ pub fn find(
         .first(conn)
         .optional()?;
     Ok(row.map(|d| client.sibling(d)))
+}
+
+/// How many bytes a practice's documents take: the sum of their sizes, read from an
+/// index that holds (provider, size), so no document (and no content) is read.
+pub fn storage_used(conn: &mut DbConnection, scope: &Scope) -> QueryResult<i64> {
+    scope
+        .documents()
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "CAST(COALESCE(SUM(documents.size_bytes), 0) AS BIGINT)",
+        ))
+        .first(conn)
+}
+
+/// A practice's storage: what its documents take, against the server's `limit`.
+pub fn storage(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limit: Option<u64>,
+) -> QueryResult<crate::domain::document::Storage> {
+    Ok(crate::domain::document::Storage {
+        used: storage_used(conn, scope)?,
+        limit,
+    })
 }
 
 pub fn content(conn: &mut DbConnection, doc: &Document) -> QueryResult<Vec<u8>> {

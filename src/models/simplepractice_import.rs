@@ -366,13 +366,16 @@ fn read_documents<'a, R: Read + Seek>(
 /// selected existing clients — one transaction, all or nothing. One thread reads each
 /// document out of the archive and hashes it while this one writes the ones before
 /// (see docs/decisions/2026-12-07-export-speed.md). A document a client already has
-/// (same SHA-256) is not added again.
+/// (same SHA-256) is not added again. An import that would take the practice's documents
+/// past `storage_limit` (`CASELOAD_MAX_STORAGE`) is refused: before anything is read when
+/// the new clients' documents alone would, or as soon as what is written does.
 pub fn commit_export<R: Read + Seek + Send>(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     zip: &mut ZipArchive<R>,
     index: &ExportIndex,
     on_created: OnCreated<'_>,
+    storage_limit: Option<u64>,
     now: chrono::NaiveDateTime,
 ) -> Result<ExportOutcome, CommitError> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
@@ -477,6 +480,25 @@ pub fn commit_export<R: Read + Seek + Send>(
                 Some((i, docs))
             })
             .collect();
+        // The storage the documents would take: a new client's are all added (no file
+        // is one they have already), so those alone settle it before anything is read.
+        let storage = document::storage(conn, scope, storage_limit)?;
+        let planned = |new_only: bool| -> i64 {
+            plan.iter()
+                .filter(|(i, _)| !new_only || owners[*i].2)
+                .flat_map(|(_, docs)| docs)
+                .map(|d| i64::try_from(d.entry.size).unwrap_or(i64::MAX))
+                .fold(0i64, i64::saturating_add)
+        };
+        let too_much = storage.refusal(
+            "The documents of this import come to",
+            planned(false),
+            "Nothing was imported.",
+        );
+        if storage.passed_by(planned(true)) {
+            return Err(CommitError::Conflict(too_much));
+        }
+        let mut stored_bytes = 0i64;
         let mut documents = 0i64;
         let mut existing_with_documents = std::collections::HashSet::new();
         let mut writing = Duration::ZERO;
@@ -520,6 +542,10 @@ pub fn commit_export<R: Read + Seek + Send>(
                     // this export) is not added again.
                     if !have.insert(read.sha256.clone()) {
                         continue;
+                    }
+                    stored_bytes = stored_bytes.saturating_add(read.content.len() as i64);
+                    if storage.passed_by(stored_bytes) {
+                        return Err(CommitError::Conflict(too_much.clone()));
                     }
                     let (kind, kind_detail) = read.doc.kind.document_kind();
                     pending_bytes += read.content.len();
@@ -721,6 +747,7 @@ mod tests {
                 choose(&r[1], false, Some(grace.clone())),
                 choose(&r[2], true, None),
             ],
+            now().date(),
             now(),
         )
         .unwrap();

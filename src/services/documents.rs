@@ -33,17 +33,22 @@ pub enum UploadError {
     /// The same file (by content) is already in this client's record.
     #[error("This file is already attached to this client as \"{}\".", .0.file_name)]
     AlreadyAttached(Box<Document>),
+    /// The file would take the practice's documents past the server's storage limit.
+    #[error("{0}")]
+    OverQuota(String),
     #[error("the uploaded file could not be read: {0}")]
     Unreadable(std::io::Error),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
 
-/// Attaches an uploaded file to the client, with its audit entry.
+/// Attaches an uploaded file to the client, with its audit entry; refused when it would
+/// take the practice's documents past `storage_limit` (`CASELOAD_MAX_STORAGE`).
 pub fn upload(
     conn: &mut DbConnection,
     client: &OwnedClient,
     upload: Upload<'_>,
+    storage_limit: Option<u64>,
     act: Act<'_>,
 ) -> Result<Document, UploadError> {
     let mut content = Vec::new();
@@ -76,6 +81,16 @@ pub fn upload(
             }
             Err(AddDocumentError::Database(e)) => return Err(e.into()),
         };
+        // Counted with the file in, inside the transaction: refused, it is not kept.
+        let mut storage = document::storage(conn, client.scope(), storage_limit)?;
+        if storage.passed_by(0) {
+            storage.used -= doc.size_bytes;
+            return Err(UploadError::OverQuota(storage.refusal(
+                "This file is",
+                doc.size_bytes,
+                "Nothing was uploaded.",
+            )));
+        }
         record(
             conn,
             client,

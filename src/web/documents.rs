@@ -195,6 +195,7 @@ async fn upload(
     let (ip, now) = (client_ip(&req), state.clock.now());
     let temp = form.file.file;
     let owner = client.clone();
+    let storage_limit = state.config.max_storage_bytes;
     let outcome = state
         .db(move |conn| {
             let act = Act { ip: ip.as_deref(), now };
@@ -204,7 +205,7 @@ async fn upload(
                 document_date,
                 content: &mut temp.as_file(),
             };
-            match services::documents::upload(conn, &owner, upload, act) {
+            match services::documents::upload(conn, &owner, upload, storage_limit, act) {
                 Ok(doc) => Ok(Ok(doc.file_name)),
                 Err(UploadError::AlreadyAttached(existing)) => Ok(Err(format!(
                     "This file is already attached to this client as \"{}\" (added {}). Nothing new was saved.",

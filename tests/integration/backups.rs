@@ -409,3 +409,33 @@ fn the_daily_backup_runs_once_a_day_on_one_instance_and_keeps_the_newest() {
     assert!(last.contains("Daily backup"), "{last}");
     assert_eq!(select_text(&page, "table.backups tbody tr").len(), 3);
 }
+
+#[test]
+fn a_backup_into_a_folder_that_does_not_exist_says_so() {
+    let app = TestApp::spawn();
+    let missing = app.data_dir.path().join("missing").join("folder");
+    let out = caseload(&app)
+        .arg("backup")
+        .arg(missing.join(backup_name(&app)))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("the folder {} does not exist", missing.display())),
+        "{err}"
+    );
+    assert!(!err.contains(".partial"), "{err}");
+    // A file where the folder should be is named as such.
+    let file = app.data_dir.path().join("notes.txt");
+    std::fs::write(&file, "x").unwrap();
+    let out = caseload(&app)
+        .arg("backup")
+        .arg(file.join(backup_name(&app)))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a file, not a folder"), "{err}");
+}

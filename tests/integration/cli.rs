@@ -442,6 +442,50 @@ fn import_reviews_a_list_then_imports_the_new_clients_once() {
 }
 
 #[test]
+fn the_json_report_carries_every_field_the_import_keeps() {
+    let app = TestApp::spawn();
+    app.signed_in();
+    let file = app.data_dir.path().join("family.csv");
+    std::fs::write(
+        &file,
+        "First Name,Last Name,Preferred Name,Email,Billing Type,Status,Guardian,Guardian Email,Guardian Phone\n\
+         Robert,Okafor,Bob,okafor.family@example.com,Self-pay,Inactive,Maria Okafor,maria@example.com,555-555-0144\n\
+         Grace,Okafor,,okafor.family@example.com,Insurance,Active,,,\n",
+    )
+    .unwrap();
+    let out = caseload(&app)
+        .arg("import")
+        .arg(&file)
+        .args(["--provider", "dr.rivera@example.com", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let (bob, grace) = (&report["clients"][0], &report["clients"][1]);
+    assert_eq!(bob["preferred_name"], "Bob");
+    assert_eq!(bob["billing_type"], "private_pay");
+    assert_eq!(bob["archived"], true);
+    assert_eq!(
+        bob["contact"],
+        serde_json::json!({"name": "Maria Okafor", "email": "maria@example.com", "phone": "555-555-0144"})
+    );
+    assert_eq!(grace["preferred_name"], serde_json::Value::Null);
+    assert_eq!(grace["billing_type"], "insurance");
+    assert_eq!(grace["archived"], false);
+    assert_eq!(grace["contact"], serde_json::Value::Null);
+    // They share an address: the household the review offers, with its contact.
+    for person in [bob, grace] {
+        assert_eq!(person["household"]["members"], serde_json::json!([1, 2]));
+        assert_eq!(person["household"]["contact_name"], "Maria Okafor");
+        assert_eq!(person["household"]["email"], "okafor.family@example.com");
+    }
+}
+
+#[test]
 fn import_refuses_a_file_over_the_upload_limit_before_reading_it() {
     let app = TestApp::spawn();
     let _s = app.signed_in();

@@ -215,3 +215,61 @@ fn a_file_over_the_limit_is_refused_with_the_limit_named() {
     // The server keeps serving.
     assert_eq!(s.get("/clients").status(), 200);
 }
+
+#[test]
+fn a_document_that_would_pass_the_storage_limit_is_refused_and_settings_show_the_use() {
+    let app = TestApp::spawn_with(|c| c.max_storage_bytes = Some(1024));
+    let s = app.signed_in();
+    let (_, settings) = s.get_text("/settings/imports");
+    assert_eq!(
+        select_text(&settings, "[data-storage] strong"),
+        ["0 bytes of 1 KB (0%)"]
+    );
+    let client = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let r = upload(&s, &client, "intake.pdf", PDF, "other");
+    assert_eq!(r.status(), 303);
+    let (_, settings) = s.get_text("/settings/imports");
+    let used = PDF.len();
+    assert_eq!(
+        select_text(&settings, "[data-storage] strong"),
+        [format!("{used} bytes of 1 KB ({}%)", used * 100 / 1024)]
+    );
+    assert!(settings.contains("(the limit this server sets)"));
+
+    // Under the 25 MB a file may be, but past what the practice may still keep.
+    let mut scan = PDF.to_vec();
+    scan.extend(std::iter::repeat_n(b' ', 1000));
+    let r = upload(&s, &client, "scan.pdf", &scan, "other");
+    let page = r.text().unwrap();
+    assert!(
+        page.contains(&format!(
+            "This file is 1.1 KB, which would pass the storage this server allows your practice: its documents take {used} bytes of 1 KB ({}%). Nothing was uploaded. Ask whoever runs this Caseload server to raise its storage limit (CASELOAD_MAX_STORAGE).",
+            used * 100 / 1024
+        )),
+        "{page}"
+    );
+    let kept: i64 = documents::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(kept, 1, "nothing of the refused file is kept");
+    let blob: i64 = blobs::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(blob, 1);
+}
+
+#[test]
+fn with_no_storage_limit_settings_say_so() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let client = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    assert_eq!(
+        upload(&s, &client, "intake.pdf", PDF, "other").status(),
+        303
+    );
+    let (_, settings) = s.get_text("/settings/imports");
+    assert_eq!(
+        select_text(&settings, "[data-storage] strong"),
+        [format!("{} bytes", PDF.len())]
+    );
+    assert!(settings.contains("this server sets no limit"));
+}

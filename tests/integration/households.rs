@@ -653,3 +653,165 @@ fn the_confirmation_says_more_rows_were_left_out_only_when_there_are_more_than_i
         );
     }
 }
+
+#[test]
+fn a_row_that_is_already_a_client_is_never_offered_as_their_own_household() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client(
+        "Maria",
+        "Okafor",
+        "maria@example.com",
+        &[("date_of_birth", "1980-03-04"), ("phone", "212-555-0144")],
+    );
+    // Her last name typo'd, with her email, date of birth and phone; and her son.
+    let list = "First Name,Last Name,Email,Date of Birth,Phone\n\
+Maria,Okafr,maria@example.com,03/04/1980,212-555-0144\n\
+Leo,Okafor,maria@example.com,,\n";
+    let batch = upload(&s, "okafor.csv", list.as_bytes().to_vec());
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        select_attr(&html, "tr[data-row='2']", "data-status"),
+        ["existing"]
+    );
+    let offer = select_text(&html, "fieldset.household legend");
+    assert_eq!(offer.len(), 1, "{offer:?}");
+    assert!(
+        offer[0].starts_with("Leo Okafor has the address of your client Maria Okafor"),
+        "only her son is offered with her address: {offer:?}"
+    );
+    assert!(
+        select_attr(&html, "input[name=household-name-1]", "value").is_empty(),
+        "her own row is no household's member"
+    );
+    let r = s.fill(
+        &batch,
+        &format!("{batch}/review"),
+        &[("household-choice-2", "together"), ("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap_or_default());
+    assert_eq!(
+        clients_and_contacts(&app),
+        [
+            (
+                "Leo".to_string(),
+                String::new(),
+                Some("maria@example.com".to_string())
+            ),
+            ("Maria".into(), "maria@example.com".into(), None),
+        ],
+        "Maria is not made again"
+    );
+    let (_, done) = s.get_text(&batch);
+    assert_eq!(select_text(&done, "[data-count=imported]"), ["1"]);
+    assert_eq!(select_text(&done, "[data-count=skipped]"), ["0"]);
+    let (_, history) = s.get_text("/settings/imports");
+    let cells = select_text(&history, "table.imports tbody tr td");
+    assert_eq!(cells[3..], ["2", "1", "1", "0"], "{cells:?}");
+
+    // Alone in a file, her row offers nothing to choose but "already a client".
+    let batch = upload(
+        &s,
+        "again.csv",
+        list.lines()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes(),
+    );
+    let html = analysed(&app, &s, &batch);
+    assert!(select_text(&html, "fieldset.household legend").is_empty());
+    let r = s.fill(
+        &batch,
+        &format!("{batch}/review"),
+        &[("household-choice-1", "together"), ("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.text().unwrap().contains("there is nothing to import"));
+    let n: i64 = clients::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(n, 2, "Maria is not made again");
+}
+
+#[test]
+fn a_minor_given_a_parents_email_on_the_review_page_gets_it_as_their_contacts() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    s.add_client("Maria", "Okafor", "maria@example.com", &[]);
+    // Two children and an adult, none with an email in the file.
+    let list = "First Name,Last Name,Email,Date of Birth\n\
+Leo,Okafor,,05/06/2014\n\
+Ava,Lee,,07/08/2015\n\
+Sam,Kim,,01/02/1990\n";
+    let batch = upload(&s, "kids.csv", list.as_bytes().to_vec());
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(
+        select_attr(&html, "table.import-rows tbody tr", "data-status"),
+        ["invalid", "invalid", "invalid"]
+    );
+    // Leo gets his mother's address (a client), Ava her parents', Sam his own.
+    let r = s.post_raw(
+        &format!("{batch}/review"),
+        &csrf_in(&html),
+        &[
+            ("row", "1"),
+            ("row", "2"),
+            ("row", "3"),
+            ("select", "1"),
+            ("select", "2"),
+            ("select", "3"),
+            ("email-1", "maria@example.com"),
+            ("email-2", "lee.parents@example.com"),
+            ("email-3", "sam@example.com"),
+            ("action", "import"),
+        ],
+    );
+    assert_eq!(
+        r.status().as_u16(),
+        409,
+        "Ava's parent is to be named first"
+    );
+    let page = r.text().unwrap();
+    assert_eq!(
+        select_text(&page, "div.alert"),
+        ["The household of Ava Lee has no contact's name. Enter the name of their parent or guardian (or choose “Decide row by row”), then import again."]
+    );
+    assert_eq!(
+        select_attr(&page, "input[name=household-name-1]", "value"),
+        ["Maria Okafor"],
+        "the address is a client's: she is the contact"
+    );
+    let r = s.fill_from(
+        &page,
+        &format!("{batch}/review"),
+        &[("household-name-2", "June Lee"), ("action", "import")],
+    );
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap_or_default());
+    assert_eq!(
+        clients_and_contacts(&app),
+        [
+            (
+                "Ava".to_string(),
+                String::new(),
+                Some("lee.parents@example.com".to_string())
+            ),
+            (
+                "Leo".into(),
+                String::new(),
+                Some("maria@example.com".into())
+            ),
+            ("Maria".into(), "maria@example.com".into(), None),
+            ("Sam".into(), "sam@example.com".into(), None),
+        ],
+        "the children's emails are their parents', who receive them"
+    );
+    assert_eq!(contacts_named(&app, "Maria Okafor").len(), 1);
+    let june = contacts_named(&app, "June Lee");
+    assert_eq!(
+        june,
+        [(
+            "parent_guardian".to_string(),
+            Some("lee.parents@example.com".to_string()),
+            None
+        )]
+    );
+}

@@ -375,6 +375,40 @@ fn a_zip_of_contact_cards_is_read_as_one_list() {
 }
 
 #[test]
+fn a_zip_of_cards_names_the_files_it_did_not_read() {
+    let app = TestApp::spawn();
+    let s = app.signed_in();
+    let zip = zip_of(&[
+        (
+            "Contacts/Ada Lovelace.vcf",
+            b"BEGIN:VCARD\nVERSION:3.0\nN:Lovelace;Ada;;;\nEMAIL:ada@example.com\nEND:VCARD\n",
+        ),
+        ("Documents/Ada Lovelace/Intake 2024.pdf", b"%PDF-1.4"),
+        ("Documents/Ada Lovelace/Consent.docx", b"PK"),
+    ]);
+    let batch = upload(&s, "Contacts.zip", zip);
+    let html = analysed(&app, &s, &batch);
+    assert_eq!(row_statuses(&html), [("1".to_string(), "new".to_string())]);
+    let said = select_text(&html, "[data-unread] p strong");
+    assert_eq!(said, ["2 files of the .zip were not read"], "{html}");
+    assert_eq!(
+        select_text(&html, "[data-unread] li"),
+        [
+            "Documents/Ada Lovelace/Intake 2024.pdf",
+            "Documents/Ada Lovelace/Consent.docx"
+        ]
+    );
+    // A .zip of cards alone says nothing of the kind.
+    let only = zip_of(&[(
+        "Contacts/Ada Lovelace.vcf",
+        b"BEGIN:VCARD\nVERSION:3.0\nN:Lovelace;Ada;;;\nEMAIL:ada@example.com\nEND:VCARD\n",
+    )]);
+    let batch = upload(&s, "Cards.zip", only);
+    let html = analysed(&app, &s, &batch);
+    assert!(select_text(&html, "[data-unread]").is_empty());
+}
+
+#[test]
 fn files_that_are_not_client_lists_say_what_was_received() {
     let app = TestApp::spawn();
     let s = app.signed_in();

@@ -880,3 +880,65 @@ fn a_client_list_on_the_export_page_is_sent_to_import_from_a_file() {
     }
     assert_eq!(client_count(&app), 0);
 }
+
+#[test]
+fn an_export_that_would_pass_the_storage_limit_is_refused_and_writes_nothing() {
+    let files = export_in_client_folders();
+    let size_of = |who: &str| -> usize {
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with(&format!("Clients/{who}")))
+            .map(|(_, b)| b.len())
+            .sum()
+    };
+    let (ada_docs, nia_docs) = (size_of("Ada Lovelace/"), size_of("Nia Okafor"));
+    let on_file = crate::documents::PDF.len();
+    // Room for one of Ada's three documents, not for all.
+    let limit = on_file + 30;
+    let app = TestApp::spawn_with(|c| c.max_storage_bytes = Some(limit as u64));
+    let s = app.signed_in();
+    let ada = s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let r = crate::documents::upload(&s, &ada, "intake.pdf", crate::documents::PDF, "other");
+    assert_eq!(r.status().as_u16(), 303);
+    let batch = upload_export(&s, "export.zip", zip_of(&files));
+    let html = analysed(&app, &s, &batch);
+    let import = |html: &str, rows: &[&str]| {
+        let mut fields = vec![
+            ("csrf_token".to_string(), csrf_in(html)),
+            ("row".into(), "1".into()),
+            ("row".into(), "2".into()),
+            ("docs".into(), "1".into()),
+            ("docs".into(), "2".into()),
+            ("action".into(), "import".into()),
+        ];
+        fields.extend(rows.iter().map(|r| ("select".to_string(), r.to_string())));
+        s.http
+            .post(format!("{}{batch}/review", s.base))
+            .form(&fields)
+            .send()
+            .unwrap()
+    };
+    let refusal = |adds: usize| {
+        format!(
+            "The documents of this import come to {adds} bytes, which would pass the storage this server allows your practice: its documents take {on_file} bytes of {limit} bytes ({}%). Nothing was imported. Ask whoever runs this Caseload server to raise its storage limit (CASELOAD_MAX_STORAGE).",
+            on_file * 100 / limit
+        )
+    };
+    // Ada's documents alone (she is a client already): stopped as they are written.
+    let r = import(&html, &["1"]);
+    assert_eq!(r.status().as_u16(), 409);
+    let page = r.text().unwrap();
+    assert_eq!(select_text(&page, "div.alert"), [refusal(ada_docs)]);
+    // With Nia's too, the same.
+    let r = import(&page, &["1", "2"]);
+    assert_eq!(r.status().as_u16(), 409);
+    let page = r.text().unwrap();
+    assert_eq!(
+        select_text(&page, "div.alert"),
+        [refusal(ada_docs + nia_docs)]
+    );
+    assert_eq!(client_count(&app), 1, "Nia was not added");
+    assert_eq!(document_count(&app), 1, "no document was added");
+    let (_, review) = s.get_text(&batch);
+    assert!(review.contains("Import"), "still under review: {review}");
+}

@@ -231,8 +231,11 @@ pub fn commit(
         timings.writing = started.elapsed();
         let started = std::time::Instant::now();
         let rows_total = reload(conn, batch)?.rows_total;
+        // Each row is counted once: imported (selected), or left as the client it is,
+        // or skipped; so no count is ever negative.
         let linked: i64 = import_rows::table
             .filter(import_rows::batch_id.eq(id))
+            .filter(import_rows::selected.eq(false))
             .filter(
                 import_rows::linked_client_id
                     .is_not_null()

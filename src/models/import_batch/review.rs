@@ -1,15 +1,16 @@
 //! The provider's decisions on the rows of a batch under review: select, link to a
 //! client, correct an email (the row is then checked again), give a folder's documents.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::BatchStatus::Ready;
-use super::{reload, this, ImportBatch, ImportRow};
+use super::{household_json, reload, this, ImportBatch, ImportRow};
 use crate::db::ids::ClientId;
 use crate::db::schema::{import_batches, import_rows};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::email::normalize;
+use crate::import::households::{Household, PARENT_GUARDIAN};
 use crate::import::matching::{self, Status};
 use crate::import::review::{Choice, Kind, Link};
 use crate::models::scope::{OwnedBatch, Scope};
@@ -31,11 +32,13 @@ pub struct RowDecision {
 /// Saves the decisions for rows of a batch that is ready for review, by the review's
 /// rules ([`crate::import::review`]): a choice a row does not offer is not taken. A
 /// corrected email is checked again against the list and the file, as the analysis
-/// would; a link is kept only to a client of the provider's list.
+/// would; a link is kept only to a client of the provider's list. An email given to a
+/// minor (under 18 on `today`) is their parent's: see [`minors_contact`].
 pub fn decide(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     decisions: &[RowDecision],
+    today: NaiveDate,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let (scope, id) = (batch.scope(), batch.id.as_str());
@@ -78,6 +81,9 @@ pub fn decide(
             if let Some(email) = corrected.filter(|_| rules.offers().email) {
                 row = review_again(conn, batch, row, email)?;
                 rules = rules.corrected(row.status, row.matched_client_id.is_some());
+                if let Some(h) = minors_contact(conn, scope, &row, email, today)? {
+                    row.household = household_json(&h);
+                }
             }
             let link = match d.link_to.as_deref() {
                 None => Link::None,
@@ -123,6 +129,7 @@ pub fn decide(
                 import_rows::linked_client_id.eq(&linked),
                 import_rows::takes_documents
                     .eq(outcome.takes_documents.unwrap_or(row.takes_documents)),
+                import_rows::household.eq(&row.household),
             ))
             .execute(conn)?;
             counts.change(row.status, outcome.selected, linked.is_some(), 1);
@@ -187,6 +194,51 @@ impl Counts {
             .execute(conn)
             .map(|_| ())
     }
+}
+
+/// A minor's row given an email on the review page: the address is a parent's (or
+/// guardian's), as on the Add-client form, where a minor's emails go. The row becomes a
+/// household of one, chosen: imported with no email of its own, the address its
+/// contact's, named after the client whose address it is (or as the provider types it on
+/// the page; the import asks until then). "Decide row by row" keeps the address theirs.
+/// `None` for an adult, or a row that shares its address with others in the file.
+fn minors_contact(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    row: &ImportRow,
+    email: &str,
+    today: NaiveDate,
+) -> QueryResult<Option<Household>> {
+    let minor = row
+        .date_of_birth
+        .is_some_and(|dob| crate::domain::client::age_on(dob, today) < 18);
+    let of_the_file = row
+        .household()
+        .is_some_and(|h| h.members != [row.position] || !h.contact_rows.is_empty());
+    if !minor || of_the_file {
+        return Ok(None);
+    }
+    let owner = match crate::models::client::find_id_by_email(conn, scope, &normalize(email))? {
+        Some(id) => scope
+            .client(conn, &id)?
+            .map(|c| (c.id.clone(), c.full_name())),
+        None => None,
+    };
+    Ok(Some(Household {
+        id: row.position,
+        email: email.to_string(),
+        members: vec![row.position],
+        names: vec![(
+            row.first_name.clone().unwrap_or_default(),
+            row.last_name.clone().unwrap_or_default(),
+        )],
+        contact_rows: Vec::new(),
+        contact_name: owner.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+        contact_phone: None,
+        relationship: PARENT_GUARDIAN.to_string(),
+        listed_owner: owner,
+        chosen: true,
+    }))
 }
 
 fn email_taken(conn: &mut DbConnection, scope: &Scope, email: Option<&str>) -> QueryResult<bool> {

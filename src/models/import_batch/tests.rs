@@ -267,7 +267,7 @@ fn ticking_and_unticking_new_rows_keeps_the_counts() {
     let mut conn = conn();
     let (_, batch) = analysed(&mut conn, LIST);
     let nia = line(&mut conn, &batch, 2);
-    decide(&mut conn, &batch, &[decision(&nia)], now()).unwrap();
+    decide(&mut conn, &batch, &[decision(&nia)], today(), now()).unwrap();
     assert!(!line(&mut conn, &batch, 2).selected);
     assert_counts_agree(&mut conn, &batch);
     let tick = RowDecision {
@@ -275,7 +275,14 @@ fn ticking_and_unticking_new_rows_keeps_the_counts() {
         ..decision(&nia)
     };
     // One decision per row, whatever the form repeated: the first counts.
-    decide(&mut conn, &batch, &[tick.clone(), decision(&nia)], now()).unwrap();
+    decide(
+        &mut conn,
+        &batch,
+        &[tick.clone(), decision(&nia)],
+        today(),
+        now(),
+    )
+    .unwrap();
     assert!(line(&mut conn, &batch, 2).selected);
     assert_counts_agree(&mut conn, &batch);
     assert_eq!(reload(&mut conn, &batch).unwrap().rows_selected, 1);
@@ -291,7 +298,7 @@ fn a_ticked_row_with_missing_information_is_kept_ticked_and_the_import_names_it(
         selected: true,
         ..decision(&lee)
     };
-    decide(&mut conn, &batch, &[tick], now()).unwrap();
+    decide(&mut conn, &batch, &[tick], today(), now()).unwrap();
     assert!(
         line(&mut conn, &batch, 5).selected,
         "the page's tick is saved"
@@ -322,7 +329,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("Lee <lee@example.com>".into()),
         ..decision(&lee)
     };
-    decide(&mut conn, &batch, &[fixed], now()).unwrap();
+    decide(&mut conn, &batch, &[fixed], today(), now()).unwrap();
     let lee = line(&mut conn, &batch, 5);
     assert_eq!(
         (lee.status, lee.selected, lee.email.as_deref()),
@@ -339,7 +346,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("ada@example.com".into()),
         ..decision(&other)
     };
-    decide(&mut conn, &batch, &[to_ada], now()).unwrap();
+    decide(&mut conn, &batch, &[to_ada], today(), now()).unwrap();
     let row = line(&mut conn, &batch, 4);
     assert_eq!((row.status, row.selected), (Status::Existing, false));
     assert_counts_agree(&mut conn, &batch);
@@ -350,7 +357,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("nia@example.com".into()),
         ..decision(&gregory)
     };
-    decide(&mut conn, &batch, &[to_nia], now()).unwrap();
+    decide(&mut conn, &batch, &[to_nia], today(), now()).unwrap();
     let row = line(&mut conn, &batch, 7);
     assert_eq!(row.status, Status::NeedsReview);
     assert!(
@@ -366,7 +373,7 @@ fn a_corrected_email_is_checked_again_and_the_row_moves_with_its_counts() {
         email: Some("someone@example.com".into()),
         ..decision(&nia)
     };
-    decide(&mut conn, &batch, &[ignored], now()).unwrap();
+    decide(&mut conn, &batch, &[ignored], today(), now()).unwrap();
     assert_eq!(
         line(&mut conn, &batch, 2).email.as_deref(),
         Some("nia@example.com")
@@ -386,14 +393,14 @@ fn an_uncertain_row_links_only_to_its_match_and_is_new_only_with_an_email_no_cli
         link_to: Some(carol),
         ..decision(&ada_other)
     };
-    decide(&mut conn, &batch, &[to_carol], now()).unwrap();
+    decide(&mut conn, &batch, &[to_carol], today(), now()).unwrap();
     assert!(line(&mut conn, &batch, 4).linked_client_id.is_none());
     let to_ada = RowDecision {
         link_to: Some(matched.clone()),
         selected: true,
         ..decision(&ada_other)
     };
-    decide(&mut conn, &batch, &[to_ada], now()).unwrap();
+    decide(&mut conn, &batch, &[to_ada], today(), now()).unwrap();
     let row = line(&mut conn, &batch, 4);
     assert_eq!(
         (row.linked_client_id.as_deref(), row.selected),
@@ -405,13 +412,13 @@ fn an_uncertain_row_links_only_to_its_match_and_is_new_only_with_an_email_no_cli
         selected: true,
         ..decision(row)
     };
-    decide(&mut conn, &batch, &[as_new(&ada_other)], now()).unwrap();
+    decide(&mut conn, &batch, &[as_new(&ada_other)], today(), now()).unwrap();
     assert!(
         line(&mut conn, &batch, 4).selected,
         "an email no client has"
     );
     let gregory = line(&mut conn, &batch, 7);
-    decide(&mut conn, &batch, &[as_new(&gregory)], now()).unwrap();
+    decide(&mut conn, &batch, &[as_new(&gregory)], today(), now()).unwrap();
     assert!(
         !line(&mut conn, &batch, 7).selected,
         "Grace has that email: one client per address"
@@ -425,7 +432,7 @@ fn decisions_on_a_batch_no_longer_under_review_change_nothing() {
     let (_, batch) = analysed(&mut conn, LIST);
     let nia = line(&mut conn, &batch, 2);
     commit(&mut conn, &batch, None, at("2026-12-02 13:00")).unwrap();
-    decide(&mut conn, &batch, &[decision(&nia)], now()).unwrap();
+    decide(&mut conn, &batch, &[decision(&nia)], today(), now()).unwrap();
     let b = reload(&mut conn, &batch).unwrap();
     assert_eq!((b.status, b.rows_selected), (BatchStatus::Imported, 1));
 }
@@ -499,6 +506,7 @@ fn an_export_card_links_to_any_client_of_the_provider_and_no_one_elses() {
         &mut conn,
         &batch,
         &[link(&rows_now[0], &grace), link(&rows_now[1], &stranger)],
+        today(),
         now(),
     )
     .unwrap();
@@ -572,6 +580,45 @@ fn an_import_writes_the_selected_rows_once_and_keeps_only_the_counts_and_the_lef
     assert!(again.already_done && again.imported == 1);
     assert_eq!(client_count(&mut conn), before + 1);
     let _ = scope;
+}
+
+#[test]
+fn each_row_is_counted_once_and_no_count_is_negative() {
+    let mut conn = conn();
+    // One row, already on the list: a review made before households left such rows out
+    // chose it as a household's member (its contact's email is not its own).
+    let (_, batch) = analysed(
+        &mut conn,
+        "First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n",
+    );
+    let row = line(&mut conn, &batch, 2);
+    assert_eq!(row.status, Status::Existing);
+    let chosen = crate::import::households::Household {
+        id: row.position,
+        email: "ada@example.com".into(),
+        members: vec![row.position],
+        names: vec![("Ada".into(), "Lovelace".into())],
+        contact_rows: Vec::new(),
+        contact_name: "Ada Lovelace".into(),
+        contact_phone: None,
+        relationship: "parent_guardian".into(),
+        listed_owner: None,
+        chosen: true,
+    };
+    diesel::update(import_rows::table.filter(import_rows::batch_id.eq(batch.id.as_str())))
+        .set((
+            import_rows::selected.eq(true),
+            import_rows::household.eq(household_json(&chosen)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let outcome = commit(&mut conn, &batch, None, at("2026-12-02 13:00")).unwrap();
+    assert_eq!(
+        (outcome.imported, outcome.linked, outcome.skipped),
+        (1, 0, 0),
+        "imported, so not also left as the client it is"
+    );
+    assert_eq!(reload(&mut conn, &batch).unwrap().skipped_count, 0);
 }
 
 #[test]
@@ -805,7 +852,7 @@ fn a_corrected_email_is_checked_against_every_form_of_the_first_name_with_its_ev
         email: Some("bob.moses@example.com".into()),
         ..decision(&bob)
     };
-    decide(&mut conn, &batch, &[fixed], now()).unwrap();
+    decide(&mut conn, &batch, &[fixed], today(), now()).unwrap();
     let bob = line(&mut conn, &batch, 2);
     assert_eq!(bob.status, Status::NeedsReview, "{:?}", bob.reasons());
     assert_eq!(bob.matched_client_id.as_deref(), Some(robert.as_str()));

@@ -84,8 +84,16 @@ pub fn commit(
                 )),
                 StoredExport::Unreadable(message) => return Err(CommitError::Unreadable(message)),
             };
-        simplepractice_import::commit_export(conn, batch, &mut zip, &index, on_created, act.now)?
-            .already_done
+        simplepractice_import::commit_export(
+            conn,
+            batch,
+            &mut zip,
+            &index,
+            on_created,
+            files.storage_limit,
+            act.now,
+        )?
+        .already_done
     } else {
         import_batch::commit(conn, batch, on_created, act.now)?.already_done
     };

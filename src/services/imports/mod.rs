@@ -40,6 +40,8 @@ pub struct ImportFiles {
     pub uploads: UploadStore,
     pub jobs: Jobs,
     pub export_limits: ArchiveLimits,
+    /// The most a practice's documents may take (`CASELOAD_MAX_STORAGE`).
+    pub storage_limit: Option<u64>,
 }
 
 /// Why an import could not be cancelled.

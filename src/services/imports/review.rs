@@ -2,7 +2,7 @@
 //! "Select all new clients", and an export's card matched by hand to a client the
 //! provider typed as "Name <email>" from the list.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::DbConnection;
 use crate::domain::email::normalize;
@@ -35,11 +35,13 @@ pub enum ReviewError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Saves the provider's choices for the rows of a batch under review.
+/// Saves the provider's choices for the rows of a batch under review; `today` (the
+/// provider's) says who is a minor.
 pub fn save_review(
     conn: &mut DbConnection,
     batch: &OwnedBatch,
     form: ReviewForm,
+    today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<(), ReviewError> {
     if batch.status == BatchStatus::Imported {
@@ -57,7 +59,7 @@ pub fn save_review(
     // A household chosen now selects its members before their rows are read.
     let chosen_now = import_batch::decide_households(conn, batch, &form.households, now)?;
     decisions.retain(|d| !chosen_now.contains(&d.position));
-    import_batch::decide(conn, batch, &decisions, now)?;
+    import_batch::decide(conn, batch, &decisions, today, now)?;
     if form.select_all_new {
         simplepractice_import::select_all_new(conn, batch)?;
     }

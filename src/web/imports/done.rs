@@ -294,6 +294,10 @@ struct HistoryRow {
 struct HistoryPage {
     page: PageContext,
     rows: Vec<HistoryRow>,
+    /// What the practice's documents take ("1.2 GB of 5 GB (24%)"), and whether the
+    /// server sets a limit.
+    storage: String,
+    storage_limited: bool,
 }
 
 pub(super) async fn history(
@@ -303,8 +307,14 @@ pub(super) async fn history(
 ) -> Result<HttpResponse, AppError> {
     let local = fmt::Local(provider.0.zone());
     let scope = provider.scope();
-    let batches = state
-        .db(move |conn| Ok(import_batch::history(conn, &scope)?))
+    let limit = state.config.max_storage_bytes;
+    let (batches, storage) = state
+        .db(move |conn| {
+            Ok((
+                import_batch::history(conn, &scope)?,
+                crate::models::document::storage(conn, &scope, limit)?,
+            ))
+        })
         .await?;
     let rows = batches
         .into_iter()
@@ -328,5 +338,7 @@ pub(super) async fn history(
     render(&HistoryPage {
         page: page.signed_in(&provider),
         rows,
+        storage: storage.describe(),
+        storage_limited: storage.limit.is_some(),
     })
 }

@@ -87,6 +87,7 @@ pub(super) fn files(state: &AppState) -> ImportFiles {
         uploads: state.uploads.clone(),
         jobs: state.jobs.clone(),
         export_limits: state.config.export_limits,
+        storage_limit: state.config.max_storage_bytes,
     }
 }
 

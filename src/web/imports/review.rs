@@ -410,9 +410,10 @@ pub(super) async fn save_review(
         households: household_decisions(&fields),
     };
     let (owned, now) = (batch.clone(), state.clock.now());
+    let today = provider.today(&state.clock);
     let saved = state
         .db(
-            move |conn| match imports::save_review(conn, &owned, form, now) {
+            move |conn| match imports::save_review(conn, &owned, form, today, now) {
                 Err(ReviewError::Database(e)) => Err(e.into()),
                 other => Ok(other),
             },

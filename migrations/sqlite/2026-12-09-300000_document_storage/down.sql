@@ -1,0 +1,1 @@
+DROP INDEX documents_provider_size;
