@@ -24,6 +24,7 @@ diesel::table! {
         billing_address -> Nullable<Text>,
         pcl5_probable_from -> Integer,
         signup_measures -> Text,
+        clock_hours -> Integer,
     }
 }
 

@@ -47,9 +47,16 @@ pub struct Provider {
     /// What a client who signs up through the booking link is sent (Settings →
     /// Questionnaires): read through `domain::measure_schedule::parse_defaults`.
     pub signup_measures: String,
+    /// 12 or 24: the clock the provider reads times on (read through `hour_clock`).
+    pub clock_hours: i32,
 }
 
 impl Provider {
+    /// The clock the provider's pages write times on (12-hour unless they chose 24).
+    pub fn hour_clock(&self) -> crate::domain::time_zone::HourClock {
+        crate::domain::time_zone::HourClock::from_hours(self.clock_hours)
+    }
+
     pub fn id(&self) -> ProviderId {
         ProviderId(self.id.clone())
     }
@@ -128,6 +135,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         billing_address: None,
         pcl5_probable_from: 33,
         signup_measures: String::new(),
+        clock_hours: 12,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {
@@ -235,6 +243,7 @@ pub fn update_profile(
     last_name: &PersonName,
     practice_name: Option<&str>,
     zone: Zone,
+    clock: crate::domain::time_zone::HourClock,
 ) -> QueryResult<()> {
     diesel::update(providers::table.find(id.as_str()))
         .set((
@@ -242,6 +251,7 @@ pub fn update_profile(
             providers::last_name.eq(last_name.as_str()),
             providers::practice_name.eq(practice_name),
             providers::time_zone.eq(zone.name()),
+            providers::clock_hours.eq(clock.hours()),
         ))
         .execute(conn)
         .map(|_| ())

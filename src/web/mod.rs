@@ -371,21 +371,70 @@ mod tests {
 pub mod fmt {
     use chrono::{NaiveDate, NaiveDateTime};
 
-    use crate::domain::time_zone::Zone;
+    use crate::domain::time_zone::{HourClock, Zone};
+    use crate::models::provider::Provider;
 
     /// A calendar date (a birthday, a document's date): no zone to apply.
     pub fn date(d: &NaiveDate) -> String {
         d.format("%b %-d, %Y").to_string()
     }
 
-    /// Instants (stored in UTC) as one reader reads them: in their time zone.
+    /// Instants (stored in UTC) as one reader reads them: in their time zone, on their
+    /// clock (12- or 24-hour).
     #[derive(Debug, Clone, Copy)]
-    pub struct Local(pub Zone);
+    pub struct Local(pub Zone, pub HourClock);
 
     impl Local {
-        /// "Dec 2, 2026 10:17 EST".
+        /// As the provider reads them: their zone, their clock (Settings).
+        pub fn of(provider: &Provider) -> Self {
+            Local(provider.zone(), provider.hour_clock())
+        }
+
+        /// As a client reads them, in `zone`: 12-hour in the United States.
+        pub fn for_client(zone: Zone) -> Self {
+            Local(zone, HourClock::for_clients_in(zone))
+        }
+
+        /// "Dec 2, 2026 10:17 AM EST" (or "… 10:17 EST" on a 24-hour clock).
         pub fn datetime(&self, t: &NaiveDateTime) -> String {
-            self.0.local(t).format("%b %-d, %Y %H:%M %Z").to_string()
+            let local = self.0.local(t);
+            format!(
+                "{} {} {}",
+                local.format("%b %-d, %Y"),
+                self.1.time(&local),
+                local.format("%Z")
+            )
+        }
+
+        /// From a start to an end the same day: "Dec 8, 2026 10:00–10:45 AM EST".
+        pub fn datetime_span(&self, start: &NaiveDateTime, end: &NaiveDateTime) -> String {
+            let local = self.0.local(start);
+            format!(
+                "{} {} {}",
+                local.format("%b %-d, %Y"),
+                self.span(start, end),
+                local.format("%Z")
+            )
+        }
+
+        /// The time of day: "9:30 AM" or "09:30".
+        pub fn time(&self, t: &NaiveDateTime) -> String {
+            self.1.time(&self.0.local(t))
+        }
+
+        /// From one time to another the same day: "9:00–9:45 AM".
+        pub fn span(&self, start: &NaiveDateTime, end: &NaiveDateTime) -> String {
+            self.1.span(&self.0.local(start), &self.0.local(end))
+        }
+
+        /// In full, for a client: "Monday, December 7, 2026 at 9:00 AM Eastern Time".
+        pub fn when(&self, t: &NaiveDateTime) -> String {
+            self.0.in_full(t, self.1)
+        }
+
+        /// The zone as people name it ("Eastern Time").
+        pub fn zone_name(&self) -> String {
+            self.0.spoken_name()
         }
 
         /// The date, in the reader's zone, of an instant.

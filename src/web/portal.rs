@@ -90,7 +90,7 @@ fn practice_and_zone_of(p: Option<&provider::Provider>, c: &Client) -> (String, 
     let practice_zone = p.map(|p| p.zone()).unwrap_or_default();
     (
         p.map(|p| p.practice_display_name()).unwrap_or_default(),
-        fmt::Local(c.zone(practice_zone)),
+        fmt::Local::for_client(c.zone(practice_zone)),
     )
 }
 

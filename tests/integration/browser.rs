@@ -525,7 +525,7 @@ async fn calendar_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<()>
     assert!(notice.contains("Scheduled 4 sessions"), "{notice}");
     let entries = driver.find_all(By::Css("td.busy .entry")).await?;
     assert_eq!(entries.len(), 1);
-    assert!(entries[0].text().await?.contains("09:00–09:45"));
+    assert!(entries[0].text().await?.contains("9:00–9:45 AM"));
     shot(driver, "calendar-week").await?;
 
     // A session of Bob's the same morning; the week marks it as not ready to confirm.

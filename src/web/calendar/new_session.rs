@@ -58,7 +58,7 @@ struct NewPage {
     clients: Vec<String>,
     services: Vec<ServiceOption>,
     errors: FieldErrors,
-    zone: &'static str,
+    zone: String,
     overlaps: Vec<String>,
     /// A series' occurrences that collide, by date; the form offers to leave them out.
     collisions: Vec<String>,
@@ -110,7 +110,7 @@ async fn form_page(
                 .map(|s| ServiceOption::of(&s))
                 .collect(),
             errors,
-            zone: provider.0.zone().name(),
+            zone: provider.0.zone().spoken_name(),
             overlaps,
         },
     )
@@ -272,7 +272,7 @@ pub(super) async fn create_session(
     };
     let zone = provider.0.zone();
     let (scope, ip, now) = (provider.scope(), client_ip(&req), state.clock.now());
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(&provider.0);
     let monday = week_grid::week_start(parsed.local_start.date());
     let skip = input.skip_conflicts == "yes";
     let outcome = state
@@ -355,9 +355,8 @@ pub(super) async fn create_session(
                         .iter()
                         .map(|f| {
                             format!(
-                                "It overlaps another entry on {}–{}.",
-                                local.datetime(&f.existing.start),
-                                zone.local(&f.existing.end).format("%H:%M")
+                                "It overlaps another entry on {}.",
+                                local.datetime_span(&f.existing.start, &f.existing.end)
                             )
                         })
                         .collect(),

@@ -45,7 +45,7 @@ struct EditPage {
     /// New times that collide with other entries, by date.
     collisions: Vec<String>,
     refusal: Option<String>,
-    zone: &'static str,
+    zone: String,
 }
 
 impl EditPage {
@@ -110,7 +110,7 @@ async fn edit_page(
             errors,
             collisions,
             refusal,
-            zone: zone.name(),
+            zone: zone.spoken_name(),
         },
     )
 }

@@ -1,0 +1,88 @@
+//! What pages say and how they read: the layout kept on a page not found, names of
+//! people and zones as people write them, the portal's words, the Good Faith Estimate's
+//! address lines.
+
+use crate::support::*;
+
+#[test]
+fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
+    use crate::booking_requests::{open_for_booking, sign_up_for};
+    use crate::onboarding::{invite_link, path_of, verify};
+    let app = TestApp::spawn_with_mailer();
+    // Wednesday December 2, 09:00 in New York.
+    app.set_time("2026-12-02 14:00");
+    let p = app.signed_in();
+    let link = open_for_booking(&p);
+
+    // The booking page, as a stranger reads it.
+    let visitor = app.session();
+    let (_, page) = visitor.get_text(&format!("{link}?week=1"));
+    assert!(page.contains("Times are in Eastern Time"), "{page}");
+    assert!(!page.contains("America/New_York"));
+    let offered = select_attr(&page, ".booking-times a", "aria-label");
+    assert!(
+        offered.contains(&"Tuesday, December 8 at 1:30 PM".to_string()),
+        "{offered:?}"
+    );
+    let pick = select_attr(&page, ".booking-times a", "href")
+        .into_iter()
+        .zip(&offered)
+        .find(|(_, l)| *l == "Tuesday, December 8 at 1:30 PM")
+        .map(|(h, _)| h)
+        .expect("1:30 PM offered");
+    let r = sign_up_for(&visitor, &pick, "Nia", "nia@example.com");
+    let done = r.text().unwrap();
+    assert!(
+        done.contains("You asked for Tuesday, December 8, 2026 at 1:30 PM Eastern Time"),
+        "{done}"
+    );
+
+    // The provider's pages: the 12-hour clock until they choose the 24-hour one.
+    let (_, requests) = p.get_text("/calendar/requests");
+    assert!(requests.contains("Dec 8, 2026 1:30–2:30 PM EST"), "{requests}");
+    assert!(requests.contains("in Eastern Time"));
+    let (_, week) = p.get_text("/calendar?date=2026-12-08");
+    assert!(select_text(&week, "th.time").contains(&"1:30 PM".to_string()));
+    assert!(select_text(&week, "td.busy .entry .when").contains(&"1:30–2:30 PM".to_string()));
+    let (_, settings) = p.get_text("/settings");
+    assert_eq!(
+        select_attr(&settings, "#clock_hours option[selected]", "value"),
+        ["12"]
+    );
+    let r = p.fill("/settings", "/settings/profile", &[("clock_hours", "24")]);
+    assert_eq!(r.status(), 303);
+    let (_, week) = p.get_text("/calendar?date=2026-12-08");
+    assert!(select_text(&week, "th.time").contains(&"13:30".to_string()));
+    assert!(select_text(&week, "td.busy .entry .when").contains(&"13:30–14:30".to_string()));
+
+    // The client's email and portal keep the 12-hour clock of the United States.
+    let invitation = app.emails().remove(0);
+    let (_, page) = p.get_text("/calendar/requests");
+    let id = select_attr(&page, "form[action$='/accept']", "action")
+        .remove(0)
+        .trim_start_matches("/calendar/requests/")
+        .trim_end_matches("/accept")
+        .to_string();
+    let session = format!("/calendar/sessions/{id}");
+    let (_, page) = p.get_text(&session);
+    let version = select_attr(&page, "input[name=version]", "value").remove(0);
+    let r = p.submit(
+        &session,
+        &format!("/calendar/requests/{id}/accept"),
+        &[("version", &version)],
+    );
+    assert_eq!(r.status(), 303);
+    let mail = app.emails();
+    assert!(
+        mail[0]
+            .subject
+            .contains("is booked for Tuesday, December 8, 2026 at 1:30 PM Eastern Time"),
+        "{}",
+        mail[0].subject
+    );
+    assert!(!mail[0].text.contains("America/New_York"));
+    let nia = verify(&app, &path_of(&invite_link(&invitation.text)));
+    let (_, portal) = nia.get_text("/portal");
+    let upcoming = select_text(&portal, ".upcoming-sessions li").join(" ");
+    assert!(upcoming.contains("Dec 8, 2026 1:30–2:30 PM EST"), "{upcoming}");
+}
