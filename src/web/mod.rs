@@ -29,8 +29,11 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Logger};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_session::SessionExt as _;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{web, App, FromRequest as _, HttpRequest, HttpResponse, HttpServer};
 use askama::Template;
 
 use crate::config::Config;
@@ -119,6 +122,8 @@ pub fn server(
             .app_data(multipart_limits.clone())
             .app_data(temp_files.clone())
             .app_data(web::FormConfig::default().limit(64 * 1024))
+            // Inside the session's middleware, which it reads.
+            .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, keep_navigation))
             .wrap(session_middleware(&key, config.secure_cookies))
             .wrap(security_headers())
             // Paths only: query strings can hold a client's name typed into search.
@@ -218,6 +223,38 @@ async fn home(req: HttpRequest) -> HttpResponse {
 
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// A page not found, shown to a signed-in provider, keeps the layout's navigation (their
+/// name and the tabs) so that they can go on from there. Anyone else, or a sign-in that
+/// no longer holds, gets the page as it was.
+fn keep_navigation<B: 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if !session::has_provider_token(res.request()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        let req = res.request().clone();
+        let provider = CurrentProvider::extract(&req).await;
+        let error = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<AppError>())
+            .map(|e| matches!(e, AppError::NotFound))
+            .unwrap_or(false);
+        let (Ok(provider), true) = (provider, error) else {
+            return Ok(res.map_into_left_body());
+        };
+        let page = PageContext {
+            csrf: session::csrf_token(&req.get_session()),
+            provider_name: None,
+            flash: None,
+        }
+        .signed_in(&provider);
+        let response = AppError::NotFound.page(page);
+        Ok(res.into_response(response).map_into_right_body())
+    })))
 }
 
 /// Multipart limits for an upload of at most `max_bytes`: the body a little over it, text

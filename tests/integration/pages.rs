@@ -5,6 +5,36 @@
 use crate::support::*;
 
 #[test]
+fn a_signed_in_providers_page_not_found_keeps_the_navigation() {
+    let app = TestApp::spawn();
+    let p = app.signed_in();
+    let (status, html) = p.get_text("/no/such/page");
+    assert_eq!(status, 404);
+    assert_eq!(
+        select_text(&html, "nav.mainnav a"),
+        ["Calendar", "Clients", "Settings"]
+    );
+    assert_eq!(select_text(&html, ".who"), ["Elena Rivera"]);
+    assert_eq!(select_text(&html, "h1"), ["Page not found"]);
+
+    // Another provider's client is not found the same way, with the same navigation.
+    let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
+    let theirs = other.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let (status, html) = p.get_text(&format!("/clients/{theirs}"));
+    assert_eq!(status, 404);
+    assert_eq!(
+        select_text(&html, "nav.mainnav a"),
+        ["Calendar", "Clients", "Settings"]
+    );
+    assert!(!html.contains("Lovelace"));
+
+    // Someone not signed in reads it without anyone's navigation.
+    let (status, html) = app.session().get_text("/no/such/page");
+    assert_eq!(status, 404);
+    assert!(select_text(&html, "nav.mainnav a").is_empty());
+}
+
+#[test]
 fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
     use crate::booking_requests::{open_for_booking, sign_up_for};
     use crate::onboarding::{invite_link, path_of, verify};
