@@ -35,6 +35,50 @@ fn a_signed_in_providers_page_not_found_keeps_the_navigation() {
 }
 
 #[test]
+fn the_client_picker_names_a_client_without_email_and_books_them() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let p = app.signed_in();
+    p.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    let lily = p.add_client(
+        "Lily",
+        "Okafor",
+        "",
+        &[
+            ("date_of_birth", "2015-05-01"),
+            ("guardian_name", "Maria Okafor"),
+            ("guardian_relationship", "parent_guardian"),
+            ("guardian_email", "maria.okafor@example.com"),
+        ],
+    );
+    let (_, form) = p.get_text("/calendar/new");
+    let choices = select_attr(&form, "#client-choices option", "value");
+    assert_eq!(
+        choices,
+        ["Ada Lovelace <ada@example.com>", "Lily Okafor (no email)"]
+    );
+    let (_, form) = p.get_text(&format!("/calendar/new?client={lily}"));
+    assert_eq!(
+        select_attr(&form, "input#client", "value"),
+        ["Lily Okafor (no email)"]
+    );
+    let service = crate::calendar::service_id(&p, "90834");
+    let r = p.submit(
+        "/calendar/new",
+        "/calendar/sessions",
+        &[
+            ("client", "Lily Okafor (no email)"),
+            ("service", &service),
+            ("date", "2026-12-08"),
+            ("time", "10:00"),
+        ],
+    );
+    assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
+    let (_, sessions) = p.get_text(&format!("/clients/{lily}/sessions"));
+    assert!(sessions.contains("Dec 8, 2026"), "{sessions}");
+}
+
+#[test]
 fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
     use crate::booking_requests::{open_for_booking, sign_up_for};
     use crate::onboarding::{invite_link, path_of, verify};

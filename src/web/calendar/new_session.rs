@@ -139,7 +139,9 @@ pub(super) async fn new_session(
             .db(move |conn| {
                 Ok(scope
                     .client(conn, &id)?
-                    .map(|c| format!("{} <{}>", c.full_name(), c.email)))
+                    .map(|c| {
+                        client::picker_label(c.first_name.as_str(), c.last_name.as_str(), &c.email)
+                    }))
             })
             .await?;
         input.client = label.unwrap_or_default();
@@ -160,7 +162,7 @@ pub(super) async fn new_session(
 /// What the form asked for, checked field by field.
 struct Parsed {
     rule: Option<crate::domain::recurrence::Rule>,
-    client_email: String,
+    client_label: String,
     service_id: String,
     local_start: NaiveDateTime,
     minutes: Option<i64>,
@@ -170,8 +172,9 @@ struct Parsed {
 
 fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let client_email = client::email_in_label(&input.client).map(str::to_string);
-    if client_email.is_none() {
+    let client_label =
+        Some(input.client.trim().to_string()).filter(|l| client::is_picker_label(l));
+    if client_label.is_none() {
         errors.insert(
             "client",
             "Choose the client from the list (start typing their name).".into(),
@@ -218,10 +221,10 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
                 .map(|(frequency, end)| Rule { frequency, end })
         }
     };
-    match (client_email, start) {
-        (Some(client_email), Some(local_start)) if errors.is_empty() => Ok(Parsed {
+    match (client_label, start) {
+        (Some(client_label), Some(local_start)) if errors.is_empty() => Ok(Parsed {
             rule,
-            client_email,
+            client_label,
             service_id: input.service.trim().to_string(),
             local_start,
             minutes,
@@ -278,8 +281,7 @@ pub(super) async fn create_session(
     let outcome = state
         .db(move |conn| {
             let mut errors = FieldErrors::new();
-            let norm = crate::domain::email::normalize(&parsed.client_email);
-            let found = match client::find_id_by_email(conn, &scope, &norm)? {
+            let found = match client::find_by_label(conn, &scope, &parsed.client_label)? {
                 Some(id) => scope.client(conn, &id)?,
                 None => None,
             };
