@@ -79,6 +79,36 @@ fn the_client_picker_names_a_client_without_email_and_books_them() {
 }
 
 #[test]
+fn the_portal_says_when_every_step_is_done_and_names_the_practice_on_each_page() {
+    use crate::onboarding::{complete_portal, outbox_links, path_of, verify};
+    let app = TestApp::spawn();
+    let p = app.signed_in();
+    p.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let link = outbox_links(&p)
+        .into_iter()
+        .find(|l| l.contains("/portal/invite/"))
+        .expect("the invitation");
+    let c = verify(&app, &path_of(&link));
+    let (_, checklist) = c.get_text("/portal");
+    assert!(checklist.contains("please finish these steps"));
+    complete_portal(&c);
+    let (_, checklist) = c.get_text("/portal");
+    let lead = select_text(&checklist, "p.lead").join(" ");
+    assert!(!lead.contains("please finish"), "{lead}");
+    assert!(
+        lead.contains("You have finished every step.")
+            && lead.contains("is checking your insurance; once it is verified"),
+        "{lead}"
+    );
+    let practice = select_text(&checklist, ".brand");
+    assert_eq!(practice, ["Elena Rivera"]);
+    for page in ["/portal/insurance", "/portal/billing", "/portal/forms"] {
+        let (_, html) = c.get_text(page);
+        assert_eq!(select_text(&html, ".brand"), practice, "{page}");
+    }
+}
+
+#[test]
 fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
     use crate::booking_requests::{open_for_booking, sign_up_for};
     use crate::onboarding::{invite_link, path_of, verify};
