@@ -671,6 +671,21 @@ async fn phone_questionnaire_flow(driver: &WebDriver, app: &TestApp) -> WebDrive
         .await?;
     shot(driver, "phq9-phone").await?;
     assert!(first.height >= 48.0 && first.width >= 300.0, "{first:?}");
+    // The time frame ("Over the last 2 weeks…") stands above the item, not after it.
+    let stem = driver
+        .find(By::Css("fieldset.q-item.current .q-stem"))
+        .await?
+        .rect()
+        .await?;
+    let number = driver
+        .find(By::Css("fieldset.q-item.current .q-number"))
+        .await?
+        .rect()
+        .await?;
+    assert!(
+        stem.height > 0.0 && stem.y < number.y,
+        "{stem:?} above {number:?}"
+    );
 
     // Three answers, then the page is left and opened again: they were saved as they went.
     for (n, answer) in [2, 2, 1].into_iter().enumerate() {
@@ -1218,6 +1233,16 @@ async fn every_page_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<(
     for (route, url) in &walk.portal {
         look(driver, route, url).await?;
     }
+    // A service in a table's row header is written as typed, not in capitals.
+    driver.goto(format!("{}/settings/rates", app.base)).await?;
+    let transform: String = driver
+        .execute(
+            "return getComputedStyle(document.querySelector('table.rates tbody th')).textTransform;",
+            Vec::new(),
+        )
+        .await?
+        .convert()?;
+    assert_eq!(transform, "none", "service names as typed");
     let missing: Vec<String> = registered_get_routes()
         .difference(&visited)
         .cloned()

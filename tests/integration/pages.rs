@@ -190,3 +190,114 @@ fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
     let upcoming = select_text(&portal, ".upcoming-sessions li").join(" ");
     assert!(upcoming.contains("Dec 8, 2026 1:30–2:30 PM EST"), "{upcoming}");
 }
+
+#[test]
+fn a_questionnaire_states_its_time_frame_before_each_item_and_the_cost_chart_its_amounts() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let p = app.signed_in();
+    let id = p.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    // The stem leads each item's legend, so that a phone showing one item shows it first.
+    let (_, form) = p.get_text(&format!("/clients/{id}/measures/give/PHQ-9"));
+    let legends = select_text(&form, "fieldset.q-item legend");
+    assert!(
+        legends[0].starts_with("Over the last 2 weeks"),
+        "{:?}",
+        legends[0]
+    );
+    assert!(legends[0].contains("1. Little interest or pleasure in doing things"));
+
+    // A self-pay client at $150: each bar of the chart carries its amount.
+    let service = crate::calendar::service_id(&p, "90834");
+    p.fill(
+        "/settings/rates",
+        "/settings/rates",
+        &[(&format!("rate_{service}"), "150")],
+    );
+    let r = p.submit(
+        "/clients/new",
+        "/clients/new",
+        &[
+            ("first_name", "Bo"),
+            ("last_name", "Chen"),
+            ("email", "bo@example.com"),
+            ("billing_type", "private_pay"),
+        ],
+    );
+    let bo = location(&r);
+    let (_, billing) = p.get_text(&format!("{bo}/billing"));
+    let amounts = select_text(&billing, "svg.cost-chart text.bar-value");
+    assert!(!amounts.is_empty(), "{billing}");
+    assert!(amounts.iter().all(|a| a == "$150"), "{amounts:?}");
+}
+
+#[test]
+fn a_good_faith_estimate_keeps_the_address_lines_apart() {
+    let app = TestApp::spawn();
+    app.set_time("2026-12-02 14:00");
+    let p = app.signed_in();
+    let r = p.fill(
+        "/settings/practice",
+        "/settings/practice",
+        &[
+            ("npi", "1234567893"),
+            ("tin", "12-3456789"),
+            (
+                "billing_address",
+                "350 Fifth Avenue\nSuite 1200\nNew York, NY 10118",
+            ),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let service = crate::calendar::service_id(&p, "90834");
+    p.fill(
+        "/settings/rates",
+        "/settings/rates",
+        &[(&format!("rate_{service}"), "150")],
+    );
+    let r = p.submit(
+        "/clients/new",
+        "/clients/new",
+        &[
+            ("first_name", "Bo"),
+            ("last_name", "Chen"),
+            ("email", "bo@example.com"),
+            ("billing_type", "private_pay"),
+            ("date_of_birth", "1985-03-14"),
+        ],
+    );
+    let bo = location(&r);
+    let r = p.submit(
+        &format!("{bo}/billing"),
+        &format!("{bo}/estimates"),
+        &[
+            ("frequency", "weekly"),
+            ("months", "1"),
+            ("service", &service),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let (_, page) = p.get_text(&location(&r));
+    // On the page, the lines are kept (and shown apart, white-space: pre-line).
+    assert!(
+        page.contains("<dd class=\"address\">350 Fifth Avenue\nSuite 1200\nNew York, NY 10118</dd>"),
+        "{page}"
+    );
+    // The PDF prints each line of the address on a line of its own.
+    let (_, attachments) = p.get_text(&format!("{bo}/clinical/attachments"));
+    let pdf_link = select_attr(&attachments, "a", "href")
+        .into_iter()
+        .find(|h| h.contains("/documents/"))
+        .expect("the estimate among the documents");
+    let bytes = p.get(&pdf_link).bytes().unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"Address: 350 Fifth Avenue")
+            && lines.contains(&"Suite 1200")
+            && lines.contains(&"New York, NY 10118"),
+        "{lines:?}"
+    );
+}
