@@ -420,6 +420,9 @@ async fn simplepractice_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResu
         inner > 1200 && scroll <= inner,
         "at 1366×768: {scroll} > {inner}"
     );
+    // Headers and emails keep their words whole: a line breaks between words.
+    let broken = words_broken_across_lines(driver, "table.import-rows th, table.import-rows td").await?;
+    assert!(broken.is_empty(), "broken across lines at 1366 px: {broken:?}");
     driver.set_window_rect(0, 0, 390, 844).await?;
     let (scroll, inner) = fits(driver).await?;
     shot(driver, "simplepractice-review-phone").await?;
@@ -779,6 +782,39 @@ async fn a_client_answers_a_phq9_on_a_phone_one_question_at_a_time() {
         phone_questionnaire_flow(driver, app).await
     })
     .await;
+}
+
+/// The words (runs without spaces or hyphens: "Import", "ada@example.com") shown inside
+/// the elements `selector` finds that the browser broke across two lines (text for
+/// screen readers only, hidden in a 1-pixel box, is left out).
+async fn words_broken_across_lines(
+    driver: &WebDriver,
+    selector: &str,
+) -> WebDriverResult<Vec<String>> {
+    let broken = driver
+        .execute(
+            r#"
+            const broken = [];
+            for (const el of document.querySelectorAll(arguments[0])) {
+              const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+              let node;
+              while ((node = walker.nextNode())) {
+                if (node.parentElement.closest('.visually-hidden')) continue;
+                for (const m of node.data.matchAll(/[^\s-]+/g)) {
+                  const range = document.createRange();
+                  range.setStart(node, m.index);
+                  range.setEnd(node, m.index + m[0].length);
+                  const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                  if (tops.size > 1) broken.push(m[0]);
+                }
+              }
+            }
+            return broken;
+            "#,
+            vec![serde_json::Value::String(selector.to_string())],
+        )
+        .await?;
+    broken.convert()
 }
 
 /// Whether the page is wider than the window (something would need sideways scrolling).
