@@ -162,8 +162,15 @@ mod tests {
     #[test]
     fn line_breaks_in_the_text_stay_line_breaks() {
         assert_eq!(
-            wrap("Address: 350 Fifth Avenue\nSuite 1200\r\nNew York, NY 10118", 90),
-            ["Address: 350 Fifth Avenue", "Suite 1200", "New York, NY 10118"]
+            wrap(
+                "Address: 350 Fifth Avenue\nSuite 1200\r\nNew York, NY 10118",
+                90
+            ),
+            [
+                "Address: 350 Fifth Avenue",
+                "Suite 1200",
+                "New York, NY 10118"
+            ]
         );
         assert_eq!(wrap("one two three", 8), ["one two", "three"]);
         assert_eq!(wrap("", 8), [""]);

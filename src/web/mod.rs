@@ -25,12 +25,12 @@ use std::net::TcpListener;
 
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
+use actix_session::SessionExt as _;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::http::header;
-use actix_session::SessionExt as _;
 use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{web, App, FromRequest as _, HttpRequest, HttpResponse, HttpServer};

@@ -466,7 +466,10 @@ async fn update_profile(
         "12" => Some(HourClock::Twelve),
         "24" => Some(HourClock::TwentyFour),
         _ => {
-            errors.insert("clock_hours", "Choose the 12-hour or the 24-hour clock.".into());
+            errors.insert(
+                "clock_hours",
+                "Choose the 12-hour or the 24-hour clock.".into(),
+            );
             None
         }
     };

@@ -109,7 +109,10 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
         Some("Wednesday, December 2 at 11:00 AM"),
         "two hours' notice: {today:?}"
     );
-    assert!(!today.iter().any(|t| t.contains("4:30 PM")), "60 minutes fit");
+    assert!(
+        !today.iter().any(|t| t.contains("4:30 PM")),
+        "60 minutes fit"
+    );
     assert!(today.contains(&"Wednesday, December 2 at 4:00 PM".to_string()));
 
     // Next week: the 10:00–10:45 session takes every hour that would overlap it.
@@ -536,8 +539,8 @@ fn two_accepts_of_overlapping_requests_at_the_same_moment_give_one_session() {
         ("1:00 PM", "1:30 PM"),
         ("3:00 PM", "3:30 PM"),
     ]
-        .into_iter()
-        .enumerate()
+    .into_iter()
+    .enumerate()
     {
         let first = format!("a{round}@example.com");
         let second = format!("b{round}@example.com");

@@ -421,8 +421,12 @@ async fn simplepractice_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResu
         "at 1366×768: {scroll} > {inner}"
     );
     // Headers and emails keep their words whole: a line breaks between words.
-    let broken = words_broken_across_lines(driver, "table.import-rows th, table.import-rows td").await?;
-    assert!(broken.is_empty(), "broken across lines at 1366 px: {broken:?}");
+    let broken =
+        words_broken_across_lines(driver, "table.import-rows th, table.import-rows td").await?;
+    assert!(
+        broken.is_empty(),
+        "broken across lines at 1366 px: {broken:?}"
+    );
     driver.set_window_rect(0, 0, 390, 844).await?;
     let (scroll, inner) = fits(driver).await?;
     shot(driver, "simplepractice-review-phone").await?;
@@ -929,10 +933,7 @@ fn registered_get_routes() -> std::collections::BTreeSet<String> {
             .strip_prefix(&web)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let scope = SCOPED
-            .iter()
-            .find(|(f, _)| *f == relative)
-            .map(|(_, s)| *s);
+        let scope = SCOPED.iter().find(|(f, _)| *f == relative).map(|(_, s)| *s);
         let mut found = Vec::new();
         for (at, _) in text.match_indices(".route(\"") {
             let rest = &text[at + ".route(\"".len()..];
@@ -1102,11 +1103,8 @@ fn a_practice_with_data(app: &TestApp) -> Walk {
     let html = crate::imports::analysed(app, &p, &done);
     let r = p.fill_from(&html, &format!("{done}/review"), &[]);
     assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
-    let waiting = crate::imports::upload(
-        &p,
-        "a second list of clients.csv",
-        list.as_bytes().to_vec(),
-    );
+    let waiting =
+        crate::imports::upload(&p, "a second list of clients.csv", list.as_bytes().to_vec());
     crate::imports::analysed(app, &p, &waiting);
 
     // Bo follows the invitation and signs in to the portal; Ada's waits.
@@ -1231,7 +1229,11 @@ async fn every_page_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<(
         );
         let (page, window) = page_overflows(driver).await?;
         if page > window {
-            shot(driver, &format!("wide{}", url.replace(['/', '?', '&', '='], "_"))).await?;
+            shot(
+                driver,
+                &format!("wide{}", url.replace(['/', '?', '&', '='], "_")),
+            )
+            .await?;
             // What sticks out: the innermost elements whose right edge passes the window.
             let culprits: Vec<String> = driver
                 .execute(

@@ -277,7 +277,8 @@ fn a_clients_sessions_tab_lists_upcoming_and_past_and_records_the_view() {
     let past = select_text(&tab, "table.sessions-past tbody tr");
     assert_eq!(upcoming.len(), 2, "{upcoming:?}");
     assert!(
-        upcoming[0].contains("Dec 3, 2026 9:00–10:00 AM EST") && upcoming[1].contains("Dec 10, 2026"),
+        upcoming[0].contains("Dec 3, 2026 9:00–10:00 AM EST")
+            && upcoming[1].contains("Dec 10, 2026"),
         "{upcoming:?}"
     );
     assert!(

@@ -61,7 +61,11 @@ pub(crate) fn answer_fields(html: &str, answers: &[(&str, &[u32])]) -> Vec<(Stri
     fields
 }
 
-pub(crate) fn post(s: &Session, path: &str, fields: &[(String, String)]) -> reqwest::blocking::Response {
+pub(crate) fn post(
+    s: &Session,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::blocking::Response {
     s.http
         .post(format!("{}{path}", s.base))
         .form(fields)

@@ -143,7 +143,10 @@ fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
 
     // The provider's pages: the 12-hour clock until they choose the 24-hour one.
     let (_, requests) = p.get_text("/calendar/requests");
-    assert!(requests.contains("Dec 8, 2026 1:30–2:30 PM EST"), "{requests}");
+    assert!(
+        requests.contains("Dec 8, 2026 1:30–2:30 PM EST"),
+        "{requests}"
+    );
     assert!(requests.contains("in Eastern Time"));
     let (_, week) = p.get_text("/calendar?date=2026-12-08");
     assert!(select_text(&week, "th.time").contains(&"1:30 PM".to_string()));
@@ -188,7 +191,10 @@ fn times_read_on_a_12_hour_clock_in_zones_named_as_people_name_them() {
     let nia = verify(&app, &path_of(&invite_link(&invitation.text)));
     let (_, portal) = nia.get_text("/portal");
     let upcoming = select_text(&portal, ".upcoming-sessions li").join(" ");
-    assert!(upcoming.contains("Dec 8, 2026 1:30–2:30 PM EST"), "{upcoming}");
+    assert!(
+        upcoming.contains("Dec 8, 2026 1:30–2:30 PM EST"),
+        "{upcoming}"
+    );
 }
 
 #[test]
@@ -280,7 +286,9 @@ fn a_good_faith_estimate_keeps_the_address_lines_apart() {
     let (_, page) = p.get_text(&location(&r));
     // On the page, the lines are kept (and shown apart, white-space: pre-line).
     assert!(
-        page.contains("<dd class=\"address\">350 Fifth Avenue\nSuite 1200\nNew York, NY 10118</dd>"),
+        page.contains(
+            "<dd class=\"address\">350 Fifth Avenue\nSuite 1200\nNew York, NY 10118</dd>"
+        ),
         "{page}"
     );
     // The PDF prints each line of the address on a line of its own.

@@ -41,7 +41,10 @@ impl Notify<'_> {
 /// "Tuesday, December 8, 2026 at 10:00 AM Eastern Time", in `zone`, on the clock of the
 /// client's country.
 pub fn client_time(zone: Zone, at: &NaiveDateTime) -> String {
-    zone.in_full(at, crate::domain::time_zone::HourClock::for_clients_in(zone))
+    zone.in_full(
+        at,
+        crate::domain::time_zone::HourClock::for_clients_in(zone),
+    )
 }
 
 /// How the client's emails name each session: the time in the client's zone, and the

@@ -137,11 +137,9 @@ pub(super) async fn new_session(
         let scope = provider.scope();
         let label = state
             .db(move |conn| {
-                Ok(scope
-                    .client(conn, &id)?
-                    .map(|c| {
-                        client::picker_label(c.first_name.as_str(), c.last_name.as_str(), &c.email)
-                    }))
+                Ok(scope.client(conn, &id)?.map(|c| {
+                    client::picker_label(c.first_name.as_str(), c.last_name.as_str(), &c.email)
+                }))
             })
             .await?;
         input.client = label.unwrap_or_default();
@@ -172,8 +170,7 @@ struct Parsed {
 
 fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let client_label =
-        Some(input.client.trim().to_string()).filter(|l| client::is_picker_label(l));
+    let client_label = Some(input.client.trim().to_string()).filter(|l| client::is_picker_label(l));
     if client_label.is_none() {
         errors.insert(
             "client",
