@@ -415,6 +415,8 @@ async fn logout(
 #[template(path = "portal/choose.html")]
 struct ChoosePage {
     page: PageContext,
+    /// The practice's name, in the header.
+    practice: String,
     account_name: String,
     /// (client id, name, how: "you" or "parent or guardian", ready, current)
     clients: Vec<(String, String, String, bool, bool)>,
@@ -432,6 +434,7 @@ async fn choose_page(
         .await?;
     render(&ChoosePage {
         page,
+        practice: practice_of(&state, &actor.acting.client).await?,
         account_name: actor.account.name.clone(),
         clients: all
             .iter()

@@ -1270,6 +1270,9 @@ async fn every_page_flow(driver: &WebDriver, app: &TestApp) -> WebDriverResult<(
     navigate(driver, By::Css("main button[type=submit]")).await?;
     for (route, url) in &walk.portal {
         look(driver, route, url).await?;
+        // The portal's header names the practice on every page.
+        let brand = driver.find(By::Css(".brand")).await?.text().await?;
+        assert_eq!(brand, "Elena Rivera", "{url}");
     }
     // A service in a table's row header is written as typed, not in capitals.
     driver.goto(format!("{}/settings/rates", app.base)).await?;
