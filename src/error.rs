@@ -112,9 +112,18 @@ impl ResponseError for AppError {
             // The error text names tables and constraints, never field values.
             tracing::error!(error = %self, "request failed");
         }
+        self.page(crate::web::PageContext::default())
+    }
+}
+
+impl AppError {
+    /// The error's page in the layout: `page` empty (no one's name, no notice), or a
+    /// signed-in provider's, whose navigation then stays (`web::keep_navigation`).
+    pub fn page(&self, page: crate::web::PageContext) -> HttpResponse {
+        let status = self.status_code();
         let (title, message) = self.title_and_message();
         let body = ErrorPage {
-            page: crate::web::PageContext::default(),
+            page,
             title,
             message,
             status: status.as_u16(),

@@ -42,20 +42,25 @@ fn encode(text: &str) -> Vec<u8> {
     }
 }
 
+/// The text's lines at most `width` characters, broken between words; a line break in
+/// the text (an address's lines) stays one.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
+    for paragraph in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
         }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
         lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
     }
     lines
 }
@@ -153,6 +158,23 @@ pub fn document(title: &str, blocks: &[Block]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_in_the_text_stay_line_breaks() {
+        assert_eq!(
+            wrap(
+                "Address: 350 Fifth Avenue\nSuite 1200\r\nNew York, NY 10118",
+                90
+            ),
+            [
+                "Address: 350 Fifth Avenue",
+                "Suite 1200",
+                "New York, NY 10118"
+            ]
+        );
+        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
+        assert_eq!(wrap("", 8), [""]);
+    }
 
     #[test]
     fn long_documents_continue_onto_more_pages_and_odd_characters_print() {

@@ -25,6 +25,7 @@ diesel::table! {
         pcl5_probable_from -> Integer,
         signup_measures -> Text,
         email_booking_requests -> Bool,
+        clock_hours -> Integer,
     }
 }
 

@@ -108,6 +108,149 @@ impl Zone {
     }
 }
 
+/// How a reader's clock writes the time of day: "9:30 AM" or "09:30".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HourClock {
+    #[default]
+    Twelve,
+    TwentyFour,
+}
+
+impl HourClock {
+    /// The stored setting (12 or 24); anything else is the 12-hour clock.
+    pub fn from_hours(hours: i32) -> Self {
+        if hours == 24 {
+            Self::TwentyFour
+        } else {
+            Self::Twelve
+        }
+    }
+
+    pub fn hours(self) -> i32 {
+        match self {
+            Self::Twelve => 12,
+            Self::TwentyFour => 24,
+        }
+    }
+
+    /// The clock a client reads: 12-hour in the United States, 24-hour elsewhere.
+    pub fn for_clients_in(zone: Zone) -> Self {
+        if zone.is_us() {
+            Self::Twelve
+        } else {
+            Self::TwentyFour
+        }
+    }
+
+    /// The strftime pattern of a time of day on this clock.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Self::Twelve => "%-I:%M %p",
+            Self::TwentyFour => "%H:%M",
+        }
+    }
+
+    /// "9:30 AM" or "09:30".
+    pub fn time(self, t: &impl chrono::Timelike) -> String {
+        match self {
+            Self::Twelve => {
+                let (pm, hour) = t.hour12();
+                format!("{hour}:{:02} {}", t.minute(), if pm { "PM" } else { "AM" })
+            }
+            Self::TwentyFour => format!("{:02}:{:02}", t.hour(), t.minute()),
+        }
+    }
+
+    /// A span within one day: "9:00–9:45 AM", "11:30 AM–12:15 PM", or "09:00–09:45".
+    pub fn span(self, start: &impl chrono::Timelike, end: &impl chrono::Timelike) -> String {
+        match self {
+            Self::Twelve if start.hour12().0 == end.hour12().0 => {
+                let short = self.time(start);
+                let short = short.trim_end_matches(" AM").trim_end_matches(" PM");
+                format!("{short}–{}", self.time(end))
+            }
+            _ => format!("{}–{}", self.time(start), self.time(end)),
+        }
+    }
+}
+
+/// What people call the zones of the United States and a few others, by IANA name.
+const SPOKEN_NAMES: &[(&str, &str)] = &[
+    ("America/New_York", "Eastern Time"),
+    ("America/Detroit", "Eastern Time"),
+    ("America/Kentucky/Louisville", "Eastern Time"),
+    ("America/Indiana/Indianapolis", "Eastern Time"),
+    ("America/Toronto", "Eastern Time"),
+    ("America/Chicago", "Central Time"),
+    ("America/Winnipeg", "Central Time"),
+    ("America/Denver", "Mountain Time"),
+    ("America/Boise", "Mountain Time"),
+    ("America/Edmonton", "Mountain Time"),
+    ("America/Phoenix", "Arizona Time"),
+    ("America/Los_Angeles", "Pacific Time"),
+    ("America/Vancouver", "Pacific Time"),
+    ("America/Anchorage", "Alaska Time"),
+    ("Pacific/Honolulu", "Hawaii Time"),
+    ("America/Puerto_Rico", "Atlantic Time"),
+    ("America/St_Thomas", "Atlantic Time"),
+    ("America/Halifax", "Atlantic Time"),
+    ("Pacific/Guam", "Chamorro Time"),
+    ("Pacific/Saipan", "Chamorro Time"),
+    ("Pacific/Pago_Pago", "Samoa Time"),
+    ("Europe/London", "UK time"),
+    ("UTC", "UTC"),
+];
+
+/// The zones of the United States and its territories (those a client's state gives).
+const US_ZONES: &[&str] = &[
+    "America/New_York",
+    "America/Detroit",
+    "America/Kentucky/Louisville",
+    "America/Indiana/Indianapolis",
+    "America/Chicago",
+    "America/Denver",
+    "America/Boise",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/St_Thomas",
+    "Pacific/Guam",
+    "Pacific/Saipan",
+    "Pacific/Pago_Pago",
+];
+
+impl Zone {
+    /// The zone as people name it: "Eastern Time" for America/New_York; elsewhere its
+    /// city ("Berlin time" for Europe/Berlin).
+    pub fn spoken_name(&self) -> String {
+        let name = self.name();
+        if let Some((_, spoken)) = SPOKEN_NAMES.iter().find(|(n, _)| *n == name) {
+            return (*spoken).to_string();
+        }
+        let city = name.rsplit('/').next().unwrap_or(name).replace('_', " ");
+        format!("{city} time")
+    }
+
+    /// An instant in full, as a client reads it: "Monday, December 7, 2026 at 9:00 AM
+    /// Eastern Time".
+    pub fn in_full(&self, utc: &NaiveDateTime, clock: HourClock) -> String {
+        let local = self.local(utc);
+        format!(
+            "{} at {} {}",
+            local.format("%A, %B %-d, %Y"),
+            clock.time(&local),
+            self.spoken_name()
+        )
+    }
+
+    /// Whether the zone is one of the United States' (or its territories').
+    pub fn is_us(&self) -> bool {
+        US_ZONES.contains(&self.name())
+    }
+}
+
 /// The zones a picker offers: the common US ones first, then every canonical IANA name.
 pub fn choices() -> Vec<&'static str> {
     const FIRST: [&str; 8] = [
@@ -230,6 +373,45 @@ mod tests {
             ny.date_of(&at("2026-12-02 02:30")),
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
         );
+    }
+
+    #[test]
+    fn zones_go_by_the_names_people_use_and_times_by_the_readers_clock() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        assert_eq!(ny.spoken_name(), "Eastern Time");
+        assert_eq!(
+            Zone::parse("America/Los_Angeles").unwrap().spoken_name(),
+            "Pacific Time"
+        );
+        assert_eq!(
+            Zone::parse("Europe/Berlin").unwrap().spoken_name(),
+            "Berlin time"
+        );
+        assert_eq!(
+            Zone::parse("America/Argentina/Buenos_Aires")
+                .unwrap()
+                .spoken_name(),
+            "Buenos Aires time"
+        );
+        for (code, name) in US_STATES {
+            let zone = Zone::of_us_state(code).unwrap();
+            assert!(zone.is_us(), "{name}");
+            assert!(!zone.spoken_name().contains('/'), "{name}");
+        }
+        assert!(!Zone::parse("Europe/Berlin").unwrap().is_us());
+        let t = |s: &str| chrono::NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let twelve = HourClock::for_clients_in(ny);
+        assert_eq!(twelve, HourClock::Twelve);
+        assert_eq!(twelve.time(&t("09:05")), "9:05 AM");
+        assert_eq!(twelve.time(&t("00:30")), "12:30 AM");
+        assert_eq!(twelve.time(&t("12:00")), "12:00 PM");
+        assert_eq!(twelve.span(&t("09:00"), &t("09:45")), "9:00–9:45 AM");
+        assert_eq!(twelve.span(&t("11:30"), &t("12:15")), "11:30 AM–12:15 PM");
+        let day = HourClock::from_hours(24);
+        assert_eq!(day.time(&t("09:05")), "09:05");
+        assert_eq!(day.span(&t("09:00"), &t("09:45")), "09:00–09:45");
+        assert_eq!(HourClock::from_hours(12), HourClock::Twelve);
+        assert_eq!(HourClock::default(), HourClock::Twelve);
     }
 
     #[test]

@@ -1046,8 +1046,21 @@ pub fn match_labels(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(f, l, e)| format!("{f} {l} <{e}>"))
+        .map(|(f, l, e)| picker_label(&f, &l, &e))
         .collect())
+}
+
+/// How a client without an email of their own (a child whose parent is the contact) is
+/// named in a picker, after their name.
+const NO_EMAIL: &str = " (no email)";
+
+/// A client as a picker lists them: "First Last <email>", or "First Last (no email)".
+pub fn picker_label(first: &str, last: &str, email: &str) -> String {
+    if email.trim().is_empty() {
+        format!("{first} {last}{NO_EMAIL}")
+    } else {
+        format!("{first} {last} <{email}>")
+    }
 }
 
 /// The email inside a "First Last <email>" label.
@@ -1055,6 +1068,38 @@ pub fn email_in_label(label: &str) -> Option<&str> {
     let start = label.rfind('<')?;
     let end = label.rfind('>')?;
     (end > start + 1).then(|| label[start + 1..end].trim())
+}
+
+/// Whether a text is a label the picker offers (with an email, or marked as without one).
+pub fn is_picker_label(label: &str) -> bool {
+    email_in_label(label).is_some() || label.trim().ends_with(NO_EMAIL)
+}
+
+/// The active client a picker's label names: by the email in it, or, for a client
+/// without email, by their name when exactly one such client has it.
+pub fn find_by_label(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    label: &str,
+) -> QueryResult<Option<ClientId>> {
+    if let Some(email) = email_in_label(label) {
+        return find_id_by_email(conn, scope, &crate::domain::email::normalize(email));
+    }
+    let Some(name) = label.trim().strip_suffix(NO_EMAIL) else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = scope
+        .clients()
+        .filter(clients::archived_at.is_null())
+        .filter(clients::email.eq(""))
+        .filter(clients::search_name.eq(search_key(name)))
+        .select(clients::id)
+        .limit(2)
+        .load(conn)?;
+    Ok(match ids.as_slice() {
+        [one] => Some(ClientId(one.clone())),
+        _ => None,
+    })
 }
 
 /// The provider's clients one person could be: the same email, or the same name (the

@@ -49,9 +49,16 @@ pub struct Provider {
     pub signup_measures: String,
     /// Whether a booking request's arrival is emailed to the provider (Settings → Calendar).
     pub email_booking_requests: bool,
+    /// 12 or 24: the clock the provider reads times on (read through `hour_clock`).
+    pub clock_hours: i32,
 }
 
 impl Provider {
+    /// The clock the provider's pages write times on (12-hour unless they chose 24).
+    pub fn hour_clock(&self) -> crate::domain::time_zone::HourClock {
+        crate::domain::time_zone::HourClock::from_hours(self.clock_hours)
+    }
+
     pub fn id(&self) -> ProviderId {
         ProviderId(self.id.clone())
     }
@@ -131,6 +138,7 @@ pub fn create(conn: &mut DbConnection, new: NewProvider) -> Result<Provider, Cre
         pcl5_probable_from: 33,
         signup_measures: String::new(),
         email_booking_requests: true,
+        clock_hours: 12,
     };
     conn.transaction(|conn| {
         if find_by_email(conn, new.email.normalized())?.is_some() {
@@ -238,6 +246,7 @@ pub fn update_profile(
     last_name: &PersonName,
     practice_name: Option<&str>,
     zone: Zone,
+    clock: crate::domain::time_zone::HourClock,
 ) -> QueryResult<()> {
     diesel::update(providers::table.find(id.as_str()))
         .set((
@@ -245,6 +254,7 @@ pub fn update_profile(
             providers::last_name.eq(last_name.as_str()),
             providers::practice_name.eq(practice_name),
             providers::time_zone.eq(zone.name()),
+            providers::clock_hours.eq(clock.hours()),
         ))
         .execute(conn)
         .map(|_| ())

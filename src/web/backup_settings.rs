@@ -72,7 +72,7 @@ async fn page_with(
     provider: &CurrentProvider,
     form: Option<(DailyInput, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let (daily, last, recent) = state
         .db(|conn| {
             Ok((

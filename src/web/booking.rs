@@ -155,7 +155,7 @@ async fn week_of_times(
         let local = zone.local(&s.start);
         let label = local.format("%A, %B %-d").to_string();
         let link = SlotLink {
-            label: local.format("%H:%M").to_string(),
+            label: crate::domain::time_zone::HourClock::for_clients_in(zone).time(&local),
             value: s.start.format(TIME_FORMAT).to_string(),
         };
         match days.last_mut() {
@@ -231,13 +231,9 @@ async fn still_offered(
         .await
 }
 
-/// "Monday, December 7, 2026 at 10:00 EST".
+/// "Monday, December 7, 2026 at 10:00 AM Eastern Time".
 fn picked_label(provider: &Provider, start: &NaiveDateTime) -> String {
-    provider
-        .zone()
-        .local(start)
-        .format("%A, %B %-d, %Y at %H:%M %Z")
-        .to_string()
+    crate::services::calendar::notices::client_time(provider.zone(), start)
 }
 
 fn page_for(provider: &Provider, page: PageContext, token: String, step: Step) -> BookingPage {
@@ -247,7 +243,7 @@ fn page_for(provider: &Provider, page: PageContext, token: String, step: Step) -
         practice: provider.practice_display_name(),
         step,
         service: String::new(),
-        zone: provider.zone().name().to_string(),
+        zone: provider.zone().spoken_name(),
         notice_hours: provider.booking_notice_hours,
         none_open: false,
         taken: false,

@@ -148,7 +148,7 @@ async fn list(
             Ok((client::list(conn, &scope, &q)?, alerts))
         })
         .await?;
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let alerts = alerts
         .into_iter()
         .map(|(id, name, since)| AlertLine {
@@ -447,7 +447,7 @@ async fn edit_form(
     page: PageContext,
     c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     audit_view(&state, &req, &c, "edit").await?;
     render(&form_page(
         page.signed_in(&provider),
@@ -475,7 +475,7 @@ async fn update(
     client: OwnedClient,
     ProtectedForm(input): ProtectedForm<ClientInput>,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let client_id = client.client_id();
     let (ip, now) = (client_ip(&req), state.clock.now());
     let parsed = ClientDetails::parse(&input, provider.today(&state.clock));
@@ -690,7 +690,7 @@ async fn overview(
     page: PageContext,
     c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     audit_view(&state, &req, &c, "overview").await?;
     let client = c.clone();
     let (requests, emails, card, (contacts, who_did)) = state
@@ -890,7 +890,7 @@ pub(crate) async fn billing_page(
     c: &OwnedClient,
     plan_form: Option<(super::pricing::PlanInput, Vec<String>)>,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     audit_view(state, req, c, "billing").await?;
     let (client, me, now) = (c.clone(), provider.0.clone(), state.clock.now());
     let (card, acks, pricing) = state
@@ -982,7 +982,7 @@ struct ActivityPage {
     tab: &'static str,
     rows: Vec<ActivityRow>,
     limit: i64,
-    zone: &'static str,
+    zone: String,
 }
 
 const ACTIVITY_LIMIT: i64 = 200;
@@ -994,7 +994,7 @@ async fn activity(
     page: PageContext,
     c: OwnedClient,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     audit_view(&state, &req, &c, "activity").await?;
     let client = c.clone();
     let events = state
@@ -1063,6 +1063,6 @@ async fn activity(
         tab: "activity",
         rows,
         limit: ACTIVITY_LIMIT,
-        zone: local.0.name(),
+        zone: local.0.spoken_name(),
     })
 }

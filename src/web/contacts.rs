@@ -67,7 +67,7 @@ fn page_for(
         form_status(errors.is_empty() && refusal.is_none()),
         &ContactPage {
             page: page.signed_in(provider),
-            header: ClientHeader::of(fmt::Local(provider.0.zone()), c),
+            header: ClientHeader::of(fmt::Local::of(&provider.0), c),
             tab: "overview",
             editing,
             input,

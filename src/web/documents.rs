@@ -72,7 +72,7 @@ async fn attachments_page(
     c: OwnedClient,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     audit_view(state, req, &c, "attachments").await?;
     let client = c.clone();
     let docs = state
@@ -159,7 +159,7 @@ async fn upload(
     client: OwnedClient,
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     verify_csrf(&req.get_session(), &form.csrf_token)?;
     // The body limit leaves room for the form's other fields; the file itself must fit too.
     if form.file.size as u64 > state.config.max_document_bytes {

@@ -168,7 +168,7 @@ async fn measures_page(
     error: Option<String>,
     picked: StartInput,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let (p, client) = (provider.0.clone(), c.clone());
     let m = state
         .db(move |conn| Ok(results::load(conn, &p, &client)?))
@@ -641,7 +641,7 @@ async fn give_form(
     let code = path.into_inner().1;
     let instrument = Instrument::find(&code).ok_or(AppError::NotFound)?;
     audit_view(&state, &req, &c, "measures").await?;
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     render_status(
         form_status(true),
         &GivePage {
@@ -715,7 +715,7 @@ async fn give(
             Ok(see_other(&format!("/clients/{}/measures", c.id)))
         }
         Err(missing) => {
-            let local = fmt::Local(provider.0.zone());
+            let local = fmt::Local::of(&provider.0);
             let error = AdministerError::Missing(missing.clone()).to_string();
             render_status(
                 form_status(false),
@@ -786,7 +786,7 @@ async fn answers(
         .and_then(|x| instrument.score(x, u32::try_from(provider.0.pcl5_probable_from).ok()))
         .ok_or(AppError::NotFound)?;
     let answers = answers.unwrap_or_default();
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     render_status(
         form_status(true),
         &AnswersPage {

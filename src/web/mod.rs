@@ -25,12 +25,15 @@ use std::net::TcpListener;
 
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
+use actix_session::SessionExt as _;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Logger};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{web, App, FromRequest as _, HttpRequest, HttpResponse, HttpServer};
 use askama::Template;
 
 use crate::config::Config;
@@ -119,6 +122,8 @@ pub fn server(
             .app_data(multipart_limits.clone())
             .app_data(temp_files.clone())
             .app_data(web::FormConfig::default().limit(64 * 1024))
+            // Inside the session's middleware, which it reads.
+            .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, keep_navigation))
             .wrap(session_middleware(&key, config.secure_cookies))
             .wrap(security_headers())
             // Paths only: query strings can hold a client's name typed into search.
@@ -218,6 +223,38 @@ async fn home(req: HttpRequest) -> HttpResponse {
 
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// A page not found, shown to a signed-in provider, keeps the layout's navigation (their
+/// name and the tabs) so that they can go on from there. Anyone else, or a sign-in that
+/// no longer holds, gets the page as it was.
+fn keep_navigation<B: 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if !session::has_provider_token(res.request()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        let req = res.request().clone();
+        let provider = CurrentProvider::extract(&req).await;
+        let error = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<AppError>())
+            .map(|e| matches!(e, AppError::NotFound))
+            .unwrap_or(false);
+        let (Ok(provider), true) = (provider, error) else {
+            return Ok(res.map_into_left_body());
+        };
+        let page = PageContext {
+            csrf: session::csrf_token(&req.get_session()),
+            provider_name: None,
+            flash: None,
+        }
+        .signed_in(&provider);
+        let response = AppError::NotFound.page(page);
+        Ok(res.into_response(response).map_into_right_body())
+    })))
 }
 
 /// Multipart limits for an upload of at most `max_bytes`: the body a little over it, text
@@ -371,21 +408,70 @@ mod tests {
 pub mod fmt {
     use chrono::{NaiveDate, NaiveDateTime};
 
-    use crate::domain::time_zone::Zone;
+    use crate::domain::time_zone::{HourClock, Zone};
+    use crate::models::provider::Provider;
 
     /// A calendar date (a birthday, a document's date): no zone to apply.
     pub fn date(d: &NaiveDate) -> String {
         d.format("%b %-d, %Y").to_string()
     }
 
-    /// Instants (stored in UTC) as one reader reads them: in their time zone.
+    /// Instants (stored in UTC) as one reader reads them: in their time zone, on their
+    /// clock (12- or 24-hour).
     #[derive(Debug, Clone, Copy)]
-    pub struct Local(pub Zone);
+    pub struct Local(pub Zone, pub HourClock);
 
     impl Local {
-        /// "Dec 2, 2026 10:17 EST".
+        /// As the provider reads them: their zone, their clock (Settings).
+        pub fn of(provider: &Provider) -> Self {
+            Local(provider.zone(), provider.hour_clock())
+        }
+
+        /// As a client reads them, in `zone`: 12-hour in the United States.
+        pub fn for_client(zone: Zone) -> Self {
+            Local(zone, HourClock::for_clients_in(zone))
+        }
+
+        /// "Dec 2, 2026 10:17 AM EST" (or "… 10:17 EST" on a 24-hour clock).
         pub fn datetime(&self, t: &NaiveDateTime) -> String {
-            self.0.local(t).format("%b %-d, %Y %H:%M %Z").to_string()
+            let local = self.0.local(t);
+            format!(
+                "{} {} {}",
+                local.format("%b %-d, %Y"),
+                self.1.time(&local),
+                local.format("%Z")
+            )
+        }
+
+        /// From a start to an end the same day: "Dec 8, 2026 10:00–10:45 AM EST".
+        pub fn datetime_span(&self, start: &NaiveDateTime, end: &NaiveDateTime) -> String {
+            let local = self.0.local(start);
+            format!(
+                "{} {} {}",
+                local.format("%b %-d, %Y"),
+                self.span(start, end),
+                local.format("%Z")
+            )
+        }
+
+        /// The time of day: "9:30 AM" or "09:30".
+        pub fn time(&self, t: &NaiveDateTime) -> String {
+            self.1.time(&self.0.local(t))
+        }
+
+        /// From one time to another the same day: "9:00–9:45 AM".
+        pub fn span(&self, start: &NaiveDateTime, end: &NaiveDateTime) -> String {
+            self.1.span(&self.0.local(start), &self.0.local(end))
+        }
+
+        /// In full, for a client: "Monday, December 7, 2026 at 9:00 AM Eastern Time".
+        pub fn when(&self, t: &NaiveDateTime) -> String {
+            self.0.in_full(t, self.1)
+        }
+
+        /// The zone as people name it ("Eastern Time").
+        pub fn zone_name(&self) -> String {
+            self.0.spoken_name()
         }
 
         /// The date, in the reader's zone, of an instant.

@@ -75,6 +75,12 @@ fn practice_name(conn: &mut DbConnection, c: &Client) -> Result<String, AppError
     Ok(practice_and_zone(conn, c)?.0)
 }
 
+/// [`practice_name`], for a page's header.
+async fn practice_of(state: &AppState, c: &OwnedClient) -> Result<String, AppError> {
+    let c = c.clone();
+    state.db(move |conn| practice_name(conn, &c)).await
+}
+
 /// The practice's name as the client sees it, and the zone the client reads times in:
 /// their telehealth location's, or else the practice's.
 fn practice_and_zone(
@@ -90,7 +96,7 @@ fn practice_and_zone_of(p: Option<&provider::Provider>, c: &Client) -> (String, 
     let practice_zone = p.map(|p| p.zone()).unwrap_or_default();
     (
         p.map(|p| p.practice_display_name()).unwrap_or_default(),
-        fmt::Local(c.zone(practice_zone)),
+        fmt::Local::for_client(c.zone(practice_zone)),
     )
 }
 
@@ -409,6 +415,8 @@ async fn logout(
 #[template(path = "portal/choose.html")]
 struct ChoosePage {
     page: PageContext,
+    /// The practice's name, in the header.
+    practice: String,
     account_name: String,
     /// (client id, name, how: "you" or "parent or guardian", ready, current)
     clients: Vec<(String, String, String, bool, bool)>,
@@ -426,6 +434,7 @@ async fn choose_page(
         .await?;
     render(&ChoosePage {
         page,
+        practice: practice_of(&state, &actor.acting.client).await?,
         account_name: actor.account.name.clone(),
         clients: all
             .iter()
@@ -495,6 +504,8 @@ struct ChecklistPage {
     switch: bool,
     steps: Vec<Step>,
     ready: bool,
+    /// Every step is done and only the practice's check of the insurance is left.
+    waiting_for_practice: bool,
     /// The client's upcoming sessions, in their own zone.
     upcoming: Vec<super::portal_sessions::UpcomingSession>,
     /// What a session costs them, by service, with the reasoning.
@@ -633,6 +644,8 @@ async fn checklist(
         },
         about: about(&actor),
         switch: actor.clients > 1,
+        waiting_for_practice: missing == [Missing::InsuranceVerification]
+            && steps.iter().all(|s| s.done.is_some() && s.note.is_none()),
         steps,
         ready: missing.is_empty(),
         upcoming: super::portal_sessions::upcoming(&sessions, provider.as_ref(), local, now),
@@ -685,6 +698,8 @@ impl InsuranceInput {
 #[template(path = "portal/insurance.html")]
 struct InsurancePage {
     page: PageContext,
+    /// The practice's name, in the header.
+    practice: String,
     input: InsuranceInput,
     errors: FieldErrors,
     payers: &'static [&'static str],
@@ -736,6 +751,7 @@ async fn insurance_form(
     let input = InsuranceInput::of(&c);
     render(&InsurancePage {
         page,
+        practice: practice_of(&state, &c).await?,
         input,
         errors: FieldErrors::new(),
         payers: COMMON_PAYERS,
@@ -771,6 +787,7 @@ async fn save_plan(
                 super::form_status(false),
                 &InsurancePage {
                     page,
+                    practice: practice_of(&state, &c).await?,
                     input: InsuranceInput::of(&c),
                     errors: FieldErrors::new(),
                     payers: COMMON_PAYERS,
@@ -914,6 +931,7 @@ async fn save_insurance(
                 let plan = plan_input(&state, &c).await?;
                 return render(&InsurancePage {
                     page,
+                    practice: practice_of(&state, &c).await?,
                     input,
                     errors,
                     payers: COMMON_PAYERS,
@@ -932,6 +950,7 @@ async fn save_insurance(
     let version = input.version;
     let issue = c.insurance_issue.clone();
     let plan = plan_input(&state, &c).await?;
+    let practice = practice_of(&state, &c).await?;
     let saved = state
         .db(move |conn| {
             let act = Act {
@@ -957,6 +976,7 @@ async fn save_insurance(
         // Shown again with what the client typed, now made from the current details.
         return render(&InsurancePage {
             page,
+            practice,
             input: InsuranceInput {
                 version: current,
                 ..input
@@ -1000,6 +1020,8 @@ pub struct CardForm {
 #[template(path = "portal/billing.html")]
 struct BillingPage {
     page: PageContext,
+    /// The practice's name, in the header.
+    practice: String,
     kind: String,
     expiry: String,
     zip: String,
@@ -1032,6 +1054,7 @@ async fn billing_form(
     let current = card_on_file(&state, &c).await?;
     render(&BillingPage {
         page,
+        practice: practice_of(&state, &c).await?,
         kind: "card".into(),
         expiry: String::new(),
         zip: String::new(),
@@ -1080,6 +1103,7 @@ async fn save_billing(
             let current = card_on_file(&state, &c).await?;
             return render(&BillingPage {
                 page,
+                practice: practice_of(&state, &c).await?,
                 kind: form.kind,
                 expiry: form.expiry,
                 zip: form.zip,

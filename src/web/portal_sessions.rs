@@ -69,11 +69,7 @@ pub fn upcoming(
             UpcomingSession {
                 id: a.id.clone(),
                 version: a.version,
-                when: format!(
-                    "{}–{}",
-                    local.datetime(&a.starts_at),
-                    local.0.local(&a.ends_at).format("%H:%M")
-                ),
+                when: local.datetime_span(&a.starts_at, &a.ends_at),
                 place: where_to_meet(
                     a.location.as_deref(),
                     provider.and_then(|p| p.video_link.as_deref()),

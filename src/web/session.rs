@@ -217,7 +217,7 @@ fn new_token() -> String {
     hex::encode(bytes)
 }
 
-fn csrf_token(session: &Session) -> String {
+pub(crate) fn csrf_token(session: &Session) -> String {
     if let Ok(Some(t)) = session.get::<String>(CSRF) {
         return t;
     }

@@ -9,7 +9,7 @@ use super::session::{self, EmptyForm, ProtectedForm};
 use super::{fmt, render, see_other, AppState, CurrentProvider, PageContext};
 use crate::domain::client::FieldErrors;
 use crate::domain::name::{optional_text, PersonName};
-use crate::domain::time_zone::{self, Zone};
+use crate::domain::time_zone::{self, HourClock, Zone};
 use crate::error::AppError;
 use crate::models::outbox::EmailStatus;
 use crate::models::practice_form::{self, FormKind, FormSave};
@@ -43,6 +43,8 @@ struct ProfileInput {
     last_name: String,
     practice_name: String,
     time_zone: String,
+    /// "12" or "24": the clock the provider's pages write times on.
+    clock_hours: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,7 +93,7 @@ async fn settings_page(
     profile: Option<ProfileInput>,
     errors: FieldErrors,
 ) -> Result<SettingsPage, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let p = &provider.0;
     let current = session::current_provider_session_id(session);
     let (scope, now, lifetimes) = (provider.scope(), state.clock.now(), state.lifetimes());
@@ -123,6 +125,7 @@ async fn settings_page(
             last_name: p.last_name.clone(),
             practice_name: p.practice_name.clone().unwrap_or_default(),
             time_zone: p.zone().name().to_string(),
+            clock_hours: p.hour_clock().hours().to_string(),
         }),
         errors,
         booking_link: p
@@ -261,7 +264,7 @@ async fn outbox_page(
     provider: CurrentProvider,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let scope = provider.scope();
     let emails = state
         .db(move |conn| Ok(outbox::for_provider(conn, &scope, 200)?))
@@ -346,7 +349,7 @@ async fn forms_page(
     let forms = state
         .db(move |conn| Ok(practice_form::current(conn, &scope)?))
         .await?;
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let forms = forms
         .into_iter()
         .filter_map(|f| FormView::of(local, f))
@@ -410,7 +413,7 @@ async fn save_form(
     let saved = match outcome {
         (FormSave::Saved(f), _) => f,
         (FormSave::Stale(newest), forms) => {
-            let local = fmt::Local(provider.0.zone());
+            let local = fmt::Local::of(&provider.0);
             let forms = forms
                 .into_iter()
                 .filter_map(|f| FormView::of(local, f))
@@ -458,7 +461,20 @@ async fn update_profile(
     let zone = Zone::parse(&input.time_zone)
         .map_err(|e| errors.insert("time_zone", e.to_string()))
         .ok();
-    let (Some(first), Some(last), Some(practice), Some(zone)) = (first, last, practice, zone)
+    let clock = match input.clock_hours.trim() {
+        "" => Some(provider.0.hour_clock()),
+        "12" => Some(HourClock::Twelve),
+        "24" => Some(HourClock::TwentyFour),
+        _ => {
+            errors.insert(
+                "clock_hours",
+                "Choose the 12-hour or the 24-hour clock.".into(),
+            );
+            None
+        }
+    };
+    let (Some(first), Some(last), Some(practice), Some(zone), Some(clock)) =
+        (first, last, practice, zone, clock)
     else {
         return render(
             &settings_page(&state, &session, page, &provider, Some(input), errors).await?,
@@ -474,6 +490,7 @@ async fn update_profile(
                 &last,
                 practice.as_deref(),
                 zone,
+                clock,
             )?)
         })
         .await?;

@@ -405,7 +405,7 @@ fn the_daily_backup_runs_once_a_day_on_one_instance_and_keeps_the_newest() {
     s.sign_in("dr.rivera@example.com", PASSWORD);
     let (_, page) = s.get_text("/settings/backups");
     let last = select_text(&page, "p.last-backup").join(" ");
-    assert!(last.contains("Dec 8, 2026 22:00 EST"), "{last}");
+    assert!(last.contains("Dec 8, 2026 10:00 PM EST"), "{last}");
     assert!(last.contains("Daily backup"), "{last}");
     assert_eq!(select_text(&page, "table.backups tbody tr").len(), 3);
 }

@@ -100,16 +100,19 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     let visitor = app.session();
     let (status, page) = visitor.get_text(&link);
     assert_eq!(status, 200);
-    assert!(page.contains("Times are in America/New_York, at least 2 hours ahead"));
+    assert!(page.contains("Times are in Eastern Time, at least 2 hours ahead"));
     assert!(page.contains("first session (Psychiatric diagnostic evaluation (intake), 60 minutes)"));
     let today = offered(&page);
     assert_eq!(
         today.first().map(String::as_str),
-        Some("Wednesday, December 2 at 11:00"),
+        Some("Wednesday, December 2 at 11:00 AM"),
         "two hours' notice: {today:?}"
     );
-    assert!(!today.iter().any(|t| t.contains("16:30")), "60 minutes fit");
-    assert!(today.contains(&"Wednesday, December 2 at 16:00".to_string()));
+    assert!(
+        !today.iter().any(|t| t.contains("4:30 PM")),
+        "60 minutes fit"
+    );
+    assert!(today.contains(&"Wednesday, December 2 at 4:00 PM".to_string()));
 
     // Next week: the 10:00–10:45 session takes every hour that would overlap it.
     let (_, next) = visitor.get_text(&format!("{link}?week=1"));
@@ -120,9 +123,9 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     assert_eq!(
         &tuesday[..3],
         [
-            "Tuesday, December 8 at 09:00",
-            "Tuesday, December 8 at 11:00",
-            "Tuesday, December 8 at 11:30"
+            "Tuesday, December 8 at 9:00 AM",
+            "Tuesday, December 8 at 11:00 AM",
+            "Tuesday, December 8 at 11:30 AM"
         ]
     );
     // Eight weeks out and no further.
@@ -130,13 +133,13 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     assert!(select_text(&last, ".booking-weeks a")
         .iter()
         .all(|a| !a.contains("Later")));
-    assert!(offered(&last).contains(&"Tuesday, January 26 at 09:00".to_string()));
+    assert!(offered(&last).contains(&"Tuesday, January 26 at 9:00 AM".to_string()));
     assert!(!offered(&last).iter().any(|t| t.contains("February 2")));
 
-    let pick = time_link(&next, "Tuesday, December 8 at 11:00");
+    let pick = time_link(&next, "Tuesday, December 8 at 11:00 AM");
     let (_, details) = visitor.get_text(&pick);
     assert!(
-        details.contains("Tuesday, December 8, 2026 at 11:00 EST"),
+        details.contains("Tuesday, December 8, 2026 at 11:00 AM Eastern Time"),
         "{details}"
     );
     let r = sign_up_for(&visitor, &pick, "Nia", "nia@example.com");
@@ -144,7 +147,7 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     let done = r.text().unwrap();
     assert_eq!(select_text(&done, "h1"), ["Check your email"]);
     assert!(
-        done.contains("You asked for Tuesday, December 8, 2026 at 11:00 EST"),
+        done.contains("You asked for Tuesday, December 8, 2026 at 11:00 AM Eastern Time"),
         "{done}"
     );
     let asked = entries_of(&app, "nia@example.com");
@@ -182,11 +185,11 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
         .any(|e| e.contains("Nia Example") && e.contains("Requested")));
     let (_, requests) = s.get_text("/calendar/requests");
     assert!(requests.contains("Nia Example"));
-    assert!(requests.contains("Dec 8, 2026 11:00 EST–12:00"));
+    assert!(requests.contains("Dec 8, 2026 11:00 AM–12:00 PM EST"));
     // A waiting request holds its time: the booking link no longer offers it.
     let (_, next) = visitor.get_text(&format!("{link}?week=1"));
-    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00".to_string()));
-    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:30".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00 AM".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:30 AM".to_string()));
 
     let session = format!("/calendar/sessions/{id}");
     let r = s.submit(
@@ -211,7 +214,7 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     assert_eq!(mail[0].to, "nia@example.com");
     assert!(mail[0]
         .subject
-        .contains("is booked for Tuesday, December 8, 2026 at 11:00 EST"));
+        .contains("is booked for Tuesday, December 8, 2026 at 11:00 AM Eastern Time"));
     assert!(mail[0].calendar_ics.is_some(), "with its calendar file");
     let (_, portal) = nia.get_text("/portal");
     let upcoming = select_text(&portal, ".upcoming-sessions li");
@@ -219,8 +222,8 @@ fn a_new_client_picks_a_free_time_and_the_provider_accepts_it() {
     assert!(upcoming[0].contains("Add to your calendar"));
     // Now it holds its time: the booking link no longer offers it.
     let (_, next) = visitor.get_text(&format!("{link}?week=1"));
-    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00".to_string()));
-    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:30".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:00 AM".to_string()));
+    assert!(!offered(&next).contains(&"Tuesday, December 8 at 11:30 AM".to_string()));
 }
 
 #[test]
@@ -231,8 +234,8 @@ fn a_waiting_request_holds_its_time_against_a_second_request() {
     let link = open_for_booking(&s);
     // Both pages were opened before anyone asked: both offer 11:00 and 11:30.
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
-    let pick = time_link(&next, "Tuesday, December 8 at 11:00");
-    let half_past = time_link(&next, "Tuesday, December 8 at 11:30");
+    let pick = time_link(&next, "Tuesday, December 8 at 11:00 AM");
+    let half_past = time_link(&next, "Tuesday, December 8 at 11:30 AM");
     assert_eq!(
         sign_up_for(&app.session(), &pick, "Nia", "nia@example.com").status(),
         200
@@ -269,7 +272,7 @@ fn a_waiting_request_holds_its_time_against_a_second_request() {
         "{page}"
     );
     assert!(entries_of(&app, "omar@example.com").is_empty());
-    let later = time_link(&next, "Tuesday, December 8 at 14:00");
+    let later = time_link(&next, "Tuesday, December 8 at 2:00 PM");
     let pia = app.session_from("127.0.0.3");
     assert_eq!(
         sign_up_for(&pia, &later, "Pia", "pia@example.com").status(),
@@ -367,7 +370,7 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     let s = app.signed_in();
     let link = open_for_booking(&s);
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
-    let pick = time_link(&next, "Tuesday, December 8 at 11:00");
+    let pick = time_link(&next, "Tuesday, December 8 at 11:00 AM");
     sign_up_for(&app.session(), &pick, "Nia", "nia@example.com");
     s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
     let service = service_id(&s, "90834");
@@ -498,7 +501,7 @@ fn another_providers_request_is_not_found_and_answers_need_the_form_token() {
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
     sign_up_for(
         &app.session(),
-        &time_link(&next, "Tuesday, December 8 at 11:00"),
+        &time_link(&next, "Tuesday, December 8 at 11:00 AM"),
         "Nia",
         "nia@example.com",
     );
@@ -553,7 +556,7 @@ fn the_booking_link_offers_the_chosen_service_with_the_chosen_notice() {
         "{times:?}"
     );
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
-    assert!(offered(&next).contains(&"Tuesday, December 8 at 16:00".to_string()));
+    assert!(offered(&next).contains(&"Tuesday, December 8 at 4:00 PM".to_string()));
     let r = s.fill(
         "/settings/calendar",
         "/settings/calendar",

@@ -130,14 +130,14 @@ fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
     assert_eq!(location(&r), "/calendar?date=2026-12-07");
     let (_, week) = s.get_text("/calendar?date=2026-12-08");
     assert!(
-        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 10:00 EST."),
+        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 10:00 AM EST."),
         "{week}"
     );
     // 10:00–10:45 New York time (the service's 45 minutes), in Tuesday's column.
     let entries = select_text(&week, "td.busy .entry");
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(
-        entries[0].contains("10:00–10:45")
+        entries[0].contains("10:00–10:45 AM")
             && entries[0].contains("Ada Lovelace")
             && entries[0].contains("90834"),
         "{entries:?}"
@@ -159,7 +159,7 @@ fn a_session_added_in_a_free_slot_shows_in_the_week_at_the_providers_time() {
         "{html}"
     );
     assert!(
-        html.contains("It overlaps another entry on Dec 8, 2026 10:00 EST–10:45."),
+        html.contains("It overlaps another entry on Dec 8, 2026 10:00–10:45 AM EST."),
         "{html}"
     );
     let (_, week) = s.get_text("/calendar?date=2026-12-08");
@@ -212,11 +212,11 @@ fn a_session_at_a_time_the_clocks_skip_says_so() {
     assert_eq!(r.status(), 303);
     let (_, week) = s.get_text(&location(&r));
     assert!(
-        week.contains("Dec") || week.contains("Mar 8, 2026 03:30 EDT"),
+        week.contains("Dec") || week.contains("Mar 8, 2026 3:30 AM EDT"),
         "{week}"
     );
     assert!(week.contains("does not exist that day"), "{week}");
-    assert!(select_text(&week, "td.busy .entry")[0].contains("03:30–04:00"));
+    assert!(select_text(&week, "td.busy .entry")[0].contains("3:30–4:00 AM"));
 }
 
 #[test]
@@ -277,7 +277,8 @@ fn a_clients_sessions_tab_lists_upcoming_and_past_and_records_the_view() {
     let past = select_text(&tab, "table.sessions-past tbody tr");
     assert_eq!(upcoming.len(), 2, "{upcoming:?}");
     assert!(
-        upcoming[0].contains("Dec 3, 2026 09:00 EST–10:00") && upcoming[1].contains("Dec 10, 2026"),
+        upcoming[0].contains("Dec 3, 2026 9:00–10:00 AM EST")
+            && upcoming[1].contains("Dec 10, 2026"),
         "{upcoming:?}"
     );
     assert!(
@@ -491,7 +492,7 @@ fn a_session_is_confirmed_after_it_took_place_only_when_the_client_is_ready() {
     assert!(page.contains("The session is confirmed."));
     assert!(select_text(&page, ".session-status")[0].contains("Confirmed"));
     assert!(
-        page.contains("90837 · F41.1, Z63.0 · Dec 8, 2026 10:00 EST–11:00"),
+        page.contains("90837 · F41.1, Z63.0 · Dec 8, 2026 10:00–11:00 AM EST"),
         "{page}"
     );
     // A second submit of the same form (made from the same version) changes nothing.
@@ -666,13 +667,13 @@ fn a_phone_consultation_and_blocked_time_hold_their_time_too() {
     assert!(
         entries
             .iter()
-            .any(|e| e.contains("09:00–09:15") && e.contains("Sam Prospect (call (212) 555-0143)")),
+            .any(|e| e.contains("9:00–9:15 AM") && e.contains("Sam Prospect (call (212) 555-0143)")),
         "{entries:?}"
     );
     assert!(
         entries
             .iter()
-            .any(|e| e.contains("12:00–13:00") && e.contains("Unavailable")),
+            .any(|e| e.contains("12:00–1:00 PM") && e.contains("Unavailable")),
         "{entries:?}"
     );
     // A session over the blocked hour is refused.
@@ -810,9 +811,9 @@ fn a_weekly_series_keeps_its_time_across_dst_and_a_collision_on_its_40th_is_list
     assert_eq!(hour(&starts[38]), "14:00", "Oct 27 (EDT)");
     assert_eq!(hour(&starts[39]), "15:00", "Nov 10 (EST; Nov 3 left out)");
     for (date, expect) in [
-        ("2026-03-03", "10:00–10:45"),
-        ("2026-07-07", "10:00–10:45"),
-        ("2026-11-10", "10:00–10:45"),
+        ("2026-03-03", "10:00–10:45 AM"),
+        ("2026-07-07", "10:00–10:45 AM"),
+        ("2026-11-10", "10:00–10:45 AM"),
     ] {
         let (_, week) = s.get_text(&format!("/calendar?date={date}"));
         let entries = select_text(&week, "td.busy .entry");
@@ -959,7 +960,7 @@ fn the_client_sees_their_upcoming_sessions_in_their_portal() {
     assert_ne!(past, kept);
     let (_, portal) = client.get_text("/portal");
     let listed = select_text(&portal, "ul.upcoming-sessions li .when");
-    assert_eq!(listed, ["Dec 9, 2026 10:00 EST–10:45"], "{portal}");
+    assert_eq!(listed, ["Dec 9, 2026 10:00–10:45 AM EST"], "{portal}");
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn a_self_pay_client_is_given_a_good_faith_estimate_and_acknowledges_it() {
     let (_, billing) = s.get_text(&format!("/clients/{bo}/billing"));
     let warning = select_text(&billing, "#good-faith .callout.warning").join(" ");
     assert!(
-        warning.contains("No Good Faith Estimate covers the session on Dec 21, 2026 10:00 EST")
+        warning.contains("No Good Faith Estimate covers the session on Dec 21, 2026 10:00 AM EST")
             && warning.contains("must receive one by Dec 7, 2026"),
         "{warning}"
     );

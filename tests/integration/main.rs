@@ -25,6 +25,7 @@ mod isolation;
 mod measures;
 mod migrations;
 mod onboarding;
+mod pages;
 mod pricing;
 mod recovery;
 mod session_changes;

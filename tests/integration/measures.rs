@@ -48,7 +48,7 @@ fn questionnaires_on(html: &str) -> Vec<(String, String)> {
 }
 
 /// The fields answering each questionnaire on the page with `answers[code]` (item by item).
-fn answer_fields(html: &str, answers: &[(&str, &[u32])]) -> Vec<(String, String)> {
+pub(crate) fn answer_fields(html: &str, answers: &[(&str, &[u32])]) -> Vec<(String, String)> {
     let mut fields = vec![("csrf_token".to_string(), csrf_in(html))];
     for (code, key) in questionnaires_on(html) {
         let Some((_, given)) = answers.iter().find(|(c, _)| *c == code) else {
@@ -61,7 +61,11 @@ fn answer_fields(html: &str, answers: &[(&str, &[u32])]) -> Vec<(String, String)
     fields
 }
 
-fn post(s: &Session, path: &str, fields: &[(String, String)]) -> reqwest::blocking::Response {
+pub(crate) fn post(
+    s: &Session,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::blocking::Response {
     s.http
         .post(format!("{}{path}", s.base))
         .form(fields)

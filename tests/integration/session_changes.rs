@@ -161,7 +161,7 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
     assert!(
         select_text(&week, "td.busy .entry")
             .iter()
-            .any(|e| e.contains("09:00–09:45")),
+            .any(|e| e.contains("9:00–9:45 AM")),
         "{week}"
     );
 
@@ -180,7 +180,7 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
     );
     assert!(
         moved[0].text.contains(
-            "on Tuesday, March 9, 2027 at 10:00 EST has moved to Wednesday, March 10, 2027 at 14:00 EST"
+            "on Tuesday, March 9, 2027 at 10:00 AM Eastern Time has moved to Wednesday, March 10, 2027 at 2:00 PM Eastern Time"
         ),
         "{}",
         moved[0].text
@@ -192,7 +192,7 @@ fn moving_this_the_following_or_the_whole_series_moves_exactly_those_at_their_wa
     );
     assert!(
         moved[1].text.contains(
-            "Tuesday, March 23, 2027 at 10:00 EDT → Tuesday, March 23, 2027 at 11:00 EDT"
+            "Tuesday, March 23, 2027 at 10:00 AM Eastern Time → Tuesday, March 23, 2027 at 11:00 AM Eastern Time"
         ),
         "{}",
         moved[1].text
@@ -334,7 +334,7 @@ fn a_late_cancellation_carries_the_fee_and_the_client_is_told() {
     assert!(
         cancelled[1]
             .text
-            .contains("on Tuesday, December 8, 2026 at 14:00 EST is cancelled")
+            .contains("on Tuesday, December 8, 2026 at 2:00 PM Eastern Time is cancelled")
             && cancelled[1]
                 .text
                 .contains("late-cancellation fee of $75.00"),
@@ -381,7 +381,7 @@ fn a_confirmation_may_be_corrected_for_48_hours_then_it_is_locked() {
     assert_eq!(r.status(), 303);
     let (_, page) = s.get_text(&session);
     assert!(page.contains("You can correct it for 48 hours"), "{page}");
-    assert!(page.contains("until Dec 10, 2026 11:00 EST"), "{page}");
+    assert!(page.contains("until Dec 10, 2026 11:00 AM EST"), "{page}");
     // The next session of hers offers the code she was given, and the provider's recent codes.
     let next = schedule(&s, &service, "2026-12-08", "08:00");
     let (_, next_page) = s.get_text(&next);
@@ -425,7 +425,7 @@ fn a_confirmation_may_be_corrected_for_48_hours_then_it_is_locked() {
     let (_, page) = s.get_text(&session);
     assert!(page.contains("The confirmation was corrected."));
     assert!(
-        page.contains("90834 · F41.1, F32.A · Dec 8, 2026 10:00 EST–10:45"),
+        page.contains("90834 · F41.1, F32.A · Dec 8, 2026 10:00–10:45 AM EST"),
         "{page}"
     );
     // From 48 hours after confirming: locked, and refused.
@@ -433,7 +433,7 @@ fn a_confirmation_may_be_corrected_for_48_hours_then_it_is_locked() {
     s.sign_in("dr.rivera@example.com", PASSWORD);
     let (_, page) = s.get_text(&session);
     assert!(
-        page.contains("Locked since Dec 10, 2026 11:00 EST"),
+        page.contains("Locked since Dec 10, 2026 11:00 AM EST"),
         "{page}"
     );
     assert!(select_attr(&page, "form", "action")
@@ -586,7 +586,7 @@ fn a_reminder_goes_before_each_session_but_never_in_the_clients_night() {
     assert!(
         sent[0]
             .subject
-            .contains("Thursday, December 10, 2026 at 07:30 EST"),
+            .contains("Thursday, December 10, 2026 at 7:30 AM Eastern Time"),
         "{}",
         sent[0].subject
     );
@@ -625,7 +625,7 @@ fn a_reminder_goes_before_each_session_but_never_in_the_clients_night() {
     );
     assert!(sent[2]
         .subject
-        .contains("Friday, December 11, 2026 at 12:00 EST"));
+        .contains("Friday, December 11, 2026 at 12:00 PM Eastern Time"));
     app.set_time("2026-12-10 22:00");
     assert_eq!(reminders(&app).len(), 3);
     // Reminders off: none.
@@ -703,7 +703,7 @@ fn the_client_cancels_in_their_portal_only_while_the_policy_allows() {
         .emails()
         .iter()
         .any(|e| e.subject.contains("is cancelled")
-            && e.text.contains("December 9, 2026 at 10:00 EST")));
+            && e.text.contains("December 9, 2026 at 10:00 AM Eastern Time")));
     // Another client's session id is not theirs to cancel.
     let token = csrf_in(&client.get_text("/portal").1);
     let r = client.post_raw("/portal/sessions/nope/cancel", &token, &[("version", "1")]);
@@ -765,13 +765,13 @@ fn a_weekly_series_in_los_angeles_keeps_its_time_across_both_changes_in_the_view
         let (_, day) = s.get_text(&format!("/calendar?view=day&date={date}"));
         let entries = select_text(&day, "td.busy .entry");
         assert!(
-            entries.iter().any(|e| e.contains("09:00–09:45")),
+            entries.iter().any(|e| e.contains("9:00–9:45 AM")),
             "{date}: {entries:?}"
         );
         let session = session_on(&s, date);
         let (_, page) = s.get_text(&session);
         assert!(
-            page.contains(&format!("09:00 {zone}–09:45")),
+            page.contains(&format!("9:00–9:45 AM {zone}")),
             "{date}: {page}"
         );
     }

@@ -40,11 +40,13 @@ impl Notify<'_> {
     }
 }
 
-/// "Tuesday, December 8, 2026 at 10:00 EST", in `zone`.
+/// "Tuesday, December 8, 2026 at 10:00 AM Eastern Time", in `zone`, on the clock of the
+/// client's country.
 pub fn client_time(zone: Zone, at: &NaiveDateTime) -> String {
-    zone.local(at)
-        .format("%A, %B %-d, %Y at %H:%M %Z")
-        .to_string()
+    zone.in_full(
+        at,
+        crate::domain::time_zone::HourClock::for_clients_in(zone),
+    )
 }
 
 /// How the client's emails name each session: the time in the client's zone, and the

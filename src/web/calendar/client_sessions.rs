@@ -25,7 +25,7 @@ struct ClientSessionsPage {
     tab: &'static str,
     upcoming: Vec<SessionRow>,
     past: Vec<SessionRow>,
-    zone: &'static str,
+    zone: String,
 }
 
 /// The Sessions tab of a client's record: upcoming (soonest first) and past.
@@ -36,7 +36,7 @@ pub(super) async fn client_sessions(
     page: PageContext,
     c: crate::models::scope::OwnedClient,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     crate::web::clients::audit_view(&state, &req, &c, "sessions").await?;
     let (client, scope, now) = (c.clone(), provider.scope(), state.clock.now());
     let (sessions, services) = state
@@ -50,11 +50,7 @@ pub(super) async fn client_sessions(
         })
         .await?;
     let row = |a: &Appointment| SessionRow {
-        when: format!(
-            "{}–{}",
-            local.datetime(&a.starts_at),
-            local.0.local(&a.ends_at).format("%H:%M")
-        ),
+        when: local.datetime_span(&a.starts_at, &a.ends_at),
         service: a
             .service_id
             .as_ref()
@@ -72,6 +68,6 @@ pub(super) async fn client_sessions(
         tab: "sessions",
         upcoming: upcoming.into_iter().map(row).collect(),
         past: past.into_iter().map(row).collect(),
-        zone: local.0.name(),
+        zone: local.0.spoken_name(),
     })
 }

@@ -160,7 +160,7 @@ pub(super) struct WaitingRequest {
     version: i64,
     /// The client who asked, by name.
     client: String,
-    /// "Dec 8, 2026 11:00 EST–12:00".
+    /// "Dec 8, 2026 11:00 AM–12:00 PM EST".
     when: String,
 }
 
@@ -170,20 +170,15 @@ pub(super) struct WaitingRequest {
 fn describe_overlaps(
     conn: &mut crate::db::DbConnection,
     scope: &crate::models::scope::Scope,
-    zone: crate::domain::time_zone::Zone,
+    local: crate::web::fmt::Local,
     found: &[crate::models::appointment::Conflict],
 ) -> diesel::QueryResult<(Vec<String>, Option<WaitingRequest>)> {
     use crate::domain::appointment::Status;
     use crate::models::appointment;
-    let local = crate::web::fmt::Local(zone);
     let mut lines = Vec::with_capacity(found.len());
     let mut waiting = None;
     for f in found {
-        let when = format!(
-            "{}–{}",
-            local.datetime(&f.existing.start),
-            zone.local(&f.existing.end).format("%H:%M")
-        );
+        let when = local.datetime_span(&f.existing.start, &f.existing.end);
         let request = match f.existing_status {
             Status::Requested => appointment::find(conn, scope, &f.existing_id)?,
             _ => None,
@@ -213,13 +208,13 @@ fn describe_overlaps(
 fn describe_collisions(
     conn: &mut crate::db::DbConnection,
     scope: &crate::models::scope::Scope,
-    zone: crate::domain::time_zone::Zone,
+    local: crate::web::fmt::Local,
     found: &[(NaiveDateTime, crate::models::appointment::Conflict)],
 ) -> diesel::QueryResult<Vec<String>> {
     let mut out = Vec::with_capacity(found.len());
     for (at, conflict) in found {
-        let when = at.format("%a %b %-d, %Y %H:%M").to_string();
-        let (_, waiting) = describe_overlaps(conn, scope, zone, std::slice::from_ref(conflict))?;
+        let when = format!("{} {}", at.format("%a %b %-d, %Y"), local.1.time(at));
+        let (_, waiting) = describe_overlaps(conn, scope, local, std::slice::from_ref(conflict))?;
         out.push(match waiting {
             Some(w) => format!(
                 "{when}: {}'s booking request, waiting for your answer",

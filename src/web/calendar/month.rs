@@ -29,7 +29,7 @@ struct MonthPage {
     next: String,
     today: String,
     total: usize,
-    zone: &'static str,
+    zone: String,
 }
 
 /// The month holding `raw` (today's by default): each day with how many sessions hold
@@ -96,6 +96,6 @@ pub(super) async fn month(
         next: next_month.format("%Y-%m-%d").to_string(),
         today: today.format("%Y-%m-%d").to_string(),
         total,
-        zone: zone.name(),
+        zone: zone.spoken_name(),
     })
 }

@@ -61,7 +61,7 @@ struct NewPage {
     clients: Vec<String>,
     services: Vec<ServiceOption>,
     errors: FieldErrors,
-    zone: &'static str,
+    zone: String,
     overlaps: Vec<String>,
     /// The waiting booking request the time overlaps, offered to be declined.
     waiting: Option<WaitingRequest>,
@@ -113,7 +113,7 @@ async fn form_page(
                 .map(|s| ServiceOption::of(&s))
                 .collect(),
             errors,
-            zone: provider.0.zone().name(),
+            zone: provider.0.zone().spoken_name(),
             overlaps,
             waiting,
         },
@@ -163,9 +163,9 @@ pub(super) async fn new_session(
         let scope = provider.scope();
         let label = state
             .db(move |conn| {
-                Ok(scope
-                    .client(conn, &id)?
-                    .map(|c| format!("{} <{}>", c.full_name(), c.email)))
+                Ok(scope.client(conn, &id)?.map(|c| {
+                    client::picker_label(c.first_name.as_str(), c.last_name.as_str(), &c.email)
+                }))
             })
             .await?;
         input.client = label.unwrap_or_default();
@@ -186,7 +186,7 @@ pub(super) async fn new_session(
 /// What the form asked for, checked field by field.
 struct Parsed {
     rule: Option<crate::domain::recurrence::Rule>,
-    client_email: String,
+    client_label: String,
     service_id: String,
     local_start: NaiveDateTime,
     minutes: Option<i64>,
@@ -196,8 +196,8 @@ struct Parsed {
 
 fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let client_email = client::email_in_label(&input.client).map(str::to_string);
-    if client_email.is_none() {
+    let client_label = Some(input.client.trim().to_string()).filter(|l| client::is_picker_label(l));
+    if client_label.is_none() {
         errors.insert(
             "client",
             "Choose the client from the list (start typing their name).".into(),
@@ -244,10 +244,10 @@ fn parse(input: &SessionInput) -> Result<Parsed, FieldErrors> {
                 .map(|(frequency, end)| Rule { frequency, end })
         }
     };
-    match (client_email, start) {
-        (Some(client_email), Some(local_start)) if errors.is_empty() => Ok(Parsed {
+    match (client_label, start) {
+        (Some(client_label), Some(local_start)) if errors.is_empty() => Ok(Parsed {
             rule,
-            client_email,
+            client_label,
             service_id: input.service.trim().to_string(),
             local_start,
             minutes,
@@ -292,10 +292,9 @@ fn book_from_form(
     (parsed, skip): (Parsed, bool),
     (notify, act): (Notify<'_>, Act<'_>),
 ) -> Result<Outcome, AppError> {
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(notify.provider);
     let mut errors = FieldErrors::new();
-    let norm = crate::domain::email::normalize(&parsed.client_email);
-    let found = match client::find_id_by_email(conn, scope, &norm)? {
+    let found = match client::find_by_label(conn, scope, &parsed.client_label)? {
         Some(id) => scope.client(conn, &id)?,
         None => None,
     };
@@ -346,7 +345,7 @@ fn book_from_form(
                 ),
             }),
             Err(SeriesError::Collides(at)) => Ok(Outcome::Collides(describe_collisions(
-                conn, scope, zone, &at,
+                conn, scope, local, &at,
             )?)),
             Err(SeriesError::NothingLeft) => Ok(Outcome::Overlaps(
                 vec!["Every session of the series overlaps another entry.".into()],
@@ -375,7 +374,7 @@ fn book_from_form(
             },
         }),
         Err(ScheduleError::Overlaps(found)) => {
-            let (lines, waiting) = describe_overlaps(conn, scope, zone, &found)?;
+            let (lines, waiting) = describe_overlaps(conn, scope, local, &found)?;
             Ok(Outcome::Overlaps(lines, waiting))
         }
         Err(ScheduleError::Mismatch) => Err(AppError::NotFound),
@@ -546,7 +545,7 @@ async fn show_outcome(
             let zone = provider.0.zone();
             let moved = shift_notes(zone, &scheduled);
             let dates = if list_dates {
-                let local = fmt::Local(zone);
+                let local = fmt::Local::of(&provider.0);
                 let all: Vec<String> = scheduled.iter().map(|p| local.date(&p.start)).collect();
                 format!(" The dates: {}.", all.join("; "))
             } else {

@@ -34,7 +34,7 @@ struct OtherPage {
     input: OtherInput,
     errors: FieldErrors,
     overlaps: Vec<String>,
-    zone: &'static str,
+    zone: String,
 }
 
 impl OtherPage {
@@ -59,7 +59,7 @@ fn other_page(
             input,
             errors,
             overlaps,
-            zone: provider.0.zone().name(),
+            zone: provider.0.zone().spoken_name(),
         },
     )
 }
@@ -147,7 +147,7 @@ pub(super) async fn create_other(
         return other_page(&provider, page, input, errors, Vec::new());
     };
     let zone = provider.0.zone();
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(&provider.0);
     let (scope, now) = (provider.scope(), state.clock.now());
     let entry = crate::services::calendar::OtherEntry {
         kind,
@@ -174,7 +174,7 @@ pub(super) async fn create_other(
                     )))
                 }
                 Err(ScheduleError::Overlaps(found)) => {
-                    Ok(Err(describe_overlaps(conn, &scope, zone, &found)?.0))
+                    Ok(Err(describe_overlaps(conn, &scope, local, &found)?.0))
                 }
                 Err(ScheduleError::Mismatch) => Err(AppError::NotFound),
                 Err(ScheduleError::Database(e)) => Err(e.into()),

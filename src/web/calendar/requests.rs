@@ -31,7 +31,7 @@ struct RequestView {
 struct RequestsPage {
     page: PageContext,
     requests: Vec<RequestView>,
-    zone: &'static str,
+    zone: String,
 }
 
 pub(super) async fn list_requests(
@@ -56,7 +56,7 @@ pub(super) async fn list_requests(
         })
         .await?;
     let zone = provider.0.zone();
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(&provider.0);
     let now = state.clock.now();
     let views = requests
         .iter()
@@ -68,11 +68,7 @@ pub(super) async fn list_requests(
                 .as_ref()
                 .and_then(|c| names.get(c).cloned())
                 .unwrap_or_default(),
-            when: format!(
-                "{}–{}",
-                local.datetime(&a.starts_at),
-                zone.local(&a.ends_at).format("%H:%M")
-            ),
+            when: local.datetime_span(&a.starts_at, &a.ends_at),
             service: a
                 .service_id
                 .as_ref()
@@ -87,7 +83,7 @@ pub(super) async fn list_requests(
     render(&RequestsPage {
         page: page.signed_in(&provider),
         requests: views,
-        zone: zone.name(),
+        zone: zone.spoken_name(),
     })
 }
 
@@ -140,12 +136,10 @@ async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let (request, client, _) = load_session(&state, &provider, &id).await?;
     // The accepted session keeps the request's stored time: the confirmation names it.
-    let zone = provider.0.zone();
     let booked = format!(
-        "{}, {}–{}",
+        "{}, {}",
         client.full_name(),
-        fmt::Local(zone).datetime(&request.starts_at),
-        zone.local(&request.ends_at).format("%H:%M")
+        fmt::Local::of(&provider.0).datetime_span(&request.starts_at, &request.ends_at)
     );
     let (ip, now) = (client_ip(&req), state.clock.now());
     let (me, public_url) = (provider.0.clone(), state.config.public_url.clone());

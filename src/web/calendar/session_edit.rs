@@ -45,7 +45,7 @@ struct EditPage {
     /// New times that collide with other entries, by date.
     collisions: Vec<String>,
     refusal: Option<String>,
-    zone: &'static str,
+    zone: String,
 }
 
 impl EditPage {
@@ -110,7 +110,7 @@ async fn edit_page(
             errors,
             collisions,
             refusal,
-            zone: zone.name(),
+            zone: zone.spoken_name(),
         },
     )
 }
@@ -200,7 +200,7 @@ pub(super) async fn save_session(
                 Ok(n) => Ok(Ok(n)),
                 Err(ChangeError::Database(e)) => Err(e.into()),
                 Err(ChangeError::Collides(at)) => Ok(Err(Refused::Collides(
-                    super::describe_collisions(conn, &scope, zone, &at)?,
+                    super::describe_collisions(conn, &scope, crate::web::fmt::Local::of(&me), &at)?,
                 ))),
                 Err(other) => Ok(Err(Refused::Other(other))),
             }
@@ -209,7 +209,7 @@ pub(super) async fn save_session(
     let id = path.into_inner();
     match outcome {
         Ok(changed) => {
-            let local = crate::web::fmt::Local(zone);
+            let local = crate::web::fmt::Local::of(&provider.0);
             let starts = changed
                 .sessions
                 .first()

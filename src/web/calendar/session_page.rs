@@ -72,7 +72,7 @@ struct SessionPage {
     recent_codes: Vec<String>,
     /// What a client's late cancellation costs under the policy, when anything.
     late_fee: Option<String>,
-    zone: &'static str,
+    zone: String,
     version: i64,
     /// Questionnaires completed since the client's previous session and before this one:
     /// (what, score and meaning, when, link to the answers).
@@ -143,7 +143,7 @@ async fn session_page(
         })
         .await?;
     let zone = provider.0.zone();
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(&provider.0);
     let hm = |t: &NaiveDateTime| zone.local(t).format("%Y-%m-%dT%H:%M").to_string();
     let confirmed = a.state() == Status::Confirmed;
     let input = input.unwrap_or_else(|| {
@@ -188,11 +188,7 @@ async fn session_page(
             id: a.id.clone(),
             client_name: c.full_name(),
             client_href: format!("/clients/{}", c.id),
-            when: format!(
-                "{}–{}",
-                local.datetime(&a.starts_at),
-                zone.local(&a.ends_at).format("%H:%M")
-            ),
+            when: local.datetime_span(&a.starts_at, &a.ends_at),
             service: s.map(|s| s.label()).unwrap_or_default(),
             location: a.location.clone().unwrap_or_default(),
             note: a.note.clone().unwrap_or_default(),
@@ -206,18 +202,17 @@ async fn session_page(
             not_ready,
             confirmed: a.confirmed_at.map(|_| {
                 format!(
-                    "{} · {} · {}–{}",
+                    "{} · {} · {}",
                     a.cpt_code.clone().unwrap_or_default(),
                     a.diagnosis_codes
                         .clone()
                         .unwrap_or_default()
                         .replace(',', ", "),
-                    a.actual_start
-                        .map(|t| local.datetime(&t))
-                        .unwrap_or_default(),
-                    a.actual_end
-                        .map(|t| zone.local(&t).format("%H:%M").to_string())
-                        .unwrap_or_default()
+                    match (a.actual_start, a.actual_end) {
+                        (Some(start), Some(end)) => local.datetime_span(&start, &end),
+                        (Some(start), None) => local.datetime(&start),
+                        _ => String::new(),
+                    }
                 )
             }),
             correctable_until: lock
@@ -244,7 +239,7 @@ async fn session_page(
             recent_codes,
             late_fee: (policy.notice().is_some() && provider.0.cancellation_fee_cents > 0)
                 .then(|| dollars(provider.0.cancellation_fee_cents)),
-            zone: zone.name(),
+            zone: zone.spoken_name(),
             version: a.version,
             questionnaires: questionnaires
                 .iter()

@@ -59,7 +59,7 @@ struct WeekPage {
     title: String,
     days: Vec<String>,
     rows: Vec<RowView>,
-    zone: &'static str,
+    zone: String,
     date: String,
     previous: String,
     next: String,
@@ -135,12 +135,10 @@ pub(super) async fn week(
     let spans: Vec<(NaiveDateTime, NaiveDateTime)> =
         entries.iter().map(|a| (a.starts_at, a.ends_at)).collect();
     let grid = week_grid::layout_days(monday, count, zone, &spans);
-    let local = fmt::Local(zone);
+    let local = fmt::Local::of(&provider.0);
     let entry_view = |a: &Appointment| {
-        let start = zone.local(&a.starts_at);
-        let end = zone.local(&a.ends_at);
         EntryView {
-            time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
+            time: local.span(&a.starts_at, &a.ends_at),
             title: a
                 .client_id
                 .as_ref()
@@ -177,7 +175,7 @@ pub(super) async fn week(
         .rows
         .iter()
         .map(|r| RowView {
-            time: r.time.format("%H:%M").to_string(),
+            time: local.1.time(&r.time),
             cells: r
                 .cells
                 .iter()
@@ -186,7 +184,11 @@ pub(super) async fn week(
                         kind: if working(at) { "free" } else { "free off" },
                         rows: 1,
                         add_href: format!("/calendar/new?start={}", at.format("%Y-%m-%dT%H:%M")),
-                        add_label: format!("Add a session {}", at.format("%A, %B %-d at %H:%M")),
+                        add_label: format!(
+                            "Add a session {} at {}",
+                            at.format("%A, %B %-d"),
+                            local.1.time(at)
+                        ),
                         entries: Vec::new(),
                     },
                     Cell::Busy { rows, entries: at } => CellView {
@@ -225,7 +227,7 @@ pub(super) async fn week(
             .map(|d| d.format("%a %b %-d").to_string())
             .collect(),
         rows,
-        zone: local.0.name(),
+        zone: local.0.spoken_name(),
         date: monday.format("%Y-%m-%d").to_string(),
         previous: (monday - Duration::days(count))
             .format("%Y-%m-%d")

@@ -261,7 +261,7 @@ pub(super) async fn welcome_all(
             Ok(crate::web::see_other(&batch_url(&batch)))
         }
         Welcome::AskFirst { already, not_yet } => {
-            let local = fmt::Local(provider.0.zone());
+            let local = fmt::Local::of(&provider.0);
             render(&WelcomeAgainPage {
                 page: page.signed_in(&provider),
                 id: batch.id.clone(),
@@ -305,7 +305,7 @@ pub(super) async fn history(
     provider: CurrentProvider,
     page: PageContext,
 ) -> Result<HttpResponse, AppError> {
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let scope = provider.scope();
     let limit = state.config.max_storage_bytes;
     let (batches, storage) = state

@@ -120,7 +120,7 @@ async fn show(
         BatchStatus::NeedsColumns => render(&columns::ColumnsPage::of(page, &batch)),
         BatchStatus::Ready => review::review_page(&state, page, batch, &query, None).await,
         BatchStatus::Imported => {
-            done::done_page(&state, page, batch, fmt::Local(provider.0.zone())).await
+            done::done_page(&state, page, batch, fmt::Local::of(&provider.0)).await
         }
         BatchStatus::Failed | BatchStatus::Interrupted | BatchStatus::Cancelled => {
             render(&upload::FailedPage::of(page, &batch))

@@ -223,7 +223,7 @@ pub(super) async fn show(
     render(&EstimatePage {
         page: page.signed_in(&provider),
         client_id: c.id.clone(),
-        row: EstimateRow::of(&g, fmt::Local(provider.0.zone())),
+        row: EstimateRow::of(&g, fmt::Local::of(&provider.0)),
         sheet,
         lines,
         total,
@@ -265,7 +265,7 @@ pub(super) async fn portal_show(
     let zone = c.zone(crate::domain::time_zone::Zone::UTC);
     render(&PortalEstimatePage {
         page,
-        row: EstimateRow::of(&g, fmt::Local(zone)),
+        row: EstimateRow::of(&g, fmt::Local::for_client(zone)),
         sheet,
         lines,
         total,

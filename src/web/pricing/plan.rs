@@ -34,11 +34,37 @@ pub struct Bar {
     pub height: i32,
     pub label: String,
     pub amount: String,
+    /// The amount written above the bar, in whole dollars ("$24", "$24–120").
+    pub value: String,
     /// The top of a range, drawn lighter, when the figure is a range.
     pub range_y: Option<i32>,
 }
 
 pub const CHART_HEIGHT: i32 = 120;
+
+/// Room above the tallest bar for its amount.
+const CHART_TOP: i32 = 14;
+
+/// Whole dollars, rounded, without the sign: "24" for 2,450 cents, "1,950" for 195,000.
+fn whole_dollars(cents: i32) -> String {
+    let rounded = (i64::from(cents) + 50).div_euclid(100) * 100;
+    let written = crate::domain::money::dollars(rounded);
+    written
+        .trim_start_matches('$')
+        .trim_end_matches(".00")
+        .to_string()
+}
+
+/// A bar's amount, short enough to stand above it: "$24", or "$24–120" for a range.
+fn bar_value(e: &crate::domain::estimate::Estimate) -> String {
+    if e.is_unknown() {
+        "?".to_string()
+    } else if e.is_exact() {
+        format!("${}", whole_dollars(e.low))
+    } else {
+        format!("${}–{}", whole_dollars(e.low), whole_dollars(e.high))
+    }
+}
 
 pub const MONTHS: [(u32, &str); 12] = [
     (1, "January"),
@@ -210,12 +236,13 @@ impl PricingView {
                 let h = scale(u.estimate.low);
                 Bar {
                     x: i as i32 * BAR_STEP + 4,
-                    y: CHART_HEIGHT - h,
+                    y: CHART_TOP + CHART_HEIGHT - h,
                     height: h,
                     label: label_of(i, u),
                     amount: u.estimate.amount(),
+                    value: bar_value(&u.estimate),
                     range_y: (!u.estimate.is_exact())
-                        .then(|| CHART_HEIGHT - scale(u.estimate.high)),
+                        .then(|| CHART_TOP + CHART_HEIGHT - scale(u.estimate.high)),
                 }
             })
             .collect();
@@ -240,7 +267,8 @@ impl PricingView {
             standing,
             entered,
             chart_width: (p.upcoming.len() as i32) * BAR_STEP + 8,
-            chart_height: CHART_HEIGHT,
+            // The bars' base line, below the room for their amounts.
+            chart_height: CHART_TOP + CHART_HEIGHT,
             months: &MONTHS,
             bars,
             upcoming,

@@ -64,7 +64,7 @@ async fn rates_page(
             ))
         })
         .await?;
-    let local = fmt::Local(provider.0.zone());
+    let local = fmt::Local::of(&provider.0);
     let field =
         |name: &str| typed.and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
     let mut codes: Vec<String> = offered.iter().map(|s| s.cpt_code.clone()).collect();
