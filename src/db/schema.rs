@@ -219,6 +219,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    booking_confirmations (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        token_hash -> Text,
+        typed_name -> Text,
+        service_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        location -> Nullable<Text>,
+        ip -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(clients -> providers (provider_id));
 diesel::joinable!(form_acknowledgments -> practice_forms (form_id));
 diesel::joinable!(documents -> clients (client_id));

@@ -295,8 +295,7 @@ pub fn request(
     now: NaiveDateTime,
 ) -> Result<Owned<Appointment>, BookError> {
     write_transaction(conn, |conn| {
-        hold_calendar(conn, scope)?;
-        let found = overlaps(conn, scope, &[(0, wanted.span)], &[])?;
+        let found = request_conflicts(conn, scope, wanted.span)?;
         if !found.is_empty() {
             return Err(BookError::Conflicts(found));
         }
@@ -306,6 +305,17 @@ pub fn request(
         rows.pop()
             .ok_or(BookError::Database(diesel::result::Error::NotFound))
     })
+}
+
+/// What a request for `span` would overlap, checked as [`request`] checks it, with the
+/// calendar held until the caller's transaction ends: none when it may be asked for.
+pub fn request_conflicts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    span: Span,
+) -> QueryResult<Vec<Conflict>> {
+    hold_calendar(conn, scope)?;
+    overlaps(conn, scope, &[(0, span)], &[])
 }
 
 /// Makes a request a scheduled session — unless its time is now taken (every overlap is

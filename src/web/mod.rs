@@ -289,6 +289,16 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// How long an answer that could tell whether an email is known (a booking-link sign-up,
+/// a "Forgot your password?" ask) takes at least: the work differs with the address,
+/// the time it takes to answer does not.
+pub const SAME_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Waits until [`SAME_ANSWER_TIME`] has passed since `started` (without holding a worker).
+pub async fn answer_no_sooner(started: std::time::Instant) {
+    actix_web::rt::time::sleep_until((started + SAME_ANSWER_TIME).into()).await;
+}
+
 /// The address the request came from, for the audit trail and rate limits: behind a
 /// trusted proxy, the address that proxy appended to X-Forwarded-For; otherwise the
 /// connection's.

@@ -602,3 +602,117 @@ fn two_accepts_of_overlapping_requests_at_the_same_moment_give_one_session() {
         assert_eq!(scheduled, 1, "round {round}");
     }
 }
+
+/// The link in an email to confirm a booking request, as a path.
+fn confirm_link(text: &str) -> String {
+    let start = text.find("/book/confirm/").expect("a link to confirm");
+    let token: String = text[start + "/book/confirm/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("/book/confirm/{token}")
+}
+
+#[test]
+fn a_clients_email_on_the_booking_link_waits_for_that_address_to_confirm() {
+    let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let link = open_for_booking(&s);
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    s.get_text("/clients"); // the page that says she was added
+    app.run_jobs();
+    app.emails();
+    let (_, next) = app.session().get_text(&format!("{link}?week=1"));
+    let eleven = time_link(&next, "Tuesday, December 8 at 11:00");
+    let one = time_link(&next, "Tuesday, December 8 at 13:00");
+
+    // A stranger types Ada's address (and another name); a newcomer types their own.
+    let stranger = sign_up_for(&app.session(), &eleven, "Mallory", "ADA@example.com");
+    let newcomer = sign_up_for(&app.session(), &one, "Nia", "nia@example.com");
+    assert_eq!(stranger.status(), 200);
+    assert_eq!(newcomer.status(), 200);
+    let (stranger, newcomer) = (stranger.text().unwrap(), newcomer.text().unwrap());
+    assert_eq!(
+        select_text(&stranger, "main")
+            .join(" ")
+            .replace("11:00", "13:00"),
+        select_text(&newcomer, "main").join(" "),
+        "the page reads the same whether the email is known or not"
+    );
+
+    // Nothing names Ada until her address confirms: no request of hers, none shown.
+    assert!(entries_of(&app, "ada@example.com").is_empty());
+    let (_, requests) = s.get_text("/calendar/requests");
+    assert!(requests.contains("Nia Example"));
+    assert!(
+        !requests.contains("Ada") && !requests.contains("Mallory"),
+        "{requests}"
+    );
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert!(!week.contains("Ada Lovelace") && !week.contains("Mallory"));
+    let names: Vec<String> = clients::table
+        .order(clients::first_name)
+        .select(clients::first_name)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(names, ["Ada", "Nia"], "no duplicate of Ada");
+
+    // Ada's address gets one email, to confirm: no fresh invitation, no reminders.
+    app.run_jobs();
+    let to_ada: Vec<_> = app
+        .emails()
+        .into_iter()
+        .filter(|m| m.to == "ada@example.com")
+        .collect();
+    assert_eq!(to_ada.len(), 1, "{to_ada:?}");
+    assert!(to_ada[0].subject.starts_with("Confirm your request"));
+    assert!(to_ada[0].text.contains("giving the name Mallory Example"));
+    assert!(to_ada[0]
+        .text
+        .contains("Tuesday, December 8, 2026 at 11:00 EST"));
+    assert!(!to_ada[0].text.contains("/portal/invite/"));
+    let confirm = confirm_link(&to_ada[0].text);
+
+    // Opening the link confirms nothing (a mail scanner may open it); the button does.
+    let ada = app.session();
+    let (status, page) = ada.get_text(&confirm);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Tuesday, December 8, 2026 at 11:00 EST"),
+        "{page}"
+    );
+    assert!(entries_of(&app, "ada@example.com").is_empty());
+    let r = ada.submit(&confirm, &confirm, &[]);
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        select_text(&r.text().unwrap(), "h1"),
+        ["Your request is confirmed"]
+    );
+    let asked = entries_of(&app, "ada@example.com");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].1, "requested");
+    let (_, requests) = s.get_text("/calendar/requests");
+    assert!(requests.contains("Ada Lovelace"), "{requests}");
+    let (_, session) = s.get_text(&format!("/calendar/sessions/{}", asked[0].0));
+    assert!(
+        session.contains("Asked for through the booking link as Mallory Example."),
+        "the name typed is kept for the provider"
+    );
+    let audited: Vec<String> = audit_events::table
+        .filter(audit_events::subject.eq(&asked[0].0))
+        .select(audit_events::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, ["booking.requested"]);
+    // Once only (the page has no button now; a second post, as from another tab).
+    let r = ada.post_raw(&confirm, &csrf_in(&page), &[]);
+    assert!(r.text().unwrap().contains("confirmed already"));
+    assert_eq!(entries_of(&app, "ada@example.com").len(), 1);
+    assert_eq!(app.session().get_text("/book/confirm/not-a-token").0, 404);
+
+    // Days later, still nothing more to Ada's address.
+    app.advance(chrono::Duration::days(6));
+    app.run_jobs();
+    assert!(app.emails().iter().all(|m| m.to != "ada@example.com"));
+}
