@@ -118,6 +118,7 @@ diesel::table! {
         email_normalized -> Text,
         attempted_at -> Timestamp,
         ip -> Text,
+        purpose -> Text,
     }
 }
 
