@@ -288,11 +288,11 @@ pub fn reminder(
     let what = Lines::for_client(conn, notify, client)?
         .line(&session.starts_at, session.service_id.as_deref());
     let practice = notify.provider.practice_display_name();
-    let cost = crate::services::pricing::for_session(
+    let cost = crate::services::pricing::for_session_at(
         conn,
         notify.provider,
         client,
-        session.service_id.as_deref(),
+        (session.service_id.as_deref(), session.starts_at),
         now,
     )?
     .map(|e| match e.reasoning.split_once(": ") {
