@@ -17,6 +17,7 @@ pub const REMINDER: &str = "invitation_reminder";
 pub const INSURANCE_PROBLEM: &str = "insurance_problem";
 pub const ALREADY_A_CLIENT: &str = "already_a_client";
 pub const SIGN_IN_LINK: &str = "sign_in_link";
+pub const CONFIRM_BOOKING: &str = "booking_confirm";
 
 /// Days after the invitation when reminders go out, unless the client has acted.
 pub const REMINDER_DAYS: [i64; 2] = [2, 5];
@@ -31,6 +32,7 @@ pub fn email_kind_label(subject: &str) -> &'static str {
         INSURANCE_PROBLEM => "insurance could not be verified",
         ALREADY_A_CLIENT => "booking link used with their address",
         SIGN_IN_LINK => "sign-in link",
+        CONFIRM_BOOKING => "booking request to confirm",
         crate::services::measures::REQUEST_EMAIL => "questionnaires to answer",
         crate::services::measures::REMINDER_EMAIL => "questionnaire reminder",
         crate::services::measures::RISK_ALERT_EMAIL => "risk alert, to the provider",
@@ -262,9 +264,11 @@ pub fn report_insurance_problem(
     queue_for(conn, provider, client, email, ip)
 }
 
-/// Someone used the booking link with the email of an existing client: tell that client
-/// (an invitation if they never set up their account, else a pointer to sign in).
-pub fn notify_existing_client(
+/// Someone used the booking link, without picking a time, with the email of an existing
+/// client: tell that address it already has an account (how to sign in, or to set it up
+/// from the invitation it was sent). Nothing else: a public page neither invites nor
+/// revokes anything.
+pub fn tell_already_a_client(
     conn: &mut DbConnection,
     provider: &Provider,
     client: &OwnedClient,
@@ -272,21 +276,15 @@ pub fn notify_existing_client(
     now: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    if client.account_verified_at.is_none() {
-        // A link sent within the hour still works: don't let a public page revoke it.
-        if invitation::issued_since(conn, client, None, now - Duration::hours(1))? {
-            return Ok(());
-        }
-        return invite(conn, provider, client, public_url, now, ip).map(|_| ());
-    }
+    let set_up = client.account_verified_at.is_some();
     let link = format!("{public_url}/portal/login");
     let practice = provider.practice_display_name();
-    let message = |reader: &mail::Reader| mail::already_a_client(&practice, reader, &link);
+    let message = |reader: &mail::Reader| mail::already_a_client(&practice, reader, set_up, &link);
     let email = ClientEmail {
         kind: ALREADY_A_CLIENT,
         audit_as: ALREADY_A_CLIENT,
         message: &message,
-        action_url: None,
+        action_url: set_up.then_some(link.as_str()),
         send_after: now,
         queued_at: now,
     };

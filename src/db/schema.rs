@@ -120,6 +120,7 @@ diesel::table! {
         email_normalized -> Text,
         attempted_at -> Timestamp,
         ip -> Text,
+        purpose -> Text,
     }
 }
 
@@ -218,6 +219,24 @@ diesel::table! {
         provider_id -> Text,
         ip -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    booking_confirmations (id) {
+        id -> Text,
+        provider_id -> Text,
+        client_id -> Text,
+        token_hash -> Text,
+        typed_name -> Text,
+        service_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        location -> Nullable<Text>,
+        ip -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -301,6 +301,52 @@ pub fn count_down(basis: &Basis, sessions: &[Priced<'_>]) -> Vec<Estimate> {
         .collect()
 }
 
+/// [`count_down`] for sessions on these dates (in order) under a plan year starting on
+/// `month`/`day`, the current one on `year_start`: a session in a later plan year than
+/// the one before it starts from nothing met (its full deductible and out-of-pocket
+/// maximum), and its reasoning says so.
+pub fn count_down_dated(
+    basis: &Basis,
+    (month, day): (u32, u32),
+    year_start: NaiveDate,
+    sessions: &[(NaiveDate, Priced<'_>)],
+) -> Vec<Estimate> {
+    let mut basis = basis.clone();
+    let mut year = year_start;
+    sessions
+        .iter()
+        .map(|(on, s)| {
+            let starts = plan_year_start(*on, month, day);
+            let fresh = starts > year;
+            if fresh {
+                year = starts;
+            }
+            let e = match (&mut basis, fresh) {
+                (Basis::Insurance(plan), true) => {
+                    new_plan_year(plan);
+                    let mut e = estimate(&basis, *s);
+                    e.reasoning.push_str(&format!(
+                        "; the plan year from {} starts with nothing met",
+                        starts.format("%B %-d, %Y")
+                    ));
+                    e
+                }
+                _ => estimate(&basis, *s),
+            };
+            if let (Basis::Insurance(plan), true) = (&mut basis, e.is_exact()) {
+                apply(plan, &e);
+            }
+            e
+        })
+        .collect()
+}
+
+/// A plan year starts: nothing of the deductible or the out-of-pocket maximum is met.
+fn new_plan_year(plan: &mut Coverage) {
+    plan.deductible_met = plan.deductible.map(|_| 0);
+    plan.oop_met = plan.oop_max.map(|_| 0);
+}
+
 /// Adds one session's share to what the plan has met.
 fn apply(plan: &mut Coverage, e: &Estimate) {
     if let Some(met) = plan.deductible_met.as_mut() {
@@ -339,8 +385,7 @@ pub fn as_of_today(
 ) -> Coverage {
     let mut plan = entered.clone();
     if entered_on < year_start {
-        plan.deductible_met = plan.deductible.map(|_| 0);
-        plan.oop_met = plan.oop_max.map(|_| 0);
+        new_plan_year(&mut plan);
     }
     let mut basis = Basis::Insurance(plan);
     for s in confirmed_since {

@@ -347,19 +347,74 @@ pub fn insurance_problem(
 pub fn already_a_client(
     practice: &str,
     reader: &Reader,
+    set_up: bool,
     link: &str,
 ) -> Result<Rendered, askama::Error> {
+    let (account, action_url) = if set_up {
+        (
+            format!("You already have an account with {practice}, so no new one was made."),
+            Some(link.to_string()),
+        )
+    } else {
+        (
+            format!("You are already {practice}'s client, so no new account was made. To set yours up, use the link in the invitation {practice} sent you, or ask them for a new one."),
+            None,
+        )
+    };
     reader.render(Parts {
         subject: format!("Your account with {practice}"),
         greeting: reader.greeting(),
         paragraphs: vec![
-            format!("Someone, probably you, used {practice}'s booking page with this email address. You already have an account with {practice}, so no new one was made."),
+            format!(
+                "Someone, probably you, used {practice}'s booking page with this email address."
+            ),
+            account,
         ],
         action_label: "Sign in to your account",
-        action_url: Some(link.to_string()),
-        after: vec!["If this was not you, you can ignore this email; nothing has changed.".to_string()],
+        action_url,
+        after: vec![
+            "If this was not you, you can ignore this email; nothing has changed.".to_string(),
+        ],
         signature: practice.to_string(),
     })
+}
+
+/// Someone used the booking page with this address to ask for a time: the address's
+/// owner confirms it (and only then does the practice see it), or ignores the email.
+pub fn confirm_booking_request(
+    practice: &str,
+    reader: &Reader,
+    asked: &BookingAsked<'_>,
+    link: &str,
+) -> Result<Rendered, askama::Error> {
+    reader.render(Parts {
+        subject: format!("Confirm your request for a session with {practice}"),
+        greeting: reader.greeting(),
+        paragraphs: vec![
+            format!(
+                "Someone used {practice}'s booking page with this email address to ask for {} ({}), giving the name {}.",
+                asked.time, asked.service, asked.typed_name
+            ),
+            format!(
+                "If it was you, confirm the request: {practice} sees it only once you do. The link works until {}.",
+                asked.expires
+            ),
+        ],
+        action_label: "Confirm my request",
+        action_url: Some(link.to_string()),
+        after: vec!["If this was not you, ignore this email: nothing is booked, and nothing about your account has changed.".to_string()],
+        signature: practice.to_string(),
+    })
+}
+
+/// What a request to confirm asked for, as the email says it.
+pub struct BookingAsked<'a> {
+    /// "Tuesday, December 8, 2026 at 11:00 EST".
+    pub time: &'a str,
+    pub service: &'a str,
+    pub typed_name: &'a str,
+    /// When the link stops working, where the client is.
+    pub expires: &'a str,
 }
 
 /// How often a running server looks for due emails.

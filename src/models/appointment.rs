@@ -306,6 +306,17 @@ pub fn request(
         .ok_or(BookError::Database(diesel::result::Error::NotFound))
 }
 
+/// What a request for `span` would overlap, checked as [`request`] checks it, with the
+/// calendar held until the caller's transaction ends: none when it may be asked for.
+pub fn request_conflicts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    span: Span,
+) -> QueryResult<Vec<Conflict>> {
+    hold_calendar(conn, scope)?;
+    overlaps(conn, scope, &[(0, span)], &[])
+}
+
 /// Makes a request a scheduled session — unless its time is now taken (every overlap is
 /// returned) or it is no longer a request at `expected_version`; checked and written with
 /// the calendar held. A waiting request holds its time, so nothing else overlaps it; the

@@ -1,7 +1,10 @@
-//! Failed sign-ins (and wrong current passwords), counted per (key, address) and per
-//! address: an attacker is slowed down without locking the owner out from elsewhere. The
-//! key is the email as typed at sign-in (the portal's prefixed `portal:`), or
-//! `password:{provider id}` for the change-password form.
+//! Failed sign-ins (and wrong current passwords), counted per (key, address), per address
+//! and per account: an attacker is slowed down without locking the owner out from
+//! elsewhere — nor from a noisy address (behind a reverse proxy without
+//! `CASELOAD_TRUST_PROXY`, every visitor is one address). The key is the email as typed
+//! at sign-in (the portal's prefixed `portal:`), or `password:{provider id}` for the
+//! change-password form. Asks for a password reset link are counted the same way in a
+//! budget of their own: they never pause a sign-in.
 //!
 //! The check and the count are one step: `begin` records the attempt as a failure inside
 //! the same write transaction that checked the limits, before the (slow) password check,
@@ -17,9 +20,29 @@ use crate::db::{take_turns, write_transaction, DbConnection, Turns};
 
 /// Wrong tries for one key from one address within the window.
 pub const MAX_FAILURES: i64 = 10;
-/// Wrong tries from one address within the window, whatever the key.
+/// Wrong tries from one address within the window, whatever the key: past it, the address
+/// is noisy, and may try only accounts that are not under attack.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Wrong tries for one account from any address within the window that make it under
+/// attack: a noisy address may not try it then (a quiet one still may).
+pub const MAX_ACCOUNT_FAILURES: i64 = 5;
 pub const WINDOW_MINUTES: i64 = 15;
+
+/// What an attempt counts against: each has its own budget per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    SignIn,
+    ResetAsk,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::SignIn => "sign_in",
+            Purpose::ResetAsk => "reset_ask",
+        }
+    }
+}
 
 /// An attempt counted as a failure until `succeeded` says otherwise.
 #[derive(Debug)]
@@ -37,10 +60,32 @@ pub enum Check {
     Locked(NaiveDateTime),
 }
 
-/// Checks the limits for `key` from `ip` and, when not locked, counts this attempt — in
-/// one write transaction, so that concurrent attempts are checked one after another.
+/// Checks the sign-in limits for `key` from `ip` and, when not locked, counts this
+/// attempt — in one write transaction, so that concurrent attempts are checked one after
+/// another.
 pub fn begin(
     conn: &mut DbConnection,
+    key: &str,
+    ip: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Check> {
+    begin_for(conn, Purpose::SignIn, key, ip, now)
+}
+
+/// [`begin`] for an ask for a password reset link: counted in its own budget (every ask
+/// counts; none is withdrawn).
+pub fn begin_reset_ask(
+    conn: &mut DbConnection,
+    key: &str,
+    ip: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Check> {
+    begin_for(conn, Purpose::ResetAsk, key, ip, now)
+}
+
+fn begin_for(
+    conn: &mut DbConnection,
+    purpose: Purpose,
     key: &str,
     ip: Option<&str>,
     now: NaiveDateTime,
@@ -54,28 +99,39 @@ pub fn begin(
         )
         .execute(conn)?;
         let since = now - Duration::minutes(WINDOW_MINUTES);
-        let for_key: Vec<NaiveDateTime> = failed_logins::table
+        let recent = failed_logins::table
+            .filter(failed_logins::purpose.eq(purpose.as_str()))
+            .filter(failed_logins::attempted_at.gt(since))
+            .order(failed_logins::attempted_at.desc())
+            .select(failed_logins::attempted_at);
+        let for_key: Vec<NaiveDateTime> = recent
+            .clone()
             .filter(failed_logins::email_normalized.eq(key))
             .filter(failed_logins::ip.eq(ip))
-            .filter(failed_logins::attempted_at.gt(since))
-            .order(failed_logins::attempted_at.desc())
-            .select(failed_logins::attempted_at)
             .limit(MAX_FAILURES)
             .load(conn)?;
-        let for_address: Vec<NaiveDateTime> = failed_logins::table
+        let for_address: Vec<NaiveDateTime> = recent
+            .clone()
             .filter(failed_logins::ip.eq(ip))
-            .filter(failed_logins::attempted_at.gt(since))
-            .order(failed_logins::attempted_at.desc())
-            .select(failed_logins::attempted_at)
             .limit(MAX_FAILURES_PER_ADDRESS)
             .load(conn)?;
-        let until = [
-            open_again(&for_key, MAX_FAILURES),
-            open_again(&for_address, MAX_FAILURES_PER_ADDRESS),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
+        let mut until = open_again(&for_key, MAX_FAILURES);
+        if let Some(address_open) = open_again(&for_address, MAX_FAILURES_PER_ADDRESS) {
+            let paused = match purpose {
+                Purpose::ResetAsk => Some(address_open),
+                // A noisy address may still sign in to an account nobody is guessing at;
+                // it waits while that account is under attack, or until it is quiet.
+                Purpose::SignIn => {
+                    let for_account: Vec<NaiveDateTime> = recent
+                        .filter(failed_logins::email_normalized.eq(key))
+                        .limit(MAX_ACCOUNT_FAILURES)
+                        .load(conn)?;
+                    open_again(&for_account, MAX_ACCOUNT_FAILURES)
+                        .map(|account_open| account_open.min(address_open))
+                }
+            };
+            until = until.max(paused);
+        }
         if let Some(until) = until {
             return Ok(Check::Locked(until));
         }
@@ -86,6 +142,7 @@ pub fn begin(
                 failed_logins::email_normalized.eq(key),
                 failed_logins::ip.eq(ip),
                 failed_logins::attempted_at.eq(now),
+                failed_logins::purpose.eq(purpose.as_str()),
             ))
             .execute(conn)?;
         Ok(Check::Allowed(Attempt {

@@ -1,24 +1,28 @@
 //! Someone signs up through a provider's public booking link: a new client invited to
-//! set up their account, or (for an email already on the list) that client told, never
-//! a duplicate — with the time they picked, if any, put on the calendar as a request for
-//! the provider to accept or decline. Limited per address per hour; always audited; all
-//! of it or nothing.
+//! set up their account, with the time they picked, if any, put on the calendar as a
+//! request for the provider to accept or decline. An email already on the list is not
+//! trusted from an anonymous form: that address is sent a link to confirm the request,
+//! which waits unconfirmed (naming nobody on the calendar) until it is followed; never a
+//! duplicate client. Limited per address per hour; always audited; all of it or nothing.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::QueryResult;
 
 use super::Act;
+use crate::client_email::{queue_to_one, ClientEmail, Recipient};
+use crate::db::ids::{ClientId, ProviderId};
 use crate::db::write_transaction;
 use crate::db::DbConnection;
 use crate::domain::appointment::{Kind, Span, Status};
 use crate::domain::client::ClientDetails;
 use crate::domain::free_slots::{DayHours, Offer};
 use crate::domain::time_zone::Zone;
+use crate::mail;
 use crate::models::appointment::{self, BookError, NewAppointment};
 use crate::models::audit::{self, AuditAction, AuditEntry};
 use crate::models::client::{self, CreateOptions, SaveClientError};
 use crate::models::provider::Provider;
-use crate::models::scope::Owned;
+use crate::models::scope::{Owned, OwnedClient};
 use crate::models::service::{self, Service};
 use crate::models::working_hours;
 use crate::models::{booking, scope::Scope};
@@ -95,7 +99,8 @@ pub fn offer(
 
 /// Why a sign-up wrote nothing, inside its transaction.
 enum Stop {
-    TimeTaken,
+    /// With the booking link to choose again, when known.
+    TimeTaken(Option<String>),
     Database(diesel::result::Error),
 }
 
@@ -132,18 +137,13 @@ pub fn sign_up(
             contact: None,
             measures: Vec::new(),
         };
-        let (c, action) = match client::create(conn, &scope, details, &options, now) {
-            Ok(c) => {
-                onboarding::invite(conn, provider, &c, public_url, now, Some(ip))?;
-                start_default_measures(conn, provider, &c, public_url, act)?;
-                (c, AuditAction::BookingSignup)
-            }
+        let c = match client::create(conn, &scope, details, &options, now) {
+            Ok(c) => c,
             Err(SaveClientError::EmailTaken { existing }) => {
                 let c = scope
                     .client(conn, &existing)?
                     .ok_or(diesel::result::Error::NotFound)?;
-                onboarding::notify_existing_client(conn, provider, &c, public_url, now, Some(ip))?;
-                (c, AuditAction::BookingEmailMatched)
+                return known_address(conn, provider, &c, (details, time), public_url, act);
             }
             // A new client has no earlier version to be stale against, and the page
             // requires an email.
@@ -154,12 +154,14 @@ pub fn sign_up(
             ) => return Err(diesel::result::Error::NotFound.into()),
             Err(SaveClientError::Database(e)) => return Err(e.into()),
         };
+        onboarding::invite(conn, provider, &c, public_url, now, Some(ip))?;
+        start_default_measures(conn, provider, &c, public_url, act)?;
         audit::record_at(
             conn,
             AuditEntry {
                 provider_id: c.provider_id(),
                 client_id: Some(&c.client_id()),
-                action,
+                action: AuditAction::BookingSignup,
                 subject: None,
                 ip: Some(ip),
             },
@@ -179,7 +181,7 @@ pub fn sign_up(
             };
             let asked = match appointment::request(conn, &scope, &wanted, now) {
                 Ok(a) => a,
-                Err(BookError::Conflicts(_)) => return Err(Stop::TimeTaken),
+                Err(BookError::Conflicts(_)) => return Err(Stop::TimeTaken(None)),
                 Err(BookError::Database(e)) => return Err(e.into()),
             };
             super::record(
@@ -199,9 +201,218 @@ pub fn sign_up(
     });
     match done {
         Ok(outcome) => Ok(outcome),
-        Err(Stop::TimeTaken) => Ok(SignUp::TimeTaken),
+        Err(Stop::TimeTaken(_)) => Ok(SignUp::TimeTaken),
         Err(Stop::Database(e)) => Err(e),
     }
+}
+
+/// A sign-up with an email already on the list: an anonymous form proves nothing about
+/// who typed it, so nothing is made for that client. With a time, the request waits
+/// unconfirmed and the address is sent a link to confirm it (the calendar sees it only
+/// then); without one, the address is told it already has an account. The time is checked
+/// as a new client's would be, so the page answers the same either way.
+fn known_address(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    (details, time): (&ClientDetails, Option<&PickedTime>),
+    public_url: &str,
+    act: Act<'_>,
+) -> Result<SignUp, Stop> {
+    let ip = act.ip.unwrap_or_default();
+    super::record(conn, client, AuditAction::BookingEmailMatched, None, act)?;
+    let Some(t) = time else {
+        onboarding::tell_already_a_client(conn, provider, client, public_url, act.now, act.ip)?;
+        return Ok(SignUp::Received);
+    };
+    if !appointment::request_conflicts(conn, client.scope(), t.span)?.is_empty() {
+        return Err(Stop::TimeTaken(None));
+    }
+    let typed_name = format!(
+        "{} {}",
+        details.first_name.as_str(),
+        details.last_name.as_str()
+    );
+    let token = booking::hold_unconfirmed(
+        conn,
+        client,
+        &booking::NewUnconfirmed {
+            typed_name: &typed_name,
+            service_id: &t.service_id,
+            starts_at: t.span.start,
+            ends_at: t.span.end,
+            location: t.location.as_deref(),
+            ip,
+        },
+        act.now,
+    )?;
+    let zone = client.zone(provider.zone());
+    let service = service::find(conn, client.scope(), &t.service_id)?
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| "a session".into());
+    let (time, expires) = (
+        zone.local(&t.span.start)
+            .format("%A, %B %-d, %Y at %H:%M %Z")
+            .to_string(),
+        zone.local(&(act.now + Duration::hours(booking::CONFIRM_VALID_HOURS)))
+            .format("%B %-d at %H:%M %Z")
+            .to_string(),
+    );
+    let asked = mail::BookingAsked {
+        time: &time,
+        service: &service,
+        typed_name: &typed_name,
+        expires: &expires,
+    };
+    let practice = provider.practice_display_name();
+    let link = format!("{public_url}/book/confirm/{token}");
+    let message =
+        |reader: &mail::Reader| mail::confirm_booking_request(&practice, reader, &asked, &link);
+    // To the address typed (the client's own), whoever else receives their emails.
+    let to = Recipient {
+        email: client.email.clone(),
+        email_normalized: client.email_normalized.clone(),
+        name: client.full_name(),
+        reader: mail::Reader::client(&client.first_name),
+        contact_id: None,
+    };
+    let email = ClientEmail {
+        kind: onboarding::CONFIRM_BOOKING,
+        audit_as: onboarding::CONFIRM_BOOKING,
+        message: &message,
+        action_url: Some(&link),
+        send_after: act.now,
+        queued_at: act.now,
+    };
+    queue_to_one(conn, provider, client, &to, &email, act.ip, None)?;
+    Ok(SignUp::Received)
+}
+
+/// What following a confirmation link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// On the calendar now, as the client's request: the time, in their zone.
+    Requested(String),
+    /// Confirmed before (this link's request is on the calendar already).
+    AlreadyConfirmed,
+    /// The time was taken meanwhile: nothing was made; the booking link to choose again.
+    TimeTaken(Option<String>),
+    /// The link is past its 48 hours, or the time has passed.
+    Expired(Option<String>),
+    Unknown,
+}
+
+/// The request waiting behind a confirmation link, as its page shows it: the practice,
+/// and the time in the client's zone.
+pub struct Waiting {
+    pub practice: String,
+    pub time: String,
+}
+
+/// What a confirmation link's page shows before it is used.
+pub fn waiting(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Result<Waiting, Confirmation>> {
+    let u = match booking::check_unconfirmed(conn, token, now)? {
+        booking::ConfirmCheck::Valid(u) => u,
+        other => return Ok(Err(settled(conn, other)?)),
+    };
+    let Some((p, c)) = owner_of(conn, &u)? else {
+        return Ok(Err(Confirmation::Unknown));
+    };
+    Ok(Ok(Waiting {
+        practice: p.practice_display_name(),
+        time: time_for(&p, &c, &u.starts_at),
+    }))
+}
+
+/// The address's owner confirms: the request goes on the calendar as their request (its
+/// time checked again, with the calendar held), once; audited as theirs.
+pub fn confirm(conn: &mut DbConnection, token: &str, act: Act<'_>) -> QueryResult<Confirmation> {
+    let done = write_transaction(conn, |conn| {
+        let u = match booking::check_unconfirmed(conn, token, act.now)? {
+            booking::ConfirmCheck::Valid(u) => u,
+            other => return Ok(settled(conn, other)?),
+        };
+        let Some((p, c)) = owner_of(conn, &u)? else {
+            return Ok(Confirmation::Unknown);
+        };
+        if !booking::mark_confirmed(conn, &u.id, act.now)? {
+            return Ok(Confirmation::AlreadyConfirmed);
+        }
+        // The name typed on the page, for the provider, when it is not the client's.
+        let note = (!u.typed_name.eq_ignore_ascii_case(&c.full_name()))
+            .then(|| format!("Asked for through the booking link as {}.", u.typed_name));
+        let wanted = NewAppointment {
+            kind: Kind::Session,
+            status: Status::Requested,
+            client_id: Some(c.id.clone()),
+            service_id: Some(u.service_id.clone()),
+            span: Span {
+                start: u.starts_at,
+                end: u.ends_at,
+            },
+            location: u.location.clone(),
+            note,
+            contact_name: None,
+            contact_phone: None,
+        };
+        let asked = match appointment::request(conn, c.scope(), &wanted, act.now) {
+            Ok(a) => a,
+            Err(BookError::Conflicts(_)) => return Err(Stop::TimeTaken(booking_link(&p))),
+            Err(BookError::Database(e)) => return Err(e.into()),
+        };
+        super::record(
+            conn,
+            &c,
+            AuditAction::BookingRequested,
+            Some(&asked.id),
+            act,
+        )?;
+        Ok(Confirmation::Requested(time_for(&p, &c, &u.starts_at)))
+    });
+    match done {
+        Ok(c) => Ok(c),
+        Err(Stop::TimeTaken(link)) => Ok(Confirmation::TimeTaken(link)),
+        Err(Stop::Database(e)) => Err(e),
+    }
+}
+
+/// What a link no longer valid says.
+fn settled(conn: &mut DbConnection, check: booking::ConfirmCheck) -> QueryResult<Confirmation> {
+    Ok(match check {
+        booking::ConfirmCheck::Confirmed(_) => Confirmation::AlreadyConfirmed,
+        booking::ConfirmCheck::Expired(u) => {
+            let p = crate::models::provider::find(conn, &ProviderId(u.provider_id))?;
+            Confirmation::Expired(p.as_ref().and_then(booking_link))
+        }
+        booking::ConfirmCheck::Valid(_) | booking::ConfirmCheck::Unknown => Confirmation::Unknown,
+    })
+}
+
+fn owner_of(
+    conn: &mut DbConnection,
+    u: &booking::Unconfirmed,
+) -> QueryResult<Option<(Provider, OwnedClient)>> {
+    let Some(p) = crate::models::provider::find(conn, &ProviderId(u.provider_id.clone()))? else {
+        return Ok(None);
+    };
+    let c = Scope::of(&p).client(conn, &ClientId(u.client_id.clone()))?;
+    Ok(c.map(|c| (p, c)))
+}
+
+fn booking_link(p: &Provider) -> Option<String> {
+    p.booking_token.as_ref().map(|t| format!("/book/{t}"))
+}
+
+/// "Tuesday, December 8, 2026 at 11:00 EST", where the client is.
+fn time_for(p: &Provider, c: &OwnedClient, start: &NaiveDateTime) -> String {
+    c.zone(p.zone())
+        .local(start)
+        .format("%A, %B %-d, %Y at %H:%M %Z")
+        .to_string()
 }
 
 /// The questionnaires the provider sends every booking-link sign-up (Settings →

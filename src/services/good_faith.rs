@@ -158,6 +158,13 @@ pub fn issue(
                 long(&until)
             ),
         };
+        let expected = match spans_new_plan_year(plan.as_ref(), (today, until)) {
+            Some(starts) => format!(
+                "{expected} This period spans the start of the client's new plan year on {}: a deductible or out-of-pocket maximum under their plan starts over then.",
+                long(&starts)
+            ),
+            None => expected,
+        };
         let sheet = Sheet {
             client_name: client.full_name(),
             client_dob: client
@@ -238,6 +245,21 @@ pub fn issue(
         )?;
         Ok(id)
     })
+}
+
+/// The start of a new plan year within `from..=until`, when the client's plan has a
+/// deductible or an out-of-pocket maximum to start over.
+fn spans_new_plan_year(
+    plan: Option<&pricing::Plan>,
+    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
+) -> Option<chrono::NaiveDate> {
+    let p = plan.filter(|p| p.deductible_cents.is_some() || p.oop_max_cents.is_some())?;
+    let (month, day) = (
+        u32::try_from(p.plan_year_month).unwrap_or(1),
+        u32::try_from(p.plan_year_day).unwrap_or(1),
+    );
+    let last = crate::domain::estimate::plan_year_start(until, month, day);
+    (last > from).then_some(last)
 }
 
 /// The client acknowledges receiving an estimate (once; audited as theirs).

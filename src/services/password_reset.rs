@@ -1,7 +1,7 @@
 //! Getting back in after forgetting a password: a provider's own, or a portal account's.
 //! Asking emails a single-use link (an hour) when an account uses the address — and says
-//! the same whether or not one does; asking is throttled like sign-ins, and a second link
-//! within a few minutes is not sent. Setting a new password through the link ends every
+//! the same whether or not one does; asking is throttled like sign-ins, in a budget of its
+//! own (it never pauses a sign-in), and a second link within a few minutes is not sent. Setting a new password through the link ends every
 //! session of its holder. The command line's reset (no email server) is here too.
 
 use chrono::{Duration, NaiveDateTime};
@@ -59,7 +59,9 @@ pub fn request(
     let normalized = email::normalize(typed_email);
     let key = format!("reset:{side:?}:{normalized}");
     // Every ask counts, found or not: the limit is on asking, not on failing.
-    if let failed_login::Check::Locked(until) = failed_login::begin(conn, &key, act.ip, act.now)? {
+    if let failed_login::Check::Locked(until) =
+        failed_login::begin_reset_ask(conn, &key, act.ip, act.now)?
+    {
         return Ok(Asked::Paused(until));
     }
     write_transaction(conn, |conn| {

@@ -92,6 +92,8 @@ struct Standing {
     plan: Option<Plan>,
     coverage_today: Coverage,
     year_start: NaiveDate,
+    /// The month and day each plan year starts on.
+    plan_year: (u32, u32),
     counted: usize,
     basis: Basis,
 }
@@ -134,6 +136,7 @@ fn standing(
             ..Default::default()
         },
         year_start: today,
+        plan_year: (1, 1),
         counted: 0,
         basis: Basis::PrivatePay { reduced: None },
     };
@@ -141,24 +144,25 @@ fn standing(
         .as_ref()
         .map(|p| (p.plan_year_month, p.plan_year_day))
         .unwrap_or((1, 1));
-    st.year_start = estimate::plan_year_start(
-        today,
+    st.plan_year = (
         u32::try_from(month).unwrap_or(1),
         u32::try_from(day).unwrap_or(1),
     );
+    st.year_start = estimate::plan_year_start(today, st.plan_year.0, st.plan_year.1);
     if let Some(p) = &plan {
-        // Sessions confirmed since the figures were entered (and in this plan year).
+        // Sessions confirmed since the figures were entered, of this plan year (a session
+        // of the year before, confirmed after the new one began, counts toward neither).
         let entered_on = provider.zone().date_of(&p.entered_at);
-        let since = provider
+        let year_began = provider
             .zone()
             .to_utc(st.year_start.and_time(chrono::NaiveTime::MIN))
-            .0
-            .max(p.entered_at);
+            .0;
         let codes: Vec<Option<String>> = scope
             .appointments()
             .filter(appointments::client_id.eq(client.id.as_str()))
             .filter(appointments::status.eq(Status::Confirmed.as_str()))
-            .filter(appointments::confirmed_at.gt(since))
+            .filter(appointments::confirmed_at.gt(p.entered_at))
+            .filter(appointments::starts_at.ge(year_began))
             .order(appointments::starts_at)
             .select(appointments::cpt_code)
             .load(conn)?;
@@ -179,13 +183,25 @@ fn standing(
     Ok(st)
 }
 
-/// The estimate of one session of `service_id` for this client, when their billing type
-/// is set and the estimate says something (a rate or a plan to go on).
+/// The estimate of one session of `service_id` today for this client, when their billing
+/// type is set and the estimate says something (a rate or a plan to go on).
 pub fn for_session(
     conn: &mut DbConnection,
     provider: &Provider,
     client: &OwnedClient,
     service_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Estimate>> {
+    for_session_at(conn, provider, client, (service_id, now), now)
+}
+
+/// [`for_session`] for a session starting at `starts_at`: one in a later plan year than
+/// today's starts from nothing met.
+pub fn for_session_at(
+    conn: &mut DbConnection,
+    provider: &Provider,
+    client: &OwnedClient,
+    (service_id, starts_at): (Option<&str>, NaiveDateTime),
     now: NaiveDateTime,
 ) -> QueryResult<Option<Estimate>> {
     if client.billing().is_none() {
@@ -200,8 +216,16 @@ pub fn for_session(
     else {
         return Ok(None);
     };
-    let e = estimate::estimate(&st.basis, st.prices().priced(&code));
-    Ok((!e.is_unknown()).then_some(e))
+    let on = provider.zone().date_of(&starts_at);
+    let prices = st.prices();
+    let e = estimate::count_down_dated(
+        &st.basis,
+        st.plan_year,
+        st.year_start,
+        &[(on, prices.priced(&code))],
+    )
+    .pop();
+    Ok(e.filter(|e| !e.is_unknown()))
 }
 
 pub fn for_client(
@@ -255,8 +279,19 @@ pub fn for_client(
             .map(|(at, service)| (Some(*at), code_of_service(service)))
             .collect()
     };
-    let sessions: Vec<Priced<'_>> = planned.iter().map(|(_, c)| prices.priced(c)).collect();
-    let upcoming = estimate::count_down(&basis, &sessions)
+    // A projection's sessions are a week apart from next week.
+    let today = provider.zone().date_of(&now);
+    let sessions: Vec<(NaiveDate, Priced<'_>)> = planned
+        .iter()
+        .zip(1..)
+        .map(|((at, c), week)| {
+            let on = at.map_or(today + chrono::Duration::weeks(week), |at| {
+                provider.zone().date_of(&at)
+            });
+            (on, prices.priced(c))
+        })
+        .collect();
+    let upcoming = estimate::count_down_dated(&basis, st.plan_year, st.year_start, &sessions)
         .into_iter()
         .zip(&planned)
         .map(|(e, (at, code))| UpcomingEstimate {

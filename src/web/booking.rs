@@ -9,8 +9,8 @@ use askama::Template;
 use chrono::{Datelike, Duration, NaiveDateTime};
 use serde::Deserialize;
 
-use super::session::ProtectedForm;
-use super::{client_ip, render_status, AppState, PageContext};
+use super::session::{EmptyForm, ProtectedForm};
+use super::{answer_no_sooner, client_ip, render_status, AppState, PageContext};
 use crate::domain::appointment::{Span, TELEHEALTH};
 use crate::domain::client::{ClientDetails, ClientInput, FieldErrors};
 use crate::domain::free_slots::WEEKS_AHEAD;
@@ -19,12 +19,14 @@ use crate::domain::week_grid::week_start;
 use crate::error::AppError;
 use crate::models::booking;
 use crate::models::provider::Provider;
-use crate::services::booking::{PickedTime, SignUp, SignUpRequest};
+use crate::services::booking::{Confirmation, PickedTime, SignUp, SignUpRequest};
 use crate::services::{self, Act};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/book/{token}", web::get().to(form))
-        .route("/book/{token}", web::post().to(submit));
+        .route("/book/{token}", web::post().to(submit))
+        .route("/book/confirm/{token}", web::get().to(confirm_page))
+        .route("/book/confirm/{token}", web::post().to(confirm));
 }
 
 /// How a picked time travels in the page's links and form: its UTC start.
@@ -379,6 +381,7 @@ async fn submit(
     let public_url = state.config.public_url.clone();
     let provider = p.clone();
     let asked = picked.clone();
+    let started = std::time::Instant::now();
     let outcome = state
         .db(move |conn| {
             let act = Act { ip: Some(&ip), now };
@@ -396,6 +399,8 @@ async fn submit(
             )?)
         })
         .await?;
+    // A known email and a new one do different work: the answer waits the same either way.
+    answer_no_sooner(started).await;
     match outcome {
         SignUp::Received => {
             shown.step = Step::Done(slot.map(|s| s.label));
@@ -415,6 +420,107 @@ async fn submit(
             render_status(StatusCode::CONFLICT, &again)
         }
     }
+}
+
+/// What a confirmation link's page says.
+enum ConfirmState {
+    /// Not yet used: the time asked for, and the button.
+    Waiting(String),
+    Requested(String),
+    AlreadyConfirmed,
+    TimeTaken(Option<String>),
+    Expired(Option<String>),
+    Unknown,
+}
+
+#[derive(Template)]
+#[template(path = "booking/confirm.html")]
+struct ConfirmPage {
+    page: PageContext,
+    token: String,
+    /// The practice's name in a sentence ("the practice" when the link names none).
+    practice: String,
+    brand: String,
+    state: ConfirmState,
+}
+
+impl ConfirmPage {
+    fn new(
+        page: PageContext,
+        token: String,
+        practice: Option<String>,
+        state: ConfirmState,
+    ) -> Self {
+        ConfirmPage {
+            page,
+            token,
+            brand: practice.clone().unwrap_or_else(|| "Caseload".into()),
+            practice: practice.unwrap_or_else(|| "the practice".into()),
+            state,
+        }
+    }
+}
+
+fn confirm_answer(
+    page: PageContext,
+    token: String,
+    practice: Option<String>,
+    done: Confirmation,
+) -> Result<HttpResponse, AppError> {
+    let (status, state) = match done {
+        Confirmation::Requested(time) => (StatusCode::OK, ConfirmState::Requested(time)),
+        Confirmation::AlreadyConfirmed => (StatusCode::OK, ConfirmState::AlreadyConfirmed),
+        Confirmation::TimeTaken(link) => (StatusCode::CONFLICT, ConfirmState::TimeTaken(link)),
+        Confirmation::Expired(link) => (StatusCode::GONE, ConfirmState::Expired(link)),
+        Confirmation::Unknown => (StatusCode::NOT_FOUND, ConfirmState::Unknown),
+    };
+    render_status(status, &ConfirmPage::new(page, token, practice, state))
+}
+
+/// The page behind the link emailed to an address already on the list: the request it
+/// waits to confirm (a link scanner that opens it confirms nothing).
+async fn confirm_page(
+    state: web::Data<AppState>,
+    page: PageContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (t, now) = (token.clone(), state.clock.now());
+    let found = state
+        .db(move |conn| Ok(services::booking::waiting(conn, &t, now)?))
+        .await?;
+    match found {
+        Ok(w) => render_status(
+            StatusCode::OK,
+            &ConfirmPage::new(page, token, Some(w.practice), ConfirmState::Waiting(w.time)),
+        ),
+        Err(done) => confirm_answer(page, token, None, done),
+    }
+}
+
+async fn confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: PageContext,
+    path: web::Path<String>,
+    ProtectedForm(_): ProtectedForm<EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let ip = client_ip(&req);
+    let (t, now) = (token.clone(), state.clock.now());
+    let (practice, done) = state
+        .db(move |conn| {
+            let practice = services::booking::waiting(conn, &t, now)?
+                .ok()
+                .map(|w| w.practice);
+            let act = Act {
+                ip: ip.as_deref(),
+                now,
+            };
+            Ok((practice, services::booking::confirm(conn, &t, act)?))
+        })
+        .await?;
+    confirm_answer(page, token, practice, done)
 }
 
 /// The week (after the provider's current one) a picked time lies in; this week when it

@@ -52,6 +52,8 @@ pub struct AppState {
     pub uploads: crate::import_jobs::UploadStore,
     /// What "now" is: the system clock, or a test's manual clock.
     pub clock: crate::clock::Clock,
+    /// Whether the requests were seen not to match `CASELOAD_TRUST_PROXY` (said once).
+    pub proxy_warnings: std::sync::Arc<ProxyWarnings>,
 }
 
 impl AppState {
@@ -111,6 +113,7 @@ pub fn server(
         uploads: jobs.uploads().clone(),
         jobs,
         clock,
+        proxy_warnings: std::sync::Arc::default(),
     });
     let import_limits = imports::upload_limits(config.max_import_bytes);
     let export_limits = simplepractice_import::upload_limits(config.max_export_bytes);
@@ -326,19 +329,57 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// How long an answer that could tell whether an email is known (a booking-link sign-up,
+/// a "Forgot your password?" ask) takes at least: the work differs with the address,
+/// the time it takes to answer does not.
+pub const SAME_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Waits until [`SAME_ANSWER_TIME`] has passed since `started` (without holding a worker).
+pub async fn answer_no_sooner(started: std::time::Instant) {
+    actix_web::rt::time::sleep_until((started + SAME_ANSWER_TIME).into()).await;
+}
+
 /// The address the request came from, for the audit trail and rate limits: behind a
 /// trusted proxy, the address that proxy appended to X-Forwarded-For; otherwise the
 /// connection's.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    let trust_proxy = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.config.trust_proxy);
-    if trust_proxy {
-        if let Some(addr) = forwarded_for(req.headers()) {
-            return Some(addr);
+    let state = req.app_data::<web::Data<AppState>>();
+    let trust_proxy = state.is_some_and(|s| s.config.trust_proxy);
+    let forwarded = forwarded_for(req.headers());
+    let peer = req.peer_addr().map(|a| a.ip().to_string());
+    if let Some(s) = state {
+        s.proxy_warnings
+            .check(trust_proxy, forwarded.is_some(), peer.as_deref());
+    }
+    match forwarded {
+        Some(addr) if trust_proxy => Some(addr),
+        _ => peer,
+    }
+}
+
+/// Says once, in the log, when the requests do not match `CASELOAD_TRUST_PROXY`: behind
+/// a reverse proxy without it, every visitor is the proxy's one address (one sign-in
+/// budget for all); with it and no proxy, the addresses come from the proxy's address.
+#[derive(Debug, Default)]
+pub struct ProxyWarnings {
+    forwarded_untrusted: std::sync::atomic::AtomicBool,
+    trusted_unforwarded: std::sync::atomic::AtomicBool,
+}
+
+impl ProxyWarnings {
+    fn check(&self, trust_proxy: bool, forwarded: bool, peer: Option<&str>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let peer = peer.unwrap_or("an unknown address");
+        match (trust_proxy, forwarded) {
+            (false, true) if !self.forwarded_untrusted.swap(true, Relaxed) => tracing::warn!(
+                "requests from {peer} carry an X-Forwarded-For header, but CASELOAD_TRUST_PROXY is off: every visitor behind that proxy counts as the one address {peer} (for sign-in limits and the audit trail). If Caseload runs behind a reverse proxy, set CASELOAD_TRUST_PROXY=true; if not, the header is being sent by the visitors themselves and is ignored."
+            ),
+            (true, false) if !self.trusted_unforwarded.swap(true, Relaxed) => tracing::warn!(
+                "CASELOAD_TRUST_PROXY is on, but a request from {peer} came without an X-Forwarded-For header: it is counted as {peer}. Make the reverse proxy set X-Forwarded-For, or turn CASELOAD_TRUST_PROXY off if Caseload is reached directly."
+            ),
+            _ => {}
         }
     }
-    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// The rightmost X-Forwarded-For value (of the last header line): the one the trusted

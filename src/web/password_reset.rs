@@ -119,6 +119,7 @@ async fn ask(
         state.config.public_url.clone(),
     );
     let email = typed.clone();
+    let started = std::time::Instant::now();
     let asked = state
         .db(move |conn| {
             let act = Act {
@@ -134,6 +135,8 @@ async fn ask(
             )?)
         })
         .await?;
+    // A link is made and queued only for an address in use: the answer waits the same.
+    super::answer_no_sooner(started).await;
     match asked {
         Asked::Answered => form.state = "asked",
         Asked::Paused(until) => {

@@ -401,6 +401,41 @@ fn the_audit_trail_takes_a_forwarded_address_only_behind_a_trusted_proxy() {
     }
 }
 
+#[test]
+fn requests_that_do_not_match_the_proxy_setting_are_warned_about_once() {
+    capture_logs();
+    // Forwarded requests while the setting is off.
+    let app = TestApp::spawn();
+    app.signed_in();
+    let proxy = app.session_from("127.0.2.61");
+    proxy.sign_in("dr.rivera@example.com", PASSWORD);
+    let id = proxy.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    for _ in 0..3 {
+        proxy
+            .http
+            .get(format!("{}/clients/{id}", proxy.base))
+            .header("X-Forwarded-For", "203.0.113.9")
+            .send()
+            .unwrap();
+    }
+    let warned = logged_lines_with(&[
+        "127.0.2.61",
+        "X-Forwarded-For",
+        "CASELOAD_TRUST_PROXY is off",
+    ]);
+    assert_eq!(warned.len(), 1, "{warned:?} {:?}", logged_lines_with(&[]));
+    assert!(warned[0].contains("WARN") && warned[0].contains("set CASELOAD_TRUST_PROXY=true"));
+
+    // The setting on while requests come without the header.
+    let app = TestApp::spawn_with(|c| c.trust_proxy = true);
+    let direct = app.session_from("127.0.2.62");
+    wrong_sign_in(&direct, "someone@example.com");
+    app.signed_in();
+    wrong_sign_in(&direct, "someone@example.com");
+    let warned = logged_lines_with(&["127.0.2.62", "CASELOAD_TRUST_PROXY is on"]);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+}
+
 fn wrong_sign_in(s: &Session, email: &str) -> String {
     let r = s.submit(
         "/login",
@@ -431,35 +466,86 @@ fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     assert!(wrong_sign_in(&attacker, "dr.rivera@example.com").contains("don't match"));
 }
 
-#[test]
-fn one_address_trying_many_emails_is_paused() {
-    let app = TestApp::spawn();
-    app.signed_in();
-    let attacker = app.session_from("127.0.0.2");
-    let mut paused_at = None;
-    for i in 0..60 {
-        let html = wrong_sign_in(&attacker, &format!("guess{i}@example.com"));
-        if html.contains("Too many failed sign-ins") {
-            paused_at = Some(i);
-            break;
-        }
-    }
-    assert_eq!(
-        paused_at,
-        Some(caseload::models::failed_login::MAX_FAILURES_PER_ADDRESS as usize),
-        "a pause after the per-address limit"
+fn wrong_portal_sign_in(s: &Session, email: &str) -> String {
+    let r = s.submit(
+        "/portal/login",
+        "/portal/login",
+        &[("email", email), ("password", "guess guess guess")],
     );
-    // That address cannot try the real account either; another address can.
-    let html = attacker
-        .submit(
-            "/login",
-            "/login",
-            &[("email", "dr.rivera@example.com"), ("password", PASSWORD)],
-        )
-        .text()
-        .unwrap();
-    assert!(html.contains("Too many failed sign-ins"), "{html}");
-    app.session().sign_in("dr.rivera@example.com", PASSWORD);
+    select_text(&r.text().unwrap(), ".alert, .error").join(" ")
+}
+
+/// A client with a portal account (password "client password 123"), and the provider.
+fn portal_client(app: &TestApp) -> Session {
+    let p = app.signed_in();
+    p.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
+    let invite = crate::onboarding::outbox_links(&p).pop().unwrap();
+    crate::onboarding::verify(&app, &crate::onboarding::path_of(&invite));
+    p
+}
+
+#[test]
+fn a_noisy_address_still_signs_in_to_an_account_nobody_is_guessing_at() {
+    use caseload::models::failed_login::{MAX_ACCOUNT_FAILURES, MAX_FAILURES_PER_ADDRESS};
+    let app = TestApp::spawn();
+    portal_client(&app);
+    // Behind a proxy without CASELOAD_TRUST_PROXY, every visitor is this one address.
+    let proxy = "127.0.0.2";
+    let someone = app.session_from(proxy);
+    for i in 0..MAX_FAILURES_PER_ADDRESS {
+        assert!(wrong_sign_in(&someone, &format!("guess{i}@example.com")).contains("don't match"));
+    }
+    // The owner's right password from the same address goes through, on both sign-ins.
+    app.session_from(proxy)
+        .sign_in("dr.rivera@example.com", PASSWORD);
+    app.session_from(proxy)
+        .sign_in_portal("ada@example.com", "client password 123");
+    // An account under attack (wrong tries from anywhere) is paused from the noisy
+    // address, even for the right password; a quiet address still signs in.
+    let elsewhere = app.session_from("127.0.0.3");
+    for _ in 0..MAX_ACCOUNT_FAILURES {
+        assert!(wrong_sign_in(&elsewhere, "dr.rivera@example.com").contains("don't match"));
+        assert!(!wrong_portal_sign_in(&elsewhere, "ada@example.com").contains("Too many"));
+    }
+    for (page, email, password) in [
+        ("/login", "dr.rivera@example.com", PASSWORD),
+        ("/portal/login", "ada@example.com", "client password 123"),
+    ] {
+        let html = app
+            .session_from(proxy)
+            .submit(page, page, &[("email", email), ("password", password)])
+            .text()
+            .unwrap();
+        assert!(html.contains("Too many failed sign-ins"), "{page}: {html}");
+    }
+    app.session_from("127.0.0.4")
+        .sign_in("dr.rivera@example.com", PASSWORD);
+    app.session_from("127.0.0.4")
+        .sign_in_portal("ada@example.com", "client password 123");
+}
+
+#[test]
+fn asking_for_reset_links_never_pauses_a_correct_sign_in() {
+    use caseload::models::failed_login::MAX_FAILURES_PER_ADDRESS;
+    let app = TestApp::spawn_with_mailer();
+    portal_client(&app);
+    let address = "127.0.0.5";
+    // Asks of both sign-in pages share their own budget per address.
+    let asker = app.session_from(address);
+    for i in 0..=MAX_FAILURES_PER_ADDRESS {
+        let page = if i % 2 == 0 {
+            "/password/forgot"
+        } else {
+            "/portal/password/forgot"
+        };
+        let r = asker.submit(page, page, &[("email", &format!("who{i}@example.com"))]);
+        let paused = r.text().unwrap().contains("Too many requests");
+        assert_eq!(paused, i == MAX_FAILURES_PER_ADDRESS, "{page}, ask {i}");
+    }
+    app.session_from(address)
+        .sign_in("dr.rivera@example.com", PASSWORD);
+    app.session_from(address)
+        .sign_in_portal("ada@example.com", "client password 123");
 }
 
 #[test]

@@ -303,7 +303,7 @@ fn a_waiting_request_holds_its_time_against_a_second_request() {
     let (_, page) = s.get_text(&location(&r));
     assert!(
         page.contains(
-            "The request is accepted: Nia Example, Dec 8, 2026 11:00 EST–12:00 is scheduled"
+            "The request is accepted: Nia Example, Dec 8, 2026 11:00 AM–12:00 PM EST is scheduled"
         ),
         "the confirmation names the time: {page}"
     );
@@ -360,7 +360,7 @@ fn a_waiting_request_holds_its_time_against_a_second_request() {
     let (_, requests) = s.get_text("/calendar/requests");
     assert!(requests.contains("No requests wait for your answer."));
     let (_, again) = app.session().get_text(&format!("{link}?week=1"));
-    assert!(offered(&again).contains(&"Tuesday, December 8 at 14:00".to_string()));
+    assert!(offered(&again).contains(&"Tuesday, December 8 at 2:00 PM".to_string()));
 }
 
 #[test]
@@ -391,7 +391,7 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     let why = select_text(&page, ".alert li");
     assert_eq!(
         why,
-        ["It overlaps Nia Example's booking request for Dec 8, 2026 11:00 EST–12:00, which waits for your answer: the time is held for them until you decline it."],
+        ["It overlaps Nia Example's booking request for Dec 8, 2026 11:00 AM–12:00 PM EST, which waits for your answer: the time is held for them until you decline it."],
         "{page}"
     );
     assert!(entries_of(&app, "ada@example.com").is_empty());
@@ -413,7 +413,7 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     assert_eq!(r.status(), 422);
     assert_eq!(
         select_text(&r.text().unwrap(), ".collisions li"),
-        ["Tue Dec 8, 2026 11:30: Nia Example's booking request, waiting for your answer"]
+        ["Tue Dec 8, 2026 11:30 AM: Nia Example's booking request, waiting for your answer"]
     );
     // A block over it is refused the same way.
     let r = s.submit(
@@ -429,7 +429,7 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     assert!(
         r.text()
             .unwrap()
-            .contains("booking request for Dec 8, 2026 11:00 EST"),
+            .contains("booking request for Dec 8, 2026 11:00 AM"),
         "a block"
     );
 
@@ -445,7 +445,7 @@ fn booking_over_a_waiting_request_is_refused_naming_it_and_decline_and_book_is_o
     assert_eq!(r.status(), 303);
     let (_, week) = s.get_text(&location(&r));
     assert!(
-        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 11:30 EST"),
+        week.contains("Scheduled: Ada Lovelace Dec 8, 2026 11:30 AM EST"),
         "{week}"
     );
     assert!(week.contains("The booking request it overlapped is declined"));
@@ -708,7 +708,7 @@ fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
     let (_, next) = app.session().get_text(&format!("{link}?week=1"));
     sign_up_for(
         &app.session(),
-        &time_link(&next, "Tuesday, December 8 at 11:00"),
+        &time_link(&next, "Tuesday, December 8 at 11:00 AM"),
         "Nia",
         "nia@example.com",
     );
@@ -721,7 +721,7 @@ fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
     let notice = to_provider[0];
     assert_eq!(
         notice.subject,
-        "A booking request for Tuesday, December 8, 2026 at 11:00 EST"
+        "A booking request for Tuesday, December 8, 2026 at 11:00 AM EST"
     );
     assert!(notice.text.contains("/calendar/requests"));
     assert!(
@@ -752,7 +752,7 @@ fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
     .is_empty());
     sign_up_for(
         &app.session_from("127.0.0.5"),
-        &time_link(&next, "Tuesday, December 8 at 14:00"),
+        &time_link(&next, "Tuesday, December 8 at 2:00 PM"),
         "Omar",
         "omar@example.com",
     );
@@ -762,4 +762,118 @@ fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
         mail.iter().all(|m| m.to != "dr.rivera@example.com"),
         "{mail:?}"
     );
+}
+
+/// The link in an email to confirm a booking request, as a path.
+fn confirm_link(text: &str) -> String {
+    let start = text.find("/book/confirm/").expect("a link to confirm");
+    let token: String = text[start + "/book/confirm/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("/book/confirm/{token}")
+}
+
+#[test]
+fn a_clients_email_on_the_booking_link_waits_for_that_address_to_confirm() {
+    let app = TestApp::spawn_with_mailer();
+    app.set_time("2026-12-02 14:00");
+    let s = app.signed_in();
+    let link = open_for_booking(&s);
+    s.add_client("Ada", "Lovelace", "ada@example.com", &[]);
+    s.get_text("/clients"); // the page that says she was added
+    app.run_jobs();
+    app.emails();
+    let (_, next) = app.session().get_text(&format!("{link}?week=1"));
+    let eleven = time_link(&next, "Tuesday, December 8 at 11:00 AM");
+    let one = time_link(&next, "Tuesday, December 8 at 1:00 PM");
+
+    // A stranger types Ada's address (and another name); a newcomer types their own.
+    let stranger = sign_up_for(&app.session(), &eleven, "Mallory", "ADA@example.com");
+    let newcomer = sign_up_for(&app.session(), &one, "Nia", "nia@example.com");
+    assert_eq!(stranger.status(), 200);
+    assert_eq!(newcomer.status(), 200);
+    let (stranger, newcomer) = (stranger.text().unwrap(), newcomer.text().unwrap());
+    assert_eq!(
+        select_text(&stranger, "main")
+            .join(" ")
+            .replace("11:00 AM", "1:00 PM"),
+        select_text(&newcomer, "main").join(" "),
+        "the page reads the same whether the email is known or not"
+    );
+
+    // Nothing names Ada until her address confirms: no request of hers, none shown.
+    assert!(entries_of(&app, "ada@example.com").is_empty());
+    let (_, requests) = s.get_text("/calendar/requests");
+    assert!(requests.contains("Nia Example"));
+    assert!(
+        !requests.contains("Ada") && !requests.contains("Mallory"),
+        "{requests}"
+    );
+    let (_, week) = s.get_text("/calendar?date=2026-12-08");
+    assert!(!week.contains("Ada Lovelace") && !week.contains("Mallory"));
+    let names: Vec<String> = clients::table
+        .order(clients::first_name)
+        .select(clients::first_name)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(names, ["Ada", "Nia"], "no duplicate of Ada");
+
+    // Ada's address gets one email, to confirm: no fresh invitation, no reminders.
+    app.run_jobs();
+    let to_ada: Vec<_> = app
+        .emails()
+        .into_iter()
+        .filter(|m| m.to == "ada@example.com")
+        .collect();
+    assert_eq!(to_ada.len(), 1, "{to_ada:?}");
+    assert!(to_ada[0].subject.starts_with("Confirm your request"));
+    assert!(to_ada[0].text.contains("giving the name Mallory Example"));
+    assert!(to_ada[0]
+        .text
+        .contains("Tuesday, December 8, 2026 at 11:00 EST"));
+    assert!(!to_ada[0].text.contains("/portal/invite/"));
+    let confirm = confirm_link(&to_ada[0].text);
+
+    // Opening the link confirms nothing (a mail scanner may open it); the button does.
+    let ada = app.session();
+    let (status, page) = ada.get_text(&confirm);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Tuesday, December 8, 2026 at 11:00 EST"),
+        "{page}"
+    );
+    assert!(entries_of(&app, "ada@example.com").is_empty());
+    let r = ada.submit(&confirm, &confirm, &[]);
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        select_text(&r.text().unwrap(), "h1"),
+        ["Your request is confirmed"]
+    );
+    let asked = entries_of(&app, "ada@example.com");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].1, "requested");
+    let (_, requests) = s.get_text("/calendar/requests");
+    assert!(requests.contains("Ada Lovelace"), "{requests}");
+    let (_, session) = s.get_text(&format!("/calendar/sessions/{}", asked[0].0));
+    assert!(
+        session.contains("Asked for through the booking link as Mallory Example."),
+        "the name typed is kept for the provider"
+    );
+    let audited: Vec<String> = audit_events::table
+        .filter(audit_events::subject.eq(&asked[0].0))
+        .select(audit_events::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, ["booking.requested"]);
+    // Once only (the page has no button now; a second post, as from another tab).
+    let r = ada.post_raw(&confirm, &csrf_in(&page), &[]);
+    assert!(r.text().unwrap().contains("confirmed already"));
+    assert_eq!(entries_of(&app, "ada@example.com").len(), 1);
+    assert_eq!(app.session().get_text("/book/confirm/not-a-token").0, 404);
+
+    // Days later, still nothing more to Ada's address.
+    app.advance(chrono::Duration::days(6));
+    app.run_jobs();
+    assert!(app.emails().iter().all(|m| m.to != "ada@example.com"));
 }

@@ -245,3 +245,59 @@ fn a_self_pay_client_is_given_a_good_faith_estimate_and_acknowledges_it() {
     let other = app.provider("dr.okafor@example.com", "Sam", "Okafor");
     assert_eq!(other.get(&estimate).status(), 404);
 }
+
+#[test]
+fn an_estimate_that_spans_a_new_plan_year_says_so() {
+    let app = TestApp::spawn();
+    app.set_time("2027-06-01 14:00");
+    let s = app.signed_in();
+    let bo = self_pay_client(&s);
+    let service = service_id(&s, "90834");
+    s.fill(
+        "/settings/rates",
+        "/settings/rates",
+        &[(&format!("rate_{service}"), "150")],
+    );
+    s.fill(
+        "/settings/practice",
+        "/settings/practice",
+        &[
+            ("npi", "1234567893"),
+            ("tin", "12-3456789"),
+            ("billing_address", "12 Elm St, Springfield, IL 62701"),
+        ],
+    );
+    // Bo has a plan (with its deductible) whose year starts on July 1.
+    let r = s.fill(
+        &format!("/clients/{bo}/billing"),
+        &format!("/clients/{bo}/plan"),
+        &[
+            ("deductible", "1000"),
+            ("deductible_met", "200"),
+            ("plan_year_month", "7"),
+            ("plan_year_day", "1"),
+        ],
+    );
+    assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
+    let issue = |months: &str| {
+        let r = s.submit(
+            &format!("/clients/{bo}/billing"),
+            &format!("/clients/{bo}/estimates"),
+            &[
+                ("frequency", "weekly"),
+                ("months", months),
+                ("service", &service),
+            ],
+        );
+        assert_eq!(r.status(), 303);
+        s.get_text(&location(&r)).1
+    };
+    let within = select_text(&issue("1"), "main").join(" ");
+    assert!(!within.contains("new plan year"), "June only: {within}");
+    let spanning = select_text(&issue("3"), "main").join(" ");
+    assert!(
+        spanning
+            .contains("This period spans the start of the client's new plan year on July 1, 2027"),
+        "{spanning}"
+    );
+}

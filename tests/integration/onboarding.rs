@@ -497,10 +497,10 @@ fn the_booking_link_signs_up_new_clients_and_reveals_nobody() {
     assert_eq!(
         mails,
         [
-            ("ada@example.com".into(), "invitation".into()),
+            ("ada@example.com".into(), "already_a_client".into()),
             ("nia@example.com".into(), "invitation".into())
         ],
-        "Ada never set up her account, so she gets an invitation"
+        "Ada's address is told it has an account: an anonymous form invites nobody on the list"
     );
 
     // A bot that fills the hidden field gets the same page and makes nothing.

@@ -324,3 +324,86 @@ fn a_client_enters_their_plan_in_the_portal_and_the_estimate_uses_it() {
     let (_, activity) = s.get_text(&format!("/clients/{ada}/activity"));
     assert!(activity.contains("Entered their plan"), "{activity}");
 }
+
+#[test]
+fn a_new_plan_year_starts_over_for_sessions_in_it() {
+    let app = TestApp::spawn();
+    // Tuesday December 1, 2026; the client's plan year starts on January 1.
+    app.set_time("2026-12-01 14:00");
+    let s = app.signed_in();
+    let ada = s.add_client(
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        &[
+            ("insurance_company", "Aetna"),
+            ("insurance_member_id", "W1"),
+            ("notify", "on"),
+        ],
+    );
+    let service = service_id(&s, "90834");
+    s.fill(
+        "/settings/rates",
+        "/settings/rates",
+        &[("allowed|aetna|90834", "120")],
+    );
+    let r = save_plan(
+        &s,
+        &ada,
+        &[
+            ("coinsurance", "20"),
+            ("deductible", "1000"),
+            ("deductible_met", "1000"),
+            ("oop_max", "3000"),
+            ("oop_met", "1000"),
+            ("plan_year_month", "1"),
+            ("plan_year_day", "1"),
+        ],
+    );
+    assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
+    let december = schedule(&s, &service, "2026-12-29", "10:00");
+    schedule(&s, &service, "2027-01-05", "10:00");
+    let (_, billing) = s.get_text(&format!("/clients/{ada}/billing"));
+    let costs = select_text(&billing, ".upcoming-costs tbody tr");
+    assert_eq!(costs.len(), 2, "{costs:?}");
+    assert!(costs[0].contains("$24.00"), "this plan year: {costs:?}");
+    assert!(
+        costs[1].contains("$120.00 toward the deductible (all of the allowed amount)")
+            && costs[1].contains("the plan year from January 1, 2027 starts with nothing met"),
+        "the next plan year's deductible is whole again: {costs:?}"
+    );
+
+    let client = verify(&app, &path_of(&outbox_links(&s).remove(0)));
+    complete_portal(&client);
+    s.submit(
+        &format!("/clients/{ada}/billing"),
+        &format!("/clients/{ada}/insurance/review"),
+        &[("decision", "verified"), ("reason", "")],
+    );
+
+    // The December session, confirmed in January, counts toward the year it was in, not this one.
+    app.set_time("2027-01-04 15:00");
+    s.sign_in("dr.rivera@example.com", PASSWORD);
+    let r = confirm(
+        &s,
+        &december,
+        &[
+            ("cpt_code", "90834"),
+            ("diagnosis", "F41.1"),
+            ("actual_start", "2026-12-29T10:00"),
+            ("actual_end", "2026-12-29T10:45"),
+        ],
+    );
+    assert_eq!(
+        r.status(),
+        303,
+        "{}",
+        select_text(&r.text().unwrap_or_default(), ".alert, .error").join(" ")
+    );
+    let (_, billing) = s.get_text(&format!("/clients/{ada}/billing"));
+    assert!(
+        billing.contains("Deductible met: $0.00 of $1,000.00"),
+        "{billing}"
+    );
+    assert_eq!(estimate_for(&billing, "90834").0, "$120.00");
+}

@@ -598,3 +598,48 @@ pub fn select_attr(html: &str, selector: &str, attr: &str) -> Vec<String> {
 pub fn listed_names(html: &str) -> Vec<String> {
     select_text(html, "table.clients tbody td:first-child a")
 }
+
+/// What the app has logged (warnings and worse), from every test in this binary since the
+/// first call: [`capture_logs`] starts it.
+static LOGGED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogCapture;
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGGED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts keeping what the app logs at warning level or above (once per test binary).
+pub fn capture_logs() {
+    static START: std::sync::Once = std::sync::Once::new();
+    START.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(|| LogCapture)
+            .try_init();
+    });
+}
+
+/// The lines logged since [`capture_logs`] that contain every one of `words`.
+pub fn logged_lines_with(words: &[&str]) -> Vec<String> {
+    let all = LOGGED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    String::from_utf8_lossy(&all)
+        .lines()
+        .filter(|l| words.iter().all(|w| l.contains(w)))
+        .map(str::to_string)
+        .collect()
+}

@@ -313,7 +313,11 @@ pub fn request_arrived(
     if !notify.provider.email_booking_requests {
         return Ok(());
     }
-    let when = client_time(notify.provider.zone(), &request.starts_at);
+    // In the provider's zone, on their clock.
+    let when = notify
+        .provider
+        .zone()
+        .in_full(&request.starts_at, notify.provider.hour_clock());
     let link = format!("{}/calendar/requests", notify.public_url);
     let message = |reader: &Reader| sessions::request_arrived(&reader.first_name, &when, &link);
     crate::client_email::queue_to_provider(
@@ -380,11 +384,11 @@ pub fn reminder(
     let what = Lines::for_client(conn, notify, client)?
         .line(&session.starts_at, session.service_id.as_deref());
     let practice = notify.provider.practice_display_name();
-    let cost = crate::services::pricing::for_session(
+    let cost = crate::services::pricing::for_session_at(
         conn,
         notify.provider,
         client,
-        session.service_id.as_deref(),
+        (session.service_id.as_deref(), session.starts_at),
         now,
     )?
     .map(|e| match e.reasoning.split_once(": ") {
