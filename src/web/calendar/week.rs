@@ -136,40 +136,38 @@ pub(super) async fn week(
         entries.iter().map(|a| (a.starts_at, a.ends_at)).collect();
     let grid = week_grid::layout_days(monday, count, zone, &spans);
     let local = fmt::Local::of(&provider.0);
-    let entry_view = |a: &Appointment| {
-        EntryView {
-            time: local.span(&a.starts_at, &a.ends_at),
-            title: a
-                .client_id
-                .as_ref()
-                .and_then(|c| names.get(c).map(|(n, _)| n.clone()))
-                .or_else(|| {
-                    a.contact_name.as_ref().map(|n| {
-                        format!("{n} (call {})", a.contact_phone.clone().unwrap_or_default())
-                    })
-                })
-                .unwrap_or_else(|| a.kind().label().to_string()),
-            detail: a
-                .service_id
-                .as_ref()
-                .and_then(|s| services.get(s).cloned())
-                .unwrap_or_default(),
-            status: match a.state() {
-                Status::Requested => "Requested: waits for your answer",
-                other => other.label(),
-            },
-            holds: a.state().holds_time(),
-            waiting: a.state() == Status::Requested,
-            href: a
-                .client_id
-                .as_ref()
-                .map(|_| format!("/calendar/sessions/{}", a.id)),
-            not_ready: a.state() == Status::Scheduled
-                && a.client_id
+    let entry_view = |a: &Appointment| EntryView {
+        time: local.span(&a.starts_at, &a.ends_at),
+        title: a
+            .client_id
+            .as_ref()
+            .and_then(|c| names.get(c).map(|(n, _)| n.clone()))
+            .or_else(|| {
+                a.contact_name
                     .as_ref()
-                    .and_then(|c| names.get(c))
-                    .is_some_and(|(_, ready)| !ready),
-        }
+                    .map(|n| format!("{n} (call {})", a.contact_phone.clone().unwrap_or_default()))
+            })
+            .unwrap_or_else(|| a.kind().label().to_string()),
+        detail: a
+            .service_id
+            .as_ref()
+            .and_then(|s| services.get(s).cloned())
+            .unwrap_or_default(),
+        status: match a.state() {
+            Status::Requested => "Requested: waits for your answer",
+            other => other.label(),
+        },
+        holds: a.state().holds_time(),
+        waiting: a.state() == Status::Requested,
+        href: a
+            .client_id
+            .as_ref()
+            .map(|_| format!("/calendar/sessions/{}", a.id)),
+        not_ready: a.state() == Status::Scheduled
+            && a.client_id
+                .as_ref()
+                .and_then(|c| names.get(c))
+                .is_some_and(|(_, ready)| !ready),
     };
     let rows = grid
         .rows
