@@ -71,6 +71,7 @@ fn main() {
         office_address: None,
         booking_notice_hours: 2,
         booking_service_id: None,
+        email_booking_requests: true,
     };
     working_hours::save(&mut conn, &scope, &hours, &rules).expect("hours");
     let token = caseload::models::booking::regenerate(&mut conn, &scope).expect("token");
