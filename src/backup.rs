@@ -329,7 +329,9 @@ struct Count {
 pub fn tables_with_data(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     let listed = match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            // Ordinary tables only: a full-text index (its virtual table and the shadow
+            // tables that hold it, some never empty) copies data kept elsewhere.
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .load::<TableName>(c)?,
         DbConnection::Postgres(c) => diesel::sql_query(

@@ -250,13 +250,14 @@ fn known_address(
     let service = service::find(conn, client.scope(), &t.service_id)?
         .map(|s| s.name.clone())
         .unwrap_or_else(|| "a session".into());
+    // As the client reads times: their zone by its spoken name, a 12-hour clock in the US.
+    let clock = crate::domain::time_zone::HourClock::for_clients_in(zone);
     let (time, expires) = (
-        zone.local(&t.span.start)
-            .format("%A, %B %-d, %Y at %H:%M %Z")
-            .to_string(),
-        zone.local(&(act.now + Duration::hours(booking::CONFIRM_VALID_HOURS)))
-            .format("%B %-d at %H:%M %Z")
-            .to_string(),
+        zone.in_full(&t.span.start, clock),
+        zone.in_full(
+            &(act.now + Duration::hours(booking::CONFIRM_VALID_HOURS)),
+            clock,
+        ),
     );
     let asked = mail::BookingAsked {
         time: &time,

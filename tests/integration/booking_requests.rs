@@ -721,7 +721,7 @@ fn the_provider_is_emailed_when_a_request_arrives_unless_they_turned_it_off() {
     let notice = to_provider[0];
     assert_eq!(
         notice.subject,
-        "A booking request for Tuesday, December 8, 2026 at 11:00 AM EST"
+        "A booking request for Tuesday, December 8, 2026 at 11:00 AM Eastern Time"
     );
     assert!(notice.text.contains("/calendar/requests"));
     assert!(
@@ -831,7 +831,7 @@ fn a_clients_email_on_the_booking_link_waits_for_that_address_to_confirm() {
     assert!(to_ada[0].text.contains("giving the name Mallory Example"));
     assert!(to_ada[0]
         .text
-        .contains("Tuesday, December 8, 2026 at 11:00 EST"));
+        .contains("Tuesday, December 8, 2026 at 11:00 AM Eastern Time"));
     assert!(!to_ada[0].text.contains("/portal/invite/"));
     let confirm = confirm_link(&to_ada[0].text);
 

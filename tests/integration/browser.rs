@@ -1096,6 +1096,17 @@ fn a_practice_with_data(app: &TestApp) -> Walk {
     let (_, times) = visitor.get_text(&booking);
     let time = select_attr(&times, ".booking-times a", "href").remove(0);
     sign_up_for(&visitor, &time, "Noor", "noor@example.com");
+    // And one in Ada's name, which waits for her address to confirm it.
+    let another = select_attr(&times, ".booking-times a", "href")
+        .pop()
+        .expect("a later time");
+    sign_up_for(&app.session(), &another, "Ada", "ada@example.com");
+    let confirm: String = outbox_emails::table
+        .filter(outbox_emails::kind.eq(caseload::onboarding::CONFIRM_BOOKING))
+        .select(outbox_emails::action_url)
+        .first::<Option<String>>(&mut app.conn())
+        .expect("the email to confirm a request")
+        .expect("its link");
 
     // An import waiting for review, and one done.
     let list = "First Name,Last Name,Email,Mobile Phone\nNia,Okafor,nia.okafor.with.a.long.address@example.com,415 555 0101\nAda,Lovelace,ada@example.com,\n";
@@ -1150,6 +1161,7 @@ fn a_practice_with_data(app: &TestApp) -> Walk {
             ("/portal/questionnaires/{token}", path_of(&questionnaire)),
             ("/book/{token}", booking.clone()),
             ("/book/{token}", time),
+            ("/book/confirm/{token}", path_of(&confirm)),
         ],
         provider: vec![
             ("/clients", s("/clients")),

@@ -778,7 +778,7 @@ fn a_weekly_series_keeps_its_time_across_dst_and_a_collision_on_its_40th_is_list
     );
     assert_eq!(
         select_text(&html, ".collisions li"),
-        ["Tue Nov 3, 2026 10:00"]
+        ["Tue Nov 3, 2026 10:00 AM"]
     );
     let count = |app: &TestApp| -> i64 {
         appointments::table
@@ -796,7 +796,7 @@ fn a_weekly_series_keeps_its_time_across_dst_and_a_collision_on_its_40th_is_list
     let r = s.submit("/calendar/new", "/calendar/sessions", &fields);
     assert_eq!(r.status(), 303);
     let (_, week) = s.get_text(&location(&r));
-    assert!(week.contains("Scheduled 44 sessions: Ada Lovelace from Feb 3, 2026 10:00 EST. 1 date that collided was left out."), "{week}");
+    assert!(week.contains("Scheduled 44 sessions: Ada Lovelace from Feb 3, 2026 10:00 AM EST. 1 date that collided was left out."), "{week}");
     assert_eq!(count(&app), 44);
     // Stored in UTC: 15:00 in winter, 14:00 in summer; the same 10:00 on the wall.
     let starts: Vec<chrono::NaiveDateTime> = appointments::table
@@ -1012,7 +1012,7 @@ fn monthly_from_a_fifth_weekday_says_what_it_means_and_lists_the_dates() {
     assert_eq!(r.status(), 303);
     let (_, week) = s.get_text(&location(&r));
     assert!(
-        week.contains("Scheduled 3 sessions: Ada Lovelace from Dec 29, 2026 10:00 EST. The dates: Dec 29, 2026; Mar 30, 2027; Jun 29, 2027."),
+        week.contains("Scheduled 3 sessions: Ada Lovelace from Dec 29, 2026 10:00 AM EST. The dates: Dec 29, 2026; Mar 30, 2027; Jun 29, 2027."),
         "{week}"
     );
     let starts: Vec<chrono::NaiveDateTime> = appointments::table

@@ -241,7 +241,7 @@ fn a_move_onto_a_taken_time_changes_nothing_and_lists_the_dates() {
     assert!(html.contains("Nothing was changed"), "{html}");
     assert_eq!(
         select_text(&html, ".collisions li"),
-        ["Tue Mar 23, 2027 11:00"]
+        ["Tue Mar 23, 2027 11:00 AM"]
     );
     assert_eq!(occurrences(&app), before);
     // A session moved within its own old time (a longer one) does not collide with itself.
@@ -821,7 +821,7 @@ fn booking_a_session_or_a_series_tells_the_client_or_a_minors_parents_in_their_z
     assert!(
         mail[0]
             .subject
-            .contains("is booked for Tuesday, December 8, 2026 at 07:00 PST"),
+            .contains("is booked for Tuesday, December 8, 2026 at 7:00 AM Pacific Time"),
         "{}",
         mail[0].subject
     );
@@ -844,7 +844,7 @@ fn booking_a_session_or_a_series_tells_the_client_or_a_minors_parents_in_their_z
         assert!(
             mail[0]
                 .text
-                .contains(&format!("Tuesday, {day}, 2026 at 07:00 PST")),
+                .contains(&format!("Tuesday, {day}, 2026 at 7:00 AM Pacific Time")),
             "{}",
             mail[0].text
         );

@@ -175,7 +175,7 @@ fn a_time_the_clocks_skip_is_confirmed_as_the_time_stored_for_a_series_and_a_mov
     assert_eq!(r.status(), 303);
     let (_, week) = s.get_text(&location(&r));
     assert!(
-        week.contains("Scheduled 3 sessions: Ada Lovelace from Mar 8, 2026 03:30 EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:30 does not exist that day: that session starts at 03:30 EDT."),
+        week.contains("Scheduled 3 sessions: Ada Lovelace from Mar 8, 2026 3:30 AM EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:30 does not exist that day: that session starts at 03:30 EDT."),
         "{week}"
     );
     assert!(
@@ -218,7 +218,7 @@ fn a_time_the_clocks_skip_is_confirmed_as_the_time_stored_for_a_series_and_a_mov
     let (_, page) = s.get_text(&location(&r));
     assert_eq!(status, 303, "{page}");
     assert!(
-        page.contains("The session was changed: it starts Mar 8, 2026 03:00 EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:00 does not exist that day: that session starts at 03:00 EDT."),
+        page.contains("The session was changed: it starts Mar 8, 2026 3:00 AM EDT. On Sun Mar 8, 2026 the clocks go forward, so 02:00 does not exist that day: that session starts at 03:00 EDT."),
         "{page}"
     );
 }
