@@ -105,13 +105,11 @@ fn begin_for(
             .order(failed_logins::attempted_at.desc())
             .select(failed_logins::attempted_at);
         let for_key: Vec<NaiveDateTime> = recent
-            .clone()
             .filter(failed_logins::email_normalized.eq(key))
             .filter(failed_logins::ip.eq(ip))
             .limit(MAX_FAILURES)
             .load(conn)?;
         let for_address: Vec<NaiveDateTime> = recent
-            .clone()
             .filter(failed_logins::ip.eq(ip))
             .limit(MAX_FAILURES_PER_ADDRESS)
             .load(conn)?;

@@ -480,7 +480,7 @@ fn portal_client(app: &TestApp) -> Session {
     let p = app.signed_in();
     p.add_client("Ada", "Lovelace", "ada@example.com", &[("notify", "on")]);
     let invite = crate::onboarding::outbox_links(&p).pop().unwrap();
-    crate::onboarding::verify(&app, &crate::onboarding::path_of(&invite));
+    crate::onboarding::verify(app, &crate::onboarding::path_of(&invite));
     p
 }
 
