@@ -600,7 +600,7 @@ macro_rules! prefix_range {
 
 /// Search by the start of the name (either order) or email, each a prefix range on an
 /// indexed column so it stays fast on a long list, or by digits anywhere in the phone.
-fn search_branches(text: &str) -> Vec<Predicate> {
+fn search_branches(text: &str, dialect: Dialect) -> Vec<Predicate> {
     let key = search_key(text);
     if key.is_empty() {
         return Vec::new();
@@ -629,17 +629,23 @@ fn search_branches(text: &str) -> Vec<Predicate> {
         };
         if digits.len() >= 4 {
             // Any four or more digits in a row find the number ("555-0143" finds
-            // (212) 555-0143), through a trigram index: `client_phone_search` is an FTS5
-            // table on SQLite and a view over the clients' pg_trgm index on PostgreSQL
-            // (see the list_indexes migration).
-            branches.push(Box::new(
-                diesel::dsl::sql::<Bool>(
-                    "clients.id IN (SELECT client_id FROM client_phone_search \
-                     WHERE phone_digits LIKE ",
-                )
-                .bind::<diesel::sql_types::Text, _>(format!("%{digits}%"))
-                .sql(")"),
-            ));
+            // (212) 555-0143), through a trigram index (the list_indexes migration): on
+            // SQLite the FTS5 table `client_phone_search`, on PostgreSQL pg_trgm's index on
+            // the column itself, which the planner can OR with the name indexes.
+            let pattern = format!("%{digits}%");
+            branches.push(match dialect {
+                Dialect::Sqlite => Box::new(
+                    diesel::dsl::sql::<Bool>(
+                        "clients.id IN (SELECT client_id FROM client_phone_search \
+                         WHERE phone_digits LIKE ",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(pattern)
+                    .sql(")"),
+                ),
+                Dialect::Postgres => {
+                    Box::new(clients::phone_digits.assume_not_null().like(pattern))
+                }
+            });
         } else {
             branches.push(prefix_range!(
                 clients::phone_digits.assume_not_null(),
@@ -650,13 +656,33 @@ fn search_branches(text: &str) -> Vec<Predicate> {
     branches
 }
 
-fn search_predicate(text: &str) -> Option<Predicate> {
-    search_branches(text)
+fn search_predicate(text: &str, dialect: Dialect) -> Option<Predicate> {
+    search_branches(text, dialect)
         .into_iter()
         .reduce(|a, b| Box::new(a.or(b)))
 }
 
-fn filtered<'a>(scope: &Scope, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
+/// Which database a query is written for, where the two answer best to different SQL.
+#[derive(Debug, Clone, Copy)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn of(conn: &DbConnection) -> Self {
+        match conn {
+            DbConnection::Sqlite(_) => Dialect::Sqlite,
+            DbConnection::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+fn filtered<'a>(
+    scope: &Scope,
+    q: &ClientQuery,
+    dialect: Dialect,
+) -> clients::BoxedQuery<'a, MultiBackend> {
     let mut query = scope.clients().into_boxed();
     // `list_state` is derived by the database from the onboarding facts (see the
     // migration) and indexed with the name order, so a filter is one index range.
@@ -665,7 +691,11 @@ fn filtered<'a>(scope: &Scope, q: &ClientQuery) -> clients::BoxedQuery<'a, Multi
         ClientFilter::Active => query.filter(clients::list_state.ne(ARCHIVED)),
         ClientFilter::Status(s) => query.filter(clients::list_state.eq(s.slug())),
     };
-    if let Some(p) = q.search.as_deref().and_then(search_predicate) {
+    if let Some(p) = q
+        .search
+        .as_deref()
+        .and_then(|text| search_predicate(text, dialect))
+    {
         query = query.filter(p);
     }
     query
@@ -675,10 +705,14 @@ fn pages_for(total: i64) -> i64 {
     ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
 }
 
-fn ordered<'a>(scope: &Scope, q: &ClientQuery) -> clients::BoxedQuery<'a, MultiBackend> {
+fn ordered<'a>(
+    scope: &Scope,
+    q: &ClientQuery,
+    dialect: Dialect,
+) -> clients::BoxedQuery<'a, MultiBackend> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Text, Timestamp};
-    let query = filtered(scope, q);
+    let query = filtered(scope, q, dialect);
     match (q.sort, q.search.is_some()) {
         (ClientSort::Name, false) => query.order((clients::sort_name.asc(), clients::id.asc())),
         (ClientSort::NewestFirst, false) => {
@@ -703,7 +737,7 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryRes
         let total = count_without_search(conn, scope, q.filter)?;
         let pages = pages_for(total);
         let page = q.page.clamp(1, pages);
-        let rows = ordered(scope, q)
+        let rows = ordered(scope, q, Dialect::of(conn))
             .select(ClientListRow::as_select())
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
@@ -718,7 +752,7 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryRes
     let total = count_search(conn, scope, q)?;
     let pages = pages_for(total);
     let page = q.page.clamp(1, pages);
-    let rows = ordered(scope, q)
+    let rows = ordered(scope, q, Dialect::of(conn))
         .select(ClientListRow::as_select())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
@@ -737,10 +771,12 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryRes
 fn count_search(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> QueryResult<i64> {
     let text = q.search.as_deref().unwrap_or_default();
     if q.filter != ClientFilter::Active {
-        return filtered(scope, q).select(count_star()).first(conn);
+        return filtered(scope, q, Dialect::of(conn))
+            .select(count_star())
+            .first(conn);
     }
     let mut ids = std::collections::HashSet::new();
-    for branch in search_branches(text) {
+    for branch in search_branches(text, Dialect::of(conn)) {
         let found: Vec<String> = scope
             .clients()
             .filter(branch)
@@ -753,7 +789,9 @@ fn count_search(conn: &mut DbConnection, scope: &Scope, q: &ClientQuery) -> Quer
         filter: ClientFilter::Archived,
         ..q.clone()
     };
-    let archived_ids: Vec<String> = filtered(scope, &archived).select(clients::id).load(conn)?;
+    let archived_ids: Vec<String> = filtered(scope, &archived, Dialect::of(conn))
+        .select(clients::id)
+        .load(conn)?;
     for id in archived_ids {
         ids.remove(&id);
     }

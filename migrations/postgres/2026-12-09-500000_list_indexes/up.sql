@@ -21,10 +21,6 @@ BEGIN
 END
 $$;
 
--- The same name as SQLite's trigram table, so one query serves both databases: here the
--- phone digits are read from the clients table itself, through the index above.
-CREATE VIEW client_phone_search AS SELECT id AS client_id, phone_digits FROM clients;
-
 -- Waiting booking requests are read on every calendar page (the "requests" count) and
 -- counted against every booking: by state, not by walking all of a provider's sessions.
 CREATE INDEX appointments_provider_status ON appointments (provider_id, status, starts_at);
